@@ -1,0 +1,148 @@
+package account
+
+// SchemaVersion names the version of the JSON document that Report encodes
+// to. It changes only when a field changes meaning or goes away; new fields
+// may be added within a version.
+const SchemaVersion = "whittle.analyze/v1"
+
+// Report is the exact account of one image: plain data, no rendering.
+// Every figure is defined in the README ("Exact accounting"); the same
+// definitions are repeated on the fields below.
+type Report struct {
+	SchemaVersion string      `json:"schema_version"`
+	Image         Image       `json:"image"`
+	Layers        []Layer     `json:"layers"`
+	Waste         []WasteItem `json:"waste"`
+	Caches        []Cache     `json:"caches"`
+	Duplicates    []Duplicate `json:"duplicates"`
+	Dive          Dive        `json:"dive"`
+}
+
+// Image holds the figures of the whole image.
+type Image struct {
+	// Reference is the image reference as the user gave it.
+	Reference string `json:"reference"`
+	// Digest is the manifest digest, MediaType the manifest media type.
+	Digest    string `json:"digest"`
+	MediaType string `json:"media_type"`
+	// Platform is os/arch[/variant] of the image config.
+	Platform string `json:"platform,omitempty"`
+
+	// SizeBytes: regular-file content bytes over all layers, uncompressed,
+	// as the tar headers say.
+	SizeBytes int64 `json:"size_bytes"`
+	// CompressedBytes: the sum of the layer blobs as stored or pushed.
+	CompressedBytes int64 `json:"compressed_bytes"`
+	// WastedBytes: regular-file content bytes in some layer that are not
+	// visible in the final filesystem (overwritten, whited out, hidden by an
+	// opaque directory, or under a directory deleted or replaced by a later
+	// layer). Exactly what a lossless squash of all layers removes.
+	WastedBytes int64 `json:"wasted_bytes"`
+	// CacheBytes: visible bytes under known package-manager and build caches.
+	CacheBytes int64 `json:"cache_bytes"`
+	// DuplicateBytes: visible regular-file bytes whose content equals an
+	// earlier visible file's (every copy after the first, in path order;
+	// hard links to one another and empty files excluded).
+	DuplicateBytes int64 `json:"duplicate_bytes"`
+	// VisibleBytes: regular-file content bytes visible in the final
+	// filesystem, counting a hard-linked file once. SizeBytes - WastedBytes.
+	VisibleBytes int64 `json:"visible_bytes"`
+	// Files: regular files visible in the final filesystem (hard links to
+	// one file counted once).
+	Files int64 `json:"files"`
+}
+
+// Layer holds the figures of one layer, bottom (index 0) to top.
+type Layer struct {
+	Index     int    `json:"index"`
+	Digest    string `json:"digest"`
+	DiffID    string `json:"diff_id"`
+	MediaType string `json:"media_type"`
+	// SizeBytes: regular-file content bytes of this layer's tar.
+	SizeBytes int64 `json:"size_bytes"`
+	// CompressedBytes: the size of the layer blob.
+	CompressedBytes int64 `json:"compressed_bytes"`
+	// CreatedBy is the history entry's created_by that made this layer
+	// (empty_layer entries skipped), "" when the image has no history.
+	CreatedBy string `json:"created_by"`
+	Comment   string `json:"comment,omitempty"`
+	// FilesAdded: non-directory entries at paths that did not exist below.
+	// FilesModified: non-directory entries at paths that existed below.
+	// FilesDeleted: paths removed from view by whiteouts and opaque markers
+	// of this layer (each whited-out path counted once, with what was under
+	// it).
+	FilesAdded    int64 `json:"files_added"`
+	FilesModified int64 `json:"files_modified"`
+	FilesDeleted  int64 `json:"files_deleted"`
+	// WastedBytes: this layer's regular-file bytes not visible in the final
+	// filesystem.
+	WastedBytes int64 `json:"wasted_bytes"`
+}
+
+// Reasons a file's bytes are not visible in the final filesystem.
+const (
+	ReasonOverwritten    = "overwritten"     // a later layer wrote the same path
+	ReasonDeleted        = "deleted"         // a later whiteout removed the path
+	ReasonOpaque         = "opaque"          // a later opaque marker hid the directory's lower content
+	ReasonParentDeleted  = "parent-deleted"  // a later whiteout removed a parent directory
+	ReasonParentReplaced = "parent-replaced" // a later layer replaced a parent directory with a non-directory
+)
+
+// WasteItem is one regular file whose bytes ship but are not visible.
+type WasteItem struct {
+	Path  string `json:"path"`
+	Layer int    `json:"layer"`
+	Bytes int64  `json:"bytes"`
+	// Reason is one of the Reason constants.
+	Reason string `json:"reason"`
+	// ShadowedBy is the index of the layer that hid the file.
+	ShadowedBy int `json:"shadowed_by"`
+}
+
+// Cache is the visible bytes of one cache category.
+type Cache struct {
+	// Category: apt-lists, apt-archives, apk-cache, pip-cache, npm-cache,
+	// yarn-cache, gem-cache, go-build-cache, dnf-cache, yum-cache,
+	// zypper-cache, tmp.
+	Category string `json:"category"`
+	Bytes    int64  `json:"bytes"`
+	Files    int64  `json:"files"`
+	// Layers lists the layers whose files make up the bytes.
+	Layers []LayerBytes `json:"layers"`
+}
+
+// LayerBytes attributes bytes to a layer.
+type LayerBytes struct {
+	Layer int   `json:"layer"`
+	Bytes int64 `json:"bytes"`
+}
+
+// Duplicate is one set of visible regular files with equal content.
+type Duplicate struct {
+	// Digest is the sha256 of the content, Size its length.
+	Digest string `json:"digest"`
+	Size   int64  `json:"size"`
+	// Paths in path order; the first is counted as the original.
+	Paths []string `json:"paths"`
+	// Bytes: Size * (len(Paths) - 1).
+	Bytes int64 `json:"bytes"`
+}
+
+// Dive holds the figures computed the way dive computes them, so that
+// .dive-ci thresholds carry over. They are not whittle's own waste figure:
+// dive counts every copy of a file that appears in more than one layer.
+type Dive struct {
+	Efficiency        float64           `json:"efficiency"`
+	WastedBytes       int64             `json:"wasted_bytes"`
+	UserWastedPercent float64           `json:"user_wasted_percent"`
+	SizeBytes         int64             `json:"size_bytes"`
+	UserSizeBytes     int64             `json:"user_size_bytes"`
+	Inefficiencies    []DiveInefficient `json:"inefficiencies"`
+}
+
+// DiveInefficient is one path that dive reports as inefficient.
+type DiveInefficient struct {
+	Path      string `json:"path"`
+	Count     int    `json:"count"`
+	SizeBytes int64  `json:"size_bytes"`
+}
