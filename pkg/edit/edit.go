@@ -147,3 +147,21 @@ func Apply(src []byte, edits ...Edit) ([]byte, error) {
 	}
 	return s.Apply(), nil
 }
+
+// Origin maps an offset in the output of Apply back to the source: an
+// offset inside text an edit wrote maps to the start of that edit, any
+// other offset to the source byte it was copied from.
+func (s *Set) Origin(off int) int {
+	delta := 0
+	for _, e := range s.Edits() {
+		outStart := e.Start + delta
+		if off < outStart {
+			break
+		}
+		if off < outStart+len(e.Text) {
+			return e.Start
+		}
+		delta += len(e.Text) - (e.End - e.Start)
+	}
+	return clamp(s.src, off-delta)
+}

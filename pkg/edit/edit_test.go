@@ -174,3 +174,42 @@ func FuzzApply(f *testing.F) {
 		}
 	})
 }
+
+func TestOrigin(t *testing.T) {
+	src := []byte("aaaa\nbbbb\ncccc\n")
+	s := NewSet(src)
+	if err := s.Add(Insert(4, " x"), Delete(5, 10), Replace(10, 11, "CC\nC")); err != nil {
+		t.Fatal(err)
+	}
+	out := s.Apply()
+	if string(out) != "aaaa x\nCC\nCccc\n" {
+		t.Fatalf("out %q", out)
+	}
+	tests := []struct{ off, want int }{
+		{0, 0},   // 'a'
+		{4, 4},   // inside " x": start of the insertion
+		{5, 4},   // 'x'
+		{6, 4},   // '\n' after the insertion, from source offset 4
+		{7, 10},  // inside the replacement text
+		{11, 11}, // 'c' copied from offset 11
+		{14, 14}, // final newline
+	}
+	for _, tc := range tests {
+		if got := s.Origin(tc.off); got != tc.want {
+			t.Errorf("Origin(%d) = %d, want %d", tc.off, got, tc.want)
+		}
+	}
+	// Every output byte outside edits equals its origin byte.
+	for i := range out {
+		o := s.Origin(i)
+		inside := false
+		for _, e := range s.Edits() {
+			if o == e.Start && (len(e.Text) > 0 || e.End > e.Start) {
+				inside = true
+			}
+		}
+		if !inside && out[i] != src[o] {
+			t.Errorf("out[%d]=%q but src[%d]=%q", i, out[i], o, src[o])
+		}
+	}
+}
