@@ -1,0 +1,28 @@
+// Package imageref parses the image references every whittle command
+// accepts, opens them as sources and writes images to them as sinks.
+//
+// One syntax names every location:
+//
+//	docker-archive:PATH[:NAME]  a `docker save` tar (legacy or current) or an
+//	                            OCI archive tar (an OCI image layout in a tar)
+//	oci:DIR[:TAG]               an OCI image layout directory
+//	docker-daemon:NAME[:TAG]    the local Docker Engine (honours DOCKER_HOST)
+//	docker://REF or REF         a registry, with the user's docker credentials
+//	PATH                        an existing tar file or a directory holding
+//	                            index.json
+//
+// Ref.Image opens a source as a v1.Image of go-containerregistry, with its
+// layers in manifest order. OCI archive tars are indexed by one scan of their
+// headers and read in place, never extracted. Multi-platform indexes are
+// resolved with WithPlatform (default: linux on the host's architecture, or
+// the only image there is).
+//
+// Ref.Write writes an image to any kind of reference; files are written to a
+// temporary name and renamed into place, so a failed write leaves nothing
+// behind. Ref.Same tells when two references name the same location, so
+// callers can refuse to overwrite their input.
+//
+// Errors name the reference ("opening docker-archive:x.tar: ..."). Callers
+// branch with errors.Is(err, ErrNotFound), and errors.As with *PlatformError,
+// *AmbiguousError and *ParseError.
+package imageref

@@ -1,0 +1,37 @@
+package imageref
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrNotFound reports that the image, tag or file a reference names does not
+// exist. Check it with errors.Is.
+var ErrNotFound = errors.New("image not found")
+
+// PlatformError reports that no image in a multi-platform index matches the
+// requested platform. Available lists the platforms the index offers.
+type PlatformError struct {
+	Want      string
+	Available []string
+}
+
+func (e *PlatformError) Error() string {
+	avail := "none"
+	if len(e.Available) > 0 {
+		avail = strings.Join(e.Available, ", ")
+	}
+	return fmt.Sprintf("no image for platform %s (available: %s)", e.Want, avail)
+}
+
+// AmbiguousError reports that a source holds several images and the
+// reference does not say which one to use. Images lists their names (tags,
+// or digests for untagged ones).
+type AmbiguousError struct {
+	Images []string
+}
+
+func (e *AmbiguousError) Error() string {
+	return fmt.Sprintf("%d images, name one of: %s", len(e.Images), strings.Join(e.Images, ", "))
+}

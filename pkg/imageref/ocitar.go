@@ -1,0 +1,351 @@
+package imageref
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/partial"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+)
+
+// maxMetadataSize bounds index, manifest and config blobs read into memory.
+const maxMetadataSize = 64 << 20
+
+// span locates a regular file's content inside a tar file.
+type span struct {
+	offset, size int64
+}
+
+// tarFile is a tar archive indexed once by a header scan: each regular
+// file's content is then served as a section of the file, never extracted.
+type tarFile struct {
+	path    string
+	entries map[string]span
+}
+
+// indexTar scans the headers of the tar at p and records where each regular
+// file's content lies. Hard links, and symbolic links that stay inside the
+// archive, resolve to their target's content. Entries whose names escape the
+// archive root are refused.
+func indexTar(ctx context.Context, p string) (*tarFile, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	t := &tarFile{path: p, entries: map[string]span{}}
+	symlinks := map[string]string{}
+	tr := tar.NewReader(f)
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading tar headers: %w", err)
+		}
+		n, err := cleanEntryName(hdr.Name)
+		if err != nil {
+			return nil, err
+		}
+		switch hdr.Typeflag {
+		case tar.TypeReg:
+			// tar.Reader reads whole 512-byte blocks and nothing more, so
+			// after Next the file sits at the start of the entry's content.
+			off, err := f.Seek(0, io.SeekCurrent)
+			if err != nil {
+				return nil, fmt.Errorf("locating tar entry %q: %w", hdr.Name, err)
+			}
+			t.entries[n] = span{offset: off, size: hdr.Size}
+			delete(symlinks, n)
+		case tar.TypeLink:
+			target, err := cleanEntryName(hdr.Linkname)
+			if err != nil {
+				return nil, err
+			}
+			s, ok := t.entries[target]
+			if !ok {
+				return nil, fmt.Errorf("tar entry %q links to missing %q", hdr.Name, hdr.Linkname)
+			}
+			t.entries[n] = s
+			delete(symlinks, n)
+		case tar.TypeSymlink:
+			target := hdr.Linkname
+			if !path.IsAbs(target) {
+				target = path.Join(path.Dir(n), target)
+			}
+			if target, err = cleanEntryName(target); err == nil {
+				symlinks[n] = target
+			}
+			delete(t.entries, n)
+		}
+	}
+	for n, target := range symlinks {
+		for range 8 { // follow short chains of links
+			if next, ok := symlinks[target]; ok {
+				target = next
+				continue
+			}
+			break
+		}
+		if s, ok := t.entries[target]; ok {
+			t.entries[n] = s
+		}
+	}
+	return t, nil
+}
+
+// cleanEntryName makes a tar entry name relative and clean, refusing names
+// that escape the archive root.
+func cleanEntryName(n string) (string, error) {
+	c := path.Clean(strings.TrimPrefix(n, "./"))
+	if path.IsAbs(c) || c == ".." || strings.HasPrefix(c, "../") {
+		return "", fmt.Errorf("refusing tar entry %q: it escapes the archive root", n)
+	}
+	return c, nil
+}
+
+func (t *tarFile) has(n string) bool {
+	_, ok := t.entries[n]
+	return ok
+}
+
+// open returns the content of entry n. The file is opened for each reader
+// and closed with it.
+func (t *tarFile) open(n string) (io.ReadCloser, int64, error) {
+	s, ok := t.entries[n]
+	if !ok {
+		return nil, 0, fmt.Errorf("%s: %w", n, os.ErrNotExist)
+	}
+	f, err := os.Open(t.path)
+	if err != nil {
+		return nil, 0, err
+	}
+	return sectionReadCloser{SectionReader: io.NewSectionReader(f, s.offset, s.size), f: f}, s.size, nil
+}
+
+type sectionReadCloser struct {
+	*io.SectionReader
+	f *os.File
+}
+
+func (s sectionReadCloser) Close() error { return s.f.Close() }
+
+// readSmall reads a whole metadata entry.
+func (t *tarFile) readSmall(n string) ([]byte, error) {
+	rc, size, err := t.open(n)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	if size > maxMetadataSize {
+		return nil, fmt.Errorf("%s: %d bytes is too large for metadata", n, size)
+	}
+	return io.ReadAll(rc)
+}
+
+func blobName(h v1.Hash) string { return "blobs/" + h.Algorithm + "/" + h.Hex }
+
+// blob opens the blob h, verifying its digest (and size, when want >= 0) as
+// it is read.
+func (t *tarFile) blob(h v1.Hash, want int64) (io.ReadCloser, int64, error) {
+	if h.Algorithm != "sha256" {
+		return nil, 0, fmt.Errorf("blob %s: unsupported digest algorithm", h)
+	}
+	rc, size, err := t.open(blobName(h))
+	if err != nil {
+		return nil, 0, fmt.Errorf("blob %s not in archive: %w", h, err)
+	}
+	if want >= 0 && size != want {
+		rc.Close()
+		return nil, 0, fmt.Errorf("blob %s: archive holds %d bytes, descriptor says %d", h, size, want)
+	}
+	return &verifyingReader{rc: rc, h: sha256.New(), want: h, left: size}, size, nil
+}
+
+// blobBytes reads a small blob whole, verified.
+func (t *tarFile) blobBytes(h v1.Hash, want int64) ([]byte, error) {
+	rc, size, err := t.blob(h, want)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	if size > maxMetadataSize {
+		return nil, fmt.Errorf("blob %s: %d bytes is too large for metadata", h, size)
+	}
+	return io.ReadAll(rc)
+}
+
+// verifyingReader checks the sha256 of what it reads when it reaches EOF.
+type verifyingReader struct {
+	rc   io.ReadCloser
+	h    hash.Hash
+	want v1.Hash
+	left int64
+}
+
+func (v *verifyingReader) Read(p []byte) (int, error) {
+	n, err := v.rc.Read(p)
+	v.h.Write(p[:n])
+	v.left -= int64(n)
+	if errors.Is(err, io.EOF) {
+		if v.left != 0 {
+			return n, fmt.Errorf("blob %s: %w", v.want, io.ErrUnexpectedEOF)
+		}
+		if got := hex.EncodeToString(v.h.Sum(nil)); got != v.want.Hex {
+			return n, fmt.Errorf("blob %s: content has digest sha256:%s", v.want, got)
+		}
+	}
+	return n, err
+}
+
+func (v *verifyingReader) Close() error { return v.rc.Close() }
+
+// tarIndex is an OCI image index stored in an archive: the top-level
+// index.json, or an index blob.
+type tarIndex struct {
+	t   *tarFile
+	raw []byte
+	mt  types.MediaType
+}
+
+var _ v1.ImageIndex = (*tarIndex)(nil)
+
+func (x *tarIndex) MediaType() (types.MediaType, error) {
+	if x.mt != "" {
+		return x.mt, nil
+	}
+	var probe struct {
+		MediaType types.MediaType `json:"mediaType"`
+	}
+	if err := json.Unmarshal(x.raw, &probe); err == nil && probe.MediaType != "" {
+		return probe.MediaType, nil
+	}
+	return types.OCIImageIndex, nil
+}
+
+func (x *tarIndex) Digest() (v1.Hash, error) {
+	h, _, err := v1.SHA256(bytes.NewReader(x.raw))
+	return h, err
+}
+
+func (x *tarIndex) Size() (int64, error) { return int64(len(x.raw)), nil }
+
+func (x *tarIndex) IndexManifest() (*v1.IndexManifest, error) {
+	return v1.ParseIndexManifest(bytes.NewReader(x.raw))
+}
+
+func (x *tarIndex) RawManifest() ([]byte, error) { return x.raw, nil }
+
+func (x *tarIndex) findDescriptor(h v1.Hash) (v1.Descriptor, error) {
+	im, err := x.IndexManifest()
+	if err != nil {
+		return v1.Descriptor{}, err
+	}
+	for _, d := range im.Manifests {
+		if d.Digest == h {
+			return d, nil
+		}
+	}
+	return v1.Descriptor{}, fmt.Errorf("%w: %s is not in the index", ErrNotFound, h)
+}
+
+func (x *tarIndex) Image(h v1.Hash) (v1.Image, error) {
+	d, err := x.findDescriptor(h)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := x.t.blobBytes(h, d.Size)
+	if err != nil {
+		return nil, err
+	}
+	m, err := v1.ParseManifest(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("parsing manifest %s: %w", h, err)
+	}
+	mt := d.MediaType
+	if m.MediaType != "" {
+		mt = m.MediaType
+	}
+	return partial.CompressedToImage(&tarImage{t: x.t, raw: raw, manifest: m, mt: mt})
+}
+
+func (x *tarIndex) ImageIndex(h v1.Hash) (v1.ImageIndex, error) {
+	d, err := x.findDescriptor(h)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := x.t.blobBytes(h, d.Size)
+	if err != nil {
+		return nil, err
+	}
+	return &tarIndex{t: x.t, raw: raw, mt: d.MediaType}, nil
+}
+
+// tarImage is an image manifest stored in an archive; partial turns it into
+// a v1.Image whose layers follow the manifest's order.
+type tarImage struct {
+	t        *tarFile
+	raw      []byte
+	manifest *v1.Manifest
+	mt       types.MediaType
+}
+
+var _ partial.CompressedImageCore = (*tarImage)(nil)
+
+func (i *tarImage) RawConfigFile() ([]byte, error) {
+	return i.t.blobBytes(i.manifest.Config.Digest, i.manifest.Config.Size)
+}
+
+func (i *tarImage) MediaType() (types.MediaType, error) { return i.mt, nil }
+
+func (i *tarImage) RawManifest() ([]byte, error) { return i.raw, nil }
+
+func (i *tarImage) LayerByDigest(h v1.Hash) (partial.CompressedLayer, error) {
+	if h == i.manifest.Config.Digest {
+		return &tarLayer{t: i.t, desc: i.manifest.Config}, nil
+	}
+	for _, d := range i.manifest.Layers {
+		if d.Digest == h {
+			return &tarLayer{t: i.t, desc: d}, nil
+		}
+	}
+	return nil, fmt.Errorf("blob %s is not in the manifest", h)
+}
+
+// tarLayer is a layer blob stored in an archive.
+type tarLayer struct {
+	t    *tarFile
+	desc v1.Descriptor
+}
+
+var _ partial.CompressedLayer = (*tarLayer)(nil)
+
+func (l *tarLayer) Digest() (v1.Hash, error) { return l.desc.Digest, nil }
+
+func (l *tarLayer) Compressed() (io.ReadCloser, error) {
+	rc, _, err := l.t.blob(l.desc.Digest, l.desc.Size)
+	return rc, err
+}
+
+func (l *tarLayer) Size() (int64, error) { return l.desc.Size, nil }
+
+func (l *tarLayer) MediaType() (types.MediaType, error) { return l.desc.MediaType, nil }
+
+// Descriptor lets partial keep annotations and URLs of the manifest entry.
+func (l *tarLayer) Descriptor() (*v1.Descriptor, error) { d := l.desc; return &d, nil }

@@ -1,0 +1,264 @@
+package imageref
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/daemon"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+)
+
+// Image opens the image r names. Layers come in the order the image's
+// manifest lists them, base first. Multi-platform indexes are resolved with
+// WithPlatform; a source holding several images is resolved by the tag in
+// the reference. Errors name the reference; errors.Is(err, ErrNotFound)
+// tells a missing image, tag or file, and errors.As gives *PlatformError or
+// *AmbiguousError when the reference must say more.
+//
+// Images are read lazily: the returned image reads its blobs when asked, so
+// later calls may still fail on I/O.
+func (r Ref) Image(ctx context.Context, opts ...Option) (v1.Image, error) {
+	o, err := makeOptions(opts)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", r, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("opening %s: %w", r, err)
+	}
+	var img v1.Image
+	switch r.kind {
+	case Archive:
+		img, err = r.archiveImage(ctx, o)
+	case Layout:
+		img, err = r.layoutImage(o)
+	case Registry:
+		img, err = r.registryImage(ctx, o)
+	case Daemon:
+		img, err = r.daemonImage(ctx, o)
+	default:
+		err = errors.New("invalid reference (use Parse)")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", r, err)
+	}
+	return img, nil
+}
+
+// notFound marks a missing file as ErrNotFound too.
+func notFound(err error) error {
+	if errors.Is(err, os.ErrNotExist) && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
+	}
+	return err
+}
+
+var (
+	gzipMagic  = []byte{0x1f, 0x8b}
+	zstdMagic  = []byte{0x28, 0xb5, 0x2f, 0xfd}
+	bzip2Magic = []byte("BZh")
+	xzMagic    = []byte{0xfd, '7', 'z', 'X', 'Z', 0x00}
+)
+
+// sniffCompressed refuses archives that are compressed as a whole
+// (`docker save | gzip`): tar entries cannot be addressed inside them.
+func sniffCompressed(p string) error {
+	f, err := os.Open(p)
+	if err != nil {
+		return notFound(err)
+	}
+	defer f.Close()
+	head, err := bufio.NewReader(f).Peek(6)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	for _, m := range []struct {
+		magic []byte
+		name  string
+	}{{gzipMagic, "gzip"}, {zstdMagic, "zstd"}, {bzip2Magic, "bzip2"}, {xzMagic, "xz"}} {
+		if bytes.HasPrefix(head, m.magic) {
+			return fmt.Errorf("the archive is %s-compressed; decompress it to a plain tar first", m.name)
+		}
+	}
+	return nil
+}
+
+// archiveImage reads a tar: through manifest.json when it has one (every
+// `docker save`, legacy or current), else as an OCI image layout packed in
+// the tar, served in place.
+func (r Ref) archiveImage(ctx context.Context, o *options) (v1.Image, error) {
+	if fi, err := os.Stat(r.path); err != nil {
+		return nil, notFound(err)
+	} else if fi.IsDir() {
+		return nil, errors.New("is a directory, not a tar archive (use oci:DIR for an OCI layout)")
+	}
+	if err := sniffCompressed(r.path); err != nil {
+		return nil, err
+	}
+	t, err := indexTar(ctx, r.path)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case t.has("manifest.json"):
+		return r.dockerSaveImage(t)
+	case t.has("index.json"):
+		raw, err := t.readSmall("index.json")
+		if err != nil {
+			return nil, fmt.Errorf("reading index.json: %w", err)
+		}
+		return imageFromLayoutIndex(&tarIndex{t: t, raw: raw}, r.tag, o)
+	}
+	return nil, errors.New("not an image archive: no manifest.json or index.json at its root")
+}
+
+// dockerSaveImage picks the image of a `docker save` archive and opens it
+// with ggcr's tarball package.
+func (r Ref) dockerSaveImage(t *tarFile) (v1.Image, error) {
+	opener := func() (io.ReadCloser, error) { return os.Open(r.path) }
+	m, err := tarball.LoadManifest(opener)
+	if err != nil {
+		return nil, fmt.Errorf("reading manifest.json: %w", err)
+	}
+	var all []string
+	for i, d := range m {
+		if len(d.RepoTags) == 0 {
+			all = append(all, fmt.Sprintf("#%d (untagged, config %s)", i, d.Config))
+		}
+		all = append(all, d.RepoTags...)
+	}
+	if len(m) == 0 {
+		return nil, fmt.Errorf("%w: manifest.json lists no images", ErrNotFound)
+	}
+	var tag *name.Tag
+	if r.tag != "" {
+		want, err := name.NewTag(r.tag)
+		if err != nil {
+			return nil, err
+		}
+		found := false
+		for _, d := range m {
+			for _, rt := range d.RepoTags {
+				if have, err := name.NewTag(rt); err == nil && have.Name() == want.Name() {
+					found = true
+				}
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("%w: no image tagged %q (available: %s)", ErrNotFound, r.tag, strings.Join(all, ", "))
+		}
+		tag = &want
+	} else if len(m) > 1 {
+		return nil, &AmbiguousError{Images: all}
+	}
+	img, err := tarball.Image(opener, tag)
+	if err != nil {
+		return nil, err
+	}
+	return img, nil
+}
+
+// layoutImage reads an OCI image layout directory.
+func (r Ref) layoutImage(o *options) (v1.Image, error) {
+	if _, err := os.Stat(r.path); err != nil {
+		return nil, notFound(err)
+	}
+	ix, err := layout.ImageIndexFromPath(r.path)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return imageFromLayoutIndex(ix, r.tag, o)
+}
+
+// nameOptions re-reads the reference with the insecure setting applied.
+func (r Ref) registryName(o *options) (name.Reference, error) {
+	if !o.insecure {
+		return r.ref, nil
+	}
+	return name.ParseReference(r.ref.String(), name.Insecure)
+}
+
+func (r Ref) remoteOptions(ctx context.Context, o *options) []remote.Option {
+	ro := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(o.keychain)}
+	if o.transport != nil {
+		ro = append(ro, remote.WithTransport(o.transport))
+	} else if o.insecure {
+		tr := remote.DefaultTransport.(*http.Transport).Clone()
+		tr.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // asked for with WithInsecure
+		ro = append(ro, remote.WithTransport(tr))
+	}
+	return ro
+}
+
+// registryImage reads an image from a registry, resolving a multi-platform
+// index by platform.
+func (r Ref) registryImage(ctx context.Context, o *options) (v1.Image, error) {
+	ref, err := r.registryName(o)
+	if err != nil {
+		return nil, err
+	}
+	desc, err := remote.Get(ref, r.remoteOptions(ctx, o)...)
+	if err != nil {
+		return nil, registryErr(err)
+	}
+	if desc.MediaType.IsIndex() {
+		ix, err := desc.ImageIndex()
+		if err != nil {
+			return nil, err
+		}
+		return imageFromIndex(ix, o)
+	}
+	return desc.Image()
+}
+
+// registryErr marks "no such manifest or repository" as ErrNotFound.
+func registryErr(err error) error {
+	var te *transport.Error
+	if errors.As(err, &te) {
+		if te.StatusCode == http.StatusNotFound {
+			return fmt.Errorf("%w: %w", ErrNotFound, err)
+		}
+		for _, d := range te.Errors {
+			if d.Code == transport.ManifestUnknownErrorCode || d.Code == transport.NameUnknownErrorCode {
+				return fmt.Errorf("%w: %w", ErrNotFound, err)
+			}
+		}
+	}
+	return err
+}
+
+// daemonOptions builds the options for ggcr's daemon package. Without
+// WithDaemonClient, ggcr makes a client from the environment (DOCKER_HOST).
+func daemonOptions(ctx context.Context, o *options) []daemon.Option {
+	do := []daemon.Option{daemon.WithContext(ctx)}
+	if o.daemonClient != nil {
+		do = append(do, daemon.WithClient(o.daemonClient))
+	}
+	return do
+}
+
+// daemonImage reads an image from the Docker Engine. The engine's `docker
+// save` output is buffered once to a temporary file, not to memory.
+func (r Ref) daemonImage(ctx context.Context, o *options) (v1.Image, error) {
+	do := append(daemonOptions(ctx, o), daemon.WithFileBufferedOpener())
+	img, err := daemon.Image(r.ref, do...)
+	if err != nil {
+		if cerrdefs.IsNotFound(err) {
+			return nil, fmt.Errorf("%w: %w", ErrNotFound, err)
+		}
+		return nil, err
+	}
+	return img, nil
+}
