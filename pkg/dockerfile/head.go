@@ -1,0 +1,88 @@
+package dockerfile
+
+import "strings"
+
+// span is a half-open range of indices into a mapped text.
+type span struct{ start, end int }
+
+// head locates, in an instruction's logical line, the keyword, each
+// builder flag word and the argument text, following BuildKit's
+// splitCommand and extractBuilderFlags.
+type head struct {
+	keyword span
+	flags   []span
+	args    span
+}
+
+func isLineSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r'
+}
+
+func splitHead(line []byte, escape byte) head {
+	var h head
+	i, n := 0, len(line)
+	for i < n && isSpaceByte(line[i]) {
+		i++
+	}
+	for n > i && isSpaceByte(line[n-1]) {
+		n--
+	}
+	h.keyword.start = i
+	for i < n && !isLineSpace(line[i]) {
+		i++
+	}
+	h.keyword.end = i
+	for i < n && isLineSpace(line[i]) {
+		i++
+	}
+	// extractBuilderFlags over line[i:n], keeping word positions.
+	pos := i
+	for {
+		for pos < n && isSpaceByte(line[pos]) {
+			pos++
+		}
+		if pos >= n || line[pos] != '-' || pos+1 >= n || line[pos+1] != '-' {
+			break
+		}
+		start := pos
+		var quote byte
+		inQuote := false
+		for pos < n {
+			c := line[pos]
+			if inQuote {
+				if c == quote {
+					inQuote = false
+				} else if c == escape && pos+1 < n {
+					pos++
+				}
+				pos++
+				continue
+			}
+			if isSpaceByte(c) {
+				break
+			}
+			if c == '\'' || c == '"' {
+				quote, inQuote = c, true
+			} else if c == escape && pos+1 < n {
+				pos++
+			}
+			pos++
+		}
+		if string(line[start:pos]) == "--" {
+			break
+		}
+		h.flags = append(h.flags, span{start, pos})
+	}
+	for pos < n && isSpaceByte(line[pos]) {
+		pos++
+	}
+	h.args = span{pos, n}
+	return h
+}
+
+// parseFlag splits a BuildKit flag word ("--name=value") into a Flag.
+func parseFlag(word string) Flag {
+	word = strings.TrimPrefix(word, "--")
+	name, value, ok := strings.Cut(word, "=")
+	return Flag{Name: name, Value: value, HasValue: ok}
+}
