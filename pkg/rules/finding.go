@@ -72,8 +72,12 @@ type Finding struct {
 	EndLine   int    `json:"end_line"`
 	EndColumn int    `json:"end_column"`
 	// Stage is the name (or index) of the build stage holding the finding.
-	Stage   string `json:"stage,omitempty"`
-	Message string `json:"message"`
+	Stage string `json:"stage,omitempty"`
+	// InFinalImage is true when the stage's layers are part of the final
+	// image (the target stage and the stages it is built FROM). Findings
+	// elsewhere cost nothing in the image and are reported at Info.
+	InFinalImage bool   `json:"in_final_image"`
+	Message      string `json:"message"`
 	// Fix says in words how to repair it.
 	Fix string `json:"fix,omitempty"`
 	// Doc is the path of the rule's documentation page in the repository.

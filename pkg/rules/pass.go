@@ -1,23 +1,20 @@
 package rules
 
+import "github.com/whittle/whittle/pkg/dockerfile"
+
 // Pass is what a rule sees while checking one Dockerfile. Lint builds a new
 // Pass for each rule; rules must not keep it.
-//
-// Once pkg/dockerfile exists, Pass gains the field
-//
-//	File *dockerfile.File // the parsed Dockerfile, with stages and shell facts
-//
-// which rules read; Lint's signature is
-//
-//	func Lint(ctx context.Context, f *dockerfile.File, opts ...Option) ([]Finding, error)
 type Pass struct {
+	// File is the parsed Dockerfile.
+	File *dockerfile.File
 	// Filename is the Dockerfile's name as given ("-" for stdin).
 	Filename string
 	// RegistryLookups allows rules to ask registries about base images
 	// (WH701); off by default so that linting needs no network.
 	RegistryLookups bool
 
-	meta Meta
+	meta   Meta
+	shared *shared
 }
 
 // Meta returns the description of the rule being run.
@@ -39,3 +36,13 @@ func (p *Pass) Finding(line, col, endLine, endCol int, message, fix string) Find
 		Doc:       p.meta.Doc,
 	}
 }
+
+// FindingAt returns a finding of the running rule covering r.
+func (p *Pass) FindingAt(r dockerfile.Range, message, fix string) Finding {
+	return p.Finding(r.Start.Line, r.Start.Col, r.End.Line, r.End.Col, message, fix)
+}
+
+// Ships reports whether the stage's layers are part of the final image: the
+// target stage and the stages it is built FROM, transitively. (Stages that
+// only lend files through COPY --from do not ship their own waste.)
+func (p *Pass) Ships(s *dockerfile.Stage) bool { return p.shared.ships(s) }

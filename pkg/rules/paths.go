@@ -1,0 +1,151 @@
+package rules
+
+import (
+	"path"
+	"strings"
+
+	"github.com/whittle/whittle/pkg/dockerfile"
+)
+
+// homeDirs are the spellings of the home directory that cleanups use; whittle
+// takes them as /root, the home of the default build user.
+var homeDirs = []string{"~", "$HOME", "${HOME}", "${HOME:-/root}"}
+
+// normPath cleans a path operand of rm and friends: the home directory is
+// spelled /root, trailing slashes and "/*"-style globs that empty a
+// directory are dropped ("/var/lib/apt/lists/*" names the lists directory).
+func normPath(p string) string {
+	for _, h := range homeDirs {
+		if p == h || strings.HasPrefix(p, h+"/") {
+			p = "/root" + strings.TrimPrefix(p, h)
+			break
+		}
+	}
+	for {
+		q := strings.TrimSuffix(p, "/")
+		for _, g := range []string{"/*", "/.*", "/*.*", "/**"} {
+			q = strings.TrimSuffix(q, g)
+		}
+		if q == p || q == "" {
+			break
+		}
+		p = q
+	}
+	if strings.HasPrefix(p, "/") {
+		p = path.Clean(p)
+	}
+	return p
+}
+
+// covers reports whether removing (or mounting) dir takes away target:
+// dir is target or one of its ancestors, or a glob matching one of them.
+func covers(dir, target string) bool {
+	dir, target = normPath(dir), normPath(target)
+	if dir == "" || target == "" {
+		return false
+	}
+	for t := target; ; t = path.Dir(t) {
+		if t == dir {
+			return true
+		}
+		if strings.ContainsAny(dir, "*?[") {
+			if ok, _ := path.Match(dir, t); ok {
+				return true
+			}
+		}
+		if t == "/" || t == "." || !strings.Contains(t, "/") {
+			return false
+		}
+	}
+}
+
+// mountCovers reports whether the RUN has a cache or tmpfs mount that keeps
+// target out of the image: its target is target or an ancestor of it.
+func mountCovers(run *dockerfile.Run, targets ...string) bool {
+	if run == nil {
+		return false
+	}
+	for _, m := range run.Mounts {
+		if m.Type != "cache" && m.Type != "tmpfs" {
+			continue
+		}
+		for _, t := range targets {
+			if covers(m.Target, t) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// mountContains reports whether a cache or tmpfs mount target contains frag
+// (hadolint's test, used where it is also right: home-relative caches such
+// as ".cache/pip" whose home whittle does not know).
+func mountContains(run *dockerfile.Run, frag string) bool {
+	if run == nil {
+		return false
+	}
+	for _, m := range run.Mounts {
+		if (m.Type == "cache" || m.Type == "tmpfs") && strings.Contains(m.Target, frag) {
+			return true
+		}
+	}
+	return false
+}
+
+// removedAfter reports whether a command after index i removes target:
+// rm (any flags) with an operand covering it, or find DIR ... -delete.
+func removedAfter(cmds []command, i int, target string) bool {
+	for _, c := range cmds[i+1:] {
+		if removes(c, target) {
+			return true
+		}
+	}
+	return false
+}
+
+// removes reports whether one command removes target.
+func removes(c command, target string) bool {
+	switch c.Name {
+	case "rm":
+		for _, op := range c.operands() {
+			if covers(op, target) {
+				return true
+			}
+		}
+	case "find":
+		ops := c.Args
+		if len(ops) > 0 && (containsWord(ops, "-delete") || containsWord(ops, "rm")) {
+			if covers(ops[0], target) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func containsWord(words []string, w string) bool {
+	for _, x := range words {
+		if x == w {
+			return true
+		}
+	}
+	return false
+}
+
+// baseName returns the last element of a path written with / or \.
+func baseName(p string) string {
+	p = strings.TrimRight(p, `/\`)
+	if i := strings.LastIndexAny(p, `/\`); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
+
+// unquote strips one pair of matching quotes.
+func unquote(s string) string {
+	if len(s) >= 2 && (s[0] == '"' || s[0] == '\'') && s[len(s)-1] == s[0] {
+		return s[1 : len(s)-1]
+	}
+	return s
+}

@@ -1,0 +1,96 @@
+package rules
+
+import (
+	"strings"
+
+	"github.com/whittle/whittle/pkg/dockerfile"
+)
+
+// Package-manager helpers shared by the WH2xx-WH5xx rules.
+
+// aptValued are apt-get's flags that take a separate value.
+var aptValued = []string{"-o", "-c", "-t", "--target-release", "--option", "--config-file"}
+
+// isApt reports whether a command is apt-get, apt or aptitude.
+func isApt(c command) bool { return c.Name == "apt-get" || c.Name == "apt" || c.Name == "aptitude" }
+
+// aptVerb returns an apt command's verb ("update", "install", ...).
+func aptVerb(c command) string { return c.verb(aptValued...) }
+
+// aptInstallVerbs download .deb archives and so need the lists.
+var aptInstallVerbs = map[string]bool{
+	"install": true, "upgrade": true, "dist-upgrade": true, "full-upgrade": true,
+	"build-dep": true, "reinstall": true, "satisfy": true, "source": true, "download": true,
+}
+
+// stageChain returns the stage and the stages it is built FROM, nearest
+// first. It is empty for instructions outside any stage.
+func stageChain(s *dockerfile.Stage) []*dockerfile.Stage {
+	var out []*dockerfile.Stage
+	seen := map[*dockerfile.Stage]bool{}
+	for ; s != nil && !seen[s]; s = s.BaseStage {
+		seen[s] = true
+		out = append(out, s)
+	}
+	return out
+}
+
+// rootImage returns the external image a stage is ultimately built on
+// ("" if unknown, "scratch" for scratch).
+func rootImage(s *dockerfile.Stage) string {
+	chain := stageChain(s)
+	if len(chain) == 0 {
+		return ""
+	}
+	return chain[len(chain)-1].Base
+}
+
+// runsBefore returns the RUNs of the stage chain that come before in, in
+// source order.
+func (p *Pass) runsBefore(in *dockerfile.Instruction) []*runInfo {
+	chain := map[*dockerfile.Stage]bool{}
+	for _, s := range stageChain(in.Stage) {
+		chain[s] = true
+	}
+	var out []*runInfo
+	for _, ri := range p.runs() {
+		if ri.in.Range.Start.Offset >= in.Range.Start.Offset {
+			break
+		}
+		if ri.in.Stage == nil || chain[ri.in.Stage] {
+			out = append(out, ri)
+		}
+	}
+	return out
+}
+
+// runText returns the script text of a RUN ("" for exec form).
+func (ri *runInfo) text() string {
+	if ri.script != nil {
+		return ri.script.Text
+	}
+	if ri.run != nil {
+		return strings.Join(ri.run.Exec, " ")
+	}
+	return ""
+}
+
+// officialRepo returns the repository of an image reference in Docker Hub's
+// official namespace ("python" for "python:3.12-slim" or
+// "docker.io/library/python@sha256:..."), or "" for other images.
+func officialRepo(ref string) string {
+	ref = strings.ToLower(ref)
+	if i := strings.Index(ref, "@"); i >= 0 {
+		ref = ref[:i]
+	}
+	for _, p := range []string{"docker.io/library/", "index.docker.io/library/", "library/"} {
+		ref = strings.TrimPrefix(ref, p)
+	}
+	if i := strings.LastIndex(ref, ":"); i >= 0 && !strings.Contains(ref[i:], "/") {
+		ref = ref[:i]
+	}
+	if ref == "" || strings.ContainsAny(ref, "/$") {
+		return ""
+	}
+	return ref
+}

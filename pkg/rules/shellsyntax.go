@@ -1,0 +1,44 @@
+package rules
+
+import (
+	"errors"
+
+	"github.com/whittle/whittle/pkg/dockerfile"
+)
+
+// shellSyntax is WH000: a RUN whose shell script does not parse. The rest
+// of the file is still linted; the RUN itself is skipped by shell-aware
+// rules.
+type shellSyntax struct{}
+
+func (shellSyntax) Meta() Meta {
+	return Meta{
+		ID:       "WH000",
+		Name:     "shell-syntax",
+		Summary:  "A RUN's shell script does not parse, so whittle cannot check it.",
+		Severity: Warning,
+		Doc:      "docs/rules/WH000.md",
+	}
+}
+
+func (shellSyntax) Check(p *Pass) []Finding {
+	var out []Finding
+	for _, ri := range p.runs() {
+		if ri.script == nil || ri.script.Err == nil {
+			continue
+		}
+		line, col := ri.in.Range.Start.Line, ri.in.Range.Start.Col
+		msg := ri.script.Err.Error()
+		var pe *dockerfile.ParseError
+		if errors.As(ri.script.Err, &pe) {
+			if pe.Line > 0 {
+				line, col = pe.Line, pe.Col
+			}
+			msg = pe.Msg
+		}
+		out = append(out, p.Finding(line, col, line, col+1,
+			"the shell script of this RUN does not parse: "+msg,
+			"fix the shell syntax (or use the exec form); the other rules skip this RUN"))
+	}
+	return out
+}
