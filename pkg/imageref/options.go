@@ -124,12 +124,13 @@ func WithDaemonClient(c daemon.Client) Option {
 	}
 }
 
-// WithTag names the image written by Ref.Write: the RepoTag of a
-// docker-archive (a reference such as "app:slim"), the
-// org.opencontainers.image.ref.name of an OCI layout entry, or the name:tag
-// loaded into the Docker Engine. It is only a default: a tag carried by the
-// reference itself ("oci:DIR:TAG") must agree with it. Registry references
-// name their destination themselves, so a differing tag is an error there.
+// WithTag names the image written by Ref.Write to an archive or a layout:
+// the RepoTag of a docker-archive (a reference such as "app:slim") or the
+// org.opencontainers.image.ref.name annotation of an OCI layout entry. It is
+// a default: a name carried by the reference itself ("oci:DIR:TAG",
+// "docker-archive:PATH:NAME") must agree with it. Registry and Docker Engine
+// references always name their destination themselves; WithTag does not
+// apply to them.
 func WithTag(tag string) Option {
 	return func(o *options) error {
 		if strings.ContainsAny(tag, " \t\n") {

@@ -1,0 +1,204 @@
+package imageref
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestParse(t *testing.T) {
+	dir := t.TempDir()
+	tarPath := filepath.Join(dir, "img.tar")
+	colonPath := filepath.Join(dir, "with:colon.tar")
+	layoutDir := filepath.Join(dir, "layout")
+	plainDir := filepath.Join(dir, "plain")
+	for _, p := range []string{tarPath, colonPath} {
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, d := range []string{layoutDir, plainDir} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(layoutDir, "index.json"), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+	tests := []struct {
+		in      string
+		kind    Kind
+		path    string
+		tag     string
+		name    string
+		wantErr string // substring of the error; "" when Parse must succeed
+	}{
+		{in: "docker-archive:" + tarPath, kind: Archive, path: tarPath},
+		{in: "docker-archive:out.tar", kind: Archive, path: "out.tar"},
+		{in: "docker-archive:out.tar:app:v1", kind: Archive, path: "out.tar", tag: "app:v1"},
+		{in: "docker-archive:" + colonPath, kind: Archive, path: colonPath},
+		{in: "docker-archive:", wantErr: "missing path"},
+		{in: "docker-archive:out.tar:Bad Name", wantErr: "invalid image name"},
+		{in: "oci:" + layoutDir, kind: Layout, path: layoutDir},
+		{in: "oci:" + layoutDir + ":v1", kind: Layout, path: layoutDir, tag: "v1"},
+		{in: "oci:out:docker.io/library/alpine:3.20", kind: Layout, path: "out", tag: "docker.io/library/alpine:3.20"},
+		{in: "oci:", wantErr: "missing directory"},
+		{in: "oci:out:bad tag", wantErr: "invalid tag"},
+		{in: "docker-daemon:alpine", kind: Daemon, name: "index.docker.io/library/alpine:latest", tag: "latest"},
+		{in: "docker-daemon:alpine:3.20", kind: Daemon, name: "index.docker.io/library/alpine:3.20", tag: "3.20"},
+		{in: "docker-daemon:", wantErr: "missing image name"},
+		{in: "docker-daemon:UPPER", wantErr: "invalid image name"},
+		{in: "docker://alpine", kind: Registry, name: "index.docker.io/library/alpine:latest", tag: "latest"},
+		{in: "docker://localhost:5000/a/b:t", kind: Registry, name: "localhost:5000/a/b:t", tag: "t"},
+		{in: "docker://ghcr.io/o/r@" + digest, kind: Registry, name: "ghcr.io/o/r@" + digest, tag: digest},
+		{in: "docker://", wantErr: "missing image name"},
+		{in: "docker://a b", wantErr: "invalid image name"},
+		{in: "alpine:3.20", kind: Registry, name: "index.docker.io/library/alpine:3.20", tag: "3.20"},
+		{in: "registry.example.com:5000/team/app", kind: Registry, name: "registry.example.com:5000/team/app:latest", tag: "latest"},
+		{in: tarPath, kind: Archive, path: tarPath},
+		{in: layoutDir, kind: Layout, path: layoutDir},
+		{in: plainDir, wantErr: "no index.json"},
+		{in: filepath.Join(dir, "missing"), wantErr: "no such file"},
+		{in: "./missing", wantErr: "no such file"},
+		{in: "new.tar", kind: Archive, path: "new.tar"},
+		{in: filepath.Join(dir, "new.tar"), kind: Archive, path: filepath.Join(dir, "new.tar")},
+		{in: "", wantErr: "empty reference"},
+		{in: "   ", wantErr: "empty reference"},
+		{in: "oci-archive:x.tar", wantErr: "use docker-archive:PATH"},
+		{in: "containers-storage:alpine", wantErr: "unsupported transport"},
+		{in: "Alpine", wantErr: "neither an existing path nor a valid image name"},
+		{in: "alpine:bad tag", wantErr: "neither an existing path nor a valid image name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			r, err := Parse(tt.in)
+			if tt.wantErr != "" {
+				if err == nil {
+					t.Fatalf("Parse(%q) = %v, want error containing %q", tt.in, r, tt.wantErr)
+				}
+				var pe *ParseError
+				if !errors.As(err, &pe) || pe.Input != tt.in {
+					t.Errorf("error %v is not a *ParseError for %q", err, tt.in)
+				}
+				if !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("error %q does not contain %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Parse(%q): %v", tt.in, err)
+			}
+			if r.Kind() != tt.kind || r.Path() != tt.path || r.Tag() != tt.tag || r.Name() != tt.name {
+				t.Errorf("Parse(%q) = kind %v path %q tag %q name %q; want %v %q %q %q",
+					tt.in, r.Kind(), r.Path(), r.Tag(), r.Name(), tt.kind, tt.path, tt.tag, tt.name)
+			}
+			// String gives a form that parses back to the same reference.
+			again, err := Parse(r.String())
+			if err != nil {
+				t.Fatalf("Parse(%q) (from String): %v", r.String(), err)
+			}
+			if again.String() != r.String() || again.Kind() != r.Kind() || again.Path() != r.Path() ||
+				again.Tag() != r.Tag() || again.Name() != r.Name() {
+				t.Errorf("String round trip: %q -> %q", r.String(), again.String())
+			}
+		})
+	}
+}
+
+func TestParseMissingPathIsNotExist(t *testing.T) {
+	_, err := Parse("./surely/missing/dir")
+	if !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("error %v does not wrap os.ErrNotExist", err)
+	}
+}
+
+func TestParseRelativePaths(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if err := os.WriteFile("app.tar", []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll("lay", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join("lay", "index.json"), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A file whose name is also a valid registry reference: the file wins.
+	if err := os.WriteFile("busybox", []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for in, want := range map[string]Kind{"app.tar": Archive, "./app.tar": Archive, "lay": Layout, "busybox": Archive, "alpine": Registry} {
+		r, err := Parse(in)
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", in, err)
+		}
+		if r.Kind() != want {
+			t.Errorf("Parse(%q).Kind() = %v, want %v", in, r.Kind(), want)
+		}
+	}
+}
+
+func TestSame(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "a.tar")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link.tar")
+	if err := os.Symlink(file, link); err != nil {
+		t.Fatal(err)
+	}
+	linkDir := filepath.Join(dir, "linkdir")
+	if err := os.Symlink(dir, linkDir); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"docker-archive:a.tar", file, true},
+		{"docker-archive:a.tar", "docker-archive:./x/../a.tar", true},
+		{"docker-archive:a.tar", "docker-archive:" + link, true},
+		{"docker-archive:" + filepath.Join(linkDir, "new.tar"), "docker-archive:new.tar", true},
+		{"docker-archive:a.tar", "docker-archive:b.tar", false},
+		{"docker-archive:a.tar", "oci:a.tar", true},
+		{"oci:lay", "oci:lay/", true},
+		{"oci:lay", "oci:lay:v1", true},
+		{"oci:lay:v1", "oci:lay:v1", true},
+		{"oci:lay:v1", "oci:lay:v2", false},
+		{"oci:lay:v1", "oci:other:v1", false},
+		{"docker://alpine", "index.docker.io/library/alpine:latest", true},
+		{"docker.io/library/alpine", "alpine:latest", true},
+		{"alpine:3", "alpine:4", false},
+		{"localhost:5000/a:1", "localhost:5001/a:1", false},
+		{"docker-daemon:alpine", "docker-daemon:docker.io/library/alpine:latest", true},
+		{"docker-daemon:alpine", "docker-daemon:alpine:3", false},
+		{"docker-daemon:alpine", "docker://alpine", false},
+		{"docker-archive:a.tar", "alpine", false},
+	}
+	for _, tt := range tests {
+		a, err := Parse(tt.a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := Parse(tt.b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := a.Same(b); got != tt.want {
+			t.Errorf("Same(%s, %s) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+		if got := b.Same(a); got != tt.want {
+			t.Errorf("Same(%s, %s) = %v, want %v", tt.b, tt.a, got, tt.want)
+		}
+	}
+	if (Ref{}).Same(Ref{}) {
+		t.Error("zero Refs are the same location")
+	}
+}
