@@ -1,0 +1,218 @@
+package account
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"sync"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/whittle/whittle/pkg/fstree"
+	"github.com/whittle/whittle/pkg/layer"
+)
+
+// layerScan is what reading one layer yields.
+type layerScan struct {
+	info    layer.Info
+	records []fstree.Record
+}
+
+// Analyze computes the exact account of img. Layers are read at most
+// WithJobs at a time, each exactly once; the account holds one compact
+// record per tar entry, never file content.
+func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error) {
+	o := defaults()
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return nil, fmt.Errorf("configuring analysis: %w", err)
+		}
+	}
+	layers, err := img.Layers()
+	if err != nil {
+		return nil, fmt.Errorf("listing layers: %w", err)
+	}
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		return nil, fmt.Errorf("reading image config: %w", err)
+	}
+	native := false
+	for _, l := range layers {
+		if layer.NativelyUncompressed(l) {
+			native = true
+		}
+	}
+
+	rep := &Report{SchemaVersion: SchemaVersion, Waste: []WasteItem{}, Caches: []Cache{}, Duplicates: []Duplicate{}}
+	rep.Image.Reference = o.reference
+	if mt, err := img.MediaType(); err == nil {
+		rep.Image.MediaType = string(mt)
+	}
+	if !native {
+		// An archive of uncompressed layers has no manifest of its own:
+		// go-containerregistry would gzip every layer to make one up.
+		d, err := img.Digest()
+		if err != nil {
+			return nil, fmt.Errorf("computing image digest: %w", err)
+		}
+		rep.Image.Digest = d.String()
+	}
+	rep.Image.Platform = platform(cfg)
+
+	scans, err := scanLayers(ctx, layers, cfg, &o)
+	if err != nil {
+		return nil, err
+	}
+
+	tree := fstree.New()
+	created := createdBy(cfg, len(layers))
+	rep.Layers = make([]Layer, len(layers))
+	for i, s := range scans {
+		st := tree.Apply(i, s.records)
+		L := &rep.Layers[i]
+		L.Index = i
+		L.Digest = s.info.Digest.String()
+		L.DiffID = s.info.DiffID.String()
+		L.MediaType = string(s.info.MediaType)
+		L.CompressedBytes = s.info.CompressedSize
+		L.CreatedBy, L.Comment = created[i].CreatedBy, created[i].Comment
+		L.FilesAdded, L.FilesModified, L.FilesDeleted = st.Added, st.Modified, st.Deleted
+		for _, r := range s.records {
+			if r.Type == fstree.TypeReg {
+				L.SizeBytes += r.Size
+			}
+		}
+		rep.Image.SizeBytes += L.SizeBytes
+		rep.Image.CompressedBytes += L.CompressedBytes
+	}
+
+	inodes := tree.Inodes()
+	for i := range inodes {
+		in := &inodes[i]
+		if in.Links > 0 {
+			rep.Image.VisibleBytes += in.Size
+			rep.Image.Files++
+			continue
+		}
+		rep.Image.WastedBytes += in.Size
+		rep.Layers[in.Layer].WastedBytes += in.Size
+		rep.Waste = append(rep.Waste, WasteItem{Path: "/" + in.Path, Layer: in.Layer, Bytes: in.Size, Reason: in.Reason, ShadowedBy: in.ShadowedBy})
+	}
+	files := tree.Files()
+	rep.Caches = caches(files, inodes)
+	for _, c := range rep.Caches {
+		rep.Image.CacheBytes += c.Bytes
+	}
+	if o.duplicates {
+		rep.Duplicates = duplicates(files, inodes)
+		for _, d := range rep.Duplicates {
+			rep.Image.DuplicateBytes += d.Bytes
+		}
+	}
+	if o.dive {
+		recs := make([][]fstree.Record, len(scans))
+		for i := range scans {
+			recs[i] = scans[i].records
+		}
+		rep.Dive = diveFigures(recs)
+	}
+	if o.progress != nil {
+		var n int64
+		for _, s := range scans {
+			n += s.info.Entries
+		}
+		o.progress(Progress{Layers: len(layers), LayersDone: len(layers), Entries: n, Done: true})
+	}
+	return rep, nil
+}
+
+func platform(cfg *v1.ConfigFile) string {
+	if cfg.OS == "" && cfg.Architecture == "" {
+		return ""
+	}
+	p := cfg.OS + "/" + cfg.Architecture
+	if cfg.Variant != "" {
+		p += "/" + cfg.Variant
+	}
+	return p
+}
+
+// createdBy pairs layers with the history entries that made them: history
+// entries marked empty_layer are skipped; a layer past the end of the
+// history gets an empty entry (the way docker and dive pair them).
+func createdBy(cfg *v1.ConfigFile, n int) []v1.History {
+	out := make([]v1.History, n)
+	h := 0
+	for i := range out {
+		for h < len(cfg.History) && cfg.History[h].EmptyLayer {
+			h++
+		}
+		if h < len(cfg.History) {
+			out[i] = cfg.History[h]
+			h++
+		}
+	}
+	return out
+}
+
+func scanLayers(ctx context.Context, layers []v1.Layer, cfg *v1.ConfigFile, o *options) ([]layerScan, error) {
+	scans := make([]layerScan, len(layers))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(o.jobs)
+	var (
+		mu      sync.Mutex
+		done    int
+		entries int64
+	)
+	for i, l := range layers {
+		g.Go(func() error {
+			var wopts []layer.Option
+			if len(cfg.RootFS.DiffIDs) == len(layers) {
+				wopts = append(wopts, layer.WithDiffID(cfg.RootFS.DiffIDs[i]))
+			}
+			s, err := scanLayer(gctx, l, o.duplicates, wopts...)
+			if err != nil {
+				return fmt.Errorf("reading layer %d: %w", i, err)
+			}
+			scans[i] = s
+			if o.progress != nil {
+				mu.Lock()
+				done++
+				entries += s.info.Entries
+				o.progress(Progress{Layers: len(layers), LayersDone: done, Entries: entries})
+				mu.Unlock()
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return scans, nil
+}
+
+func scanLayer(ctx context.Context, l v1.Layer, hash bool, opts ...layer.Option) (layerScan, error) {
+	var s layerScan
+	buf := make([]byte, 64<<10)
+	h := sha256.New()
+	info, err := layer.WalkInfo(ctx, l, func(e *layer.Entry) error {
+		r := fstree.RecordOf(e)
+		if hash && r.Type == fstree.TypeReg && r.Size > 0 {
+			h.Reset()
+			if _, err := io.CopyBuffer(h, e.Reader, buf); err != nil {
+				return err
+			}
+			h.Sum(r.Hash[:0])
+			r.Hashed = true
+		}
+		s.records = append(s.records, r)
+		return nil
+	}, opts...)
+	if err != nil {
+		return s, err
+	}
+	s.info = info
+	return s, nil
+}

@@ -1,0 +1,257 @@
+package account
+
+import (
+	"errors"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/whittle/whittle/pkg/fstree"
+)
+
+// This file computes dive's figures (github.com/wagoodman/dive,
+// filetree/efficiency.go and image/docker/image_archive.go) the way dive
+// computes them, quirks included, so that .dive-ci thresholds carry over:
+//
+//   - Each layer is a tree of its tar entries (paths cleaned; missing
+//     parents made as empty nodes; names starting ".wh..wh.." never added;
+//     a later entry at the same path replaces the node's data).
+//   - Every leaf of every layer, in depth-first order with names sorted,
+//     adds to its path's record: a file its tar size; a whiteout ".wh.X"
+//     the total size of the subtree X had in the layers below stacked
+//     (0 when X was not a directory). A whiteout of a path absent below
+//     ends the walk of that layer (dive logs the error and moves on), its
+//     record holding a minimum of -1.
+//   - efficiency = sum of each path's smallest size / sum of all sizes;
+//     wasted = sum of the sizes of paths seen more than once;
+//     user_wasted_percent = wasted / bytes of all layers but the first.
+
+// dnode is a node of dive's tree.
+type dnode struct {
+	name     string
+	parent   *dnode
+	children map[string]*dnode
+	size     int64
+	isDir    bool
+}
+
+type dtree struct{ root *dnode }
+
+func newDtree() *dtree { return &dtree{root: &dnode{}} }
+
+const (
+	diveWhiteout = ".wh."
+	diveDouble   = ".wh..wh.."
+)
+
+func (t *dtree) addPath(p string, size int64, isDir bool) {
+	names := strings.Split(strings.Trim(path.Clean(p), "/"), "/")
+	n := t.root
+	for i, name := range names {
+		if name == "" {
+			continue
+		}
+		if c := n.children[name]; c != nil {
+			n = c
+		} else {
+			if strings.HasPrefix(name, diveDouble) {
+				return
+			}
+			c = &dnode{name: name, parent: n}
+			if n.children == nil {
+				n.children = map[string]*dnode{}
+			}
+			n.children[name] = c
+			n = c
+		}
+		if i == len(names)-1 {
+			n.size, n.isDir = size, isDir
+		}
+	}
+}
+
+func (t *dtree) getNode(p string) *dnode {
+	n := t.root
+	for _, name := range strings.Split(strings.Trim(p, "/"), "/") {
+		if name == "" {
+			continue
+		}
+		n = n.children[name]
+		if n == nil {
+			return nil
+		}
+	}
+	return n
+}
+
+func (t *dtree) removePath(p string) {
+	n := t.getNode(p)
+	if n == nil || n == t.root {
+		return
+	}
+	delete(n.parent.children, n.name)
+}
+
+// divePath is dive's FileNode.Path: the whiteout prefix is stripped from
+// the last name only.
+func divePath(n *dnode) string {
+	var names []string
+	for c := n; c.parent != nil; c = c.parent {
+		name := c.name
+		if c == n {
+			name = strings.TrimPrefix(name, diveWhiteout)
+		}
+		names = append(names, name)
+	}
+	var b strings.Builder
+	for i := len(names) - 1; i >= 0; i-- {
+		b.WriteByte('/')
+		b.WriteString(names[i])
+	}
+	return strings.ReplaceAll(b.String(), "//", "/")
+}
+
+func isWhiteoutNode(n *dnode) bool { return strings.HasPrefix(n.name, diveWhiteout) }
+
+// visit walks depth first, children (sorted by name) before their parent,
+// never the root; leavesOnly restricts fn to nodes without children.
+func visit(root, n *dnode, leavesOnly bool, fn func(*dnode) error) error {
+	if len(n.children) > 0 {
+		keys := make([]string, 0, len(n.children))
+		for k := range n.children {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if err := visit(root, n.children[k], leavesOnly, fn); err != nil {
+				return err
+			}
+		}
+	}
+	if n == root || leavesOnly && len(n.children) > 0 {
+		return nil
+	}
+	return fn(n)
+}
+
+func (t *dtree) stack(upper *dtree) {
+	visit(upper.root, upper.root, false, func(n *dnode) error {
+		if isWhiteoutNode(n) {
+			t.removePath(divePath(n))
+		} else {
+			t.addPath(divePath(n), n.size, n.isDir)
+		}
+		return nil
+	})
+}
+
+// diveRawPath turns a record back into the entry path dive sees.
+func diveRawPath(r *fstree.Record) string {
+	switch r.Type {
+	case fstree.TypeWhiteout:
+		dir, base := path.Split(r.Path)
+		return dir + diveWhiteout + base
+	case fstree.TypeOpaque:
+		return path.Join(r.Path, ".wh..wh..opq")
+	}
+	return r.Path
+}
+
+func diveLayerTree(recs []fstree.Record) (*dtree, int64) {
+	t := newDtree()
+	var size int64
+	for i := range recs {
+		r := &recs[i]
+		size += r.Size
+		t.addPath(diveRawPath(r), r.Size, r.Type == fstree.TypeDir)
+	}
+	return t, size
+}
+
+type diveData struct {
+	path     string
+	cum, min int64
+	count    int
+}
+
+type diveSlice []*diveData
+
+func (s diveSlice) Len() int           { return len(s) }
+func (s diveSlice) Swap(i, j int)      { s[i], s[j] = s[j], s[i] }
+func (s diveSlice) Less(i, j int) bool { return s[i].cum < s[j].cum }
+
+var errDiveMissing = errors.New("path does not exist")
+
+// diveFigures computes the dive block from the layers' records.
+func diveFigures(layers [][]fstree.Record) Dive {
+	d := Dive{Inefficiencies: []DiveInefficient{}}
+	if len(layers) == 0 {
+		d.Efficiency = 1
+		return d
+	}
+	byPath := map[string]*diveData{}
+	var matches diveSlice
+	// stacked is dive's StackTreeRange(trees, 0, k-1): a copy of the
+	// first tree with trees 0..k-1 stacked on it.
+	stacked, _ := diveLayerTree(layers[0])
+	for k, recs := range layers {
+		tree, size := diveLayerTree(recs)
+		d.SizeBytes += size
+		if k > 0 {
+			d.UserSizeBytes += size
+		}
+		// An error ends the walk of this layer, as in dive.
+		_ = visit(tree.root, tree.root, true, func(n *dnode) error {
+			p := divePath(n)
+			data := byPath[p]
+			if data == nil {
+				data = &diveData{path: p, min: -1}
+				byPath[p] = data
+			}
+			var sz int64
+			if isWhiteoutNode(n) {
+				prev := stacked.getNode(p)
+				if prev == nil {
+					return errDiveMissing
+				}
+				if prev.isDir {
+					visit(stacked.root, prev, false, func(c *dnode) error {
+						sz += c.size
+						return nil
+					})
+				}
+			} else {
+				sz = n.size
+			}
+			data.cum += sz
+			if data.min < 0 || sz < data.min {
+				data.min = sz
+			}
+			data.count++
+			if data.count == 2 {
+				matches = append(matches, data)
+			}
+			return nil
+		})
+		stacked.stack(tree)
+	}
+	var minSum, cumSum int64
+	for _, v := range byPath {
+		minSum += v.min
+		cumSum += v.cum
+	}
+	d.Efficiency = 1
+	if cumSum != 0 {
+		d.Efficiency = float64(minSum) / float64(cumSum)
+	}
+	sort.Sort(matches)
+	for i := len(matches) - 1; i >= 0; i-- {
+		m := matches[i]
+		d.WastedBytes += m.cum
+		d.Inefficiencies = append(d.Inefficiencies, DiveInefficient{Path: m.path, Count: m.count, SizeBytes: m.cum})
+	}
+	if d.UserSizeBytes > 0 {
+		d.UserWastedPercent = float64(d.WastedBytes) / float64(d.UserSizeBytes)
+	}
+	return d
+}

@@ -1,0 +1,79 @@
+package account
+
+import (
+	"fmt"
+	"runtime"
+)
+
+// Option configures Analyze.
+type Option func(*options) error
+
+type options struct {
+	jobs       int
+	progress   func(Progress)
+	reference  string
+	duplicates bool
+	dive       bool
+}
+
+func defaults() options {
+	return options{jobs: runtime.GOMAXPROCS(0), duplicates: true, dive: true}
+}
+
+// WithJobs sets how many layers are read at the same time (default
+// GOMAXPROCS). Must be at least 1.
+func WithJobs(n int) Option {
+	return func(o *options) error {
+		if n < 1 {
+			return fmt.Errorf("jobs must be at least 1, got %d", n)
+		}
+		o.jobs = n
+		return nil
+	}
+}
+
+// Progress is reported after each layer is read, and once more when the
+// account is complete.
+type Progress struct {
+	// Layers is the number of layers, LayersDone how many are read.
+	Layers, LayersDone int
+	// Entries is the number of tar entries read so far.
+	Entries int64
+	// Done is true on the last report.
+	Done bool
+}
+
+// WithProgress sets a function called with progress reports, never
+// concurrently.
+func WithProgress(fn func(Progress)) Option {
+	return func(o *options) error {
+		o.progress = fn
+		return nil
+	}
+}
+
+// WithReference records the image reference as the user gave it in the
+// report (Image.Reference).
+func WithReference(ref string) Option {
+	return func(o *options) error {
+		o.reference = ref
+		return nil
+	}
+}
+
+// WithDuplicates turns the search for duplicate files on or off (default
+// on). Off, no file content is hashed and Report.Duplicates is empty.
+func WithDuplicates(enabled bool) Option {
+	return func(o *options) error {
+		o.duplicates = enabled
+		return nil
+	}
+}
+
+// WithDive turns the computation of dive's figures on or off (default on).
+func WithDive(enabled bool) Option {
+	return func(o *options) error {
+		o.dive = enabled
+		return nil
+	}
+}

@@ -1,0 +1,70 @@
+package fstree
+
+import (
+	"archive/tar"
+
+	"github.com/whittle/whittle/pkg/layer"
+)
+
+// Type is the kind of a Record.
+type Type uint8
+
+// Record types.
+const (
+	TypeReg      Type = iota + 1 // regular file
+	TypeDir                      // directory
+	TypeSymlink                  // symbolic link (never followed)
+	TypeHardlink                 // hard link to Link
+	TypeOther                    // device, fifo and other non-regular files
+	TypeWhiteout                 // ".wh.NAME": Path is the path removed from lower layers
+	TypeOpaque                   // ".wh..wh..opq": Path is the directory ("" = root)
+	TypeMeta                     // other ".wh..wh.*" metadata: no file
+)
+
+// Record is the compact account of one tar entry: what merging needs, and
+// never the content itself.
+type Record struct {
+	// Path is the cleaned path; for TypeWhiteout the path it removes, for
+	// TypeOpaque the directory whose lower content it hides.
+	Path string
+	// Link is a hard link's cleaned target or a symlink's target.
+	Link string
+	// Size is the size the tar header declares (content bytes for regular
+	// files).
+	Size int64
+	Mode int64
+	Type Type
+	// Hashed is true when Hash holds the sha256 of a regular file's content.
+	Hashed bool
+	Hash   [32]byte
+}
+
+// RecordOf makes the record of a layer entry (without content hash).
+func RecordOf(e *layer.Entry) Record {
+	r := Record{Path: e.Path, Size: e.Header.Size, Mode: e.Header.Mode}
+	if p, ok := e.Opaque(); ok {
+		r.Path, r.Type = p, TypeOpaque
+		return r
+	}
+	if e.Meta() {
+		r.Type = TypeMeta
+		return r
+	}
+	if p, ok := e.Whiteout(); ok {
+		r.Path, r.Type = p, TypeWhiteout
+		return r
+	}
+	switch e.Header.Typeflag {
+	case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
+		r.Type = TypeReg
+	case tar.TypeDir:
+		r.Type = TypeDir
+	case tar.TypeSymlink:
+		r.Type, r.Link = TypeSymlink, e.Link
+	case tar.TypeLink:
+		r.Type, r.Link = TypeHardlink, e.Link
+	default:
+		r.Type = TypeOther
+	}
+	return r
+}

@@ -1,0 +1,329 @@
+package fstree
+
+import (
+	"sort"
+	"strings"
+)
+
+// Reasons a regular file's bytes are not visible in the final filesystem
+// (the same words as account's Reason constants).
+const (
+	ReasonOverwritten    = "overwritten"
+	ReasonDeleted        = "deleted"
+	ReasonOpaque         = "opaque"
+	ReasonParentDeleted  = "parent-deleted"
+	ReasonParentReplaced = "parent-replaced"
+)
+
+// kinds of node
+const (
+	nodeDir uint8 = iota
+	nodeReg
+	nodeOther // symlink, device, fifo, dangling hard link
+)
+
+type node struct {
+	name     string
+	parent   *node
+	children map[string]*node // directories only
+	layer    int32            // layer of the entry that made the node
+	ino      int32            // index into Tree.inodes for regular files
+	kind     uint8
+}
+
+// Inode is one regular file's content as shipped by one tar entry, maybe
+// named by several paths through hard links.
+type Inode struct {
+	// Path is the entry's path, Layer its layer.
+	Path  string
+	Layer int
+	Size  int64
+	// Hashed and Hash: the content's sha256, when computed.
+	Hashed bool
+	Hash   [32]byte
+	// Links is the number of visible names of the file.
+	Links int32
+	// Reason and ShadowedBy say why and by which layer the last visible
+	// name went away (when Links is 0).
+	Reason     string
+	ShadowedBy int
+}
+
+// LayerStats counts what one layer did to the merged filesystem.
+type LayerStats struct {
+	// Added: non-directory entries at paths not visible in the layers below.
+	// Modified: non-directory entries at paths visible in the layers below.
+	// Deleted: non-directory paths of the layers below removed from view by
+	// this layer's whiteouts and opaque markers (paths under a deleted
+	// directory included).
+	Added, Modified, Deleted int64
+}
+
+// Tree is the merged filesystem of the layers applied so far.
+type Tree struct {
+	root    *node
+	inodes  []Inode
+	names   map[string]string // interned path components
+	layers  int
+	removed map[string]bool // paths removed by the current layer's whiteouts
+}
+
+// New returns an empty tree.
+func New() *Tree {
+	return &Tree{
+		root:  &node{children: map[string]*node{}, layer: -1, ino: -1, kind: nodeDir},
+		names: map[string]string{},
+	}
+}
+
+// Inodes returns every regular file entry applied so far, in the order
+// applied; Links says whether it is visible.
+func (t *Tree) Inodes() []Inode { return t.inodes }
+
+func (t *Tree) intern(s string) string {
+	if v, ok := t.names[s]; ok {
+		return v
+	}
+	s = strings.Clone(s)
+	t.names[s] = s
+	return s
+}
+
+// lookup finds the node at p without creating anything, not following
+// symlinks; nil when absent.
+func (t *Tree) lookup(p string) *node {
+	n := t.root
+	if p == "" {
+		return n
+	}
+	for p != "" {
+		if n.children == nil {
+			return nil
+		}
+		var c string
+		c, p, _ = strings.Cut(p, "/")
+		n = n.children[c]
+		if n == nil {
+			return nil
+		}
+	}
+	return n
+}
+
+// Apply merges one layer's records (in tar order) on top of the tree.
+// Layers must be applied bottom first, with increasing index.
+func (t *Tree) Apply(idx int, recs []Record) LayerStats {
+	var st LayerStats
+	t.layers = idx + 1
+	t.removed = map[string]bool{}
+	// Whiteouts and opaque markers hide LOWER layers only: apply them all
+	// before any entry of this layer.
+	for i := range recs {
+		r := &recs[i]
+		switch r.Type {
+		case TypeWhiteout:
+			n := t.lookup(r.Path)
+			if n == nil || n == t.root {
+				continue
+			}
+			if n.kind == nodeDir {
+				st.Deleted += t.removeChildren(n, r.Path, ReasonParentDeleted, idx)
+			} else {
+				st.Deleted++
+			}
+			t.removed[r.Path] = true
+			t.drop(n, ReasonDeleted, idx)
+		case TypeOpaque:
+			n := t.lookup(r.Path)
+			if n == nil || n.kind != nodeDir {
+				continue
+			}
+			st.Deleted += t.removeChildren(n, r.Path, ReasonOpaque, idx)
+		}
+	}
+	for i := range recs {
+		r := &recs[i]
+		switch r.Type {
+		case TypeWhiteout, TypeOpaque, TypeMeta:
+			continue
+		}
+		t.add(idx, r, &st)
+	}
+	t.removed = nil
+	return st
+}
+
+// parentOf returns the directory that holds p, creating missing
+// directories and replacing non-directories in the way (their bytes are
+// then overwritten: a tar extractor would have to remove them).
+func (t *Tree) parentOf(idx int, p string) (*node, string) {
+	n := t.root
+	for {
+		c, rest, more := strings.Cut(p, "/")
+		if !more {
+			return n, c
+		}
+		next := n.children[c]
+		if next == nil || next.kind != nodeDir {
+			if next != nil {
+				t.drop(next, ReasonOverwritten, idx)
+			}
+			next = &node{name: t.intern(c), parent: n, children: map[string]*node{}, layer: int32(idx), ino: -1, kind: nodeDir}
+			n.children[next.name] = next
+		}
+		n, p = next, rest
+	}
+}
+
+func (t *Tree) add(idx int, r *Record, st *LayerStats) {
+	parent, name := t.parentOf(idx, r.Path)
+	old := parent.children[name]
+	if r.Type == TypeDir {
+		if old != nil && old.kind == nodeDir {
+			old.layer = int32(idx)
+			return
+		}
+		if old != nil {
+			t.drop(old, ReasonOverwritten, idx)
+		}
+		nn := &node{name: t.intern(name), parent: parent, children: map[string]*node{}, layer: int32(idx), ino: -1, kind: nodeDir}
+		parent.children[nn.name] = nn
+		return
+	}
+	nn := &node{name: t.intern(name), parent: parent, layer: int32(idx), ino: -1, kind: nodeOther}
+	switch r.Type {
+	case TypeReg:
+		nn.kind = nodeReg
+		nn.ino = int32(len(t.inodes))
+		t.inodes = append(t.inodes, Inode{Path: r.Path, Layer: idx, Size: r.Size, Hashed: r.Hashed, Hash: r.Hash, Links: 1, ShadowedBy: -1})
+	case TypeHardlink:
+		// Resolve the target before removing what the link replaces: a
+		// link to itself keeps the file.
+		if tn := t.lookup(r.Link); tn != nil && tn.kind == nodeReg {
+			nn.kind, nn.ino = nodeReg, tn.ino
+			t.inodes[tn.ino].Links++
+		}
+	}
+	switch {
+	case old == nil:
+		if t.removed[r.Path] {
+			st.Modified++
+		} else {
+			st.Added++
+		}
+	case int(old.layer) < idx:
+		st.Modified++
+	}
+	if old != nil {
+		if old.kind == nodeDir {
+			t.removeChildren(old, r.Path, ReasonParentReplaced, idx)
+		}
+		t.drop(old, ReasonOverwritten, idx)
+	}
+	parent.children[nn.name] = nn
+}
+
+// drop unlinks n from its parent; a regular file loses one visible name.
+// Children of a directory must have been removed before.
+func (t *Tree) drop(n *node, reason string, idx int) {
+	if n.parent != nil && n.parent.children[n.name] == n {
+		delete(n.parent.children, n.name)
+	}
+	if n.kind == nodeReg {
+		t.unlink(n.ino, reason, idx)
+	}
+	if n.kind == nodeDir {
+		for _, c := range n.children {
+			t.removeSubtree(c, "", reason, idx)
+		}
+	}
+}
+
+func (t *Tree) unlink(ino int32, reason string, idx int) {
+	in := &t.inodes[ino]
+	in.Links--
+	if in.Links == 0 {
+		in.Reason, in.ShadowedBy = reason, idx
+	}
+}
+
+// removeChildren removes everything under directory n (at path p) and
+// returns the number of non-directory paths removed.
+func (t *Tree) removeChildren(n *node, p string, reason string, idx int) int64 {
+	var count int64
+	for _, c := range n.children {
+		count += t.removeSubtree(c, join(p, c.name), reason, idx)
+	}
+	n.children = map[string]*node{}
+	return count
+}
+
+func (t *Tree) removeSubtree(n *node, p string, reason string, idx int) int64 {
+	var count int64
+	if n.kind == nodeDir {
+		for _, c := range n.children {
+			count += t.removeSubtree(c, join(p, c.name), reason, idx)
+		}
+		n.children = nil
+	} else {
+		count = 1
+		if t.removed != nil && p != "" {
+			t.removed[p] = true
+		}
+	}
+	if n.kind == nodeReg {
+		t.unlink(n.ino, reason, idx)
+	}
+	return count
+}
+
+func join(dir, name string) string {
+	if dir == "" {
+		return name
+	}
+	return dir + "/" + name
+}
+
+// File is a visible regular file of the final filesystem.
+type File struct {
+	Path string
+	// Inode indexes Inodes(); hard-linked names share it.
+	Inode int
+}
+
+// Files returns the visible regular files (every name, hard links
+// included) in path order (byte order of the full path).
+func (t *Tree) Files() []File {
+	var out []File
+	var walk func(n *node, p string)
+	walk = func(n *node, p string) {
+		for _, c := range n.children {
+			cp := join(p, c.name)
+			switch c.kind {
+			case nodeDir:
+				walk(c, cp)
+			case nodeReg:
+				out = append(out, File{Path: cp, Inode: int(c.ino)})
+			}
+		}
+	}
+	walk(t.root, "")
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// Paths counts the nodes of the final filesystem (directories included,
+// root excluded).
+func (t *Tree) Paths() int {
+	var count func(n *node) int
+	count = func(n *node) int {
+		c := len(n.children)
+		for _, ch := range n.children {
+			if ch.kind == nodeDir {
+				c += count(ch)
+			}
+		}
+		return c
+	}
+	return count(t.root)
+}

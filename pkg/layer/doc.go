@@ -1,0 +1,10 @@
+// Package layer streams the entries of one image layer exactly once.
+//
+// Walk detects the layer's compression (gzip, zstd or none) from its media
+// type and from the stream's magic bytes, reads the tar to its end, cleans
+// every entry path ("./a/b" and "/a/b" both become "a/b"), refuses entries
+// and hard links that would escape the root, and verifies the layer's
+// diff_id (the sha256 of the uncompressed stream) and, where known, the
+// digest of the compressed blob. A layer is never held in memory: entries
+// are handed to a callback one at a time, with a reader over their content.
+package layer

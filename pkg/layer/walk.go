@@ -1,0 +1,406 @@
+package layer
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"path"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+)
+
+// Compression names how a layer blob is stored.
+type Compression string
+
+// Compressions Walk recognises.
+const (
+	Uncompressed Compression = "none"
+	Gzip         Compression = "gzip"
+	Zstd         Compression = "zstd"
+)
+
+// Whiteout markers of the OCI image layer specification.
+const (
+	WhiteoutPrefix = ".wh."
+	// OpaqueMarker, as the base name of an entry, hides every entry of LOWER
+	// layers under the entry's directory.
+	OpaqueMarker = ".wh..wh..opq"
+	// metaPrefix starts aufs metadata names (.wh..wh.plnk, .wh..wh.aufs)
+	// other than the opaque marker; they carry no file.
+	metaPrefix = ".wh..wh."
+)
+
+// Entry is one tar entry of a layer, handed to Walk's callback.
+type Entry struct {
+	// Path is the cleaned path, relative to the root, without a leading
+	// slash: "./a/b", "/a/b" and "a//b" are all "a/b". Never "" or ".".
+	Path string
+	// Header is the tar header as read; Header.Name is not cleaned.
+	Header *tar.Header
+	// Link is, for a hard link (tar.TypeLink), its cleaned target path
+	// (relative to the root like Path); for a symlink, Header.Linkname as
+	// written (symlinks are never followed). "" for other entries.
+	Link string
+	// Reader reads a regular file's content. It is valid only until the
+	// callback returns; the rest of the content is skipped afterwards.
+	Reader io.Reader
+}
+
+// Whiteout reports whether the entry is a whiteout ".wh.NAME", and the path
+// it removes from the LOWER layers.
+func (e *Entry) Whiteout() (string, bool) {
+	dir, base := path.Split(e.Path)
+	if !strings.HasPrefix(base, WhiteoutPrefix) || strings.HasPrefix(base, metaPrefix) {
+		return "", false
+	}
+	name := base[len(WhiteoutPrefix):]
+	if name == "" {
+		return "", false
+	}
+	return dir + name, true
+}
+
+// Opaque reports whether the entry is an opaque marker ".wh..wh..opq", and
+// the directory ("" for the root) whose LOWER-layer content it hides.
+func (e *Entry) Opaque() (string, bool) {
+	dir, base := path.Split(e.Path)
+	if base != OpaqueMarker {
+		return "", false
+	}
+	return strings.TrimSuffix(dir, "/"), true
+}
+
+// Meta reports whether the entry is whiteout metadata that is neither a
+// whiteout nor an opaque marker (aufs ".wh..wh.plnk" and the like): such
+// entries carry no file of the image.
+func (e *Entry) Meta() bool {
+	base := path.Base(e.Path)
+	return strings.HasPrefix(base, metaPrefix) && base != OpaqueMarker ||
+		base == WhiteoutPrefix
+}
+
+// Info describes the layer stream Walk read.
+type Info struct {
+	// Digest is the sha256 of the blob as stored (equal to DiffID when the
+	// blob is an uncompressed tar).
+	Digest v1.Hash
+	// DiffID is the sha256 of the uncompressed tar stream.
+	DiffID v1.Hash
+	// Compression is the compression found by magic bytes.
+	Compression Compression
+	// MediaType is the layer's declared media type.
+	MediaType types.MediaType
+	// CompressedSize is the byte length of the blob as stored,
+	// UncompressedSize that of the tar stream.
+	CompressedSize   int64
+	UncompressedSize int64
+	// Entries counts the entries handed to the callback.
+	Entries int64
+}
+
+// Option configures Walk.
+type Option func(*options) error
+
+type options struct {
+	diffID     *v1.Hash
+	digest     *v1.Hash
+	name       string
+	skipVerify bool
+}
+
+// WithDiffID gives the expected diff_id (from the image config), so that
+// Walk need not ask the layer, which may hash the whole layer to answer.
+func WithDiffID(h v1.Hash) Option {
+	return func(o *options) error {
+		if h.Algorithm != "sha256" || len(h.Hex) != 64 {
+			return fmt.Errorf("invalid diff_id %q", h)
+		}
+		o.diffID = &h
+		return nil
+	}
+}
+
+// WithDigest gives the expected digest of the compressed blob (from the
+// manifest).
+func WithDigest(h v1.Hash) Option {
+	return func(o *options) error {
+		if h.Algorithm != "sha256" || len(h.Hex) != 64 {
+			return fmt.Errorf("invalid digest %q", h)
+		}
+		o.digest = &h
+		return nil
+	}
+}
+
+// WithName sets the layer name used in errors (default: its digest).
+func WithName(name string) Option {
+	return func(o *options) error {
+		o.name = name
+		return nil
+	}
+}
+
+// WithoutVerify skips the digest checks (the stream is still read to its
+// end). Meant for callers that verify elsewhere.
+func WithoutVerify(skip bool) Option {
+	return func(o *options) error {
+		o.skipVerify = skip
+		return nil
+	}
+}
+
+// Walk calls fn for every entry of the layer, in tar order, then verifies
+// the layer's digests. See WalkInfo.
+func Walk(ctx context.Context, l v1.Layer, fn func(e *Entry) error, opts ...Option) error {
+	_, err := WalkInfo(ctx, l, fn, opts...)
+	return err
+}
+
+// WalkInfo calls fn for every entry of the layer, in tar order, reading the
+// stream exactly once and to its end, and returns what it learnt of the
+// stream. The root entry ("./") is not handed to fn. An error returned by
+// fn stops the walk and is returned as is. Errors of the stream itself are
+// typed: *UnsafeEntryError, *DigestMismatchError, *CorruptError.
+func WalkInfo(ctx context.Context, l v1.Layer, fn func(e *Entry) error, opts ...Option) (Info, error) {
+	var o options
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return Info{}, fmt.Errorf("configuring layer walk: %w", err)
+		}
+	}
+	var info Info
+	info.MediaType, _ = l.MediaType()
+	native := NativelyUncompressed(l)
+	if native && (info.MediaType == types.DockerLayer || info.MediaType == "") {
+		// go-containerregistry labels the plain .tar layers of a docker-save
+		// archive as gzip; say what the blob is.
+		info.MediaType = types.DockerUncompressedLayer
+	}
+	name := o.name
+	if name == "" {
+		name = layerName(l, &o, native)
+	}
+
+	var (
+		rc  io.ReadCloser
+		err error
+	)
+	if native {
+		rc, err = l.Uncompressed()
+	} else {
+		rc, err = l.Compressed()
+	}
+	if err != nil {
+		return info, fmt.Errorf("opening layer %s: %w", name, err)
+	}
+	defer rc.Close()
+
+	blob := &hashCounter{r: rc, h: sha256.New()}
+	br := bufio.NewReaderSize(blob, 1<<16)
+	magic, _ := br.Peek(4)
+	info.Compression = detect(magic, info.MediaType)
+
+	var dec io.Reader
+	switch info.Compression {
+	case Gzip:
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return info, &CorruptError{Layer: name, Err: fmt.Errorf("opening gzip stream: %w", err)}
+		}
+		defer zr.Close()
+		dec = zr
+	case Zstd:
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true))
+		if err != nil {
+			return info, &CorruptError{Layer: name, Err: fmt.Errorf("opening zstd stream: %w", err)}
+		}
+		defer zr.Close()
+		dec = zr
+	default:
+		dec = br
+	}
+	tarStream := &hashCounter{r: dec, h: sha256.New()}
+
+	tr := tar.NewReader(tarStream)
+	var e Entry
+	for {
+		if info.Entries&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return info, err
+			}
+		}
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil && !errors.Is(err, tar.ErrInsecurePath) {
+			return info, &CorruptError{Layer: name, Err: fmt.Errorf("reading tar: %w", err)}
+		}
+		p, ok := Clean(hdr.Name)
+		if !ok {
+			return info, &UnsafeEntryError{Layer: name, Name: hdr.Name}
+		}
+		if p == "" {
+			continue // the root directory itself
+		}
+		e = Entry{Path: p, Header: hdr, Reader: &entryReader{r: tr, layer: name, path: p}}
+		switch hdr.Typeflag {
+		case tar.TypeLink:
+			t, ok := Clean(hdr.Linkname)
+			if !ok || t == "" {
+				return info, &UnsafeEntryError{Layer: name, Name: hdr.Name, Linkname: hdr.Linkname}
+			}
+			e.Link = t
+		case tar.TypeSymlink:
+			e.Link = hdr.Linkname
+		}
+		info.Entries++
+		if err := fn(&e); err != nil {
+			return info, err
+		}
+	}
+	// Read to the end of the tar stream (padding after the end-of-archive
+	// blocks belongs to the diff_id), then to the end of the blob.
+	if _, err := io.Copy(io.Discard, tarStream); err != nil {
+		return info, &CorruptError{Layer: name, Err: fmt.Errorf("reading to the end of the tar stream: %w", err)}
+	}
+	if _, err := io.Copy(io.Discard, br); err != nil {
+		return info, &CorruptError{Layer: name, Err: fmt.Errorf("reading to the end of the blob: %w", err)}
+	}
+	info.DiffID = v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(tarStream.h.Sum(nil))}
+	info.UncompressedSize = tarStream.n
+	info.Digest = v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(blob.h.Sum(nil))}
+	info.CompressedSize = blob.n
+	if o.skipVerify {
+		return info, nil
+	}
+	want := o.diffID
+	if want == nil {
+		h, err := l.DiffID()
+		if err != nil {
+			return info, fmt.Errorf("reading diff_id of layer %s: %w", name, err)
+		}
+		want = &h
+	}
+	if *want != info.DiffID {
+		return info, &DigestMismatchError{Layer: name, Kind: KindDiffID, Want: *want, Got: info.DiffID}
+	}
+	if native {
+		// The blob read is the uncompressed stream itself; a digest the
+		// source reports would be of a compressed form it made up.
+		info.Digest = info.DiffID
+		return info, nil
+	}
+	wantDigest := o.digest
+	if wantDigest == nil {
+		if h, err := l.Digest(); err == nil {
+			wantDigest = &h
+		}
+	}
+	if wantDigest != nil && *wantDigest != info.Digest {
+		return info, &DigestMismatchError{Layer: name, Kind: KindDigest, Want: *wantDigest, Got: info.Digest}
+	}
+	return info, nil
+}
+
+// Clean cleans a tar entry name or hard link target into a path relative to
+// the root without a leading slash ("" for the root itself). ok is false
+// when the name escapes the root ("..", "../x", "a/../../x").
+func Clean(name string) (p string, ok bool) {
+	p = path.Clean(strings.TrimLeft(name, "/"))
+	if p == ".." || strings.HasPrefix(p, "../") {
+		return "", false
+	}
+	if p == "." {
+		return "", true
+	}
+	return strings.TrimLeft(p, "/"), true
+}
+
+func detect(magic []byte, mt types.MediaType) Compression {
+	switch {
+	case bytes.HasPrefix(magic, []byte{0x1f, 0x8b}):
+		return Gzip
+	case bytes.HasPrefix(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
+		return Zstd
+	case len(magic) < 2 && mt == types.OCILayerZStd:
+		return Zstd // too short to tell; let the decoder report it
+	case len(magic) < 2 && (mt == types.OCILayer || mt == types.DockerLayer):
+		return Gzip
+	}
+	return Uncompressed
+}
+
+// NativelyUncompressed reports whether the layer's source holds an
+// uncompressed tar: its media type says so, or it is go-containerregistry's
+// partial.UncompressedToLayer extender (a docker-save archive with plain
+// .tar layers), whose Compressed, Digest and Size would gzip the whole
+// layer just to answer.
+func NativelyUncompressed(l v1.Layer) bool {
+	if mt, err := l.MediaType(); err == nil {
+		switch mt {
+		case types.OCIUncompressedLayer, types.DockerUncompressedLayer, types.OCIUncompressedRestrictedLayer:
+			return true
+		}
+	}
+	return fmt.Sprintf("%T", l) == "*partial.uncompressedLayerExtender"
+}
+
+func layerName(l v1.Layer, o *options, native bool) string {
+	if o.digest != nil {
+		return o.digest.String()
+	}
+	if o.diffID != nil {
+		return o.diffID.String()
+	}
+	if native {
+		if h, err := l.DiffID(); err == nil {
+			return h.String()
+		}
+		return "(unknown)"
+	}
+	if h, err := l.Digest(); err == nil {
+		return h.String()
+	}
+	return "(unknown)"
+}
+
+type hashCounter struct {
+	r io.Reader
+	h hash.Hash
+	n int64
+}
+
+func (c *hashCounter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if n > 0 {
+		c.h.Write(p[:n])
+		c.n += int64(n)
+	}
+	return n, err
+}
+
+// entryReader types the errors of reading an entry's content.
+type entryReader struct {
+	r           io.Reader
+	layer, path string
+}
+
+func (r *entryReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = &CorruptError{Layer: r.layer, Err: fmt.Errorf("reading entry %s: %w", r.path, err)}
+	}
+	return n, err
+}
