@@ -1,19 +1,399 @@
 package cli
 
 import (
-	"errors"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
 
+	"github.com/dustin/go-humanize"
+	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/whittle/whittle/internal/config"
+	"github.com/whittle/whittle/internal/gate"
+	"github.com/whittle/whittle/internal/report"
+	"github.com/whittle/whittle/pkg/account"
+	"github.com/whittle/whittle/pkg/imageref"
 )
 
-// NewCmdAnalyze builds the command. Not built yet: its issue is open.
+// analyzeOptions are the flags of `whittle analyze`.
+type analyzeOptions struct {
+	format     string
+	output     string
+	platform   string
+	insecure   bool
+	top        int
+	jobs       int
+	ci         bool
+	thresholds gate.Thresholds
+	ciConfig   string
+	noColor    bool
+}
+
+// analyzeConfig is the analyze section of .whittle.yaml.
+type analyzeConfig struct {
+	gate.Thresholds `yaml:",inline"`
+	// CIConfig names a .dive-ci file, relative to .whittle.yaml.
+	CIConfig string `yaml:"ci-config"`
+	Top      *int   `yaml:"top"`
+	Jobs     *int   `yaml:"jobs"`
+}
+
+const analyzeLong = `Analyze reads an image without Docker and accounts for every byte in it.
+
+IMAGE is docker-archive:PATH (a docker save or OCI archive tar), oci:DIR[:TAG]
+(an OCI image layout), docker-daemon:NAME[:TAG] (the local Docker Engine),
+docker://REF or a bare REF (a registry), or an existing path (a tar file, or a
+directory holding index.json).
+
+The figures (all byte counts are regular-file content, as tar headers say):
+  size         content of every layer, uncompressed
+  compressed   the layer blobs as stored or pushed
+  wasted       bytes that ship in some layer but are not visible in the final
+               filesystem: overwritten or deleted by a later layer, hidden by
+               an opaque directory, or under a directory a later layer deleted
+               or replaced. Exactly what squashing all layers would remove.
+  visible      bytes visible in the final filesystem (size - wasted)
+  caches       visible bytes in package-manager and build caches (apt lists
+               and archives, apk, pip, npm, yarn, gem, go build, /tmp, ...)
+  duplicates   visible files whose content equals another visible file's
+               (every copy after the first; hard links excluded)
+  dive block   efficiency, wasted bytes and user wasted percent computed the
+               way dive computes them, so .dive-ci thresholds carry over
+               (dive counts every copy of a file that is in several layers)
+
+CI gate (--ci, or any threshold flag): each rule prints its figure, its
+threshold and PASS or FAIL; the exit code is 0 when all pass, 1 when one
+fails, 2 on an error. Rules come from dive's .dive-ci (read as dive reads it:
+rules: lowestEfficiency, highestWastedBytes, highestUserWastedPercent, with
+dive's defaults for missing keys), then the analyze: section of .whittle.yaml
+(max-wasted-bytes, max-wasted-ratio, min-efficiency, ci-config), then flags;
+a later source overrides an earlier one rule by rule, and "disabled" turns a
+rule off. With --ci and no rules anywhere, dive's defaults apply.
+
+See docs/analyze.md for the full guide and docs/schema/analyze-v1.md for the
+JSON fields.`
+
+const analyzeExample = `  whittle analyze examples/app.tar
+  whittle analyze --format json -o report.json docker-daemon:myapp:latest
+  whittle analyze --ci --max-wasted-bytes 20MB --max-wasted-ratio 0.1 registry.example.com/app:1.2
+  whittle analyze --ci --ci-config .dive-ci oci:build/layout:latest`
+
+// NewCmdAnalyze builds `whittle analyze`.
 func NewCmdAnalyze() *cobra.Command {
-	return &cobra.Command{
-		Use:    "analyze",
-		Short:  "(not built yet)",
-		Hidden: true,
+	o := &analyzeOptions{}
+	cmd := &cobra.Command{
+		Use:          "analyze IMAGE",
+		Short:        "Account for every byte of an image: size, waste, caches, duplicates",
+		Long:         analyzeLong,
+		Example:      analyzeExample,
+		Args:         cobra.ExactArgs(1),
+		SilenceUsage: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return errors.New("analyze is not built yet")
+			return runAnalyze(cmd, o, args[0])
 		},
 	}
+	f := cmd.Flags()
+	f.StringVar(&o.format, "format", "text", "output format: text or json")
+	f.StringVarP(&o.output, "output", "o", "", "write the report to `FILE` (atomically) instead of stdout")
+	f.StringVar(&o.platform, "platform", "", "pick `os/arch[/variant]` from a multi-platform image (default: linux on this machine's architecture)")
+	f.BoolVar(&o.insecure, "insecure", false, "allow plain HTTP and unverified TLS to registries")
+	f.IntVar(&o.top, "top", report.DefaultTop, "how many waste files, duplicate sets and dive inefficiencies the text report lists (0: all)")
+	f.IntVar(&o.jobs, "jobs", 0, "how many layers to read at once (0: one per CPU)")
+	f.BoolVar(&o.ci, "ci", false, "judge the image by the CI rules; exit 1 when one fails")
+	f.StringVar(&o.thresholds.MaxWastedBytes, "max-wasted-bytes", "", "CI rule: fail when wasted bytes exceed `SIZE` (20MB, 1.5GiB or bytes; implies --ci)")
+	f.StringVar(&o.thresholds.MaxWastedRatio, "max-wasted-ratio", "", "CI rule: fail when wasted/size exceeds `RATIO` (0 to 1; implies --ci)")
+	f.StringVar(&o.thresholds.MinEfficiency, "min-efficiency", "", "CI rule: fail when dive's efficiency is below `RATIO` (0 to 1; implies --ci)")
+	f.StringVar(&o.ciConfig, "ci-config", "", "read dive CI rules from `FILE` (default: .dive-ci when it exists)")
+	f.BoolVar(&o.noColor, "no-color", false, "never colour the output (colour is used only on a terminal, and not when NO_COLOR is set)")
+	return cmd
+}
+
+// runAnalyze runs the command. Every error is printed here as one line and
+// turned into exit code 2; a failed gate is exit code 1.
+func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
+	stderr := cmd.ErrOrStderr()
+	fail := func(err error) error {
+		fmt.Fprintf(stderr, "whittle: %s\n", errorLine(err))
+		return withExitCode(ExitError)
+	}
+	if o.format != "text" && o.format != "json" {
+		return fail(fmt.Errorf("analyze: unknown --format %q (want text or json)", o.format))
+	}
+	if o.top < 0 {
+		return fail(fmt.Errorf("analyze: --top must be 0 or more, not %d", o.top))
+	}
+	if o.jobs < 0 {
+		return fail(fmt.Errorf("analyze: --jobs must be 0 or more, not %d", o.jobs))
+	}
+	cfg, cfgPath, err := loadAnalyzeConfig()
+	if err != nil {
+		return fail(err)
+	}
+	flags := cmd.Flags()
+	if cfg.Top != nil && !flags.Changed("top") {
+		o.top = *cfg.Top
+	}
+	if cfg.Jobs != nil && !flags.Changed("jobs") {
+		o.jobs = *cfg.Jobs
+	}
+	useGate := o.ci || o.thresholds != (gate.Thresholds{})
+	var rules []gate.Rule
+	if useGate {
+		if rules, err = analyzeRules(o, cfg, cfgPath); err != nil {
+			return fail(err)
+		}
+	}
+
+	ref, err := imageref.Parse(arg)
+	if err != nil {
+		return fail(err)
+	}
+	if o.output != "" {
+		if err := refuseOverwrite(ref, o.output); err != nil {
+			return fail(err)
+		}
+	}
+	ctx := cmd.Context()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	img, err := ref.Image(ctx, imageref.WithPlatform(o.platform), imageref.WithInsecure(o.insecure))
+	if err != nil {
+		return fail(err)
+	}
+	aopts := []account.Option{account.WithReference(arg)}
+	if o.jobs > 0 {
+		aopts = append(aopts, account.WithJobs(o.jobs))
+	}
+	bar := newAnalyzeProgress(stderr)
+	if bar != nil {
+		aopts = append(aopts, account.WithProgress(bar.update))
+	}
+	rep, err := account.Analyze(ctx, img, aopts...)
+	bar.finish()
+	if err != nil {
+		return fail(fmt.Errorf("analyzing %s: %w", ref, err))
+	}
+
+	stdout := cmd.OutOrStdout()
+	var buf bytes.Buffer
+	switch o.format {
+	case "json":
+		err = report.AnalyzeJSON(&buf, rep)
+	default:
+		color := o.output == "" && colorFor(stdout, o.noColor)
+		err = report.AnalyzeText(&buf, rep, report.TextOptions{Top: o.top, Color: color})
+	}
+	if err != nil {
+		return fail(err)
+	}
+	if o.output != "" {
+		if err := writeReportAtomic(o.output, buf.Bytes()); err != nil {
+			return fail(err)
+		}
+	} else if _, err := stdout.Write(buf.Bytes()); err != nil {
+		return fail(fmt.Errorf("writing report: %w", err))
+	}
+
+	if !useGate {
+		return nil
+	}
+	outcome := gate.Evaluate(rep, rules)
+	gw := stdout
+	if o.format == "json" && o.output == "" {
+		gw = stderr // keep stdout a JSON document
+	} else if o.output == "" {
+		fmt.Fprintln(gw)
+	}
+	if err := report.GateText(gw, outcome, report.TextOptions{Color: colorFor(gw, o.noColor)}); err != nil {
+		return fail(fmt.Errorf("writing CI result: %w", err))
+	}
+	if !outcome.Pass {
+		return withExitCode(ExitFail)
+	}
+	return nil
+}
+
+// loadAnalyzeConfig reads the analyze section of the nearest .whittle.yaml.
+func loadAnalyzeConfig() (analyzeConfig, string, error) {
+	var cfg analyzeConfig
+	path, err := config.Find(".")
+	if err != nil || path == "" {
+		return cfg, "", err
+	}
+	f, err := config.Load(path)
+	if err != nil {
+		return cfg, "", err
+	}
+	if _, err := f.Decode("analyze", &cfg); err != nil {
+		return cfg, "", err
+	}
+	return cfg, path, nil
+}
+
+// analyzeRules gathers the CI rules: .dive-ci, then .whittle.yaml, then
+// flags, each overriding the one before rule by rule.
+func analyzeRules(o *analyzeOptions, cfg analyzeConfig, cfgPath string) ([]gate.Rule, error) {
+	var sets [][]gate.Rule
+	divePath, explicit := o.ciConfig, o.ciConfig != ""
+	if !explicit && cfg.CIConfig != "" {
+		divePath, explicit = cfg.CIConfig, true
+		if !filepath.IsAbs(divePath) {
+			divePath = filepath.Join(filepath.Dir(cfgPath), divePath)
+		}
+	}
+	if !explicit {
+		if _, err := os.Stat(gate.DiveCIFile); err == nil {
+			divePath = gate.DiveCIFile
+		}
+	}
+	if divePath != "" {
+		r, err := gate.ReadDiveCI(divePath)
+		if err != nil {
+			return nil, err
+		}
+		sets = append(sets, r)
+	}
+	if cfgPath != "" {
+		r, err := cfg.Thresholds.Rules(cfgPath)
+		if err != nil {
+			return nil, fmt.Errorf("%s: analyze: %w", cfgPath, err)
+		}
+		sets = append(sets, r)
+	}
+	var flagRules []gate.Rule
+	for _, kv := range []struct{ name, flag, setting string }{
+		{gate.NameMaxWastedBytes, "--max-wasted-bytes", o.thresholds.MaxWastedBytes},
+		{gate.NameMaxWastedRatio, "--max-wasted-ratio", o.thresholds.MaxWastedRatio},
+		{gate.NameMinEfficiency, "--min-efficiency", o.thresholds.MinEfficiency},
+	} {
+		if kv.setting == "" {
+			continue
+		}
+		r, err := gate.ParseRule(kv.name, kv.setting, kv.flag)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", kv.flag, err)
+		}
+		flagRules = append(flagRules, r)
+	}
+	sets = append(sets, flagRules)
+	rules := gate.Merge(sets...)
+	if len(rules) == 0 {
+		rules = gate.DiveDefaults()
+	}
+	return rules, nil
+}
+
+// refuseOverwrite fails when the output file is the image being read.
+func refuseOverwrite(ref imageref.Ref, output string) error {
+	if ref.Kind() != imageref.Archive && ref.Kind() != imageref.Layout {
+		return nil
+	}
+	out, err := os.Stat(output)
+	if err != nil {
+		return nil // a new file cannot be the input
+	}
+	in, err := os.Stat(ref.Path())
+	if err == nil && os.SameFile(in, out) {
+		return fmt.Errorf("analyze: refusing to write the report over the image %s", ref)
+	}
+	return nil
+}
+
+// writeReportAtomic writes data to a temporary file beside path and renames
+// it into place: readers see the old file or the new one, never a part.
+func writeReportAtomic(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = tmp.Write(data); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = tmp.Chmod(0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// isTerminalWriter reports whether w is a terminal.
+func isTerminalWriter(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// colorFor reports whether to colour output written to w: only on a
+// terminal, and not with --no-color or NO_COLOR (https://no-color.org).
+func colorFor(w io.Writer, noColor bool) bool {
+	return !noColor && os.Getenv("NO_COLOR") == "" && isTerminalWriter(w)
+}
+
+// errorLine makes an error message one line: joined errors are separated
+// by "; ".
+func errorLine(err error) string {
+	lines := strings.FieldsFunc(err.Error(), func(r rune) bool { return r == '\n' || r == '\r' })
+	return strings.Join(lines, "; ")
+}
+
+// progress draws a progress bar on stderr while layers are read. A nil
+// *analyzeProgress (stderr is not a terminal) draws nothing.
+type analyzeProgress struct {
+	w   io.Writer
+	bar *progressbar.ProgressBar
+}
+
+// newAnalyzeProgress returns a progress bar on w when w is a terminal, else nil.
+func newAnalyzeProgress(w io.Writer) *analyzeProgress {
+	if !isTerminalWriter(w) {
+		return nil
+	}
+	return &analyzeProgress{w: w}
+}
+
+// update is the account.WithProgress callback (never called concurrently).
+func (p *analyzeProgress) update(pr account.Progress) {
+	if p.bar == nil {
+		if pr.Done {
+			return
+		}
+		p.bar = progressbar.NewOptions(pr.Layers,
+			progressbar.OptionSetWriter(p.w),
+			progressbar.OptionSetDescription("reading layers"),
+			progressbar.OptionShowCount(),
+			progressbar.OptionSetPredictTime(false),
+			progressbar.OptionClearOnFinish(),
+			progressbar.OptionThrottle(80*time.Millisecond),
+		)
+	}
+	p.bar.Describe(fmt.Sprintf("reading layers (%s entries)", humanize.Comma(pr.Entries)))
+	_ = p.bar.Set(pr.LayersDone) // drawing errors only lose the bar
+}
+
+// finish removes the bar, whether the account completed or failed.
+func (p *analyzeProgress) finish() {
+	if p == nil || p.bar == nil {
+		return
+	}
+	_ = p.bar.Finish()
+	_ = p.bar.Clear()
 }

@@ -1,0 +1,20 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/whittle/whittle/pkg/account"
+)
+
+// AnalyzeJSON writes the report as it is, indented by two spaces, followed
+// by a newline. The fields are documented in docs/schema/analyze-v1.md.
+func AnalyzeJSON(w io.Writer, r *account.Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		return fmt.Errorf("encoding report: %w", err)
+	}
+	return nil
+}
