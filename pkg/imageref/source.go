@@ -260,5 +260,20 @@ func (r Ref) daemonImage(ctx context.Context, o *options) (v1.Image, error) {
 		}
 		return nil, err
 	}
-	return img, nil
+	return daemonImage{Image: img}, nil
+}
+
+// daemonImage serves the image's real config. ggcr's daemon image builds
+// ConfigFile from `docker inspect` and `docker history`, which lose the
+// history's empty_layer flags and so the tie between history and layers.
+type daemonImage struct {
+	v1.Image
+}
+
+func (i daemonImage) ConfigFile() (*v1.ConfigFile, error) {
+	raw, err := i.RawConfigFile()
+	if err != nil {
+		return nil, err
+	}
+	return v1.ParseConfigFile(bytes.NewReader(raw))
 }

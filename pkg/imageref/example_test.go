@@ -1,0 +1,35 @@
+package imageref_test
+
+import (
+	"fmt"
+
+	"github.com/whittle/whittle/pkg/imageref"
+)
+
+func ExampleParse() {
+	for _, s := range []string{
+		"docker-archive:app.tar",
+		"docker-archive:out.tar:app:slim",
+		"oci:build/layout:v1",
+		"docker-daemon:app:latest",
+		"docker://ghcr.io/acme/app:1.2",
+		"alpine:3.20",
+	} {
+		r, err := imageref.Parse(s)
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		fmt.Printf("%-14s path=%q tag=%q name=%q\n", r.Kind(), r.Path(), r.Tag(), r.Name())
+	}
+	_, err := imageref.Parse("oci:")
+	fmt.Println(err)
+	// Output:
+	// docker-archive path="app.tar" tag="" name=""
+	// docker-archive path="out.tar" tag="app:slim" name=""
+	// oci            path="build/layout" tag="v1" name=""
+	// docker-daemon  path="" tag="latest" name="index.docker.io/library/app:latest"
+	// docker         path="" tag="1.2" name="ghcr.io/acme/app:1.2"
+	// docker         path="" tag="3.20" name="index.docker.io/library/alpine:3.20"
+	// parsing image reference "oci:": missing directory after oci:
+}
