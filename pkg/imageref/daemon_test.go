@@ -6,6 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -202,5 +206,44 @@ func TestDaemonSink(t *testing.T) {
 	}
 	if err := d.Write(context.Background(), img, WithDaemonClient(fd)); err == nil || !strings.Contains(err.Error(), "needs a tag") {
 		t.Errorf("writing to a digest: %v", err)
+	}
+}
+
+// TestDaemonHonoursDockerHost checks that, without WithDaemonClient, the
+// engine named by DOCKER_HOST is asked (here a fake one on a unix socket).
+func TestDaemonHonoursDockerHost(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "d.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Skipf("unix sockets unavailable: %v", err)
+	}
+	var mu sync.Mutex
+	var paths []string
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		paths = append(paths, r.URL.Path)
+		mu.Unlock()
+		w.Header().Set("Api-Version", "1.47")
+		w.Header().Set("Content-Type", "application/json")
+		if strings.HasSuffix(r.URL.Path, "/_ping") {
+			_, _ = w.Write([]byte("OK"))
+			return
+		}
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte(`{"message":"No such image: app:v1"}`))
+	})}
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	t.Setenv("DOCKER_HOST", "unix://"+sock)
+	t.Setenv("DOCKER_CONTEXT", "")
+
+	_, err = openRef(t, "docker-daemon:app:v1")
+	if !errors.Is(err, ErrNotFound) {
+		t.Errorf("error %v, want ErrNotFound", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.ContainsFunc(paths, func(p string) bool { return strings.HasSuffix(p, "/images/app:v1/json") }) {
+		t.Errorf("engine at DOCKER_HOST saw %v, want an inspect of app:v1", paths)
 	}
 }
