@@ -1,0 +1,91 @@
+package shellfacts
+
+import (
+	"strings"
+
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// literal returns a word's value with quotes removed and known variables
+// expanded; unknown parts are kept as written.
+func (w *walker) literal(word *syntax.Word) string {
+	if word == nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, p := range word.Parts {
+		w.part(&b, p, false)
+	}
+	return b.String()
+}
+
+func (w *walker) part(b *strings.Builder, p syntax.WordPart, quoted bool) {
+	switch x := p.(type) {
+	case *syntax.Lit:
+		b.WriteString(unescape(x.Value, quoted))
+	case *syntax.SglQuoted:
+		b.WriteString(x.Value)
+	case *syntax.DblQuoted:
+		for _, q := range x.Parts {
+			w.part(b, q, true)
+		}
+	case *syntax.ParamExp:
+		if v, ok := w.param(x); ok {
+			b.WriteString(v)
+			return
+		}
+		b.WriteString(printed(x))
+	default:
+		b.WriteString(printed(p))
+	}
+}
+
+// param expands $X, ${X}, ${X:-def} and ${X-def} when X is known.
+func (w *walker) param(x *syntax.ParamExp) (string, bool) {
+	if x.Param == nil || x.Excl || x.Length || x.Width || x.Index != nil || x.Slice != nil || x.Repl != nil || x.Names != 0 {
+		return "", false
+	}
+	v, ok := w.vars[x.Param.Value]
+	if x.Exp == nil {
+		return v, ok
+	}
+	switch x.Exp.Op {
+	case syntax.DefaultUnsetOrNull, syntax.DefaultUnset:
+		if ok && (v != "" || x.Exp.Op == syntax.DefaultUnset) {
+			return v, true
+		}
+		return w.literal(x.Exp.Word), true
+	}
+	return "", false
+}
+
+func printed(n syntax.Node) string {
+	var b strings.Builder
+	if err := syntax.NewPrinter().Print(&b, n); err != nil {
+		return ""
+	}
+	return b.String()
+}
+
+// unescape removes shell backslash escapes from a literal.
+func unescape(s string, quoted bool) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '\\' && i+1 < len(s) {
+			n := s[i+1]
+			if !quoted || n == '$' || n == '`' || n == '"' || n == '\\' || n == '\n' {
+				i++
+				if n != '\n' {
+					b.WriteByte(n)
+				}
+				continue
+			}
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
