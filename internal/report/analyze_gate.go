@@ -44,7 +44,7 @@ func GateText(w io.Writer, o gate.Outcome, opts TextOptions) error {
 		value := gateValue(fig, res.Value)
 		if !fig.IsBytes() {
 			value = strconv.FormatFloat(res.Value, 'f', 4, 64)
-			if value == strconv.FormatFloat(res.Rule.Threshold, 'f', -1, 64) && res.Value != res.Rule.Threshold {
+			if rounded, _ := strconv.ParseFloat(value, 64); rounded == res.Rule.Threshold && res.Value != res.Rule.Threshold {
 				value = gateValue(fig, res.Value) // rounding would hide why the rule decided
 			}
 		}

@@ -1,0 +1,340 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/whittle/whittle/internal/gate"
+	"github.com/whittle/whittle/pkg/account"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// exampleReport analyzes examples/app.tar.
+func exampleReport(t *testing.T) *account.Report {
+	t.Helper()
+	img, err := tarball.ImageFromPath(filepath.Join("..", "..", "examples", "app.tar"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := account.Analyze(context.Background(), img, account.WithReference("examples/app.tar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestExampleFiguresMatchOracle checks the report that the renderers print
+// against the figures the example image holds by construction.
+func TestExampleFiguresMatchOracle(t *testing.T) {
+	r := exampleReport(t)
+	o := computeExampleOracle()
+	for _, msg := range o.check(r) {
+		t.Error(msg)
+	}
+	if o.wasted == 0 || o.aptLists == 0 || o.tmp == 0 || o.dupBytes == 0 || len(o.waste) != 3 {
+		t.Errorf("the example no longer tells its story: %+v", o)
+	}
+}
+
+// TestAnalyzeTextExample checks that the text report of the example image
+// prints each figure of the report, and matches the golden file.
+func TestAnalyzeTextExample(t *testing.T) {
+	r := exampleReport(t)
+	var buf bytes.Buffer
+	if err := AnalyzeText(&buf, r, TextOptions{Top: DefaultTop}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	im := r.Image
+	for _, want := range []*regexp.Regexp{
+		line(`size`, size(im.SizeBytes), exact(im.SizeBytes)),
+		line(`compressed`, size(im.CompressedBytes), exact(im.CompressedBytes)),
+		line(`wasted`, size(im.WastedBytes), exact(im.WastedBytes), regexp.QuoteMeta(percent(float64(im.WastedBytes)/float64(im.SizeBytes)))+" of size"),
+		line(`visible`, size(im.VisibleBytes), exact(im.VisibleBytes)),
+		line(`caches`, size(im.CacheBytes), exact(im.CacheBytes)),
+		line(`duplicates`, size(im.DuplicateBytes), exact(im.DuplicateBytes)),
+		regexp.MustCompile(`(?m)^  files +22 `),
+		line(`deleted by layer 4`),
+		line(size(40960), `/tmp/tool.tar.gz`),
+		line(`overwritten by layer 1`),
+		line(`/var/lib/dpkg/status`),
+		line(`overwritten by layer 6`),
+		line(`/app/config.yaml`),
+		line(`apt-lists`, size(r.Caches[0].Bytes), `2 files`, `layer 1`),
+		line(`tmp`, `1 file`, `layer 2`),
+		line(`2 copies of`, size(16384)),
+		line(`/opt/tool/bin/tool`),
+		line(`/usr/local/bin/tool`),
+		line(`efficiency`, regexp.QuoteMeta(percent(r.Dive.Efficiency))),
+		line(`wasted bytes`, exact(r.Dive.WastedBytes)),
+		line(`user wasted percent`, regexp.QuoteMeta(percent(r.Dive.UserWastedPercent))),
+		line(`WORKDIR /app`),
+		line(`RUN rm /tmp/tool.tar.gz && cp /opt/tool/bin/tool`),
+	} {
+		if !want.MatchString(out) {
+			t.Errorf("output has no line matching %s", want)
+		}
+	}
+	// Biggest waste first: the 41 kB archive before the dpkg status file.
+	if i, j := strings.Index(out, "/tmp/tool.tar.gz"), strings.Index(out, "/var/lib/dpkg/status"); i < 0 || j < 0 || i > j {
+		t.Errorf("waste not in decreasing order (archive at %d, status at %d)", i, j)
+	}
+	if strings.Contains(out, "\x1b[") {
+		t.Error("colour escapes without Color")
+	}
+	golden(t, filepath.Join("testdata", "analyze-app.txt"), out)
+}
+
+// line builds a regexp for one output line holding parts in order.
+func line(parts ...string) *regexp.Regexp {
+	for i, p := range parts {
+		if !strings.ContainsAny(p, `\[(`) {
+			parts[i] = regexp.QuoteMeta(p)
+		}
+	}
+	return regexp.MustCompile(`(?m)^.*` + strings.Join(parts, `.*`) + `.*$`)
+}
+
+func golden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s (go test -update rewrites it):\n%s", path, got)
+	}
+}
+
+func TestAnalyzeTextTop(t *testing.T) {
+	r := exampleReport(t)
+	var buf bytes.Buffer
+	if err := AnalyzeText(&buf, r, TextOptions{Top: 1}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{"Biggest waste (top 1 of 3 files)", "/tmp/tool.tar.gz", "… 2 more", "inefficient files (1 of 3)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("--top 1 output lacks %q", want)
+		}
+	}
+	for _, absent := range []string{"/var/lib/dpkg/status", "overwritten by layer 6"} {
+		if strings.Contains(out[:strings.Index(out, "Layers")], absent) {
+			t.Errorf("--top 1 waste section shows %q", absent)
+		}
+	}
+}
+
+func TestAnalyzeTextColor(t *testing.T) {
+	r := exampleReport(t)
+	var buf bytes.Buffer
+	if err := AnalyzeText(&buf, r, TextOptions{Top: 3, Color: true}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "\x1b[1mSummary\x1b[0m") {
+		t.Error("no bold heading with Color")
+	}
+	// Colour never changes the text once escapes are removed.
+	var plainBuf bytes.Buffer
+	if err := AnalyzeText(&plainBuf, r, TextOptions{Top: 3}); err != nil {
+		t.Fatal(err)
+	}
+	stripped := regexp.MustCompile("\x1b\\[[0-9;]*m").ReplaceAllString(buf.String(), "")
+	if stripped != plainBuf.String() {
+		t.Errorf("coloured text differs from plain text once escapes are removed:\n%s\n---\n%s", stripped, plainBuf.String())
+	}
+}
+
+func TestAnalyzeTextEmpty(t *testing.T) {
+	var buf bytes.Buffer
+	r := &account.Report{SchemaVersion: account.SchemaVersion, Image: account.Image{Reference: "scratch.tar"}, Dive: account.Dive{Efficiency: 1}}
+	if err := AnalyzeText(&buf, r, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"none: every byte shipped is visible", "Caches\n  none", "Duplicates\n  none", "100.00 %"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("empty report lacks %q:\n%s", want, buf.String())
+		}
+	}
+}
+
+type failWriter struct{ n int }
+
+func (f *failWriter) Write(p []byte) (int, error) {
+	if f.n <= 0 {
+		return 0, errors.New("disk full")
+	}
+	f.n--
+	return len(p), nil
+}
+
+func TestRenderersReportWriteErrors(t *testing.T) {
+	r := exampleReport(t)
+	for n := range 5 {
+		if err := AnalyzeText(&failWriter{n: n}, r, TextOptions{}); err == nil {
+			t.Errorf("AnalyzeText after %d writes: nil error", n)
+		}
+		if err := GateText(&failWriter{n: n}, gate.Evaluate(r, gate.DiveDefaults()), TextOptions{}); err == nil && n < 3 {
+			t.Errorf("GateText after %d writes: nil error", n)
+		}
+	}
+	if err := AnalyzeJSON(&failWriter{}, r); err == nil {
+		t.Error("AnalyzeJSON: nil error")
+	}
+}
+
+// TestAnalyzeJSON checks that the JSON is the report as is, indented by
+// two spaces.
+func TestAnalyzeJSON(t *testing.T) {
+	r := exampleReport(t)
+	var buf bytes.Buffer
+	if err := AnalyzeJSON(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(buf.String(), "{\n  \"schema_version\": \"whittle.analyze/v1\",\n  \"image\": {\n    \"reference\"") {
+		t.Errorf("unexpected start:\n%.200s", buf.String())
+	}
+	var back account.Report
+	if err := json.Unmarshal(buf.Bytes(), &back); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(&back, r) {
+		t.Error("JSON does not decode back to the same report")
+	}
+}
+
+// TestSchemaDocCoversEveryField checks that docs/schema/analyze-v1.md
+// documents every JSON key the report can hold, and no key it cannot.
+func TestSchemaDocCoversEveryField(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "schema", "analyze-v1.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]bool{}
+	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z_]+)` \\|").FindAllStringSubmatch(string(doc), -1) {
+		documented[m[1]] = true
+	}
+	// Inline-documented keys of small objects: {layer, bytes}, {path, count, size_bytes}.
+	for _, m := range regexp.MustCompile("`\\{([a-z_, ]+)\\}`").FindAllStringSubmatch(string(doc), -1) {
+		for _, k := range strings.Split(m[1], ",") {
+			documented[strings.TrimSpace(k)] = true
+		}
+	}
+	keys := map[string]bool{}
+	jsonKeys(reflect.TypeOf(account.Report{}), keys)
+	for k := range keys {
+		if !documented[k] {
+			t.Errorf("JSON key %q is not documented in docs/schema/analyze-v1.md", k)
+		}
+	}
+	var extra []string
+	for k := range documented {
+		if !keys[k] {
+			extra = append(extra, k)
+		}
+	}
+	slices.Sort(extra)
+	if len(extra) > 0 {
+		t.Errorf("docs/schema/analyze-v1.md documents keys the report does not have: %v", extra)
+	}
+}
+
+func jsonKeys(t reflect.Type, keys map[string]bool) {
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Slice:
+		jsonKeys(t.Elem(), keys)
+	case reflect.Struct:
+		for f := range t.Fields() {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "" || name == "-" {
+				continue
+			}
+			keys[name] = true
+			jsonKeys(f.Type, keys)
+		}
+	}
+}
+
+func TestShortCreatedBy(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", "(no history)"},
+		{`/bin/sh -c #(nop)  CMD ["bash"]`, `CMD ["bash"]`},
+		{"/bin/sh -c #(nop) ADD file:3c1f9e0a7d2b4e6f8a0c1e3d5b7f9a1c3e5d7b9f1a3c5e7d9b1f3a5c7e9d1b3f in / ", "ADD file:3c1f9e0a7d2b… in /"},
+		{"/bin/sh -c apt-get update &&     apt-get install -y curl", "RUN apt-get update && apt-get install -y curl"},
+		{"RUN /bin/sh -c apk add --no-cache git # buildkit", "RUN apk add --no-cache git"},
+		{"|2 GO=1.22 V=3 /bin/sh -c make build", "RUN make build"},
+		{"COPY . /src # buildkit", "COPY . /src"},
+		{"WORKDIR /app", "WORKDIR /app"},
+	}
+	for _, tt := range tests {
+		if got := ShortCreatedBy(tt.in, 64); got != tt.want {
+			t.Errorf("ShortCreatedBy(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	long := "/bin/sh -c " + strings.Repeat("x", 100)
+	if got, want := ShortCreatedBy(long, 24), "RUN "+strings.Repeat("x", 19)+"…"; got != want {
+		t.Errorf("ShortCreatedBy(long, 24) = %q, want %q", got, want)
+	}
+}
+
+func TestGateText(t *testing.T) {
+	r := &account.Report{Image: account.Image{SizeBytes: 1000, WastedBytes: 300},
+		Dive: account.Dive{Efficiency: 0.9844212134184309, WastedBytes: 32025, UserWastedPercent: 0.4834911001404049}}
+	mk := func(name, setting, src string) gate.Rule {
+		rule, err := gate.ParseRule(name, setting, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rule
+	}
+	o := gate.Evaluate(r, []gate.Rule{
+		mk(gate.NameMaxWastedBytes, "20MB", "--max-wasted-bytes"),
+		mk(gate.NameMaxWastedRatio, "0.1", ".whittle.yaml"),
+		mk(gate.NameLowestEfficiency, "0.99", ".dive-ci"),
+		mk(gate.NameHighestWastedBytes, "disabled", ".dive-ci"),
+	})
+	var buf bytes.Buffer
+	if err := GateText(&buf, o, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []*regexp.Regexp{
+		line(`PASS`, `max-wasted-bytes`, `300 bytes`, `<= 20,000,000 bytes \(20MB\)`, `--max-wasted-bytes`),
+		line(`FAIL`, `max-wasted-ratio`, `0.3000`, `<= 0.1`, `.whittle.yaml`),
+		line(`FAIL`, `lowestEfficiency`, `0.9844`, `>= 0.99`, `.dive-ci`),
+		line(`SKIP`, `highestWastedBytes`, `disabled`),
+		regexp.MustCompile(`(?m)^FAIL \(2 of 4 rules failed\)$`),
+	} {
+		if !want.MatchString(out) {
+			t.Errorf("gate output has no line matching %s:\n%s", want, out)
+		}
+	}
+	// A figure that rounds to its threshold is printed in full.
+	o = gate.Evaluate(&account.Report{Dive: account.Dive{Efficiency: 0.89999}}, []gate.Rule{mk(gate.NameMinEfficiency, "0.9", "flag")})
+	buf.Reset()
+	if err := GateText(&buf, o, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "0.89999") || !strings.Contains(buf.String(), "FAIL (1 of 1 rules failed)") {
+		t.Errorf("rounded figure hides the verdict:\n%s", buf.String())
+	}
+}
