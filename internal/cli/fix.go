@@ -1,19 +1,184 @@
 package cli
 
 import (
-	"errors"
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
 
+	"github.com/rogpeppe/go-internal/diff"
 	"github.com/spf13/cobra"
+
+	"github.com/whittle/whittle/pkg/fix"
 )
 
-// NewCmdFix builds the command. Not built yet: its issue is open.
+// fixFlags are the command line flags of `whittle fix`.
+type fixFlags struct {
+	diff      bool
+	write     bool
+	check     bool
+	quiet     bool
+	rules     []string
+	skip      []string
+	baseImage string
+}
+
+// NewCmdFix builds `whittle fix`.
 func NewCmdFix() *cobra.Command {
-	return &cobra.Command{
-		Use:    "fix",
-		Short:  "(not built yet)",
-		Hidden: true,
+	var fl fixFlags
+	cmd := &cobra.Command{
+		Use:   "fix [flags] DOCKERFILE",
+		Short: "Repair a Dockerfile's size problems with minimal edits",
+		Long: `Repair the size problems whittle lint finds, as minimal edits to the original
+text: comments, directives, heredocs, continuation style and indentation are
+kept, and lines that need no change stay byte-identical. RUNs are merged only
+where that keeps the build's meaning. A base image is never switched unless
+--base-image names one.
+
+The repaired Dockerfile goes to stdout (or a unified diff with --diff, or back
+to the file with --write); a summary of each change goes to stderr.
+DOCKERFILE "-" reads stdin.
+
+Repairable rules: ` + strings.Join(fix.Rules(), ", ") + `.`,
+		Example: `  whittle fix Dockerfile > Dockerfile.new
+  whittle fix --diff Dockerfile
+  whittle fix --write --skip WH202 Dockerfile
+  whittle fix --check Dockerfile   # exit 1 when something would change`,
+		Args:          cobra.ExactArgs(1),
+		SilenceUsage:  true,
+		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return errors.New("fix is not built yet")
+			return runFix(cmd, args[0], fl)
 		},
 	}
+	f := cmd.Flags()
+	f.BoolVar(&fl.diff, "diff", false, "print a unified diff instead of the repaired file")
+	f.BoolVarP(&fl.write, "write", "w", false, "rewrite the file in place (atomically)")
+	f.BoolVar(&fl.check, "check", false, "change nothing; exit 1 when something would change")
+	f.BoolVarP(&fl.quiet, "quiet", "q", false, "print no summary on stderr")
+	f.StringSliceVar(&fl.rules, "rule", nil, "repair only these rule IDs (repeatable, comma-separated)")
+	f.StringSliceVar(&fl.skip, "skip", nil, "do not repair these rule IDs (repeatable, comma-separated)")
+	f.StringVar(&fl.baseImage, "base-image", "", "replace the final stage's base image with this reference (WH701)")
+	return cmd
+}
+
+func runFix(cmd *cobra.Command, name string, fl fixFlags) error {
+	if fl.write && fl.check {
+		return fmt.Errorf("--write and --check exclude each other")
+	}
+	if fl.write && name == "-" {
+		return fmt.Errorf("--write needs a file, not stdin")
+	}
+	src, err := readDockerfile(cmd.InOrStdin(), name)
+	if err != nil {
+		return err
+	}
+	var opts []fix.Option
+	opts = append(opts, fix.WithFilename(name))
+	if len(fl.rules) > 0 {
+		opts = append(opts, fix.WithRules(fl.rules...))
+	}
+	if len(fl.skip) > 0 {
+		opts = append(opts, fix.WithSkip(fl.skip...))
+	}
+	if fl.baseImage != "" {
+		opts = append(opts, fix.WithBaseImage(fl.baseImage))
+	}
+	res, err := fix.Fix(src, opts...)
+	if err != nil {
+		return err
+	}
+	stderr := cmd.ErrOrStderr()
+	if !fl.quiet {
+		for _, c := range res.Changes {
+			fmt.Fprintf(stderr, "%s:%d: %s %s\n", name, c.Line, c.Rule, c.Message)
+		}
+		if res.Changed() {
+			fmt.Fprintf(stderr, "%s: %d change(s)\n", name, len(res.Changes))
+		}
+	}
+	out := cmd.OutOrStdout()
+	switch {
+	case fl.diff:
+		if _, err := out.Write(unifiedDiff(name, src, res.Output)); err != nil {
+			return fmt.Errorf("writing diff: %w", err)
+		}
+	case !fl.write && !fl.check:
+		if _, err := out.Write(res.Output); err != nil {
+			return fmt.Errorf("writing output: %w", err)
+		}
+	}
+	if fl.write && !bytes.Equal(src, res.Output) {
+		if err := writeFileAtomic(name, res.Output); err != nil {
+			return err
+		}
+	}
+	if fl.check && res.Changed() {
+		return withExitCode(ExitFail)
+	}
+	return nil
+}
+
+// unifiedDiff returns a unified diff (patch -p1 applies it to a relative
+// name), without the leading "diff" line; nil when nothing changed.
+func unifiedDiff(name string, old, new []byte) []byte {
+	a, b := name, name
+	if !filepath.IsAbs(name) {
+		a, b = "a/"+filepath.ToSlash(name), "b/"+filepath.ToSlash(name)
+	}
+	d := diff.Diff(a, old, b, new)
+	if i := bytes.IndexByte(d, '\n'); i >= 0 && bytes.HasPrefix(d, []byte("diff ")) {
+		d = d[i+1:]
+	}
+	return d
+}
+
+// readDockerfile reads name, or stdin for "-".
+func readDockerfile(stdin io.Reader, name string) ([]byte, error) {
+	if name == "-" {
+		b, err := io.ReadAll(stdin)
+		if err != nil {
+			return nil, fmt.Errorf("reading stdin: %w", err)
+		}
+		return b, nil
+	}
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("reading dockerfile: %w", err)
+	}
+	return b, nil
+}
+
+// writeFileAtomic replaces path with data through a temporary file in the
+// same directory and a rename, keeping the file's mode.
+func writeFileAtomic(path string, data []byte) error {
+	mode := os.FileMode(0o644)
+	if fi, err := os.Stat(path); err == nil {
+		mode = fi.Mode().Perm()
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".whittle-*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	name := tmp.Name()
+	_, werr := tmp.Write(data)
+	if werr == nil {
+		werr = tmp.Sync()
+	}
+	if cerr := tmp.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Chmod(name, mode)
+	}
+	if werr == nil {
+		werr = os.Rename(name, path)
+	}
+	if werr != nil {
+		os.Remove(name)
+		return fmt.Errorf("writing %s: %w", path, werr)
+	}
+	return nil
 }

@@ -39,18 +39,25 @@ func DetectStyle(text []byte, escape byte) Style {
 		st.Newline = "\r\n"
 	}
 	lines := strings.Split(strings.ReplaceAll(string(text), "\r\n", "\n"), "\n")
-	indents := map[string]int{}
+	// Indents of continuation lines that start a command (after an
+	// operator) are preferred to those of argument lines.
+	cmdIndents, argIndents := map[string]int{}, map[string]int{}
 	var first, last int
-	continued := false
+	continued, afterOp := false, false
 	for i, line := range lines {
 		trimmed := strings.TrimSpace(line)
 		if i > 0 && continued && trimmed != "" && !strings.HasPrefix(trimmed, "#") {
 			indent := line[:len(line)-len(strings.TrimLeft(line, " \t"))]
-			if indent != "" {
-				indents[indent]++
-			}
-			if strings.HasPrefix(trimmed, "&&") || strings.HasPrefix(trimmed, "||") {
+			opFirst := strings.HasPrefix(trimmed, "&&") || strings.HasPrefix(trimmed, "||")
+			if opFirst {
 				first++
+			}
+			if indent != "" {
+				if opFirst || afterOp {
+					cmdIndents[indent]++
+				} else {
+					argIndents[indent]++
+				}
 			}
 		}
 		if trimmed == "" || strings.HasPrefix(trimmed, "#") {
@@ -59,20 +66,19 @@ func DetectStyle(text []byte, escape byte) Style {
 		}
 		body := strings.TrimRight(line, " \t")
 		continued = strings.HasSuffix(body, string(st.Escape))
+		afterOp = false
 		if continued {
 			op := strings.TrimRight(strings.TrimSuffix(body, string(st.Escape)), " \t")
 			if strings.HasSuffix(op, "&&") || strings.HasSuffix(op, "||") {
 				last++
+				afterOp = true
 			}
+			afterOp = afterOp || strings.HasSuffix(op, ";") || strings.HasSuffix(op, "|")
 		}
 	}
-	best, n := "", 0
-	for in, c := range indents {
-		if c > n || (c == n && in < best) {
-			best, n = in, c
-		}
-	}
-	if best != "" {
+	if best := mostCommon(cmdIndents); best != "" {
+		st.Indent = best
+	} else if best := mostCommon(argIndents); best != "" {
 		st.Indent = best
 	}
 	st.OperatorFirst = first > last
@@ -111,4 +117,15 @@ func spaceOp(op string) string {
 		return ";"
 	}
 	return " " + op
+}
+
+// mostCommon returns the key seen most often, the shortest on ties.
+func mostCommon(m map[string]int) string {
+	best, n := "", 0
+	for k, c := range m {
+		if c > n || (c == n && (len(k) < len(best) || len(k) == len(best) && k < best)) {
+			best, n = k, c
+		}
+	}
+	return best
 }

@@ -18,6 +18,8 @@ func TestDetectStyle(t *testing.T) {
 			Style{Escape: '\\', Newline: "\n", Indent: "      "}},
 		{"backtick and CRLF", "RUN a; `\r\n    b", '`',
 			Style{Escape: '`', Newline: "\r\n", Indent: "    "}},
+		{"command lines win over argument lines", "RUN a && \\\n  b \\\n      x \\\n      y \\\n      z", '\\',
+			Style{Escape: '\\', Newline: "\n", Indent: "  "}},
 		{"most common indent wins", "RUN a && \\\n    b && \\\n    c && \\\n        d", '\\',
 			Style{Escape: '\\', Newline: "\n", Indent: "    "}},
 	}

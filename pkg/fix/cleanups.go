@@ -1,0 +1,448 @@
+package fix
+
+import (
+	"path"
+	"regexp"
+	"strings"
+
+	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/whittle/whittle/pkg/dockerfile"
+	"github.com/whittle/whittle/pkg/edit"
+)
+
+// Repairs inside one RUN: a flag after a package manager's verb, or a
+// cleanup chained at the end of the RUN that made the cache.
+
+var aptValued = []string{"-o", "-c", "-t", "--target-release", "--option", "--config-file"}
+
+func isApt(name string) bool { return name == "apt-get" || name == "apt" }
+
+// insertFlag returns repairs adding flag after the verb of every call
+// matching want.
+func insertFlag(p *pass, rule, flag, msg string, want func(c call) (int, bool), skip ...func(*runCtx) bool) []repair {
+	var out []repair
+runs:
+	for _, rc := range p.runs {
+		if !p.g.allows(rule, rc.in) {
+			continue
+		}
+		for _, sk := range skip {
+			if sk(rc) {
+				continue runs
+			}
+		}
+		for _, c := range rc.calls {
+			i, ok := want(c)
+			if !ok || i < 0 || !c.lit[i] {
+				continue
+			}
+			at := rc.wordEnd(c.words[i])
+			out = append(out, repair{
+				rule:  rule,
+				at:    at,
+				msg:   msg,
+				edits: []edit.Edit{edit.Insert(at, " "+flag)},
+			})
+		}
+	}
+	return out
+}
+
+func aptRecommends(p *pass) []repair {
+	return insertFlag(p, "WH202", "--no-install-recommends",
+		"added --no-install-recommends to apt-get install",
+		func(c call) (int, bool) {
+			if !isApt(c.name) {
+				return 0, false
+			}
+			v, i := c.verb(aptValued...)
+			if v != "install" || c.hasFlag("no-install-recommends") {
+				return 0, false
+			}
+			for _, a := range c.args {
+				if recommendsOption.MatchString(a) {
+					return 0, false
+				}
+			}
+			return i, true
+		})
+}
+
+var recommendsOption = regexp.MustCompile(`(?i)^(-o)?APT::Install-Recommends=("?)(false|0|no)`)
+
+var apkValued = []string{"-X", "--repository", "-p", "--root", "-t", "--virtual", "--arch", "--keys-dir", "--repositories-file", "--cache-dir"}
+
+func apkNoCache(p *pass) []repair {
+	out := insertFlag(p, "WH301", "--no-cache", "added --no-cache to apk add",
+		func(c call) (int, bool) {
+			if c.name != "apk" {
+				return 0, false
+			}
+			v, i := c.verb(apkValued...)
+			if v != "add" || c.hasFlag("no-cache") {
+				return 0, false
+			}
+			return i, true
+		})
+	// With --no-cache, a preceding `apk update` only leaves an index
+	// behind: drop it where it is a link of an && chain.
+	for _, rc := range p.runs {
+		if !p.g.allows("WH301", rc.in) {
+			continue
+		}
+		adds := false
+		for _, c := range rc.calls {
+			if v, _ := c.verb(apkValued...); c.name == "apk" && v == "add" && !c.hasFlag("no-cache") {
+				adds = true
+			}
+		}
+		if !adds {
+			continue
+		}
+		for _, c := range rc.calls {
+			if v, _ := c.verb(apkValued...); c.name != "apk" || v != "update" || c.nested {
+				continue
+			}
+			if e, ok := rc.dropChainLink(c); ok {
+				out = append(out, repair{rule: "WH301", at: e.Start, msg: "removed apk update (apk add --no-cache fetches the index itself)", edits: []edit.Edit{e}})
+			}
+		}
+	}
+	return out
+}
+
+// dropChainLink returns the edit removing call c and the && after it, when
+// c is a link of a top-level && chain followed by another link, with no
+// comment in between.
+func (rc *runCtx) dropChainLink(c call) (edit.Edit, bool) {
+	for _, s := range rc.sc.File.Stmts {
+		links := chainLinks(s)
+		for k, l := range links {
+			if k+1 >= len(links) || l.Cmd != syntax.Command(c.ce) || len(l.Redirs) > 0 {
+				continue
+			}
+			start := rc.sc.Offset(l.Pos())
+			end := rc.sc.Offset(links[k+1].Pos())
+			if end <= start || strings.Contains(string(rc.f.Src[start:end]), "#") {
+				return edit.Edit{}, false
+			}
+			return edit.Delete(start, end), true
+		}
+	}
+	return edit.Edit{}, false
+}
+
+// chainLinks flattens a top-level && chain into its statements in order;
+// a statement that is not an && chain is its only link.
+func chainLinks(s *syntax.Stmt) []*syntax.Stmt {
+	if s == nil || s.Background || s.Coprocess || s.Negated {
+		return nil
+	}
+	b, ok := s.Cmd.(*syntax.BinaryCmd)
+	if !ok || b.Op != syntax.AndStmt || len(s.Redirs) > 0 {
+		return []*syntax.Stmt{s}
+	}
+	return append(chainLinks(b.X), chainLinks(b.Y)...)
+}
+
+var pipName = regexp.MustCompile(`^pip[0-9.]*$`)
+
+// pipArgs reports whether c runs pip; for python -m pip it returns the call
+// shifted past "-m pip".
+func pipArgs(c call) (call, bool) {
+	switch {
+	case pipName.MatchString(c.name):
+		return c, true
+	case strings.HasPrefix(c.name, "python") && len(c.args) >= 2 && c.args[0] == "-m" && c.args[1] == "pip":
+		// Shift the call so that verb indexes stay aligned with words.
+		return call{ce: c.ce, stmt: c.stmt, name: "pip", args: c.args[2:], lit: c.lit[2:], words: c.words[2:], nested: c.nested}, true
+	}
+	return c, false
+}
+
+func pipNoCache(p *pass) []repair {
+	return insertFlag(p, "WH501", "--no-cache-dir", "added --no-cache-dir to pip install",
+		func(c call) (int, bool) {
+			pc, ok := pipArgs(c)
+			if !ok {
+				return 0, false
+			}
+			v, i := pc.verb("-r", "--requirement", "-c", "--constraint", "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "-t", "--target", "--prefix", "--root")
+			if v != "install" || pc.hasFlag("no-cache-dir") {
+				return 0, false
+			}
+			return i + (len(c.args) - len(pc.args)), true
+		}, pipCacheOff)
+}
+
+// pipCacheOff reports whether a RUN's pip cache is already kept out of the
+// layer: PIP_NO_CACHE_DIR set, or a cache mount on it.
+func pipCacheOff(rc *runCtx) bool {
+	if v, ok := rc.in.Scope.Lookup("PIP_NO_CACHE_DIR"); ok && v != "" && v != "0" && !strings.EqualFold(v, "false") {
+		return true
+	}
+	return hasMount(rc.in, "/root/.cache/pip")
+}
+
+func gemNoDocument(p *pass) []repair {
+	return insertFlag(p, "WH504", "--no-document", "added --no-document to gem install",
+		func(c call) (int, bool) {
+			if c.name != "gem" {
+				return 0, false
+			}
+			v, i := c.verb("-v", "--version", "-s", "--source", "-i", "--install-dir", "-n", "--bindir", "--platform")
+			if v != "install" || c.hasFlag("no-document", "N", "no-rdoc", "no-ri", "document") {
+				return 0, false
+			}
+			return i, true
+		})
+}
+
+// appendCleanup returns, for each RUN the rule applies to, a repair
+// chaining cmds at its end.
+func appendCleanup(p *pass, rule, msg string, applies func(rc *runCtx) bool, cmds ...string) []repair {
+	var out []repair
+	for _, rc := range p.runs {
+		if rc.appendAt < 0 || !p.g.allows(rule, rc.in) || !applies(rc) {
+			continue
+		}
+		out = append(out, repair{
+			rule:  rule,
+			at:    rc.in.Range.Start.Offset,
+			msg:   msg,
+			edits: []edit.Edit{rc.appendCmds(cmds...)},
+		})
+	}
+	return out
+}
+
+// after reports whether a call matching match comes after one matching
+// first in the RUN.
+func (rc *runCtx) after(first, match func(c call) bool) bool {
+	seen := false
+	for _, c := range rc.calls {
+		if seen && match(c) {
+			return true
+		}
+		if first(c) {
+			seen = true
+		}
+	}
+	return false
+}
+
+func (rc *runCtx) has(match func(c call) bool) bool {
+	for _, c := range rc.calls {
+		if match(c) {
+			return true
+		}
+	}
+	return false
+}
+
+func aptVerbIs(verbs ...string) func(c call) bool {
+	return func(c call) bool {
+		if !isApt(c.name) {
+			return false
+		}
+		v, _ := c.verb(aptValued...)
+		for _, w := range verbs {
+			if v == w {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// removesPath matches rm calls removing dir or a glob inside it.
+func removesPath(dir string) func(c call) bool {
+	return func(c call) bool {
+		if c.name != "rm" {
+			return false
+		}
+		for _, a := range c.operands(0) {
+			a = strings.TrimRight(a, "/")
+			if a == dir || strings.HasPrefix(a, dir+"/") {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+var aptInstallVerbs = []string{"install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "reinstall"}
+
+func aptClean(p *pass) []repair {
+	return appendCleanup(p, "WH203", "added apt-get clean at the end of the RUN",
+		func(rc *runCtx) bool {
+			return rc.has(aptVerbIs(aptInstallVerbs...)) &&
+				!rc.after(aptVerbIs(aptInstallVerbs...), aptVerbIs("clean", "distclean", "dist-clean")) &&
+				!rc.after(aptVerbIs(aptInstallVerbs...), removesPath("/var/cache/apt")) &&
+				!hasMount(rc.in, "/var/cache/apt")
+		}, "apt-get clean")
+}
+
+func aptLists(p *pass) []repair {
+	return appendCleanup(p, "WH201", "removed /var/lib/apt/lists at the end of the RUN",
+		func(rc *runCtx) bool {
+			return rc.has(aptVerbIs("update")) &&
+				!rc.after(aptVerbIs("update"), removesPath("/var/lib/apt/lists")) &&
+				!rc.after(aptVerbIs("update"), aptVerbIs("distclean", "dist-clean")) &&
+				!hasMount(rc.in, "/var/lib/apt/lists") &&
+				!p.listsNeededLater(rc)
+		}, "rm -rf /var/lib/apt/lists/*")
+}
+
+// listsNeededLater reports whether a later RUN of the stage, or of a stage
+// built on it, installs with apt without its own apt-get update: removing
+// the lists would break it.
+func (p *pass) listsNeededLater(rc *runCtx) bool {
+	for _, o := range p.runs {
+		if o.in.Index <= rc.in.Index || !descends(o.in.Stage, rc.in.Stage) {
+			continue
+		}
+		update := false
+		for _, c := range o.calls {
+			if aptVerbIs("update")(c) {
+				update = true
+			}
+			if aptVerbIs("install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "source", "download", "reinstall")(c) && !update {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// descends reports whether stage s is anc or built on it.
+func descends(s, anc *dockerfile.Stage) bool {
+	for ; s != nil; s = s.BaseStage {
+		if s == anc {
+			return true
+		}
+	}
+	return false
+}
+
+// rpmClean is the shared repair of WH401-WH403.
+func rpmClean(p *pass, rule string, tools []string, installs map[string]bool, valued []string, cacheDirs []string, cleanCmd func(tool string) string) []repair {
+	var out []repair
+	for _, rc := range p.runs {
+		if rc.appendAt < 0 || !p.g.allows(rule, rc.in) || hasMount(rc.in, cacheDirs...) {
+			continue
+		}
+		var need string
+		for _, tool := range tools {
+			isInstall := func(c call) bool {
+				v, _ := c.verb(valued...)
+				return c.name == tool && installs[v]
+			}
+			isClean := func(c call) bool {
+				v, _ := c.verb(valued...)
+				if c.name == tool && (v == "clean" || v == "cc") {
+					return true
+				}
+				for _, d := range cacheDirs {
+					if removesPath(d)(c) {
+						return true
+					}
+				}
+				return false
+			}
+			if rc.has(isInstall) && !rc.after(isInstall, isClean) {
+				need = tool
+				break
+			}
+		}
+		if need == "" {
+			continue
+		}
+		out = append(out, repair{
+			rule:  rule,
+			at:    rc.in.Range.Start.Offset,
+			msg:   "added " + cleanCmd(need) + " at the end of the RUN",
+			edits: []edit.Edit{rc.appendCmds(cleanCmd(need))},
+		})
+	}
+	return out
+}
+
+func yumClean(p *pass) []repair {
+	return rpmClean(p, "WH401", []string{"yum"},
+		map[string]bool{"install": true, "groupinstall": true, "localinstall": true, "reinstall": true},
+		[]string{"-c", "--config", "--installroot", "--setopt", "--enablerepo", "--disablerepo", "-d", "-e", "--releasever"},
+		[]string{"/var/cache/yum"},
+		func(string) string { return "yum clean all" })
+}
+
+func zypperClean(p *pass) []repair {
+	return rpmClean(p, "WH402", []string{"zypper"},
+		map[string]bool{"install": true, "in": true},
+		[]string{"--root", "-R", "--reposd-dir", "-D", "--cache-dir", "-C", "--raw-cache-dir", "--solv-cache-dir", "--pkg-cache-dir", "-c", "--config"},
+		[]string{"/var/cache/zypp"},
+		func(string) string { return "zypper clean --all" })
+}
+
+func dnfClean(p *pass) []repair {
+	return rpmClean(p, "WH403", []string{"dnf", "microdnf"},
+		map[string]bool{"install": true, "in": true, "upgrade": true, "up": true, "update": true,
+			"upgrade-minimal": true, "up-min": true, "reinstall": true, "rei": true, "groupinstall": true, "distro-sync": true},
+		[]string{"-c", "--config", "--installroot", "--setopt", "--enablerepo", "--disablerepo", "-d", "-e", "--releasever", "--repo", "--repoid"},
+		[]string{"/var/cache/libdnf5", "/var/cache/dnf", "/var/cache/yum"},
+		func(tool string) string { return tool + " clean all" })
+}
+
+func npmCacheClean(p *pass) []repair {
+	installs := func(c call) bool {
+		v, _ := c.verb("--prefix", "-C", "--registry", "--cache", "-w", "--workspace")
+		return c.name == "npm" && (v == "install" || v == "i" || v == "ci" || v == "add" || v == "update" || v == "in" || v == "isntall")
+	}
+	return appendCleanup(p, "WH502", "added npm cache clean --force at the end of the RUN",
+		func(rc *runCtx) bool {
+			return rc.has(installs) &&
+				!rc.after(installs, func(c call) bool {
+					v, _ := c.verb()
+					return (c.name == "npm" && v == "cache") || removesPath("/root/.npm")(c) || removesHome(c, ".npm")
+				}) &&
+				!hasMount(rc.in, "/root/.npm")
+		}, "npm cache clean --force")
+}
+
+func yarnCacheClean(p *pass) []repair {
+	installs := func(c call) bool {
+		if c.name != "yarn" {
+			return false
+		}
+		v, _ := c.verb("--cwd", "--cache-folder", "--modules-folder", "--network-timeout", "--mutex")
+		return v == "" || v == "install" || v == "add"
+	}
+	return appendCleanup(p, "WH503", "added yarn cache clean at the end of the RUN",
+		func(rc *runCtx) bool {
+			return rc.has(installs) &&
+				!rc.after(installs, func(c call) bool {
+					v, _ := c.verb()
+					return (c.name == "yarn" && v == "cache") || removesPath("/usr/local/share/.cache/yarn")(c) || removesHome(c, ".cache/yarn") || removesPath("/root/.cache/yarn")(c)
+				}) &&
+				!hasMount(rc.in, "/usr/local/share/.cache/yarn") && !hasMount(rc.in, "/root/.cache/yarn") && !hasMount(rc.in, "/root/.yarn")
+		}, "yarn cache clean")
+}
+
+// removesHome matches rm of ~/rel or $HOME/rel.
+func removesHome(c call, rel string) bool {
+	if c.name != "rm" {
+		return false
+	}
+	for i, a := range c.args {
+		if c.lit[i] && strings.HasPrefix(a, "-") {
+			continue
+		}
+		for _, h := range []string{"~/", "$HOME/", "${HOME}/"} {
+			if r, ok := strings.CutPrefix(a, h); ok && (path.Clean(r) == rel || strings.HasPrefix(r, rel+"/")) {
+				return true
+			}
+		}
+	}
+	return false
+}

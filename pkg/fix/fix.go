@@ -1,0 +1,269 @@
+package fix
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/whittle/whittle/pkg/dockerfile"
+	"github.com/whittle/whittle/pkg/edit"
+)
+
+// Option configures Fix.
+type Option func(*options) error
+
+type options struct {
+	name      string
+	only      map[string]bool
+	skip      map[string]bool
+	baseImage string
+}
+
+// WithFilename names the Dockerfile in errors ("Dockerfile" by default).
+func WithFilename(name string) Option {
+	return func(o *options) error {
+		o.name = name
+		return nil
+	}
+}
+
+// WithRules limits the repairs to those of the given rule IDs.
+func WithRules(ids ...string) Option {
+	return func(o *options) error {
+		for _, id := range ids {
+			if !knownRule(id) {
+				return fmt.Errorf("selecting rule %q: %w", id, ErrUnknownRule)
+			}
+			if o.only == nil {
+				o.only = map[string]bool{}
+			}
+			o.only[strings.ToUpper(id)] = true
+		}
+		return nil
+	}
+}
+
+// WithSkip leaves out the repairs of the given rule IDs.
+func WithSkip(ids ...string) Option {
+	return func(o *options) error {
+		for _, id := range ids {
+			if !knownRule(id) {
+				return fmt.Errorf("skipping rule %q: %w", id, ErrUnknownRule)
+			}
+			if o.skip == nil {
+				o.skip = map[string]bool{}
+			}
+			o.skip[strings.ToUpper(id)] = true
+		}
+		return nil
+	}
+}
+
+// WithBaseImage replaces the base image of the final stage with ref (rule
+// WH701). Fix never switches a base image without it.
+func WithBaseImage(ref string) Option {
+	return func(o *options) error {
+		if strings.TrimSpace(ref) == "" || strings.ContainsAny(ref, " \t\r\n") {
+			return fmt.Errorf("setting base image %q: not an image reference", ref)
+		}
+		o.baseImage = ref
+		return nil
+	}
+}
+
+// ErrUnknownRule is returned by WithRules and WithSkip for an ID that has no
+// repair.
+var ErrUnknownRule = errors.New("no repair for this rule")
+
+// Change is one repair made, in plain data.
+type Change struct {
+	// Rule is the rule ID the repair answers ("WH201").
+	Rule string `json:"rule"`
+	// Line is the 1-based line of the input where the change starts.
+	Line int `json:"line"`
+	// Message says what changed, in a sentence without a final period.
+	Message string `json:"message"`
+}
+
+// Result is the outcome of Fix.
+type Result struct {
+	// Output is the repaired Dockerfile; equal to the input when Changes
+	// is empty.
+	Output []byte
+	// Changes are the repairs made, by input line.
+	Changes []Change
+}
+
+// Changed reports whether Fix changed anything.
+func (r *Result) Changed() bool { return len(r.Changes) > 0 }
+
+// maxPasses bounds the repair loop. Each pass makes at least one change
+// and no repair undoes another, so real files settle in two or three.
+const maxPasses = 64
+
+// Fix repairs src. It returns an error (a *dockerfile.ParseError) when src
+// does not parse; a repair that would break parsing is not made.
+func Fix(src []byte, opts ...Option) (*Result, error) {
+	o := options{name: "Dockerfile"}
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
+	f, err := dockerfile.Parse(o.name, src)
+	if err != nil {
+		return nil, fmt.Errorf("parsing %s: %w", o.name, err)
+	}
+	res := &Result{Output: src}
+	var history []*edit.Set // sets applied so far, oldest first
+	text := src
+	for pass := 0; pass < maxPasses; pass++ {
+		cands := o.collect(f)
+		if len(cands) == 0 {
+			break
+		}
+		set, kept, nf := applyChecked(o.name, f, cands)
+		if len(kept) == 0 {
+			break
+		}
+		for _, r := range kept {
+			res.Changes = append(res.Changes, Change{
+				Rule:    r.rule,
+				Line:    originLine(src, history, r.at),
+				Message: r.msg,
+			})
+		}
+		history = append(history, set)
+		text, f = set.Apply(), nf
+	}
+	res.Output = text
+	sort.SliceStable(res.Changes, func(i, j int) bool { return res.Changes[i].Line < res.Changes[j].Line })
+	return res, nil
+}
+
+// repair is one candidate change: edits against the current text.
+type repair struct {
+	rule  string
+	at    int // offset of the change in the current text, for its line
+	msg   string
+	edits []edit.Edit
+	// touches are the instructions (by index) whose shell must still
+	// parse after the change.
+	touches []int
+}
+
+// collect runs every enabled repairer over f.
+func (o *options) collect(f *dockerfile.File) []repair {
+	p := newPass(f, o)
+	var out []repair
+	for _, rp := range allRepairers() {
+		if !o.enabled(rp.rule) {
+			continue
+		}
+		for _, r := range rp.find(p) {
+			if r.rule == "" {
+				r.rule = rp.rule
+			}
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (o *options) enabled(rule string) bool {
+	if o.only != nil && !o.only[rule] {
+		return false
+	}
+	return !o.skip[rule]
+}
+
+// applyChecked adds the candidates to one edit set, in order, keeping only
+// those that do not overlap an earlier one and keep the file valid. It
+// returns the set, the repairs kept and the parsed result.
+func applyChecked(name string, f *dockerfile.File, cands []repair) (*edit.Set, []repair, *dockerfile.File) {
+	set := edit.NewSet(f.Src)
+	var kept []repair
+	for _, r := range cands {
+		if set.Add(r.edits...) != nil {
+			continue
+		}
+		kept = append(kept, r)
+	}
+	if len(kept) == 0 {
+		return set, nil, f
+	}
+	if nf, ok := valid(name, set.Apply(), set.Edits()); ok {
+		return set, kept, nf
+	}
+	// Something broke: retry one repair at a time, keeping the good ones.
+	set = edit.NewSet(f.Src)
+	var good []repair
+	var nf *dockerfile.File
+	for _, r := range kept {
+		trial := edit.NewSet(f.Src)
+		if trial.Add(append(allEdits(good), r.edits...)...) != nil {
+			continue
+		}
+		if g, ok := valid(name, trial.Apply(), trial.Edits()); ok {
+			good = append(good, r)
+			set, nf = trial, g
+		}
+	}
+	if len(good) == 0 {
+		return set, nil, f
+	}
+	return set, good, nf
+}
+
+func allEdits(rs []repair) []edit.Edit {
+	var out []edit.Edit
+	for _, r := range rs {
+		out = append(out, r.edits...)
+	}
+	return out
+}
+
+// valid parses out and checks that every RUN overlapping an edit has a
+// shell script that parses.
+func valid(name string, out []byte, edits []edit.Edit) (*dockerfile.File, bool) {
+	nf, err := dockerfile.Parse(name, out)
+	if err != nil {
+		return nil, false
+	}
+	// Output ranges of the edits.
+	type span struct{ start, end int }
+	var spans []span
+	delta := 0
+	for _, e := range edits {
+		s := e.Start + delta
+		spans = append(spans, span{s, s + len(e.Text)})
+		delta += len(e.Text) - (e.End - e.Start)
+	}
+	for in := range nf.All() {
+		if in.Kind != dockerfile.KindRun || in.Run == nil || in.Run.Script == nil {
+			continue
+		}
+		for _, sp := range spans {
+			if sp.start <= in.Range.End.Offset && in.Range.Start.Offset <= sp.end {
+				if in.Run.Script.Err != nil {
+					return nil, false
+				}
+			}
+		}
+	}
+	return nf, true
+}
+
+// originLine maps an offset in the text after len(history) passes back to
+// a 1-based line of the input.
+func originLine(src []byte, history []*edit.Set, off int) int {
+	for i := len(history) - 1; i >= 0; i-- {
+		off = history[i].Origin(off)
+	}
+	if off > len(src) {
+		off = len(src)
+	}
+	return bytes.Count(src[:off], []byte("\n")) + 1
+}

@@ -1,0 +1,88 @@
+package fix
+
+import (
+	"strings"
+
+	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/whittle/whittle/pkg/dockerfile"
+	"github.com/whittle/whittle/pkg/edit"
+)
+
+// pass is what repairers see in one round: the parsed text, lint's gate
+// and the shell-form RUNs.
+type pass struct {
+	f    *dockerfile.File
+	o    *options
+	g    *gate
+	runs []*runCtx
+}
+
+func newPass(f *dockerfile.File, o *options) *pass {
+	p := &pass{f: f, o: o, g: newGate(f)}
+	for in := range f.All() {
+		if rc := newRunCtx(f, in); rc != nil {
+			p.runs = append(p.runs, rc)
+		}
+	}
+	return p
+}
+
+// runCtx is a RUN whose script parsed.
+type runCtx struct {
+	f     *dockerfile.File
+	in    *dockerfile.Instruction
+	sc    *dockerfile.Script
+	calls []call
+	style edit.Style
+	// multiline is true when the RUN spans lines: new commands then go on
+	// continuation lines of their own.
+	multiline bool
+	// appendAt is where new commands are chained (after the last
+	// statement, before any ";" or comment); -1 when they cannot be
+	// (heredoc, background job, empty script).
+	appendAt int
+}
+
+func newRunCtx(f *dockerfile.File, in *dockerfile.Instruction) *runCtx {
+	if in.Kind != dockerfile.KindRun || in.Run == nil || in.Run.Script == nil || in.Run.Script.File == nil || in.Err != nil {
+		return nil
+	}
+	sc := in.Run.Script
+	rc := &runCtx{
+		f:         f,
+		in:        in,
+		sc:        sc,
+		calls:     calls(sc),
+		style:     edit.DetectStyle([]byte(in.Original), f.Escape),
+		multiline: strings.Contains(in.Original, "\n"),
+		appendAt:  -1,
+	}
+	if last := lastStmt(sc); last != nil && !sc.Heredoc && len(in.Heredocs) == 0 {
+		rc.appendAt = sc.EndOffset(stmtEnd(last))
+	}
+	return rc
+}
+
+// wordEnd is the Src offset just after a word.
+func (rc *runCtx) wordEnd(w syntax.Node) int { return rc.sc.EndOffset(w.End()) }
+
+// appendCmds chains cmds at the end of the RUN in its style.
+func (rc *runCtx) appendCmds(cmds ...string) edit.Edit {
+	return edit.Insert(rc.appendAt, rc.style.Append("&&", rc.multiline, cmds...))
+}
+
+// line returns the 1-based line number of an offset.
+func (p *pass) offLine(off int) int { return p.f.PosAt(off).Line }
+
+// hasMount reports whether a RUN mounts a cache covering dir.
+func hasMount(in *dockerfile.Instruction, dirs ...string) bool {
+	for _, t := range in.Run.CacheTargets() {
+		for _, d := range dirs {
+			if t == d || strings.HasPrefix(d, t+"/") {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,234 @@
+package fix
+
+import (
+	"path"
+	"strings"
+
+	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/whittle/whittle/pkg/dockerfile"
+)
+
+// call is one simple command of a RUN's script.
+type call struct {
+	ce *syntax.CallExpr
+	// stmt is the statement holding the call.
+	stmt *syntax.Stmt
+	// name is the program's base name, with sudo stripped.
+	name string
+	// args are the literal values of the words after the name ("" and
+	// lit false where a word is not literal); words are the words.
+	args  []string
+	lit   []bool
+	words []*syntax.Word
+	// nested is true inside a subshell, command substitution, function
+	// or sh -c.
+	nested bool
+}
+
+// verb returns the first argument that is not a flag, skipping the values
+// of the valued flags, and its index (-1 if none).
+func (c call) verb(valued ...string) (string, int) {
+	skip := false
+	for i, a := range c.args {
+		if skip {
+			skip = false
+			continue
+		}
+		if strings.HasPrefix(a, "-") && len(a) > 1 {
+			for _, v := range valued {
+				if a == v {
+					skip = true
+				}
+			}
+			continue
+		}
+		return a, i
+	}
+	return "", -1
+}
+
+// hasFlag reports whether the command has a long flag ("no-cache" matches
+// --no-cache and --no-cache=x) or a short one ("y" matches -y and -qy).
+func (c call) hasFlag(names ...string) bool {
+	for _, a := range c.args {
+		if a == "--" {
+			return false
+		}
+		for _, n := range names {
+			if len(n) > 1 && (a == "--"+n || strings.HasPrefix(a, "--"+n+"=")) {
+				return true
+			}
+			if len(n) == 1 && len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.Contains(a[1:], n) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// operands returns the arguments that are not flags, after the verb index.
+func (c call) operands(from int, valued ...string) []string {
+	var out []string
+	skip := false
+	for _, a := range c.args[from:] {
+		if skip {
+			skip = false
+			continue
+		}
+		if strings.HasPrefix(a, "-") {
+			for _, v := range valued {
+				if a == v {
+					skip = true
+				}
+			}
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// calls returns the simple commands of a script in source order.
+func calls(sc *dockerfile.Script) []call {
+	if sc == nil || sc.File == nil {
+		return nil
+	}
+	var out []call
+	var visit func(n syntax.Node, stmt *syntax.Stmt, nested bool)
+	visit = func(n syntax.Node, stmt *syntax.Stmt, nested bool) {
+		syntax.Walk(n, func(m syntax.Node) bool {
+			switch x := m.(type) {
+			case *syntax.Stmt:
+				if x != n {
+					visit(x.Cmd, x, nested)
+					for _, r := range x.Redirs {
+						visit(r, x, nested)
+					}
+					return false
+				}
+			case *syntax.Subshell, *syntax.CmdSubst, *syntax.FuncDecl, *syntax.ProcSubst:
+				if m != n {
+					syntax.Walk(m, func(k syntax.Node) bool {
+						if s, ok := k.(*syntax.Stmt); ok {
+							visit(s.Cmd, s, true)
+							return false
+						}
+						return true
+					})
+					return false
+				}
+			case *syntax.CallExpr:
+				if len(x.Args) > 0 {
+					out = append(out, newCall(x, stmt, nested))
+				}
+			}
+			return true
+		})
+	}
+	for _, s := range sc.File.Stmts {
+		visit(s.Cmd, s, false)
+	}
+	return out
+}
+
+func newCall(ce *syntax.CallExpr, stmt *syntax.Stmt, nested bool) call {
+	c := call{ce: ce, stmt: stmt, nested: nested}
+	words := ce.Args
+	name, _ := wordLit(words[0])
+	if path.Base(name) == "sudo" && len(words) > 1 {
+		words = words[1:]
+		name, _ = wordLit(words[0])
+	}
+	c.name = path.Base(name)
+	for _, w := range words[1:] {
+		v, ok := wordLit(w)
+		c.args = append(c.args, v)
+		c.lit = append(c.lit, ok)
+		c.words = append(c.words, w)
+	}
+	return c
+}
+
+// wordLit returns a word's value when it is made of literals and quoted
+// literals only.
+func wordLit(w *syntax.Word) (string, bool) {
+	var b strings.Builder
+	for _, p := range w.Parts {
+		switch x := p.(type) {
+		case *syntax.Lit:
+			b.WriteString(x.Value)
+		case *syntax.SglQuoted:
+			b.WriteString(x.Value)
+		case *syntax.DblQuoted:
+			for _, q := range x.Parts {
+				l, ok := q.(*syntax.Lit)
+				if !ok {
+					return printWord(w), false
+				}
+				b.WriteString(l.Value)
+			}
+		default:
+			return printWord(w), false
+		}
+	}
+	return b.String(), true
+}
+
+func printWord(w *syntax.Word) string {
+	var b strings.Builder
+	if err := syntax.NewPrinter().Print(&b, w); err != nil {
+		return ""
+	}
+	return b.String()
+}
+
+// stmtEnd returns the end of a statement without its ";" or "&".
+func stmtEnd(s *syntax.Stmt) syntax.Pos {
+	end := s.Cmd.End()
+	for _, r := range s.Redirs {
+		if e := r.End(); e.Offset() > end.Offset() {
+			end = e
+		}
+	}
+	return end
+}
+
+// lastStmt returns the script's last top-level statement, or nil.
+func lastStmt(sc *dockerfile.Script) *syntax.Stmt {
+	if sc == nil || sc.File == nil || len(sc.File.Stmts) == 0 {
+		return nil
+	}
+	s := sc.File.Stmts[len(sc.File.Stmts)-1]
+	if s.Cmd == nil || s.Background || s.Coprocess {
+		return nil
+	}
+	return s
+}
+
+// andChain reports whether a statement is a chain of commands joined only
+// by && (a single command counts).
+func andChain(s *syntax.Stmt) bool {
+	if s == nil || s.Cmd == nil || s.Background || s.Coprocess || s.Negated {
+		return false
+	}
+	b, ok := s.Cmd.(*syntax.BinaryCmd)
+	if !ok {
+		return true
+	}
+	if b.Op != syntax.AndStmt {
+		return b.Op == syntax.Pipe || b.Op == syntax.PipeAll
+	}
+	return andChain(b.X) && andChain(b.Y)
+}
+
+// normPath cleans an absolute path, or joins a relative one to dir.
+func normPath(p, dir string) string {
+	if p == "" {
+		return ""
+	}
+	if !path.IsAbs(p) {
+		p = path.Join(dir, p)
+	}
+	return path.Clean(p)
+}
