@@ -65,7 +65,7 @@ func mountCovers(run *dockerfile.Run, targets ...string) bool {
 	if run == nil {
 		return false
 	}
-	for _, m := range run.Mounts {
+	for _, m := range mounts(run) {
 		if m.Type != "cache" && m.Type != "tmpfs" {
 			continue
 		}
@@ -85,7 +85,7 @@ func mountContains(run *dockerfile.Run, frag string) bool {
 	if run == nil {
 		return false
 	}
-	for _, m := range run.Mounts {
+	for _, m := range mounts(run) {
 		if (m.Type == "cache" || m.Type == "tmpfs") && strings.Contains(m.Target, frag) {
 			return true
 		}
@@ -148,4 +148,69 @@ func unquote(s string) string {
 		return s[1 : len(s)-1]
 	}
 	return s
+}
+
+// mounts returns the RUN's mounts, reading type and target from the flag's
+// text where the model left them unset.
+func mounts(run *dockerfile.Run) []dockerfile.Mount {
+	out := make([]dockerfile.Mount, 0, len(run.Mounts))
+	for _, m := range run.Mounts {
+		if m.Target == "" && m.Raw != "" {
+			for _, kv := range strings.Split(m.Raw, ",") {
+				k, v, _ := strings.Cut(strings.TrimSpace(kv), "=")
+				switch strings.ToLower(k) {
+				case "type":
+					m.Type = strings.ToLower(v)
+				case "target", "dst", "destination":
+					m.Target = path.Clean(unquote(v))
+				}
+			}
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// copyWords returns the sources and destination of a COPY or ADD from
+// BuildKit's argument words, quotes removed.
+func copyWords(in *dockerfile.Instruction) (srcs []string, dest string) {
+	args := in.Args
+	if len(args) < 2 {
+		if in.Copy != nil {
+			return in.Copy.Sources, in.Copy.Dest
+		}
+		return nil, ""
+	}
+	// BuildKit splits the shell form at blanks, quotes or not; quotes
+	// left at either end of a word are dropped.
+	for _, a := range args[:len(args)-1] {
+		srcs = append(srcs, strings.Trim(a, `"'`))
+	}
+	return srcs, strings.Trim(args[len(args)-1], `"'`)
+}
+
+// envLookup returns the value of a variable visible to in: from its scope,
+// or, for instructions outside any stage, from the ENV instructions before
+// it.
+func envLookup(f *dockerfile.File, in *dockerfile.Instruction, name string) (string, bool) {
+	if v, ok := in.Scope.Lookup(name); ok {
+		return v, true
+	}
+	if in.Stage != nil {
+		return "", false
+	}
+	val, found := "", false
+	for _, x := range f.Instructions {
+		if x.Range.Start.Offset >= in.Range.Start.Offset {
+			break
+		}
+		if x.Kind == dockerfile.KindEnv {
+			for _, kv := range x.Vars {
+				if kv.Name == name {
+					val, found = kv.Value, true
+				}
+			}
+		}
+	}
+	return val, found
 }

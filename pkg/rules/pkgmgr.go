@@ -94,3 +94,53 @@ func officialRepo(ref string) string {
 	}
 	return ref
 }
+
+// rpmCheck is the shared check of the rpm-family rules: every install by
+// one of tools must be followed, in the same RUN, by a clean of the same
+// tool or a removal of one of cacheDirs, unless a mount covers a cache dir.
+type rpmCheck struct {
+	tools     []string
+	installs  map[string]bool
+	valued    []string
+	clean     func(c command, verb string) bool
+	cacheDirs []string
+	fix       string
+}
+
+func (rc rpmCheck) check(p *Pass) []Finding {
+	var out []Finding
+	for _, ri := range p.runs() {
+		if mountCovers(ri.run, rc.cacheDirs...) {
+			continue
+		}
+		for _, tool := range rc.tools {
+			for i, c := range ri.cmds {
+				if c.Name != tool || !rc.installs[c.verb(rc.valued...)] {
+					continue
+				}
+				if rc.cleanedAfter(ri.cmds, i, tool) {
+					continue
+				}
+				out = append(out, p.FindingAt(ri.rangeOf(c),
+					tool+" "+c.verb(rc.valued...)+" leaves its metadata and package cache in "+rc.cacheDirs[0]+" in this layer",
+					rc.fix))
+				break
+			}
+		}
+	}
+	return out
+}
+
+func (rc rpmCheck) cleanedAfter(cmds []command, i int, tool string) bool {
+	for _, c := range cmds[i+1:] {
+		if c.Name == tool && rc.clean(c, c.verb(rc.valued...)) {
+			return true
+		}
+		for _, d := range rc.cacheDirs {
+			if removes(c, d) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -5,7 +5,26 @@ package rules
 func All() []Rule {
 	return []Rule{
 		shellSyntax{},
+		consecutiveRuns{},
+		copyArchive{},
+		copyRoot{},
 		aptLists{},
 		aptRecommends{},
+		aptClean{},
+		aptUpdateAlone{},
+		apkCache{},
+		yumClean{},
+		zypperClean{},
+		dnfClean{},
+		pipCache{},
+		npmCache{},
+		yarnCache{},
+		gemDocs{},
+		goCache{},
+		cargoCache{},
+		tmpFiles{},
+		archiveLeft{},
+		addPlain{},
+		curlAndWget{},
 	}
 }

@@ -1,7 +1,10 @@
 package rules
 
 import (
+	"strings"
 	"sync"
+
+	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/whittle/whittle/pkg/dockerfile"
 )
@@ -70,6 +73,12 @@ func (sh *shared) runs() []*runInfo {
 			switch {
 			case ri.script != nil && ri.script.File != nil:
 				ri.cmds = shellCommands(ri.script.File)
+			case ri.script != nil && ri.script.Err == nil:
+				// Not parsed by the model (an instruction outside any
+				// stage): parse it here, positions stay relative to Text.
+				if sf, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(ri.script.Text), ""); err == nil {
+					ri.cmds = shellCommands(sf)
+				}
 			case len(in.Run.Exec) > 0:
 				ri.cmds = execCommands(in.Run.Exec)
 			}

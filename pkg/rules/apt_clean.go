@@ -1,0 +1,102 @@
+package rules
+
+import "strings"
+
+// aptClean is WH203: apt installs on a base that keeps downloaded .deb
+// files, without apt-get clean in the same RUN.
+type aptClean struct{}
+
+func (aptClean) Meta() Meta {
+	return Meta{
+		ID:       "WH203",
+		Name:     "apt-archives-not-cleaned",
+		Summary:  "On a base without docker-clean, apt keeps every downloaded .deb in /var/cache/apt/archives unless the same RUN runs apt-get clean.",
+		Severity: Warning,
+		Doc:      "docs/rules/WH203.md",
+	}
+}
+
+const aptArchivesDir = "/var/cache/apt/archives"
+
+// autoCleanRepos are official images known to ship
+// /etc/apt/apt.conf.d/docker-clean, directly or through their debian or
+// ubuntu base. Every Debian-based image of Docker Hub's official library is
+// built FROM debian or ubuntu, so any official repository counts.
+var autoCleanPrefixes = []string{
+	"mcr.microsoft.com/dotnet/", // built FROM debian/ubuntu official images
+	"nvidia/cuda",               // built FROM ubuntu official images
+	"gcr.io/distroless/",        // no apt at all
+	"cgr.dev/chainguard/",       // no apt at all
+}
+
+// autoCleans reports whether the base is known to delete downloaded .deb
+// files after every install; unknown (unexpanded) bases count as cleaning,
+// so that the rule stays quiet when it cannot know.
+func autoCleans(base string) bool {
+	if base == "" || strings.Contains(base, "$") {
+		return true
+	}
+	if officialRepo(base) != "" && officialRepo(base) != "scratch" {
+		return true
+	}
+	for _, p := range autoCleanPrefixes {
+		if strings.HasPrefix(strings.ToLower(base), p) {
+			return true
+		}
+	}
+	return false
+}
+
+func (aptClean) Check(p *Pass) []Finding {
+	var out []Finding
+	for _, ri := range p.runs() {
+		if ri.in.Stage == nil || mountCovers(ri.run, aptArchivesDir) {
+			continue
+		}
+		base := rootImage(ri.in.Stage)
+		if autoCleans(base) && !p.dockerCleanRemoved(ri) {
+			continue
+		}
+		for i, c := range ri.cmds {
+			if !isApt(c) || !aptInstallVerbs[aptVerb(c)] || aptVerb(c) == "source" {
+				continue
+			}
+			if aptCleanAfter(ri.cmds, i) || removedAfter(ri.cmds, i, aptArchivesDir) {
+				break
+			}
+			out = append(out, p.FindingAt(ri.rangeOf(c),
+				"the base image ("+base+") is not known to delete downloaded packages: every .deb this "+c.Name+" "+aptVerb(c)+" fetches stays in /var/cache/apt/archives",
+				"end the same RUN with `apt-get clean` (or mount a cache on /var/cache/apt)"))
+			break
+		}
+	}
+	return out
+}
+
+// aptCleanAfter reports whether apt-get clean (or apt clean) runs after i.
+func aptCleanAfter(cmds []command, i int) bool {
+	for _, c := range cmds[i+1:] {
+		if isApt(c) && (aptVerb(c) == "clean" || aptVerb(c) == "distclean") {
+			return true
+		}
+	}
+	return false
+}
+
+// dockerCleanRemoved reports whether this RUN or an earlier one of its
+// stage chain removes /etc/apt/apt.conf.d/docker-clean (or sets
+// Keep-Downloaded-Packages), undoing the base's auto-clean.
+func (p *Pass) dockerCleanRemoved(ri *runInfo) bool {
+	for _, r := range append(p.runsBefore(ri.in), ri) {
+		for _, c := range r.cmds {
+			if removes(c, "/etc/apt/apt.conf.d/docker-clean") {
+				return true
+			}
+			if (c.Name == "echo" || c.Name == "printf") && strings.Contains(strings.Join(c.Args, " "), "Keep-Downloaded-Packages") &&
+				strings.Contains(strings.Join(c.Args, " "), "true") {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,47 @@
+package rules
+
+import "strings"
+
+// cargoCache is WH506: cargo build, install or fetch without removing
+// cargo's registry caches in the same RUN.
+type cargoCache struct{}
+
+func (cargoCache) Meta() Meta {
+	return Meta{
+		ID:       "WH506",
+		Name:     "cargo-registry-cache",
+		Summary:  "cargo build, install and fetch download crates into $CARGO_HOME/registry (and git checkouts into $CARGO_HOME/git), which stay in the layer.",
+		Severity: Warning,
+		Doc:      "docs/rules/WH506.md",
+	}
+}
+
+func (cargoCache) Check(p *Pass) []Finding {
+	var out []Finding
+	for _, ri := range p.runs() {
+		home := "/root/.cargo"
+		if v, ok := ri.in.Scope.Lookup("CARGO_HOME"); ok && strings.HasPrefix(v, "/") {
+			home = v
+		}
+		if mountCovers(ri.run, home+"/registry") || mountContains(ri.run, "cargo/registry") || mountContains(ri.run, ".cargo/registry") {
+			continue
+		}
+		for i, c := range ri.cmds {
+			if c.Name != "cargo" {
+				continue
+			}
+			v := c.verb("--manifest-path", "--target", "-p", "--package", "-j", "--jobs", "--root", "--version", "--features", "-F", "--config", "-Z")
+			if v != "build" && v != "install" && v != "fetch" && v != "b" {
+				continue
+			}
+			if removedAfter(ri.cmds, i, home+"/registry") || removedAfter(ri.cmds, i, "${CARGO_HOME}/registry") {
+				continue
+			}
+			out = append(out, p.FindingAt(ri.rangeOf(c),
+				"cargo "+v+" leaves the downloaded crates in "+home+"/registry in this layer",
+				"build in a separate stage and copy only the binary, or end the RUN with `rm -rf "+home+"/registry "+home+"/git`, or mount a cache on "+home+"/registry"))
+			break
+		}
+	}
+	return out
+}

@@ -1,0 +1,114 @@
+package rules
+
+import (
+	"strings"
+
+	"github.com/whittle/whittle/pkg/dockerfile"
+)
+
+// copyArchive is WH105: COPY of a local archive that a later RUN extracts.
+type copyArchive struct{}
+
+func (copyArchive) Meta() Meta {
+	return Meta{
+		ID:       "WH105",
+		Name:     "copied-archive-extracted",
+		Summary:  "A local archive is COPYed and then extracted by a RUN: the archive itself stays in the COPY layer.",
+		Hadolint: []string{"DL3010"},
+		Severity: Warning,
+		Doc:      "docs/rules/WH105.md",
+	}
+}
+
+func (copyArchive) Check(p *Pass) []Finding {
+	var out []Finding
+	for _, st := range stagesOrWhole(p.File) {
+		for k, in := range st {
+			if in.Kind != dockerfile.KindCopy || in.Copy == nil || in.Copy.From != "" {
+				continue
+			}
+			var names []string
+			srcs, dest := copyWords(in)
+			for _, s := range srcs {
+				if isArchiveName(s) {
+					names = append(names, baseName(s))
+				}
+			}
+			if isArchiveName(dest) {
+				names = append(names, baseName(dest))
+			}
+			if len(names) == 0 {
+				continue
+			}
+			if name, ok := extractedLater(p, st[k+1:], names); ok {
+				out = append(out, p.FindingAt(in.Range,
+					"the archive "+name+" is copied in, then extracted by a later RUN: the archive stays in this COPY layer",
+					"use ADD (which extracts local tar archives without keeping them), or RUN --mount=type=bind,source="+name+" to extract it without copying"))
+			}
+		}
+	}
+	return out
+}
+
+// stagesOrWhole returns each stage's instructions, or the whole file as
+// one group when it has no stage.
+func stagesOrWhole(f *dockerfile.File) [][]*dockerfile.Instruction {
+	if len(f.Stages) == 0 {
+		return [][]*dockerfile.Instruction{f.Instructions}
+	}
+	var out [][]*dockerfile.Instruction
+	for _, s := range f.Stages {
+		out = append(out, s.Instructions)
+	}
+	return out
+}
+
+// extractedLater reports whether a RUN among ins extracts one of the
+// archive names.
+func extractedLater(p *Pass, ins []*dockerfile.Instruction, names []string) (string, bool) {
+	byIn := map[*dockerfile.Instruction]*runInfo{}
+	for _, ri := range p.runs() {
+		byIn[ri.in] = ri
+	}
+	for _, in := range ins {
+		ri := byIn[in]
+		if ri == nil {
+			continue
+		}
+		for _, c := range ri.cmds {
+			if !extractor(c) {
+				continue
+			}
+			for _, a := range c.operands() {
+				for _, n := range names {
+					if baseName(unquote(a)) == n {
+						return n, true
+					}
+				}
+			}
+			for _, a := range c.Args {
+				if len(a) > 2 && a[0] == '-' && strings.Contains(a, "f") {
+					for _, n := range names {
+						if baseName(a[strings.Index(a, "f")+1:]) == n {
+							return n, true
+						}
+					}
+				}
+			}
+		}
+	}
+	return "", false
+}
+
+// extractor reports whether a command extracts an archive.
+func extractor(c command) bool {
+	switch c.Name {
+	case "tar", "bsdtar":
+		return tarExtracts(c)
+	case "unzip", "gunzip", "bunzip2", "unxz", "zcat", "xzcat", "bzcat", "unlzma", "uncompress", "unzstd", "7z", "7za", "unrar":
+		return true
+	case "gzip", "bzip2", "xz", "zstd", "lzma":
+		return c.hasFlag("d", "decompress")
+	}
+	return false
+}

@@ -1,0 +1,74 @@
+package rules
+
+import "strings"
+
+// gemDocs is WH504: gem install or update without --no-document.
+type gemDocs struct{}
+
+func (gemDocs) Meta() Meta {
+	return Meta{
+		ID:       "WH504",
+		Name:     "gem-no-document",
+		Summary:  "gem install (or gem update) without --no-document generates rdoc and ri documentation into the image.",
+		Severity: Warning,
+		Doc:      "docs/rules/WH504.md",
+	}
+}
+
+func (gemDocs) Check(p *Pass) []Finding {
+	var out []Finding
+	for _, ri := range p.runs() {
+		if ri.in.Stage != nil && officialRepo(rootImage(ri.in.Stage)) == "ruby" {
+			continue // the official ruby images ship a gemrc with --no-document
+		}
+		if p.gemrcNoDocument(ri) {
+			continue
+		}
+		for _, c := range ri.cmds {
+			if gemrcWrite(c) {
+				break
+			}
+			if c.Name != "gem" {
+				continue
+			}
+			v := c.verb("-v", "--version", "-i", "--install-dir", "-n", "--bindir", "--source", "-s", "-P", "--trust-policy", "--platform")
+			if v != "install" && v != "update" && v != "i" {
+				continue
+			}
+			if c.hasFlag("no-document", "N") || (c.hasFlag("no-rdoc") && c.hasFlag("no-ri")) || c.hasArg("--document=") {
+				continue
+			}
+			out = append(out, p.FindingAt(ri.rangeOf(c),
+				"gem "+v+" without --no-document installs rdoc and ri documentation",
+				"add --no-document, or write `gem: --no-document` to /etc/gemrc (or ~/.gemrc) first"))
+		}
+	}
+	return out
+}
+
+// gemrcWrite reports whether a command writes "--no-document" into a gemrc.
+func gemrcWrite(c command) bool {
+	if c.Name != "echo" && c.Name != "printf" {
+		return false
+	}
+	text := strings.Join(c.Args, " ")
+	for _, r := range c.Redirs {
+		if strings.Contains(r, "gemrc") && strings.Contains(text, "no-document") {
+			return true
+		}
+	}
+	return false
+}
+
+// gemrcNoDocument reports whether an earlier RUN of the stage chain wrote
+// --no-document into a gemrc.
+func (p *Pass) gemrcNoDocument(ri *runInfo) bool {
+	for _, prev := range p.runsBefore(ri.in) {
+		for _, c := range prev.cmds {
+			if gemrcWrite(c) {
+				return true
+			}
+		}
+	}
+	return false
+}

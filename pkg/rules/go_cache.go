@@ -1,0 +1,71 @@
+package rules
+
+import "strings"
+
+// goCache is WH505: go build or go install without cleaning Go's build
+// cache in the same RUN.
+type goCache struct{}
+
+func (goCache) Meta() Meta {
+	return Meta{
+		ID:       "WH505",
+		Name:     "go-build-cache",
+		Summary:  "go build, install, test or run fill Go's build cache (~/.cache/go-build), which stays in the layer unless the same RUN cleans it or a cache mount holds it.",
+		Severity: Warning,
+		Doc:      "docs/rules/WH505.md",
+	}
+}
+
+const goBuildCache = "/root/.cache/go-build"
+
+func (goCache) Check(p *Pass) []Finding {
+	var out []Finding
+	for _, ri := range p.runs() {
+		gocache := goBuildCache
+		if v, ok := ri.in.Scope.Lookup("GOCACHE"); ok && strings.HasPrefix(v, "/") {
+			gocache = v
+		}
+		if mountCovers(ri.run, gocache) || mountContains(ri.run, "go-build") {
+			continue
+		}
+		for i, c := range ri.cmds {
+			if c.Name != "go" {
+				continue
+			}
+			v := c.verb("-C")
+			if v != "build" && v != "install" && v != "test" && v != "run" {
+				continue
+			}
+			if dir, ok := c.Assigns["GOCACHE"]; ok && (removedAfter(ri.cmds, i, dir) || strings.HasPrefix(dir, "/tmp")) {
+				continue
+			}
+			if goCleanedAfter(ri.cmds, i, gocache) {
+				continue
+			}
+			out = append(out, p.FindingAt(ri.rangeOf(c),
+				"go "+v+" leaves Go's build cache ("+gocache+", often hundreds of MB) in this layer",
+				"build in a separate stage and copy only the binary, or end the RUN with `go clean -cache`, or use RUN --mount=type=cache,target="+gocache))
+			break
+		}
+	}
+	return out
+}
+
+func goCleanedAfter(cmds []command, i int, gocache string) bool {
+	for _, c := range cmds[i+1:] {
+		if c.Name == "go" && c.verb() == "clean" && c.hasFlag("cache") {
+			return true
+		}
+		if removes(c, gocache) || removes(c, "${GOCACHE}") {
+			return true
+		}
+		if c.Name == "rm" {
+			for _, op := range c.operands() {
+				if strings.Contains(op, "$(go env GOCACHE)") || strings.Contains(op, "$(...)") {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,72 @@
+package rules
+
+import (
+	"path"
+	"strings"
+)
+
+// tmpFiles is WH601: files a RUN creates under /tmp and leaves there.
+type tmpFiles struct{}
+
+func (tmpFiles) Meta() Meta {
+	return Meta{
+		ID:       "WH601",
+		Name:     "tmp-files-left",
+		Summary:  "Files a RUN creates under /tmp and does not remove are committed to the layer; removing them in a later RUN does not shrink the image.",
+		Severity: Warning,
+		Doc:      "docs/rules/WH601.md",
+	}
+}
+
+func underTmp(p string) bool {
+	p = path.Clean(p)
+	return strings.HasPrefix(p, "/tmp/") || strings.HasPrefix(p, "/var/tmp/")
+}
+
+func (tmpFiles) Check(p *Pass) []Finding {
+	var out []Finding
+	for _, ri := range p.runs() {
+		if mountCovers(ri.run, "/tmp/x") {
+			continue
+		}
+		facts, cwds := fileFacts(ri)
+		left := leftArchives(ri, facts, cwds)
+		var paths []string
+		first := -1
+		seen := map[string]bool{}
+		for _, m := range facts {
+			if !underTmp(m.path) || seen[m.path] || left[m.path] || mountCovers(ri.run, m.path) || goneAfter(ri.cmds, m.at, m.path) {
+				continue
+			}
+			if coveredBy(facts, m, seen) {
+				continue
+			}
+			seen[m.path] = true
+			paths = append(paths, m.path)
+			if first < 0 {
+				first = m.at
+			}
+		}
+		if len(paths) == 0 {
+			continue
+		}
+		list := strings.Join(paths, ", ")
+		if len(paths) > 3 {
+			list = strings.Join(paths[:3], ", ") + " and more"
+		}
+		out = append(out, p.FindingAt(ri.rangeOf(ri.cmds[first]),
+			"this RUN leaves "+list+" in the layer",
+			"remove them at the end of the same RUN (`rm -rf "+paths[0]+"`), or mount a tmpfs on /tmp"))
+	}
+	return out
+}
+
+// coveredBy reports whether a path already listed is an ancestor of m's.
+func coveredBy(facts []made, m made, listed map[string]bool) bool {
+	for q := range listed {
+		if covers(q, m.path) {
+			return true
+		}
+	}
+	return false
+}

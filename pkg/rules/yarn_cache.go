@@ -1,0 +1,71 @@
+package rules
+
+// yarnCache is WH503: yarn install without `yarn cache clean` in the same
+// RUN.
+type yarnCache struct{}
+
+func (yarnCache) Meta() Meta {
+	return Meta{
+		ID:       "WH503",
+		Name:     "yarn-cache-clean",
+		Summary:  "yarn install (also bare `yarn`, `yarn add`, `yarn global add`) fills yarn's cache, which stays in the layer unless the same RUN runs `yarn cache clean`.",
+		Hadolint: []string{"DL3060"},
+		Severity: Warning,
+		Doc:      "docs/rules/WH503.md",
+	}
+}
+
+// yarnCacheDirs are yarn v1's cache directories for root (Linux).
+var yarnCacheDirs = []string{"/usr/local/share/.cache/yarn", "/root/.cache/yarn", "/root/.yarn/berry/cache"}
+
+func (yarnCache) Check(p *Pass) []Finding {
+	var out []Finding
+	for _, ri := range p.runs() {
+		if mountContains(ri.run, ".cache/yarn") || mountContains(ri.run, "/.yarn") || mountCovers(ri.run, yarnCacheDirs...) {
+			continue
+		}
+		for i, c := range ri.cmds {
+			if c.Name != "yarn" {
+				continue
+			}
+			v := c.verb("--cwd", "--cache-folder", "--modules-folder", "--network-timeout", "--registry")
+			if v == "global" {
+				for j, a := range c.Args {
+					if a == "global" {
+						v = command{Args: c.Args[j+1:]}.verb()
+						break
+					}
+				}
+			}
+			if v != "install" && v != "" && v != "add" {
+				continue
+			}
+			if c.hasFlag("cache-folder") || yarnCacheCleanedAfter(ri.cmds, i) {
+				continue
+			}
+			what := "yarn"
+			if v != "" {
+				what += " " + v
+			}
+			out = append(out, p.FindingAt(ri.rangeOf(c),
+				what+" leaves yarn's package cache in this layer",
+				"end the same RUN with `yarn cache clean`, or mount a cache on /usr/local/share/.cache/yarn"))
+			break
+		}
+	}
+	return out
+}
+
+func yarnCacheCleanedAfter(cmds []command, i int) bool {
+	for _, c := range cmds[i+1:] {
+		if c.Name == "yarn" && c.verb() == "cache" && c.hasArg("clean") {
+			return true
+		}
+		for _, d := range yarnCacheDirs {
+			if removes(c, d) {
+				return true
+			}
+		}
+	}
+	return false
+}

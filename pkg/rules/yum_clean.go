@@ -1,0 +1,28 @@
+package rules
+
+// yumClean is WH401: yum install without yum clean all in the same RUN.
+type yumClean struct{}
+
+func (yumClean) Meta() Meta {
+	return Meta{
+		ID:       "WH401",
+		Name:     "yum-clean",
+		Summary:  "yum install without `yum clean all` in the same RUN leaves yum's metadata and package cache in /var/cache/yum.",
+		Hadolint: []string{"DL3032"},
+		Severity: Warning,
+		Doc:      "docs/rules/WH401.md",
+	}
+}
+
+func (yumClean) Check(p *Pass) []Finding {
+	return rpmCheck{
+		tools:    []string{"yum"},
+		installs: map[string]bool{"install": true, "groupinstall": true, "localinstall": true, "reinstall": true},
+		valued:   []string{"-c", "--config", "--installroot", "--setopt", "--enablerepo", "--disablerepo", "-d", "-e", "--releasever"},
+		clean: func(c command, verb string) bool {
+			return verb == "clean" && c.hasArg("all", "packages", "metadata")
+		},
+		cacheDirs: []string{"/var/cache/yum"},
+		fix:       "end the same RUN with `yum clean all` (or `rm -rf /var/cache/yum`), or mount a cache on /var/cache/yum",
+	}.check(p)
+}

@@ -1,0 +1,28 @@
+package rules
+
+// zypperClean is WH402: zypper install without zypper clean in the same RUN.
+type zypperClean struct{}
+
+func (zypperClean) Meta() Meta {
+	return Meta{
+		ID:       "WH402",
+		Name:     "zypper-clean",
+		Summary:  "zypper install without `zypper clean` in the same RUN leaves zypper's caches in /var/cache/zypp.",
+		Hadolint: []string{"DL3036"},
+		Severity: Warning,
+		Doc:      "docs/rules/WH402.md",
+	}
+}
+
+func (zypperClean) Check(p *Pass) []Finding {
+	return rpmCheck{
+		tools:    []string{"zypper"},
+		installs: map[string]bool{"install": true, "in": true},
+		valued:   []string{"--root", "-R", "--reposd-dir", "-D", "--cache-dir", "-C", "--raw-cache-dir", "--solv-cache-dir", "--pkg-cache-dir", "-c", "--config"},
+		clean: func(c command, verb string) bool {
+			return verb == "clean" || verb == "cc"
+		},
+		cacheDirs: []string{"/var/cache/zypp"},
+		fix:       "end the same RUN with `zypper clean --all`, or mount a cache on /var/cache/zypp",
+	}.check(p)
+}
