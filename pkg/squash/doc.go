@@ -1,0 +1,36 @@
+// Package squash rewrites an image without rebuilding it: the layers above
+// the base image are merged into one layer, so that bytes which ship but
+// are not visible (overwritten, whited out, hidden by an opaque directory
+// or under a deleted directory) disappear, while the base image's layers
+// stay untouched and therefore shared with every other image on that base.
+//
+// The merge is lossless: applying the output's layers gives the same final
+// filesystem as applying the input's (paths, types, modes, owners, mtimes,
+// xattrs, link targets, hard links, content), unless pruning of known
+// package-manager caches was asked for. Config and history are rewritten
+// consistently; the result is reproducible (same input and options, same
+// digest).
+//
+// # How the merge works
+//
+// The layers of the merged range are read once each, from the top layer
+// down, each as a stream. An entry is visible when no higher layer decided
+// its path (wrote it or whited it out) and no higher layer hid its parent
+// directories (a whiteout, an opaque marker, or a non-directory at a
+// parent). Changes a layer makes to that state take effect only for the
+// layers below it: a whiteout or opaque marker hides LOWER layers only, as
+// the OCI image layer specification says, whatever the order of the tar.
+// Only visible content is copied, uncompressed, to a spool file; headers
+// are kept in memory (one small record per path, never content). When all
+// layers are read, the merged layer is written from the spool in a fixed
+// order (by path, parents before children, an opaque marker before its
+// siblings, a hard link after its target), compressed, with its digest and
+// diff_id computed while writing.
+//
+// Whiteouts and opaque markers that hide content of the KEPT layers are
+// kept in the merged layer; those that only concern content inside the
+// range are dropped. The base is never read, so a marker is kept whenever
+// the kept layers may hold what it hides: the rule is that a marker is
+// needed unless a lower layer of the range already hid the same path (or a
+// parent of it) from the kept layers.
+package squash

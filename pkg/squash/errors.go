@@ -1,0 +1,32 @@
+package squash
+
+import (
+	"errors"
+	"fmt"
+)
+
+// EntryError reports an entry of a merged layer that squash refuses: one
+// that would write through a symlink or under another non-directory, a hard
+// link to nothing or to a directory, or an entry of an unsupported type.
+// Entries whose path escapes the root are refused earlier by pkg/layer with
+// a *layer.UnsafeEntryError. Nothing is written when either is returned.
+type EntryError struct {
+	// Layer names the layer: "layer N (sha256:...)", N its index in the
+	// image, bottom first.
+	Layer string
+	// Path is the entry's cleaned path.
+	Path string
+	// Reason says what is wrong, as a phrase that follows the path.
+	Reason string
+}
+
+func (e *EntryError) Error() string {
+	return fmt.Sprintf("%s: entry %q %s", e.Layer, e.Path, e.Reason)
+}
+
+// ErrSameRef is returned when the destination is the source.
+var ErrSameRef = errors.New("the destination is the source")
+
+// ErrNoBase is returned when no option names the base and the image's
+// annotations and history do not tell where it ends.
+var ErrNoBase = errors.New("cannot tell where the base image ends: give --base, --keep-layers or --all")

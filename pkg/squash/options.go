@@ -1,0 +1,135 @@
+package squash
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// Option configures Plan and Squash.
+type Option func(*options) error
+
+// BaseResolver fetches the image a base-image annotation names
+// (org.opencontainers.image.base.name and .digest), so that its layers can
+// be matched. Either argument may be empty.
+type BaseResolver func(ctx context.Context, name, digest string) (v1.Image, error)
+
+type options struct {
+	base        v1.Image
+	resolver    BaseResolver
+	keep        int // -1: not given
+	all         bool
+	prune       []string
+	compression Compression
+	dryRun      bool
+	tempDir     string
+}
+
+func defaults() options { return options{keep: -1, compression: Gzip} }
+
+func (o *options) apply(opts []Option) error {
+	for _, opt := range opts {
+		if err := opt(o); err != nil {
+			return err
+		}
+	}
+	n := 0
+	if o.base != nil {
+		n++
+	}
+	if o.keep >= 0 {
+		n++
+	}
+	if o.all {
+		n++
+	}
+	if n > 1 {
+		return errors.New("give only one of base image, layers to keep, or all layers")
+	}
+	return nil
+}
+
+// WithBase names the base image: the layers the image shares with it
+// (by diff_id, from the bottom) are kept.
+func WithBase(img v1.Image) Option {
+	return func(o *options) error {
+		if img == nil {
+			return errors.New("base image is nil")
+		}
+		o.base = img
+		return nil
+	}
+}
+
+// WithBaseResolver lets the base-image annotations of the image be used:
+// fn fetches the image they name.
+func WithBaseResolver(fn BaseResolver) Option {
+	return func(o *options) error {
+		o.resolver = fn
+		return nil
+	}
+}
+
+// WithKeepLayers keeps the n lowest layers and merges the rest.
+func WithKeepLayers(n int) Option {
+	return func(o *options) error {
+		if n < 0 {
+			return fmt.Errorf("layers to keep must be >= 0, got %d", n)
+		}
+		o.keep = n
+		return nil
+	}
+}
+
+// WithAll merges every layer, the base's too.
+func WithAll(all bool) Option {
+	return func(o *options) error {
+		o.all = all
+		return nil
+	}
+}
+
+// WithPrune drops the merged range's files in the named cache categories
+// (PruneAll for all of them; see PruneCategories).
+func WithPrune(categories ...string) Option {
+	return func(o *options) error {
+		if _, err := newPruner(categories); err != nil {
+			return err
+		}
+		o.prune = append(o.prune, categories...)
+		return nil
+	}
+}
+
+// WithCompression sets the merged layer's compression (default Gzip).
+// Zstd needs an image with OCI media types.
+func WithCompression(c Compression) Option {
+	return func(o *options) error {
+		switch c {
+		case Gzip, Zstd:
+			o.compression = c
+			return nil
+		}
+		return fmt.Errorf("unknown compression %q (gzip or zstd)", c)
+	}
+}
+
+// WithDryRun reads the range and reports what would be saved, writing
+// nothing.
+func WithDryRun(dry bool) Option {
+	return func(o *options) error {
+		o.dryRun = dry
+		return nil
+	}
+}
+
+// WithTempDir sets where the spool and the merged layer are written
+// (default: the system's temporary directory).
+func WithTempDir(dir string) Option {
+	return func(o *options) error {
+		o.tempDir = dir
+		return nil
+	}
+}

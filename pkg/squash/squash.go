@@ -1,0 +1,246 @@
+package squash
+
+import (
+	"archive/tar"
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/whittle/whittle/pkg/layer"
+)
+
+// Result is what Squash did (or, in a dry run, would do).
+type Result struct {
+	Plan Plan `json:"plan"`
+	// Layer is the merged layer (nil in a dry run).
+	Layer *LayerInfo `json:"layer,omitempty"`
+	// InBytes: regular-file content bytes of the merged range's layers, as
+	// their tar headers say; OutBytes: those of the merged layer.
+	InBytes  int64 `json:"in_bytes"`
+	OutBytes int64 `json:"out_bytes"`
+	// SavedBytes = InBytes - OutBytes = WastedBytes + pruned bytes.
+	SavedBytes int64 `json:"saved_bytes"`
+	// WastedBytes: the range's bytes that were not visible in the final
+	// filesystem (analyze's wasted_bytes of the range's layers).
+	WastedBytes int64 `json:"wasted_bytes"`
+	// Pruned lists what pruning dropped, by cache category.
+	Pruned []Pruned `json:"pruned"`
+	// Entries counts the merged layer's tar entries, Markers the whiteouts
+	// and opaque markers among them.
+	Entries int `json:"entries"`
+	Markers int `json:"markers"`
+	// DryRun is true when nothing was written.
+	DryRun bool `json:"dry_run"`
+
+	// Image is the squashed image (nil in a dry run). Its merged layer is a
+	// temporary file: write the image before calling Close.
+	Image v1.Image `json:"-"`
+	dir   string
+}
+
+// Close removes the temporary files behind Result.Image.
+func (r *Result) Close() error {
+	if r == nil || r.dir == "" {
+		return nil
+	}
+	err := os.RemoveAll(r.dir)
+	r.dir = ""
+	return err
+}
+
+// Squash merges the layers of img above its base into one layer (see
+// MakePlan for how the base is found) and returns the new image. The input
+// is only read. Each merged layer is read once, as a stream.
+func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err error) {
+	o := defaults()
+	if err := o.apply(opts); err != nil {
+		return nil, err
+	}
+	pr, err := newPruner(o.prune)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := makePlan(ctx, img, &o)
+	if err != nil {
+		return nil, err
+	}
+	manifest, err := img.Manifest()
+	if err != nil {
+		return nil, fmt.Errorf("reading manifest: %w", err)
+	}
+	oci := manifest.MediaType == types.OCIManifestSchema1 || manifest.MediaType == "" && manifest.Config.MediaType == types.OCIConfigJSON
+	mt := types.DockerLayer
+	switch {
+	case o.compression == Zstd && !oci:
+		return nil, fmt.Errorf("zstd compression needs an image with OCI media types, and this one is %s", manifest.MediaType)
+	case o.compression == Zstd:
+		mt = types.OCILayerZStd
+	case oci:
+		mt = types.OCILayer
+	}
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		return nil, fmt.Errorf("reading config: %w", err)
+	}
+	layers, err := img.Layers()
+	if err != nil {
+		return nil, fmt.Errorf("reading layers: %w", err)
+	}
+	keep := len(plan.Kept)
+
+	res := &Result{Plan: *plan, DryRun: o.dryRun}
+	var spool *os.File
+	if !o.dryRun {
+		res.dir, err = os.MkdirTemp(o.tempDir, "whittle-squash-")
+		if err != nil {
+			return nil, fmt.Errorf("creating temporary directory: %w", err)
+		}
+		defer func() {
+			if err != nil {
+				res.Close()
+			}
+		}()
+		spool, err = os.CreateTemp(res.dir, "spool-*")
+		if err != nil {
+			return nil, fmt.Errorf("creating spool file: %w", err)
+		}
+		defer func() {
+			spool.Close()
+			os.Remove(spool.Name())
+		}()
+	}
+	names := make([]string, len(layers)-keep)
+	for i := range names {
+		names[i] = fmt.Sprintf("layer %d (%s)", keep+i, plan.Merged[i].Digest)
+	}
+	var sw io.Writer
+	var bw *bufio.Writer
+	if spool != nil {
+		bw = bufio.NewWriterSize(spool, 1<<20)
+		sw = bw
+	}
+	m := newMerger(sw, pr, names)
+	for i := len(layers) - 1; i >= keep; i-- {
+		if err := m.readLayer(ctx, i-keep, layers[i], layer.WithName(names[i-keep]), layer.WithDiffID(cfg.RootFS.DiffIDs[i])); err != nil {
+			return nil, fmt.Errorf("reading %s: %w", names[i-keep], err)
+		}
+	}
+	if bw != nil {
+		if err := bw.Flush(); err != nil {
+			return nil, fmt.Errorf("writing spool: %w", err)
+		}
+	}
+	recs, err := m.finish()
+	if err != nil {
+		return nil, err
+	}
+	res.InBytes = m.inBytes
+	res.Pruned = prunedSummary(m.recs)
+	var pruned int64
+	for _, p := range res.Pruned {
+		pruned += p.Bytes
+	}
+	res.Entries = len(recs)
+	for _, r := range recs {
+		if r.marker != "" {
+			res.Markers++
+		} else if h := r.header(); h.Typeflag == tar.TypeReg {
+			res.OutBytes += h.Size
+		}
+	}
+	res.SavedBytes = res.InBytes - res.OutBytes
+	res.WastedBytes = res.SavedBytes - pruned
+	if o.dryRun {
+		return res, nil
+	}
+
+	ml, written, err := writeLayer(ctx, res.dir, recs, spool, o.compression, mt)
+	if err != nil {
+		return nil, err
+	}
+	if written != res.OutBytes {
+		return nil, fmt.Errorf("merged layer holds %d content bytes, expected %d", written, res.OutBytes)
+	}
+	newCfg := cfg.DeepCopy()
+	newCfg.RootFS.DiffIDs = append(append([]v1.Hash(nil), cfg.RootFS.DiffIDs[:keep]...), ml.diffID)
+	newCfg.History = rewriteHistory(cfg.History, plan, len(layers))
+	out, err := assemble(img, manifest, layers[:keep], ml, newCfg)
+	if err != nil {
+		return nil, err
+	}
+	res.Image = out
+	res.Layer = &LayerInfo{Index: keep, Digest: ml.digest.String(), DiffID: ml.diffID.String(), MediaType: mt, Size: ml.size,
+		CreatedBy: mergedCreatedBy(len(plan.Merged))}
+	return res, nil
+}
+
+func mergedCreatedBy(n int) string {
+	return fmt.Sprintf("whittle squash: %d layers merged into one", n)
+}
+
+// rewriteHistory keeps the kept layers' entries, turns the merged layers'
+// entries into empty-layer records, and adds one entry for the merged
+// layer, dated like the last entry it replaces.
+func rewriteHistory(h []v1.History, plan *Plan, nLayers int) []v1.History {
+	if historyLayers(h, nLayers) == nil {
+		return nil
+	}
+	out := make([]v1.History, 0, len(h)+1)
+	out = append(out, h[:plan.historySplit]...)
+	for _, e := range h[plan.historySplit:] {
+		e.EmptyLayer = true
+		out = append(out, e)
+	}
+	last := h[len(h)-1]
+	out = append(out, v1.History{
+		Created:   last.Created,
+		CreatedBy: mergedCreatedBy(len(plan.Merged)),
+		Comment:   "whittle squash",
+	})
+	return out
+}
+
+// assemble builds the output image: the source's manifest and config media
+// types and annotations, the kept layers as they are, the merged layer.
+func assemble(src v1.Image, m *v1.Manifest, kept []v1.Layer, merged v1.Layer, cfg *v1.ConfigFile) (v1.Image, error) {
+	base := empty.Image
+	if m.MediaType != "" {
+		base = mutate.MediaType(base, m.MediaType)
+	}
+	if m.Config.MediaType != "" {
+		base = mutate.ConfigMediaType(base, m.Config.MediaType)
+	}
+	adds := make([]mutate.Addendum, 0, len(kept)+1)
+	for i, l := range kept {
+		add := mutate.Addendum{Layer: l}
+		if i < len(m.Layers) {
+			d := m.Layers[i]
+			add.MediaType, add.Annotations, add.URLs = d.MediaType, d.Annotations, d.URLs
+		}
+		adds = append(adds, add)
+	}
+	adds = append(adds, mutate.Addendum{Layer: merged})
+	img, err := mutate.Append(base, adds...)
+	if err != nil {
+		return nil, fmt.Errorf("appending layers: %w", err)
+	}
+	img, err = mutate.ConfigFile(img, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("setting config: %w", err)
+	}
+	if len(m.Annotations) > 0 {
+		a, ok := mutate.Annotations(img, m.Annotations).(v1.Image)
+		if !ok {
+			return nil, fmt.Errorf("setting annotations: unexpected type")
+		}
+		img = a
+	}
+	return img, nil
+}
