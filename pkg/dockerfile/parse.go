@@ -237,20 +237,9 @@ func (f *File) attach(in *Instruction, node *parser.Node) {
 			in.Run.Exec = append([]string{}, c.CmdLine...)
 			in.Run.Script = nil
 		}
-		for _, mt := range instructions.GetMounts(c) {
-			in.Run.Mounts = append(in.Run.Mounts, Mount{
-				Type: string(mt.Type), Target: mt.Target, From: mt.From, Source: mt.Source,
-				ID: mt.CacheID, Sharing: string(mt.CacheSharing), ReadOnly: mt.ReadOnly,
-			})
-		}
-		raw := 0
+		in.runCmd = c
 		for _, fl := range in.Flags {
 			switch fl.Name {
-			case "mount":
-				if raw < len(in.Run.Mounts) {
-					in.Run.Mounts[raw].Raw = fl.Value
-				}
-				raw++
 			case "network":
 				in.Run.Network = fl.Value
 			case "security":

@@ -9,11 +9,23 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
 )
 
 // defaultShell is the SHELL of a Linux image.
 var defaultShell = []string{"/bin/sh", "-c"}
+
+// windowsShell is the default SHELL of a Windows image.
+var windowsShell = []string{"cmd", "/S", "/C"}
+
+// isWindowsImage reports whether an image reference names a Windows base
+// (Server Core, Nano Server and the images built on them by name).
+func isWindowsImage(ref string) bool {
+	r := strings.ToLower(ref)
+	return strings.Contains(r, "mcr.microsoft.com/windows") || strings.Contains(r, "windowsservercore") ||
+		strings.Contains(r, "nanoserver") || strings.Contains(r, "windows/servercore")
+}
 
 // envGetter adapts a Scope (plus meta args) to BuildKit's shell.EnvGetter.
 type envGetter map[string]string
@@ -101,6 +113,9 @@ func (f *File) buildStages(o *options) error {
 				}
 			} else {
 				cur = &Scope{Vars: map[string]Var{}, Shell: defaultShell, Workdir: "/"}
+				if isWindowsImage(st.Base) {
+					cur.Shell = windowsShell
+				}
 			}
 			st.end = cur
 			f.Stages = append(f.Stages, st)
@@ -243,6 +258,7 @@ func (f *File) detail(in *Instruction, sc *Scope, byName map[string]*Stage, st *
 		}
 	}
 	if r := in.Run; r != nil {
+		f.mounts(in, sc)
 		for i := range r.Mounts {
 			m := &r.Mounts[i]
 			if m.Type == "" {
@@ -309,4 +325,35 @@ func (f *File) markTarget(o *options) error {
 		work = append(work, st.CopiesFrom...)
 	}
 	return nil
+}
+
+// mounts reads the RUN's --mount flags with BuildKit, expanding variables
+// in scope.
+func (f *File) mounts(in *Instruction, sc *Scope) {
+	if in.runCmd == nil {
+		return
+	}
+	err := in.runCmd.Expand(func(word string) (string, error) { return sc.Expand(word, f.Escape), nil })
+	if err != nil {
+		if in.Err == nil {
+			in.Err = f.instructionError(in, err)
+		}
+		return
+	}
+	var raws []string
+	for _, fl := range in.Flags {
+		if fl.Name == "mount" {
+			raws = append(raws, fl.Value)
+		}
+	}
+	for i, mt := range instructions.GetMounts(in.runCmd) {
+		m := Mount{
+			Type: string(mt.Type), Target: mt.Target, From: mt.From, Source: mt.Source,
+			ID: mt.CacheID, Sharing: string(mt.CacheSharing), ReadOnly: mt.ReadOnly,
+		}
+		if i < len(raws) {
+			m.Raw = raws[i]
+		}
+		in.Run.Mounts = append(in.Run.Mounts, m)
+	}
 }

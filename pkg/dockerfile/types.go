@@ -3,6 +3,8 @@ package dockerfile
 import (
 	"fmt"
 
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -165,6 +167,8 @@ type Instruction struct {
 	From    *From        // FROM
 	Vars    []KeyValue   // ENV, ARG (Value empty and Set false for a bare ARG), LABEL
 	Onbuild *Instruction // ONBUILD: the trigger instruction
+
+	runCmd *instructions.RunCommand // BuildKit's RUN, for its mounts
 }
 
 // Flag is one --name[=value] flag of an instruction.

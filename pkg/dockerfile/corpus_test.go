@@ -1,0 +1,130 @@
+package dockerfile
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+)
+
+// corpusFiles lists the shared real-world Dockerfiles.
+func corpusFiles(t testing.TB) []string {
+	t.Helper()
+	var files []string
+	for _, root := range []string{"/work/shared/corpus", "/work/shared/compat/parfum"} {
+		if _, err := os.Stat(root); err != nil {
+			continue
+		}
+		filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && (strings.HasSuffix(p, "Dockerfile") || strings.Contains(filepath.Base(p), "Dockerfile")) {
+				files = append(files, p)
+			}
+			return nil
+		})
+	}
+	return files
+}
+
+// checkInvariants checks a parsed file against independent oracles:
+// Original is the Src slice of Range; every script byte maps to the same
+// byte of Src; BuildKit's own command line equals the script text.
+func checkInvariants(t *testing.T, f *File) {
+	t.Helper()
+	for in := range f.All() {
+		if got := string(f.Src[in.Range.Start.Offset:in.Range.End.Offset]); got != in.Original {
+			t.Errorf("%s:%d: Original %q != Src[Range] %q", f.Name, in.Range.Start.Line, in.Original, got)
+		}
+		if !strings.EqualFold(strings.TrimSpace(in.Original[:min(len(in.Keyword), len(in.Original))]), in.Keyword) {
+			t.Errorf("%s:%d: range does not start at keyword %q: %q", f.Name, in.Range.Start.Line, in.Keyword, in.Original)
+		}
+		p := f.PosAt(in.Range.Start.Offset)
+		if p != in.Range.Start {
+			t.Errorf("%s: start pos %+v != PosAt %+v", f.Name, in.Range.Start, p)
+		}
+		for _, fl := range in.Flags {
+			if fl.Range.End.Offset == 0 {
+				t.Errorf("%s:%d: flag %s has no range", f.Name, in.Range.Start.Line, fl.Name)
+				continue
+			}
+			w := string(f.Src[fl.Range.Start.Offset:fl.Range.End.Offset])
+			if !strings.HasPrefix(w, "--"+fl.Name) {
+				t.Errorf("%s:%d: flag %s range covers %q", f.Name, in.Range.Start.Line, fl.Name, w)
+			}
+		}
+		if in.Run == nil || in.Run.Script == nil {
+			continue
+		}
+		sc := in.Run.Script
+		if len(sc.offs) != len(sc.Text)+1 {
+			t.Fatalf("%s:%d: %d offsets for %d bytes", f.Name, in.Range.Start.Line, len(sc.offs), len(sc.Text))
+		}
+		for i := 0; i < len(sc.Text); i++ {
+			if f.Src[sc.offs[i]] != sc.Text[i] {
+				t.Fatalf("%s:%d: script byte %d %q maps to Src %q", f.Name, in.Range.Start.Line, i, sc.Text[i], f.Src[sc.offs[i]])
+			}
+			if i > 0 && sc.offs[i] <= sc.offs[i-1] {
+				t.Fatalf("%s:%d: offsets not increasing at %d", f.Name, in.Range.Start.Line, i)
+			}
+		}
+		want := ""
+		if len(in.Args) > 0 {
+			want = in.Args[0]
+		}
+		if len(in.Heredocs) > 0 {
+			if parser.MustParseHeredoc(want) != nil {
+				want = in.Heredocs[0].Content
+			} else {
+				var b strings.Builder
+				b.WriteString(want)
+				for _, h := range in.Heredocs {
+					b.WriteString("\n" + string(f.Src[h.Body.Start.Offset:h.Body.End.Offset]) + h.Name)
+				}
+				want = b.String()
+			}
+		}
+		if sc.Text != want {
+			t.Errorf("%s:%d: script %q, BuildKit says %q", f.Name, in.Range.Start.Line, sc.Text, want)
+		}
+	}
+}
+
+func TestCorpus(t *testing.T) {
+	files := corpusFiles(t)
+	if len(files) == 0 {
+		t.Skip("no shared corpus on this machine")
+	}
+	runs, shellRuns := 0, 0
+	for _, name := range files {
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := Parse(name, src)
+		if err != nil {
+			t.Errorf("%v", err)
+			continue
+		}
+		checkInvariants(t, f)
+		for in := range f.All() {
+			if in.Err != nil {
+				t.Errorf("%s: instruction error: %v", name, in.Err)
+			}
+			if in.Run == nil {
+				continue
+			}
+			runs++
+			if sc := in.Run.Script; sc != nil && sc.Interpreter == "" {
+				shellRuns++
+				if sc.Err != nil || sc.File == nil {
+					t.Errorf("%s: shell-form RUN does not parse: %v", name, sc.Err)
+				}
+			}
+		}
+	}
+	t.Logf("%d files, %d RUNs, %d shell scripts", len(files), runs, shellRuns)
+	if len(files) < 119 {
+		t.Errorf("only %d corpus files found", len(files))
+	}
+}

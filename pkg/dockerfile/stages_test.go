@@ -1,0 +1,177 @@
+package dockerfile
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+const multiStage = `ARG GO=1.22
+ARG BASE=alpine:3.19
+FROM golang:${GO} AS build
+ENV CGO_ENABLED=0 GOFLAGS="-trimpath"
+WORKDIR /src
+RUN go build -o /out/app .
+FROM build AS test
+WORKDIR sub
+RUN go test ./...
+FROM node:20 AS assets
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+USER node
+RUN npm ci
+FROM ${BASE}
+ARG GO
+ARG LOCAL=x
+ENV LOCAL=y
+COPY --from=build /out/app /app
+COPY --from=2 /x rel/
+RUN --mount=type=cache,target=.cache,from=assets echo
+`
+
+func TestStages(t *testing.T) {
+	f, err := Parse("Dockerfile", []byte(multiStage))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.MetaArgs) != 2 || len(f.Stages) != 4 {
+		t.Fatalf("meta args %d, stages %d", len(f.MetaArgs), len(f.Stages))
+	}
+	build, test, assets, final := f.Stages[0], f.Stages[1], f.Stages[2], f.Stages[3]
+	if build.Base != "golang:1.22" || build.Name != "build" || build.BaseStage != nil {
+		t.Errorf("build: %+v", build)
+	}
+	if test.BaseStage != build || test.Base != "build" {
+		t.Errorf("test base: %v %q", test.BaseStage, test.Base)
+	}
+	if final.Base != "alpine:3.19" || final.Label() != "3" || f.Target != final {
+		t.Errorf("final: %q %q", final.Base, final.Label())
+	}
+	// Scope inherited through FROM <stage>: ENV and WORKDIR, not ARG.
+	testRun := test.Instructions[2]
+	if v, ok := testRun.Scope.Lookup("CGO_ENABLED"); !ok || v != "0" {
+		t.Errorf("CGO_ENABLED in test stage = %q %v", v, ok)
+	}
+	if v, _ := testRun.Scope.Lookup("GOFLAGS"); v != "-trimpath" {
+		t.Errorf("GOFLAGS = %q", v)
+	}
+	if testRun.Scope.Workdir != "/src/sub" {
+		t.Errorf("workdir %q", testRun.Scope.Workdir)
+	}
+	if _, ok := testRun.Scope.Lookup("GO"); ok {
+		t.Errorf("meta ARG GO visible in a stage without ARG GO")
+	}
+	npm := assets.Instructions[3]
+	if strings.Join(npm.Scope.Shell, " ") != "/bin/bash -o pipefail -c" || npm.Scope.User != "node" {
+		t.Errorf("assets scope: %v %q", npm.Scope.Shell, npm.Scope.User)
+	}
+	last := final.Instructions[len(final.Instructions)-1]
+	if v, _ := last.Scope.Lookup("GO"); v != "1.22" {
+		t.Errorf("ARG GO in final stage = %q, want the meta value", v)
+	}
+	if v, _ := last.Scope.Lookup("LOCAL"); v != "y" {
+		t.Errorf("LOCAL = %q, want ENV to win", v)
+	}
+	c1, c2 := final.Instructions[4].Copy, final.Instructions[5].Copy
+	if c1.FromStage != build || c1.DestPath != "/app" {
+		t.Errorf("copy 1: %+v", c1)
+	}
+	if c2.FromStage != assets || c2.DestPath != "/rel/" {
+		t.Errorf("copy 2: %+v", c2)
+	}
+	m := last.Run.Mounts
+	if len(m) != 1 || m[0].Type != "cache" || m[0].Target != "/.cache" || m[0].FromStage != assets {
+		t.Errorf("mounts: %+v", m)
+	}
+	if got := last.Run.CacheTargets(); len(got) != 1 || got[0] != "/.cache" {
+		t.Errorf("cache targets %v", got)
+	}
+	reach := map[string]bool{}
+	for _, s := range f.Stages {
+		reach[s.Label()] = s.Reaches
+	}
+	want := map[string]bool{"build": true, "test": false, "assets": true, "3": true}
+	for k, v := range want {
+		if reach[k] != v {
+			t.Errorf("stage %s reaches = %v, want %v", k, reach[k], v)
+		}
+	}
+
+	f2, err := Parse("Dockerfile", []byte(multiStage), WithTarget("test"), WithBuildArgs(map[string]string{"GO": "1.23"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f2.Target != f2.Stages[1] || !f2.Stages[0].Reaches || f2.Stages[2].Reaches || f2.Stages[3].Reaches {
+		t.Errorf("target test: reaches %v %v %v %v", f2.Stages[0].Reaches, f2.Stages[1].Reaches, f2.Stages[2].Reaches, f2.Stages[3].Reaches)
+	}
+	if f2.Stages[0].Base != "golang:1.23" {
+		t.Errorf("build arg not applied: %q", f2.Stages[0].Base)
+	}
+	if _, err := Parse("Dockerfile", []byte(multiStage), WithTarget("nope")); err == nil {
+		t.Error("unknown target accepted")
+	}
+}
+
+func TestDirectives(t *testing.T) {
+	f, err := Parse("Dockerfile", []byte("# syntax=docker/dockerfile:1.7\n# escape=`\n# not a directive\nFROM alpine\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Directives) != 2 || f.Escape != '`' {
+		t.Fatalf("directives %+v escape %q", f.Directives, f.Escape)
+	}
+	if v, ok := f.Directive("syntax"); !ok || v != "docker/dockerfile:1.7" {
+		t.Errorf("syntax = %q", v)
+	}
+	d := f.Directives[1]
+	if d.Range.Start.Line != 2 || string(f.Src[d.Range.Start.Offset:d.Range.End.Offset]) != "# escape=`" {
+		t.Errorf("escape directive range %+v", d.Range)
+	}
+}
+
+func TestWalkStops(t *testing.T) {
+	f, err := Parse("Dockerfile", []byte("FROM a\nONBUILD RUN x\nRUN y\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	Walk(f, func(in *Instruction) bool {
+		kinds = append(kinds, string(in.Kind))
+		return len(kinds) < 3
+	})
+	if strings.Join(kinds, " ") != "FROM ONBUILD RUN" {
+		t.Errorf("walk order %v", kinds)
+	}
+	if f.Instructions[1].Onbuild.Stage != f.Stages[0] {
+		t.Error("trigger has no stage")
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, tc := range positionCases {
+		f.Add([]byte(tc.src))
+	}
+	f.Add([]byte(multiStage))
+	for i, name := range corpusFiles(f) {
+		if i%10 != 0 {
+			continue
+		}
+		if b, err := os.ReadFile(name); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		file, err := Parse("Dockerfile", src)
+		if err != nil {
+			if pe, ok := err.(*ParseError); ok && strings.HasPrefix(pe.Msg, "internal error") {
+				t.Fatalf("panic: %v", pe)
+			}
+			return
+		}
+		checkInvariants(t, file)
+		for in := range file.All() {
+			if in.Run != nil && in.Run.Script != nil && in.Run.Script.File != nil {
+				scriptWords(in.Run.Script)
+			}
+		}
+	})
+}
