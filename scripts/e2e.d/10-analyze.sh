@@ -22,40 +22,11 @@ set -euo pipefail
 . "$E2E_LIB/common.sh"
 # shellcheck source=../lib/assert.sh
 . "$E2E_LIB/assert.sh"
+# shellcheck source=../lib/images.sh
+. "$E2E_LIB/images.sh"
 
 : "${WHITTLE:?}" "${REGISTRY:?}" "${E2E_WORK:?}" "${DEBIAN_BASE:?}" "${BUSYBOX_BASE:?}" "${DEBIAN_BASE_TAR:?}"
 W=$E2E_WORK
-SKOPEO=(skopeo --insecure-policy)
-
-# ---------------------------------------------------------------- oracles
-
-# layer_sizes_from_save SAVE_TAR: one line per layer, bottom first: the sum of
-# regular-file sizes that GNU tar lists in the layer (hard links count 0).
-layer_sizes_from_save() {
-	local save=$1 l
-	tar -xOf "$save" manifest.json | jq -r '.[0].Layers[]' | while read -r l; do
-		tar -xOf "$save" "$l" | tar -tv --numeric-owner -f - |
-			awk '$1 ~ /^-/ { s += $3 } END { print s + 0 }'
-	done
-}
-
-# rootfs_figures ROOTFS: "VISIBLE FILES DUPLICATE" of a merged root
-# filesystem: regular-file bytes and count with each inode counted once, and
-# the bytes of non-empty files whose content equals an earlier file's.
-rootfs_figures() {
-	local root=$1 tmp
-	tmp=$(mktemp -d "$W/figures.XXXXXX")
-	find "$root" -type f -printf '%i %s %p\n' | sort -k1,1n -u -s >"$tmp/inodes"
-	awk '$2 > 0' "$tmp/inodes" | cut -d' ' -f3- | xargs -r -d '\n' sha256sum >"$tmp/sums"
-	local visible files dup
-	visible=$(awk '{ s += $2 } END { print s + 0 }' "$tmp/inodes")
-	files=$(wc -l <"$tmp/inodes")
-	dup=$(awk 'NR == FNR { p = $0; sub(/^[^ ]* [^ ]* /, "", p); size[p] = $2; next }
-		{ h = substr($0, 1, 64); p = substr($0, 67); n[h]++; sz[h] = size[p] }
-		END { for (h in n) t += sz[h] * (n[h] - 1); print t + 0 }' "$tmp/inodes" "$tmp/sums")
-	rm -rf "$tmp"
-	echo "$visible $files $dup"
-}
 
 # minus A B: A - B if both are integers, else "n/a".
 minus() {
@@ -109,26 +80,33 @@ check_image() {
 	GOT_DUP=missing GOT_FILES=missing GOT_LAYER_SIZES=missing GOT_WASTE_LIST=missing
 	local ref=e2e/$name:1 save=$W/$name.tar oci=$W/$name-oci zoci=$W/$name-zstd
 	step "$name: build and copy"
-	docker build --network host -q -t "$ref" "$ctx" >/dev/null
-	docker image inspect --format '{{json .RootFS.Layers}}' "$ref" | jq -r '.[]' >"$W/$name.diffids"
+	img_build "$ref" "$ctx"
+	img_diff_ids "$ref" >"$W/$name.diffids"
 	log "$ref: $(wc -l <"$W/$name.diffids") layers"
 	docker save -o "$save" "$ref"
-	"${SKOPEO[@]}" copy -q --src-daemon-host "$DOCKER_HOST" "docker-daemon:$ref" "oci:$oci:1"
-	"${SKOPEO[@]}" copy -q --dest-compress --dest-compress-format zstd "docker-archive:$save" "oci:$zoci:1"
-	docker tag "$ref" "$REGISTRY/$ref"
-	docker push -q "$REGISTRY/$ref" >/dev/null
+	img_to_oci "docker-daemon:$ref" "$oci" 1
+	img_to_oci "docker-archive:$save" "$zoci" 1 --dest-compress --dest-compress-format zstd
+	local pushed
+	pushed=$(img_push "$ref")
 	check_cmd "$name: registry has the manifest" curl -fsS -o /dev/null \
 		-H 'Accept: application/vnd.docker.distribution.manifest.v2+json' "http://$REGISTRY/v2/e2e/$name/manifests/1"
 
 	step "$name: oracles (GNU tar over the docker save layers; umoci's merged rootfs)"
 	local tar_sizes tar_total
-	tar_sizes=$(layer_sizes_from_save "$save" | paste -sd' ')
+	tar_sizes=$(save_layer_sizes "$save" | paste -sd' ')
 	tar_total=$(tr ' ' '\n' <<<"$tar_sizes" | awk '{ s += $1 } END { print s + 0 }')
 	local bundle=$W/$name-bundle u_visible u_files u_dup
-	umoci unpack --image "$oci:1" "$bundle" >"$W/$name.umoci.log" 2>&1 ||
-		{ cat "$W/$name.umoci.log"; die "umoci unpack failed"; }
+	img_unpack "$oci:1" "$bundle"
 	read -r u_visible u_files u_dup <<<"$(rootfs_figures "$bundle/rootfs")"
-	rm -rf "$bundle"
+	# The registry round trip keeps the filesystem (this also exercises the
+	# listing helper that other scripts compare root filesystems with).
+	img_to_oci "docker://$pushed" "$W/$name-pulled" 1 --src-tls-verify=false
+	img_unpack "$W/$name-pulled:1" "$W/$name-pulled-bundle"
+	rootfs_listing "$bundle/rootfs" >"$W/$name.listing"
+	rootfs_listing "$W/$name-pulled-bundle/rootfs" >"$W/$name-pulled.listing"
+	check_same_file "$name: the registry copy unpacks to the same filesystem ($(wc -l <"$W/$name.listing") entries)" \
+		"$W/$name.listing" "$W/$name-pulled.listing"
+	rm -rf "$bundle" "$W/$name-pulled-bundle" "$W/$name-pulled"
 	log "layer regular-file bytes: $tar_sizes (total $tar_total)"
 	log "rootfs: $u_visible bytes in $u_files files, $u_dup duplicate bytes"
 	# The two oracles must agree with each other and with the construction
@@ -143,7 +121,7 @@ check_image() {
 	analyze "$name.archive" "docker-archive:$save" && ok+=(archive)
 	analyze "$name.oci" "oci:$oci:1" && ok+=(oci)
 	analyze "$name.zstd" "oci:$zoci:1" && ok+=(zstd)
-	analyze "$name.registry" "$REGISTRY/$ref" --insecure && ok+=(registry)
+	analyze "$name.registry" "$pushed" --insecure && ok+=(registry)
 	if [ "${#ok[@]}" -eq 0 ]; then
 		_check_fail "$name: no source could be analyzed; nothing more to check"
 		return 0
