@@ -342,18 +342,12 @@ func detect(magic []byte, mt types.MediaType) Compression {
 	return Uncompressed
 }
 
-// NativelyUncompressed reports whether the layer's source holds an
-// uncompressed tar: its media type says so, or it is go-containerregistry's
-// partial.UncompressedToLayer extender (a docker-save archive with plain
-// .tar layers), whose Compressed, Digest and Size would gzip the whole
-// layer just to answer.
+// NativelyUncompressed reports whether the layer comes from
+// go-containerregistry's partial.UncompressedToLayer extender (a
+// docker-save archive with plain .tar layers, for one): its Compressed,
+// Digest and Size would gzip the whole layer just to answer, so Walk reads
+// its uncompressed stream, and the blob as stored is that stream.
 func NativelyUncompressed(l v1.Layer) bool {
-	if mt, err := l.MediaType(); err == nil {
-		switch mt {
-		case types.OCIUncompressedLayer, types.DockerUncompressedLayer, types.OCIUncompressedRestrictedLayer:
-			return true
-		}
-	}
 	return fmt.Sprintf("%T", l) == "*partial.uncompressedLayerExtender"
 }
 

@@ -1,0 +1,79 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"io"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/whittle/whittle/internal/synth"
+	"github.com/whittle/whittle/pkg/layer"
+)
+
+func TestAnalyzeCorrupt(t *testing.T) {
+	good, _ := synth.TarBytes([]synth.Entry{synth.File("a", string(synth.Pattern(50000, 3)))})
+	gl, _ := synth.CompressedLayer(good, "gzip", false)
+	rc, _ := gl.Compressed()
+	gz, _ := io.ReadAll(rc)
+	escape, _ := synth.TarBytes([]synth.Entry{{Kind: synth.KindFile, Path: "x", Name: "../escape", Content: []byte("p")}})
+
+	var corrupt *layer.CorruptError
+	var mismatch *layer.DigestMismatchError
+	var unsafe *layer.UnsafeEntryError
+	for _, tc := range []struct {
+		name  string
+		blob  []byte
+		diff  []byte // what the diff_id is computed from
+		check func(error) bool
+	}{
+		{"truncated gzip", gz[:len(gz)/3], good, func(err error) bool { return errors.As(err, &corrupt) }},
+		{"wrong diff_id", gz, []byte("other"), func(err error) bool { return errors.As(err, &mismatch) && mismatch.Kind == layer.KindDiffID }},
+		{"entry escaping the root", escape, escape, func(err error) bool { return errors.As(err, &unsafe) && unsafe.Name == "../escape" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ok := synth.RawLayer(gz, types.DockerLayer, synth.Digest(good), synth.Digest(gz))
+			bad := synth.RawLayer(tc.blob, types.DockerLayer, synth.Digest(tc.diff), synth.Digest(tc.blob))
+			img, err := mutate.AppendLayers(empty.Image, ok, bad, ok)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := Analyze(context.Background(), img)
+			if err == nil || !tc.check(err) {
+				t.Errorf("err = %v (%T), report %v", err, err, rep != nil)
+			}
+		})
+	}
+}
+
+// FuzzAnalyzeLayer: any layer bytes give a report or an error, never a
+// panic (layer, fstree, dive).
+func FuzzAnalyzeLayer(f *testing.F) {
+	for _, tc := range accountCases {
+		for _, l := range tc.img.Layers {
+			raw, err := synth.TarBytes(l.Entries)
+			if err == nil {
+				f.Add(raw)
+			}
+		}
+	}
+	base, _ := synth.TarBytes([]synth.Entry{synth.Dir("d"), synth.File("d/x", "xx"), synth.Hardlink("d/h", "d/x"), synth.Symlink("s", "d")})
+	f.Fuzz(func(t *testing.T, blob []byte) {
+		bl := synth.RawLayer(base, types.OCIUncompressedLayer, synth.Digest(base), synth.Digest(base))
+		l := synth.RawLayer(blob, types.OCIUncompressedLayer, synth.Digest(blob), synth.Digest(blob))
+		img, err := mutate.AppendLayers(empty.Image, bl, l, l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := Analyze(context.Background(), img)
+		if err != nil {
+			return
+		}
+		if rep.Image.VisibleBytes+rep.Image.WastedBytes != rep.Image.SizeBytes {
+			t.Errorf("visible %d + wasted %d != size %d", rep.Image.VisibleBytes, rep.Image.WastedBytes, rep.Image.SizeBytes)
+		}
+	})
+}

@@ -1,0 +1,225 @@
+package layer
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"reflect"
+	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/whittle/whittle/internal/synth"
+)
+
+func collect(t *testing.T, l v1.Layer, opts ...Option) ([]string, Info, error) {
+	t.Helper()
+	var got []string
+	info, err := WalkInfo(context.Background(), l, func(e *Entry) error {
+		s := e.Path
+		if p, ok := e.Whiteout(); ok {
+			s = "whiteout:" + p
+		}
+		if p, ok := e.Opaque(); ok {
+			s = "opaque:" + p
+		}
+		if e.Link != "" {
+			s += "->" + e.Link
+		}
+		if e.Header.Typeflag == tar.TypeReg {
+			b, err := io.ReadAll(e.Reader)
+			if err != nil {
+				return err
+			}
+			s += "=" + string(b)
+		}
+		got = append(got, s)
+		return nil
+	}, opts...)
+	return got, info, err
+}
+
+var sample = []synth.Entry{
+	synth.Dir("./"),
+	synth.Dir("./etc/"),
+	synth.File("./etc/a", "one"),
+	synth.File("/etc/b", "two"),
+	synth.File("etc//c/../d", "three"),
+	synth.Symlink("etc/s", "../../x"),
+	synth.Hardlink("etc/h", "/etc/a"),
+	synth.Whiteout("etc/old"),
+	synth.Opaque("etc"),
+	synth.Opaque(""),
+}
+
+var sampleWant = []string{
+	"etc", "etc/a=one", "etc/b=two", "etc/d=three", "etc/s->../../x", "etc/h->etc/a",
+	"whiteout:etc/old=", "opaque:etc=", "opaque:=",
+}
+
+func TestWalkCompressions(t *testing.T) {
+	raw, err := synth.TarBytes(sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{"gzip", "zstd", "none"} {
+		t.Run(c, func(t *testing.T) {
+			l, err := synth.CompressedLayer(raw, c, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, info, err := collect(t, l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, sampleWant) {
+				t.Errorf("entries:\n got %q\nwant %q", got, sampleWant)
+			}
+			wantC := map[string]Compression{"gzip": Gzip, "zstd": Zstd, "none": Uncompressed}[c]
+			size, _ := l.Size()
+			digest, _ := l.Digest()
+			if info.Compression != wantC || info.DiffID != synth.Digest(raw) || info.UncompressedSize != int64(len(raw)) ||
+				info.CompressedSize != size || info.Digest != digest || info.Entries != int64(len(sampleWant)) {
+				t.Errorf("info = %+v", info)
+			}
+		})
+	}
+}
+
+// The media type may lie: the magic bytes decide.
+func TestWalkMagicOverMediaType(t *testing.T) {
+	raw, _ := synth.TarBytes(sample)
+	gz, _ := synth.CompressedLayer(raw, "gzip", true)
+	rc, _ := gz.Compressed()
+	blob, _ := io.ReadAll(rc)
+	for _, mt := range []types.MediaType{types.OCILayerZStd, types.OCIUncompressedLayer, types.DockerLayer} {
+		l := synth.RawLayer(blob, mt, synth.Digest(raw), synth.Digest(blob))
+		got, info, err := collect(t, l)
+		if err != nil {
+			t.Fatalf("%s: %v", mt, err)
+		}
+		if info.Compression != Gzip || !reflect.DeepEqual(got, sampleWant) {
+			t.Errorf("%s: compression %s entries %q", mt, info.Compression, got)
+		}
+	}
+}
+
+func TestWalkErrors(t *testing.T) {
+	raw, _ := synth.TarBytes([]synth.Entry{synth.File("a", string(synth.Pattern(100000, 1))), synth.File("b", "bb")})
+	gzl, _ := synth.CompressedLayer(raw, "gzip", false)
+	rc, _ := gzl.Compressed()
+	gz, _ := io.ReadAll(rc)
+	zl, _ := synth.CompressedLayer(raw, "zstd", false)
+	rc, _ = zl.Compressed()
+	zs, _ := io.ReadAll(rc)
+	bad := synth.Digest([]byte("not it"))
+	escape, _ := synth.TarBytes([]synth.Entry{synth.File("ok", "x"), {Kind: synth.KindFile, Path: "x", Name: "a/../../etc/passwd", Content: []byte("p")}})
+	linkEscape, _ := synth.TarBytes([]synth.Entry{synth.Hardlink("h", "../../etc/shadow")})
+	garbage := append([]byte{}, raw...)
+	copy(garbage[0:512], bytes.Repeat([]byte{0xff}, 512))
+
+	var corrupt *CorruptError
+	var mismatch *DigestMismatchError
+	var unsafe *UnsafeEntryError
+	for _, tc := range []struct {
+		name  string
+		layer v1.Layer
+		check func(error) bool
+	}{
+		{"truncated gzip", synth.RawLayer(gz[:len(gz)/2], types.DockerLayer, synth.Digest(raw), synth.Digest(gz)),
+			func(err error) bool { return errors.As(err, &corrupt) && corrupt.Layer == synth.Digest(gz).String() }},
+		{"truncated gzip trailer", synth.RawLayer(gz[:len(gz)-4], types.DockerLayer, synth.Digest(raw), synth.Digest(gz)),
+			func(err error) bool { return errors.As(err, &corrupt) }},
+		{"truncated zstd", synth.RawLayer(zs[:len(zs)/2], types.OCILayerZStd, synth.Digest(raw), synth.Digest(zs)),
+			func(err error) bool { return errors.As(err, &corrupt) }},
+		{"truncated tar", synth.RawLayer(raw[:700], types.OCIUncompressedLayer, synth.Digest(raw), synth.Digest(raw)),
+			func(err error) bool { return errors.As(err, &corrupt) }},
+		{"garbage header", synth.RawLayer(garbage, types.OCIUncompressedLayer, synth.Digest(garbage), synth.Digest(garbage)),
+			func(err error) bool { return errors.As(err, &corrupt) }},
+		{"wrong diff_id", synth.RawLayer(gz, types.DockerLayer, bad, synth.Digest(gz)),
+			func(err error) bool {
+				return errors.As(err, &mismatch) && mismatch.Kind == KindDiffID && mismatch.Want == bad && mismatch.Got == synth.Digest(raw)
+			}},
+		{"wrong digest", synth.RawLayer(gz, types.DockerLayer, synth.Digest(raw), bad),
+			func(err error) bool { return errors.As(err, &mismatch) && mismatch.Kind == KindDigest && mismatch.Got == synth.Digest(gz) }},
+		{"entry escaping the root", synth.RawLayer(escape, types.OCIUncompressedLayer, synth.Digest(escape), synth.Digest(escape)),
+			func(err error) bool { return errors.As(err, &unsafe) && unsafe.Name == "a/../../etc/passwd" && unsafe.Layer != "" }},
+		{"hard link escaping the root", synth.RawLayer(linkEscape, types.OCIUncompressedLayer, synth.Digest(linkEscape), synth.Digest(linkEscape)),
+			func(err error) bool { return errors.As(err, &unsafe) && unsafe.Linkname == "../../etc/shadow" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := collect(t, tc.layer)
+			if err == nil || !tc.check(err) {
+				t.Errorf("err = %v (%T)", err, err)
+			}
+		})
+	}
+}
+
+func TestWalkDiffIDOption(t *testing.T) {
+	raw, _ := synth.TarBytes(sample)
+	l, _ := synth.CompressedLayer(raw, "gzip", false)
+	bad := synth.Digest(nil)
+	var mismatch *DigestMismatchError
+	if _, _, err := collect(t, l, WithDiffID(bad)); !errors.As(err, &mismatch) {
+		t.Errorf("WithDiffID(bad): %v", err)
+	}
+	if _, _, err := collect(t, l, WithDiffID(bad), WithoutVerify(true)); err != nil {
+		t.Errorf("WithoutVerify: %v", err)
+	}
+	if _, _, err := collect(t, l, WithDiffID(v1.Hash{Algorithm: "md5", Hex: "00"})); err == nil {
+		t.Error("invalid diff_id accepted")
+	}
+	// The callback's error stops the walk and comes back as is.
+	stop := errors.New("stop")
+	if err := Walk(context.Background(), l, func(*Entry) error { return stop }); err != stop {
+		t.Errorf("callback error: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := Walk(ctx, l, func(*Entry) error { return nil }); !errors.Is(err, context.Canceled) {
+		t.Errorf("canceled: %v", err)
+	}
+}
+
+func TestClean(t *testing.T) {
+	for in, want := range map[string]string{
+		"./a/b": "a/b", "/a/b": "a/b", "a//b/": "a/b", "a/./b": "a/b", "a/../b": "b",
+		".": "", "./": "", "/": "", "//a": "a",
+	} {
+		if got, ok := Clean(in); !ok || got != want {
+			t.Errorf("Clean(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+	for _, in := range []string{"..", "../a", "a/../../b", "/../a"} {
+		if _, ok := Clean(in); ok && in != "/../a" {
+			t.Errorf("Clean(%q) accepted", in)
+		}
+	}
+}
+
+func FuzzWalk(f *testing.F) {
+	raw, _ := synth.TarBytes(sample)
+	f.Add(raw)
+	gz, _ := synth.CompressedLayer(raw, "gzip", false)
+	rc, _ := gz.Compressed()
+	b, _ := io.ReadAll(rc)
+	f.Add(b)
+	zl, _ := synth.CompressedLayer(raw, "zstd", false)
+	rc, _ = zl.Compressed()
+	b, _ = io.ReadAll(rc)
+	f.Add(b)
+	f.Fuzz(func(t *testing.T, blob []byte) {
+		l := synth.RawLayer(blob, types.OCILayer, synth.Digest(nil), synth.Digest(blob))
+		_ = Walk(context.Background(), l, func(e *Entry) error {
+			e.Whiteout()
+			e.Opaque()
+			e.Meta()
+			_, err := io.Copy(io.Discard, e.Reader)
+			return err
+		}, WithoutVerify(true))
+	})
+}
