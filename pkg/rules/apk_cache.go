@@ -27,7 +27,7 @@ func (apkCache) Check(p *Pass) []Finding {
 				continue
 			}
 			v := c.verb("-X", "--repository", "-p", "--root", "-t", "--virtual", "--arch", "--keys-dir", "--repositories-file", "--cache-dir")
-			if v != "add" || c.hasFlag("no-cache") {
+			if v != "add" || c.hasFlag("no-cache", "no-network") {
 				continue
 			}
 			if removedAfter(ri.cmds, i, apkCacheDir) {

@@ -31,7 +31,7 @@ func leftArchives(ri *runInfo, facts []made, cwds []string) map[string]bool {
 				break
 			}
 		}
-		if extracted && !goneAfter(ri.cmds, m.at, m.path) {
+		if extracted && !goneAfter(ri.cmds, cwds, m.at, m.path) {
 			left[m.path] = true
 		}
 	}

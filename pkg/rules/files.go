@@ -76,8 +76,8 @@ func fileFacts(ri *runInfo) ([]made, []string) {
 		}
 		switch c.Name {
 		case "cd":
-			if ops := c.operands(); len(ops) > 0 && !strings.Contains(ops[0], "$") {
-				cwd = resolve(cwd, ops[0])
+			if ops := c.operands(); len(ops) > 0 && ops[0] != "-" {
+				cwd = resolve(cwd, ops[0]) // "${tempDir}" stays symbolic
 			}
 		case "curl":
 			outs, outDir, remote := curlOutputs(c)
@@ -118,10 +118,6 @@ func fileFacts(ri *runInfo) ([]made, []string) {
 				if (a == "-C" || a == "--directory" || (c.Name == "unzip" && a == "-d")) && j+1 < len(c.Args) {
 					add(c.Args[j+1], i, false)
 				}
-			}
-		case "mkdir":
-			for _, o := range c.operands("-m", "--mode") {
-				add(o, i, false)
 			}
 		case "git":
 			if c.verb("-C", "-c") == "clone" {
@@ -235,19 +231,28 @@ func wgetOutputs(c command) (doc, prefix string) {
 }
 
 // goneAfter reports whether a made path is removed or moved away by a
-// command after index i.
-func goneAfter(cmds []command, i int, p string) bool {
-	for _, c := range cmds[i+1:] {
-		if removes(c, p) {
-			return true
-		}
-		if c.Name == "mv" {
-			ops := c.operands("-t", "--target-directory", "-S", "--suffix")
-			for _, src := range ops[:max(len(ops)-1, 0)] {
-				if covers(src, p) || baseName(src) == baseName(p) && !strings.HasPrefix(src, "/") {
+// command after index i; relative operands are resolved against the
+// working directory of their command (cwds).
+func goneAfter(cmds []command, cwds []string, i int, p string) bool {
+	for j := i + 1; j < len(cmds); j++ {
+		c := cmds[j]
+		switch c.Name {
+		case "rm":
+			for _, op := range c.operands() {
+				if covers(resolve(cwds[j], op), p) {
 					return true
 				}
 			}
+		case "mv":
+			ops := c.operands("-t", "--target-directory", "-S", "--suffix")
+			for _, src := range ops[:max(len(ops)-1, 0)] {
+				if covers(resolve(cwds[j], src), p) {
+					return true
+				}
+			}
+		}
+		if removes(c, p) {
+			return true
 		}
 		// rm of a variable: assume it is the temporary path (mktemp).
 		if c.Name == "rm" && strings.Contains(p, "tmp.*") {

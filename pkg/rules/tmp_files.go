@@ -35,7 +35,7 @@ func (tmpFiles) Check(p *Pass) []Finding {
 		first := -1
 		seen := map[string]bool{}
 		for _, m := range facts {
-			if !underTmp(m.path) || seen[m.path] || left[m.path] || mountCovers(ri.run, m.path) || goneAfter(ri.cmds, m.at, m.path) {
+			if !underTmp(m.path) || seen[m.path] || left[m.path] || mountCovers(ri.run, m.path) || goneAfter(ri.cmds, cwds, m.at, m.path) {
 				continue
 			}
 			if coveredBy(facts, m, seen) {

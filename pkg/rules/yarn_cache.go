@@ -40,6 +40,9 @@ func (yarnCache) Check(p *Pass) []Finding {
 			if v != "install" && v != "" && v != "add" {
 				continue
 			}
+			if v == "" && c.hasFlag("version", "help", "v", "h") {
+				continue
+			}
 			if c.hasFlag("cache-folder") || yarnCacheCleanedAfter(ri.cmds, i) {
 				continue
 			}
