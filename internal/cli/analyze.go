@@ -235,6 +235,12 @@ func loadAnalyzeConfig() (analyzeConfig, string, error) {
 	if _, err := f.Decode("analyze", &cfg); err != nil {
 		return cfg, "", err
 	}
+	// Name the file relative to the working directory in messages.
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, path); err == nil {
+			path = rel
+		}
+	}
 	return cfg, path, nil
 }
 

@@ -1,0 +1,141 @@
+package cli
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// TestMain lets test scripts run `whittle` as a command: the test binary
+// re-runs itself and calls Execute, so every script command has its own
+// process, working directory, environment and exit code. Any command's
+// scripts can use it.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"whittle": func() {
+			os.Exit(Execute(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		},
+	})
+}
+
+// TestAnalyzeScripts runs testdata/analyze/*.txtar. Each script starts with
+// these files in $WORK:
+//
+//	app.tar        examples/app.tar, the example image
+//	truncated.tar  its first half
+//	corrupt.tar    the example with one byte of its biggest layer blob changed
+//	notes.txt      a text file, not an image
+//
+// and the command `exitcode N CMD ARGS...`, which runs CMD and expects exit
+// status N (keeping stdout and stderr for the commands after it).
+func TestAnalyzeScripts(t *testing.T) {
+	app, err := os.ReadFile(filepath.Join("..", "..", "examples", "app.tar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	corrupt, err := corruptBiggestBlob(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir: filepath.Join("testdata", "analyze"),
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("NO_COLOR", "")
+			for name, data := range map[string][]byte{
+				"app.tar":       app,
+				"truncated.tar": app[:len(app)/2],
+				"corrupt.tar":   corrupt,
+				"notes.txt":     []byte("not an image\n"),
+			} {
+				if err := os.WriteFile(filepath.Join(env.WorkDir, name), data, 0o644); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"exitcode": cmdExitCode,
+		},
+	})
+}
+
+// cmdExitCode runs a command and checks its exit status.
+func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exitcode N command [args...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("exitcode: %v", err)
+	}
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("exitcode: %v", err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited with status %d, want %d", args[1], got, want)
+	}
+}
+
+// corruptBiggestBlob returns a copy of a docker-archive tar with one byte in
+// the middle of its biggest member changed (the biggest member is a layer).
+func corruptBiggestBlob(archive []byte) ([]byte, error) {
+	type member struct {
+		hdr  *tar.Header
+		data []byte
+	}
+	var members []member
+	tr := tar.NewReader(bytes.NewReader(archive))
+	biggest := -1
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			return nil, err
+		}
+		members = append(members, member{h, data})
+		if biggest < 0 || len(data) > len(members[biggest].data) {
+			biggest = len(members) - 1
+		}
+	}
+	if biggest < 0 || !strings.HasSuffix(members[biggest].hdr.Name, ".tar.gz") {
+		return nil, fmt.Errorf("no layer blob in archive")
+	}
+	d := members[biggest].data
+	d[len(d)/2] ^= 0xff
+	var out bytes.Buffer
+	tw := tar.NewWriter(&out)
+	for _, m := range members {
+		if err := tw.WriteHeader(m.hdr); err != nil {
+			return nil, err
+		}
+		if _, err := tw.Write(m.data); err != nil {
+			return nil, err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
