@@ -19,7 +19,7 @@ const apkCacheDir = "/var/cache/apk"
 func (apkCache) Check(p *Pass) []Finding {
 	var out []Finding
 	for _, ri := range p.runs() {
-		if mountCovers(ri.run, apkCacheDir) {
+		if mountCovers(ri, apkCacheDir) {
 			continue
 		}
 		for i, c := range ri.cmds {

@@ -50,7 +50,7 @@ func autoCleans(base string) bool {
 func (aptClean) Check(p *Pass) []Finding {
 	var out []Finding
 	for _, ri := range p.runs() {
-		if ri.in.Stage == nil || mountCovers(ri.run, aptArchivesDir) {
+		if ri.in.Stage == nil || mountCovers(ri, aptArchivesDir) {
 			continue
 		}
 		base := rootImage(ri.in.Stage)

@@ -20,7 +20,7 @@ const aptListsDir = "/var/lib/apt/lists"
 func (aptLists) Check(p *Pass) []Finding {
 	var out []Finding
 	for _, ri := range p.runs() {
-		if mountCovers(ri.run, aptListsDir) {
+		if mountCovers(ri, aptListsDir) {
 			continue
 		}
 		for i, c := range ri.cmds {

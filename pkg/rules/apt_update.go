@@ -16,7 +16,7 @@ func (aptUpdateAlone) Meta() Meta {
 func (aptUpdateAlone) Check(p *Pass) []Finding {
 	var out []Finding
 	for _, ri := range p.runs() {
-		if mountCovers(ri.run, aptListsDir) {
+		if mountCovers(ri, aptListsDir) {
 			continue
 		}
 		upd := -1

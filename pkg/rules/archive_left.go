@@ -44,7 +44,7 @@ func (archiveLeft) Check(p *Pass) []Finding {
 		facts, cwds := fileFacts(ri)
 		left := leftArchives(ri, facts, cwds)
 		for _, m := range facts {
-			if !left[m.path] || mountCovers(ri.run, m.path) {
+			if !left[m.path] || mountCovers(ri, m.path) {
 				continue
 			}
 			delete(left, m.path)

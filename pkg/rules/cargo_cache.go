@@ -23,7 +23,7 @@ func (cargoCache) Check(p *Pass) []Finding {
 		if v, ok := ri.in.Scope.Lookup("CARGO_HOME"); ok && strings.HasPrefix(v, "/") {
 			home = v
 		}
-		if mountCovers(ri.run, home+"/registry") || mountContains(ri.run, "cargo/registry") || mountContains(ri.run, ".cargo/registry") {
+		if mountCovers(ri, home+"/registry") || mountContains(ri, "cargo/registry") || mountContains(ri, ".cargo/registry") {
 			continue
 		}
 		for i, c := range ri.cmds {

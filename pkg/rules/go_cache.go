@@ -25,7 +25,7 @@ func (goCache) Check(p *Pass) []Finding {
 		if v, ok := ri.in.Scope.Lookup("GOCACHE"); ok && strings.HasPrefix(v, "/") {
 			gocache = v
 		}
-		if mountCovers(ri.run, gocache) || mountContains(ri.run, "go-build") {
+		if mountCovers(ri, gocache) || mountContains(ri, "go-build") {
 			continue
 		}
 		for i, c := range ri.cmds {

@@ -23,7 +23,7 @@ const npmCacheDir = "/root/.npm"
 func (npmCache) Check(p *Pass) []Finding {
 	var out []Finding
 	for _, ri := range p.runs() {
-		if mountCovers(ri.run, npmCacheDir+"/_cacache") || mountContains(ri.run, "/.npm") {
+		if mountCovers(ri, npmCacheDir+"/_cacache") || mountContains(ri, "/.npm") {
 			continue
 		}
 		for i, c := range ri.cmds {

@@ -61,11 +61,8 @@ func covers(dir, target string) bool {
 
 // mountCovers reports whether the RUN has a cache or tmpfs mount that keeps
 // target out of the image: its target is target or an ancestor of it.
-func mountCovers(run *dockerfile.Run, targets ...string) bool {
-	if run == nil {
-		return false
-	}
-	for _, m := range mounts(run) {
+func mountCovers(ri *runInfo, targets ...string) bool {
+	for _, m := range ri.mounts {
 		if m.Type != "cache" && m.Type != "tmpfs" {
 			continue
 		}
@@ -81,11 +78,8 @@ func mountCovers(run *dockerfile.Run, targets ...string) bool {
 // mountContains reports whether a cache or tmpfs mount target contains frag
 // (hadolint's test, used where it is also right: home-relative caches such
 // as ".cache/pip" whose home whittle does not know).
-func mountContains(run *dockerfile.Run, frag string) bool {
-	if run == nil {
-		return false
-	}
-	for _, m := range mounts(run) {
+func mountContains(ri *runInfo, frag string) bool {
+	for _, m := range ri.mounts {
 		if (m.Type == "cache" || m.Type == "tmpfs") && strings.Contains(m.Target, frag) {
 			return true
 		}
@@ -151,10 +145,19 @@ func unquote(s string) string {
 }
 
 // mounts returns the RUN's mounts, reading type and target from the flag's
-// text where the model left them unset.
-func mounts(run *dockerfile.Run) []dockerfile.Mount {
-	out := make([]dockerfile.Mount, 0, len(run.Mounts))
-	for _, m := range run.Mounts {
+// text where the model left them unset (or gave none, as for instructions
+// outside any stage).
+func mounts(in *dockerfile.Instruction) []dockerfile.Mount {
+	ms := in.Run.Mounts
+	if len(ms) == 0 {
+		for _, fl := range in.Flags {
+			if fl.Name == "mount" {
+				ms = append(ms, dockerfile.Mount{Type: "bind", Raw: fl.Value})
+			}
+		}
+	}
+	out := make([]dockerfile.Mount, 0, len(ms))
+	for _, m := range ms {
 		if m.Target == "" && m.Raw != "" {
 			for _, kv := range strings.Split(m.Raw, ",") {
 				k, v, _ := strings.Cut(strings.TrimSpace(kv), "=")

@@ -54,7 +54,7 @@ func truthy(v string) bool {
 func (pipCache) Check(p *Pass) []Finding {
 	var out []Finding
 	for _, ri := range p.runs() {
-		if mountContains(ri.run, ".cache/pip") || mountCovers(ri.run, "/root/.cache/pip") {
+		if mountContains(ri, ".cache/pip") || mountCovers(ri, "/root/.cache/pip") {
 			continue
 		}
 		if v, ok := envLookup(p.File, ri.in, "PIP_NO_CACHE_DIR"); ok && truthy(v) {

@@ -110,7 +110,7 @@ type rpmCheck struct {
 func (rc rpmCheck) check(p *Pass) []Finding {
 	var out []Finding
 	for _, ri := range p.runs() {
-		if mountCovers(ri.run, rc.cacheDirs...) {
+		if mountCovers(ri, rc.cacheDirs...) {
 			continue
 		}
 		for _, tool := range rc.tools {

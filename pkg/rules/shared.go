@@ -60,6 +60,7 @@ type runInfo struct {
 	run    *dockerfile.Run
 	script *dockerfile.Script // nil for exec form
 	cmds   []command
+	mounts []dockerfile.Mount
 }
 
 // runs returns every RUN in source order, ONBUILD triggers included.
@@ -69,7 +70,7 @@ func (sh *shared) runs() []*runInfo {
 			if in.Kind != dockerfile.KindRun || in.Run == nil {
 				continue
 			}
-			ri := &runInfo{in: in, run: in.Run, script: in.Run.Script}
+			ri := &runInfo{in: in, run: in.Run, script: in.Run.Script, mounts: mounts(in)}
 			switch {
 			case ri.script != nil && ri.script.File != nil:
 				ri.cmds = shellCommands(ri.script.File)

@@ -26,7 +26,7 @@ func underTmp(p string) bool {
 func (tmpFiles) Check(p *Pass) []Finding {
 	var out []Finding
 	for _, ri := range p.runs() {
-		if mountCovers(ri.run, "/tmp/x") {
+		if mountCovers(ri, "/tmp/x") {
 			continue
 		}
 		facts, cwds := fileFacts(ri)
@@ -35,7 +35,7 @@ func (tmpFiles) Check(p *Pass) []Finding {
 		first := -1
 		seen := map[string]bool{}
 		for _, m := range facts {
-			if !underTmp(m.path) || seen[m.path] || left[m.path] || mountCovers(ri.run, m.path) || goneAfter(ri.cmds, cwds, m.at, m.path) {
+			if !underTmp(m.path) || seen[m.path] || left[m.path] || mountCovers(ri, m.path) || goneAfter(ri.cmds, cwds, m.at, m.path) {
 				continue
 			}
 			if coveredBy(facts, m, seen) {

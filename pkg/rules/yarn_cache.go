@@ -21,7 +21,7 @@ var yarnCacheDirs = []string{"/usr/local/share/.cache/yarn", "/root/.cache/yarn"
 func (yarnCache) Check(p *Pass) []Finding {
 	var out []Finding
 	for _, ri := range p.runs() {
-		if mountContains(ri.run, ".cache/yarn") || mountContains(ri.run, "/.yarn") || mountCovers(ri.run, yarnCacheDirs...) {
+		if mountContains(ri, ".cache/yarn") || mountContains(ri, "/.yarn") || mountCovers(ri, yarnCacheDirs...) {
 			continue
 		}
 		for i, c := range ri.cmds {
