@@ -8,7 +8,7 @@ import (
 
 var (
 	aptSpec    = spec{short: "otcaS", long: longs("--option", "--target-release", "--default-release", "--config-file", "--host-architecture")}
-	apkSpec    = spec{short: "tXpU0", long: longs("--virtual", "--repository", "--root", "--keys-dir", "--arch", "--cache-dir", "--repositories-file", "--progress-fd", "--wait", "--cache-max-age")}
+	apkSpec    = spec{short: "tXp", long: longs("--virtual", "--repository", "--root", "--keys-dir", "--arch", "--cache-dir", "--repositories-file", "--progress-fd", "--wait", "--cache-max-age")}
 	rpmSpec    = spec{short: "cxRd", long: longs("--setopt", "--enablerepo", "--disablerepo", "--installroot", "--releasever", "--config", "--exclude", "--repo", "--repoid", "--forcearch", "--downloaddir", "--destdir", "--color", "--rpmverbosity", "--debuglevel", "--errorlevel", "--repofrompath", "--setvar")}
 	zypSpec    = spec{short: "rRtDc", long: longs("--repo", "--from", "--root", "--type", "--config", "--download", "--dry-run-x")}
 	pipSpec    = spec{short: "rcietCf", long: longs("--requirement", "--constraint", "--index-url", "--extra-index-url", "--find-links", "--target", "--prefix", "--root", "--editable", "--src", "--upgrade-strategy", "--platform", "--python-version", "--implementation", "--abi", "--trusted-host", "--cache-dir", "--log", "--proxy", "--timeout", "--retries", "--progress-bar", "--root-user-action", "--config-settings", "--global-option", "--install-option", "--only-binary", "--no-binary", "--exists-action", "--cert", "--client-cert", "--python", "--report", "--use-feature", "--use-deprecated", "--build", "--build-dir")}
