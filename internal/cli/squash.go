@@ -1,19 +1,280 @@
 package cli
 
 import (
-	"errors"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
 
+	"github.com/dustin/go-humanize"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/cobra"
+
+	"github.com/whittle/whittle/pkg/imageref"
+	"github.com/whittle/whittle/pkg/squash"
 )
 
-// NewCmdSquash builds the command. Not built yet: its issue is open.
+// squashOptions are the flags of `whittle squash`.
+type squashOptions struct {
+	tag         string
+	base        string
+	keepLayers  int
+	all         bool
+	prune       []string
+	compression string
+	dryRun      bool
+	format      string
+	platform    string
+	insecure    bool
+	tmpDir      string
+	listPruned  bool
+}
+
+const squashLong = `Squash rewrites an image without rebuilding it: the layers above the base
+image are merged into one, so that bytes which ship but are not visible in the
+final filesystem (overwritten, deleted, hidden by an opaque directory) are gone,
+while the base image's layers stay untouched and shared with other images.
+
+SRC and DST are image references: docker-archive:PATH, oci:DIR[:TAG],
+docker-daemon:NAME[:TAG], docker://REF or a bare REF (a registry), or an
+existing path. DST may not be SRC; SRC is only read.
+
+Which layers are kept (the first that applies):
+  --base REF         the layers the image shares with REF (by diff_id)
+  --keep-layers N    the N lowest layers
+  --all              none: every layer is merged
+  annotations        org.opencontainers.image.base.name/digest, when the base
+                     they name can be read from where SRC is
+  history            the base's last step: a layer made by docker import, or
+                     the CMD/ENTRYPOINT a base image ends with
+Otherwise squash stops and asks for one of the flags.
+
+The result's final filesystem is identical to SRC's (paths, types, modes,
+owners, mtimes, xattrs, links, content) unless --prune is given: --prune caches
+also drops every known package-manager cache file of the merged layers (or
+name categories: apt-lists,apt-archives,apk-cache,pip-cache,npm-cache,
+yarn-cache,gem-cache,go-build-cache,dnf-cache,yum-cache,zypper-cache,tmp).
+Config, env, cmd, entrypoint, labels and the rest of the config are kept;
+history keeps one record per original step plus one for the merged layer.
+The same input and options give the same digest.
+
+--dry-run reads the layers and prints what would be saved, writing nothing:
+the wasted bytes of the merged layers as analyze counts them, plus what
+pruning would drop.`
+
+// NewCmdSquash builds `whittle squash`.
 func NewCmdSquash() *cobra.Command {
-	return &cobra.Command{
-		Use:    "squash",
-		Short:  "(not built yet)",
-		Hidden: true,
+	o := squashOptions{keepLayers: -1}
+	cmd := &cobra.Command{
+		Use:   "squash SRC [DST]",
+		Short: "Merge the layers above the base into one, dropping wasted bytes",
+		Long:  squashLong,
+		Args:  cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return errors.New("squash is not built yet")
+			if len(args) == 1 && !o.dryRun {
+				return fmt.Errorf("squash needs a destination (or --dry-run)")
+			}
+			return runSquash(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args, &o)
 		},
 	}
+	fl := cmd.Flags()
+	fl.StringVar(&o.tag, "tag", "", "name the result (RepoTag of an archive, tag in a layout or the daemon)")
+	fl.StringVar(&o.base, "base", "", "base image reference: keep the layers SRC shares with it")
+	fl.IntVar(&o.keepLayers, "keep-layers", -1, "keep the `N` lowest layers, merge the rest")
+	fl.BoolVar(&o.all, "all", false, "merge every layer, the base's too")
+	fl.StringSliceVar(&o.prune, "prune", nil, "also drop cache files of the merged layers: `caches` or a list of categories")
+	fl.StringVar(&o.compression, "compression", "gzip", "compression of the merged layer: gzip or zstd (zstd needs an OCI image)")
+	fl.BoolVar(&o.dryRun, "dry-run", false, "report what would be saved, write nothing")
+	fl.StringVarP(&o.format, "format", "f", "text", "output format: text or json")
+	fl.StringVar(&o.platform, "platform", "", "platform to pick from a multi-platform SRC (os/arch[/variant])")
+	fl.BoolVar(&o.insecure, "insecure", false, "allow plain HTTP and unverified TLS for registries")
+	fl.StringVar(&o.tmpDir, "tmp-dir", "", "directory for temporary files (default: the system's)")
+	fl.BoolVar(&o.listPruned, "list-pruned", false, "list every pruned path in text output")
+	return cmd
+}
+
+func runSquash(ctx context.Context, stdout, stderr io.Writer, args []string, o *squashOptions) error {
+	if o.format != "text" && o.format != "json" {
+		return fmt.Errorf("unknown format %q (text or json)", o.format)
+	}
+	src, err := imageref.Parse(args[0])
+	if err != nil {
+		return err
+	}
+	var dst imageref.Ref
+	if len(args) == 2 {
+		dst, err = imageref.Parse(args[1])
+		if err != nil {
+			return err
+		}
+		if dst.Same(src) {
+			return fmt.Errorf("%s: %w", dst, squash.ErrSameRef)
+		}
+	}
+	refOpts := []imageref.Option{imageref.WithInsecure(o.insecure)}
+	if o.platform != "" {
+		refOpts = append(refOpts, imageref.WithPlatform(o.platform))
+	}
+	img, err := src.Image(ctx, refOpts...)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", src, err)
+	}
+	opts := []squash.Option{
+		squash.WithCompression(squash.Compression(o.compression)),
+		squash.WithDryRun(o.dryRun),
+		squash.WithTempDir(o.tmpDir),
+		squash.WithAll(o.all),
+		squash.WithBaseResolver(baseResolver(src, refOpts)),
+	}
+	if o.keepLayers >= 0 {
+		opts = append(opts, squash.WithKeepLayers(o.keepLayers))
+	}
+	if len(o.prune) > 0 {
+		opts = append(opts, squash.WithPrune(o.prune...))
+	}
+	if o.base != "" {
+		bref, err := imageref.Parse(o.base)
+		if err != nil {
+			return fmt.Errorf("parsing --base: %w", err)
+		}
+		base, err := bref.Image(ctx, refOpts...)
+		if err != nil {
+			return fmt.Errorf("reading base %s: %w", bref, err)
+		}
+		opts = append(opts, squash.WithBase(base))
+	}
+	start := time.Now()
+	res, err := squash.Squash(ctx, img, opts...)
+	if err != nil {
+		return err
+	}
+	defer res.Close()
+	var digest v1.Hash
+	if res.Image != nil {
+		var wopts []imageref.Option
+		wopts = append(wopts, refOpts...)
+		if o.tag != "" {
+			wopts = append(wopts, imageref.WithTag(o.tag))
+		}
+		if err := dst.Write(ctx, res.Image, wopts...); err != nil {
+			return fmt.Errorf("writing %s: %w", dst, err)
+		}
+		if digest, err = res.Image.Digest(); err != nil {
+			return fmt.Errorf("computing digest: %w", err)
+		}
+	}
+	if o.format == "json" {
+		doc := struct {
+			Source      string `json:"source"`
+			Destination string `json:"destination,omitempty"`
+			Digest      string `json:"digest,omitempty"`
+			*squash.Result
+		}{Source: src.String(), Result: res}
+		if len(args) == 2 {
+			doc.Destination = dst.String()
+		}
+		if res.Image != nil {
+			doc.Digest = digest.String()
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(doc)
+	}
+	printSquash(stdout, src, dst, len(args) == 2, digest, res, o, time.Since(start))
+	return nil
+}
+
+// baseResolver reads the base an annotation names only from where SRC
+// itself is (the same registry, or the same Docker Engine), so that squash
+// never reaches out to a registry the user did not name.
+func baseResolver(src imageref.Ref, refOpts []imageref.Option) squash.BaseResolver {
+	return func(ctx context.Context, name, digest string) (v1.Image, error) {
+		if name == "" {
+			return nil, fmt.Errorf("no base name")
+		}
+		s := name
+		if digest != "" && !strings.Contains(name, "@") {
+			if i := strings.LastIndex(s, ":"); i > strings.LastIndex(s, "/") {
+				s = s[:i]
+			}
+			s += "@" + digest
+		}
+		var ref imageref.Ref
+		var err error
+		switch src.Kind() {
+		case imageref.Registry:
+			ref, err = imageref.Parse("docker://" + s)
+			if err == nil && registryOf(ref.Name()) != registryOf(src.Name()) {
+				return nil, fmt.Errorf("base %s is in another registry", name)
+			}
+		case imageref.Daemon:
+			ref, err = imageref.Parse("docker-daemon:" + name)
+		default:
+			return nil, fmt.Errorf("base %s cannot be read from %s", name, src)
+		}
+		if err != nil {
+			return nil, err
+		}
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		return ref.Image(ctx, refOpts...)
+	}
+}
+
+func registryOf(name string) string {
+	host, _, _ := strings.Cut(name, "/")
+	return host
+}
+
+func printSquash(w io.Writer, src, dst imageref.Ref, hasDst bool, digest v1.Hash, res *squash.Result, o *squashOptions, took time.Duration) {
+	p := res.Plan
+	fmt.Fprintf(w, "source: %s\n", src)
+	fmt.Fprintf(w, "base:   %s (%s)\n", p.Reason, p.BaseFrom)
+	row := func(what string, l squash.LayerInfo) {
+		fmt.Fprintf(w, "  %-6s %3d  %-19.19s %9s  %s\n", what, l.Index, l.Digest, humanize.Bytes(uint64(l.Size)), oneLine(l.CreatedBy, 70))
+	}
+	for _, l := range p.Kept {
+		row("kept", l)
+	}
+	for _, l := range p.Merged {
+		row("merged", l)
+	}
+	verb := "saved"
+	if res.DryRun {
+		verb = "would save"
+	}
+	var pruned int64
+	for _, c := range res.Pruned {
+		pruned += c.Bytes
+	}
+	fmt.Fprintf(w, "%s %s (%d bytes): wasted %s, pruned %s; %s of content in %d merged layers -> %s\n", verb,
+		humanize.Bytes(uint64(res.SavedBytes)), res.SavedBytes, humanize.Bytes(uint64(res.WastedBytes)),
+		humanize.Bytes(uint64(pruned)), humanize.Bytes(uint64(res.InBytes)), len(p.Merged), humanize.Bytes(uint64(res.OutBytes)))
+	for _, c := range res.Pruned {
+		fmt.Fprintf(w, "  pruned %-14s %6d files  %s (%d bytes)\n", c.Category, c.Files, humanize.Bytes(uint64(c.Bytes)), c.Bytes)
+		if o.listPruned {
+			for _, path := range c.Paths {
+				fmt.Fprintf(w, "    /%s\n", path)
+			}
+		}
+	}
+	if res.Layer != nil {
+		fmt.Fprintf(w, "merged layer: %s, %s compressed, %d entries (%d whiteouts or opaque markers)\n",
+			res.Layer.Digest, humanize.Bytes(uint64(res.Layer.Size)), res.Entries, res.Markers)
+	}
+	if hasDst && !res.DryRun {
+		fmt.Fprintf(w, "wrote %s\ndigest: %s\n", dst, digest)
+	}
+	_ = took
+}
+
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	s = strings.TrimPrefix(s, "/bin/sh -c #(nop) ")
+	if len(s) > n {
+		s = s[:n-1] + "…"
+	}
+	return s
 }
