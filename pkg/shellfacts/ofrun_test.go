@@ -1,0 +1,108 @@
+package shellfacts
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/whittle/whittle/pkg/dockerfile"
+)
+
+func TestOfRun(t *testing.T) {
+	src := "FROM python:3.12\n" +
+		"ENV PIP_NO_CACHE_DIR=1\n" +
+		"WORKDIR /app\n" +
+		"SHELL [\"/bin/bash\", \"-eo\", \"pipefail\", \"-c\"]\n" +
+		"RUN --mount=type=cache,target=/root/.cache/pip \\\n" +
+		"    # install\n" +
+		"    pip install -r req.txt; rm -rf build\n" +
+		"RUN [\"apt-get\", \"install\", \"-y\", \"x\"]\n"
+	f, err := dockerfile.Parse("Dockerfile", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	facts, err := OfRun(f.Instructions[4])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !facts.Errexit || !facts.Pipefail {
+		t.Errorf("shell flags not applied: errexit %v pipefail %v", facts.Errexit, facts.Pipefail)
+	}
+	if len(facts.Commands) != 2 {
+		t.Fatalf("commands: %d", len(facts.Commands))
+	}
+	pip, rm := facts.Commands[0], facts.Commands[1]
+	if !pip.Pkg.NoCache || pip.Dir != "/app" || !pip.Stops {
+		t.Errorf("pip: %+v %+v", pip, pip.Pkg)
+	}
+	if pip.Range.Start.Line != 7 || pip.Range.Start.Col != 5 || pip.Range.End.Line != 7 || pip.Range.End.Col != 27 {
+		t.Errorf("pip range %+v", pip.Range)
+	}
+	if got := string(f.Src[rm.Range.Start.Offset:rm.Range.End.Offset]); got != "rm -rf build" {
+		t.Errorf("rm range covers %q", got)
+	}
+	if rm.File.Paths[0] != "/app/build" {
+		t.Errorf("rm paths %v", rm.File.Paths)
+	}
+	if _, ok := facts.CacheCovers("/root/.cache/pip/http"); !ok {
+		t.Error("cache mount not reported")
+	}
+	exec, err := OfRun(f.Instructions[5])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(exec.Commands) != 1 || exec.Commands[0].Pkg == nil || !exec.Commands[0].Pkg.Yes || exec.Commands[0].Range != f.Instructions[5].Range {
+		t.Errorf("exec form: %+v", exec.Commands)
+	}
+	if got, _ := OfRun(f.Instructions[0]); got != nil {
+		t.Error("facts for a FROM")
+	}
+}
+
+// TestCorpus reads every RUN of the shared corpus: no panic, and every
+// command's range lies inside its instruction.
+func TestCorpus(t *testing.T) {
+	var files []string
+	for _, root := range []string{"/work/shared/corpus", "/work/shared/compat/parfum"} {
+		filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && strings.Contains(filepath.Base(p), "Dockerfile") {
+				files = append(files, p)
+			}
+			return nil
+		})
+	}
+	if len(files) == 0 {
+		t.Skip("no shared corpus on this machine")
+	}
+	n, pk := 0, 0
+	for _, name := range files {
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := dockerfile.Parse(name, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for in := range f.All() {
+			facts, err := OfRun(in)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if facts == nil {
+				continue
+			}
+			for _, c := range facts.Commands {
+				n++
+				if c.Pkg != nil {
+					pk++
+				}
+				if c.Range.Start.Offset < in.Range.Start.Offset || c.Range.End.Offset > in.Range.End.Offset || c.Range.End.Offset < c.Range.Start.Offset {
+					t.Errorf("%s:%d: command %s range %+v outside instruction %+v", name, in.Range.Start.Line, c.Name, c.Range, in.Range)
+				}
+			}
+		}
+	}
+	t.Logf("%d files, %d commands, %d package-manager operations", len(files), n, pk)
+}
