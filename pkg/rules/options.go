@@ -112,3 +112,15 @@ func (o *options) resolve(id string) (string, error) {
 type UnknownRuleError struct{ ID string }
 
 func (e *UnknownRuleError) Error() string { return fmt.Sprintf("unknown rule %q", e.ID) }
+
+// ValidateOptions applies options as Lint would and returns their first
+// error, so that a command can reject bad flags before reading any file.
+func ValidateOptions(opts ...Option) error {
+	o := &options{skip: map[string]bool{}, severity: map[string]Severity{}, rules: All()}
+	for _, opt := range opts {
+		if err := opt(o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
