@@ -15,6 +15,9 @@ func allRepairers() []repairer {
 	return []repairer{
 		{"WH101", mergeRuns},
 		{"WH101", buildDeps},
+		{"WH102", copyChown},
+		{"WH105", localArchiveAdd},
+		{"WH701", baseImage},
 		{"WH202", aptRecommends},
 		{"WH301", apkNoCache},
 		{"WH501", pipNoCache},
