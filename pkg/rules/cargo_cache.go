@@ -19,9 +19,16 @@ func (cargoCache) Meta() Meta {
 func (cargoCache) Check(p *Pass) []Finding {
 	var out []Finding
 	for _, ri := range p.runs() {
-		home := "/root/.cargo"
-		if v, ok := ri.in.Scope.Lookup("CARGO_HOME"); ok && strings.HasPrefix(v, "/") {
+		// CARGO_HOME: the stage's ENV, the official rust images'
+		// /usr/local/cargo, or root's ~/.cargo.
+		homes := []string{"/root/.cargo", "/usr/local/cargo", "${CARGO_HOME}"}
+		home := homes[0]
+		if officialRepo(rootImage(ri.in.Stage)) == "rust" {
+			home = homes[1]
+		}
+		if v, ok := envLookup(p.File, ri.in, "CARGO_HOME"); ok && strings.HasPrefix(v, "/") {
 			home = v
+			homes = append(homes, v)
 		}
 		if mountCovers(ri, home+"/registry") || mountContains(ri, "cargo/registry") || mountContains(ri, ".cargo/registry") {
 			continue
@@ -34,7 +41,7 @@ func (cargoCache) Check(p *Pass) []Finding {
 			if v != "build" && v != "install" && v != "fetch" && v != "b" {
 				continue
 			}
-			if removedAfter(ri.cmds, i, home+"/registry") || removedAfter(ri.cmds, i, "${CARGO_HOME}/registry") {
+			if registryRemoved(ri.cmds, i, homes) {
 				continue
 			}
 			out = append(out, p.FindingAt(ri.rangeOf(c),
@@ -44,4 +51,13 @@ func (cargoCache) Check(p *Pass) []Finding {
 		}
 	}
 	return out
+}
+
+func registryRemoved(cmds []command, i int, homes []string) bool {
+	for _, h := range homes {
+		if removedAfter(cmds, i, h+"/registry") {
+			return true
+		}
+	}
+	return false
 }

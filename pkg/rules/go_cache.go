@@ -53,7 +53,7 @@ func (goCache) Check(p *Pass) []Finding {
 
 func goCleanedAfter(cmds []command, i int, gocache string) bool {
 	for _, c := range cmds[i+1:] {
-		if c.Name == "go" && c.verb() == "clean" && c.hasFlag("cache") {
+		if c.Name == "go" && c.verb() == "clean" && (c.hasArg("-cache", "--cache")) {
 			return true
 		}
 		if removes(c, gocache) || removes(c, "${GOCACHE}") {

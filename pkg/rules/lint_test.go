@@ -1,0 +1,151 @@
+package rules
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/whittle/whittle/pkg/dockerfile"
+)
+
+func lintString(t *testing.T, src string, opts ...Option) []Finding {
+	t.Helper()
+	f, err := dockerfile.Parse("Dockerfile", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := Lint(context.Background(), f, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs
+}
+
+func ruleIDs(fs []Finding) map[string]Severity {
+	out := map[string]Severity{}
+	for _, f := range fs {
+		out[f.Rule] = f.Severity
+	}
+	return out
+}
+
+const smelly = `FROM debian
+RUN apt-get update && apt-get install -y curl
+RUN pip install flask
+`
+
+func TestLintEngine(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		opts []Option
+		want map[string]Severity // exactly these rules, at these severities
+	}{
+		{"all rules", smelly, nil, map[string]Severity{"WH201": Warning, "WH202": Warning, "WH501": Warning}},
+		{"only", smelly, []Option{WithRules("WH501")}, map[string]Severity{"WH501": Warning}},
+		{"only by hadolint ID", smelly, []Option{WithRules("DL3009")}, map[string]Severity{"WH201": Warning}},
+		{"skip", smelly, []Option{WithoutRules("WH201", "dl3015")}, map[string]Severity{"WH501": Warning}},
+		{"severity override", smelly, []Option{WithSeverity("WH202", Error)}, map[string]Severity{"WH201": Warning, "WH202": Error, "WH501": Warning}},
+		{"whittle ignore", "FROM debian\n# whittle ignore=WH201,WH202\nRUN apt-get update && apt-get install -y curl\n", nil, map[string]Severity{}},
+		{"hadolint ignore", "FROM debian\n# hadolint ignore=DL3009\n# another comment\nRUN apt-get update && apt-get install -y curl\n", nil, map[string]Severity{"WH202": Warning}},
+		{"ignore applies to the next instruction only", "FROM debian\n# whittle ignore=WH501\nRUN true\nRUN pip install x\n", []Option{WithRules("WH501")}, map[string]Severity{"WH501": Warning}},
+		{"blank line ends the pragma block", "FROM debian\n# whittle ignore=WH501\n\nRUN pip install x\n", []Option{WithRules("WH501")}, map[string]Severity{"WH501": Warning}},
+		{"global ignore", "# whittle global ignore=WH202\nFROM debian\nRUN apt-get update && apt-get install -y curl\n", nil, map[string]Severity{"WH201": Warning}},
+		{"builder stage is info", "FROM debian AS build\nRUN pip install flask\nFROM debian\nCOPY --from=build /usr/local /usr/local\n", nil, map[string]Severity{"WH501": Info}},
+		{"base stage ships", "FROM debian AS base\nRUN pip install flask\nFROM base\nRUN true\n", nil, map[string]Severity{"WH501": Warning}},
+		{"override does not lift a builder stage", "FROM debian AS build\nRUN pip install flask\nFROM debian\n", []Option{WithSeverity("WH501", Error)}, map[string]Severity{"WH501": Info}},
+		{"onbuild trigger linted", "FROM python:3\nONBUILD RUN pip install -r requirements.txt\n", nil, map[string]Severity{"WH501": Warning}},
+		{"exec form", "FROM python:3\nRUN [\"pip\", \"install\", \"flask\"]\n", nil, map[string]Severity{"WH501": Warning}},
+		{"exec form sh -c", "FROM python:3\nRUN [\"/bin/sh\", \"-c\", \"pip install flask\"]\n", nil, map[string]Severity{"WH501": Warning}},
+		{"heredoc", "# syntax=docker/dockerfile:1\nFROM python:3\nRUN <<EOF\nset -e\npip install flask\nEOF\n", nil, map[string]Severity{"WH501": Warning}},
+		{"shell error does not stop the rest", "FROM python:3\nRUN echo $(\nRUN pip install flask\n", nil, map[string]Severity{"WH000": Warning, "WH501": Warning}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ruleIDs(lintString(t, tt.src, tt.opts...))
+			for id := range got {
+				if id >= "WH101" && id <= "WH103" || id == "WH701" || id == "WH104" {
+					delete(got, id) // rules tested elsewhere
+				}
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("got %v, want %v", got, tt.want)
+			}
+			for id, s := range tt.want {
+				if g, ok := got[id]; !ok || g != s {
+					t.Errorf("%s: got %v (present %v), want %v", id, g, ok, s)
+				}
+			}
+		})
+	}
+}
+
+func TestLintPositionsAndOrder(t *testing.T) {
+	src := "FROM debian\nRUN set -eux; \\\n    apt-get update; \\\n    pip install flask\n"
+	fs := lintString(t, src, WithRules("WH201", "WH501"))
+	if len(fs) != 2 {
+		t.Fatalf("got %+v", fs)
+	}
+	// apt-get update starts on line 3 column 5; pip on line 4 column 5.
+	if fs[0].Rule != "WH201" || fs[0].Line != 3 || fs[0].Column != 5 || fs[0].EndColumn != 19 {
+		t.Errorf("WH201 at %d:%d-%d", fs[0].Line, fs[0].Column, fs[0].EndColumn)
+	}
+	if fs[1].Rule != "WH501" || fs[1].Line != 4 || fs[1].Column != 5 {
+		t.Errorf("WH501 at %d:%d", fs[1].Line, fs[1].Column)
+	}
+	for _, f := range fs {
+		if f.File != "Dockerfile" || f.Stage != "0" || !f.InFinalImage || f.Doc != "docs/rules/"+f.Rule+".md" {
+			t.Errorf("fields not filled: %+v", f)
+		}
+	}
+	if fs[0].Hadolint != "DL3009" {
+		t.Errorf("hadolint = %q", fs[0].Hadolint)
+	}
+}
+
+func TestLintOptionErrors(t *testing.T) {
+	f, err := dockerfile.Parse("Dockerfile", []byte("FROM scratch\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, opt := range []Option{WithRules("WH999"), WithoutRules("DL9999"), WithSeverity("nope", Error), WithSeverity("WH201", Severity(7))} {
+		_, err := Lint(context.Background(), f, opt)
+		if err == nil {
+			t.Errorf("option accepted, want an error")
+		}
+	}
+	var ue *UnknownRuleError
+	if err := ValidateOptions(WithRules("WH999")); !errors.As(err, &ue) || ue.ID != "WH999" {
+		t.Errorf("ValidateOptions = %v", err)
+	}
+	if _, err := Lint(context.Background(), nil); err == nil {
+		t.Error("nil file accepted")
+	}
+}
+
+func TestMetas(t *testing.T) {
+	seen := map[string]bool{}
+	for _, r := range All() {
+		m := r.Meta()
+		if err := validateMeta(m); err != nil {
+			t.Error(err)
+		}
+		if seen[m.ID] {
+			t.Errorf("duplicate rule %s", m.ID)
+		}
+		seen[m.ID] = true
+	}
+}
+
+func TestSeverityText(t *testing.T) {
+	for _, s := range []Severity{Info, Warning, Error} {
+		b, _ := s.MarshalText()
+		var back Severity
+		if err := back.UnmarshalText(b); err != nil || back != s {
+			t.Errorf("%v round-trips to %v (%v)", s, back, err)
+		}
+	}
+	if _, err := ParseSeverity("loud"); err == nil {
+		t.Error("ParseSeverity accepted loud")
+	}
+}

@@ -1,0 +1,217 @@
+package rules
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/whittle/whittle/pkg/dockerfile"
+)
+
+// ruleCase is one realistic snippet and whether the rule must fire on it.
+// line, when not zero, is the line the finding must be on.
+type ruleCase struct {
+	rule string
+	name string
+	src  string
+	want bool
+	line int
+}
+
+var ruleCases = []ruleCase{
+	// WH000
+	{"WH000", "unterminated quote", "FROM alpine\nRUN echo 'oops\n", true, 2},
+	{"WH000", "valid shell", "FROM alpine\nRUN echo ok && true\n", false, 0},
+
+	// WH104
+	{"WH104", "two single RUNs", "FROM debian\nRUN mkdir /app\nRUN touch /app/x\n", true, 3},
+	{"WH104", "comment between", "FROM debian\nRUN mkdir /app\n# then\nRUN touch /app/x\n", true, 4},
+	{"WH104", "chained RUN before", "FROM debian\nRUN mkdir /app && cd /app\nRUN touch /app/x\n", false, 0},
+	{"WH104", "other instruction between", "FROM debian\nRUN mkdir /app\nWORKDIR /app\nRUN touch x\n", false, 0},
+	{"WH104", "different mounts", "FROM debian\nRUN --mount=type=secret,id=a cat /run/secrets/a\nRUN touch x\n", false, 0},
+
+	// WH105
+	{"WH105", "copy then untar", "FROM debian\nCOPY app.tar.gz /tmp/\nRUN tar -xzf /tmp/app.tar.gz -C /opt\n", true, 2},
+	{"WH105", "copy then unzip in workdir", "FROM debian\nCOPY dist.zip /src/dist.zip\nWORKDIR /src\nRUN unzip dist.zip\n", true, 2},
+	{"WH105", "copied archive not extracted", "FROM debian\nCOPY app.tar.gz /srv/\nRUN ls /srv\n", false, 0},
+	{"WH105", "extracted in another stage", "FROM debian AS a\nCOPY app.tar /x/\nFROM debian\nRUN tar -xf /x/app.tar\n", false, 0},
+	{"WH105", "from another stage", "FROM debian\nCOPY --from=build /out/app.tar /x/\nRUN tar -xf /x/app.tar\n", false, 0},
+
+	// WH106
+	{"WH106", "whole fs", "FROM debian\nCOPY --from=build / /\n", true, 2},
+	{"WH106", "one directory", "FROM debian\nCOPY --from=build /app /app\n", false, 0},
+	{"WH106", "root without from", "FROM debian\nCOPY / /\n", false, 0},
+
+	// WH201
+	{"WH201", "no cleanup", "FROM debian\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n", true, 2},
+	{"WH201", "cleaned", "FROM debian\nRUN apt-get update && apt-get install -y --no-install-recommends curl \\\n && rm -rf /var/lib/apt/lists/*\n", false, 0},
+	{"WH201", "rm -rf elsewhere is no cleanup", "FROM debian\nRUN apt-get update && apt-get install -y curl && rm -rf /tmp/build\n", true, 2},
+	{"WH201", "cleaned in a later RUN", "FROM debian\nRUN apt-get update && apt-get install -y curl\nRUN rm -rf /var/lib/apt/lists/*\n", true, 2},
+	{"WH201", "cache mount", "FROM debian\nRUN --mount=type=cache,target=/var/lib/apt/lists apt-get update && apt-get install -y curl\n", false, 0},
+	{"WH201", "builder stage only", "FROM debian AS build\nRUN apt-get update && apt-get install -y gcc\nFROM scratch\nCOPY --from=build /bin/true /true\n", false, 0},
+	{"WH201", "inside sh -c", "FROM debian\nRUN sh -c 'apt-get update && apt-get install -y curl'\n", true, 2},
+
+	// WH202
+	{"WH202", "recommends", "FROM debian\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n", true, 2},
+	{"WH202", "apt too", "FROM ubuntu\nRUN apt update && apt install -y curl && rm -rf /var/lib/apt/lists/*\n", true, 2},
+	{"WH202", "no recommends", "FROM debian\nRUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n", false, 0},
+	{"WH202", "option form", "FROM debian\nRUN apt-get -o APT::Install-Recommends=false install -y curl\n", false, 0},
+	{"WH202", "configured earlier", "FROM debian\nRUN echo 'APT::Install-Recommends \"false\";' > /etc/apt/apt.conf.d/01norec\nRUN apt-get install -y curl\n", false, 0},
+
+	// WH203
+	{"WH203", "vendor base keeps debs", "FROM registry.example.com/base/debian-bootstrap:12\nRUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n", true, 2},
+	{"WH203", "official debian auto-cleans", "FROM debian:bookworm\nRUN apt-get update && apt-get install -y curl\n", false, 0},
+	{"WH203", "vendor base with clean", "FROM example.com/base:1\nRUN apt-get update && apt-get install -y curl && apt-get clean && rm -rf /var/lib/apt/lists/*\n", false, 0},
+	{"WH203", "docker-clean removed", "FROM debian:12\nRUN rm -f /etc/apt/apt.conf.d/docker-clean\nRUN apt-get update && apt-get install -y curl\n", true, 3},
+	{"WH203", "archives cache mount", "FROM example.com/base:1\nRUN --mount=type=cache,target=/var/cache/apt apt-get update && apt-get install -y curl\n", false, 0},
+
+	// WH204
+	{"WH204", "lone update", "FROM debian\nRUN apt-get update\nRUN apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n", true, 2},
+	{"WH204", "update with install", "FROM debian\nRUN apt-get update && apt-get install -y curl\n", false, 0},
+
+	// WH301
+	{"WH301", "apk add", "FROM alpine\nRUN apk add curl\n", true, 2},
+	{"WH301", "no-cache", "FROM alpine\nRUN apk add --no-cache curl\n", false, 0},
+	{"WH301", "virtual no-cache", "FROM alpine\nRUN apk add --no-cache --virtual .build-deps gcc && apk del .build-deps\n", false, 0},
+	{"WH301", "update then rm cache", "FROM alpine\nRUN apk add --update curl && rm -rf /var/cache/apk/*\n", false, 0},
+	{"WH301", "cache mount", "FROM alpine\nRUN --mount=type=cache,target=/var/cache/apk apk add curl\n", false, 0},
+
+	// WH401
+	{"WH401", "yum no clean", "FROM centos:7\nRUN yum install -y httpd\n", true, 2},
+	{"WH401", "yum clean all", "FROM centos:7\nRUN yum install -y httpd && yum clean all\n", false, 0},
+	{"WH401", "rm cache", "FROM centos:7\nRUN yum install -y httpd && rm -rf /var/cache/yum\n", false, 0},
+	{"WH401", "clean before install", "FROM centos:7\nRUN yum clean all && yum install -y httpd\n", true, 2},
+
+	// WH402
+	{"WH402", "zypper no clean", "FROM opensuse/leap\nRUN zypper --non-interactive install -y curl\n", true, 2},
+	{"WH402", "zypper clean", "FROM opensuse/leap\nRUN zypper install -y curl && zypper clean -a\n", false, 0},
+
+	// WH403
+	{"WH403", "dnf no clean", "FROM fedora\nRUN dnf install -y gcc\n", true, 2},
+	{"WH403", "microdnf clean all", "FROM registry.access.redhat.com/ubi9-minimal\nRUN microdnf install -y tar && microdnf clean all\n", false, 0},
+	{"WH403", "wrong tool cleans", "FROM fedora\nRUN dnf install -y gcc && microdnf clean all\n", true, 2},
+	{"WH403", "rm dnf cache", "FROM fedora\nRUN dnf install -y gcc && rm -rf /var/cache/dnf\n", false, 0},
+
+	// WH501
+	{"WH501", "pip", "FROM python:3.12\nRUN pip install flask\n", true, 2},
+	{"WH501", "python -m pip", "FROM python:3.12\nRUN python3 -m pip install flask\n", true, 2},
+	{"WH501", "no-cache-dir", "FROM python:3.12\nRUN pip install --no-cache-dir flask\n", false, 0},
+	{"WH501", "env", "FROM python:3.12\nENV PIP_NO_CACHE_DIR=1\nRUN pip install flask\n", false, 0},
+	{"WH501", "env inherited from stage", "FROM python:3.12 AS base\nENV PIP_NO_CACHE_DIR=1\nFROM base\nRUN pip install flask\n", false, 0},
+	{"WH501", "cache purge", "FROM python:3.12\nRUN pip install flask && pip cache purge\n", false, 0},
+	{"WH501", "rm cache", "FROM python:3.12\nRUN pip install flask && rm -rf ~/.cache/pip\n", false, 0},
+	{"WH501", "pipx", "FROM python:3.12\nRUN pipx install black\n", false, 0},
+
+	// WH502
+	{"WH502", "npm install", "FROM node:20\nRUN npm install\n", true, 2},
+	{"WH502", "npm ci cleaned", "FROM node:20\nRUN npm ci && npm cache clean --force\n", false, 0},
+	{"WH502", "clean without force", "FROM node:20\nRUN npm install -g pm2 && npm cache clean\n", true, 2},
+	{"WH502", "cache mount", "FROM node:20\nRUN --mount=type=cache,target=/root/.npm npm ci\n", false, 0},
+	{"WH502", "npm run", "FROM node:20\nRUN npm run build\n", false, 0},
+
+	// WH503
+	{"WH503", "yarn install", "FROM node:20\nRUN yarn install --frozen-lockfile\n", true, 2},
+	{"WH503", "bare yarn", "FROM node:20\nRUN yarn\n", true, 2},
+	{"WH503", "yarn cleaned", "FROM node:20\nRUN yarn install && yarn cache clean\n", false, 0},
+	{"WH503", "yarn build", "FROM node:20\nRUN yarn build\n", false, 0},
+	{"WH503", "yarn version", "FROM node:20\nRUN yarn --version\n", false, 0},
+
+	// WH504
+	{"WH504", "gem install", "FROM debian\nRUN gem install bundler\n", true, 2},
+	{"WH504", "no-document", "FROM debian\nRUN gem install --no-document bundler\n", false, 0},
+	{"WH504", "official ruby has gemrc", "FROM ruby:3.3\nRUN gem install bundler\n", false, 0},
+	{"WH504", "gemrc written", "FROM debian\nRUN echo 'gem: --no-document' > /etc/gemrc && gem install rails\n", false, 0},
+
+	// WH505
+	{"WH505", "go build in final stage", "FROM golang:1.22\nRUN go build -o /app .\n", true, 2},
+	{"WH505", "cache mount", "FROM golang:1.22\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /app .\n", false, 0},
+	{"WH505", "go clean", "FROM golang:1.22\nRUN go build -o /app . && go clean -cache\n", false, 0},
+	{"WH505", "builder stage", "FROM golang:1.22 AS build\nRUN go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n", false, 0},
+
+	// WH506
+	{"WH506", "cargo install", "FROM rust:1\nRUN cargo install ripgrep\n", true, 2},
+	{"WH506", "registry removed", "FROM rust:1\nRUN cargo install ripgrep && rm -rf /usr/local/cargo/registry\n", false, 0},
+	{"WH506", "registry mount", "FROM rust:1\nRUN --mount=type=cache,target=/usr/local/cargo/registry cargo build --release\n", false, 0},
+
+	// WH601
+	{"WH601", "download to tmp left", "FROM debian\nRUN curl -fsSLo /tmp/install.sh https://example.com/install.sh && sh /tmp/install.sh\n", true, 2},
+	{"WH601", "removed", "FROM debian\nRUN curl -fsSLo /tmp/install.sh https://example.com/install.sh && sh /tmp/install.sh && rm /tmp/install.sh\n", false, 0},
+	{"WH601", "tmp wiped", "FROM debian\nRUN wget -P /tmp https://example.com/a.sh && sh /tmp/a.sh && rm -rf /tmp/*\n", false, 0},
+	{"WH601", "moved away", "FROM debian\nRUN curl -o /tmp/tool https://example.com/tool && mv /tmp/tool /usr/local/bin/tool\n", false, 0},
+	{"WH601", "empty dir made", "FROM debian\nRUN mkdir -p /tmp/sockets\n", false, 0},
+	{"WH601", "cd tmp and clone", "FROM debian\nRUN cd /tmp && git clone https://github.com/x/y.git && make -C y install\n", true, 2},
+	{"WH601", "tmpfs", "FROM debian\nRUN --mount=type=tmpfs,target=/tmp curl -o /tmp/x https://e.com/x && sh /tmp/x\n", false, 0},
+
+	// WH602
+	{"WH602", "curl tar left", "FROM debian\nRUN curl -fsSLO https://e.com/tool-1.0.tar.gz && tar -xzf tool-1.0.tar.gz -C /opt\n", true, 2},
+	{"WH602", "removed", "FROM debian\nRUN curl -fsSLO https://e.com/tool-1.0.tar.gz && tar -xzf tool-1.0.tar.gz -C /opt && rm tool-1.0.tar.gz\n", false, 0},
+	{"WH602", "streamed", "FROM debian\nRUN curl -fsSL https://e.com/tool-1.0.tar.gz | tar -xz -C /opt\n", false, 0},
+	{"WH602", "wget zip", "FROM debian\nWORKDIR /opt\nRUN wget https://e.com/app.zip && unzip app.zip\n", true, 3},
+	{"WH602", "dpkg deb", "FROM debian\nRUN curl -o /root/x.deb https://e.com/x.deb && dpkg -i /root/x.deb\n", true, 2},
+
+	// WH603
+	{"WH603", "add plain", "FROM debian\nADD app.py /app/\n", true, 2},
+	{"WH603", "add tar", "FROM debian\nADD rootfs.tar.xz /\n", false, 0},
+	{"WH603", "add url", "FROM debian\nADD https://e.com/x.bin /x.bin\n", false, 0},
+	{"WH603", "add zip", "FROM debian\nADD site.zip /srv/\n", true, 2},
+
+	// WH604
+	{"WH604", "both", "FROM debian\nRUN curl -fsSLo /a https://e.com/a\nRUN wget -O /b https://e.com/b\n", true, 3},
+	{"WH604", "curl only", "FROM debian\nRUN curl -fsSLo /a https://e.com/a && curl -o /b https://e.com/b\n", false, 0},
+	{"WH604", "different stages", "FROM debian AS a\nRUN wget -O /b https://e.com/b\nFROM debian\nRUN curl -fsSLo /a https://e.com/a\n", false, 0},
+}
+
+func TestRules(t *testing.T) {
+	ids := map[string]bool{}
+	for _, r := range All() {
+		ids[r.Meta().ID] = true
+	}
+	covered := map[string][2]bool{}
+	for _, c := range ruleCases {
+		t.Run(c.rule+"/"+c.name, func(t *testing.T) {
+			if !ids[c.rule] {
+				t.Fatalf("no rule %s", c.rule)
+			}
+			f, err := dockerfile.Parse("Dockerfile", []byte(c.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			fs, err := Lint(context.Background(), f, WithRules(c.rule))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var hits []Finding
+			for _, fd := range fs {
+				if fd.Rule == c.rule && fd.InFinalImage {
+					hits = append(hits, fd)
+				}
+			}
+			if got := len(hits) > 0; got != c.want {
+				t.Fatalf("fires=%v, want %v; findings %+v", got, c.want, fs)
+			}
+			if c.line != 0 && hits[0].Line != c.line {
+				t.Errorf("finding on line %d, want %d", hits[0].Line, c.line)
+			}
+			for _, h := range hits {
+				if h.Fix == "" || !strings.HasPrefix(h.Doc, "docs/rules/") {
+					t.Errorf("finding without fix or doc: %+v", h)
+				}
+			}
+		})
+		v := covered[c.rule]
+		if c.want {
+			v[0] = true
+		} else {
+			v[1] = true
+		}
+		covered[c.rule] = v
+	}
+	for id := range ids {
+		if id == "WH101" || id == "WH102" || id == "WH103" || id == "WH701" {
+			continue // the model's rules have their own tables
+		}
+		if v := covered[id]; !v[0] || !v[1] {
+			t.Errorf("rule %s lacks a case in both directions (fires %v, quiet %v)", id, v[0], v[1])
+		}
+	}
+}
