@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/whittle/whittle/pkg/account"
 )
 
 // TestMain lets test scripts run `whittle` as a command: the test binary
@@ -37,6 +39,8 @@ func TestMain(m *testing.M) {
 //	corrupt.tar    the example with one byte of its biggest layer blob changed
 //	notes.txt      a text file, not an image
 //
+// and $DIVE_TEST_IMAGE names dive's test-docker-image.tar in shared/compat,
+// beside the repository;
 // and the command `exitcode N CMD ARGS...`, which runs CMD and expects exit
 // status N (keeping stdout and stderr for the commands after it).
 func TestAnalyzeScripts(t *testing.T) {
@@ -48,10 +52,18 @@ func TestAnalyzeScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	diveImage, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "compat", "dive", "test-docker-image.tar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(diveImage); err != nil {
+		t.Fatalf("the compatibility data is missing: %v", err)
+	}
 	testscript.Run(t, testscript.Params{
 		Dir: filepath.Join("testdata", "analyze"),
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("NO_COLOR", "")
+			env.Setenv("DIVE_TEST_IMAGE", diveImage)
 			for name, data := range map[string][]byte{
 				"app.tar":       app,
 				"truncated.tar": app[:len(app)/2],
@@ -138,4 +150,71 @@ func corruptBiggestBlob(archive []byte) ([]byte, error) {
 		return nil, err
 	}
 	return out.Bytes(), nil
+}
+
+func TestWriteReportAtomic(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "r.json")
+	if err := os.WriteFile(p, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeReportAtomic(p, []byte("new")); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(p); string(b) != "new" {
+		t.Errorf("file holds %q, want %q", b, "new")
+	}
+	if fi, _ := os.Stat(p); fi.Mode().Perm() != 0o644 {
+		t.Errorf("mode %v, want 0644", fi.Mode().Perm())
+	}
+	// A failed write leaves no temporary file and no output.
+	if err := writeReportAtomic(filepath.Join(dir, "missing", "r.json"), []byte("x")); err == nil {
+		t.Error("writing into a missing directory: nil error")
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 {
+		t.Errorf("directory holds %d entries, want 1", len(ents))
+	}
+}
+
+func TestErrorLine(t *testing.T) {
+	err := errors.Join(errors.New("a.dive-ci: bad"), errors.New("b: worse"))
+	if got, want := errorLine(err), "a.dive-ci: bad; b: worse"; got != want {
+		t.Errorf("errorLine = %q, want %q", got, want)
+	}
+}
+
+func TestColorFor(t *testing.T) {
+	var buf bytes.Buffer
+	t.Setenv("NO_COLOR", "")
+	if colorFor(&buf, false) {
+		t.Error("colour on a buffer")
+	}
+	f, err := os.CreateTemp(t.TempDir(), "out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if colorFor(f, false) {
+		t.Error("colour on a regular file")
+	}
+}
+
+// TestAnalyzeProgress drives the progress bar directly (the command only
+// draws it when stderr is a terminal).
+func TestAnalyzeProgress(t *testing.T) {
+	var buf bytes.Buffer
+	if newAnalyzeProgress(&buf) != nil {
+		t.Error("progress bar on a buffer")
+	}
+	var none *analyzeProgress
+	none.finish() // nil-safe
+	p := &analyzeProgress{w: &buf}
+	p.update(account.Progress{Layers: 3, LayersDone: 1, Entries: 1200})
+	p.update(account.Progress{Layers: 3, LayersDone: 3, Entries: 2400})
+	p.update(account.Progress{Layers: 3, LayersDone: 3, Entries: 2400, Done: true})
+	p.finish()
+	if !strings.Contains(buf.String(), "reading layers") {
+		t.Errorf("progress output %q lacks the description", buf.String())
+	}
 }
