@@ -2,6 +2,7 @@ package squash
 
 import (
 	"archive/tar"
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -11,9 +12,9 @@ import (
 // finish resolves hard links, adds the markers the kept layers need, checks
 // that no entry lies under a non-directory, and returns the merged layer's
 // entries in write order.
-func (m *merger) finish() ([]*record, error) {
+func (m *merger) finish(ctx context.Context) ([]*record, error) {
 	if len(m.stale) > 0 {
-		if err := m.resolveStale(); err != nil {
+		if err := m.resolveStale(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -150,10 +151,18 @@ func (m *merger) linkGroups() error {
 		}
 		parent[find(r.path)] = find(l.target)
 	}
+	// Links resolved to one file of a lower layer name one file.
+	byInode := map[string]string{}
 	for _, l := range m.stale {
 		r := &m.recs[l.rec]
-		if !r.dead && r.pruned == "" {
-			find(r.path) // a group of its own unless linked to
+		if r.dead || r.pruned != "" {
+			continue
+		}
+		if first, ok := byInode[r.inode]; ok {
+			parent[find(r.path)] = find(first)
+		} else {
+			byInode[r.inode] = r.path
+			find(r.path)
 		}
 	}
 	groups := map[string][]string{}
@@ -230,22 +239,6 @@ func (m *merger) linkGroups() error {
 			h.Typeflag, h.Linkname, h.Size = tar.TypeLink, holder.path, 0
 			r.hdr = &h
 		}
-	}
-	return nil
-}
-
-// resolveStale handles hard links whose target a higher layer replaced or
-// deleted: the link keeps content that is no longer visible at the
-// target's path. Reading that content would need a second pass over lower
-// layers; squash refuses such an image rather than write a wrong one.
-func (m *merger) resolveStale() error {
-	for _, l := range m.stale {
-		r := &m.recs[l.rec]
-		if r.dead || r.pruned != "" {
-			continue
-		}
-		return &EntryError{Layer: m.layerNames[l.layer], Path: r.path,
-			Reason: fmt.Sprintf("is a hard link to %q, which a higher layer replaced or deleted; squash does not yet keep such links: merge fewer layers (--keep-layers)", l.target)}
 	}
 	return nil
 }

@@ -51,6 +51,10 @@ type record struct {
 	pruned string
 	// marker is "wh" or "opq" for a synthesised whiteout or opaque marker.
 	marker string
+	// inode, for a hard link whose target a higher layer replaced, names
+	// the file it was resolved to ("layer:path"); hdr and off are then
+	// that file's.
+	inode string
 }
 
 // linkRef is a hard link entry and the layer it came from.
@@ -87,6 +91,13 @@ type merger struct {
 	buf      []byte
 	prune    *pruner
 
+	// hardlinks records every hard link entry of each range layer (path to
+	// target), visible or not: few images have many, and resolving a link
+	// whose target a higher layer replaced needs them.
+	hardlinks []map[string]string
+	// reread walks range layer idx again (see resolveStale).
+	reread func(ctx context.Context, idx int, fn func(e *layer.Entry) error) error
+
 	// inBytes: regular-file content bytes of every entry of the range.
 	inBytes int64
 	// layerNames name the range's layers in errors (image index, digest).
@@ -99,6 +110,7 @@ func newMerger(spool io.Writer, pr *pruner, names []string) *merger {
 		spool:      spool,
 		prune:      pr,
 		layerNames: names,
+		hardlinks:  make([]map[string]string, len(names)),
 		buf:        make([]byte, 1<<16),
 	}
 }
@@ -141,8 +153,14 @@ func (m *merger) readLayer(ctx context.Context, idx int, l v1.Layer, opts ...lay
 	name := m.layerNames[idx]
 	err := layer.Walk(ctx, l, func(e *layer.Entry) error {
 		hdr := e.Header
-		if hdr.Typeflag == tar.TypeReg {
+		switch hdr.Typeflag {
+		case tar.TypeReg:
 			m.inBytes += hdr.Size
+		case tar.TypeLink:
+			if m.hardlinks[idx] == nil {
+				m.hardlinks[idx] = map[string]string{}
+			}
+			m.hardlinks[idx][e.Path] = e.Link
 		}
 		if e.Meta() || m.hiddenByParent(e.Path) {
 			return nil

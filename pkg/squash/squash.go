@@ -127,19 +127,25 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 		sw = bw
 	}
 	m := newMerger(sw, pr, names)
+	walkOpts := func(j int) []layer.Option {
+		return []layer.Option{layer.WithName(names[j]), layer.WithDiffID(cfg.RootFS.DiffIDs[keep+j])}
+	}
+	m.reread = func(ctx context.Context, j int, fn func(e *layer.Entry) error) error {
+		return layer.Walk(ctx, layers[keep+j], fn, walkOpts(j)...)
+	}
 	for i := len(layers) - 1; i >= keep; i-- {
-		if err := m.readLayer(ctx, i-keep, layers[i], layer.WithName(names[i-keep]), layer.WithDiffID(cfg.RootFS.DiffIDs[i])); err != nil {
+		if err := m.readLayer(ctx, i-keep, layers[i], walkOpts(i-keep)...); err != nil {
 			return nil, fmt.Errorf("reading %s: %w", names[i-keep], err)
 		}
+	}
+	recs, err := m.finish(ctx)
+	if err != nil {
+		return nil, err
 	}
 	if bw != nil {
 		if err := bw.Flush(); err != nil {
 			return nil, fmt.Errorf("writing spool: %w", err)
 		}
-	}
-	recs, err := m.finish()
-	if err != nil {
-		return nil, err
 	}
 	res.InBytes = m.inBytes
 	res.Pruned = prunedSummary(m.recs)
