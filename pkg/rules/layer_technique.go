@@ -1,0 +1,418 @@
+package rules
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/whittle/whittle/pkg/dockerfile"
+	"github.com/whittle/whittle/pkg/shellfacts"
+)
+
+// layerTechnique is WH101: something one RUN, COPY or ADD made is removed,
+// purged, moved or re-moded by a later RUN of the same stage (or of a stage
+// built on it). The later layer only hides it; the earlier layer still
+// ships every byte.
+type layerTechnique struct{}
+
+func (layerTechnique) Meta() Meta {
+	return Meta{
+		ID:       "WH101",
+		Name:     "removed-in-later-layer",
+		Summary:  "A file, package or cache made by one instruction is removed, moved or re-moded by a later RUN, so its bytes still ship in the earlier layer.",
+		Severity: Warning,
+		Doc:      "docs/rules/WH101.md",
+	}
+}
+
+// layerItemKind says what an earlier step made.
+type layerItemKind int
+
+const (
+	itemPackage  layerItemKind = iota // an installed package (or apk virtual group)
+	itemCache                         // a package-manager or build cache directory
+	itemPath                          // a file or directory written by RUN, COPY or ADD
+	itemDownload                      // a file fetched by curl/wget or ADD <url> (WH103 owns extract/delete)
+)
+
+// layerItem is one thing an earlier step made.
+type layerItem struct {
+	step    int
+	kind    layerItemKind
+	family  string // package family or cache manager
+	name    string // package name or absolute path
+	dirCopy bool   // a COPY of a directory: its subpaths may be made later
+	virtual string // apk: the --virtual group the package belongs to
+}
+
+// layerCaches maps a package operation to the cache directories it fills
+// when nothing cleans them.
+func layerCaches(c *shellfacts.Command) []string {
+	p := c.Pkg
+	if p == nil {
+		return nil
+	}
+	switch p.Manager {
+	case shellfacts.Apt:
+		if p.Verb == shellfacts.Update {
+			return []string{"/var/lib/apt/lists"}
+		}
+	case shellfacts.Apk:
+		if (p.Verb == shellfacts.Install || p.Verb == shellfacts.Update || p.Verb == shellfacts.Upgrade) && !p.NoCache {
+			return []string{"/var/cache/apk"}
+		}
+	case shellfacts.Pip:
+		if p.Verb == shellfacts.Install && !p.NoCache {
+			return []string{"/root/.cache/pip"}
+		}
+	case shellfacts.Npm:
+		if p.Verb == shellfacts.Install {
+			return []string{"/root/.npm"}
+		}
+	case shellfacts.Yarn:
+		if p.Verb == shellfacts.Install {
+			return []string{"/usr/local/share/.cache/yarn"}
+		}
+	case shellfacts.Go:
+		if p.Verb == shellfacts.Build || p.Verb == shellfacts.Install {
+			return []string{"/root/.cache/go-build"}
+		}
+	case shellfacts.Dnf, shellfacts.Microdnf:
+		if p.Verb == shellfacts.Install || p.Verb == shellfacts.Upgrade {
+			return []string{"/var/cache/dnf"}
+		}
+	case shellfacts.Yum:
+		if p.Verb == shellfacts.Install || p.Verb == shellfacts.Upgrade {
+			return []string{"/var/cache/yum"}
+		}
+	}
+	return nil
+}
+
+// layerCleans reports whether c empties the cache dir (by rm or the
+// manager's own clean verb).
+func layerCleans(c *shellfacts.Command, dir string) bool {
+	if c.File != nil && (c.File.Op == "rm" || c.File.Op == "rmdir") {
+		for _, p := range c.File.Paths {
+			if layerPathOverlaps(dir, p) {
+				return true
+			}
+		}
+	}
+	p := c.Pkg
+	if p == nil || p.Verb != shellfacts.Clean {
+		return false
+	}
+	switch dir {
+	case "/var/cache/apk":
+		return p.Manager == shellfacts.Apk
+	case "/root/.cache/pip":
+		return p.Manager == shellfacts.Pip
+	case "/root/.npm":
+		return p.Manager == shellfacts.Npm
+	case "/usr/local/share/.cache/yarn":
+		return p.Manager == shellfacts.Yarn
+	case "/root/.cache/go-build":
+		return p.Manager == shellfacts.Go && p.All
+	case "/var/cache/dnf", "/var/cache/yum":
+		return layerFamily(p.Manager) == "rpm" && p.All
+	}
+	return false
+}
+
+// layerRemovesPkg reports whether c removes the package or group name of
+// the family.
+func layerRemovesPkg(c *shellfacts.Command, family, name string) bool {
+	p := c.Pkg
+	if p == nil || (p.Verb != shellfacts.Remove && p.Verb != shellfacts.Purge) || layerFamily(p.Manager) != family {
+		return false
+	}
+	for _, op := range p.Packages {
+		if layerPkgName(p.Manager, op) == name {
+			return true
+		}
+	}
+	return false
+}
+
+// layerMade lists what step i made and kept (not undone later in the same
+// RUN).
+func layerMade(steps []layerStep, i int) []layerItem {
+	st := steps[i]
+	var items []layerItem
+	if st.facts == nil {
+		paths, dirs := layerCopyTargets(st.in)
+		remote := st.in.Kind == dockerfile.KindAdd && len(st.in.Copy.Sources) > 0 && strings.Contains(st.in.Copy.Sources[0], "://")
+		for k, p := range paths {
+			it := layerItem{step: i, kind: itemPath, name: p, dirCopy: dirs[k]}
+			if remote {
+				it.kind, it.dirCopy = itemDownload, false
+			}
+			items = append(items, it)
+		}
+		return items
+	}
+	cmds := st.facts.Commands
+	undone := func(k int, match func(c *shellfacts.Command) bool) bool {
+		for _, c := range cmds[k+1:] {
+			if match(c) {
+				return true
+			}
+		}
+		return false
+	}
+	for k, c := range cmds {
+		if p := c.Pkg; p != nil && p.Verb == shellfacts.Install {
+			fam := layerFamily(p.Manager)
+			switch p.Manager {
+			case shellfacts.Apt, shellfacts.Apk, shellfacts.Dnf, shellfacts.Yum, shellfacts.Microdnf, shellfacts.Zypper, shellfacts.Pip, shellfacts.Gem:
+				if p.Virtual != "" && !undone(k, func(d *shellfacts.Command) bool { return layerRemovesPkg(d, fam, p.Virtual) }) {
+					items = append(items, layerItem{step: i, kind: itemPackage, family: fam, name: p.Virtual})
+				}
+				for _, op := range p.Packages {
+					if strings.HasPrefix(op, "-") || strings.ContainsAny(op, "/$") {
+						continue
+					}
+					name := layerPkgName(p.Manager, op)
+					if name == "" || undone(k, func(d *shellfacts.Command) bool {
+						return layerRemovesPkg(d, fam, name) || (p.Virtual != "" && layerRemovesPkg(d, fam, p.Virtual))
+					}) {
+						continue
+					}
+					items = append(items, layerItem{step: i, kind: itemPackage, family: fam, name: name, virtual: p.Virtual})
+				}
+			}
+		}
+		for _, dir := range layerCaches(c) {
+			if _, ok := st.facts.CacheCovers(dir); ok {
+				continue
+			}
+			if undone(k, func(d *shellfacts.Command) bool { return layerCleans(d, dir) }) {
+				continue
+			}
+			items = append(items, layerItem{step: i, kind: itemCache, family: string(c.Pkg.Manager), name: dir})
+		}
+		var made []string
+		kind := itemPath
+		switch {
+		case c.Download != nil && c.Download.Output != "":
+			made, kind = []string{c.Download.Output}, itemDownload
+		case c.Extract != nil && !c.Extract.Create && c.Extract.Dest != "" && !layerSystemDirs[c.Extract.Dest]:
+			made = []string{c.Extract.Dest}
+		case c.File != nil && (c.File.Op == "cp" || c.File.Op == "mv" || c.File.Op == "install") && c.File.Dest != "" && !layerSystemDirs[c.File.Dest]:
+			made = []string{c.File.Dest}
+		case c.Name == "git" && len(c.Args) > 1 && c.Args[0] == "clone":
+			if dst := layerCloneDest(c); dst != "" {
+				made = []string{dst}
+			}
+		}
+		for _, p := range made {
+			if !path.IsAbs(p) {
+				continue
+			}
+			if undone(k, func(d *shellfacts.Command) bool {
+				return d.File != nil && (d.File.Op == "rm" || d.File.Op == "mv") && layerAnyOverlap(p, d.File.Paths)
+			}) {
+				continue
+			}
+			items = append(items, layerItem{step: i, kind: kind, name: p})
+		}
+	}
+	return items
+}
+
+func layerAnyOverlap(made string, paths []string) bool {
+	for _, p := range paths {
+		if layerPathOverlaps(made, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// layerCloneDest is the directory "git clone URL [DIR]" writes.
+func layerCloneDest(c *shellfacts.Command) string {
+	var ops []string
+	for i := 1; i < len(c.Args); i++ {
+		a := c.Args[i]
+		if strings.HasPrefix(a, "-") {
+			if a == "-b" || a == "--branch" || a == "--depth" || a == "-o" || a == "--origin" || a == "-c" || a == "--config" {
+				i++
+			}
+			continue
+		}
+		ops = append(ops, a)
+	}
+	if len(ops) == 0 || c.Dir == "" {
+		return ""
+	}
+	dst := ""
+	if len(ops) > 1 {
+		dst = ops[1]
+	} else {
+		dst = strings.TrimSuffix(path.Base(strings.TrimSuffix(ops[0], "/")), ".git")
+	}
+	if !path.IsAbs(dst) {
+		dst = path.Join(c.Dir, dst)
+	}
+	if layerSystemDirs[dst] {
+		return ""
+	}
+	return dst
+}
+
+// layerVerb says how c undoes item it, or "" if it does not. WH101 leaves
+// COPY followed by chmod/chown to WH102, and deleting or extracting a
+// download to WH103.
+func layerVerb(steps []layerStep, j, ci int, it layerItem) string {
+	c := steps[j].facts.Commands[ci]
+	switch it.kind {
+	case itemPackage:
+		if layerRemovesPkg(c, it.family, it.name) {
+			if c.Pkg.Verb == shellfacts.Purge {
+				return "purges"
+			}
+			return "removes"
+		}
+	case itemCache:
+		if layerCleans(c, it.name) {
+			return "cleans"
+		}
+	case itemPath, itemDownload:
+		f := c.File
+		if f == nil {
+			return ""
+		}
+		fromCopy := steps[it.step].facts == nil
+		var verb string
+		switch f.Op {
+		case "rm", "rmdir":
+			if it.kind == itemDownload {
+				return ""
+			}
+			verb = "removes"
+		case "mv":
+			verb = "moves"
+		case "chmod":
+			if fromCopy {
+				return ""
+			}
+			verb = "changes the mode of"
+		case "chown", "chgrp":
+			if fromCopy {
+				return ""
+			}
+			verb = "changes the owner of"
+		default:
+			return ""
+		}
+		for _, p := range f.Paths {
+			if !layerPathOverlaps(it.name, p) {
+				continue
+			}
+			// Under a copied directory, a later RUN that ran anything else
+			// first may have made the subpath itself.
+			if it.dirCopy && path.Clean(p) != it.name && !shellfacts.Under(it.name, p) {
+				for _, d := range steps[j].facts.Commands[:ci] {
+					if !layerQuiet[d.Name] {
+						return ""
+					}
+				}
+			}
+			return verb
+		}
+	}
+	return ""
+}
+
+func (layerTechnique) Check(p *Pass) []Finding {
+	var out []Finding
+	cache := map[*dockerfile.Instruction]*shellfacts.Facts{}
+	for _, s := range p.File.Stages {
+		steps, own := layerHistory(s, cache)
+		var items []layerItem
+		for i := range steps {
+			items = append(items, layerMade(steps, i)...)
+		}
+		for j := own; j < len(steps); j++ {
+			if steps[j].facts == nil {
+				continue
+			}
+			for ci, c := range steps[j].facts.Commands {
+				// group what c undoes by the step that made it
+				type hit struct {
+					verb  string
+					names []string
+					kinds map[layerItemKind]bool
+				}
+				hits := map[int]*hit{}
+				groups := map[string]bool{}
+				for _, it := range items {
+					if it.step >= j {
+						continue
+					}
+					v := layerVerb(steps, j, ci, it)
+					if v == "" {
+						continue
+					}
+					if it.kind == itemPackage && it.virtual != "" && layerRemovesPkg(c, it.family, it.virtual) {
+						continue // reported as the group
+					}
+					h := hits[it.step]
+					if h == nil {
+						h = &hit{verb: v, kinds: map[layerItemKind]bool{}}
+						hits[it.step] = h
+					}
+					label := it.name
+					switch it.kind {
+					case itemPackage:
+						label = fmt.Sprintf("package %s (%s)", it.name, it.family)
+						groups[it.family] = true
+					case itemCache:
+						label = "the cache " + it.name
+					}
+					h.names = append(h.names, label)
+					h.kinds[it.kind] = true
+				}
+				var made []int
+				for k := range hits {
+					made = append(made, k)
+				}
+				sort.Ints(made)
+				for _, k := range made {
+					h := hits[k]
+					first, later := steps[k].in, steps[j].in
+					msg := fmt.Sprintf("%s at %s %s %s, which the %s at %s made: the bytes still ship in the layer of %s",
+						later.Kind, layerLine(later), h.verb, layerJoin(h.names), first.Kind, layerLine(first), layerLine(first))
+					out = append(out, p.FindingAt(layerRange(c, later), msg, layerFixText(first, later, h.kinds, groups)))
+				}
+			}
+		}
+	}
+	return out
+}
+
+func layerJoin(names []string) string {
+	if len(names) > 4 {
+		return strings.Join(names[:4], ", ") + fmt.Sprintf(" and %d more", len(names)-4)
+	}
+	return strings.Join(names, ", ")
+}
+
+func layerFixText(first, later *dockerfile.Instruction, kinds map[layerItemKind]bool, families map[string]bool) string {
+	a, b := layerLine(first), layerLine(later)
+	switch {
+	case kinds[itemPackage] && families["apk"]:
+		return fmt.Sprintf("install, use and remove the packages in one RUN (%s to %s chained with &&), grouped: `apk add --no-cache --virtual .build-deps ... && ... && apk del .build-deps`", a, b)
+	case kinds[itemPackage] && families["apt"]:
+		return fmt.Sprintf("install, use and remove the packages in one RUN (%s to %s chained with &&), ending with `apt-get purge -y --auto-remove ...`", a, b)
+	case kinds[itemPackage]:
+		return fmt.Sprintf("install, use and remove the packages in one RUN (%s to %s chained with &&)", a, b)
+	case kinds[itemCache]:
+		return fmt.Sprintf("clean the cache in the RUN that fills it (%s), or mount a cache there (RUN --mount=type=cache)", a)
+	case first.Kind == dockerfile.KindCopy || first.Kind == dockerfile.KindAdd:
+		return fmt.Sprintf("do not copy what %s removes: exclude it in .dockerignore, copy only what is needed, or build it in another stage", b)
+	}
+	return fmt.Sprintf("do it in the RUN that makes the files (merge %s into %s with &&)", b, a)
+}

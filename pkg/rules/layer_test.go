@@ -1,0 +1,134 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// layerWant is one expected finding: its line, words its message must hold
+// and its severity.
+type layerWant struct {
+	line     int
+	contains []string
+	sev      Severity
+}
+
+type layerCase struct {
+	name string
+	src  string
+	want []layerWant
+}
+
+func runLayerCases(t *testing.T, r Rule, cases []layerCase) {
+	t.Helper()
+	for i, tc := range cases {
+		t.Run(fmt.Sprintf("%02d-%s", i, tc.name), func(t *testing.T) {
+			got := lintString(t, tc.src, WithRuleSet(r))
+			if len(got) != len(tc.want) {
+				for _, g := range got {
+					t.Logf("got %d: %s", g.Line, g.Message)
+				}
+				t.Fatalf("got %d findings, want %d", len(got), len(tc.want))
+			}
+			for k, w := range tc.want {
+				g := got[k]
+				if g.Line != w.line || g.Severity != w.sev {
+					t.Errorf("finding %d at line %d (%s), want line %d (%s): %s", k, g.Line, g.Severity, w.line, w.sev, g.Message)
+				}
+				for _, s := range w.contains {
+					if !strings.Contains(g.Message+" | "+g.Fix, s) {
+						t.Errorf("finding %d lacks %q: %s | %s", k, s, g.Message, g.Fix)
+					}
+				}
+				if g.Rule != r.Meta().ID || g.Doc != "docs/rules/"+g.Rule+".md" {
+					t.Errorf("rule %s doc %s", g.Rule, g.Doc)
+				}
+			}
+		})
+	}
+}
+
+var wh101Cases = []layerCase{
+	{name: "classic apk add, pip, apk del", src: `FROM alpine:3.7
+RUN apk add python3
+RUN apk add py3-pip
+RUN pip3 install django
+RUN apk del py3-pip
+`, want: []layerWant{{line: 5, sev: Warning, contains: []string{"RUN at line 5 removes package py3-pip (apk)", "RUN at line 3", "--virtual .build-deps"}}}},
+	{name: "apt purge in a later RUN", src: `FROM debian:bookworm
+RUN apt-get update && apt-get install -y --no-install-recommends gcc && rm -rf /var/lib/apt/lists/*
+COPY . /src
+RUN make -C /src
+RUN apt-get purge -y --auto-remove gcc
+`, want: []layerWant{{line: 5, sev: Warning, contains: []string{"purges package gcc (apt)", "line 2", "apt-get purge -y --auto-remove"}}}},
+	{name: "apt lists removed later", src: `FROM debian
+RUN apt-get update && apt-get install -y curl
+RUN rm -rf /var/lib/apt/lists/*
+`, want: []layerWant{{line: 3, sev: Warning, contains: []string{"cleans the cache /var/lib/apt/lists", "line 2"}}}},
+	{name: "pip cache purged later", src: `FROM python:3.12
+RUN pip install flask
+RUN pip cache purge
+`, want: []layerWant{{line: 3, sev: Warning, contains: []string{"/root/.cache/pip"}}}},
+	{name: "copied archive removed later", src: `FROM alpine
+COPY app.tar.gz /tmp/
+RUN tar xzf /tmp/app.tar.gz -C /opt && rm /tmp/app.tar.gz
+`, want: []layerWant{{line: 3, sev: Warning, contains: []string{"removes /tmp/app.tar.gz", "COPY at line 2", ".dockerignore"}}}},
+	{name: "downloaded binary made executable later", src: `FROM alpine
+RUN wget -O /usr/local/bin/tool https://example.com/tool
+RUN chmod +x /usr/local/bin/tool
+`, want: []layerWant{{line: 3, sev: Warning, contains: []string{"changes the mode of /usr/local/bin/tool", "line 2"}}}},
+	{name: "git clone then .git removed", src: `FROM alpine
+WORKDIR /src
+RUN git clone --depth 1 https://example.com/repo.git
+RUN rm -rf repo/.git
+`, want: []layerWant{{line: 4, sev: Warning, contains: []string{"removes /src/repo", "line 3"}}}},
+	{name: "removal in a stage built on the installing stage", src: `FROM debian AS base
+RUN apt-get install -y gcc
+FROM base
+RUN apt-get remove -y gcc
+`, want: []layerWant{{line: 4, sev: Warning, contains: []string{"removes package gcc", "line 2"}}}},
+	{name: "stage not shipped: info", src: `FROM alpine AS build
+RUN apk add --no-cache gcc
+RUN apk del gcc
+FROM scratch
+COPY --from=build /bin/true /true
+`, want: []layerWant{{line: 3, sev: Info, contains: []string{"gcc"}}}},
+	{name: "apk virtual group removed later", src: `FROM alpine
+RUN apk add --no-cache --virtual .deps gcc make
+RUN apk del .deps
+`, want: []layerWant{{line: 3, sev: Warning, contains: []string{"package .deps (apk)"}}}},
+	{name: "one RUN: nothing", src: `FROM alpine:3.7
+RUN apk add python3
+RUN apk add py3-pip && pip3 install django && apk del py3-pip
+`},
+	{name: "virtual group used in one RUN", src: `FROM alpine
+RUN apk add --no-cache --virtual .build-deps gcc musl-dev && pip install x && apk del .build-deps
+`},
+	{name: "directory copy, build output removed", src: `FROM node:20
+COPY . /app
+RUN cd /app && npm run build && rm -rf /app/build/tmp
+`},
+	{name: "lists cleaned in the same RUN", src: `FROM debian
+RUN apt-get update && apt-get install -y x && rm -rf /var/lib/apt/lists/*
+RUN rm -rf /var/lib/apt/lists/*
+`},
+	{name: "cache mount keeps the cache out", src: `FROM alpine
+RUN --mount=type=cache,target=/var/cache/apk apk add gcc
+RUN rm -rf /var/cache/apk/*
+`},
+	{name: "removing a package the file never installed", src: `FROM debian
+RUN apt-get purge -y --auto-remove foo
+`},
+	{name: "other stage's file", src: `FROM alpine AS a
+RUN wget -O /x https://example.com/x
+FROM alpine
+RUN chmod +x /x
+`},
+	{name: "no-cache apk, later rm of the cache dir", src: `FROM alpine
+RUN apk add --no-cache curl
+RUN rm -rf /var/cache/apk/*
+`},
+}
+
+func TestWH101(t *testing.T) { runLayerCases(t, layerTechnique{}, wh101Cases) }
