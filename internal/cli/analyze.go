@@ -68,14 +68,20 @@ The figures (all byte counts are regular-file content, as tar headers say):
                way dive computes them, so .dive-ci thresholds carry over
                (dive counts every copy of a file that is in several layers)
 
-CI gate (--ci, or any threshold flag): each rule prints its figure, its
-threshold and PASS or FAIL; the exit code is 0 when all pass, 1 when one
-fails, 2 on an error. Rules come from dive's .dive-ci (read as dive reads it:
-rules: lowestEfficiency, highestWastedBytes, highestUserWastedPercent, with
-dive's defaults for missing keys), then the analyze: section of .whittle.yaml
-(max-wasted-bytes, max-wasted-ratio, min-efficiency, ci-config), then flags;
-a later source overrides an earlier one rule by rule, and "disabled" turns a
-rule off. With --ci and no rules anywhere, dive's defaults apply.
+The text report shows the summary (wasted also as a percentage of size), the
+biggest waste grouped by the layer that ships it and why it is hidden, a table
+of layers (size, compressed, wasted, the instruction that made it), caches by
+category, duplicate sets and the dive block. --format json has every item.
+
+CI gate (--ci, --ci-config or a threshold flag): each rule prints its figure,
+its threshold and PASS, FAIL or SKIP; the exit code is 0 when all pass, 1 when
+one fails, 2 on an error. Rules come from dive's .dive-ci (read as dive reads
+it: rules: lowestEfficiency, highestWastedBytes, highestUserWastedPercent,
+with dive's defaults for missing keys), then the analyze: section of
+.whittle.yaml (max-wasted-bytes, max-wasted-ratio, min-efficiency, ci-config),
+then flags; a later source overrides an earlier one rule by rule, and
+"disabled" turns a rule off. With --ci and no rules anywhere, dive's defaults
+apply.
 
 See docs/analyze.md for the full guide and docs/schema/analyze-v1.md for the
 JSON fields.`
@@ -100,17 +106,17 @@ func NewCmdAnalyze() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.format, "format", "text", "output format: text or json")
+	f.StringVar(&o.format, "format", "text", "output `FORMAT`: text or json")
 	f.StringVarP(&o.output, "output", "o", "", "write the report to `FILE` (atomically) instead of stdout")
 	f.StringVar(&o.platform, "platform", "", "pick `os/arch[/variant]` from a multi-platform image (default: linux on this machine's architecture)")
 	f.BoolVar(&o.insecure, "insecure", false, "allow plain HTTP and unverified TLS to registries")
-	f.IntVar(&o.top, "top", report.DefaultTop, "how many waste files, duplicate sets and dive inefficiencies the text report lists (0: all)")
-	f.IntVar(&o.jobs, "jobs", 0, "how many layers to read at once (0: one per CPU)")
+	f.IntVar(&o.top, "top", report.DefaultTop, "list the `N` biggest waste files, duplicate sets and dive inefficiencies in text (0: all)")
+	f.IntVar(&o.jobs, "jobs", 0, "read `N` layers at once (0: one per CPU)")
 	f.BoolVar(&o.ci, "ci", false, "judge the image by the CI rules; exit 1 when one fails")
 	f.StringVar(&o.thresholds.MaxWastedBytes, "max-wasted-bytes", "", "CI rule: fail when wasted bytes exceed `SIZE` (20MB, 1.5GiB or bytes; implies --ci)")
 	f.StringVar(&o.thresholds.MaxWastedRatio, "max-wasted-ratio", "", "CI rule: fail when wasted/size exceeds `RATIO` (0 to 1; implies --ci)")
 	f.StringVar(&o.thresholds.MinEfficiency, "min-efficiency", "", "CI rule: fail when dive's efficiency is below `RATIO` (0 to 1; implies --ci)")
-	f.StringVar(&o.ciConfig, "ci-config", "", "read dive CI rules from `FILE` (default: .dive-ci when it exists)")
+	f.StringVar(&o.ciConfig, "ci-config", "", "read dive CI rules from `FILE` (default: .dive-ci when it exists; implies --ci)")
 	f.BoolVar(&o.noColor, "no-color", false, "never colour the output (colour is used only on a terminal, and not when NO_COLOR is set)")
 	return cmd
 }
@@ -143,7 +149,7 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 	if cfg.Jobs != nil && !flags.Changed("jobs") {
 		o.jobs = *cfg.Jobs
 	}
-	useGate := o.ci || o.thresholds != (gate.Thresholds{})
+	useGate := o.ci || o.ciConfig != "" || o.thresholds != (gate.Thresholds{})
 	var rules []gate.Rule
 	if useGate {
 		if rules, err = analyzeRules(o, cfg, cfgPath); err != nil {

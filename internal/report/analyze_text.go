@@ -290,7 +290,7 @@ func shortDigest(d string) string {
 
 func textDive(w *errWriter, r *account.Report, opts TextOptions, p palette) error {
 	d := r.Dive
-	w.printf("%s %s\n", p.bold("dive-compatible figures"), p.dim("(what .dive-ci rules judge; dive counts every copy of a file in several layers)"))
+	w.printf("%s %s\n", p.bold("dive-compatible figures"), p.dim("(what .dive-ci rules judge; not whittle's waste: see docs/analyze.md)"))
 	rows := [][]cell{
 		{plain("efficiency"), plain(percent(d.Efficiency))},
 		{plain("wasted bytes"), plain(fmt.Sprintf("%s (%s)", size(d.WastedBytes), exact(d.WastedBytes)))},
