@@ -225,8 +225,12 @@ func (f *File) attach(in *Instruction, node *parser.Node) {
 		f.attach(in.Onbuild, node.Next.Children[0])
 	}
 	v, err := instructions.ParseInstruction(node)
-	if err != nil && in.Kind != KindOnbuild {
-		in.Err = f.instructionError(in, err)
+	if err != nil {
+		// BuildKit returns typed nil pointers with its errors.
+		v = nil
+		if in.Kind != KindOnbuild {
+			in.Err = f.instructionError(in, err)
+		}
 	}
 	switch c := v.(type) {
 	case *instructions.RunCommand:
