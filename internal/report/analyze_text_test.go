@@ -338,3 +338,19 @@ func TestGateText(t *testing.T) {
 		t.Errorf("rounded figure hides the verdict:\n%s", buf.String())
 	}
 }
+
+// TestGuideShowsCurrentOutput keeps the sample in docs/analyze.md equal to
+// the golden text report of the example image.
+func TestGuideShowsCurrentOutput(t *testing.T) {
+	guide, err := os.ReadFile(filepath.Join("..", "..", "docs", "analyze.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(filepath.Join("testdata", "analyze-app.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(guide), "```text\n"+string(want)+"```\n") {
+		t.Error("docs/analyze.md does not show the current output of `whittle analyze examples/app.tar` (testdata/analyze-app.txt)")
+	}
+}
