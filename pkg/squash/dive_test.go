@@ -34,7 +34,7 @@ func diveFixture(t *testing.T, name string) string {
 // oracle, analyze's waste and validate.
 func TestSquashDiveFixtures(t *testing.T) {
 	for _, tc := range []struct {
-		file   string
+		file string
 		// wasted is the exact waste of the 13 layers above busybox, by
 		// hand from Dockerfile.test-image: somefile1 twice (cp, then chmod
 		// rewrites it), somefile2 and somefile3 (rm -rf, mv), saved.txt
