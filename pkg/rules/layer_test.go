@@ -132,3 +132,68 @@ RUN rm -rf /var/cache/apk/*
 }
 
 func TestWH101(t *testing.T) { runLayerCases(t, layerTechnique{}, wh101Cases) }
+
+var wh102Cases = []layerCase{
+	{name: "copy then chown -R", src: `FROM node:20-slim
+WORKDIR /app
+COPY . .
+RUN npm ci
+RUN chown -R node:node /app
+`, want: []layerWant{{line: 5, sev: Warning, contains: []string{"runs chown on /app", "COPY at line 3", "--chown=node:node"}}}},
+	{name: "copy then chmod +x of the file", src: `FROM alpine
+COPY entrypoint.sh /usr/local/bin/
+RUN chmod +x /usr/local/bin/entrypoint.sh
+`, want: []layerWant{{line: 3, sev: Warning, contains: []string{"chmod", "/usr/local/bin/entrypoint.sh", "--chmod=+x", "BuildKit"}}}},
+	{name: "chown of a parent dir, recursive", src: `FROM alpine
+COPY --from=golang:1.22 /usr/local/go /usr/local/go
+RUN chown -R 1000 /usr/local
+`, want: []layerWant{{line: 3, sev: Warning, contains: []string{"COPY at line 2"}}}},
+	{name: "copy with --chown already", src: `FROM alpine
+COPY --chown=app:app . /app
+RUN chown app:app /app
+`},
+	{name: "chown of something else", src: `FROM alpine
+COPY . /app
+RUN mkdir /data && chown -R app /data
+`},
+	{name: "chown in the same RUN that made the files", src: `FROM alpine
+RUN mkdir /app && touch /app/x && chown -R app /app
+`},
+}
+
+func TestWH102(t *testing.T) { runLayerCases(t, layerCopyChown{}, wh102Cases) }
+
+var wh103Cases = []layerCase{
+	{name: "curl then tar and rm in a later RUN", src: `FROM debian
+RUN curl -fsSL -o /tmp/node.tar.xz https://nodejs.org/dist/v20.0.0/node-v20.0.0-linux-x64.tar.xz
+RUN tar -xJf /tmp/node.tar.xz -C /usr/local --strip-components=1 && rm /tmp/node.tar.xz
+`, want: []layerWant{{line: 3, sev: Warning, contains: []string{"downloads /tmp/node.tar.xz", "extracts it at line 3, then deletes it at line 3", "curl -fsSL URL | tar"}}}},
+	{name: "wget into WORKDIR, unzip later, rm even later", src: `FROM alpine
+WORKDIR /opt
+RUN wget https://example.com/dl/tool.zip
+RUN unzip tool.zip -d /opt/tool
+RUN rm tool.zip
+`, want: []layerWant{{line: 4, sev: Warning, contains: []string{"/opt/tool.zip", "extracts it at line 4, then deletes it at line 5"}}}},
+	{name: "ADD url then extract", src: `FROM alpine
+ADD https://example.com/app-1.0.tar.gz /tmp/
+RUN tar xzf /tmp/app-1.0.tar.gz -C /srv/app && rm /tmp/app-1.0.tar.gz
+`, want: []layerWant{{line: 3, sev: Warning, contains: []string{"ADD at line 2", "ADD never extracts remote URLs"}}}},
+	{name: "variables in the URL and path", src: `FROM alpine
+ARG V=1.2.3
+RUN curl -fsSLO https://example.com/x-${V}.tgz
+RUN tar xzf x-${V}.tgz
+`, want: []layerWant{{line: 4, sev: Warning, contains: []string{"/x-1.2.3.tgz"}}}},
+	{name: "all in one RUN", src: `FROM debian
+RUN curl -fsSL -o /tmp/x.tgz https://e.com/x.tgz && tar xzf /tmp/x.tgz -C /opt && rm /tmp/x.tgz
+`},
+	{name: "streamed", src: `FROM debian
+RUN curl -fsSL https://e.com/x.tgz | tar xz -C /opt
+RUN ls /opt
+`},
+	{name: "download kept, never extracted", src: `FROM debian
+RUN curl -fsSL -o /usr/local/bin/jq https://e.com/jq
+RUN jq --version
+`},
+}
+
+func TestWH103(t *testing.T) { runLayerCases(t, layerDownload{}, wh103Cases) }

@@ -1,0 +1,85 @@
+package rules
+
+import (
+	"fmt"
+
+	"github.com/whittle/whittle/pkg/dockerfile"
+	"github.com/whittle/whittle/pkg/shellfacts"
+)
+
+// layerCopyChown is WH102: a COPY or ADD followed by a later RUN that runs
+// chown or chmod over what was copied. The RUN writes every copied file
+// again into a new layer; COPY --chown / --chmod sets owner and mode in
+// the copy itself.
+type layerCopyChown struct{}
+
+func (layerCopyChown) Meta() Meta {
+	return Meta{
+		ID:       "WH102",
+		Name:     "chown-after-copy",
+		Summary:  "A RUN chown/chmod over files that an earlier COPY or ADD wrote duplicates them in a new layer; COPY --chown/--chmod does it in the copy.",
+		Severity: Warning,
+		Doc:      "docs/rules/WH102.md",
+	}
+}
+
+func (layerCopyChown) Check(p *Pass) []Finding {
+	var out []Finding
+	cache := map[*dockerfile.Instruction]*shellfacts.Facts{}
+	for _, s := range p.File.Stages {
+		steps, own := layerHistory(s, cache)
+		for j := own; j < len(steps); j++ {
+			if steps[j].facts == nil {
+				continue
+			}
+			for _, c := range steps[j].facts.Commands {
+				f := c.File
+				if f == nil || (f.Op != "chown" && f.Op != "chgrp" && f.Op != "chmod") {
+					continue
+				}
+				for i := j - 1; i >= 0; i-- {
+					if steps[i].facts != nil {
+						continue
+					}
+					cp := steps[i].in
+					targets, dirs := layerCopyTargets(cp)
+					hit := ""
+					for k, t := range targets {
+						for _, q := range f.Paths {
+							// A non-recursive chown of a copied directory
+							// rewrites only the directory entry.
+							if dirs[k] && !f.Recursive && q == t {
+								continue
+							}
+							if layerPathOverlaps(t, q) {
+								hit = q
+							}
+						}
+					}
+					if hit == "" {
+						continue
+					}
+					run := steps[j].in
+					msg := fmt.Sprintf("RUN at %s runs %s on %s, which the %s at %s wrote: every copied byte is written again in a new layer",
+						layerLine(run), f.Op, hit, cp.Kind, layerLine(cp))
+					out = append(out, p.FindingAt(layerRange(c, run), msg, layerChownFix(cp, f)))
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+func layerChownFix(cp *dockerfile.Instruction, f *shellfacts.FileOp) string {
+	flag := "--chown=" + f.Mode
+	if f.Op == "chgrp" {
+		flag = "--chown=<user>:" + f.Mode
+	}
+	note := ""
+	if f.Op == "chmod" {
+		flag = "--chmod=" + f.Mode
+		note = " (--chmod needs BuildKit; symbolic modes such as u+x need a recent Dockerfile syntax, octal works everywhere)"
+	}
+	return fmt.Sprintf("set it in the copy: `%s %s ...` at %s, and drop the %s%s", cp.Kind, flag, layerLine(cp), f.Op, note)
+}

@@ -1,0 +1,105 @@
+package rules
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/whittle/whittle/pkg/dockerfile"
+	"github.com/whittle/whittle/pkg/shellfacts"
+)
+
+// layerDownload is WH103: an archive fetched by curl/wget (or ADD <url>) in
+// one instruction and extracted and/or deleted by a later RUN. The archive
+// ships in the layer that downloaded it, next to what was extracted.
+type layerDownload struct{}
+
+func (layerDownload) Meta() Meta {
+	return Meta{
+		ID:       "WH103",
+		Name:     "download-extracted-later",
+		Summary:  "A file downloaded by one instruction and extracted or deleted by a later RUN still ships in the downloading layer.",
+		Severity: Warning,
+		Doc:      "docs/rules/WH103.md",
+	}
+}
+
+// layerDownloads lists the files step i downloaded and kept.
+func layerDownloads(steps []layerStep, i int) []string {
+	var out []string
+	for _, it := range layerMade(steps, i) {
+		if it.kind == itemDownload {
+			out = append(out, it.name)
+		}
+	}
+	return out
+}
+
+// layerTouchesArchive says how c uses the downloaded file: "extracts",
+// "deletes" or "".
+func layerTouchesArchive(c *shellfacts.Command, file string) string {
+	if e := c.Extract; e != nil && !e.Create && e.Archive != "" {
+		if e.Archive == file {
+			return "extracts"
+		}
+		if ok, _ := path.Match(e.Archive, file); ok {
+			return "extracts"
+		}
+	}
+	if f := c.File; f != nil && (f.Op == "rm" || f.Op == "unlink") {
+		for _, p := range f.Paths {
+			if layerPathOverlaps(file, p) {
+				return "deletes"
+			}
+		}
+	}
+	return ""
+}
+
+func (layerDownload) Check(p *Pass) []Finding {
+	var out []Finding
+	cache := map[*dockerfile.Instruction]*shellfacts.Facts{}
+	for _, s := range p.File.Stages {
+		steps, own := layerHistory(s, cache)
+		for i := range steps {
+			for _, file := range layerDownloads(steps, i) {
+				var first *shellfacts.Command
+				var firstIn *dockerfile.Instruction
+				var acts []string
+				for j := max(i+1, own); j < len(steps); j++ {
+					if steps[j].facts == nil {
+						continue
+					}
+					for _, c := range steps[j].facts.Commands {
+						v := layerTouchesArchive(c, file)
+						if v == "" {
+							continue
+						}
+						if first == nil {
+							first, firstIn = c, steps[j].in
+						}
+						act := v + " it at " + layerLine(steps[j].in)
+						if len(acts) == 0 || acts[len(acts)-1] != act {
+							acts = append(acts, act)
+						}
+					}
+				}
+				if first == nil {
+					continue
+				}
+				src := steps[i].in
+				msg := fmt.Sprintf("%s at %s downloads %s and a later RUN %s: the download still ships in the layer of %s",
+					src.Kind, layerLine(src), file, strings.Join(acts, ", then "), layerLine(src))
+				out = append(out, p.FindingAt(layerRange(first, firstIn), msg, layerDownloadFix(src)))
+			}
+		}
+	}
+	return out
+}
+
+func layerDownloadFix(src *dockerfile.Instruction) string {
+	if src.Kind == dockerfile.KindAdd {
+		return fmt.Sprintf("replace the ADD at %s with one RUN that downloads, extracts and deletes the archive (ADD never extracts remote URLs), e.g. `RUN curl -fsSL URL | tar -xz -C DIR`", layerLine(src))
+	}
+	return fmt.Sprintf("download, extract and delete in the RUN at %s (chain with &&), or stream it: `curl -fsSL URL | tar -xz -C DIR`", layerLine(src))
+}
