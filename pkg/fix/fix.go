@@ -105,7 +105,14 @@ const maxPasses = 64
 
 // Fix repairs src. It returns an error (a *dockerfile.ParseError) when src
 // does not parse; a repair that would break parsing is not made.
-func Fix(src []byte, opts ...Option) (*Result, error) {
+func Fix(src []byte, opts ...Option) (res *Result, err error) {
+	defer func() {
+		// A repair that trips over an input nobody foresaw must not take
+		// the caller down: report it as an error instead.
+		if r := recover(); r != nil {
+			res, err = nil, fmt.Errorf("repairing: internal error: %v", r)
+		}
+	}()
 	o := options{name: "Dockerfile"}
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {
@@ -116,7 +123,7 @@ func Fix(src []byte, opts ...Option) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parsing %s: %w", o.name, err)
 	}
-	res := &Result{Output: src}
+	res = &Result{Output: src}
 	var history []*edit.Set // sets applied so far, oldest first
 	text := src
 	for pass := 0; pass < maxPasses; pass++ {

@@ -38,6 +38,9 @@ type runCtx struct {
 	// multiline is true when the RUN spans lines: new commands then go on
 	// continuation lines of their own.
 	multiline bool
+	// op joins new commands: "&&", or ";" in a script that starts with
+	// set -e and separates its commands with ";" (docker-library style).
+	op string
 	// appendAt is where new commands are chained (after the last
 	// statement, before any ";" or comment); -1 when they cannot be
 	// (heredoc, background job, empty script).
@@ -57,6 +60,10 @@ func newRunCtx(f *dockerfile.File, in *dockerfile.Instruction) *runCtx {
 		style:     edit.DetectStyle([]byte(in.Original), f.Escape),
 		multiline: strings.Contains(in.Original, "\n"),
 		appendAt:  -1,
+		op:        "&&",
+	}
+	if st := sc.File.Stmts; len(st) > 1 && len(rc.calls) > 0 && rc.calls[0].name == "set" && !rc.calls[0].nested && rc.calls[0].hasFlag("e") {
+		rc.op = ";"
 	}
 	if last := lastStmt(sc); last != nil && !sc.Heredoc && len(in.Heredocs) == 0 {
 		rc.appendAt = sc.EndOffset(stmtEnd(last))
@@ -69,7 +76,7 @@ func (rc *runCtx) wordEnd(w syntax.Node) int { return rc.sc.EndOffset(w.End()) }
 
 // appendCmds chains cmds at the end of the RUN in its style.
 func (rc *runCtx) appendCmds(cmds ...string) edit.Edit {
-	return edit.Insert(rc.appendAt, rc.style.Append("&&", rc.multiline, cmds...))
+	return edit.Insert(rc.appendAt, rc.style.Append(rc.op, rc.multiline, cmds...))
 }
 
 // line returns the 1-based line number of an offset.

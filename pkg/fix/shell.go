@@ -97,11 +97,16 @@ func calls(sc *dockerfile.Script) []call {
 	var out []call
 	var visit func(n syntax.Node, stmt *syntax.Stmt, nested bool)
 	visit = func(n syntax.Node, stmt *syntax.Stmt, nested bool) {
+		if n == nil {
+			return
+		}
 		syntax.Walk(n, func(m syntax.Node) bool {
 			switch x := m.(type) {
 			case *syntax.Stmt:
 				if x != n {
-					visit(x.Cmd, x, nested)
+					if x.Cmd != nil {
+						visit(x.Cmd, x, nested)
+					}
 					for _, r := range x.Redirs {
 						visit(r, x, nested)
 					}
@@ -111,7 +116,9 @@ func calls(sc *dockerfile.Script) []call {
 				if m != n {
 					syntax.Walk(m, func(k syntax.Node) bool {
 						if s, ok := k.(*syntax.Stmt); ok {
-							visit(s.Cmd, s, true)
+							if s.Cmd != nil {
+								visit(s.Cmd, s, true)
+							}
 							return false
 						}
 						return true
@@ -127,7 +134,9 @@ func calls(sc *dockerfile.Script) []call {
 		})
 	}
 	for _, s := range sc.File.Stmts {
-		visit(s.Cmd, s, false)
+		if s.Cmd != nil {
+			visit(s.Cmd, s, false)
+		}
 	}
 	return out
 }
@@ -185,6 +194,9 @@ func printWord(w *syntax.Word) string {
 
 // stmtEnd returns the end of a statement without its ";" or "&".
 func stmtEnd(s *syntax.Stmt) syntax.Pos {
+	if s.Cmd == nil {
+		return s.End()
+	}
 	end := s.Cmd.End()
 	for _, r := range s.Redirs {
 		if e := r.End(); e.Offset() > end.Offset() {
