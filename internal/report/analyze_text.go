@@ -151,7 +151,7 @@ func textWaste(w *errWriter, r *account.Report, opts TextOptions, p palette) err
 		return nil
 	}
 	items := slices.Clone(r.Waste)
-	slices.SortStableFunc(items, func(a, b account.WasteItem) int {
+	slices.SortFunc(items, func(a, b account.WasteItem) int {
 		return cmp.Or(cmp.Compare(b.Bytes, a.Bytes), cmp.Compare(a.Path, b.Path), cmp.Compare(a.Layer, b.Layer))
 	})
 	shown := opts.limit(len(items))
@@ -238,7 +238,7 @@ func textCaches(w *errWriter, r *account.Report, _ TextOptions, p palette) error
 	}
 	w.printf("%s\n", p.bold("Caches left in the image"))
 	caches := slices.Clone(r.Caches)
-	slices.SortStableFunc(caches, func(a, b account.Cache) int {
+	slices.SortFunc(caches, func(a, b account.Cache) int {
 		return cmp.Or(cmp.Compare(b.Bytes, a.Bytes), cmp.Compare(a.Category, b.Category))
 	})
 	rows := make([][]cell, 0, len(caches))
@@ -259,7 +259,7 @@ func textDuplicates(w *errWriter, r *account.Report, opts TextOptions, p palette
 		return nil
 	}
 	dups := slices.Clone(r.Duplicates)
-	slices.SortStableFunc(dups, func(a, b account.Duplicate) int {
+	slices.SortFunc(dups, func(a, b account.Duplicate) int {
 		return cmp.Or(cmp.Compare(b.Bytes, a.Bytes), cmp.Compare(a.Digest, b.Digest))
 	})
 	shown := opts.limit(len(dups))
@@ -303,7 +303,7 @@ func textDive(w *errWriter, r *account.Report, opts TextOptions, p palette) erro
 		return nil
 	}
 	ineff := slices.Clone(d.Inefficiencies)
-	slices.SortStableFunc(ineff, func(a, b account.DiveInefficient) int {
+	slices.SortFunc(ineff, func(a, b account.DiveInefficient) int {
 		return cmp.Or(cmp.Compare(b.SizeBytes, a.SizeBytes), cmp.Compare(a.Path, b.Path))
 	})
 	shown := opts.limit(len(ineff))
