@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# whittle fix against real builds.
+#
+# Each case under scripts/e2e.d/fix/ is a naive Dockerfile on the local
+# Debian base. The script builds it, runs `whittle fix`, builds the repaired
+# Dockerfile, and checks that:
+#   - whittle fix --check fails on the original and passes on the repair
+#     (and a second fix changes nothing);
+#   - the repaired image builds, is smaller, and still works (docker run of
+#     a command that proves the software is there and usable).
+# It prints the sizes before and after. Environment: see scripts/e2e.sh.
+set -euo pipefail
+# shellcheck source=../lib/common.sh
+. "$E2E_LIB/common.sh"
+# shellcheck source=../lib/assert.sh
+. "$E2E_LIB/assert.sh"
+# shellcheck source=../lib/images.sh
+. "$E2E_LIB/images.sh"
+
+: "${WHITTLE:?}" "${E2E_WORK:?}" "${DEBIAN_BASE:?}" "${E2E_SRC:?}"
+W=$E2E_WORK
+CASES=$E2E_SRC/scripts/e2e.d/fix
+
+# Context files the Dockerfiles need, made here so the repository holds no
+# binaries: a 4 MiB file to chown, and a tar.gz holding a script and 3 MiB.
+prepare() {
+	local name=$1 dir=$2
+	case $name in
+	copy-chown)
+		mkdir -p "$dir/data"
+		head -c 4194304 /dev/urandom >"$dir/data/blob"
+		;;
+	local-archive)
+		mkdir -p "$W/app"
+		printf '#!/bin/sh\necho local-archive-ok\n' >"$W/app/hello.sh"
+		chmod 755 "$W/app/hello.sh"
+		head -c 3145728 /dev/urandom >"$W/app/payload"
+		tar -C "$W/app" -czf "$dir/app.tar.gz" .
+		;;
+	esac
+}
+
+size() { docker image inspect -f '{{.Size}}' "$1"; }
+
+declare -A WANT_OUT=(
+	[build-deps]=build-deps-ok
+	[update-alone]=less
+	[copy-chown]=copy-chown-ok
+	[local-archive]=local-archive-ok
+	[multi-stage]=multi-stage-ok
+)
+
+printf '%-14s %12s %12s %8s\n' case before after saved >"$W/sizes.txt"
+for dir in "$CASES"/*/; do
+	name=$(basename "$dir")
+	step "fix: $name"
+	ctx=$W/$name
+	mkdir -p "$ctx"
+	cp -r "$dir"/. "$ctx"/
+	prepare "$name" "$ctx"
+
+	check_cmd "$name: builds before" img_build "whittle-fix/$name:before" "$ctx" --build-arg "BASE=$DEBIAN_BASE"
+
+	set +e
+	"$WHITTLE" fix --check "$ctx/Dockerfile" 2>"$W/$name.check"
+	rc=$?
+	set -e
+	check_eq "$name: fix --check on the original exits" 1 "$rc"
+
+	"$WHITTLE" fix --diff "$ctx/Dockerfile" >"$W/$name.diff" 2>"$W/$name.summary" || true
+	sed 's/^/    /' "$W/$name.summary" >&2
+	sed 's/^/    /' "$W/$name.diff" >&2
+	cp "$ctx/Dockerfile" "$W/$name.orig"
+	check_cmd "$name: fix --write" "$WHITTLE" fix --write -q "$ctx/Dockerfile"
+	check_cmd "$name: fix --check on the repair passes" "$WHITTLE" fix --check -q "$ctx/Dockerfile"
+	"$WHITTLE" fix -q "$ctx/Dockerfile" >"$W/$name.again"
+	check_same_file "$name: a second fix changes nothing" "$ctx/Dockerfile" "$W/$name.again"
+
+	check_cmd "$name: builds after" img_build "whittle-fix/$name:after" "$ctx" --build-arg "BASE=$DEBIAN_BASE"
+	before=$(size "whittle-fix/$name:before")
+	after=$(size "whittle-fix/$name:after" 2>/dev/null || echo n/a)
+	check_gt "$name: bytes saved" "$([[ $after =~ ^[0-9]+$ ]] && echo $((before - after)) || echo n/a)" 0
+
+	for tag in before after; do
+		out=$(docker run --rm --network none "whittle-fix/$name:$tag" 2>&1 | head -n 3 || true)
+		case $out in
+		*"${WANT_OUT[$name]}"*) _check_ok "$name: $tag image works" ;;
+		*) _check_fail "$name: $tag image: want output with '${WANT_OUT[$name]}', got '$out'" ;;
+		esac
+	done
+	printf '%-14s %12s %12s %8s\n' "$name" "$before" "$after" \
+		"$([[ $after =~ ^[0-9]+$ ]] && awk -v b="$before" -v a="$after" 'BEGIN{printf "%.1f%%", 100*(b-a)/b}' || echo n/a)" >>"$W/sizes.txt"
+done
+
+step "fix: image sizes (bytes)"
+cat "$W/sizes.txt"
+check_done
