@@ -61,16 +61,21 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 	}
 	rep.Image.Platform = platform(cfg)
 
-	scans, err := scanLayers(ctx, layers, cfg, &o)
-	if err != nil {
-		return nil, err
-	}
-
 	tree := fstree.New()
+	var dive *diveAcc
+	if o.dive {
+		dive = newDiveAcc()
+	}
 	created := createdBy(cfg, len(layers))
 	rep.Layers = make([]Layer, len(layers))
-	for i, s := range scans {
+	var entries int64
+	// Layers are read in parallel; each is merged, bottom first, as soon
+	// as it and the layers below it are read, and its records dropped.
+	err = scanLayers(ctx, layers, cfg, &o, func(i int, s *layerScan) {
 		st := tree.Apply(i, s.records)
+		if dive != nil {
+			dive.add(s.records)
+		}
 		L := &rep.Layers[i]
 		L.Index = i
 		L.Digest = s.info.Digest.String()
@@ -86,6 +91,10 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 		}
 		rep.Image.SizeBytes += L.SizeBytes
 		rep.Image.CompressedBytes += L.CompressedBytes
+		entries += s.info.Entries
+	})
+	if err != nil {
+		return nil, err
 	}
 
 	inodes := tree.Inodes()
@@ -111,19 +120,11 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 			rep.Image.DuplicateBytes += d.Bytes
 		}
 	}
-	if o.dive {
-		recs := make([][]fstree.Record, len(scans))
-		for i := range scans {
-			recs[i] = scans[i].records
-		}
-		rep.Dive = diveFigures(recs)
+	if dive != nil {
+		rep.Dive = dive.result()
 	}
 	if o.progress != nil {
-		var n int64
-		for _, s := range scans {
-			n += s.info.Entries
-		}
-		o.progress(Progress{Layers: len(layers), LayersDone: len(layers), Entries: n, Done: true})
+		o.progress(Progress{Layers: len(layers), LayersDone: len(layers), Entries: entries, Done: true})
 	}
 	return rep, nil
 }
@@ -157,8 +158,15 @@ func createdBy(cfg *v1.ConfigFile, n int) []v1.History {
 	return out
 }
 
-func scanLayers(ctx context.Context, layers []v1.Layer, cfg *v1.ConfigFile, o *options) ([]layerScan, error) {
-	scans := make([]layerScan, len(layers))
+// scanLayers reads the layers, at most o.jobs at a time, and calls merge
+// for each in index order as soon as it and all layers below it are read.
+// merge runs in the caller's goroutine.
+func scanLayers(ctx context.Context, layers []v1.Layer, cfg *v1.ConfigFile, o *options, merge func(int, *layerScan)) error {
+	scans := make([]*layerScan, len(layers))
+	ready := make([]chan struct{}, len(layers))
+	for i := range ready {
+		ready[i] = make(chan struct{})
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(o.jobs)
 	var (
@@ -166,31 +174,56 @@ func scanLayers(ctx context.Context, layers []v1.Layer, cfg *v1.ConfigFile, o *o
 		done    int
 		entries int64
 	)
-	for i, l := range layers {
-		g.Go(func() error {
-			var wopts []layer.Option
-			if len(cfg.RootFS.DiffIDs) == len(layers) {
-				wopts = append(wopts, layer.WithDiffID(cfg.RootFS.DiffIDs[i]))
-			}
-			s, err := scanLayer(gctx, l, o.duplicates, wopts...)
-			if err != nil {
-				return fmt.Errorf("reading layer %d: %w", i, err)
-			}
-			scans[i] = s
-			if o.progress != nil {
-				mu.Lock()
-				done++
-				entries += s.info.Entries
-				o.progress(Progress{Layers: len(layers), LayersDone: done, Entries: entries})
-				mu.Unlock()
-			}
-			return nil
-		})
+	// Layers are launched from their own goroutine, so that the merger
+	// is not blocked while the group is full.
+	launched := make(chan struct{})
+	go func() {
+		defer close(launched)
+		for i, l := range layers {
+			g.Go(func() error {
+				var wopts []layer.Option
+				if len(cfg.RootFS.DiffIDs) == len(layers) {
+					wopts = append(wopts, layer.WithDiffID(cfg.RootFS.DiffIDs[i]))
+				}
+				s, err := scanLayer(gctx, l, o.duplicates, wopts...)
+				if err != nil {
+					return fmt.Errorf("reading layer %d: %w", i, err)
+				}
+				scans[i] = &s
+				close(ready[i])
+				if o.progress != nil {
+					mu.Lock()
+					done++
+					entries += s.info.Entries
+					o.progress(Progress{Layers: len(layers), LayersDone: done, Entries: entries})
+					mu.Unlock()
+				}
+				return nil
+			})
+		}
+	}()
+	for i := range layers {
+		select {
+		case <-ready[i]:
+		case <-gctx.Done():
+			<-launched
+			return waitErr(g, gctx)
+		}
+		mu.Lock() // progress reports are never concurrent with merging
+		merge(i, scans[i])
+		mu.Unlock()
+		scans[i] = nil
 	}
+	<-launched
+	return g.Wait()
+}
+
+// waitErr returns the group's error once every goroutine has stopped.
+func waitErr(g *errgroup.Group, ctx context.Context) error {
 	if err := g.Wait(); err != nil {
-		return nil, err
+		return err
 	}
-	return scans, nil
+	return ctx.Err()
 }
 
 func scanLayer(ctx context.Context, l v1.Layer, hash bool, opts ...layer.Option) (layerScan, error) {

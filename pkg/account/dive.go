@@ -182,61 +182,71 @@ func (s diveSlice) Less(i, j int) bool { return s[i].cum < s[j].cum }
 
 var errDiveMissing = errors.New("path does not exist")
 
-// diveFigures computes the dive block from the layers' records.
-func diveFigures(layers [][]fstree.Record) Dive {
-	d := Dive{Inefficiencies: []DiveInefficient{}}
-	if len(layers) == 0 {
-		d.Efficiency = 1
-		return d
-	}
-	byPath := map[string]*diveData{}
-	var matches diveSlice
+// diveAcc computes the dive block one layer at a time, bottom first.
+type diveAcc struct {
+	d       Dive
+	byPath  map[string]*diveData
+	matches diveSlice
 	// stacked is dive's StackTreeRange(trees, 0, k-1): a copy of the
 	// first tree with trees 0..k-1 stacked on it.
-	stacked, _ := diveLayerTree(layers[0])
-	for k, recs := range layers {
-		tree, size := diveLayerTree(recs)
-		d.SizeBytes += size
-		if k > 0 {
-			d.UserSizeBytes += size
-		}
-		// An error ends the walk of this layer, as in dive.
-		_ = visit(tree.root, tree.root, true, func(n *dnode) error {
-			p := divePath(n)
-			data := byPath[p]
-			if data == nil {
-				data = &diveData{path: p, min: -1}
-				byPath[p] = data
-			}
-			var sz int64
-			if isWhiteoutNode(n) {
-				prev := stacked.getNode(p)
-				if prev == nil {
-					return errDiveMissing
-				}
-				if prev.isDir {
-					visit(stacked.root, prev, false, func(c *dnode) error {
-						sz += c.size
-						return nil
-					})
-				}
-			} else {
-				sz = n.size
-			}
-			data.cum += sz
-			if data.min < 0 || sz < data.min {
-				data.min = sz
-			}
-			data.count++
-			if data.count == 2 {
-				matches = append(matches, data)
-			}
-			return nil
-		})
-		stacked.stack(tree)
+	stacked *dtree
+	k       int
+}
+
+func newDiveAcc() *diveAcc {
+	return &diveAcc{d: Dive{Inefficiencies: []DiveInefficient{}}, byPath: map[string]*diveData{}}
+}
+
+func (a *diveAcc) add(recs []fstree.Record) {
+	tree, size := diveLayerTree(recs)
+	if a.k == 0 {
+		a.stacked, _ = diveLayerTree(recs)
 	}
+	a.d.SizeBytes += size
+	if a.k > 0 {
+		a.d.UserSizeBytes += size
+	}
+	// An error ends the walk of this layer, as in dive.
+	_ = visit(tree.root, tree.root, true, func(n *dnode) error {
+		p := divePath(n)
+		data := a.byPath[p]
+		if data == nil {
+			data = &diveData{path: p, min: -1}
+			a.byPath[p] = data
+		}
+		var sz int64
+		if isWhiteoutNode(n) {
+			prev := a.stacked.getNode(p)
+			if prev == nil {
+				return errDiveMissing
+			}
+			if prev.isDir {
+				visit(a.stacked.root, prev, false, func(c *dnode) error {
+					sz += c.size
+					return nil
+				})
+			}
+		} else {
+			sz = n.size
+		}
+		data.cum += sz
+		if data.min < 0 || sz < data.min {
+			data.min = sz
+		}
+		data.count++
+		if data.count == 2 {
+			a.matches = append(a.matches, data)
+		}
+		return nil
+	})
+	a.stacked.stack(tree)
+	a.k++
+}
+
+func (a *diveAcc) result() Dive {
+	d := a.d
 	var minSum, cumSum int64
-	for _, v := range byPath {
+	for _, v := range a.byPath {
 		minSum += v.min
 		cumSum += v.cum
 	}
@@ -244,9 +254,9 @@ func diveFigures(layers [][]fstree.Record) Dive {
 	if cumSum != 0 {
 		d.Efficiency = float64(minSum) / float64(cumSum)
 	}
-	sort.Sort(matches)
-	for i := len(matches) - 1; i >= 0; i-- {
-		m := matches[i]
+	sort.Sort(a.matches)
+	for i := len(a.matches) - 1; i >= 0; i-- {
+		m := a.matches[i]
 		d.WastedBytes += m.cum
 		d.Inefficiencies = append(d.Inefficiencies, DiveInefficient{Path: m.path, Count: m.count, SizeBytes: m.cum})
 	}

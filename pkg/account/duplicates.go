@@ -1,48 +1,66 @@
 package account
 
 import (
+	"bytes"
 	"encoding/hex"
 	"sort"
 
 	"github.com/whittle/whittle/pkg/fstree"
 )
 
-// duplicates groups visible regular files of equal content. Each file (an
-// inode: hard links to one another are one file) appears once, under its
-// first name in path order; empty files are left out. In each group the
-// first path is the original and every other copy's bytes are duplicate.
+// duplicates groups visible regular files of equal content (same size and
+// sha256). Each file (an inode: hard links to one another are one file)
+// appears once, under its first name in path order; empty files are left
+// out. In each group the first path is the original and every other
+// copy's bytes are duplicate. Groups are ordered by duplicate bytes,
+// largest first, then by first path.
 func duplicates(files []fstree.File, inodes []fstree.Inode) []Duplicate {
-	type key struct {
-		size int64
-		hash [32]byte
+	type cand struct {
+		ino  int32
+		path string
 	}
-	groups := map[key][]string{}
-	var order []key
-	seen := make(map[int]bool)
+	seen := make([]bool, len(inodes))
+	var cands []cand
 	for _, f := range files {
 		in := &inodes[f.Inode]
 		if in.Size == 0 || !in.Hashed || seen[f.Inode] {
 			continue
 		}
 		seen[f.Inode] = true
-		k := key{in.Size, in.Hash}
-		if _, ok := groups[k]; !ok {
-			order = append(order, k)
-		}
-		groups[k] = append(groups[k], "/"+f.Path)
+		cands = append(cands, cand{int32(f.Inode), f.Path})
 	}
-	out := []Duplicate{}
-	for _, k := range order {
-		paths := groups[k]
-		if len(paths) < 2 {
-			continue
+	// Stable: files come in path order, and stay so within a group.
+	sort.SliceStable(cands, func(i, j int) bool {
+		a, b := &inodes[cands[i].ino], &inodes[cands[j].ino]
+		if a.Size != b.Size {
+			return a.Size < b.Size
 		}
-		out = append(out, Duplicate{
-			Digest: "sha256:" + hex.EncodeToString(k.hash[:]),
-			Size:   k.size,
-			Paths:  paths,
-			Bytes:  k.size * int64(len(paths)-1),
-		})
+		return bytes.Compare(a.Hash[:], b.Hash[:]) < 0
+	})
+	out := []Duplicate{}
+	for i := 0; i < len(cands); {
+		a := &inodes[cands[i].ino]
+		j := i + 1
+		for j < len(cands) {
+			b := &inodes[cands[j].ino]
+			if b.Size != a.Size || b.Hash != a.Hash {
+				break
+			}
+			j++
+		}
+		if j-i > 1 {
+			paths := make([]string, 0, j-i)
+			for _, c := range cands[i:j] {
+				paths = append(paths, "/"+c.path)
+			}
+			out = append(out, Duplicate{
+				Digest: "sha256:" + hex.EncodeToString(a.Hash[:]),
+				Size:   a.Size,
+				Paths:  paths,
+				Bytes:  a.Size * int64(j-i-1),
+			})
+		}
+		i = j
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Bytes != out[j].Bytes {

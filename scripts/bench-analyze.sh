@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Benchmark of whittle analyze on a large synthetic image (6 layers, 300k
+# files, about 1 GB uncompressed, gzip; deletions, opaque directories,
+# overwrites, duplicates). The image is generated once and cached.
+#
+# In one run, as separate processes, it measures:
+#   baseline: decompress and read every layer once (same parallelism)
+#   analyze:  account.Analyze (digests verified, every file hashed, the
+#             merged tree, caches, duplicates and dive's figures)
+# and prints wall and CPU time ratios and the peak RSS of each.
+#
+#   scripts/bench-analyze.sh [-files N] [-bytes N] [-jobs N] [-runs N]
+#
+# Environment: WHITTLE_BENCH_DIR (default ~/.cache/whittle-bench) holds the
+# image. Never inside the repository.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+files=300000 bytes=1073741824 jobs=$(nproc) runs=2
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-files) files=$2; shift 2 ;;
+	-bytes) bytes=$2; shift 2 ;;
+	-jobs) jobs=$2; shift 2 ;;
+	-runs) runs=$2; shift 2 ;;
+	*) echo "usage: $0 [-files N] [-bytes N] [-jobs N] [-runs N]" >&2; exit 2 ;;
+	esac
+done
+dir=${WHITTLE_BENCH_DIR:-$HOME/.cache/whittle-bench}
+mkdir -p "$dir"
+bin=$(mktemp -d)/bench-analyze
+trap 'rm -rf "$(dirname "$bin")"' EXIT
+go build -o "$bin" ./bench/analyze
+
+img=$("$bin" -mode generate -dir "$dir" -files "$files" -bytes "$bytes" | sed -n 's/.*"image":"\([^"]*\)".*/\1/p')
+echo "image: $img ($(du -sh "$img" | cut -f1) on disk)"
+cat "$img"/blobs/sha256/* > /dev/null # warm the page cache
+
+field() { sed -n "s/.*\"$1\":\([0-9.e+-]*\).*/\1/p"; }
+best() { sort -g | head -1; }
+declare -A wall cpu rss
+for mode in baseline analyze; do wall[$mode]=""; cpu[$mode]=""; rss[$mode]=0; done
+for r in $(seq "$runs"); do
+	for mode in baseline analyze; do
+		out=$("$bin" -mode "$mode" -image "$img" -jobs "$jobs")
+		echo "run $r: $out"
+		wall[$mode]+="$(echo "$out" | field seconds)"$'\n'
+		cpu[$mode]+="$(echo "$out" | field cpu_seconds)"$'\n'
+		m=$(echo "$out" | field max_rss_mb)
+		rss[$mode]=$(awk -v a="${rss[$mode]}" -v b="$m" 'BEGIN{print (b>a)?b:a}')
+	done
+done
+bw=$(printf '%s' "${wall[baseline]}" | best) aw=$(printf '%s' "${wall[analyze]}" | best)
+bc=$(printf '%s' "${cpu[baseline]}" | best) ac=$(printf '%s' "${cpu[analyze]}" | best)
+awk -v bw="$bw" -v aw="$aw" -v bc="$bc" -v ac="$ac" -v br="${rss[baseline]}" -v ar="${rss[analyze]}" -v j="$jobs" -v f="$files" 'BEGIN{
+	printf "files %d, jobs %d (best of runs)\n", f, j
+	printf "baseline: wall %.2fs cpu %.2fs peak RSS %.0f MB\n", bw, bc, br
+	printf "analyze:  wall %.2fs cpu %.2fs peak RSS %.0f MB\n", aw, ac, ar
+	printf "ratio analyze/baseline: wall %.2f, cpu %.2f (target <= 1.3); peak RSS %.0f MB (target < 400)\n", aw/bw, ac/bc, ar
+}'
