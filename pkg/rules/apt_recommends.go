@@ -28,7 +28,7 @@ func (aptRecommends) Check(p *Pass) []Finding {
 				continue
 			}
 			verb := c.verb(aptValued...)
-			if verb != "install" || len(c.operands(aptValued...)) < 2 {
+			if verb != "install" {
 				continue
 			}
 			if c.hasFlag("no-install-recommends", "without-recommends") || (c.Name == "aptitude" && c.hasFlag("R")) {

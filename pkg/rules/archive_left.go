@@ -1,19 +1,28 @@
 package rules
 
-import "strings"
+import (
+	"fmt"
+	"strings"
 
-// archiveLeft is WH602: an archive downloaded and extracted by a RUN but
-// not deleted by it.
+	"github.com/whittle/whittle/pkg/dockerfile"
+)
+
+// archiveLeft is WH602: an archive downloaded and extracted but not deleted
+// by the RUN that downloaded it.
 type archiveLeft struct{}
 
 func (archiveLeft) Meta() Meta {
 	return Meta{
 		ID:       "WH602",
 		Name:     "downloaded-archive-left",
-		Summary:  "A RUN downloads an archive, extracts it and keeps it: the archive's bytes ship next to its extracted contents.",
+		Summary:  "A RUN downloads an archive that is extracted (by it or a later RUN) but not deleted by it: the archive's bytes ship next to its contents.",
 		Severity: Warning,
 		Doc:      "docs/rules/WH602.md",
 	}
+}
+
+func isPackageArchive(p string) bool {
+	return isArchiveName(p) || strings.HasSuffix(p, ".deb") || strings.HasSuffix(p, ".rpm") || strings.HasSuffix(p, ".apk")
 }
 
 // leftArchives returns the downloaded archives that the RUN extracts (or
@@ -21,37 +30,66 @@ func (archiveLeft) Meta() Meta {
 func leftArchives(ri *runInfo, facts []made, cwds []string) map[string]bool {
 	left := map[string]bool{}
 	for _, m := range facts {
-		if !m.download || !isArchiveName(m.path) && !strings.HasSuffix(m.path, ".deb") && !strings.HasSuffix(m.path, ".rpm") {
+		if !m.download || !isPackageArchive(m.path) {
 			continue
 		}
-		extracted := false
-		for j := m.at + 1; j < len(ri.cmds); j++ {
-			if extracts(ri.cmds[j], cwds[j], m.path) {
-				extracted = true
-				break
-			}
-		}
-		if extracted && !goneAfter(ri.cmds, cwds, m.at, m.path) {
+		if extractedIn(ri.cmds[m.at+1:], cwds[m.at+1:], m.path) && !goneAfter(ri.cmds, cwds, m.at, m.path) {
 			left[m.path] = true
 		}
 	}
 	return left
 }
 
+func extractedIn(cmds []command, cwds []string, p string) bool {
+	for j, c := range cmds {
+		if extracts(c, cwds[j], p) {
+			return true
+		}
+	}
+	return false
+}
+
 func (archiveLeft) Check(p *Pass) []Finding {
 	var out []Finding
-	for _, ri := range p.runs() {
+	runs := p.runs()
+	for k, ri := range runs {
 		facts, cwds := fileFacts(ri)
 		left := leftArchives(ri, facts, cwds)
 		for _, m := range facts {
-			if !left[m.path] || mountCovers(ri, m.path) {
+			if !m.download || !isPackageArchive(m.path) || mountCovers(ri, m.path) {
 				continue
 			}
-			delete(left, m.path)
-			out = append(out, p.FindingAt(ri.rangeOf(ri.cmds[m.at]),
-				"the archive "+m.path+" is extracted but not deleted: it ships next to its contents",
-				"delete it in the same RUN after extracting (`rm "+m.path+"`), or stream it: `curl -fsSL URL | tar -xz -C DIR`"))
+			if left[m.path] {
+				delete(left, m.path)
+				out = append(out, p.FindingAt(ri.rangeOf(ri.cmds[m.at]),
+					"the archive "+m.path+" is extracted but not deleted: it ships next to its contents",
+					"delete it in the same RUN after extracting (`rm "+m.path+"`), or stream it: `curl -fsSL URL | tar -xz -C DIR`"))
+				continue
+			}
+			if goneAfter(ri.cmds, cwds, m.at, m.path) || extractedIn(ri.cmds[m.at+1:], cwds[m.at+1:], m.path) {
+				continue
+			}
+			if later := extractedLaterRun(runs[k+1:], ri.in.Stage, m.path); later != nil {
+				out = append(out, p.FindingAt(ri.rangeOf(ri.cmds[m.at]),
+					fmt.Sprintf("the archive %s downloaded here is extracted by the RUN on line %d: it stays in this layer whatever later RUNs delete", m.path, later.in.Range.Start.Line),
+					"download, extract and delete it in one RUN (or stream it: `curl -fsSL URL | tar -xz -C DIR`)"))
+			}
 		}
 	}
 	return out
+}
+
+// extractedLaterRun returns the first RUN of the same stage among runs that
+// extracts the archive at p.
+func extractedLaterRun(runs []*runInfo, st *dockerfile.Stage, p string) *runInfo {
+	for _, r := range runs {
+		if r.in.Stage != st {
+			continue
+		}
+		_, cwds := fileFacts(r)
+		if extractedIn(r.cmds, cwds, p) {
+			return r
+		}
+	}
+	return nil
 }

@@ -95,3 +95,17 @@ func TestCorpus(t *testing.T) {
 		}
 	}
 }
+
+// parsedShared parses a file for helpers that need instruction ranges.
+func parsedShared(t testing.TB, path string) *shared {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := dockerfile.Parse(filepath.Base(path), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newShared(f)
+}

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"path"
+	"regexp"
 	"strings"
 )
 
@@ -41,6 +42,12 @@ func urlBase(u string) string {
 func isURL(s string) bool {
 	l := strings.ToLower(s)
 	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://") || strings.HasPrefix(l, "ftp://")
+}
+
+// downloadable reports whether a curl or wget operand names something to
+// fetch: a URL, or a word built from variables ("$mirror/$file").
+func downloadable(u string) bool {
+	return isURL(u) || (strings.HasPrefix(u, "${") && strings.Contains(u, "/"))
 }
 
 // resolve makes p absolute against cwd when p is relative and cwd known.
@@ -90,7 +97,7 @@ func fileFacts(ri *runInfo) ([]made, []string) {
 					dir = resolve(cwd, outDir)
 				}
 				for _, u := range c.operands(curlValued...) {
-					if isURL(u) {
+					if downloadable(u) {
 						add(path.Join(dir, urlBase(u)), i, true)
 					}
 				}
@@ -106,7 +113,7 @@ func fileFacts(ri *runInfo) ([]made, []string) {
 				dir = resolve(cwd, prefix)
 			}
 			for _, u := range c.operands(wgetValued...) {
-				if isURL(u) {
+				if downloadable(u) {
 					add(path.Join(dir, urlBase(u)), i, true)
 				}
 			}
@@ -269,10 +276,7 @@ func goneAfter(cmds []command, cwds []string, i int, p string) bool {
 // extracts reports whether command c extracts (or installs from) the
 // archive at p, a path made by the same RUN.
 func extracts(c command, cwd, p string) bool {
-	match := func(op string) bool {
-		op = unquote(op)
-		return resolve(cwd, op) == p || baseName(op) == baseName(p)
-	}
+	match := func(op string) bool { return sameFile(cwd, op, p) }
 	switch c.Name {
 	case "tar", "bsdtar":
 		if !tarExtracts(c) {
@@ -325,3 +329,34 @@ func tarExtracts(c command) bool {
 	}
 	return false
 }
+
+// sameFile reports whether operand op, run in cwd, names the made file p:
+// the same path, the same base name, or a glob (tar xzf ruby-*.tar.gz)
+// matching it. Expansions in p ("ruby-${V}.tar.gz", "$(...).tar.gz") match
+// anything.
+func sameFile(cwd, op, p string) bool {
+	op = unquote(op)
+	if op == "" || strings.HasPrefix(op, "-") {
+		return false
+	}
+	if resolve(cwd, op) == p {
+		return true
+	}
+	ob, pb := baseName(op), baseName(p)
+	if ob == pb {
+		return true
+	}
+	if ok, _ := path.Match(ob, pb); ok && strings.ContainsAny(ob, "*?[") {
+		return true
+	}
+	if strings.Contains(pb, "$") {
+		pat := expansion.ReplaceAllString(pb, "*")
+		if ok, _ := path.Match(pat, ob); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// expansion matches the expansions wordText keeps as text.
+var expansion = regexp.MustCompile(`\$\{[^}]*\}|\$\(\.\.\.\)|\$\(\(\.\.\.\)\)`)

@@ -202,7 +202,7 @@ func addCall(x *syntax.CallExpr, redirs []*syntax.Redirect, out *[]command, dept
 	c.Args = words[1:]
 	*out = append(*out, c)
 	// sh -c 'script': lint the inner script too.
-	if depth < maxShellDepth && isShellName(c.Name) {
+	if depth < maxShellDepth && (isShellName(c.Name) || c.Name == "su" || c.Name == "runuser") {
 		for i, a := range c.Args {
 			if isDashC(a) && i+1 < len(c.Args) {
 				inner, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(c.Args[i+1]), "")
