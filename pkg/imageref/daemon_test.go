@@ -29,6 +29,8 @@ type fakeDaemon struct {
 	mu     sync.Mutex
 	images map[string]v1.Image // by "name:tag" and by config digest
 	saves  []string
+	// saveOpts counts the options of each ImageSave call.
+	saveOpts []int
 	loads  [][]byte
 }
 
@@ -71,7 +73,7 @@ func (f *fakeDaemon) Ping(context.Context, client.PingOptions) (client.PingResul
 	return client.PingResult{APIVersion: "1.52"}, nil
 }
 
-func (f *fakeDaemon) ImageSave(_ context.Context, refs []string, _ ...client.ImageSaveOption) (client.ImageSaveResult, error) {
+func (f *fakeDaemon) ImageSave(_ context.Context, refs []string, opts ...client.ImageSaveOption) (client.ImageSaveResult, error) {
 	if len(refs) != 1 {
 		return nil, errors.New("fake saves one image")
 	}
@@ -81,6 +83,7 @@ func (f *fakeDaemon) ImageSave(_ context.Context, refs []string, _ ...client.Ima
 	}
 	f.mu.Lock()
 	f.saves = append(f.saves, refs[0])
+	f.saveOpts = append(f.saveOpts, len(opts))
 	f.mu.Unlock()
 	var buf bytes.Buffer
 	tag, err := name.NewTag(refs[0])
@@ -166,6 +169,16 @@ func TestDaemonSource(t *testing.T) {
 		t.Errorf("image saved %d times, want once", len(fd.saves))
 	}
 
+	// An explicit platform is passed on to the engine's save.
+	got, err = openRef(t, "docker-daemon:app:v1", WithDaemonClient(fd), WithPlatform("linux/arm64"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameImage(t, got, img)
+	if !slices.Equal(fd.saveOpts, []int{0, 1}) {
+		t.Errorf("save options per call %v, want [0 1]", fd.saveOpts)
+	}
+
 	_, err = openRef(t, "docker-daemon:app:v2", WithDaemonClient(fd))
 	if !errors.Is(err, ErrNotFound) || !strings.HasPrefix(err.Error(), "opening docker-daemon:app:v2: ") {
 		t.Errorf("missing image: %v", err)
@@ -210,7 +223,8 @@ func TestDaemonSink(t *testing.T) {
 }
 
 // TestDaemonHonoursDockerHost checks that, without WithDaemonClient, the
-// engine named by DOCKER_HOST is asked (here a fake one on a unix socket).
+// engine named by DOCKER_HOST is asked (here a fake one on a unix socket),
+// and that an explicit platform reaches it.
 func TestDaemonHonoursDockerHost(t *testing.T) {
 	sock := filepath.Join(t.TempDir(), "d.sock")
 	l, err := net.Listen("unix", sock)
@@ -218,17 +232,17 @@ func TestDaemonHonoursDockerHost(t *testing.T) {
 		t.Skipf("unix sockets unavailable: %v", err)
 	}
 	var mu sync.Mutex
-	var paths []string
+	var inspects []string // path?query of each image inspect
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		paths = append(paths, r.URL.Path)
-		mu.Unlock()
-		w.Header().Set("Api-Version", "1.47")
+		w.Header().Set("Api-Version", "1.52")
 		w.Header().Set("Content-Type", "application/json")
 		if strings.HasSuffix(r.URL.Path, "/_ping") {
 			_, _ = w.Write([]byte("OK"))
 			return
 		}
+		mu.Lock()
+		inspects = append(inspects, r.URL.Path+"?"+r.URL.Query().Get("platform"))
+		mu.Unlock()
 		w.WriteHeader(http.StatusNotFound)
 		_, _ = w.Write([]byte(`{"message":"No such image: app:v1"}`))
 	})}
@@ -237,13 +251,24 @@ func TestDaemonHonoursDockerHost(t *testing.T) {
 	t.Setenv("DOCKER_HOST", "unix://"+sock)
 	t.Setenv("DOCKER_CONTEXT", "")
 
-	_, err = openRef(t, "docker-daemon:app:v1")
-	if !errors.Is(err, ErrNotFound) {
-		t.Errorf("error %v, want ErrNotFound", err)
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if !slices.ContainsFunc(paths, func(p string) bool { return strings.HasSuffix(p, "/images/app:v1/json") }) {
-		t.Errorf("engine at DOCKER_HOST saw %v, want an inspect of app:v1", paths)
+	for _, tt := range []struct {
+		platform string
+		want     string
+	}{
+		{"", "/images/app:v1/json?"},
+		{"linux/arm64/v8", `/images/app:v1/json?{"architecture":"arm64","os":"linux","variant":"v8"}`},
+	} {
+		mu.Lock()
+		inspects = nil
+		mu.Unlock()
+		_, err = openRef(t, "docker-daemon:app:v1", WithPlatform(tt.platform))
+		if !errors.Is(err, ErrNotFound) {
+			t.Errorf("error %v, want ErrNotFound", err)
+		}
+		mu.Lock()
+		if !slices.ContainsFunc(inspects, func(s string) bool { return strings.HasSuffix(s, tt.want) }) {
+			t.Errorf("platform %q: engine at DOCKER_HOST saw %q, want an inspect ending %q", tt.platform, inspects, tt.want)
+		}
+		mu.Unlock()
 	}
 }

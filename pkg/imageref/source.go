@@ -19,6 +19,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/moby/moby/client"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // Image opens the image r names. Layers come in the order the image's
@@ -250,8 +252,25 @@ func daemonOptions(ctx context.Context, o *options) []daemon.Option {
 }
 
 // daemonImage reads an image from the Docker Engine. The engine's `docker
-// save` output is buffered once to a temporary file, not to memory.
+// save` output is buffered once to a temporary file, not to memory. An
+// explicit WithPlatform is passed to the engine (API 1.49 or later), which
+// then inspects and saves that platform of a multi-platform image.
 func (r Ref) daemonImage(ctx context.Context, o *options) (v1.Image, error) {
+	if o.explicitPlatform {
+		c := o.daemonClient
+		if c == nil {
+			// The client ggcr would make: configured from the environment.
+			dc, err := client.New(client.FromEnv)
+			if err != nil {
+				return nil, fmt.Errorf("connecting to the Docker Engine: %w", err)
+			}
+			c = dc
+		}
+		p := o.platform
+		o2 := *o
+		o2.daemonClient = platformClient{Client: c, platform: ocispec.Platform{OS: p.OS, Architecture: p.Architecture, Variant: p.Variant}}
+		o = &o2
+	}
 	do := append(daemonOptions(ctx, o), daemon.WithFileBufferedOpener())
 	img, err := daemon.Image(r.ref, do...)
 	if err != nil {
@@ -276,4 +295,19 @@ func (i daemonImage) ConfigFile() (*v1.ConfigFile, error) {
 		return nil, err
 	}
 	return v1.ParseConfigFile(bytes.NewReader(raw))
+}
+
+// platformClient asks the engine for one platform of an image.
+type platformClient struct {
+	daemon.Client
+	platform ocispec.Platform
+}
+
+func (c platformClient) ImageSave(ctx context.Context, images []string, opts ...client.ImageSaveOption) (client.ImageSaveResult, error) {
+	return c.Client.ImageSave(ctx, images, append(opts, client.ImageSaveWithPlatforms(c.platform))...)
+}
+
+func (c platformClient) ImageInspect(ctx context.Context, image string, opts ...client.ImageInspectOption) (client.ImageInspectResult, error) {
+	p := c.platform
+	return c.Client.ImageInspect(ctx, image, append(opts, client.ImageInspectWithPlatform(&p))...)
 }
