@@ -31,7 +31,7 @@ type fakeDaemon struct {
 	saves  []string
 	// saveOpts counts the options of each ImageSave call.
 	saveOpts []int
-	loads  [][]byte
+	loads    [][]byte
 }
 
 var _ daemon.Client = (*fakeDaemon)(nil)
