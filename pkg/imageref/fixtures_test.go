@@ -140,10 +140,17 @@ func TestDiveFixtures(t *testing.T) {
 	if err == nil {
 		t.Error("a rootfs tar opened as an image")
 	}
-	// The OCI fixtures are arm64 only: asking for amd64 says so.
-	_, err = openRef(t, filepath.Join(diveFixtures, "test-oci-gzip-image.tar"), WithPlatform("linux/amd64"))
-	var pe *PlatformError
-	if !errors.As(err, &pe) || !slices.Equal(pe.Available, []string{"linux/arm64"}) {
-		t.Errorf("amd64 from an arm64 archive: %v", err)
+	// The OCI fixtures are arm64 only, the docker ones amd64: asking for
+	// another platform says so.
+	for file, have := range map[string]string{"test-oci-gzip-image.tar": "linux/arm64", "test-docker-image.tar": "linux/amd64"} {
+		want := map[string]string{"linux/arm64": "linux/amd64", "linux/amd64": "linux/arm64"}[have]
+		_, err = openRef(t, filepath.Join(diveFixtures, file), WithPlatform(want))
+		var pe *PlatformError
+		if !errors.As(err, &pe) || !slices.Equal(pe.Available, []string{have}) {
+			t.Errorf("%s from %s: %v", want, file, err)
+		}
+		if _, err := openRef(t, filepath.Join(diveFixtures, file), WithPlatform(have)); err != nil {
+			t.Errorf("%s from %s: %v", have, file, err)
+		}
 	}
 }

@@ -115,7 +115,14 @@ func (r Ref) archiveImage(ctx context.Context, o *options) (v1.Image, error) {
 	}
 	switch {
 	case t.has("manifest.json"):
-		return r.dockerSaveImage(t)
+		img, err := r.dockerSaveImage()
+		if err != nil {
+			return nil, err
+		}
+		if err := checkPlatform(img, o); err != nil {
+			return nil, err
+		}
+		return img, nil
 	case t.has("index.json"):
 		raw, err := t.readSmall("index.json")
 		if err != nil {
@@ -128,7 +135,7 @@ func (r Ref) archiveImage(ctx context.Context, o *options) (v1.Image, error) {
 
 // dockerSaveImage picks the image of a `docker save` archive and opens it
 // with ggcr's tarball package.
-func (r Ref) dockerSaveImage(t *tarFile) (v1.Image, error) {
+func (r Ref) dockerSaveImage() (v1.Image, error) {
 	opener := func() (io.ReadCloser, error) { return os.Open(r.path) }
 	m, err := tarball.LoadManifest(opener)
 	if err != nil {
@@ -172,6 +179,26 @@ func (r Ref) dockerSaveImage(t *tarFile) (v1.Image, error) {
 	return img, nil
 }
 
+// checkPlatform refuses an image whose config names another platform than
+// the one explicitly asked for (a `docker save` archive holds one platform).
+func checkPlatform(img v1.Image, o *options) error {
+	if !o.explicitPlatform {
+		return nil
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return fmt.Errorf("reading config: %w", err)
+	}
+	p := cf.Platform()
+	if p == nil || p.OS == "" {
+		return nil // the config does not say
+	}
+	if !normalizePlatform(*p).Satisfies(normalizePlatform(o.platform)) {
+		return &PlatformError{Want: o.platform.String(), Available: []string{p.String()}}
+	}
+	return nil
+}
+
 // layoutImage reads an OCI image layout directory.
 func (r Ref) layoutImage(o *options) (v1.Image, error) {
 	if _, err := os.Stat(r.path); err != nil {
@@ -184,7 +211,7 @@ func (r Ref) layoutImage(o *options) (v1.Image, error) {
 	return imageFromLayoutIndex(ix, r.tag, o)
 }
 
-// nameOptions re-reads the reference with the insecure setting applied.
+// registryName is the reference with the insecure setting applied.
 func (r Ref) registryName(o *options) (name.Reference, error) {
 	if !o.insecure {
 		return r.ref, nil
