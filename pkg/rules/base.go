@@ -49,6 +49,8 @@ type baseAdvice struct {
 // baseParts splits an image reference into its registry prefix
 // ("" for Docker Hub), repository as written after it, and tag.
 func baseParts(ref string) (prefix, repo, tag string, ok bool) {
+	// A digest pins the image; the tag before it still names the variant.
+	ref, _, _ = strings.Cut(ref, "@")
 	r, err := name.ParseReference(ref)
 	if err != nil {
 		return "", "", "", false

@@ -32,7 +32,7 @@ func (layerCopyChown) Check(p *Pass) []Finding {
 			if steps[j].facts == nil {
 				continue
 			}
-			for _, c := range steps[j].facts.Commands {
+			for ci, c := range steps[j].facts.Commands {
 				f := c.File
 				if f == nil || (f.Op != "chown" && f.Op != "chgrp" && f.Op != "chmod") {
 					continue
@@ -51,7 +51,8 @@ func (layerCopyChown) Check(p *Pass) []Finding {
 							if dirs[k] && !f.Recursive && q == t {
 								continue
 							}
-							if layerPathOverlaps(t, q) {
+							it := layerItem{name: t, dirCopy: dirs[k]}
+							if layerPathOverlaps(t, q) && layerSubpathOK(it, q, steps[j].facts.Commands[:ci]) {
 								hit = q
 							}
 						}

@@ -195,9 +195,10 @@ func layerMade(steps []layerStep, i int) []layerItem {
 		}
 		var made []string
 		kind := itemPath
+		dirLike := true
 		switch {
 		case c.Download != nil && c.Download.Output != "":
-			made, kind = []string{c.Download.Output}, itemDownload
+			made, kind, dirLike = []string{c.Download.Output}, itemDownload, false
 		case c.Extract != nil && !c.Extract.Create && c.Extract.Dest != "" && !layerSystemDirs[c.Extract.Dest]:
 			made = []string{c.Extract.Dest}
 		case c.File != nil && (c.File.Op == "cp" || c.File.Op == "mv" || c.File.Op == "install") && c.File.Dest != "" && !layerSystemDirs[c.File.Dest]:
@@ -216,7 +217,7 @@ func layerMade(steps []layerStep, i int) []layerItem {
 			}) {
 				continue
 			}
-			items = append(items, layerItem{step: i, kind: kind, name: p})
+			items = append(items, layerItem{step: i, kind: kind, name: p, dirCopy: dirLike && kind == itemPath})
 		}
 	}
 	return items
@@ -265,65 +266,59 @@ func layerCloneDest(c *shellfacts.Command) string {
 // layerVerb says how c undoes item it, or "" if it does not. WH101 leaves
 // COPY followed by chmod/chown to WH102, and deleting or extracting a
 // download to WH103.
-func layerVerb(steps []layerStep, j, ci int, it layerItem) string {
+func layerVerb(steps []layerStep, j, ci int, it layerItem) (string, string) {
 	c := steps[j].facts.Commands[ci]
 	switch it.kind {
 	case itemPackage:
 		if layerRemovesPkg(c, it.family, it.name) {
 			if c.Pkg.Verb == shellfacts.Purge {
-				return "purges"
+				return "purges", ""
 			}
-			return "removes"
+			return "removes", ""
 		}
 	case itemCache:
 		if layerCleans(c, it.name) {
-			return "cleans"
+			return "cleans", ""
 		}
 	case itemPath, itemDownload:
 		f := c.File
 		if f == nil {
-			return ""
+			return "", ""
 		}
 		fromCopy := steps[it.step].facts == nil
 		var verb string
 		switch f.Op {
 		case "rm", "rmdir":
 			if it.kind == itemDownload {
-				return ""
+				return "", ""
 			}
 			verb = "removes"
 		case "mv":
 			verb = "moves"
 		case "chmod":
 			if fromCopy {
-				return ""
+				return "", ""
 			}
 			verb = "changes the mode of"
 		case "chown", "chgrp":
 			if fromCopy {
-				return ""
+				return "", ""
 			}
 			verb = "changes the owner of"
 		default:
-			return ""
+			return "", ""
 		}
 		for _, p := range f.Paths {
 			if !layerPathOverlaps(it.name, p) {
 				continue
 			}
-			// Under a copied directory, a later RUN that ran anything else
-			// first may have made the subpath itself.
-			if it.dirCopy && path.Clean(p) != it.name && !shellfacts.Under(it.name, p) {
-				for _, d := range steps[j].facts.Commands[:ci] {
-					if !layerQuiet[d.Name] {
-						return ""
-					}
-				}
+			if !layerSubpathOK(it, p, steps[j].facts.Commands[:ci]) {
+				return "", ""
 			}
-			return verb
+			return verb, p
 		}
 	}
-	return ""
+	return "", ""
 }
 
 func (layerTechnique) Check(p *Pass) []Finding {
@@ -352,7 +347,7 @@ func (layerTechnique) Check(p *Pass) []Finding {
 					if it.step >= j {
 						continue
 					}
-					v := layerVerb(steps, j, ci, it)
+					v, hitPath := layerVerb(steps, j, ci, it)
 					if v == "" {
 						continue
 					}
@@ -365,6 +360,9 @@ func (layerTechnique) Check(p *Pass) []Finding {
 						hits[it.step] = h
 					}
 					label := it.name
+					if hitPath != "" && path.Clean(hitPath) != it.name && shellfacts.Under(hitPath, it.name) {
+						label = fmt.Sprintf("%s (in %s)", hitPath, it.name)
+					}
 					switch it.kind {
 					case itemPackage:
 						label = fmt.Sprintf("package %s (%s)", it.name, it.family)
@@ -415,4 +413,25 @@ func layerFixText(first, later *dockerfile.Instruction, kinds map[layerItemKind]
 		return fmt.Sprintf("do not copy what %s removes: exclude it in .dockerignore, copy only what is needed, or build it in another stage", b)
 	}
 	return fmt.Sprintf("do it in the RUN that makes the files (merge %s into %s with &&)", b, a)
+}
+
+// layerSubpathOK decides whether an operation on p, a path strictly below
+// a directory that an earlier step wrote (a copied or extracted tree),
+// undoes that step's files. A system directory such as / or /usr/bin is
+// written by many steps, so nothing below it is attributed to one; and if
+// the later RUN ran anything but quiet commands first, it may have made p
+// itself.
+func layerSubpathOK(it layerItem, p string, before []*shellfacts.Command) bool {
+	if !it.dirCopy || path.Clean(p) == it.name || shellfacts.Under(it.name, p) {
+		return true
+	}
+	if layerSystemDirs[it.name] {
+		return false
+	}
+	for _, d := range before {
+		if !layerQuiet[d.Name] {
+			return false
+		}
+	}
+	return true
 }
