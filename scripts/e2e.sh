@@ -48,6 +48,7 @@ RUN=""    # this run's directory under E2E_DIR (state, logs, scratch)
 SHORT=""  # a short directory under /tmp for sockets (unix paths are limited)
 FAILED_SERVICES=0
 PHASE=setup
+SCRIPT_PID="" # the e2e.d script running now (its timeout process)
 
 # ---------------------------------------------------------------- cleanup
 
@@ -55,6 +56,9 @@ cleanup() {
 	local rc=$?
 	set +e
 	trap - EXIT INT TERM
+	if [ -n "$SCRIPT_PID" ]; then
+		stop_pid "running script" "$SCRIPT_PID"
+	fi
 	if [ "${#SVC_NAMES[@]}" -gt 0 ]; then
 		step "stopping services"
 		local name dead=0
@@ -63,8 +67,10 @@ cleanup() {
 		done
 		# Service logs help when a service died or the setup failed; a
 		# failing script has its own log above.
-		if [ "$dead" -ne 0 ] || { [ "$rc" -ne 0 ] && [ "$PHASE" != scripts ]; }; then
+		if [ "$rc" -ne 0 ] && [ "$rc" -lt 128 ] && [ "$PHASE" != scripts ]; then
 			svc_logs 80
+		elif [ "$dead" -ne 0 ]; then
+			svc_logs 80 dead
 		fi
 		svc_stop_all
 	fi
@@ -245,8 +251,13 @@ run_scripts() {
 		step "$name"
 		start=$SECONDS
 		rc=0
-		(cd "$E2E_WORK" && timeout -k 30 "$E2E_SCRIPT_TIMEOUT" bash "$s") </dev/null 2>&1 |
-			tee "$RUN/logs/$name.log" || rc=${PIPESTATUS[0]}
+		# In the background, so that a signal to this script is handled at
+		# once (bash runs traps only between foreground commands).
+		(cd "$E2E_WORK" && exec timeout -k 30 "$E2E_SCRIPT_TIMEOUT" bash "$s") </dev/null \
+			> >(tee "$RUN/logs/$name.log") 2>&1 &
+		SCRIPT_PID=$!
+		wait "$SCRIPT_PID" || rc=$?
+		SCRIPT_PID=""
 		if [ "$rc" -eq 124 ]; then
 			warn "$name timed out after ${E2E_SCRIPT_TIMEOUT}s"
 		fi

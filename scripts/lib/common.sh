@@ -156,13 +156,14 @@ svc_alive() {
 	kill -0 "$pid" 2>/dev/null
 }
 
-# svc_logs [LINES]: print the last LINES (default 60) lines of every
-# service's log, marking those that are no longer running.
+# svc_logs [LINES [dead]]: print the last LINES (default 60) lines of every
+# service's log (with "dead": only of the services no longer running).
 svc_logs() {
-	local n=${1:-60} i state
+	local n=${1:-60} only=${2:-} i state
 	for i in "${!SVC_NAMES[@]}"; do
 		state=running
 		kill -0 "${SVC_PIDS[$i]}" 2>/dev/null || state=exited
+		[ "$only" != dead ] || [ "$state" = exited ] || continue
 		printf '\n---- %s (pid %s, %s): last %s lines of %s\n' \
 			"${SVC_NAMES[$i]}" "${SVC_PIDS[$i]}" "$state" "$n" "${SVC_LOGS[$i]}" >&2
 		tail -n "$n" "${SVC_LOGS[$i]}" >&2 2>/dev/null || true
