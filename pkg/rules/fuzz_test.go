@@ -1,0 +1,47 @@
+package rules
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/whittle/whittle/pkg/dockerfile"
+)
+
+// FuzzLint checks that Lint never panics and that every finding it returns
+// is well formed, whatever the input. The corpus Dockerfiles, PARFUM's
+// smelly files, hadolint's snippets and the rule table seed it.
+func FuzzLint(f *testing.F) {
+	for _, c := range ruleCases {
+		f.Add([]byte(c.src))
+	}
+	for _, dir := range []string{
+		filepath.Join(compatDir(f), "..", "corpus", "naive"),
+		filepath.Join(compatDir(f), "..", "corpus", "optimized"),
+		filepath.Join(compatDir(f), "parfum", "smelly"),
+	} {
+		files, _ := filepath.Glob(filepath.Join(dir, "*"))
+		for _, p := range files {
+			b, err := os.ReadFile(p)
+			if err == nil {
+				f.Add(b)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		df, err := dockerfile.Parse("Dockerfile", src)
+		if err != nil {
+			return
+		}
+		fs, err := Lint(context.Background(), df)
+		if err != nil {
+			t.Fatalf("Lint: %v", err)
+		}
+		for _, fd := range fs {
+			if fd.Rule == "" || fd.Line < 1 || fd.Column < 1 || fd.Message == "" {
+				t.Fatalf("malformed finding %+v", fd)
+			}
+		}
+	})
+}
