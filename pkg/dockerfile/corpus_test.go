@@ -51,7 +51,11 @@ func checkInvariants(t *testing.T, f *File) {
 				continue
 			}
 			w := string(f.Src[fl.Range.Start.Offset:fl.Range.End.Offset])
-			if !strings.HasPrefix(w, "--"+fl.Name) {
+			// BuildKit removes quotes and escapes and re-encodes bytes
+			// as runes, so the name may differ from the bytes; the word
+			// starts with "--", and a plain ASCII word holds the name.
+			plain := !strings.ContainsAny(w, `"'`+string(f.Escape)) && isASCII(w)
+			if !strings.HasPrefix(w, "--") || (plain && !strings.HasPrefix(w, "--"+fl.Name)) {
 				t.Errorf("%s:%d: flag %s range covers %q", f.Name, in.Range.Start.Line, fl.Name, w)
 			}
 		}
@@ -129,4 +133,13 @@ func TestCorpus(t *testing.T) {
 	if len(files) < 119 {
 		t.Errorf("only %d corpus files found", len(files))
 	}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

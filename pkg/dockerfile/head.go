@@ -1,6 +1,10 @@
 package dockerfile
 
-import "strings"
+import (
+	"bytes"
+	"strings"
+	"unicode"
+)
 
 // span is a half-open range of indices into a mapped text.
 type span struct{ start, end int }
@@ -20,12 +24,11 @@ func isLineSpace(c byte) bool {
 
 func splitHead(line []byte, escape byte) head {
 	var h head
-	i, n := 0, len(line)
-	for i < n && isSpaceByte(line[i]) {
-		i++
-	}
-	for n > i && isSpaceByte(line[n-1]) {
-		n--
+	// strings.TrimSpace, as splitCommand does: Unicode spaces, by rune.
+	i := len(line) - len(bytes.TrimLeftFunc(line, unicode.IsSpace))
+	n := len(bytes.TrimRightFunc(line, unicode.IsSpace))
+	if n < i {
+		n = i
 	}
 	h.keyword.start = i
 	for i < n && !isLineSpace(line[i]) {
@@ -73,9 +76,12 @@ func splitHead(line []byte, escape byte) head {
 		}
 		h.flags = append(h.flags, span{start, pos})
 	}
+	// extractBuilderFlags skips spaces byte by byte, then the rest is
+	// trimmed by rune.
 	for pos < n && isSpaceByte(line[pos]) {
 		pos++
 	}
+	pos += len(line[pos:n]) - len(bytes.TrimLeftFunc(line[pos:n], unicode.IsSpace))
 	h.args = span{pos, n}
 	return h
 }
