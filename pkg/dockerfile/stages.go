@@ -135,6 +135,10 @@ func (f *File) buildStages(o *options) error {
 				meta = meta.with()
 				f.declareArgs(meta, in, o, nil)
 				in.Scope = meta
+			} else {
+				// Not valid before FROM, but still modelled (scripts
+				// parsed) so that the rest of the file can be linted.
+				f.detail(in, meta, byName, nil)
 			}
 			continue
 		}

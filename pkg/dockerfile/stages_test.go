@@ -175,3 +175,14 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestInstructionBeforeFrom(t *testing.T) {
+	f, err := Parse("Dockerfile", []byte("RUN apk add x\nFROM alpine\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := f.Instructions[0]
+	if in.Stage != nil || in.Run.Script.File == nil {
+		t.Errorf("RUN before FROM: stage %v, script parsed %v", in.Stage, in.Run.Script.File != nil)
+	}
+}
