@@ -110,8 +110,8 @@ var accountCases = []accountCase{
 			L(synth.Whiteout("dir"), synth.Dir("dir"), synth.File("dir/b", "bbbb")),
 		}},
 		size: 7, wasted: 3, files: 1,
-		layers: []lf{{3, 3, 1, 0, 0}, {4, 0, 1, 0, 1}},
-		waste:  []WasteItem{{Path: "/dir/a", Layer: 0, Bytes: 3, Reason: ReasonParentDeleted, ShadowedBy: 1}},
+		layers:   []lf{{3, 3, 1, 0, 0}, {4, 0, 1, 0, 1}},
+		waste:    []WasteItem{{Path: "/dir/a", Layer: 0, Bytes: 3, Reason: ReasonParentDeleted, ShadowedBy: 1}},
 		noSquash: "mutate.Extract hides same-layer entries that follow a whiteout of their parent",
 	},
 	{
@@ -162,7 +162,7 @@ var accountCases = []accountCase{
 			L(synth.Whiteout("a")),
 		}},
 		size: 5, wasted: 0, files: 1,
-		layers: []lf{{5, 0, 2, 0, 0}, {0, 0, 0, 0, 1}},
+		layers:   []lf{{5, 0, 2, 0, 0}, {0, 0, 0, 0, 1}},
 		noSquash: "mutate.Extract keeps a hard link whose target name was deleted, without its content",
 	},
 	{
@@ -183,7 +183,7 @@ var accountCases = []accountCase{
 			L(synth.File("a", "zz")),
 		}},
 		size: 7, wasted: 0, files: 2,
-		layers: []lf{{5, 0, 1, 0, 0}, {0, 0, 1, 0, 0}, {2, 0, 0, 1, 0}},
+		layers:   []lf{{5, 0, 1, 0, 0}, {0, 0, 1, 0, 0}, {2, 0, 0, 1, 0}},
 		noSquash: "mutate.Extract writes the link before its target (upper layers first)",
 	},
 	{
@@ -201,8 +201,8 @@ var accountCases = []accountCase{
 			L(synth.File("a", "first"), synth.File("a", "second!")),
 		}},
 		size: 12, wasted: 5, files: 1,
-		layers: []lf{{12, 5, 1, 0, 0}},
-		waste:  []WasteItem{{Path: "/a", Layer: 0, Bytes: 5, Reason: ReasonOverwritten, ShadowedBy: 0}},
+		layers:   []lf{{12, 5, 1, 0, 0}},
+		waste:    []WasteItem{{Path: "/a", Layer: 0, Bytes: 5, Reason: ReasonOverwritten, ShadowedBy: 0}},
 		noSquash: "mutate.Extract keeps the first entry of a path in a layer, tar extraction the last",
 	},
 	{

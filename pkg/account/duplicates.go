@@ -2,7 +2,9 @@ package account
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/hex"
+	"slices"
 	"sort"
 
 	"github.com/whittle/whittle/pkg/fstree"
@@ -16,7 +18,9 @@ import (
 // largest first, then by first path.
 func duplicates(files []fstree.File, inodes []fstree.Inode) []Duplicate {
 	type cand struct {
-		ino  int32
+		size int64
+		hash [32]byte
+		ord  int32 // path order of the file's first name
 		path string
 	}
 	seen := make([]bool, len(inodes))
@@ -27,25 +31,22 @@ func duplicates(files []fstree.File, inodes []fstree.Inode) []Duplicate {
 			continue
 		}
 		seen[f.Inode] = true
-		cands = append(cands, cand{int32(f.Inode), f.Path})
+		cands = append(cands, cand{in.Size, in.Hash, int32(len(cands)), f.Path})
 	}
-	// Stable: files come in path order, and stay so within a group.
-	sort.SliceStable(cands, func(i, j int) bool {
-		a, b := &inodes[cands[i].ino], &inodes[cands[j].ino]
-		if a.Size != b.Size {
-			return a.Size < b.Size
+	slices.SortFunc(cands, func(a, b cand) int {
+		if c := cmp.Compare(a.size, b.size); c != 0 {
+			return c
 		}
-		return bytes.Compare(a.Hash[:], b.Hash[:]) < 0
+		if c := bytes.Compare(a.hash[:], b.hash[:]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ord, b.ord)
 	})
 	out := []Duplicate{}
 	for i := 0; i < len(cands); {
-		a := &inodes[cands[i].ino]
+		a := &cands[i]
 		j := i + 1
-		for j < len(cands) {
-			b := &inodes[cands[j].ino]
-			if b.Size != a.Size || b.Hash != a.Hash {
-				break
-			}
+		for j < len(cands) && cands[j].size == a.size && cands[j].hash == a.hash {
 			j++
 		}
 		if j-i > 1 {
@@ -54,10 +55,10 @@ func duplicates(files []fstree.File, inodes []fstree.Inode) []Duplicate {
 				paths = append(paths, "/"+c.path)
 			}
 			out = append(out, Duplicate{
-				Digest: "sha256:" + hex.EncodeToString(a.Hash[:]),
-				Size:   a.Size,
+				Digest: "sha256:" + hex.EncodeToString(a.hash[:]),
+				Size:   a.size,
 				Paths:  paths,
-				Bytes:  a.Size * int64(j-i-1),
+				Bytes:  a.size * int64(j-i-1),
 			})
 		}
 		i = j

@@ -114,7 +114,7 @@ func TestDuplicates(t *testing.T) {
 			synth.File("z/a", "hello"),
 			synth.File("b", "hello"),
 			synth.Hardlink("c", "z/a"), // same file as z/a: not a duplicate
-			synth.File("e1", ""),        // empty files are never duplicates
+			synth.File("e1", ""),       // empty files are never duplicates
 			synth.File("e2", ""),
 			at("big1", sz(100, 7)),
 			at("big2", sz(100, 7)),

@@ -144,9 +144,13 @@ func TestWalkErrors(t *testing.T) {
 				return errors.As(err, &mismatch) && mismatch.Kind == KindDiffID && mismatch.Want == bad && mismatch.Got == synth.Digest(raw)
 			}},
 		{"wrong digest", synth.RawLayer(gz, types.DockerLayer, synth.Digest(raw), bad),
-			func(err error) bool { return errors.As(err, &mismatch) && mismatch.Kind == KindDigest && mismatch.Got == synth.Digest(gz) }},
+			func(err error) bool {
+				return errors.As(err, &mismatch) && mismatch.Kind == KindDigest && mismatch.Got == synth.Digest(gz)
+			}},
 		{"entry escaping the root", synth.RawLayer(escape, types.OCIUncompressedLayer, synth.Digest(escape), synth.Digest(escape)),
-			func(err error) bool { return errors.As(err, &unsafe) && unsafe.Name == "a/../../etc/passwd" && unsafe.Layer != "" }},
+			func(err error) bool {
+				return errors.As(err, &unsafe) && unsafe.Name == "a/../../etc/passwd" && unsafe.Layer != ""
+			}},
 		{"hard link escaping the root", synth.RawLayer(linkEscape, types.OCIUncompressedLayer, synth.Digest(linkEscape), synth.Digest(linkEscape)),
 			func(err error) bool { return errors.As(err, &unsafe) && unsafe.Linkname == "../../etc/shadow" }},
 	} {
