@@ -5,6 +5,9 @@ package rules
 func All() []Rule {
 	return []Rule{
 		shellSyntax{},
+		layerTechnique{},
+		layerCopyChown{},
+		layerDownload{},
 		consecutiveRuns{},
 		copyArchive{},
 		copyRoot{},
@@ -26,5 +29,6 @@ func All() []Rule {
 		archiveLeft{},
 		addPlain{},
 		curlAndWget{},
+		baseImage{},
 	}
 }
