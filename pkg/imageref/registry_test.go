@@ -26,6 +26,20 @@ func TestRegistrySource(t *testing.T) {
 		}
 		sameImage(t, got, img)
 	}
+	// A single-platform image is checked against an explicit platform.
+	arm := smallImage(t, 1, "linux/arm64")
+	if err := remote.Write(mustRef(t, host+"/team/arm:v1"), arm); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := openRef(t, host+"/team/arm:v1", WithPlatform("linux/arm64")); err != nil {
+		t.Error(err)
+	}
+	_, err := openRef(t, host+"/team/arm:v1", WithPlatform("linux/amd64"))
+	var pe *PlatformError
+	if !errors.As(err, &pe) || pe.Available[0] != "linux/arm64" {
+		t.Errorf("amd64 from an arm64 image: %v", err)
+	}
+
 	for _, s := range []string{host + "/team/app:v2", host + "/team/other:v1"} {
 		_, err := openRef(t, s, WithInsecure(true))
 		if !errors.Is(err, ErrNotFound) || !strings.HasPrefix(err.Error(), "opening docker://"+s+": ") {

@@ -201,8 +201,10 @@ func checkPlatform(img v1.Image, o *options) error {
 
 // layoutImage reads an OCI image layout directory.
 func (r Ref) layoutImage(o *options) (v1.Image, error) {
-	if _, err := os.Stat(r.path); err != nil {
+	if fi, err := os.Stat(r.path); err != nil {
 		return nil, notFound(err)
+	} else if !fi.IsDir() {
+		return nil, errors.New("is a file, not an OCI layout directory (use docker-archive:PATH for archives)")
 	}
 	ix, err := layout.ImageIndexFromPath(r.path)
 	if err != nil {
@@ -249,7 +251,14 @@ func (r Ref) registryImage(ctx context.Context, o *options) (v1.Image, error) {
 		}
 		return imageFromIndex(ix, o)
 	}
-	return desc.Image()
+	img, err := desc.Image()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPlatform(img, o); err != nil {
+		return nil, err
+	}
+	return img, nil
 }
 
 // registryErr marks "no such manifest or repository" as ErrNotFound.

@@ -399,6 +399,10 @@ func TestArchiveErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "is a directory") {
 		t.Errorf("directory: %v", err)
 	}
+	_, err = openRef(t, "oci:"+filepath.Join(dir, "rootfs-tar.tar"))
+	if err == nil || !strings.Contains(err.Error(), "use docker-archive:") {
+		t.Errorf("a file as a layout: %v", err)
+	}
 	_, err = openRef(t, "oci:"+filepath.Join(dir, "nolayout"))
 	if !errors.Is(err, ErrNotFound) {
 		t.Errorf("missing layout: %v", err)
