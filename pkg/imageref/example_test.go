@@ -33,3 +33,22 @@ func ExampleParse() {
 	// docker         path="" tag="3.20" name="index.docker.io/library/alpine:3.20"
 	// parsing image reference "oci:": missing directory after oci:
 }
+
+func ExampleRef_Same() {
+	pairs := [][2]string{
+		{"docker-archive:app.tar", "docker-archive:./build/../app.tar"},
+		{"alpine", "docker://docker.io/library/alpine:latest"},
+		{"oci:out:v1", "oci:out:v2"},
+		{"docker-daemon:app", "docker://app"},
+	}
+	for _, p := range pairs {
+		a, _ := imageref.Parse(p[0])
+		b, _ := imageref.Parse(p[1])
+		fmt.Println(p[0], p[1], a.Same(b))
+	}
+	// Output:
+	// docker-archive:app.tar docker-archive:./build/../app.tar true
+	// alpine docker://docker.io/library/alpine:latest true
+	// oci:out:v1 oci:out:v2 false
+	// docker-daemon:app docker://app false
+}
