@@ -75,7 +75,11 @@ func imageFromLayoutIndex(ix v1.ImageIndex, tag string, o *options) (v1.Image, e
 			return nil, fmt.Errorf("%w: no image tagged %q (available: %s)", ErrNotFound, tag, listNames(im.Manifests))
 		}
 	} else {
-		entries = im.Manifests
+		for _, d := range im.Manifests {
+			if !isAttestation(d) {
+				entries = append(entries, d)
+			}
+		}
 		if len(entries) == 0 {
 			return nil, fmt.Errorf("%w: the index lists no images", ErrNotFound)
 		}
