@@ -587,3 +587,20 @@ func TestOptionErrors(t *testing.T) {
 		t.Errorf("cancelled context: %v", err)
 	}
 }
+
+func TestLayoutIgnoresTopLevelAttestation(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "layout")
+	img, att := smallImage(t, 2, ""), smallImage(t, 1, "")
+	ix := mutate.AppendManifests(empty.Index,
+		mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Annotations: map[string]string{annotationRefName: "v1"}}},
+		mutate.IndexAddendum{Add: att, Descriptor: v1.Descriptor{Annotations: map[string]string{annotationDockerRefType: "attestation-manifest"}}},
+	)
+	if _, err := layout.Write(dir, ix); err != nil {
+		t.Fatal(err)
+	}
+	got, err := openRef(t, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameImage(t, got, img)
+}
