@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -45,9 +44,8 @@ func Parse(name string, src []byte, opts ...Option) (f *File, err error) {
 		f.Warnings = append(f.Warnings, Warning{Msg: w.Short, Line: line})
 	}
 	f.readDirectives()
-	cont := continuation(f.Escape)
 	for _, node := range res.AST.Children {
-		in := f.newInstruction(node, cont)
+		in := f.newInstruction(node)
 		in.Index = len(f.Instructions)
 		f.Instructions = append(f.Instructions, in)
 	}
@@ -110,8 +108,8 @@ func (f *File) Directive(name string) (string, bool) {
 }
 
 // newInstruction models one top-level node.
-func (f *File) newInstruction(node *parser.Node, cont *regexp.Regexp) *Instruction {
-	m, last := f.logicalLine(node.StartLine, cont)
+func (f *File) newInstruction(node *parser.Node) *Instruction {
+	m, last := f.logicalLine(node.StartLine)
 	endLine := node.EndLine
 	if endLine < last {
 		endLine = last
@@ -250,9 +248,6 @@ func (f *File) attach(in *Instruction, node *parser.Node) {
 				in.Run.Security = fl.Value
 			}
 		}
-		if in.Run.Script != nil && len(c.Files) > 0 {
-			f.heredocScript(in)
-		}
 	case *instructions.CopyCommand:
 		in.Copy = &Copy{From: c.From, Chown: c.Chown, Chmod: c.Chmod, Link: c.Link, Dest: c.DestPath}
 		in.Copy.Sources = sourceWords(in.Args)
@@ -280,6 +275,9 @@ func (f *File) attach(in *Instruction, node *parser.Node) {
 			}
 			in.Vars = append(in.Vars, k)
 		}
+	}
+	if in.Run != nil && in.Run.Script != nil && len(in.Heredocs) > 0 {
+		f.heredocScript(in)
 	}
 	if in.Copy == nil && (in.Kind == KindCopy || in.Kind == KindAdd) {
 		in.Copy = &Copy{Sources: sourceWords(in.Args)}

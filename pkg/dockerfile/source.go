@@ -2,7 +2,6 @@ package dockerfile
 
 import (
 	"bytes"
-	"regexp"
 	"sort"
 	"unicode"
 )
@@ -82,13 +81,6 @@ func (m *mapped) slice(i, j int) mapped {
 	return mapped{text: m.text[i:j], offs: m.offs[i:j]}
 }
 
-// continuation returns BuildKit's line-continuation pattern for an escape
-// character (see parser.setEscapeToken).
-func continuation(escape byte) *regexp.Regexp {
-	s := string(escape)
-	return regexp.MustCompile(`([^\` + s + `])\` + s + `[ \t]*$|^\` + s + `[ \t]*$`)
-}
-
 var bom = []byte{0xEF, 0xBB, 0xBF}
 
 func isSpaceByte(c byte) bool { return unicode.IsSpace(rune(c)) }
@@ -102,7 +94,7 @@ func isCommentLine(b []byte) bool {
 // starts at line start: leading whitespace of the first line trimmed,
 // continuation characters removed, comment and empty lines inside the
 // continuation dropped. It returns the text and the last line it used.
-func (f *File) logicalLine(start int, cont *regexp.Regexp) (mapped, int) {
+func (f *File) logicalLine(start int) (mapped, int) {
 	var m mapped
 	n := start
 	b, off := f.line(n)
@@ -113,7 +105,7 @@ func (f *File) logicalLine(start int, cont *regexp.Regexp) (mapped, int) {
 	}
 	lead := len(b) - len(bytes.TrimLeftFunc(b, unicode.IsSpace))
 	b, off = b[lead:], off+lead
-	seg, end := cutContinuation(b, cont)
+	seg, end := cutContinuation(b, f.Escape)
 	m.add(seg, off)
 	for !end && n < len(f.lines) {
 		n++
@@ -124,21 +116,30 @@ func (f *File) logicalLine(start int, cont *regexp.Regexp) (mapped, int) {
 		if len(bytes.TrimLeftFunc(b, unicode.IsSpace)) == 0 {
 			continue
 		}
-		seg, end = cutContinuation(b, cont)
+		seg, end = cutContinuation(b, f.Escape)
 		m.add(seg, off)
 	}
 	return m, n
 }
 
 // cutContinuation removes a trailing continuation character and reports
-// whether the logical line ends here.
-func cutContinuation(b []byte, cont *regexp.Regexp) ([]byte, bool) {
-	loc := cont.FindSubmatchIndex(b)
-	if loc == nil {
+// whether the logical line ends here. It matches BuildKit's pattern
+// ([^E])E[ \t]*$|^E[ \t]*$ for the escape character E, without a regexp:
+// the escape must be the last byte before trailing blanks and must not
+// itself be escaped.
+func cutContinuation(b []byte, escape byte) ([]byte, bool) {
+	n := len(b)
+	for n > 0 && (b[n-1] == ' ' || b[n-1] == '\t') {
+		n--
+	}
+	if n == 0 || b[n-1] != escape {
 		return b, true
 	}
-	if loc[2] >= 0 { // ([^esc]) kept
-		return b[:loc[3]], false
+	if n == 1 {
+		return b[:0], false
 	}
-	return b[:loc[0]], false
+	if b[n-2] == escape {
+		return b, true
+	}
+	return b[:n-1], false
 }
