@@ -3,6 +3,7 @@ package gate
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -150,7 +151,7 @@ func ParseRule(name, setting, source string) (Rule, error) {
 	if err != nil {
 		return Rule{}, fmt.Errorf("%w: %s: %q is not a number", ErrInvalidRule, name, setting)
 	}
-	if v < 0 || v > 1 {
+	if math.IsNaN(v) || v < 0 || v > 1 {
 		return Rule{}, fmt.Errorf("%w: %s: %s is outside the allowed range 0 to 1", ErrInvalidRule, name, r.Setting)
 	}
 	r.Threshold = v

@@ -73,6 +73,8 @@ func TestDiveMisconfigurations(t *testing.T) {
 		{"percent too low", NameHighestUserWastedPercent, "-0.1"},
 		{"percent format", NameHighestUserWastedPercent, "not_a_number"},
 		{"ratio too high", NameMaxWastedRatio, "2"},
+		{"ratio not a number", NameMaxWastedRatio, "NaN"},
+		{"efficiency infinite", NameMinEfficiency, "-Inf"},
 		{"negative bytes", NameMaxWastedBytes, "-5MB"},
 		{"unknown rule", "maxWaste", "1"},
 	}
@@ -271,4 +273,35 @@ func TestMerge(t *testing.T) {
 	if _, err := (Thresholds{MaxWastedRatio: "x", MinEfficiency: "2"}).Rules("flag"); err == nil {
 		t.Error("bad thresholds: nil error")
 	}
+}
+
+// FuzzParseDiveCI checks that no file makes the parser panic, and that a
+// parsed file always yields dive's three rules with valid thresholds.
+func FuzzParseDiveCI(f *testing.F) {
+	for _, s := range []string{
+		"rules:\n  lowestEfficiency: 0.95\n  highestWastedBytes: 20MB\n  highestUserWastedPercent: 0.20\n",
+		"rules:\n  highestWastedBytes: disabled\n",
+		"lowest-efficiency-threshold: 0.5\n",
+		"rules: &a {lowestEfficiency: 0.5}\nother: *a\n",
+		"rules:\n", "", "- x\n", "rules: [1]\n", "rules:\n  lowestEfficiency: {a: 1}\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		rules, err := ParseDiveCI("fuzz", b)
+		if err != nil {
+			return
+		}
+		if len(rules) != 3 {
+			t.Fatalf("%d rules", len(rules))
+		}
+		for _, r := range rules {
+			if r.Disabled {
+				continue
+			}
+			if !(r.Threshold >= 0) || (!r.Figure.IsBytes() && r.Threshold > 1) {
+				t.Fatalf("%s threshold %v out of range", r.Name, r.Threshold)
+			}
+		}
+	})
 }
