@@ -1,10 +1,7 @@
 package rules
 
 import (
-	"fmt"
 	"strings"
-
-	"github.com/whittle/whittle/pkg/dockerfile"
 )
 
 // archiveLeft is WH602: an archive downloaded and extracted but not deleted
@@ -15,7 +12,7 @@ func (archiveLeft) Meta() Meta {
 	return Meta{
 		ID:       "WH602",
 		Name:     "downloaded-archive-left",
-		Summary:  "A RUN downloads an archive that is extracted (by it or a later RUN) but not deleted by it: the archive's bytes ship next to its contents.",
+		Summary:  "A RUN downloads an archive, extracts it and keeps it: the archive's bytes ship next to its contents.",
 		Severity: Warning,
 		Doc:      "docs/rules/WH602.md",
 	}
@@ -52,7 +49,7 @@ func extractedIn(cmds []command, cwds []string, p string) bool {
 func (archiveLeft) Check(p *Pass) []Finding {
 	var out []Finding
 	runs := p.runs()
-	for k, ri := range runs {
+	for _, ri := range runs {
 		facts, cwds := fileFacts(ri)
 		left := leftArchives(ri, facts, cwds)
 		for _, m := range facts {
@@ -64,32 +61,8 @@ func (archiveLeft) Check(p *Pass) []Finding {
 				out = append(out, p.FindingAt(ri.rangeOf(ri.cmds[m.at]),
 					"the archive "+m.path+" is extracted but not deleted: it ships next to its contents",
 					"delete it in the same RUN after extracting (`rm "+m.path+"`), or stream it: `curl -fsSL URL | tar -xz -C DIR`"))
-				continue
-			}
-			if goneAfter(ri.cmds, cwds, m.at, m.path) || extractedIn(ri.cmds[m.at+1:], cwds[m.at+1:], m.path) {
-				continue
-			}
-			if later := extractedLaterRun(runs[k+1:], ri.in.Stage, m.path); later != nil {
-				out = append(out, p.FindingAt(ri.rangeOf(ri.cmds[m.at]),
-					fmt.Sprintf("the archive %s downloaded here is extracted by the RUN on line %d: it stays in this layer whatever later RUNs delete", m.path, later.in.Range.Start.Line),
-					"download, extract and delete it in one RUN (or stream it: `curl -fsSL URL | tar -xz -C DIR`)"))
 			}
 		}
 	}
 	return out
-}
-
-// extractedLaterRun returns the first RUN of the same stage among runs that
-// extracts the archive at p.
-func extractedLaterRun(runs []*runInfo, st *dockerfile.Stage, p string) *runInfo {
-	for _, r := range runs {
-		if r.in.Stage != st {
-			continue
-		}
-		_, cwds := fileFacts(r)
-		if extractedIn(r.cmds, cwds, p) {
-			return r
-		}
-	}
-	return nil
 }

@@ -30,6 +30,11 @@ var parfumRule = map[string]string{
 	"DL3020":                              "WH603",
 }
 
+// parfumAlt is the other whittle rule that finds a PARFUM smell in another
+// shape: an archive downloaded by one RUN and extracted by a later one is
+// WH103 (the download's layer keeps it), not WH602.
+var parfumAlt = map[string]string{"tarSomethingRmTheSomething": "WH103"}
+
 // TestParfumSmells checks that whittle finds every size smell planted in
 // PARFUM's smelly Dockerfiles (testdata/parfum_smells.tsv, see
 // testdata/README.md): the mapped rule fires on the instruction holding the
@@ -45,7 +50,7 @@ func TestParfumSmells(t *testing.T) {
 	parsed = map[string]*shared{}
 	found, waived := 0, 0
 	for _, r := range rows {
-		if want := parfumRule[r.smell]; r.rule != "none" && r.rule != want {
+		if want := parfumRule[r.smell]; r.rule != "none" && r.rule != want && r.rule != parfumAlt[r.smell] {
 			t.Errorf("%s:%d: %s maps to %s, row says %s", r.file, r.line, r.smell, want, r.rule)
 		}
 		if r.rule == "none" {
