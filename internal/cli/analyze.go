@@ -129,15 +129,6 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 		fmt.Fprintf(stderr, "whittle: %s\n", errorLine(err))
 		return withExitCode(ExitError)
 	}
-	if o.format != "text" && o.format != "json" {
-		return fail(fmt.Errorf("analyze: unknown --format %q (want text or json)", o.format))
-	}
-	if o.top < 0 {
-		return fail(fmt.Errorf("analyze: --top must be 0 or more, not %d", o.top))
-	}
-	if o.jobs < 0 {
-		return fail(fmt.Errorf("analyze: --jobs must be 0 or more, not %d", o.jobs))
-	}
 	cfg, cfgPath, err := loadAnalyzeConfig()
 	if err != nil {
 		return fail(err)
@@ -148,6 +139,15 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 	}
 	if cfg.Jobs != nil && !flags.Changed("jobs") {
 		o.jobs = *cfg.Jobs
+	}
+	if o.format != "text" && o.format != "json" {
+		return fail(fmt.Errorf("analyze: unknown --format %q (want text or json)", o.format))
+	}
+	if o.top < 0 {
+		return fail(fmt.Errorf("analyze: top must be 0 or more, not %d", o.top))
+	}
+	if o.jobs < 0 {
+		return fail(fmt.Errorf("analyze: jobs must be 0 or more, not %d", o.jobs))
 	}
 	useGate := o.ci || o.ciConfig != "" || o.thresholds != (gate.Thresholds{})
 	var rules []gate.Rule
