@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +16,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/whittle/whittle/pkg/account"
@@ -40,7 +48,9 @@ func TestMain(m *testing.M) {
 //	notes.txt      a text file, not an image
 //
 // and $DIVE_TEST_IMAGE names dive's test-docker-image.tar in shared/compat,
-// beside the repository;
+// beside the repository; the example image is also served as
+// $REGISTRY/app:1.0 by an in-process registry and written as the OCI
+// layout $LAYOUT (tag 1.0);
 // and the command `exitcode N CMD ARGS...`, which runs CMD and expects exit
 // status N (keeping stdout and stderr for the commands after it).
 func TestAnalyzeScripts(t *testing.T) {
@@ -59,11 +69,14 @@ func TestAnalyzeScripts(t *testing.T) {
 	if _, err := os.Stat(diveImage); err != nil {
 		t.Fatalf("the compatibility data is missing: %v", err)
 	}
+	registryHost, layoutDir := serveExample(t, app)
 	testscript.Run(t, testscript.Params{
 		Dir: filepath.Join("testdata", "analyze"),
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("NO_COLOR", "")
 			env.Setenv("DIVE_TEST_IMAGE", diveImage)
+			env.Setenv("REGISTRY", registryHost)
+			env.Setenv("LAYOUT", layoutDir)
 			for name, data := range map[string][]byte{
 				"app.tar":       app,
 				"truncated.tar": app[:len(app)/2],
@@ -80,6 +93,38 @@ func TestAnalyzeScripts(t *testing.T) {
 			"exitcode": cmdExitCode,
 		},
 	})
+}
+
+// serveExample pushes the example image to an in-process registry and
+// writes it as an OCI layout; it returns the registry's host:port and the
+// layout's directory.
+func serveExample(t *testing.T, archive []byte) (string, string) {
+	t.Helper()
+	img, err := tarball.Image(func() (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(archive)), nil
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	ref, err := name.NewTag(host+"/app:1.0", name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(ref, img); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "layout")
+	p, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AppendImage(img, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": "1.0"})); err != nil {
+		t.Fatal(err)
+	}
+	return host, dir
 }
 
 // cmdExitCode runs a command and checks its exit status.
