@@ -22,7 +22,7 @@ func (dnfClean) Check(p *Pass) []Finding {
 			"upgrade-minimal": true, "up-min": true, "reinstall": true, "rei": true, "groupinstall": true, "distro-sync": true},
 		valued: []string{"-c", "--config", "--installroot", "--setopt", "--enablerepo", "--disablerepo", "-d", "-e", "--releasever", "--repo", "--repoid"},
 		clean: func(c command, verb string) bool {
-			return verb == "clean" && c.hasArg("all", "packages", "metadata")
+			return verb == "clean" && c.hasArg("all")
 		},
 		cacheDirs: []string{"/var/cache/libdnf5", "/var/cache/dnf", "/var/cache/yum"},
 		fix:       "end the same RUN with `dnf clean all` (`microdnf clean all`), or mount a cache on /var/cache/libdnf5 (dnf5) or /var/cache/dnf",

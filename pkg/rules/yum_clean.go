@@ -20,7 +20,7 @@ func (yumClean) Check(p *Pass) []Finding {
 		installs: map[string]bool{"install": true, "groupinstall": true, "localinstall": true, "reinstall": true},
 		valued:   []string{"-c", "--config", "--installroot", "--setopt", "--enablerepo", "--disablerepo", "-d", "-e", "--releasever"},
 		clean: func(c command, verb string) bool {
-			return verb == "clean" && c.hasArg("all", "packages", "metadata")
+			return verb == "clean" && c.hasArg("all")
 		},
 		cacheDirs: []string{"/var/cache/yum"},
 		fix:       "end the same RUN with `yum clean all` (or `rm -rf /var/cache/yum`), or mount a cache on /var/cache/yum",
