@@ -322,6 +322,11 @@ func (w *walker) call(x *syntax.CallExpr, st *syntax.Stmt, fl flow) {
 		}
 	}
 	w.classify(c, fl)
+	if d := c.Download; d != nil && d.Stdout {
+		if to := w.stdoutFile(st); to != "" {
+			d.Output, d.Stdout, d.Piped = w.abs(to), false, false
+		}
+	}
 	w.f.Commands = append(w.f.Commands, c)
 }
 
@@ -480,4 +485,25 @@ func dashC(args []string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// stdoutFile returns the file a statement's stdout is redirected to
+// ("curl URL > file"), or "".
+func (w *walker) stdoutFile(st *syntax.Stmt) string {
+	if st == nil || w.at != nil {
+		return ""
+	}
+	to := ""
+	for _, r := range st.Redirs {
+		if r.N != nil && r.N.Value != "1" {
+			continue
+		}
+		switch r.Op {
+		case syntax.RdrOut, syntax.AppOut, syntax.RdrClob, syntax.RdrAll:
+			if v := w.literal(r.Word); v != "" && !strings.HasPrefix(v, "/dev/") && !strings.HasPrefix(v, "&") {
+				to = v
+			}
+		}
+	}
+	return to
 }
