@@ -76,11 +76,10 @@ func computeExampleOracle() exampleOracle {
 			byDigest[d] = append(byDigest[d], p)
 		}
 	}
-	for d, paths := range byDigest {
+	for _, paths := range byDigest {
 		if len(paths) > 1 {
 			sort.Strings(paths)
 			o.dupBytes += int64(len(final[paths[0]].data)) * int64(len(paths)-1)
-			_ = d
 		}
 	}
 	return o
