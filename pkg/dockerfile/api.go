@@ -1,6 +1,10 @@
 package dockerfile
 
-import "iter"
+import (
+	"fmt"
+	"iter"
+	"strings"
+)
 
 // Option configures Parse.
 type Option func(*options) error
@@ -8,6 +12,43 @@ type Option func(*options) error
 type options struct {
 	target    string
 	buildArgs map[string]string
+	platform  string // "os/arch[/variant]"
+}
+
+// WithPlatform sets the build and target platform ("linux/arm64",
+// "linux/arm/v7") that gives the automatic ARGs (TARGETPLATFORM,
+// TARGETOS, TARGETARCH, TARGETVARIANT and their BUILD* twins) their
+// values. The default is linux/amd64.
+func WithPlatform(platform string) Option {
+	return func(o *options) error {
+		parts := strings.Split(platform, "/")
+		if len(parts) < 2 || len(parts) > 3 || parts[0] == "" || parts[1] == "" {
+			return fmt.Errorf("platform %q is not os/arch[/variant]", platform)
+		}
+		o.platform = platform
+		return nil
+	}
+}
+
+// platformArgs returns the automatic platform ARGs.
+func (o *options) platformArgs() map[string]string {
+	p := o.platform
+	if p == "" {
+		p = "linux/amd64"
+	}
+	parts := strings.Split(p, "/")
+	variant := ""
+	if len(parts) == 3 {
+		variant = parts[2]
+	}
+	out := map[string]string{}
+	for _, pre := range []string{"TARGET", "BUILD"} {
+		out[pre+"PLATFORM"] = p
+		out[pre+"OS"] = parts[0]
+		out[pre+"ARCH"] = parts[1]
+		out[pre+"VARIANT"] = variant
+	}
+	return out
 }
 
 // WithTarget names the stage built (docker build --target); "" means the

@@ -89,6 +89,11 @@ func resolve(dir, p string) string {
 // reach the target image.
 func (f *File) buildStages(o *options) error {
 	meta := &Scope{Vars: map[string]Var{}, Shell: defaultShell, Workdir: "/"}
+	// The automatic platform ARGs are in the global scope without a
+	// declaration; a stage sees them once it declares them.
+	for k, v := range o.platformArgs() {
+		meta.Vars[k] = Var{Name: k, Value: v, Set: true, Kind: KindArg}
+	}
 	byName := map[string]*Stage{}
 	var st *Stage
 	var cur *Scope
@@ -133,7 +138,7 @@ func (f *File) buildStages(o *options) error {
 			if in.Kind == KindArg {
 				f.MetaArgs = append(f.MetaArgs, in)
 				meta = meta.with()
-				f.declareArgs(meta, in, o, nil)
+				f.declareArgs(meta, in, o, meta)
 				in.Scope = meta
 			} else {
 				// Not valid before FROM, but still modelled (scripts

@@ -186,3 +186,31 @@ func TestInstructionBeforeFrom(t *testing.T) {
 		t.Errorf("RUN before FROM: stage %v, script parsed %v", in.Stage, in.Run.Script.File != nil)
 	}
 }
+
+func TestPlatformArgs(t *testing.T) {
+	src := "ARG TARGETARCH\nFROM --platform=$BUILDPLATFORM golang:1.22-$BUILDARCH AS b\nRUN echo\nARG TARGETOS TARGETARCH\nRUN echo\n"
+	for _, tc := range []struct {
+		opts []Option
+		arch string
+	}{{nil, "amd64"}, {[]Option{WithPlatform("linux/arm64")}, "arm64"}} {
+		f, err := Parse("Dockerfile", []byte(src), tc.opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "golang:1.22-" + tc.arch; f.Stages[0].Base != want {
+			t.Errorf("base %q, want %q", f.Stages[0].Base, want)
+		}
+		if _, ok := f.Instructions[2].Scope.Lookup("TARGETARCH"); ok {
+			t.Error("TARGETARCH visible in a stage before ARG")
+		}
+		if v, _ := f.Instructions[4].Scope.Lookup("TARGETARCH"); v != tc.arch {
+			t.Errorf("TARGETARCH = %q, want %q", v, tc.arch)
+		}
+		if v, _ := f.Instructions[4].Scope.Lookup("TARGETOS"); v != "linux" {
+			t.Errorf("TARGETOS = %q", v)
+		}
+	}
+	if _, err := Parse("Dockerfile", []byte(src), WithPlatform("amd64")); err == nil {
+		t.Error("bad platform accepted")
+	}
+}
