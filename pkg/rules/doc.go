@@ -1,3 +1,18 @@
 // Package rules holds whittle's Dockerfile size rules: one file per rule with
 // its ID, severity, documentation page, check and repair.
+//
+// Lint runs the rules over a *dockerfile.File and returns plain Findings.
+// Each rule is a stateless value implementing Rule (Meta and Check; rules
+// that may do I/O also implement ContextRule); All lists them. Rules read
+// the model (instructions, stages, scopes, mounts) and the shell of every
+// RUN, parsed with mvdan.cc/sh: commands are unwrapped from sudo, env and
+// sh -c, quotes are removed, and cleanups are matched by the paths they
+// cover, in order, so that `rm -rf /tmp/x` never passes for an apt cleanup.
+//
+// Lint then applies what is common to every rule: selection (WithRules,
+// WithoutRules, by whittle or hadolint ID), inline ignores ("# whittle
+// ignore=ID" and "# hadolint ignore=DLxxxx" before an instruction,
+// "# whittle global ignore=ID" anywhere), severity overrides, and stage
+// awareness: a finding in a stage whose layers do not reach the final image
+// is reported at Info with InFinalImage false.
 package rules
