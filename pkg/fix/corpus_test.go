@@ -122,7 +122,19 @@ func parfumRepaired(smell string, in, out []byte) bool {
 	case "aptGetInstallUseNoRec":
 		return count(out, "apt-get install")+count(out, "apt install") <= count(out, "--no-install-recommends")+count(out, "Install-Recommends")
 	case "ruleAptGetInstallThenRemoveAptLists", "aptGetUpdatePrecedesInstall":
-		return count(out, "apt-get update")+count(out, "apt update") <= count(out, "/var/lib/apt/lists")
+		// Every RUN that updates removes the lists.
+		f, err := dockerfile.Parse("out", out)
+		if err != nil {
+			return false
+		}
+		for in := range f.All() {
+			o := in.Original
+			if in.Kind == dockerfile.KindRun && (strings.Contains(o, "apt-get update") || strings.Contains(o, "apt update")) &&
+				!strings.Contains(o, "/var/lib/apt/lists") {
+				return false
+			}
+		}
+		return true
 	case "npmCacheCleanAfterInstall", "npmCacheCleanUseForce":
 		return count(out, "npm cache clean --force") >= 1
 	case "apkAddUseNoCache":

@@ -48,6 +48,7 @@ func runFacts(in *dockerfile.Instruction) *shellfacts.Facts {
 // created is what a RUN leaves in its layer that a later RUN may remove.
 type created struct {
 	paths    []string // files and directories with content
+	caches   []cache  // package-manager caches left behind
 	archives []string // downloaded files (for WH103)
 	pkgs     map[string]bool
 }
@@ -55,6 +56,14 @@ type created struct {
 func createdBy(fs *shellfacts.Facts) created {
 	c := created{pkgs: map[string]bool{}}
 	for _, cmd := range fs.Commands {
+		if cmd.Pkg != nil {
+			for _, d := range cachesFilled(cmd) {
+				k := cache{d, cmd.Pkg.Manager}
+				if !removedBy(&shellfacts.Facts{Commands: fs.Commands}).hitsCache(k) {
+					c.caches = append(c.caches, k)
+				}
+			}
+		}
 		switch {
 		case cmd.Download != nil && cmd.Download.Output != "":
 			c.paths = append(c.paths, cmd.Download.Output)
@@ -85,13 +94,26 @@ func createdBy(fs *shellfacts.Facts) created {
 
 // removed is what a RUN removes, moves or rewrites.
 type removed struct {
-	paths []string
-	pkgs  []string
+	paths  []string
+	pkgs   []string
+	cleans []cache // caches emptied by the manager's own clean
+}
+
+// cache is a cache directory and the package manager that fills or
+// cleans it.
+type cache struct {
+	dir string
+	mgr shellfacts.Manager
 }
 
 func removedBy(fs *shellfacts.Facts) removed {
 	var r removed
 	for _, cmd := range fs.Commands {
+		if cmd.Pkg != nil && cmd.Pkg.Verb == shellfacts.Clean {
+			for _, d := range cachesCleaned(cmd.Pkg) {
+				r.cleans = append(r.cleans, cache{d, cmd.Pkg.Manager})
+			}
+		}
 		switch {
 		case cmd.File != nil:
 			switch cmd.File.Op {
@@ -134,7 +156,27 @@ func (r removed) hits(c created) (hit, download bool) {
 			hit = true
 		}
 	}
+	for _, k := range c.caches {
+		if r.hitsCache(k) {
+			hit = true
+		}
+	}
 	return hit, false
+}
+
+// hitsCache reports whether r empties cache k.
+func (r removed) hitsCache(k cache) bool {
+	for _, p := range r.paths {
+		if p != "" && p != "/" && pathHits(p, k.dir) {
+			return true
+		}
+	}
+	for _, cl := range r.cleans {
+		if cl == k {
+			return true
+		}
+	}
+	return false
 }
 
 // pathHits reports whether removing p touches content at q: the same path,
@@ -151,7 +193,8 @@ func pathHits(p, q string) bool {
 		for strings.ContainsAny(p, "*?[") {
 			p = path.Dir(p)
 		}
-		return p != "/" && (shellfacts.Under(q, p) && q != p)
+		// dir/* empties dir: it hits dir itself and what lies below.
+		return p != "/" && shellfacts.Under(q, p)
 	}
 	return shellfacts.Under(q, p) || shellfacts.Under(p, q)
 }
@@ -188,7 +231,7 @@ func (p *pass) mergeInStage(st *dockerfile.Stage) (repair, bool) {
 				}
 			}
 		}
-		if len(rem.paths) == 0 && len(rem.pkgs) == 0 {
+		if len(rem.paths) == 0 && len(rem.pkgs) == 0 && len(rem.cleans) == 0 {
 			continue
 		}
 		for i := 0; i < j; i++ {
@@ -502,4 +545,75 @@ func commentsAbove(src []byte, off int) (int, []string) {
 		start = ls
 	}
 	return start, lines
+}
+
+// cachesFilled returns the cache directories a package operation fills
+// when nothing in the same RUN empties them.
+func cachesFilled(c *shellfacts.Command) []string {
+	p := c.Pkg
+	if p == nil {
+		return nil
+	}
+	install := p.Verb == shellfacts.Install || p.Verb == shellfacts.Upgrade
+	switch p.Manager {
+	case shellfacts.Apt:
+		if p.Verb == shellfacts.Update {
+			return []string{"/var/lib/apt/lists"}
+		}
+		if install {
+			return []string{"/var/cache/apt"}
+		}
+	case shellfacts.Apk:
+		if (install || p.Verb == shellfacts.Update) && !p.NoCache {
+			return []string{"/var/cache/apk"}
+		}
+	case shellfacts.Pip:
+		if install && !p.NoCache {
+			return []string{"/root/.cache/pip"}
+		}
+	case shellfacts.Npm:
+		if install {
+			return []string{"/root/.npm"}
+		}
+	case shellfacts.Yarn:
+		if install {
+			return []string{"/usr/local/share/.cache/yarn"}
+		}
+	case shellfacts.Dnf, shellfacts.Microdnf:
+		if install {
+			return []string{"/var/cache/dnf"}
+		}
+	case shellfacts.Yum:
+		if install {
+			return []string{"/var/cache/yum"}
+		}
+	case shellfacts.Zypper:
+		if install {
+			return []string{"/var/cache/zypp"}
+		}
+	}
+	return nil
+}
+
+// cachesCleaned returns the cache directories a clean operation empties.
+func cachesCleaned(p *shellfacts.PkgOp) []string {
+	switch p.Manager {
+	case shellfacts.Apt:
+		return []string{"/var/cache/apt"}
+	case shellfacts.Apk:
+		return []string{"/var/cache/apk"}
+	case shellfacts.Pip:
+		return []string{"/root/.cache/pip"}
+	case shellfacts.Npm:
+		return []string{"/root/.npm"}
+	case shellfacts.Yarn:
+		return []string{"/usr/local/share/.cache/yarn"}
+	case shellfacts.Dnf, shellfacts.Microdnf:
+		return []string{"/var/cache/dnf"}
+	case shellfacts.Yum:
+		return []string{"/var/cache/yum"}
+	case shellfacts.Zypper:
+		return []string{"/var/cache/zypp"}
+	}
+	return nil
 }
