@@ -63,6 +63,8 @@ func run(ctx context.Context) error {
 	size := flag.Int64("bytes", synth.DefaultLarge.Bytes, "uncompressed bytes of the generated image")
 	jobs := flag.Int("jobs", runtime.GOMAXPROCS(0), "layers read at once")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
+	memprofile := flag.String("memprofile", "", "write a heap profile here after the analysis")
+	duplicates := flag.Bool("duplicates", true, "analyze: look for duplicate files (hash every file)")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -96,7 +98,15 @@ func run(ctx context.Context) error {
 			res.Entries, res.Bytes, err = baseline(ctx, img, *jobs)
 		} else {
 			var rep *account.Report
-			rep, err = account.Analyze(ctx, img, account.WithJobs(*jobs))
+			rep, err = account.Analyze(ctx, img, account.WithJobs(*jobs), account.WithDuplicates(*duplicates))
+			if *memprofile != "" {
+				f, ferr := os.Create(*memprofile)
+				if ferr != nil {
+					return ferr
+				}
+				pprof.Lookup("heap").WriteTo(f, 0)
+				f.Close()
+			}
 			if rep != nil {
 				res.Bytes, res.Files, res.Wasted = rep.Image.SizeBytes, rep.Image.Files, rep.Image.WastedBytes
 			}

@@ -9,6 +9,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 
 	"github.com/whittle/whittle/internal/synth"
@@ -350,9 +351,8 @@ func visibleFiles(t *testing.T, img v1.Image) map[string][32]byte {
 		tree.Apply(i, s.records)
 	}
 	out := map[string][32]byte{}
-	in := tree.Inodes()
 	for _, f := range tree.Files() {
-		out[f.Path] = in[f.Inode].Hash
+		out[f.Path] = tree.Inode(f.Inode).Hash
 	}
 	return out
 }
@@ -400,4 +400,55 @@ func keys(m map[string][32]byte) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// The squash proof on a generated image with thousands of files,
+// deletions, opaque directories, overwrites and duplicates.
+func TestSquashProofLarge(t *testing.T) {
+	p, err := synth.Large(context.Background(), t.TempDir(), synth.LargeSpec{Layers: 4, Files: 4000, Bytes: 4 << 20, Seed: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lp, err := layout.FromPath(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx, _ := lp.ImageIndex()
+	m, _ := idx.IndexManifest()
+	img, err := idx.Image(m.Manifests[0].Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Analyze(context.Background(), img, WithJobs(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Image.WastedBytes == 0 || len(rep.Duplicates) == 0 || rep.Image.CacheBytes == 0 {
+		t.Errorf("the generated image should have waste, duplicates and caches: %+v", rep.Image)
+	}
+	reasons := map[string]bool{}
+	var perLayer int64
+	for _, w := range rep.Waste {
+		reasons[w.Reason] = true
+	}
+	for _, l := range rep.Layers {
+		perLayer += l.WastedBytes
+	}
+	if perLayer != rep.Image.WastedBytes {
+		t.Errorf("per-layer wasted %d, image %d", perLayer, rep.Image.WastedBytes)
+	}
+	for _, r := range []string{ReasonOverwritten, ReasonDeleted, ReasonOpaque, ReasonParentDeleted} {
+		if !reasons[r] {
+			t.Errorf("no waste for reason %s", r)
+		}
+	}
+	// One job gives the same report.
+	rep1, err := Analyze(context.Background(), img, WithJobs(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(rep, rep1) {
+		t.Error("reports differ between 3 jobs and 1")
+	}
+	squashProof(t, img, rep)
 }

@@ -97,9 +97,8 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 		return nil, err
 	}
 
-	inodes := tree.Inodes()
-	for i := range inodes {
-		in := &inodes[i]
+	for i := 0; i < tree.NumInodes(); i++ {
+		in := tree.Inode(i)
 		if in.Links > 0 {
 			rep.Image.VisibleBytes += in.Size
 			rep.Image.Files++
@@ -107,15 +106,15 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 		}
 		rep.Image.WastedBytes += in.Size
 		rep.Layers[in.Layer].WastedBytes += in.Size
-		rep.Waste = append(rep.Waste, WasteItem{Path: "/" + in.Path, Layer: in.Layer, Bytes: in.Size, Reason: in.Reason, ShadowedBy: in.ShadowedBy})
+		rep.Waste = append(rep.Waste, WasteItem{Path: "/" + in.Path, Layer: int(in.Layer), Bytes: in.Size, Reason: in.Reason, ShadowedBy: int(in.ShadowedBy)})
 	}
 	files := tree.Files()
-	rep.Caches = caches(files, inodes)
+	rep.Caches = caches(files, tree)
 	for _, c := range rep.Caches {
 		rep.Image.CacheBytes += c.Bytes
 	}
 	if o.duplicates {
-		rep.Duplicates = duplicates(files, inodes)
+		rep.Duplicates = duplicates(files, tree)
 		for _, d := range rep.Duplicates {
 			rep.Image.DuplicateBytes += d.Bytes
 		}

@@ -107,7 +107,7 @@ func isGem(name string) bool {
 
 // caches sums visible files by cache category; files are in path order,
 // and a file with several names counts once, at its first.
-func caches(files []fstree.File, inodes []fstree.Inode) []Cache {
+func caches(files []fstree.File, tree *fstree.Tree) []Cache {
 	type acc struct {
 		c      Cache
 		layers map[int]int64
@@ -126,7 +126,7 @@ func caches(files []fstree.File, inodes []fstree.Inode) []Cache {
 			continue
 		}
 		seen[f.Inode][cat] = true
-		in := &inodes[f.Inode]
+		in := tree.Inode(f.Inode)
 		a := by[cat]
 		if a == nil {
 			a = &acc{c: Cache{Category: cat}, layers: map[int]int64{}}
@@ -134,7 +134,7 @@ func caches(files []fstree.File, inodes []fstree.Inode) []Cache {
 		}
 		a.c.Bytes += in.Size
 		a.c.Files++
-		a.layers[in.Layer] += in.Size
+		a.layers[int(in.Layer)] += in.Size
 	}
 	out := []Cache{}
 	for _, cat := range cacheCategories {

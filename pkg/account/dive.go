@@ -134,15 +134,50 @@ func visit(root, n *dnode, leavesOnly bool, fn func(*dnode) error) error {
 	return fn(n)
 }
 
+// stack is dive's FileTree.Stack: every node of upper, children first in
+// name order, is added at its path (replacing the data, keeping the
+// children), or, for a whiteout, removes the path it names. It walks both
+// trees side by side instead of resolving each path from the root.
 func (t *dtree) stack(upper *dtree) {
-	visit(upper.root, upper.root, false, func(n *dnode) error {
-		if isWhiteoutNode(n) {
-			t.removePath(divePath(n))
-		} else {
-			t.addPath(divePath(n), n.size, n.isDir)
+	stackInto(t.root, upper.root)
+}
+
+func stackInto(dst, src *dnode) {
+	if len(src.children) == 0 {
+		return
+	}
+	keys := make([]string, 0, len(src.children))
+	for k := range src.children {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		c := src.children[k]
+		if isWhiteoutNode(c) && len(c.children) == 0 {
+			if name := strings.TrimPrefix(k, diveWhiteout); name != "" {
+				delete(dst.children, name)
+			}
+			continue
 		}
-		return nil
-	})
+		d := dst.children[k]
+		if d == nil {
+			d = &dnode{name: k, parent: dst}
+			if dst.children == nil {
+				dst.children = map[string]*dnode{}
+			}
+			dst.children[k] = d
+		}
+		stackInto(d, c)
+		if isWhiteoutNode(c) {
+			// A whiteout with children (never in a real layer): its
+			// children were added under its own name; now it removes.
+			if name := strings.TrimPrefix(k, diveWhiteout); name != "" {
+				delete(dst.children, name)
+			}
+			continue
+		}
+		d.size, d.isDir = c.size, c.isDir
+	}
 }
 
 // diveRawPath turns a record back into the entry path dive sees.

@@ -16,17 +16,17 @@ import (
 // out. In each group the first path is the original and every other
 // copy's bytes are duplicate. Groups are ordered by duplicate bytes,
 // largest first, then by first path.
-func duplicates(files []fstree.File, inodes []fstree.Inode) []Duplicate {
+func duplicates(files []fstree.File, tree *fstree.Tree) []Duplicate {
 	type cand struct {
 		size int64
 		hash [32]byte
 		ord  int32 // path order of the file's first name
 		path string
 	}
-	seen := make([]bool, len(inodes))
+	seen := make([]bool, tree.NumInodes())
 	var cands []cand
 	for _, f := range files {
-		in := &inodes[f.Inode]
+		in := tree.Inode(f.Inode)
 		if in.Size == 0 || !in.Hashed || seen[f.Inode] {
 			continue
 		}

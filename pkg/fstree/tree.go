@@ -35,19 +35,23 @@ type node struct {
 // named by several paths through hard links.
 type Inode struct {
 	// Path is the entry's path, Layer its layer.
-	Path  string
-	Layer int
-	Size  int64
-	// Hashed and Hash: the content's sha256, when computed.
-	Hashed bool
-	Hash   [32]byte
+	Path string
+	Size int64
+	// Hash is the content's sha256, when Hashed.
+	Hash  [32]byte
+	Layer int32
 	// Links is the number of visible names of the file.
 	Links int32
 	// Reason and ShadowedBy say why and by which layer the last visible
 	// name went away (when Links is 0).
+	ShadowedBy int32
+	Hashed     bool
 	Reason     string
-	ShadowedBy int
 }
+
+// inodeChunk is how many inodes are allocated at once: chunks, unlike one
+// growing slice, are never copied.
+const inodeChunk = 4096
 
 // LayerStats counts what one layer did to the merged filesystem.
 type LayerStats struct {
@@ -62,7 +66,8 @@ type LayerStats struct {
 // Tree is the merged filesystem of the layers applied so far.
 type Tree struct {
 	root    *node
-	inodes  []Inode
+	inodes  [][]Inode // chunks of inodeChunk
+	ninodes int
 	names   map[string]string // interned path components
 	layers  int
 	removed map[string]bool // paths removed by the current layer's whiteouts
@@ -76,9 +81,22 @@ func New() *Tree {
 	}
 }
 
-// Inodes returns every regular file entry applied so far, in the order
-// applied; Links says whether it is visible.
-func (t *Tree) Inodes() []Inode { return t.inodes }
+// NumInodes returns the number of regular file entries applied so far.
+func (t *Tree) NumInodes() int { return t.ninodes }
+
+// Inode returns the i-th regular file entry applied (0 <= i < NumInodes),
+// in the order applied; Links says whether it is visible.
+func (t *Tree) Inode(i int) *Inode { return &t.inodes[i/inodeChunk][i%inodeChunk] }
+
+func (t *Tree) newInode(in Inode) int32 {
+	if t.ninodes%inodeChunk == 0 {
+		t.inodes = append(t.inodes, make([]Inode, 0, inodeChunk))
+	}
+	c := len(t.inodes) - 1
+	t.inodes[c] = append(t.inodes[c], in)
+	t.ninodes++
+	return int32(t.ninodes - 1)
+}
 
 func (t *Tree) intern(s string) string {
 	if v, ok := t.names[s]; ok {
@@ -194,14 +212,13 @@ func (t *Tree) add(idx int, r *Record, st *LayerStats) {
 	switch r.Type {
 	case TypeReg:
 		nn.kind = nodeReg
-		nn.ino = int32(len(t.inodes))
-		t.inodes = append(t.inodes, Inode{Path: r.Path, Layer: idx, Size: r.Size, Hashed: r.Hashed, Hash: r.Hash, Links: 1, ShadowedBy: -1})
+		nn.ino = t.newInode(Inode{Path: r.Path, Layer: int32(idx), Size: r.Size, Hashed: r.Hashed, Hash: r.Hash, Links: 1, ShadowedBy: -1})
 	case TypeHardlink:
 		// Resolve the target before removing what the link replaces: a
 		// link to itself keeps the file.
 		if tn := t.lookup(r.Link); tn != nil && tn.kind == nodeReg {
 			nn.kind, nn.ino = nodeReg, tn.ino
-			t.inodes[tn.ino].Links++
+			t.Inode(int(tn.ino)).Links++
 		}
 	}
 	switch {
@@ -240,10 +257,10 @@ func (t *Tree) drop(n *node, reason string, idx int) {
 }
 
 func (t *Tree) unlink(ino int32, reason string, idx int) {
-	in := &t.inodes[ino]
+	in := t.Inode(int(ino))
 	in.Links--
 	if in.Links == 0 {
-		in.Reason, in.ShadowedBy = reason, idx
+		in.Reason, in.ShadowedBy = reason, int32(idx)
 	}
 }
 
@@ -287,7 +304,7 @@ func join(dir, name string) string {
 // File is a visible regular file of the final filesystem.
 type File struct {
 	Path string
-	// Inode indexes Inodes(); hard-linked names share it.
+	// Inode indexes Tree.Inode; hard-linked names share it.
 	Inode int
 }
 
@@ -310,20 +327,4 @@ func (t *Tree) Files() []File {
 	walk(t.root, "")
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out
-}
-
-// Paths counts the nodes of the final filesystem (directories included,
-// root excluded).
-func (t *Tree) Paths() int {
-	var count func(n *node) int
-	count = func(n *node) int {
-		c := len(n.children)
-		for _, ch := range n.children {
-			if ch.kind == nodeDir {
-				c += count(ch)
-			}
-		}
-		return c
-	}
-	return count(t.root)
 }
