@@ -99,9 +99,6 @@ func writeLayer(ctx context.Context, dir string, recs []*record, spool io.Reader
 	if err := bw.Flush(); err != nil {
 		return nil, 0, fmt.Errorf("writing layer file: %w", err)
 	}
-	if err := f.Sync(); err != nil {
-		return nil, 0, fmt.Errorf("syncing layer file: %w", err)
-	}
 	if err := f.Close(); err != nil {
 		return nil, 0, fmt.Errorf("closing layer file: %w", err)
 	}
