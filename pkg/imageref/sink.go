@@ -28,7 +28,10 @@ import (
 //     or WithTag becomes its RepoTag.
 //   - oci: the image is added to the layout (created when missing, or when
 //     the directory is empty) and annotated with the tag; an entry with the
-//     same tag is replaced. index.json is replaced atomically.
+//     same tag is replaced. index.json is replaced atomically. A Docker
+//     manifest is rewritten with OCI media types (other tools ignore Docker
+//     manifests in a layout): blobs keep their digests, the image digest
+//     changes.
 //   - docker:// or a bare name: pushed to the registry.
 //   - docker-daemon: loaded into the Docker Engine under the reference's name.
 //
@@ -161,6 +164,9 @@ func (r Ref) writeLayout(ctx context.Context, img v1.Image, o *options) (err err
 	tag, err := r.sinkTag(o)
 	if err != nil {
 		return err
+	}
+	if img, err = asOCI(img); err != nil {
+		return fmt.Errorf("converting to OCI media types: %w", err)
 	}
 	p, created, err := openOrCreateLayout(r.path)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
 func write(t *testing.T, s string, img v1.Image, opts ...Option) error {
@@ -128,6 +129,11 @@ func layoutEntries(t *testing.T, dir string) map[string][]v1.Hash {
 func TestWriteLayout(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
 	a, b, c := smallImage(t, 2, ""), randomImage(t, 2), smallImage(t, 3, "")
+	// b has Docker media types: the layout holds its OCI form (TestAsOCI).
+	b, err := asOCI(b)
+	if err != nil {
+		t.Fatal(err)
+	}
 	steps := []struct {
 		ref  string
 		img  v1.Image
@@ -336,5 +342,60 @@ func TestWriteErrors(t *testing.T) {
 	}
 	if err := r.Write(context.Background(), empty.Image, WithPlatform("bad")); err == nil {
 		t.Error("bad option accepted")
+	}
+}
+
+func TestAsOCI(t *testing.T) {
+	docker := randomImage(t, 3)
+	if mt, _ := docker.MediaType(); mt != types.DockerManifestSchema2 {
+		t.Fatalf("random.Image is %s, want a Docker manifest for this test", mt)
+	}
+	img, err := asOCI(docker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Same config and layer blobs, in the same order.
+	sameLayers(t, img, docker)
+	m, err := img.Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mts := []types.MediaType{m.MediaType, m.Config.MediaType}
+	for _, l := range m.Layers {
+		mts = append(mts, l.MediaType)
+	}
+	want := []types.MediaType{types.OCIManifestSchema1, types.OCIConfigJSON, types.OCILayer, types.OCILayer, types.OCILayer}
+	if !slices.Equal(mts, want) {
+		t.Errorf("media types %v, want %v", mts, want)
+	}
+	ls, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range ls {
+		if mt, _ := l.MediaType(); mt != types.OCILayer {
+			t.Errorf("layer media type %s, want %s", mt, types.OCILayer)
+		}
+	}
+	// The digest is that of the new manifest bytes.
+	raw, err := img.RawManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _, err := v1.SHA256(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := mustDigest(t, img); d != h {
+		t.Errorf("digest %s, manifest hashes to %s", d, h)
+	}
+	// OCI images pass through unchanged.
+	oci := smallImage(t, 1, "")
+	same, err := asOCI(oci)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if same != oci {
+		t.Error("an OCI image was rewritten")
 	}
 }
