@@ -17,9 +17,14 @@
 // resolved with WithPlatform (default: linux on the host's architecture, or
 // the only image there is).
 //
-// Ref.Write writes an image to any kind of reference; files are written to a
+// WithPlatform also checks single-platform sources: an image whose config
+// names another platform gives a *PlatformError. For docker-daemon: an
+// explicit platform is passed to the engine.
+//
+// Ref.Write writes an image to any kind of reference. Files are written to a
 // temporary name and renamed into place, so a failed write leaves nothing
-// behind. Ref.Same tells when two references name the same location, so
+// behind. Images with Docker manifests are written into OCI layouts with OCI
+// media types; their blobs keep their digests. Ref.Same tells when two references name the same location, so
 // callers can refuse to overwrite their input.
 //
 // Errors name the reference ("opening docker-archive:x.tar: ..."). Callers
