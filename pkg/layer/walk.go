@@ -251,8 +251,8 @@ func WalkInfo(ctx context.Context, l v1.Layer, fn func(e *Entry) error, opts ...
 		if !ok {
 			return info, &UnsafeEntryError{Layer: name, Name: hdr.Name}
 		}
-		if p == "" {
-			continue // the root directory itself
+		if p == "" || hdr.Typeflag == tar.TypeXGlobalHeader {
+			continue // the root directory itself; pax global headers
 		}
 		e = Entry{Path: p, Header: hdr, Reader: &entryReader{r: tr, layer: name, path: p}}
 		switch hdr.Typeflag {

@@ -189,6 +189,21 @@ func TestWalkDiffIDOption(t *testing.T) {
 	}
 }
 
+func TestWalkSkipsGlobalHeader(t *testing.T) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	tw.WriteHeader(&tar.Header{Typeflag: tar.TypeXGlobalHeader, Name: "pax_global_header", PAXRecords: map[string]string{"comment": "x"}})
+	tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: "a", Size: 1, Mode: 0o644})
+	tw.Write([]byte("a"))
+	tw.Close()
+	raw := buf.Bytes()
+	l := synth.RawLayer(raw, types.OCIUncompressedLayer, synth.Digest(raw), synth.Digest(raw))
+	got, _, err := collect(t, l)
+	if err != nil || !reflect.DeepEqual(got, []string{"a=a"}) {
+		t.Errorf("entries %q, %v", got, err)
+	}
+}
+
 func TestClean(t *testing.T) {
 	for in, want := range map[string]string{
 		"./a/b": "a/b", "/a/b": "a/b", "a//b/": "a/b", "a/./b": "a/b", "a/../b": "b",
