@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -199,8 +200,8 @@ func layerMade(steps []layerStep, i int) []layerItem {
 		switch {
 		case c.Download != nil && c.Download.Output != "":
 			made, kind, dirLike = []string{c.Download.Output}, itemDownload, false
-		case c.Extract != nil && !c.Extract.Create && c.Extract.Dest != "" && !layerSystemDirs[c.Extract.Dest]:
-			made = []string{c.Extract.Dest}
+		case c.Extract != nil && !c.Extract.Create:
+			made = layerExtracted(c)
 		case c.File != nil && (c.File.Op == "cp" || c.File.Op == "mv" || c.File.Op == "install") && c.File.Dest != "" && !layerSystemDirs[c.File.Dest]:
 			made = []string{c.File.Dest}
 		case c.Name == "git" && len(c.Args) > 1 && c.Args[0] == "clone":
@@ -220,7 +221,16 @@ func layerMade(steps []layerStep, i int) []layerItem {
 			items = append(items, layerItem{step: i, kind: kind, name: p, dirCopy: dirLike && kind == itemPath})
 		}
 	}
-	return items
+	// One item per thing made, however many commands made it.
+	seen := map[layerItem]bool{}
+	out := items[:0]
+	for _, it := range items {
+		if !seen[it] {
+			seen[it] = true
+			out = append(out, it)
+		}
+	}
+	return out
 }
 
 func layerAnyOverlap(made string, paths []string) bool {
@@ -370,7 +380,9 @@ func (layerTechnique) Check(p *Pass) []Finding {
 					case itemCache:
 						label = "the cache " + it.name
 					}
-					h.names = append(h.names, label)
+					if !slices.Contains(h.names, label) {
+						h.names = append(h.names, label)
+					}
 					h.kinds[it.kind] = true
 				}
 				var made []int
@@ -434,4 +446,49 @@ func layerSubpathOK(it layerItem, p string, before []*shellfacts.Command) bool {
 		}
 	}
 	return true
+}
+
+// layerArchiveExts are archive suffixes, longest first.
+var layerArchiveExts = []string{".tar.gz", ".tar.bz2", ".tar.xz", ".tar.zst", ".tgz", ".tbz2", ".txz", ".tar", ".zip", ".gz", ".bz2", ".xz", ".zst"}
+
+// layerStem strips an archive suffix from a file name ("" if it has none).
+func layerStem(name string) string {
+	for _, ext := range layerArchiveExts {
+		if strings.HasSuffix(name, ext) && len(name) > len(ext) {
+			return strings.TrimSuffix(name, ext)
+		}
+	}
+	return ""
+}
+
+// layerExtracted is what an extraction writes: the -C/-d directory when it
+// is specific to this archive; else, extracting in place, the directory a
+// tarball conventionally unpacks to (its name without the suffix), or the
+// decompressed file for gunzip and friends.
+func layerExtracted(c *shellfacts.Command) []string {
+	e := c.Extract
+	var out []string
+	explicit := e.Dest != "" && e.Dest != c.Dir
+	if explicit && !layerSystemDirs[e.Dest] {
+		out = append(out, e.Dest)
+	}
+	if e.Archive == "" || !path.IsAbs(e.Archive) {
+		return out
+	}
+	stem := layerStem(path.Base(e.Archive))
+	if stem == "" {
+		return out
+	}
+	switch e.Tool {
+	case "tar", "bsdtar", "unzip", "7z":
+		if explicit || slices.ContainsFunc(c.Args, func(a string) bool { return strings.HasPrefix(a, "--strip") }) {
+			return out
+		}
+		if e.Dest != "" && path.IsAbs(e.Dest) {
+			out = append(out, path.Join(e.Dest, stem))
+		}
+	default:
+		out = append(out, path.Join(path.Dir(e.Archive), stem))
+	}
+	return out
 }

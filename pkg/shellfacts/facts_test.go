@@ -154,6 +154,7 @@ var meaningCases = []struct {
 	{script: "curl -s https://e.org/x 2>/dev/null", want: []string{"curl [get] out= stdout"}},
 	{script: "wget -O /tmp/f.zip https://e.org/f.zip", want: []string{"wget [get] out=/tmp/f.zip"}},
 	{script: "wget https://e.org/d/f.zip", opts: []Option{WithWorkdir("/tmp")}, want: []string{"wget [get] out=/tmp/f.zip"}},
+	{script: "wget https://e.org/$(curl -s https://e.org/latest)", want: []string{"curl [get] out= stdout piped", "wget [get] out="}},
 	{script: "wget -P /opt https://e.org/d/f.zip", want: []string{"wget [get] out=/opt/f.zip"}},
 	{script: "curl -o /tmp/x-${VERSION}.tgz https://e.org/${VERSION}", opts: []Option{WithEnv(map[string]string{"VERSION": "1.2"})}, want: []string{"curl [get] out=/tmp/x-1.2.tgz"}},
 	{script: "tar xzf x.tgz -C /opt", opts: []Option{WithWorkdir("/tmp")}, want: []string{"tar [extract] archive=/tmp/x.tgz dest=/opt"}},

@@ -50,7 +50,7 @@ func (w *walker) download(tool string, args []string, fl flow) *Download {
 			} else {
 				d.Output = w.absIn(w.dir, v)
 			}
-		} else if len(d.URLs) > 0 {
+		} else if len(d.URLs) > 0 && !strings.Contains(d.URLs[0], "$(") && !strings.Contains(d.URLs[0], "`") {
 			b := urlBase(d.URLs[0])
 			if b == "" {
 				b = "index.html"

@@ -349,6 +349,9 @@ func cargoOp(args []string) *PkgOp {
 
 // urlBase returns the file name curl -O or wget would give a URL.
 func urlBase(u string) string {
+	if strings.Contains(u, "$(") || strings.Contains(u, "`") {
+		return "" // named by a command substitution: unknown
+	}
 	if i := strings.IndexAny(u, "?#"); i >= 0 {
 		u = u[:i]
 	}
