@@ -58,9 +58,8 @@ func baseParts(ref string) (prefix, repo, tag string, ok bool) {
 	repo = r.Context().RepositoryStr()
 	if reg := r.Context().RegistryStr(); reg != name.DefaultRegistry {
 		prefix = reg + "/"
-	} else {
-		repo = strings.TrimPrefix(repo, "library/")
 	}
+	repo = strings.TrimPrefix(repo, "library/")
 	if t, isTag := r.(name.Tag); isTag {
 		tag = t.TagStr()
 	}
@@ -70,7 +69,7 @@ func baseParts(ref string) (prefix, repo, tag string, ok bool) {
 var (
 	baseSmallTag  = regexp.MustCompile(`(^|[-.])(slim|alpine|distroless|minimal|micro|busybox|musl|static|nanoserver)([-.0-9]|$)`)
 	baseSmallRepo = map[string]bool{"alpine": true, "busybox": true, "scratch": true, "wolfi-base": true, "static": true}
-	baseCodename  = regexp.MustCompile(`-(bookworm|bullseye|buster|trixie|jammy|noble|focal)$`)
+	baseCodename  = regexp.MustCompile(`-(bookworm|bullseye|buster|stretch|jessie|trixie|jammy|noble|focal|bionic|xenial)$`)
 	baseMajor     = regexp.MustCompile(`^[0-9]+`)
 )
 
@@ -106,6 +105,11 @@ func adviseBase(ref string, static bool) *baseAdvice {
 		return nil
 	}
 	last := baseLast(repo)
+	// Only official images (no namespace) have the variants suggested
+	// here; circleci/python or bitnami/node name their tags their own way.
+	if strings.Contains(repo, "/") && !strings.Contains(repo, "distroless") {
+		return nil
+	}
 	if baseSmallRepo[last] || baseSmallTag.MatchString(tag) || strings.Contains(repo, "distroless") || strings.Contains(repo, "chainguard") {
 		return nil
 	}

@@ -40,6 +40,9 @@ COPY --from=build /out/app /app
 		want: []layerWant{{line: 2, sev: Warning, contains: []string{"openjdk:17", "eclipse-temurin:17-jre"}}}},
 	{name: "distroless and scratch", src: "FROM gcr.io/distroless/static-debian12\n"},
 	{name: "scratch", src: "FROM scratch\nCOPY app /\n"},
+	{name: "not an official image", src: "FROM circleci/php:7.2.11-cli-stretch-node\n"},
+	{name: "older codename", src: "FROM python:3.6-stretch\n",
+		want: []layerWant{{line: 1, sev: Warning, contains: []string{"python:3.6-slim-stretch", "python:3.6-alpine"}}}},
 	{name: "registry prefix kept", src: "FROM docker.io/library/ruby:3.3\n",
 		want: []layerWant{{line: 1, sev: Warning, contains: []string{"ruby:3.3-slim"}}}},
 }
