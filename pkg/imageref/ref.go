@@ -143,7 +143,8 @@ func (e *ParseError) Unwrap() error { return e.Err }
 //	                            yet is taken as docker-archive:PATH
 //
 // A PATH or DIR is split from its NAME or TAG at the first colon, unless the
-// whole string names an existing file. Parse looks at the file system only
+// whole string names an existing file (or a new one in an existing directory
+// with a colon in its name). Parse looks at the file system only
 // to tell paths from registry references; it opens nothing.
 func Parse(s string) (Ref, error) {
 	fail := func(msg string, err error) (Ref, error) {
@@ -227,10 +228,16 @@ func Parse(s string) (Ref, error) {
 }
 
 // splitPathTag splits "PATH[:TAG]" at the first colon, unless the whole
-// string names an existing file.
+// string names an existing file, or a new file in an existing directory
+// whose name holds the colon.
 func splitPathTag(s string) (path, tag string) {
 	if _, err := os.Stat(s); err == nil {
 		return s, ""
+	}
+	if dir := filepath.Dir(s); strings.Contains(dir, ":") {
+		if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+			return s, ""
+		}
 	}
 	if i := strings.IndexByte(s, ':'); i >= 0 {
 		return s[:i], s[i+1:]

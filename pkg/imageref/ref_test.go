@@ -19,7 +19,8 @@ func TestParse(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, d := range []string{layoutDir, plainDir} {
+	colonDir := filepath.Join(dir, "a:b")
+	for _, d := range []string{layoutDir, plainDir, colonDir} {
 		if err := os.Mkdir(d, 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -41,6 +42,8 @@ func TestParse(t *testing.T) {
 		{in: "docker-archive:out.tar", kind: Archive, path: "out.tar"},
 		{in: "docker-archive:out.tar:app:v1", kind: Archive, path: "out.tar", tag: "app:v1"},
 		{in: "docker-archive:" + colonPath, kind: Archive, path: colonPath},
+		{in: "docker-archive:" + colonDir + "/new.tar", kind: Archive, path: colonDir + "/new.tar"},
+		{in: "oci:" + colonDir + "/lay", kind: Layout, path: colonDir + "/lay"},
 		{in: "docker-archive:", wantErr: "missing path"},
 		{in: "docker-archive:out.tar:Bad Name", wantErr: "invalid image name"},
 		{in: "oci:" + layoutDir, kind: Layout, path: layoutDir},

@@ -136,9 +136,11 @@ func sorted(s []string) []string {
 	return s
 }
 
-// tarEntry is a member of a hand-made archive; link makes it a hard link.
+// tarEntry is a member of a hand-made archive; link makes it a hard link;
+// pax adds a long PAX record (an extended header spanning several blocks).
 type tarEntry struct {
 	name, data, link string
+	pax, symlink     bool
 }
 
 func writeTar(t *testing.T, p string, entries []tarEntry) {
@@ -149,6 +151,13 @@ func writeTar(t *testing.T, p string, entries []tarEntry) {
 		hdr := &tar.Header{Name: e.name, Mode: 0o644, Size: int64(len(e.data)), Typeflag: tar.TypeReg}
 		if e.link != "" {
 			hdr = &tar.Header{Name: e.name, Linkname: e.link, Typeflag: tar.TypeLink}
+			if e.symlink {
+				hdr.Typeflag = tar.TypeSymlink
+			}
+		}
+		if e.pax {
+			hdr.Format = tar.FormatPAX
+			hdr.PAXRecords = map[string]string{"comment": strings.Repeat("whittle ", 200)}
 		}
 		if err := tw.WriteHeader(hdr); err != nil {
 			t.Fatal(err)
@@ -293,6 +302,41 @@ func TestOCIArchive(t *testing.T) {
 		entries[len(man.Layers)-1] = tarEntry{name: "data/first", data: first.data}
 		entries = append(entries, tarEntry{name: first.name, link: "data/first"},
 			tarEntry{name: "index.json", data: indexJSON(t, descOf(t, img, ""))})
+		writeTar(t, p, entries)
+		got, err := openRef(t, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameImage(t, got, img)
+	})
+
+	t.Run("symlinked blobs", func(t *testing.T) {
+		p := filepath.Join(dir, "symlinked.tar")
+		var entries []tarEntry
+		for i, e := range blobEntries(t, img, "") {
+			target := fmt.Sprintf("data/%d", i)
+			entries = append(entries, tarEntry{name: target, data: e.data},
+				tarEntry{name: e.name, link: "../../" + target, symlink: true})
+		}
+		// A link escaping the root is ignored, not followed.
+		entries = append(entries, tarEntry{name: "index.json", data: indexJSON(t, descOf(t, img, ""))},
+			tarEntry{name: "escape", link: "../../etc/passwd", symlink: true})
+		writeTar(t, p, entries)
+		got, err := openRef(t, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameImage(t, got, img)
+	})
+
+	t.Run("PAX and GNU long-name headers", func(t *testing.T) {
+		p := filepath.Join(dir, "pax.tar")
+		entries := []tarEntry{{name: strings.Repeat("long/", 60) + "name", data: "junk"}}
+		for _, e := range blobEntries(t, img, "") {
+			e.pax = true
+			entries = append(entries, e)
+		}
+		entries = append(entries, tarEntry{name: "index.json", data: indexJSON(t, descOf(t, img, "")), pax: true})
 		writeTar(t, p, entries)
 		got, err := openRef(t, p)
 		if err != nil {
