@@ -38,7 +38,9 @@ func splitHead(line []byte, escape byte) head {
 	for i < n && isLineSpace(line[i]) {
 		i++
 	}
-	// extractBuilderFlags over line[i:n], keeping word positions.
+	// extractBuilderFlags over line[i:n], keeping word positions: the
+	// same state machine, building each word's value to apply BuildKit's
+	// tests ("--" ends the flags; empty words count only if quoted).
 	pos := i
 	for {
 		for pos < n && isSpaceByte(line[pos]) {
@@ -48,16 +50,27 @@ func splitHead(line []byte, escape byte) head {
 			break
 		}
 		start := pos
+		var word []byte
 		var quote byte
-		inQuote := false
+		inQuote, blankOK := false, false
 		for pos < n {
 			c := line[pos]
 			if inQuote {
 				if c == quote {
 					inQuote = false
-				} else if c == escape && pos+1 < n {
 					pos++
+					continue
 				}
+				if c == escape {
+					if pos+1 == n {
+						inQuote = false
+						pos++
+						continue
+					}
+					pos++
+					c = line[pos]
+				}
+				word = append(word, c)
 				pos++
 				continue
 			}
@@ -65,16 +78,27 @@ func splitHead(line []byte, escape byte) head {
 				break
 			}
 			if c == '\'' || c == '"' {
-				quote, inQuote = c, true
-			} else if c == escape && pos+1 < n {
+				quote, inQuote, blankOK = c, true, true
 				pos++
+				continue
 			}
+			if c == escape {
+				if pos+1 == n {
+					pos++
+					continue
+				}
+				pos++
+				c = line[pos]
+			}
+			word = append(word, c)
 			pos++
 		}
-		if string(line[start:pos]) == "--" {
-			break
+		if string(word) == "--" {
+			break // "--" ends the flags
 		}
-		h.flags = append(h.flags, span{start, pos})
+		if blankOK || len(word) > 0 {
+			h.flags = append(h.flags, span{start, pos})
+		}
 	}
 	// extractBuilderFlags skips spaces byte by byte, then the rest is
 	// trimmed by rune.
