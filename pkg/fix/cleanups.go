@@ -202,7 +202,7 @@ func gemNoDocument(p *pass) []repair {
 
 // appendCleanup returns, for each RUN the rule applies to, a repair
 // chaining cmds at its end.
-func appendCleanup(p *pass, rule, msg string, applies func(rc *runCtx) bool, cmds ...string) []repair {
+func appendCleanup(p *pass, rule, msg string, applies func(rc *runCtx) bool, tools []string, cmds ...string) []repair {
 	var out []repair
 	for _, rc := range p.runs {
 		if rc.appendAt < 0 || !p.g.allows(rule, rc.in) || !applies(rc) {
@@ -212,7 +212,7 @@ func appendCleanup(p *pass, rule, msg string, applies func(rc *runCtx) bool, cmd
 			rule:  rule,
 			at:    rc.in.Range.Start.Offset,
 			msg:   msg,
-			edits: []edit.Edit{rc.appendCmds(cmds...)},
+			edits: []edit.Edit{rc.appendCmds(prefixed(rc.sudoFor(tools...), cmds)...)},
 			insts: []int{rc.in.Index},
 		})
 	}
@@ -283,7 +283,7 @@ func aptClean(p *pass) []repair {
 				!rc.after(aptVerbIs(aptInstallVerbs...), aptVerbIs("clean", "distclean", "dist-clean")) &&
 				!rc.after(aptVerbIs(aptInstallVerbs...), removesPath("/var/cache/apt")) &&
 				!hasMount(rc.in, "/var/cache/apt")
-		}, "apt-get clean")
+		}, []string{"apt-get", "apt"}, "apt-get clean")
 }
 
 func aptLists(p *pass) []repair {
@@ -294,7 +294,7 @@ func aptLists(p *pass) []repair {
 				!rc.after(aptVerbIs("update"), aptVerbIs("distclean", "dist-clean")) &&
 				!hasMount(rc.in, "/var/lib/apt/lists") &&
 				!p.listsNeededLater(rc)
-		}, "rm -rf /var/lib/apt/lists/*")
+		}, []string{"apt-get", "apt"}, "rm -rf /var/lib/apt/lists/*")
 }
 
 // listsNeededLater reports whether a later RUN of the stage, or of a stage
@@ -365,7 +365,7 @@ func rpmClean(p *pass, rule string, tools []string, installs map[string]bool, va
 			rule:  rule,
 			at:    rc.in.Range.Start.Offset,
 			msg:   "added " + cleanCmd(need) + " at the end of the RUN",
-			edits: []edit.Edit{rc.appendCmds(cleanCmd(need))},
+			edits: []edit.Edit{rc.appendCmds(rc.sudoFor(need) + cleanCmd(need))},
 			insts: []int{rc.in.Index},
 		})
 	}
@@ -410,7 +410,7 @@ func npmCacheClean(p *pass) []repair {
 					return (c.name == "npm" && v == "cache") || removesPath("/root/.npm")(c) || removesHome(c, ".npm")
 				}) &&
 				!hasMount(rc.in, "/root/.npm")
-		}, "npm cache clean --force")
+		}, []string{"npm"}, "npm cache clean --force")
 }
 
 func yarnCacheClean(p *pass) []repair {
@@ -429,7 +429,7 @@ func yarnCacheClean(p *pass) []repair {
 					return (c.name == "yarn" && v == "cache") || removesPath("/usr/local/share/.cache/yarn")(c) || removesHome(c, ".cache/yarn") || removesPath("/root/.cache/yarn")(c)
 				}) &&
 				!hasMount(rc.in, "/usr/local/share/.cache/yarn") && !hasMount(rc.in, "/root/.cache/yarn") && !hasMount(rc.in, "/root/.yarn")
-		}, "yarn cache clean")
+		}, []string{"yarn"}, "yarn cache clean")
 }
 
 // removesHome matches rm of ~/rel or $HOME/rel.

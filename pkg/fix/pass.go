@@ -93,3 +93,28 @@ func hasMount(in *dockerfile.Instruction, dirs ...string) bool {
 	}
 	return false
 }
+
+// sudoFor returns "sudo " when the RUN runs one of the tools through sudo
+// (the image's USER is not root): new commands for those tools need it too.
+func (rc *runCtx) sudoFor(tools ...string) string {
+	for _, c := range rc.calls {
+		if !c.sudo {
+			continue
+		}
+		for _, t := range tools {
+			if c.name == t {
+				return "sudo "
+			}
+		}
+	}
+	return ""
+}
+
+// prefixed returns cmds each prefixed with pre.
+func prefixed(pre string, cmds []string) []string {
+	out := make([]string, len(cmds))
+	for i, c := range cmds {
+		out[i] = pre + c
+	}
+	return out
+}

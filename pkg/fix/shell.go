@@ -24,6 +24,8 @@ type call struct {
 	// nested is true inside a subshell, command substitution, function
 	// or sh -c.
 	nested bool
+	// sudo is true when the command ran through sudo.
+	sudo bool
 }
 
 // verb returns the first argument that is not a flag, skipping the values
@@ -148,6 +150,7 @@ func newCall(ce *syntax.CallExpr, stmt *syntax.Stmt, nested bool) call {
 	if path.Base(name) == "sudo" && len(words) > 1 {
 		words = words[1:]
 		name, _ = wordLit(words[0])
+		c.sudo = true
 	}
 	c.name = path.Base(name)
 	for _, w := range words[1:] {
