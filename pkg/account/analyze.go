@@ -119,6 +119,7 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 			rep.Image.DuplicateBytes += d.Bytes
 		}
 	}
+	rep.Dive = Dive{Inefficiencies: []DiveInefficient{}}
 	if dive != nil {
 		rep.Dive = dive.result()
 	}
