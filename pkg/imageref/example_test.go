@@ -1,7 +1,13 @@
 package imageref_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/google/go-containerregistry/pkg/v1/random"
 
 	"github.com/whittle/whittle/pkg/imageref"
 )
@@ -51,4 +57,53 @@ func ExampleRef_Same() {
 	// alpine docker://docker.io/library/alpine:latest true
 	// oci:out:v1 oci:out:v2 false
 	// docker-daemon:app docker://app false
+}
+
+// Write an image to an OCI layout under a tag, then read it back.
+func ExampleRef_Write() {
+	dir, err := os.MkdirTemp("", "imageref-example-")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+
+	img, err := random.Image(1024, 3)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx := context.Background()
+	out, err := imageref.Parse("oci:" + filepath.Join(dir, "layout") + ":v1")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := out.Write(ctx, img); err != nil {
+		fmt.Println(err)
+		return
+	}
+	back, err := out.Image(ctx)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	layers, err := back.Layers()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	mt, _ := back.MediaType()
+	fmt.Println(len(layers), "layers,", mt)
+
+	missing, err := imageref.Parse("oci:" + filepath.Join(dir, "layout") + ":v2")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	_, err = missing.Image(ctx)
+	fmt.Println(errors.Is(err, imageref.ErrNotFound))
+	// Output:
+	// 3 layers, application/vnd.oci.image.manifest.v1+json
+	// true
 }
