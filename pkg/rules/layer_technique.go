@@ -331,10 +331,36 @@ func layerVerb(steps []layerStep, j, ci int, it layerItem) (string, string) {
 	return "", ""
 }
 
-func (layerTechnique) Check(p *Pass) []Finding {
-	var out []Finding
+// LayerUndo is one WH101 finding as data, for repairs and for measuring
+// its cost: an instruction made something and a command of a later RUN
+// removes, purges, cleans, moves or re-modes it.
+type LayerUndo struct {
+	// Made is the RUN, COPY or ADD that made it; Undo the later RUN, and
+	// Command the command in it.
+	Made    *dockerfile.Instruction
+	Undo    *dockerfile.Instruction
+	Command *shellfacts.Command
+	// Verb is "removes", "purges", "cleans", "moves", "changes the mode
+	// of" or "changes the owner of".
+	Verb string
+	// Packages are the packages (or apk --virtual groups) removed, by
+	// family ("apt", "apk", "rpm", "zypper", "pip", "gem"); Caches the
+	// cache directories cleaned; Paths the files or directories touched.
+	Packages map[string][]string
+	Caches   []string
+	Paths    []string
+}
+
+// LayerUndos lists what WH101 finds in f: for every stage, each later RUN
+// command that undoes something an earlier instruction of the stage (or
+// of a stage it is built FROM) made. ONBUILD triggers are not included.
+func LayerUndos(f *dockerfile.File) []LayerUndo {
+	var out []LayerUndo
+	if f == nil {
+		return nil
+	}
 	cache := map[*dockerfile.Instruction]*shellfacts.Facts{}
-	for _, s := range p.File.Stages {
+	for _, s := range f.Stages {
 		steps, own := layerHistory(s, cache)
 		var items []layerItem
 		for i := range steps {
@@ -346,13 +372,7 @@ func (layerTechnique) Check(p *Pass) []Finding {
 			}
 			for ci, c := range steps[j].facts.Commands {
 				// group what c undoes by the step that made it
-				type hit struct {
-					verb  string
-					names []string
-					kinds map[layerItemKind]bool
-				}
-				hits := map[int]*hit{}
-				groups := map[string]bool{}
+				hits := map[int]*LayerUndo{}
 				for _, it := range items {
 					if it.step >= j {
 						continue
@@ -364,26 +384,29 @@ func (layerTechnique) Check(p *Pass) []Finding {
 					if it.kind == itemPackage && it.virtual != "" && layerRemovesPkg(c, it.family, it.virtual) {
 						continue // reported as the group
 					}
-					h := hits[it.step]
-					if h == nil {
-						h = &hit{verb: v, kinds: map[layerItemKind]bool{}}
-						hits[it.step] = h
-					}
-					label := it.name
-					if hitPath != "" && path.Clean(hitPath) != it.name && shellfacts.Under(hitPath, it.name) {
-						label = fmt.Sprintf("%s (in %s)", hitPath, it.name)
+					u := hits[it.step]
+					if u == nil {
+						u = &LayerUndo{Made: steps[it.step].in, Undo: steps[j].in, Command: c, Verb: v, Packages: map[string][]string{}}
+						hits[it.step] = u
 					}
 					switch it.kind {
 					case itemPackage:
-						label = fmt.Sprintf("package %s (%s)", it.name, it.family)
-						groups[it.family] = true
+						if !slices.Contains(u.Packages[it.family], it.name) {
+							u.Packages[it.family] = append(u.Packages[it.family], it.name)
+						}
 					case itemCache:
-						label = "the cache " + it.name
+						if !slices.Contains(u.Caches, it.name) {
+							u.Caches = append(u.Caches, it.name)
+						}
+					default:
+						label := it.name
+						if hitPath != "" && path.Clean(hitPath) != it.name && shellfacts.Under(hitPath, it.name) {
+							label = path.Clean(hitPath)
+						}
+						if !slices.Contains(u.Paths, label) {
+							u.Paths = append(u.Paths, label)
+						}
 					}
-					if !slices.Contains(h.names, label) {
-						h.names = append(h.names, label)
-					}
-					h.kinds[it.kind] = true
 				}
 				var made []int
 				for k := range hits {
@@ -391,14 +414,46 @@ func (layerTechnique) Check(p *Pass) []Finding {
 				}
 				sort.Ints(made)
 				for _, k := range made {
-					h := hits[k]
-					first, later := steps[k].in, steps[j].in
-					msg := fmt.Sprintf("%s at %s %s %s, which the %s at %s made: the bytes still ship in the layer of %s",
-						later.Kind, layerLine(later), h.verb, layerJoin(h.names), first.Kind, layerLine(first), layerLine(first))
-					out = append(out, p.FindingAt(layerRange(c, later), msg, layerFixText(first, later, h.kinds, groups)))
+					out = append(out, *hits[k])
 				}
 			}
 		}
+	}
+	return out
+}
+
+// what lists what an undo touches, for messages.
+func (u LayerUndo) what() []string {
+	var names []string
+	fams := make([]string, 0, len(u.Packages))
+	for fam := range u.Packages {
+		fams = append(fams, fam)
+	}
+	sort.Strings(fams)
+	for _, fam := range fams {
+		for _, n := range u.Packages[fam] {
+			names = append(names, fmt.Sprintf("package %s (%s)", n, fam))
+		}
+	}
+	for _, c := range u.Caches {
+		names = append(names, "the cache "+c)
+	}
+	names = append(names, u.Paths...)
+	return names
+}
+
+func (layerTechnique) Check(p *Pass) []Finding {
+	var out []Finding
+	for _, u := range LayerUndos(p.File) {
+		first, later := u.Made, u.Undo
+		msg := fmt.Sprintf("%s at %s %s %s, which the %s at %s made: the bytes still ship in the layer of %s",
+			later.Kind, layerLine(later), u.Verb, layerJoin(u.what()), first.Kind, layerLine(first), layerLine(first))
+		kinds := map[layerItemKind]bool{itemPackage: len(u.Packages) > 0, itemCache: len(u.Caches) > 0, itemPath: len(u.Paths) > 0}
+		fams := map[string]bool{}
+		for fam := range u.Packages {
+			fams[fam] = true
+		}
+		out = append(out, p.FindingAt(layerRange(u.Command, later), msg, layerFixText(first, later, kinds, fams)))
 	}
 	return out
 }

@@ -197,3 +197,29 @@ RUN jq --version
 }
 
 func TestWH103(t *testing.T) { runLayerCases(t, layerDownload{}, wh103Cases) }
+
+func TestLayerUndos(t *testing.T) {
+	f := parseString(t, `FROM alpine:3.7
+RUN apk add python3
+RUN apk add py3-pip && wget -O /tmp/x https://e.com/x
+RUN pip3 install django
+RUN apk del py3-pip && chmod 644 /tmp/x
+`)
+	us := LayerUndos(f)
+	if len(us) != 2 {
+		t.Fatalf("undos: %+v", us)
+	}
+	u := us[0]
+	if u.Made != f.Instructions[2] || u.Undo != f.Instructions[4] || u.Verb != "removes" || strings.Join(u.Packages["apk"], ",") != "py3-pip" {
+		t.Errorf("first undo: %+v", u)
+	}
+	if got := string(f.Src[u.Command.Range.Start.Offset:u.Command.Range.End.Offset]); got != "apk del py3-pip" {
+		t.Errorf("command range covers %q", got)
+	}
+	if v := us[1]; v.Verb != "changes the mode of" || strings.Join(v.Paths, ",") != "/tmp/x" || v.Made != f.Instructions[2] {
+		t.Errorf("second undo: %+v", v)
+	}
+	if LayerUndos(nil) != nil {
+		t.Error("nil file")
+	}
+}
