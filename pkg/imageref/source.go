@@ -31,7 +31,8 @@ import (
 // *AmbiguousError when the reference must say more.
 //
 // Images are read lazily: the returned image reads its blobs when asked, so
-// later calls may still fail on I/O.
+// later calls may still fail on I/O. For registries and the Docker Engine,
+// ctx also governs those later reads: keep it alive while using the image.
 func (r Ref) Image(ctx context.Context, opts ...Option) (v1.Image, error) {
 	o, err := makeOptions(opts)
 	if err != nil {
