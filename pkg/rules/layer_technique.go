@@ -54,6 +54,12 @@ func layerCaches(c *shellfacts.Command) []string {
 	if p == nil {
 		return nil
 	}
+	if p.CacheDir != "" && path.IsAbs(p.CacheDir) && (p.Verb == shellfacts.Install || p.Verb == shellfacts.Build) && !p.NoCache {
+		switch p.Manager {
+		case shellfacts.Pip, shellfacts.Npm, shellfacts.Yarn, shellfacts.Go:
+			return []string{p.CacheDir}
+		}
+	}
 	switch p.Manager {
 	case shellfacts.Apt:
 		if p.Verb == shellfacts.Update {

@@ -70,6 +70,11 @@ RUN rm -rf /var/lib/apt/lists/*
 RUN pip install flask
 RUN pip cache purge
 `, want: []layerWant{{line: 3, sev: Warning, contains: []string{"/root/.cache/pip"}}}},
+	{name: "moved go cache removed later", src: `FROM golang:1.22
+ENV GOCACHE=/tmp/gocache
+RUN go build -o /app .
+RUN rm -rf /tmp/gocache
+`, want: []layerWant{{line: 4, sev: Warning, contains: []string{"the cache /tmp/gocache", "line 3"}}}},
 	{name: "copied archive removed later", src: `FROM alpine
 COPY app.tar.gz /tmp/
 RUN tar xzf /tmp/app.tar.gz -C /opt && rm /tmp/app.tar.gz

@@ -49,7 +49,7 @@ func npmCacheCleanedAfter(cmds []command, i int) bool {
 		if c.Name == "npm" && c.verb() == "cache" && c.hasArg("clean") && c.hasFlag("force", "f") {
 			return true
 		}
-		if removes(c, npmCacheDir+"/_cacache") {
+		if removes(c, npmCacheDir+"/_cacache") || removesHomeCache(c, "/.npm", "/.npm/_cacache") {
 			return true
 		}
 	}

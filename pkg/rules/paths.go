@@ -217,3 +217,21 @@ func envLookup(f *dockerfile.File, in *dockerfile.Instruction, name string) (str
 	}
 	return val, found
 }
+
+// removesHomeCache reports whether c is an rm of a per-user cache directory
+// whatever the user's home: an operand that ends in one of the suffixes
+// ("/.npm", "/.cache/pip") or lies under one ("/home/node/.npm/_cacache").
+func removesHomeCache(c command, suffixes ...string) bool {
+	if c.Name != "rm" {
+		return false
+	}
+	for _, op := range c.operands() {
+		op = normPath(op)
+		for _, s := range suffixes {
+			if strings.HasSuffix(op, s) || strings.Contains(op, s+"/") {
+				return true
+			}
+		}
+	}
+	return false
+}

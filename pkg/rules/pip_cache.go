@@ -91,7 +91,7 @@ func pipCacheCleanedAfter(cmds []command, i int) bool {
 		if pipName.MatchString(c.Name) && c.verb() == "cache" && c.hasArg("purge") {
 			return true
 		}
-		if removes(c, "/root/.cache/pip") {
+		if removes(c, "/root/.cache/pip") || removesHomeCache(c, "/.cache/pip", "/.cache") {
 			return true
 		}
 	}

@@ -100,6 +100,7 @@ var ruleCases = []ruleCase{
 	{"WH501", "env inherited from stage", "FROM python:3.12 AS base\nENV PIP_NO_CACHE_DIR=1\nFROM base\nRUN pip install flask\n", false, 0},
 	{"WH501", "cache purge", "FROM python:3.12\nRUN pip install flask && pip cache purge\n", false, 0},
 	{"WH501", "rm cache", "FROM python:3.12\nRUN pip install flask && rm -rf ~/.cache/pip\n", false, 0},
+	{"WH501", "user cache removed", "FROM python:3.12\nUSER app\nRUN pip install --user flask && rm -rf /home/app/.cache\n", false, 0},
 	{"WH501", "pipx", "FROM python:3.12\nRUN pipx install black\n", false, 0},
 
 	// WH502
@@ -107,6 +108,7 @@ var ruleCases = []ruleCase{
 	{"WH502", "npm ci cleaned", "FROM node:20\nRUN npm ci && npm cache clean --force\n", false, 0},
 	{"WH502", "clean without force", "FROM node:20\nRUN npm install -g pm2 && npm cache clean\n", true, 2},
 	{"WH502", "cache mount", "FROM node:20\nRUN --mount=type=cache,target=/root/.npm npm ci\n", false, 0},
+	{"WH502", "cache of another user removed", "FROM node:20\nUSER node\nRUN npm ci && rm -rf /home/node/.npm\n", false, 0},
 	{"WH502", "npm run", "FROM node:20\nRUN npm run build\n", false, 0},
 
 	// WH503

@@ -69,6 +69,9 @@ func yarnCacheCleanedAfter(cmds []command, i int) bool {
 				return true
 			}
 		}
+		if removesHomeCache(c, "/.cache/yarn", "/.cache") {
+			return true
+		}
 	}
 	return false
 }
