@@ -281,6 +281,36 @@ func TestCacheCovers(t *testing.T) {
 	}
 }
 
+func TestCacheDir(t *testing.T) {
+	cases := []struct {
+		script string
+		opts   []Option
+		want   string
+	}{
+		{"GOCACHE=/tmp/gc go build ./...", nil, "/tmp/gc"},
+		{"go build ./...", []Option{WithEnv(map[string]string{"GOCACHE": "/cache/go"})}, "/cache/go"},
+		{"export GOCACHE=/c && go build .", nil, "/c"},
+		{"GOCACHE=/c; go build .", nil, ""},
+		{"pip install --cache-dir /pc x", nil, "/pc"},
+		{"PIP_CACHE_DIR=.pc pip install x", []Option{WithWorkdir("/app")}, "/app/.pc"},
+		{"npm ci --cache /tmp/npm", nil, "/tmp/npm"},
+		{"yarn install --cache-folder=/y", nil, "/y"},
+		{"YARN_CACHE_FOLDER=/yc yarn", nil, "/yc"},
+		{"go build .", nil, ""},
+	}
+	for _, tc := range cases {
+		f := analyze(t, tc.script, tc.opts...)
+		pk := f.Pkgs("")
+		if len(pk) != 1 || pk[0].Pkg.CacheDir != tc.want {
+			var got string
+			if len(pk) == 1 {
+				got = pk[0].Pkg.CacheDir
+			}
+			t.Errorf("%q: cache dir %q, want %q", tc.script, got, tc.want)
+		}
+	}
+}
+
 func TestTruthy(t *testing.T) {
 	for v, want := range map[string]bool{"1": true, "true": true, "TRUE": true, "yes": true, "on": true, "0": false, "false": false, "off": false, "": false, "no": false} {
 		if Truthy(v) != want {

@@ -63,6 +63,50 @@ func (w *walker) classify(c *Command, fl flow) {
 	default:
 		c.File = w.fileOp(name, args)
 	}
+	if c.Pkg != nil {
+		c.Pkg.CacheDir = w.cacheDir(c)
+	}
+}
+
+// cacheDir reads where a tool's cache was moved to.
+func (w *walker) cacheDir(c *Command) string {
+	var dir string
+	env := func(names ...string) {
+		for _, n := range names {
+			if v, ok := w.env(c, n); ok && v != "" {
+				dir = v
+			}
+		}
+	}
+	switch c.Pkg.Manager {
+	case Go:
+		env("GOCACHE")
+	case Pip:
+		env("PIP_CACHE_DIR")
+		for _, f := range c.Pkg.Flags {
+			if v, ok := strings.CutPrefix(f, "--cache-dir="); ok {
+				dir = v
+			}
+		}
+	case Npm:
+		env("npm_config_cache", "NPM_CONFIG_CACHE")
+		for _, f := range c.Pkg.Flags {
+			if v, ok := strings.CutPrefix(f, "--cache="); ok {
+				dir = v
+			}
+		}
+	case Yarn:
+		env("YARN_CACHE_FOLDER")
+		for _, f := range c.Pkg.Flags {
+			if v, ok := strings.CutPrefix(f, "--cache-folder="); ok {
+				dir = v
+			}
+		}
+	}
+	if dir == "" {
+		return ""
+	}
+	return w.abs(dir)
 }
 
 func aptOp(tool string, args []string) *PkgOp {

@@ -137,6 +137,12 @@ type PkgOp struct {
 	Global bool
 	// Flags are the option words as written (after the verb and before).
 	Flags []string
+	// CacheDir is where the tool keeps its cache when it was moved from
+	// the default: GOCACHE (go), PIP_CACHE_DIR or --cache-dir (pip),
+	// npm_config_cache or --cache (npm), YARN_CACHE_FOLDER or
+	// --cache-folder (yarn), from ENV/ARG, a prefix assignment or export.
+	// Absolute when known; "" means the tool's default.
+	CacheDir string
 }
 
 // Download is a curl or wget fetch.
