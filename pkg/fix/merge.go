@@ -591,6 +591,10 @@ func cachesFilled(c *shellfacts.Command) []string {
 		if install {
 			return []string{"/var/cache/zypp"}
 		}
+	case shellfacts.Go:
+		if install || p.Verb == shellfacts.Build {
+			return []string{"/root/.cache/go-build"}
+		}
 	}
 	return nil
 }
@@ -614,6 +618,10 @@ func cachesCleaned(p *shellfacts.PkgOp) []string {
 		return []string{"/var/cache/yum"}
 	case shellfacts.Zypper:
 		return []string{"/var/cache/zypp"}
+	case shellfacts.Go:
+		if p.All {
+			return []string{"/root/.cache/go-build"}
+		}
 	}
 	return nil
 }

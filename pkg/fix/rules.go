@@ -29,14 +29,16 @@ func allRepairers() []repairer {
 		{"WH403", dnfClean},
 		{"WH502", npmCacheClean},
 		{"WH503", yarnCacheClean},
+		{"WH505", goCache},
 		{"WH602", archiveLeft},
+		{"WH601", tmpFiles},
 	}
 }
 
 // Rules returns the IDs of the rules Fix can repair, sorted.
 func Rules() []string {
 	return []string{"WH101", "WH102", "WH103", "WH105", "WH201", "WH202", "WH203", "WH204",
-		"WH301", "WH401", "WH402", "WH403", "WH501", "WH502", "WH503", "WH504", "WH602", "WH701"}
+		"WH301", "WH401", "WH402", "WH403", "WH501", "WH502", "WH503", "WH504", "WH505", "WH601", "WH602", "WH701"}
 }
 
 func knownRule(id string) bool {
