@@ -70,6 +70,12 @@ RUN rm -rf /var/lib/apt/lists/*
 RUN pip install flask
 RUN pip cache purge
 `, want: []layerWant{{line: 3, sev: Warning, contains: []string{"/root/.cache/pip"}}}},
+	{name: "build deps in an ENV, purged later", src: `FROM debian:bookworm-slim
+ENV BUILD_DEPS="gcc make"
+RUN apt-get update && apt-get install -y --no-install-recommends $BUILD_DEPS && rm -rf /var/lib/apt/lists/*
+RUN make
+RUN apt-get purge -y --auto-remove $BUILD_DEPS
+`, want: []layerWant{{line: 5, sev: Warning, contains: []string{"package gcc (apt), package make (apt)", "line 3"}}}},
 	{name: "moved go cache removed later", src: `FROM golang:1.22
 ENV GOCACHE=/tmp/gocache
 RUN go build -o /app .

@@ -181,6 +181,10 @@ var meaningCases = []struct {
 	{script: "(cd /tmp && rm x); rm y", opts: []Option{WithWorkdir("/app")}, want: []string{"cd", "rm [rm] /tmp/x", "rm [rm] /app/y"}},
 	{script: "cd ~ && rm .cache -rf", want: []string{"cd", "rm [rm] /root/.cache -r -f"}},
 	{script: "cd $(mktemp -d) && rm x", want: []string{"mktemp", "cd", "rm [rm] x"}},
+	// field splitting of unquoted known variables
+	{script: "apt-get purge -y $BUILD_DEPS", opts: []Option{WithEnv(map[string]string{"BUILD_DEPS": "gcc  make\tlibc-dev"})}, want: []string{"apt-get [apt purge] yes pkgs=gcc,make,libc-dev"}},
+	{script: `apk add "$PKGS"`, opts: []Option{WithEnv(map[string]string{"PKGS": "a b"})}, want: []string{"apk [apk install] pkgs=a b"}},
+	{script: "apk add $EMPTY x", want: []string{"apk [apk install] pkgs=$EMPTY,x"}},
 	// wrappers
 	{script: "sudo apt-get install -y x", want: []string{"apt-get [apt install] yes pkgs=x"}},
 	{script: "env DEBIAN_FRONTEND=noninteractive apt-get install -y x", want: []string{"apt-get [apt install] yes pkgs=x"}},

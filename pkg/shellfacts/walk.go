@@ -263,9 +263,9 @@ func (w *walker) call(x *syntax.CallExpr, st *syntax.Stmt, fl flow) {
 			assigns[a.Name.Value] = w.literal(a.Value)
 		}
 	}
-	words := make([]string, len(x.Args))
-	for i, a := range x.Args {
-		words[i] = w.literal(a)
+	words := make([]string, 0, len(x.Args))
+	for _, a := range x.Args {
+		words = append(words, w.fields(a)...)
 	}
 	words = unwrap(words, assigns)
 	if len(words) == 0 {

@@ -89,3 +89,25 @@ func unescape(s string, quoted bool) string {
 	}
 	return b.String()
 }
+
+// fields returns the words an argument expands to: an unquoted word with a
+// known variable in it is split on blanks, as the shell splits it
+// ("apt-get purge -y $BUILD_DEPS").
+func (w *walker) fields(word *syntax.Word) []string {
+	v := w.literal(word)
+	split := false
+	for _, p := range word.Parts {
+		switch x := p.(type) {
+		case *syntax.SglQuoted, *syntax.DblQuoted:
+			return []string{v}
+		case *syntax.ParamExp:
+			if _, ok := w.param(x); ok {
+				split = true
+			}
+		}
+	}
+	if !split {
+		return []string{v}
+	}
+	return strings.Fields(v)
+}
