@@ -353,7 +353,7 @@ func (p *pass) merge(span []*dockerfile.Instruction, rule, msg string) (repair, 
 			return repair{}, false
 		}
 		pre = append(pre, ex...)
-		text, ok := rc.scriptText()
+		text, ok := rc.scriptText(in == span[len(span)-1])
 		if !ok {
 			return repair{}, false
 		}
@@ -488,7 +488,7 @@ func leavesState(rc *runCtx) (changesDir, ok bool) {
 // first command to the end of its last (continuation lines and comment
 // lines inside included), wrapped in { ...; } unless it is a single &&
 // chain; false when text after the last command (a comment) would be lost.
-func (rc *runCtx) scriptText() (string, bool) {
+func (rc *runCtx) scriptText(last bool) (string, bool) {
 	stmts := rc.sc.File.Stmts
 	if len(stmts) == 0 {
 		return "", false
@@ -496,15 +496,21 @@ func (rc *runCtx) scriptText() (string, bool) {
 	start := rc.sc.Offset(stmts[0].Pos())
 	end := rc.appendAt
 	rest := strings.TrimSpace(string(rc.f.Src[end:rc.in.Range.End.Offset]))
-	if rest != "" && rest != ";" {
-		return "", false
-	}
-	if len(rc.sc.File.Last) > 0 {
+	chain := len(stmts) == 1 && andChain(stmts[0])
+	switch {
+	case rest == "" || rest == ";":
+	case last && chain && strings.HasPrefix(rest, "#") && !strings.ContainsAny(rest, "\r\n"):
+		// A comment ending the last moved RUN can end the merged one.
+		end = rc.in.Range.End.Offset
+	default:
 		return "", false
 	}
 	text := string(rc.f.Src[start:end])
-	if len(stmts) == 1 && andChain(stmts[0]) {
+	if chain {
 		return text, true
+	}
+	if len(rc.sc.File.Last) > 0 {
+		return "", false
 	}
 	return "{ " + text + "; }", true
 }

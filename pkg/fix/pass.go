@@ -1,6 +1,7 @@
 package fix
 
 import (
+	"bytes"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -57,7 +58,7 @@ func newRunCtx(f *dockerfile.File, in *dockerfile.Instruction) *runCtx {
 		in:        in,
 		sc:        sc,
 		calls:     calls(sc),
-		style:     edit.DetectStyle([]byte(in.Original), f.Escape),
+		style:     runStyle(f, in),
 		multiline: strings.Contains(in.Original, "\n"),
 		appendAt:  -1,
 		op:        "&&",
@@ -117,4 +118,14 @@ func prefixed(pre string, cmds []string) []string {
 		out[i] = pre + c
 	}
 	return out
+}
+
+// runStyle is the instruction's style, with the file's line endings (a
+// one-line RUN shows none).
+func runStyle(f *dockerfile.File, in *dockerfile.Instruction) edit.Style {
+	st := edit.DetectStyle([]byte(in.Original), f.Escape)
+	if bytes.Contains(f.Src, []byte("\r\n")) {
+		st.Newline = "\r\n"
+	}
+	return st
 }
