@@ -152,8 +152,12 @@ func readDockerfile(stdin io.Reader, name string) ([]byte, error) {
 }
 
 // writeFileAtomic replaces path with data through a temporary file in the
-// same directory and a rename, keeping the file's mode.
+// same directory and a rename, keeping the file's mode. A symbolic link is
+// followed: the file it points to is replaced, the link stays.
 func writeFileAtomic(path string, data []byte) error {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
 	mode := os.FileMode(0o644)
 	if fi, err := os.Stat(path); err == nil {
 		mode = fi.Mode().Perm()

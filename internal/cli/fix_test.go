@@ -101,3 +101,25 @@ func TestFixCLI(t *testing.T) {
 		})
 	}
 }
+
+func TestFixWriteFollowsSymlink(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "Dockerfile.real")
+	if err := os.WriteFile(real, []byte(naiveDockerfile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "Dockerfile")
+	if err := os.Symlink(real, link); err != nil {
+		t.Skip("no symlinks:", err)
+	}
+	if code, _, errs := runCLI(t, "", "fix", "--write", "-q", link); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("link replaced: %v %v", fi, err)
+	}
+	b, _ := os.ReadFile(real)
+	if !strings.Contains(string(b), "--no-install-recommends") {
+		t.Errorf("target not rewritten: %s", b)
+	}
+}
