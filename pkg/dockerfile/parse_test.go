@@ -95,6 +95,14 @@ var positionCases = []struct {
 		},
 	},
 	{
+		name: "onbuild trigger with flags",
+		src:  "FROM alpine\nONBUILD COPY --from=build --chown=1:1 /a /b\n",
+		insts: []instAt{
+			{kind: KindFrom, line: 1, col: 1, endLine: 1, endCol: 12},
+			{kind: KindOnbuild, line: 2, col: 1, endLine: 2, endCol: 44},
+		},
+	},
+	{
 		name: "exec form",
 		src:  "FROM alpine\nRUN [\"apk\", \"add\", \"x\"]\n",
 		insts: []instAt{
@@ -302,5 +310,42 @@ func TestShellErrorRecorded(t *testing.T) {
 	}
 	if f.Instructions[2].Run.Script.File == nil {
 		t.Fatal("the next RUN was not parsed")
+	}
+}
+
+func TestOnbuildFlagsAndCopyHeredoc(t *testing.T) {
+	src := "FROM alpine\nONBUILD COPY --from=build --chown=1:1 /a /b\nCOPY <<EOF /etc/motd\nhello\nworld\nEOF\n"
+	f, err := Parse("Dockerfile", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkInvariants(t, f)
+	tr := f.Instructions[1].Onbuild
+	if tr == nil || tr.Kind != KindCopy || tr.Copy.From != "build" || tr.Copy.Chown != "1:1" {
+		t.Fatalf("trigger: %+v", tr)
+	}
+	if tr.Range.Start.Col != 9 {
+		t.Errorf("trigger starts at col %d", tr.Range.Start.Col)
+	}
+	var words []string
+	for _, fl := range tr.Flags {
+		words = append(words, string(f.Src[fl.Range.Start.Offset:fl.Range.End.Offset]))
+	}
+	if strings.Join(words, " ") != "--from=build --chown=1:1" {
+		t.Errorf("trigger flags %q", words)
+	}
+	cp := f.Instructions[2]
+	if len(cp.Heredocs) != 1 || cp.Range.End.Line != 6 {
+		t.Fatalf("copy heredoc: %+v", cp)
+	}
+	h := cp.Heredocs[0]
+	if body := string(f.Src[h.Body.Start.Offset:h.Body.End.Offset]); body != "hello\nworld\n" || h.Content != body {
+		t.Errorf("body %q content %q", body, h.Content)
+	}
+	if term := string(f.Src[h.Terminator.Start.Offset:h.Terminator.End.Offset]); term != "EOF" || h.Terminator.Start.Line != 6 {
+		t.Errorf("terminator %q at line %d", term, h.Terminator.Start.Line)
+	}
+	if cp.Copy.DestPath != "/etc/motd" || len(cp.Copy.Sources) != 1 || cp.Copy.Sources[0] != "<<EOF" {
+		t.Errorf("copy: %+v", cp.Copy)
 	}
 }
