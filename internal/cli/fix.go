@@ -11,11 +11,21 @@ import (
 	"github.com/rogpeppe/go-internal/diff"
 	"github.com/spf13/cobra"
 
+	"github.com/whittle/whittle/internal/config"
 	"github.com/whittle/whittle/pkg/fix"
 )
 
+// fixConfig is the fix section of .whittle.yaml.
+type fixConfig struct {
+	// Enable, when set, makes only these repairs; Disable leaves these
+	// out. IDs are whittle's (WH201) or hadolint's (DL3009).
+	Enable  []string `yaml:"enable"`
+	Disable []string `yaml:"disable"`
+}
+
 // fixFlags are the command line flags of `whittle fix`.
 type fixFlags struct {
+	config    string
 	diff      bool
 	write     bool
 	check     bool
@@ -41,6 +51,11 @@ The repaired Dockerfile goes to stdout (or a unified diff with --diff, or back
 to the file with --write); a summary of each change goes to stderr.
 DOCKERFILE "-" reads stdin.
 
+Configuration: the fix: section of .whittle.yaml (searched from the current
+directory up, or --config): enable: [IDs] and disable: [IDs]. --rule replaces
+enable; --skip adds to disable. Lint's inline ignores ("# whittle
+ignore=WH202") also keep fix away from an instruction.
+
 Repairable rules: ` + strings.Join(fix.Rules(), ", ") + `.`,
 		Example: `  whittle fix Dockerfile > Dockerfile.new
   whittle fix --diff Dockerfile
@@ -60,6 +75,7 @@ Repairable rules: ` + strings.Join(fix.Rules(), ", ") + `.`,
 	f.BoolVarP(&fl.quiet, "quiet", "q", false, "print no summary on stderr")
 	f.StringSliceVar(&fl.rules, "rule", nil, "repair only these rule IDs (repeatable, comma-separated)")
 	f.StringSliceVar(&fl.skip, "skip", nil, "do not repair these rule IDs (repeatable, comma-separated)")
+	f.StringVar(&fl.config, "config", "", "configuration file (default: .whittle.yaml found from the current directory up)")
 	f.StringVar(&fl.baseImage, "base-image", "", "replace the final stage's base image with this reference (WH701)")
 	return cmd
 }
@@ -75,13 +91,21 @@ func runFix(cmd *cobra.Command, name string, fl fixFlags) error {
 	if err != nil {
 		return err
 	}
+	cfg, err := loadFixConfig(fl.config)
+	if err != nil {
+		return err
+	}
 	var opts []fix.Option
 	opts = append(opts, fix.WithFilename(name))
-	if len(fl.rules) > 0 {
-		opts = append(opts, fix.WithRules(fl.rules...))
+	enable := cfg.Enable
+	if cmd.Flags().Changed("rule") {
+		enable = fl.rules
 	}
-	if len(fl.skip) > 0 {
-		opts = append(opts, fix.WithSkip(fl.skip...))
+	if len(enable) > 0 {
+		opts = append(opts, fix.WithRules(enable...))
+	}
+	if skip := append(append([]string{}, cfg.Disable...), fl.skip...); len(skip) > 0 {
+		opts = append(opts, fix.WithSkip(skip...))
 	}
 	if fl.baseImage != "" {
 		opts = append(opts, fix.WithBaseImage(fl.baseImage))
@@ -119,6 +143,30 @@ func runFix(cmd *cobra.Command, name string, fl fixFlags) error {
 		return withExitCode(ExitFail)
 	}
 	return nil
+}
+
+// loadFixConfig reads the fix section of the configuration file at path,
+// or of .whittle.yaml found from the current directory up.
+func loadFixConfig(path string) (fixConfig, error) {
+	var cfg fixConfig
+	if path == "" {
+		p, err := config.Find(".")
+		if err != nil {
+			return cfg, err
+		}
+		path = p
+	}
+	if path == "" {
+		return cfg, nil
+	}
+	f, err := config.Load(path)
+	if err != nil {
+		return cfg, err
+	}
+	if _, err := f.Decode("fix", &cfg); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
 }
 
 // unifiedDiff returns a unified diff (patch -p1 applies it to a relative

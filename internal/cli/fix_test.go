@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
 )
 
 const naiveDockerfile = "FROM local/debian:bookworm\n# tools\nRUN apt-get update && apt-get install -y curl\n"
@@ -122,4 +124,13 @@ func TestFixWriteFollowsSymlink(t *testing.T) {
 	if !strings.Contains(string(b), "--no-install-recommends") {
 		t.Errorf("target not rewritten: %s", b)
 	}
+}
+
+// TestFixScripts runs testdata/fix/*.txtar (see TestAnalyzeScripts for
+// `exitcode`).
+func TestFixScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:  filepath.Join("testdata", "fix"),
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"exitcode": cmdExitCode},
+	})
 }

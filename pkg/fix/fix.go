@@ -29,37 +29,73 @@ func WithFilename(name string) Option {
 	}
 }
 
-// WithRules limits the repairs to those of the given rule IDs.
+// WithRules limits the repairs to those of the given rule IDs: whittle's
+// ("WH201") or the hadolint IDs the rules map ("DL3009"), comma-separated
+// lists allowed.
 func WithRules(ids ...string) Option {
 	return func(o *options) error {
-		for _, id := range ids {
-			if !knownRule(id) {
-				return fmt.Errorf("selecting rule %q: %w", id, ErrUnknownRule)
-			}
-			if o.only == nil {
-				o.only = map[string]bool{}
-			}
-			o.only[strings.ToUpper(id)] = true
+		set, err := ruleSet(ids)
+		if err != nil {
+			return fmt.Errorf("selecting rules: %w", err)
+		}
+		if o.only == nil {
+			o.only = map[string]bool{}
+		}
+		for id := range set {
+			o.only[id] = true
 		}
 		return nil
 	}
 }
 
-// WithSkip leaves out the repairs of the given rule IDs.
+// WithSkip leaves out the repairs of the given rule IDs (as WithRules).
 func WithSkip(ids ...string) Option {
 	return func(o *options) error {
-		for _, id := range ids {
-			if !knownRule(id) {
-				return fmt.Errorf("skipping rule %q: %w", id, ErrUnknownRule)
-			}
-			if o.skip == nil {
-				o.skip = map[string]bool{}
-			}
-			o.skip[strings.ToUpper(id)] = true
+		set, err := ruleSet(ids)
+		if err != nil {
+			return fmt.Errorf("skipping rules: %w", err)
+		}
+		if o.skip == nil {
+			o.skip = map[string]bool{}
+		}
+		for id := range set {
+			o.skip[id] = true
 		}
 		return nil
 	}
 }
+
+// ruleSet resolves IDs to whittle rule IDs that have a repair.
+func ruleSet(ids []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for _, list := range ids {
+		for _, id := range strings.Split(list, ",") {
+			id = strings.ToUpper(strings.TrimSpace(id))
+			if id == "" {
+				continue
+			}
+			wh := resolveID(id)
+			if len(wh) == 0 {
+				return nil, &UnknownRuleError{ID: id}
+			}
+			for _, w := range wh {
+				out[w] = true
+			}
+		}
+	}
+	return out, nil
+}
+
+// UnknownRuleError names a rule ID that has no repair; it matches
+// ErrUnknownRule with errors.Is.
+type UnknownRuleError struct{ ID string }
+
+func (e *UnknownRuleError) Error() string {
+	return fmt.Sprintf("rule %s: %v (repairable: %s)", e.ID, ErrUnknownRule, strings.Join(Rules(), ", "))
+}
+
+// Is makes errors.Is(err, ErrUnknownRule) true.
+func (e *UnknownRuleError) Is(target error) bool { return target == ErrUnknownRule }
 
 // WithBaseImage replaces the base image of the final stage with ref (rule
 // WH701). Fix never switches a base image without it.

@@ -1,6 +1,10 @@
 package fix
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/whittle/whittle/pkg/rules"
+)
 
 // repairer finds the repairs of one rule in a parsed file.
 type repairer struct {
@@ -41,11 +45,26 @@ func Rules() []string {
 		"WH301", "WH401", "WH402", "WH403", "WH501", "WH502", "WH503", "WH504", "WH505", "WH601", "WH602", "WH701"}
 }
 
-func knownRule(id string) bool {
+// resolveID maps a whittle or hadolint rule ID to the whittle IDs that
+// have a repair; nil when none has.
+func resolveID(id string) []string {
+	var out []string
 	for _, r := range Rules() {
-		if r == strings.ToUpper(id) {
-			return true
+		if r == id {
+			return []string{r}
 		}
 	}
-	return false
+	for _, r := range rules.All() {
+		m := r.Meta()
+		for _, h := range m.Hadolint {
+			if strings.EqualFold(h, id) {
+				for _, w := range Rules() {
+					if w == m.ID {
+						out = append(out, w)
+					}
+				}
+			}
+		}
+	}
+	return out
 }
