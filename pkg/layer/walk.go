@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -171,7 +172,9 @@ func Walk(ctx context.Context, l v1.Layer, fn func(e *Entry) error, opts ...Opti
 // stream exactly once and to its end, and returns what it learnt of the
 // stream. The root entry ("./") is not handed to fn. An error returned by
 // fn stops the walk and is returned as is. Errors of the stream itself are
-// typed: *UnsafeEntryError, *DigestMismatchError, *CorruptError.
+// typed: *UnsafeEntryError, *DigestMismatchError, *CorruptError. (A layer
+// from a registry has its blob digest checked by go-containerregistry's
+// remote package as it streams; a mismatch there is a *CorruptError.)
 func WalkInfo(ctx context.Context, l v1.Layer, fn func(e *Entry) error, opts ...Option) (Info, error) {
 	var o options
 	for _, opt := range opts {
@@ -206,7 +209,14 @@ func WalkInfo(ctx context.Context, l v1.Layer, fn func(e *Entry) error, opts ...
 	}
 	defer rc.Close()
 
-	blob := &hashCounter{r: rc, h: sha256.New()}
+	// A remote layer verifies its blob's digest as it streams
+	// (go-containerregistry's remote package): hashing it again would
+	// only cost time.
+	selfVerified := !native && isRemote(l)
+	blob := &hashCounter{r: rc}
+	if !selfVerified {
+		blob.h = sha256.New()
+	}
 	br := bufio.NewReaderSize(blob, 1<<16)
 	magic, _ := br.Peek(4)
 	info.Compression = detect(magic, info.MediaType)
@@ -280,8 +290,16 @@ func WalkInfo(ctx context.Context, l v1.Layer, fn func(e *Entry) error, opts ...
 	}
 	info.DiffID = v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(tarStream.h.Sum(nil))}
 	info.UncompressedSize = tarStream.n
-	info.Digest = v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(blob.h.Sum(nil))}
 	info.CompressedSize = blob.n
+	if selfVerified {
+		h, err := l.Digest()
+		if err != nil {
+			return info, fmt.Errorf("reading digest of layer %s: %w", name, err)
+		}
+		info.Digest = h
+	} else {
+		info.Digest = v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(blob.h.Sum(nil))}
+	}
 	if o.skipVerify {
 		return info, nil
 	}
@@ -351,6 +369,13 @@ func NativelyUncompressed(l v1.Layer) bool {
 	return fmt.Sprintf("%T", l) == "*partial.uncompressedLayerExtender"
 }
 
+// isRemote reports whether l streams from a registry through
+// go-containerregistry's remote package, which verifies the blob digest.
+func isRemote(l v1.Layer) bool {
+	_, ok := l.(*remote.MountableLayer)
+	return ok
+}
+
 func layerName(l v1.Layer, o *options, native bool) string {
 	if o.digest != nil {
 		return o.digest.String()
@@ -379,7 +404,9 @@ type hashCounter struct {
 func (c *hashCounter) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	if n > 0 {
-		c.h.Write(p[:n])
+		if c.h != nil {
+			c.h.Write(p[:n])
+		}
 		c.n += int64(n)
 	}
 	return n, err
