@@ -28,6 +28,7 @@ type accountCase struct {
 	size   int64 // Image.SizeBytes
 	wasted int64
 	files  int64
+	dup    int64 // Image.DuplicateBytes (no case has caches: CacheBytes 0)
 	layers []lf
 	waste  []WasteItem
 	// noSquash, when set, says why go-containerregistry's mutate.Extract
@@ -153,7 +154,7 @@ var accountCases = []accountCase{
 		img: synth.Image{Layers: []synth.Layer{
 			L(synth.File("a", "12345"), synth.Hardlink("b", "a"), synth.File("c", "12345")),
 		}},
-		size: 10, wasted: 0, files: 2,
+		size: 10, wasted: 0, files: 2, dup: 5,
 		layers: []lf{{10, 0, 3, 0, 0}},
 	},
 	{
@@ -277,6 +278,9 @@ func TestAccountCases(t *testing.T) {
 			if im.SizeBytes != tc.size || im.WastedBytes != tc.wasted || im.Files != tc.files || im.VisibleBytes != tc.size-tc.wasted {
 				t.Errorf("image: size %d wasted %d visible %d files %d; want size %d wasted %d visible %d files %d",
 					im.SizeBytes, im.WastedBytes, im.VisibleBytes, im.Files, tc.size, tc.wasted, tc.size-tc.wasted, tc.files)
+			}
+			if im.DuplicateBytes != tc.dup || im.CacheBytes != 0 || len(rep.Caches) != 0 {
+				t.Errorf("duplicate bytes %d (want %d), cache bytes %d (want 0)", im.DuplicateBytes, tc.dup, im.CacheBytes)
 			}
 			if len(rep.Layers) != len(tc.layers) {
 				t.Fatalf("layers: %d, want %d", len(rep.Layers), len(tc.layers))

@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/whittle/whittle/internal/synth"
 )
 
 const diveDir = "/work/shared/compat/dive"
@@ -96,6 +99,54 @@ func TestDiveCompat(t *testing.T) {
 						t.Errorf("inefficiency %d = %+v, want %+v", i, g, x)
 					}
 				}
+			}
+		})
+	}
+}
+
+// dive's figures worked out by hand from dive's algorithm.
+func TestDiveByHand(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		layers []synth.Layer
+		want   Dive
+	}{
+		{
+			name: "overwrite: the path counts twice",
+			layers: []synth.Layer{
+				L(synth.Dir("a"), synth.File("a/f", "aaaa"), synth.File("a/g", "gg")),
+				L(synth.File("a/f", "bbbbbb")),
+			},
+			// min: 4 + 2, all: 10 + 2; wasted: /a/f 4+6; user: 6
+			want: Dive{Efficiency: 0.5, WastedBytes: 10, UserWastedPercent: 10.0 / 6, SizeBytes: 12, UserSizeBytes: 6,
+				Inefficiencies: []DiveInefficient{{Path: "/a/f", Count: 2, SizeBytes: 10}}},
+		},
+		{
+			name: "deleted directory: the whiteout weighs the subtree below",
+			layers: []synth.Layer{
+				L(synth.Dir("d"), synth.File("d/x", "xxx"), synth.Dir("d/y"), synth.File("d/y/z", "zzzz"), synth.File("e", "e")),
+				L(synth.Whiteout("d")),
+			},
+			// leaves /d/x 3, /d/y/z 4, /e 1, then /d 7: each path once
+			want: Dive{Efficiency: 1, SizeBytes: 8, Inefficiencies: []DiveInefficient{}},
+		},
+		{
+			name: "a whiteout of a path absent below ends dive's walk of the layer",
+			layers: []synth.Layer{
+				L(synth.File("a", "12345")),
+				L(synth.Whiteout("aaa"), synth.File("b", "bbb")),
+			},
+			// /a min 5; /aaa made with min -1 before the walk stops; /b never seen
+			want: Dive{Efficiency: 4.0 / 5, SizeBytes: 8, UserSizeBytes: 3, Inefficiencies: []DiveInefficient{}},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, err := Analyze(context.Background(), build(t, synth.Image{Layers: tc.layers}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(rep.Dive, tc.want) {
+				t.Errorf("dive = %+v\nwant   %+v", rep.Dive, tc.want)
 			}
 		})
 	}
