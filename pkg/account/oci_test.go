@@ -78,7 +78,7 @@ func TestDiveOCIImages(t *testing.T) {
 			if len(rep.Layers) != 1 || rep.Image.WastedBytes != 0 || rep.Dive.Efficiency != 1 || rep.Dive.WastedBytes != 0 {
 				t.Errorf("layers %d wasted %d dive %+v", len(rep.Layers), rep.Image.WastedBytes, rep.Dive)
 			}
-			if (rep.Image.SizeBytes != 11189 || rep.Image.Files != 1 || rep.Dive.SizeBytes != 11189) {
+			if rep.Image.SizeBytes != 11189 || rep.Image.Files != 1 || rep.Dive.SizeBytes != 11189 {
 				t.Errorf("size %d files %d dive size %d; want 11189, 1, 11189", rep.Image.SizeBytes, rep.Image.Files, rep.Dive.SizeBytes)
 			}
 		})
