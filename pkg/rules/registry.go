@@ -29,6 +29,7 @@ func All() []Rule {
 		archiveLeft{},
 		addPlain{},
 		curlAndWget{},
+		useraddLastlog{},
 		baseImage{},
 	}
 }

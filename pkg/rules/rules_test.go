@@ -157,6 +157,12 @@ var ruleCases = []ruleCase{
 	{"WH603", "add url", "FROM debian\nADD https://e.com/x.bin /x.bin\n", false, 0},
 	{"WH603", "add zip", "FROM debian\nADD site.zip /srv/\n", true, 2},
 
+	// WH605
+	{"WH605", "large uid", "FROM debian\nRUN useradd -u 1000000 app\n", true, 2},
+	{"WH605", "large uid with -l", "FROM debian\nRUN useradd -l -u 1000000 app\n", false, 0},
+	{"WH605", "long form", "FROM debian\nRUN groupadd -g 200000 app && useradd --uid=200000 -g app app\n", true, 2},
+	{"WH605", "small uid", "FROM debian\nRUN useradd -u 1001 app\n", false, 0},
+
 	// WH604
 	{"WH604", "both", "FROM debian\nRUN curl -fsSLo /a https://e.com/a\nRUN wget -O /b https://e.com/b\n", true, 3},
 	{"WH604", "curl only", "FROM debian\nRUN curl -fsSLo /a https://e.com/a && curl -o /b https://e.com/b\n", false, 0},
