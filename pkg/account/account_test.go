@@ -455,4 +455,12 @@ func TestSquashProofLarge(t *testing.T) {
 		t.Error("reports differ between 3 jobs and 1")
 	}
 	squashProof(t, img, rep)
+	files, visible, wasted, count := naiveModel(t, img)
+	if rep.Image.VisibleBytes != visible || rep.Image.WastedBytes != wasted || rep.Image.Files != count {
+		t.Errorf("visible %d wasted %d files %d; naive model: %d %d %d",
+			rep.Image.VisibleBytes, rep.Image.WastedBytes, rep.Image.Files, visible, wasted, count)
+	}
+	if got := visibleFiles(t, img); !reflect.DeepEqual(got, files) {
+		t.Errorf("visible files differ from the naive model (%d vs %d)", len(got), len(files))
+	}
 }
