@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"strconv"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -312,4 +313,44 @@ func FillPattern(b []byte, seed uint64) {
 			b[i+j] = byte(x >> (8 * j))
 		}
 	}
+}
+
+// SparseTar returns a tar stream holding one GNU sparse file (PAX format
+// 1.0) named name, of logical size realSize, with a single data byte 'x'
+// at offset 0: a few kB that read as realSize bytes. Go's tar writer
+// cannot write sparse files, so the stream is made by hand.
+func SparseTar(name string, realSize int64) []byte {
+	rec := func(k, v string) string {
+		s := " " + k + "=" + v + "\n"
+		n := len(s) + 1
+		for len(strconv.Itoa(n))+len(s) != n {
+			n++
+		}
+		return strconv.Itoa(n) + s
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	pax := rec("GNU.sparse.major", "1") + rec("GNU.sparse.minor", "0") +
+		rec("GNU.sparse.name", name) + rec("GNU.sparse.realsize", strconv.FormatInt(realSize, 10))
+	tw.WriteHeader(&tar.Header{Name: "PaxHeader", Typeflag: tar.TypeReg, Size: int64(len(pax)), Format: tar.FormatUSTAR, ModTime: epoch})
+	tw.Write([]byte(pax))
+	data := make([]byte, 512) // the sparse map: 1 entry, offset 0, 1 byte
+	copy(data, "1\n0\n1\n")
+	data = append(data, 'x')
+	tw.WriteHeader(&tar.Header{Name: "sparse-data", Typeflag: tar.TypeReg, Size: int64(len(data)), Format: tar.FormatUSTAR, ModTime: epoch})
+	tw.Write(data)
+	tw.Close()
+	b := buf.Bytes()
+	// Turn the first header into a PAX extended header and fix its
+	// checksum.
+	b[156] = tar.TypeXHeader
+	for i := 148; i < 156; i++ {
+		b[i] = ' '
+	}
+	sum := 0
+	for _, c := range b[:512] {
+		sum += int(c)
+	}
+	copy(b[148:], fmt.Sprintf("%06o\x00 ", sum))
+	return b
 }

@@ -82,6 +82,23 @@ func (e *Entry) Opaque() (string, bool) {
 	return strings.TrimSuffix(dir, "/"), true
 }
 
+// Sparse reports whether the entry is a sparse file (GNU sparse, old or
+// PAX): Header.Size is then its logical size and Reader yields zeros for
+// the holes, so reading it can take far longer than the layer's bytes
+// suggest (a few kB of tar can declare a terabyte). Callers that read
+// content should skip or bound sparse entries.
+func (e *Entry) Sparse() bool {
+	if e.Header.Typeflag == tar.TypeGNUSparse {
+		return true
+	}
+	for k := range e.Header.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			return true
+		}
+	}
+	return false
+}
+
 // Meta reports whether the entry is whiteout metadata that is neither a
 // whiteout nor an opaque marker (aufs ".wh..wh.plnk" and the like): such
 // entries carry no file of the image.
