@@ -11,11 +11,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
+	"github.com/klauspost/pgzip"
 )
 
 // Compression names how the merged layer is compressed.
@@ -65,7 +67,15 @@ func writeLayer(ctx context.Context, dir string, recs []*record, spool io.Reader
 	case Zstd:
 		zw, err = zstd.NewWriter(blob, zstd.WithEncoderConcurrency(1), zstd.WithEncoderLevel(zstd.SpeedDefault))
 	default:
-		zw, err = gzip.NewWriterLevel(blob, gzip.DefaultCompression)
+		// pgzip compresses blocks of 1 MiB on all cores; its output
+		// depends only on the input (each block's dictionary is the end
+		// of the one before), so the layer stays reproducible.
+		var pz *pgzip.Writer
+		pz, err = pgzip.NewWriterLevel(blob, pgzip.DefaultCompression)
+		if err == nil {
+			err = pz.SetConcurrency(1<<20, runtime.GOMAXPROCS(0))
+		}
+		zw = pz
 	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("starting %s compression: %w", c, err)
