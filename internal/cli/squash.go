@@ -261,7 +261,7 @@ func printSquash(w io.Writer, src, dst imageref.Ref, hasDst bool, digest v1.Hash
 		}
 	}
 	if res.Layer != nil {
-		fmt.Fprintf(w, "merged layer: %s, %s compressed, %d entries (%d whiteouts or opaque markers)\n",
+		fmt.Fprintf(w, "merged layer: %s, %s compressed, %d entries (whiteouts and opaque markers: %d)\n",
 			res.Layer.Digest, humanize.Bytes(uint64(res.Layer.Size)), res.Entries, res.Markers)
 	}
 	if hasDst && !res.DryRun {
