@@ -25,7 +25,7 @@ func archiveLeft(p *pass) []repair {
 		if rc.appendAt < 0 || !p.g.known["WH602"] || !p.g.allows("WH602", rc.in) {
 			continue
 		}
-		fs := runFacts(rc.in)
+		fs := rc.facts()
 		if fs == nil || len(fs.Commands) == 0 {
 			continue
 		}

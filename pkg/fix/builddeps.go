@@ -18,7 +18,7 @@ import (
 func buildDeps(p *pass) []repair {
 	var out []repair
 	for _, rc := range p.runs {
-		fs := runFacts(rc.in)
+		fs := rc.facts()
 		// Not gated by lint: lint reports the removal in a later RUN
 		// (fixed by the merge); this finishes the job inside one RUN.
 		if fs == nil {

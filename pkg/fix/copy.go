@@ -262,7 +262,7 @@ func localArchiveAdd(p *pass) []repair {
 // extracts archive with plain tar flags and removes it; it returns the
 // directory extracted into.
 func extractsAndRemoves(rc *runCtx, archive string) (string, bool) {
-	fs := runFacts(rc.in)
+	fs := rc.facts()
 	if fs == nil || len(fs.Commands) == 0 || len(fs.Commands) != len(rc.calls) || len(rc.sc.File.Stmts) != 1 || !andChain(rc.sc.File.Stmts[0]) {
 		return "", false
 	}

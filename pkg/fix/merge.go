@@ -218,14 +218,14 @@ func (p *pass) mergeInStage(st *dockerfile.Stage) (repair, bool) {
 		if rb == nil {
 			continue
 		}
-		fb := runFacts(b)
+		fb := rb.facts()
 		if fb == nil {
 			continue
 		}
 		rem := removedBy(fb)
 		// WH204: a lone apt-get update joins the install after it.
 		if j > 0 {
-			if i := p.prevRun(ins, j); i >= 0 && loneAptUpdate(runFacts(ins[i])) && installsApt(fb) {
+			if i := p.prevRun(ins, j); i >= 0 && loneAptUpdate(p.facts(ins[i])) && installsApt(fb) {
 				if r, ok := p.merge(ins[i:j+1], "WH204", "joined the lone apt-get update to the RUN that installs"); ok {
 					return r, true
 				}
@@ -235,7 +235,7 @@ func (p *pass) mergeInStage(st *dockerfile.Stage) (repair, bool) {
 			continue
 		}
 		for i := 0; i < j; i++ {
-			fa := runFacts(ins[i])
+			fa := p.facts(ins[i])
 			if fa == nil || p.run(ins[i]) == nil {
 				continue
 			}
@@ -292,13 +292,13 @@ func installsApt(fs *shellfacts.Facts) bool {
 
 // run returns the runCtx of a RUN instruction, or nil.
 func (p *pass) run(in *dockerfile.Instruction) *runCtx {
-	if in.Kind != dockerfile.KindRun {
-		return nil
-	}
-	for _, rc := range p.runs {
-		if rc.in == in {
-			return rc
-		}
+	return p.byInst[in]
+}
+
+// facts returns the facts of a RUN whose script parsed, or nil.
+func (p *pass) facts(in *dockerfile.Instruction) *shellfacts.Facts {
+	if rc := p.run(in); rc != nil {
+		return rc.facts()
 	}
 	return nil
 }
@@ -452,7 +452,7 @@ func shellValue(v string) (string, bool) {
 // commands after it (a cd outside a subshell), and false as ok when it
 // changes other shell state (export, set, exit, functions ...).
 func leavesState(rc *runCtx) (changesDir, ok bool) {
-	fs := runFacts(rc.in)
+	fs := rc.facts()
 	if fs == nil {
 		return false, false
 	}

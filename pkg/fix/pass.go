@@ -8,22 +8,25 @@ import (
 
 	"github.com/whittle/whittle/pkg/dockerfile"
 	"github.com/whittle/whittle/pkg/edit"
+	"github.com/whittle/whittle/pkg/shellfacts"
 )
 
 // pass is what repairers see in one round: the parsed text, lint's gate
 // and the shell-form RUNs.
 type pass struct {
-	f    *dockerfile.File
-	o    *options
-	g    *gate
-	runs []*runCtx
+	f      *dockerfile.File
+	o      *options
+	g      *gate
+	runs   []*runCtx
+	byInst map[*dockerfile.Instruction]*runCtx
 }
 
 func newPass(f *dockerfile.File, o *options) *pass {
-	p := &pass{f: f, o: o, g: newGate(f)}
+	p := &pass{f: f, o: o, g: newGate(f), byInst: map[*dockerfile.Instruction]*runCtx{}}
 	for in := range f.All() {
 		if rc := newRunCtx(f, in); rc != nil {
 			p.runs = append(p.runs, rc)
+			p.byInst[in] = rc
 		}
 	}
 	return p
@@ -42,6 +45,9 @@ type runCtx struct {
 	// op joins new commands: "&&", or ";" in a script that starts with
 	// set -e and separates its commands with ";" (docker-library style).
 	op string
+	// fs caches the RUN's shell facts (factsDone once computed).
+	fs        *shellfacts.Facts
+	factsDone bool
 	// appendAt is where new commands are chained (after the last
 	// statement, before any ";" or comment); -1 when they cannot be
 	// (heredoc, background job, empty script).
@@ -128,4 +134,12 @@ func runStyle(f *dockerfile.File, in *dockerfile.Instruction) edit.Style {
 		st.Newline = "\r\n"
 	}
 	return st
+}
+
+// facts returns the RUN's shell facts, nil when unknown; computed once.
+func (rc *runCtx) facts() *shellfacts.Facts {
+	if !rc.factsDone {
+		rc.fs, rc.factsDone = runFacts(rc.in), true
+	}
+	return rc.fs
 }

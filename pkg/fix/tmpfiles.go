@@ -20,7 +20,7 @@ func tmpFiles(p *pass) []repair {
 		if rc.appendAt < 0 || !p.g.known["WH601"] || !p.g.allows("WH601", rc.in) {
 			continue
 		}
-		fs := runFacts(rc.in)
+		fs := rc.facts()
 		if fs == nil {
 			continue
 		}
