@@ -305,7 +305,7 @@ func layerVerb(steps []layerStep, j, ci int, it layerItem) (string, string) {
 		var verb string
 		switch f.Op {
 		case "rm", "rmdir":
-			if it.kind == itemDownload {
+			if it.kind == itemDownload || (fromCopy && layerCopiedArchiveExtracted(steps, it)) {
 				return "", ""
 			}
 			verb = "removes"
@@ -552,4 +552,25 @@ func layerExtracted(c *shellfacts.Command) []string {
 		out = append(out, path.Join(path.Dir(e.Archive), stem))
 	}
 	return out
+}
+
+// layerCopiedArchiveExtracted reports whether a local archive that a COPY
+// wrote is extracted by a later RUN: WH105 reports that case (at the COPY,
+// with ADD as the repair), so WH101 does not report its removal again.
+func layerCopiedArchiveExtracted(steps []layerStep, it layerItem) bool {
+	cp := steps[it.step].in
+	if cp.Kind != dockerfile.KindCopy || cp.Copy == nil || cp.Copy.From != "" || layerStem(path.Base(it.name)) == "" {
+		return false
+	}
+	for _, st := range steps[it.step+1:] {
+		if st.facts == nil {
+			continue
+		}
+		for _, c := range st.facts.Commands {
+			if c.Extract != nil && !c.Extract.Create && c.Extract.Archive == it.name {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -81,10 +81,14 @@ ENV GOCACHE=/tmp/gocache
 RUN go build -o /app .
 RUN rm -rf /tmp/gocache
 `, want: []layerWant{{line: 4, sev: Warning, contains: []string{"the cache /tmp/gocache", "line 3"}}}},
-	{name: "copied archive removed later", src: `FROM alpine
+	{name: "copied file removed later", src: `FROM python:3.12-slim
+COPY requirements.txt wheels.tar /tmp/
+RUN pip install --no-cache-dir -r /tmp/requirements.txt && rm /tmp/requirements.txt /tmp/wheels.tar
+`, want: []layerWant{{line: 3, sev: Warning, contains: []string{"removes /tmp/requirements.txt, /tmp/wheels.tar", "COPY at line 2", ".dockerignore"}}}},
+	{name: "copied archive extracted and removed: WH105's case", src: `FROM alpine
 COPY app.tar.gz /tmp/
 RUN tar xzf /tmp/app.tar.gz -C /opt && rm /tmp/app.tar.gz
-`, want: []layerWant{{line: 3, sev: Warning, contains: []string{"removes /tmp/app.tar.gz", "COPY at line 2", ".dockerignore"}}}},
+`},
 	{name: "downloaded binary made executable later", src: `FROM alpine
 RUN wget -O /usr/local/bin/tool https://example.com/tool
 RUN chmod +x /usr/local/bin/tool
