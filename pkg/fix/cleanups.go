@@ -92,13 +92,22 @@ func apkNoCache(p *pass) []repair {
 		if !p.g.allows("WH301", rc.in) {
 			continue
 		}
-		adds := false
+		// Only when every other apk command is an add that gets
+		// --no-cache: apk upgrade, search or info would need the index.
+		adds, others := false, false
 		for _, c := range rc.calls {
-			if v, _ := c.verb(apkValued...); c.name == "apk" && v == "add" && !c.hasFlag("no-cache") {
+			if c.name != "apk" {
+				continue
+			}
+			switch v, _ := c.verb(apkValued...); {
+			case v == "add" && !c.hasFlag("no-cache"):
 				adds = true
+			case v == "update":
+			default:
+				others = true
 			}
 		}
-		if !adds {
+		if !adds || others {
 			continue
 		}
 		for _, c := range rc.calls {

@@ -494,6 +494,9 @@ func (rc *runCtx) scriptText(last bool) (string, bool) {
 		return "", false
 	}
 	start := rc.sc.Offset(stmts[0].Pos())
+	if strings.Contains(string(rc.f.Src[rc.in.Range.Start.Offset:start]), "#") {
+		return "", false // a comment before the first command would be lost
+	}
 	end := rc.appendAt
 	rest := strings.TrimSpace(string(rc.f.Src[end:rc.in.Range.End.Offset]))
 	chain := len(stmts) == 1 && andChain(stmts[0])
