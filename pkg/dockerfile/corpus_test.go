@@ -1,11 +1,13 @@
 package dockerfile
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 )
 
@@ -113,6 +115,7 @@ func TestCorpus(t *testing.T) {
 			continue
 		}
 		checkInvariants(t, f)
+		checkStagesAgainstBuildKit(t, f)
 		for in := range f.All() {
 			if in.Err != nil {
 				t.Errorf("%s: instruction error: %v", name, in.Err)
@@ -142,4 +145,39 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// checkStagesAgainstBuildKit compares the stages with BuildKit's own
+// instructions.Parse: count, names, base words, and per stage the number
+// of commands and the COPY --from values.
+func checkStagesAgainstBuildKit(t *testing.T, f *File) {
+	t.Helper()
+	res, err := parser.Parse(bytes.NewReader(f.Src))
+	if err != nil {
+		t.Fatalf("%s: %v", f.Name, err)
+	}
+	stages, metaArgs, err := instructions.Parse(res.AST, nil)
+	if err != nil {
+		t.Fatalf("%s: %v", f.Name, err)
+	}
+	if len(metaArgs) != len(f.MetaArgs) || len(stages) != len(f.Stages) {
+		t.Fatalf("%s: %d meta args, %d stages; BuildKit %d, %d", f.Name, len(f.MetaArgs), len(f.Stages), len(metaArgs), len(stages))
+	}
+	for i, bs := range stages {
+		st := f.Stages[i]
+		if st.Name != bs.Name || st.From.From.Image != bs.BaseName || len(st.Instructions)-1 != len(bs.Commands) {
+			t.Errorf("%s: stage %d: %q on %q with %d commands; BuildKit %q on %q with %d", f.Name, i,
+				st.Name, st.From.From.Image, len(st.Instructions)-1, bs.Name, bs.BaseName, len(bs.Commands))
+			continue
+		}
+		for k, c := range bs.Commands {
+			in := st.Instructions[k+1]
+			if !strings.EqualFold(string(in.Kind), c.Name()) {
+				t.Errorf("%s: stage %d command %d: %s, BuildKit %s", f.Name, i, k, in.Kind, c.Name())
+			}
+			if cp, ok := c.(*instructions.CopyCommand); ok && in.Copy.From != cp.From && !strings.Contains(cp.From, "$") {
+				t.Errorf("%s: COPY --from %q, BuildKit %q", f.Name, in.Copy.From, cp.From)
+			}
+		}
+	}
 }
