@@ -34,6 +34,15 @@ func corpusFiles(t testing.TB) []string {
 // byte of Src; BuildKit's own command line equals the script text.
 func checkInvariants(t *testing.T, f *File) {
 	t.Helper()
+	// BuildKit's own line numbers for each instruction.
+	if res, err := parser.Parse(bytes.NewReader(f.Src)); err == nil {
+		for i, n := range res.AST.Children {
+			r := f.Instructions[i].Range
+			if r.Start.Line != n.StartLine || r.End.Line != n.EndLine {
+				t.Errorf("%s: instruction %d spans lines %d-%d, BuildKit %d-%d", f.Name, i, r.Start.Line, r.End.Line, n.StartLine, n.EndLine)
+			}
+		}
+	}
 	for in := range f.All() {
 		if got := string(f.Src[in.Range.Start.Offset:in.Range.End.Offset]); got != in.Original {
 			t.Errorf("%s:%d: Original %q != Src[Range] %q", f.Name, in.Range.Start.Line, in.Original, got)
