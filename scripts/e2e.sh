@@ -12,9 +12,9 @@
 #   REGISTRY      host:port of the plain-HTTP registry on loopback
 #   E2E_WORK      an empty scratch directory, one per script
 #   E2E_SRC       the repository root
-#   E2E_LIB       scripts/lib (common.sh, assert.sh)
+#   E2E_LIB       scripts/lib (common.sh, assert.sh, images.sh)
 #   DEBIAN_BASE   local/debian:bookworm (debootstrap minbase, imported)
-#   BUSYBOX_BASE  local/busybox (busybox-static, imported)
+#   BUSYBOX_BASE  local/busybox:latest (busybox-static, imported)
 #   DEBIAN_BASE_TAR  the tar DEBIAN_BASE was imported from
 #
 # Knobs (environment):
@@ -26,6 +26,7 @@
 #   E2E_KEEP=1              keep the run directory (images, logs) afterwards
 #   E2E_SCRIPT_TIMEOUT=SEC  limit for one script (default 1800)
 #   E2E_DEBIAN_MIRROR=URL   debootstrap mirror (default http://deb.debian.org/debian)
+# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
 E2E_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -103,6 +104,17 @@ remove_stale_runs() {
 			continue # a run in progress
 		fi
 		log "removing stale run directory $d"
+		umount_under "$d"
+		rm -rf "$d"
+	done
+	# Socket directories of runs that were killed: no live dockerd, and an
+	# hour old (a run being set up now has a new one).
+	for d in /tmp/wte.*; do
+		[ -d "$d" ] || continue
+		[ -n "$(find "$d" -maxdepth 0 -mmin +60)" ] || continue
+		if [ -s "$d/dockerd.pid" ] && kill -0 "$(cat "$d/dockerd.pid")" 2>/dev/null; then
+			continue
+		fi
 		umount_under "$d"
 		rm -rf "$d"
 	done

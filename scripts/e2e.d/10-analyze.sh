@@ -17,6 +17,7 @@
 #     filesystem unpacked by umoci holds (hard links counted once);
 #   - for the busybox image, every figure equals its value by construction.
 # Environment: see scripts/e2e.sh.
+# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 # shellcheck source=../lib/common.sh
 . "$E2E_LIB/common.sh"
