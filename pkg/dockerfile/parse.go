@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
@@ -115,7 +116,17 @@ func (f *File) newInstruction(node *parser.Node) *Instruction {
 		endLine = last
 	}
 	in := f.fromText(node, m)
-	in.Range = f.RangeOf(in.Range.Start.Offset, f.lineEnd(endLine))
+	// The instruction starts at its first line, even when that line holds
+	// nothing but a continuation character and the keyword comes later.
+	start := in.Range.Start.Offset
+	if b, off := f.line(node.StartLine); b != nil {
+		if node.StartLine == 1 && bytes.HasPrefix(b, bom) {
+			b, off = b[3:], off+3
+		}
+		lead := len(b) - len(bytes.TrimLeftFunc(b, unicode.IsSpace))
+		start = min(start, off+lead)
+	}
+	in.Range = f.RangeOf(start, f.lineEnd(endLine))
 	in.Original = string(f.Src[in.Range.Start.Offset:in.Range.End.Offset])
 	docs := f.heredocs(node, last)
 	in.Heredocs = docs
