@@ -156,6 +156,11 @@ func layerCopyTargets(in *dockerfile.Instruction) (paths []string, dirs []bool) 
 		}
 		base := layerSourceBase(src)
 		isFile := base != "" && base != "." && strings.Contains(base, ".") && !strings.ContainsAny(base, "*?[")
+		if in.Kind == dockerfile.KindAdd && !strings.Contains(src, "://") && layerIsTarball(base) {
+			// ADD unpacks a local tarball into the destination directory.
+			paths, dirs = append(paths, strings.TrimSuffix(path.Clean(dest), "/")), append(dirs, true)
+			continue
+		}
 		switch {
 		case intoDir && isFile:
 			paths, dirs = append(paths, path.Join(dest, base)), append(dirs, false)
@@ -188,4 +193,15 @@ func layerSourceBase(src string) string {
 var layerQuiet = map[string]bool{
 	"cd": true, "rm": true, "mv": true, "ls": true, "echo": true, "chmod": true, "chown": true, "chgrp": true,
 	"set": true, "true": true, "test": true, "[": true, "printf": true, "find": true, "du": true, "cat": true,
+}
+
+// layerIsTarball reports whether ADD would unpack a local file of this
+// name (tar, possibly gzip, bzip2 or xz compressed).
+func layerIsTarball(name string) bool {
+	for _, ext := range []string{".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz"} {
+		if strings.HasSuffix(name, ext) {
+			return true
+		}
+	}
+	return false
 }

@@ -85,6 +85,14 @@ RUN rm -rf /tmp/gocache
 COPY requirements.txt wheels.tar /tmp/
 RUN pip install --no-cache-dir -r /tmp/requirements.txt && rm /tmp/requirements.txt /tmp/wheels.tar
 `, want: []layerWant{{line: 3, sev: Warning, contains: []string{"removes /tmp/requirements.txt, /tmp/wheels.tar", "COPY at line 2", ".dockerignore"}}}},
+	{name: "ADD of a local tarball unpacks it: no archive to remove", src: `FROM alpine
+ADD app.tar.gz /opt/
+RUN rm -f /opt/app.tar.gz
+`},
+	{name: "ADD of a local tarball, part of it removed later", src: `FROM alpine
+ADD app.tar.gz /srv/app/
+RUN rm -rf /srv/app/docs
+`, want: []layerWant{{line: 3, sev: Warning, contains: []string{"removes /srv/app/docs", "ADD at line 2"}}}},
 	{name: "copied archive extracted and removed: WH105's case", src: `FROM alpine
 COPY app.tar.gz /tmp/
 RUN tar xzf /tmp/app.tar.gz -C /opt && rm /tmp/app.tar.gz
