@@ -119,12 +119,13 @@ func (f *File) newInstruction(node *parser.Node) *Instruction {
 	// The instruction starts at its first line, even when that line holds
 	// nothing but a continuation character and the keyword comes later.
 	start := in.Range.Start.Offset
-	if b, off := f.line(node.StartLine); b != nil {
-		if node.StartLine == 1 && bytes.HasPrefix(b, bom) {
-			b, off = b[3:], off+3
-		}
-		lead := len(b) - len(bytes.TrimLeftFunc(b, unicode.IsSpace))
-		start = min(start, off+lead)
+	b, off := f.line(node.StartLine)
+	if node.StartLine == 1 && bytes.HasPrefix(b, bom) {
+		b, off = b[3:], off+3
+	}
+	lead := len(b) - len(bytes.TrimLeftFunc(b, unicode.IsSpace))
+	if len(m.offs) == 0 || off+lead < start {
+		start = off + lead
 	}
 	in.Range = f.RangeOf(start, f.lineEnd(endLine))
 	in.Original = string(f.Src[in.Range.Start.Offset:in.Range.End.Offset])
