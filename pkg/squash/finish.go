@@ -30,9 +30,6 @@ func (m *merger) finish(ctx context.Context) ([]*record, error) {
 		}
 		out = append(out, r)
 		ancestors(r.path, func(a string) bool {
-			if hasChildren[a] {
-				return true // and so are its own ancestors
-			}
 			hasChildren[a] = true
 			return false
 		})

@@ -134,6 +134,9 @@ func (fs memfs) applyLayer(r io.Reader) error {
 			if t == nil {
 				return fmt.Errorf("%s: hard link to missing %s", e.name, h.Linkname)
 			}
+			if t.typ == tar.TypeDir {
+				return fmt.Errorf("%s: hard link to directory %s", e.name, h.Linkname)
+			}
 			if old != nil && old.typ == tar.TypeDir {
 				fs.removeTree(e.name)
 			}
