@@ -128,9 +128,9 @@ func adviseBase(ref string, static bool) *baseAdvice {
 		a.suggestions = append(a.suggestions, "alpine", "gcr.io/distroless/base-debian12")
 		a.caveats = []string{"debian -slim drops man pages, docs and locales only", musl, noShell}
 	case "ubuntu":
-		a.what = "a full Ubuntu image"
-		a.suggestions = []string{"debian:stable-slim", "alpine", "gcr.io/distroless/base-debian12"}
-		a.caveats = []string{musl, noShell}
+		a.what = "an Ubuntu image"
+		a.suggestions = []string{"alpine", "gcr.io/distroless/base-debian12"}
+		a.caveats = []string{"the ubuntu image is already about the size of debian -slim: the saving comes from alpine or distroless", musl, noShell}
 	case "centos", "fedora", "rockylinux", "almalinux", "oraclelinux", "amazonlinux":
 		a.what = "a full " + last + " image"
 		a.suggestions = []string{"registry.access.redhat.com/ubi9/ubi-minimal", "alpine"}

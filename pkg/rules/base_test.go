@@ -33,6 +33,8 @@ COPY --from=build /out/app /app
 `, want: []layerWant{{line: 4, sev: Warning, contains: []string{"debian:bookworm", "scratch, gcr.io/distroless/static-debian12, debian:bookworm-slim", "static"}}}},
 	{name: "go toolchain as final image", src: "FROM golang:1.22\nRUN go build -o /app .\n",
 		want: []layerWant{{line: 1, sev: Warning, contains: []string{"toolchain", "scratch", "builder stage"}}}},
+	{name: "ubuntu", src: "FROM ubuntu:24.04\n",
+		want: []layerWant{{line: 1, sev: Warning, contains: []string{"alpine, gcr.io/distroless/base-debian12", "already about the size of debian -slim"}}}},
 	{name: "heavy builder, small final", src: "FROM ubuntu:22.04 AS build\nRUN true\nFROM alpine:3.19\nCOPY --from=build /x /x\n"},
 	{name: "through a base stage", src: "FROM debian:12 AS base\nRUN true\nFROM base\nRUN true\n",
 		want: []layerWant{{line: 1, sev: Warning, contains: []string{"through stage base", "debian:12-slim"}}}},
