@@ -23,9 +23,9 @@ import (
 func TestSquashRandomStacks(t *testing.T) {
 	paths := []string{"a", "a/b", "a/b/c", "a/d", "e", "e/f", "g"}
 	dirs := []string{"a", "a/b", "e"}
-	iterations, seed := 300, uint64(7)
+	iterations, seed := 120, uint64(7)
 	if testing.Short() {
-		iterations = 60
+		iterations = 30
 	}
 	// WHITTLE_SQUASH_RANDOM=N,SEED runs N stacks from another seed.
 	if v := os.Getenv("WHITTLE_SQUASH_RANDOM"); v != "" {
