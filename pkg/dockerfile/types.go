@@ -135,9 +135,11 @@ type Instruction struct {
 	Keyword string
 	// Index is the position in File.Instructions (-1 for ONBUILD triggers).
 	Index int
-	// Range spans the keyword's first byte to the end of the instruction's
-	// last line (continuation lines and heredoc bodies included, the
-	// final newline excluded).
+	// Range spans the first byte of the instruction's first line (its
+	// keyword, unless that line holds only a continuation character) to
+	// the end of its last line (continuation lines and heredoc bodies
+	// included, the final line ending excluded). Its lines are the lines
+	// BuildKit reports for the instruction.
 	Range Range
 	// Original is Src[Range.Start.Offset:Range.End.Offset].
 	Original string
@@ -152,7 +154,8 @@ type Instruction struct {
 	JSON bool
 	// Heredocs are the here-documents attached to RUN, COPY and ADD.
 	Heredocs []Heredoc
-	// Stage is the stage holding the instruction; nil for meta ARGs.
+	// Stage is the stage holding the instruction; nil before the first
+	// FROM (meta ARGs).
 	Stage *Stage
 	// Scope is what is in effect BEFORE this instruction: ARG and ENV
 	// values, SHELL, WORKDIR and USER.
@@ -161,7 +164,9 @@ type Instruction struct {
 	// if any (the file is still modelled).
 	Err error
 
-	// Exactly one of the following is set, according to Kind.
+	// At most one of the following is set, according to Kind (Copy and
+	// From are set even when BuildKit reported Err; Run is set for every
+	// RUN).
 	Run     *Run         // RUN
 	Copy    *Copy        // COPY and ADD
 	From    *From        // FROM
