@@ -269,7 +269,7 @@ func applyChecked(name string, f *dockerfile.File, cands []repair) (*edit.Set, [
 	if len(kept) == 0 {
 		return set, nil, f
 	}
-	if nf, ok := valid(name, set.Apply(), set.Edits()); ok {
+	if nf, ok := valid(name, f, set.Apply(), set.Edits()); ok {
 		return set, kept, nf
 	}
 	// Something broke: retry one repair at a time, keeping the good ones.
@@ -281,7 +281,7 @@ func applyChecked(name string, f *dockerfile.File, cands []repair) (*edit.Set, [
 		if trial.Add(append(allEdits(good), r.edits...)...) != nil {
 			continue
 		}
-		if g, ok := valid(name, trial.Apply(), trial.Edits()); ok {
+		if g, ok := valid(name, f, trial.Apply(), trial.Edits()); ok {
 			good = append(good, r)
 			set, nf = trial, g
 		}
@@ -301,10 +301,23 @@ func allEdits(rs []repair) []edit.Edit {
 }
 
 // valid parses out and checks that every RUN overlapping an edit has a
-// shell script that parses.
-func valid(name string, out []byte, edits []edit.Edit) (*dockerfile.File, bool) {
+// shell script that parses, and that the instructions are those of f less
+// the ones an edit deleted whole (no edit joined or split instructions).
+func valid(name string, f *dockerfile.File, out []byte, edits []edit.Edit) (*dockerfile.File, bool) {
 	nf, err := dockerfile.Parse(name, out)
 	if err != nil {
+		return nil, false
+	}
+	deleted := 0
+	for _, in := range f.Instructions {
+		for _, e := range edits {
+			if e.Start <= edit.LineStart(f.Src, in.Range.Start.Offset) && in.Range.End.Offset <= e.End {
+				deleted++
+				break
+			}
+		}
+	}
+	if len(nf.Instructions) != len(f.Instructions)-deleted {
 		return nil, false
 	}
 	// Output ranges of the edits.
