@@ -67,10 +67,12 @@ type Layer struct {
 	CreatedBy string `json:"created_by"`
 	Comment   string `json:"comment,omitempty"`
 	// FilesAdded: non-directory entries at paths that did not exist below.
-	// FilesModified: non-directory entries at paths that existed below.
-	// FilesDeleted: paths removed from view by whiteouts and opaque markers
-	// of this layer (each whited-out path counted once, with what was under
-	// it).
+	// FilesModified: non-directory entries at paths that existed below
+	// (also when this layer's own whiteout removed them first; a path
+	// written twice in the layer counts once).
+	// FilesDeleted: non-directory paths of the layers below removed from
+	// view by whiteouts and opaque markers of this layer (each path counted
+	// once, the paths under a deleted directory included).
 	FilesAdded    int64 `json:"files_added"`
 	FilesModified int64 `json:"files_modified"`
 	FilesDeleted  int64 `json:"files_deleted"`
@@ -89,7 +91,10 @@ const (
 )
 
 // WasteItem is one regular file whose bytes ship but are not visible.
+// Items come in layer order, then tar order.
 type WasteItem struct {
+	// Path is absolute ("/a/b"): the path of the entry that shipped the
+	// bytes.
 	Path  string `json:"path"`
 	Layer int    `json:"layer"`
 	Bytes int64  `json:"bytes"`
@@ -122,7 +127,9 @@ type Duplicate struct {
 	// Digest is the sha256 of the content, Size its length.
 	Digest string `json:"digest"`
 	Size   int64  `json:"size"`
-	// Paths in path order; the first is counted as the original.
+	// Paths (absolute) in path order, one per file (hard-linked names are
+	// one file, listed under its first name); the first is counted as the
+	// original. Duplicates are listed by Bytes, largest first.
 	Paths []string `json:"paths"`
 	// Bytes: Size * (len(Paths) - 1).
 	Bytes int64 `json:"bytes"`
@@ -132,15 +139,25 @@ type Duplicate struct {
 // .dive-ci thresholds carry over. They are not whittle's own waste figure:
 // dive counts every copy of a file that appears in more than one layer.
 type Dive struct {
-	Efficiency        float64           `json:"efficiency"`
-	WastedBytes       int64             `json:"wasted_bytes"`
-	UserWastedPercent float64           `json:"user_wasted_percent"`
-	SizeBytes         int64             `json:"size_bytes"`
-	UserSizeBytes     int64             `json:"user_size_bytes"`
-	Inefficiencies    []DiveInefficient `json:"inefficiencies"`
+	// Efficiency: over every path that is a leaf of some layer's tree, the
+	// sum of each path's smallest size divided by the sum of all its sizes.
+	Efficiency float64 `json:"efficiency"`
+	// WastedBytes: the sum of all sizes of the paths seen in more than one
+	// layer.
+	WastedBytes int64 `json:"wasted_bytes"`
+	// UserWastedPercent: WastedBytes / UserSizeBytes, a fraction (0 when
+	// there are no user bytes), as .dive-ci's highestUserWastedPercent.
+	UserWastedPercent float64 `json:"user_wasted_percent"`
+	// SizeBytes: the tar header sizes of every entry of every layer;
+	// UserSizeBytes: the same without the first layer.
+	SizeBytes      int64             `json:"size_bytes"`
+	UserSizeBytes  int64             `json:"user_size_bytes"`
+	Inefficiencies []DiveInefficient `json:"inefficiencies"`
 }
 
-// DiveInefficient is one path that dive reports as inefficient.
+// DiveInefficient is one path that dive reports as inefficient: a path
+// seen in more than one layer, Count times, SizeBytes in all (listed
+// largest first).
 type DiveInefficient struct {
 	Path      string `json:"path"`
 	Count     int    `json:"count"`
