@@ -215,7 +215,10 @@ func scanLayers(ctx context.Context, layers []v1.Layer, cfg *v1.ConfigFile, o *o
 		scans[i] = nil
 	}
 	<-launched
-	return g.Wait()
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	return ctx.Err()
 }
 
 // waitErr returns the group's error once every goroutine has stopped.

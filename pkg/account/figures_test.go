@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -202,5 +204,25 @@ func TestReportImage(t *testing.T) {
 	}
 	if _, err := Analyze(context.Background(), img, WithJobs(0)); err == nil {
 		t.Error("WithJobs(0) accepted")
+	}
+}
+
+func TestAnalyzeCanceled(t *testing.T) {
+	var layers []synth.Layer
+	for i := 0; i < 8; i++ {
+		layers = append(layers, L(at(fmt.Sprintf("f%d", i), sz(100000, uint64(i)))))
+	}
+	img := build(t, synth.Image{Layers: layers})
+	for _, jobs := range []int{1, 2, 8} {
+		ctx, cancel := context.WithCancel(context.Background())
+		_, err := Analyze(ctx, img, WithJobs(jobs), WithProgress(func(p Progress) {
+			if p.LayersDone == 1 {
+				cancel()
+			}
+		}))
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("jobs %d: err = %v", jobs, err)
+		}
+		cancel()
 	}
 }
