@@ -322,3 +322,63 @@ func baseImage(p *pass) []repair {
 		exclusive: true,
 	}}
 }
+
+// archiveLike matches names ADD may extract (and zip, which it does not,
+// but which a user may have meant to).
+var archiveLike = regexp.MustCompile(`(?i)\.(tar|tgz|tbz2?|txz|tzst|gz|bz2|xz|zst|lz|lzma|z|zip|7z)$`)
+
+// addToCopy is WH603: ADD of plain local files becomes COPY. ADD decides
+// by content, not name, whether a local file is an archive; like lint,
+// whittle takes a name without an archive extension for a plain file or a
+// directory. A glob must end in an extension no archive has ("*.sh"): "*"
+// could match an archive that ADD extracts.
+func addToCopy(p *pass) []repair {
+	var out []repair
+	for in := range p.f.All() {
+		if in.Kind != dockerfile.KindAdd || in.Copy == nil || len(in.Heredocs) > 0 || in.Err != nil || !p.g.known["WH603"] || !p.g.allows("WH603", in) {
+			continue
+		}
+		ok := len(in.Copy.Sources) > 0
+		for _, f := range in.Flags {
+			if f.Name != "chown" && f.Name != "chmod" && f.Name != "link" {
+				ok = false // --checksum, --keep-git-dir, --unpack: ADD only
+			}
+		}
+		for _, s := range in.Copy.Sources {
+			ok = ok && plainSource(s)
+		}
+		if !ok || !strings.EqualFold(in.Keyword, "ADD") {
+			continue
+		}
+		at := in.Range.Start.Offset
+		kw := "COPY"
+		if in.Keyword == "add" {
+			kw = "copy"
+		}
+		out = append(out, repair{
+			rule:  "WH603",
+			at:    at,
+			msg:   "replaced ADD of plain files with COPY",
+			edits: []edit.Edit{edit.Replace(at, at+len(in.Keyword), kw)},
+			insts: []int{in.Index},
+		})
+	}
+	return out
+}
+
+func plainSource(s string) bool {
+	if strings.Contains(s, "://") || strings.HasPrefix(s, "git@") || strings.HasSuffix(s, ".git") ||
+		strings.HasPrefix(s, "<<") || strings.Contains(s, "$") {
+		return false
+	}
+	base := path.Base(strings.TrimSuffix(s, "/"))
+	if tarExt.MatchString(base) || archiveLike.MatchString(base) && !strings.HasSuffix(strings.ToLower(base), ".zip") {
+		return false
+	}
+	if strings.ContainsAny(s, "*?[") {
+		dot := strings.LastIndex(base, ".")
+		return dot > 0 && !strings.ContainsAny(base[dot:], "*?[") && !archiveLike.MatchString(base) &&
+			!strings.ContainsAny(path.Dir(s), "*?[")
+	}
+	return true
+}

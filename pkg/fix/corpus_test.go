@@ -150,7 +150,18 @@ func parfumRepaired(smell string, in, out []byte) bool {
 		return count(out, "apk add") <= count(out, "--no-cache")
 	case "gemUpdateNoDocument", "gemUpdateSystemRmRootGem":
 		return count(out, "gem install") <= count(out, "--no-document")
-	case "archiveLeft":
+	case "yarnCacheCleanAfterInstall":
+		return count(out, "yarn cache clean") >= 1
+	case "addToCopy":
+		// No ADD of plain files left: every ADD line names an archive or URL.
+		for _, line := range strings.Split(string(out), "\n") {
+			// A glob ending without an extension may match an archive that
+			// ADD extracts: whittle keeps ADD there, on purpose.
+			if strings.HasPrefix(strings.ToUpper(strings.TrimSpace(line)), "ADD ") && !strings.Contains(line, "://") &&
+				!tarExt.MatchString(strings.Fields(line)[1]) && !strings.HasSuffix(strings.Fields(line)[1], "*") {
+				return false
+			}
+		}
 		return true
 	case "yumInstallRmVarCacheYum", "yumInstallForceYes":
 		return count(out, "yum clean all") >= 1
@@ -218,6 +229,9 @@ func inferSmells(smelly, repaired []byte) []string {
 		if bytes.Count(repaired, []byte(m.mark)) > bytes.Count(smelly, []byte(m.mark)) {
 			out = append(out, m.smell)
 		}
+	}
+	if bytes.Count(repaired, []byte("\nADD ")) < bytes.Count(smelly, []byte("\nADD ")) {
+		out = append(out, "addToCopy")
 	}
 	// Archives PARFUM deletes: "rm NAME.tar.gz" on lines it added.
 	for _, line := range strings.Split(string(repaired), "\n") {
