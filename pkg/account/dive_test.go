@@ -2,6 +2,8 @@ package account
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -16,6 +18,7 @@ import (
 const diveDir = "/work/shared/compat/dive"
 
 type diveExpected struct {
+	SHA256            string  `json:"sha256"`
 	Layers            int     `json:"layers"`
 	Efficiency        float64 `json:"efficiency"`
 	SizeBytes         int64   `json:"sizeBytes"`
@@ -29,12 +32,13 @@ type diveExpected struct {
 	} `json:"inefficiencies"`
 }
 
+// diveImagePath finds one of dive's test files: in testdata (a copy, see
+// testdata/README.md), else in the shared compatibility data.
 func diveImagePath(t *testing.T, name string) string {
 	t.Helper()
-	p := filepath.Join(diveDir, name)
+	p := filepath.Join("testdata", "dive", name)
 	if _, err := os.Stat(p); err != nil {
-		// testdata copy, if the shared data is not there
-		p = filepath.Join("testdata", "dive", name)
+		p = filepath.Join(diveDir, name)
 	}
 	return p
 }
@@ -51,6 +55,13 @@ func TestDiveCompat(t *testing.T) {
 	for _, name := range []string{"test-docker-image.tar", "test-kaniko-image.tar"} {
 		t.Run(name, func(t *testing.T) {
 			w := want[name]
+			b, err := os.ReadFile(diveImagePath(t, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != w.SHA256 {
+				t.Fatalf("%s is not dive's test image", name)
+			}
 			img, err := tarball.ImageFromPath(diveImagePath(t, name), nil)
 			if err != nil {
 				t.Fatal(err)
