@@ -458,3 +458,32 @@ func removesHome(c call, rel string) bool {
 	}
 	return false
 }
+
+// useraddNoLog is WH605: `useradd -l` (--no-log-init), so that a large UID
+// does not make /var/log/lastlog and faillog huge sparse files.
+func useraddNoLog(p *pass) []repair {
+	var out []repair
+	for _, rc := range p.runs {
+		if !p.g.known["WH605"] || !p.g.allows("WH605", rc.in) {
+			continue
+		}
+		for _, c := range rc.calls {
+			if c.name != "useradd" || c.hasFlag("l", "no-log-init") {
+				continue
+			}
+			name := c.ce.Args[0]
+			if c.sudo {
+				name = c.ce.Args[1]
+			}
+			at := rc.wordEnd(name)
+			out = append(out, repair{
+				rule:  "WH605",
+				at:    at,
+				msg:   "added -l (--no-log-init) to useradd",
+				edits: []edit.Edit{edit.Insert(at, " -l")},
+				insts: []int{rc.in.Index},
+			})
+		}
+	}
+	return out
+}

@@ -22,6 +22,7 @@ func allRepairers() []repairer {
 		{"WH102", copyChown},
 		{"WH105", localArchiveAdd},
 		{"WH603", addToCopy},
+		{"WH605", useraddNoLog},
 		{"WH701", baseImage},
 		{"WH202", aptRecommends},
 		{"WH301", apkNoCache},
@@ -43,7 +44,7 @@ func allRepairers() []repairer {
 // Rules returns the IDs of the rules Fix can repair, sorted.
 func Rules() []string {
 	return []string{"WH101", "WH102", "WH103", "WH105", "WH201", "WH202", "WH203", "WH204",
-		"WH301", "WH401", "WH402", "WH403", "WH501", "WH502", "WH503", "WH504", "WH505", "WH601", "WH602", "WH603", "WH701"}
+		"WH301", "WH401", "WH402", "WH403", "WH501", "WH502", "WH503", "WH504", "WH505", "WH601", "WH602", "WH603", "WH605", "WH701"}
 }
 
 // resolveID maps a whittle or hadolint rule ID to the whittle IDs that
