@@ -198,7 +198,10 @@ func diveLayerTree(recs []fstree.Record) (*dtree, int64) {
 	for i := range recs {
 		r := &recs[i]
 		size += r.Size
-		t.addPath(diveRawPath(r), r.Size, r.Type == fstree.TypeDir)
+		// dive's IsDir is the tar header's FileInfo().IsDir(): the
+		// directory type flag, or the directory bits of the mode.
+		isDir := r.Type == fstree.TypeDir || r.Mode&^0o7777 == 0o40000
+		t.addPath(diveRawPath(r), r.Size, isDir)
 	}
 	return t, size
 }
