@@ -66,7 +66,7 @@ pruning would drop.`
 
 // NewCmdSquash builds `whittle squash`.
 func NewCmdSquash() *cobra.Command {
-	o := squashOptions{keepLayers: -1}
+	var o squashOptions
 	cmd := &cobra.Command{
 		Use:   "squash SRC [DST]",
 		Short: "Merge the layers above the base into one, dropping wasted bytes",
@@ -76,15 +76,18 @@ func NewCmdSquash() *cobra.Command {
 			if len(args) == 1 && !o.dryRun {
 				return fmt.Errorf("squash needs a destination (or --dry-run)")
 			}
+			if !cmd.Flags().Changed("keep-layers") {
+				o.keepLayers = -1
+			}
 			return runSquash(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args, &o)
 		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&o.tag, "tag", "", "name the result (RepoTag of an archive, tag in a layout or the daemon)")
 	fl.StringVar(&o.base, "base", "", "base image reference: keep the layers SRC shares with it")
-	fl.IntVar(&o.keepLayers, "keep-layers", -1, "keep the `N` lowest layers, merge the rest")
+	fl.IntVar(&o.keepLayers, "keep-layers", 0, "keep the `N` lowest layers, merge the rest")
 	fl.BoolVar(&o.all, "all", false, "merge every layer, the base's too")
-	fl.StringSliceVar(&o.prune, "prune", nil, "also drop cache files of the merged layers: `caches` or a list of categories")
+	fl.StringSliceVar(&o.prune, "prune", nil, "also drop the merged layers' cache files: caches (all) or a list of `categories`")
 	fl.StringVar(&o.compression, "compression", "gzip", "compression of the merged layer: gzip or zstd (zstd needs an OCI image)")
 	fl.BoolVar(&o.dryRun, "dry-run", false, "report what would be saved, write nothing")
 	fl.StringVarP(&o.format, "format", "f", "text", "output format: text or json")
