@@ -21,6 +21,7 @@ type squashOptions struct {
 	tag         string
 	base        string
 	keepLayers  int
+	keepSet     bool
 	all         bool
 	prune       []string
 	compression string
@@ -76,9 +77,7 @@ func NewCmdSquash() *cobra.Command {
 			if len(args) == 1 && !o.dryRun {
 				return fmt.Errorf("squash needs a destination (or --dry-run)")
 			}
-			if !cmd.Flags().Changed("keep-layers") {
-				o.keepLayers = -1
-			}
+			o.keepSet = cmd.Flags().Changed("keep-layers")
 			return runSquash(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args, &o)
 		},
 	}
@@ -131,7 +130,7 @@ func runSquash(ctx context.Context, stdout, stderr io.Writer, args []string, o *
 		squash.WithAll(o.all),
 		squash.WithBaseResolver(baseResolver(src, refOpts)),
 	}
-	if o.keepLayers >= 0 {
+	if o.keepSet {
 		opts = append(opts, squash.WithKeepLayers(o.keepLayers))
 	}
 	if len(o.prune) > 0 {
