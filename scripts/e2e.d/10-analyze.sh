@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
-# whittle analyze against real images, read five ways.
+# whittle analyze against real images, read eight ways.
 #
 # Builds two images with the real Docker Engine (one on the busybox base, one
 # on the Debian base), each with a RUN that creates files and a later RUN that
 # deletes some of them, replaces a directory and overwrites a file, so the
 # wasted bytes are known by construction. Then analyzes each image from the
-# daemon (docker-daemon:), a `docker save` tar (docker-archive:), an OCI
-# layout made by skopeo (uncompressed layers, and zstd layers) and the real
-# registry, and checks that:
-#   - all five give the same figures (sizes, waste, caches, duplicates, files,
+# daemon (docker-daemon:), a `docker save` tar (docker-archive:, and as a bare
+# path), an OCI layout made by skopeo (uncompressed layers, also as a bare
+# directory; and zstd layers) and the real registry (bare and docker://), and
+# checks that:
+#   - all eight give the same figures (sizes, waste, caches, duplicates, files,
 #     per-layer diff_ids and sizes, the list of wasted files);
 #   - diff_ids equal what the daemon reports, and each layer's size_bytes the
 #     regular-file bytes that GNU tar lists in that layer of the docker save tar;
 #   - wasted_bytes equals what the Dockerfile deleted or overwrote;
 #   - visible_bytes, files and duplicate_bytes equal what the merged root
 #     filesystem unpacked by umoci holds (hard links counted once);
-#   - for the busybox image, every figure equals its value by construction.
+#   - for the busybox image, every figure equals its value by construction,
+#     and the CI gate passes and fails at the exact wasted-bytes boundary.
 # Environment: see scripts/e2e.sh.
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
@@ -73,10 +75,12 @@ analyze() {
 
 # ---------------------------------------------------------------- one image
 
-# check_image NAME CONTEXT_DIR WANT_WASTED: build, read five ways, compare.
-# Sets GOT_* for by-construction checks made by the caller.
+# check_image NAME CONTEXT_DIR WANT_WASTED [roundtrip]: build, read every
+# way, compare. With "roundtrip", also check that the image pulled back from
+# the registry unpacks to the same filesystem. Sets ORACLE_* and GOT_* for the
+# by-construction checks made by the caller.
 check_image() {
-	local name=$1 ctx=$2 want_wasted=$3
+	local name=$1 ctx=$2 want_wasted=$3 roundtrip=${4:-}
 	GOT_SIZE=missing GOT_WASTED=missing GOT_VISIBLE=missing GOT_CACHE=missing
 	GOT_DUP=missing GOT_FILES=missing GOT_LAYER_SIZES=missing GOT_WASTE_LIST=missing
 	local ref=e2e/$name:1 save=$W/$name.tar oci=$W/$name-oci zoci=$W/$name-zstd
@@ -99,15 +103,18 @@ check_image() {
 	local bundle=$W/$name-bundle u_visible u_files u_dup
 	img_unpack "$oci:1" "$bundle"
 	read -r u_visible u_files u_dup <<<"$(rootfs_figures "$bundle/rootfs")"
-	# The registry round trip keeps the filesystem (this also exercises the
-	# listing helper that other scripts compare root filesystems with).
-	img_to_oci "docker://$pushed" "$W/$name-pulled" 1 --src-tls-verify=false
-	img_unpack "$W/$name-pulled:1" "$W/$name-pulled-bundle"
-	rootfs_listing "$bundle/rootfs" >"$W/$name.listing"
-	rootfs_listing "$W/$name-pulled-bundle/rootfs" >"$W/$name-pulled.listing"
-	check_same_file "$name: the registry copy unpacks to the same filesystem ($(wc -l <"$W/$name.listing") entries)" \
-		"$W/$name.listing" "$W/$name-pulled.listing"
-	rm -rf "$bundle" "$W/$name-pulled-bundle" "$W/$name-pulled"
+	if [ "$roundtrip" = roundtrip ]; then
+		# The registry round trip keeps the filesystem (this also exercises
+		# the listing helper that other scripts compare root filesystems with).
+		img_to_oci "docker://$pushed" "$W/$name-pulled" 1 --src-tls-verify=false
+		img_unpack "$W/$name-pulled:1" "$W/$name-pulled-bundle"
+		rootfs_listing "$bundle/rootfs" >"$W/$name.listing"
+		rootfs_listing "$W/$name-pulled-bundle/rootfs" >"$W/$name-pulled.listing"
+		check_same_file "$name: the registry copy unpacks to the same filesystem ($(wc -l <"$W/$name.listing") entries)" \
+			"$W/$name.listing" "$W/$name-pulled.listing"
+		rm -rf "$W/$name-pulled-bundle" "$W/$name-pulled"
+	fi
+	rm -rf "$bundle"
 	log "layer regular-file bytes: $tar_sizes (total $tar_total)"
 	log "rootfs: $u_visible bytes in $u_files files, $u_dup duplicate bytes"
 	# The two oracles must agree with each other and with the construction
@@ -116,13 +123,18 @@ check_image() {
 		"$u_visible" "$((tar_total - want_wasted))"
 	ORACLE_LAYER_SIZES=$tar_sizes ORACLE_VISIBLE=$u_visible ORACLE_FILES=$u_files ORACLE_DUP=$u_dup
 
-	step "$name: whittle analyze, five sources"
+	step "$name: whittle analyze, every source"
 	local s ok=()
 	analyze "$name.daemon" "docker-daemon:$ref" && ok+=(daemon)
 	analyze "$name.archive" "docker-archive:$save" && ok+=(archive)
 	analyze "$name.oci" "oci:$oci:1" && ok+=(oci)
 	analyze "$name.zstd" "oci:$zoci:1" && ok+=(zstd)
 	analyze "$name.registry" "$pushed" --insecure && ok+=(registry)
+	# The same sources named other ways: a bare tar path, a bare layout
+	# directory, and the registry with its docker:// prefix.
+	analyze "$name.tarpath" "$save" && ok+=(tarpath)
+	analyze "$name.ocidir" "$oci" && ok+=(ocidir)
+	analyze "$name.docker" "docker://$pushed" --insecure && ok+=(docker)
 	if [ "${#ok[@]}" -eq 0 ]; then
 		_check_fail "$name: no source could be analyzed; nothing more to check"
 		return 0
@@ -193,7 +205,7 @@ EOF
 # /data/over overwritten.
 BB_WASTED=$((3145728 + 65536 + 1000 + 3000 + 4096))
 BB_BIN=$(docker run --rm --network none "$BUSYBOX_BASE" stat -c %s /bin/busybox)
-check_image busybox "$W/busybox" "$BB_WASTED"
+check_image busybox "$W/busybox" "$BB_WASTED" roundtrip
 BB_LAYERS="$BB_BIN $((3145728 + 65536 + 1000 + 3000 + 4096 + 10000 + 10000 + 20000)) $((4 + 9 + 2048))"
 BB_VISIBLE=$((BB_BIN + 10000 + 10000 + 20000 + 4 + 9 + 2048))
 check_eq "busybox: oracle layer sizes by construction" "$BB_LAYERS" "$ORACLE_LAYER_SIZES"
@@ -205,6 +217,19 @@ check_eq "busybox: visible_bytes by construction" "$BB_VISIBLE" "$GOT_VISIBLE"
 check_eq "busybox: files by construction (busybox keep keep.copy scratch over dir/new gone)" 7 "$GOT_FILES"
 check_eq "busybox: duplicate_bytes by construction (keep.copy)" 10000 "$GOT_DUP"
 check_eq "busybox: cache_bytes by construction (/tmp/scratch)" 20000 "$GOT_CACHE"
+# The CI gate on the real image, at the exact boundary: wasted bytes that
+# equal the limit pass, one byte over fails (exit 1).
+gate() {
+	"$WHITTLE" analyze --max-wasted-bytes "$1" "docker-archive:$W/busybox.tar" >"$W/gate.out" 2>&1 && echo 0 || echo $?
+}
+check_eq "busybox: CI gate --max-wasted-bytes $BB_WASTED (= wasted) exits" 0 "$(gate "$BB_WASTED")"
+check_eq "busybox: CI gate --max-wasted-bytes $((BB_WASTED - 1)) (wasted - 1) exits" 1 "$(gate $((BB_WASTED - 1)))"
+if "$WHITTLE" analyze "docker-daemon:e2e/busybox:1" >"$W/busybox.txt" 2>&1 && grep -qi wasted "$W/busybox.txt"; then
+	_check_ok "busybox: the text report renders ($(wc -l <"$W/busybox.txt") lines)"
+else
+	_check_fail "busybox: the text report"
+	head -n 20 "$W/busybox.txt" | sed 's/^/        /'
+fi
 check_eq "busybox: waste list by construction" \
 	'/data/big 3145728 deleted|/data/dir/a 65536 opaque|/data/dir/b 1000 opaque|/data/gone/x 3000 parent-replaced|/data/over 4096 overwritten' \
 	"$GOT_WASTE_LIST"
