@@ -10,6 +10,8 @@
 CHECKS_PASSED=0
 CHECKS_FAILED=0
 
+# _check_ok DESC / _check_fail DESC: count and print a result that the
+# script decided itself (the other checks are built on these).
 _check_ok() {
 	CHECKS_PASSED=$((CHECKS_PASSED + 1))
 	printf '  ok    %s\n' "$1"
