@@ -187,6 +187,7 @@ func (m *merger) readLayer(ctx context.Context, idx int, l v1.Layer, opts ...lay
 			return &EntryError{Layer: name, Path: e.Path, Reason: fmt.Sprintf("has unsupported tar type %q", hdr.Typeflag)}
 		}
 		h := *hdr
+		h.Name = "" // written from path; the raw name need not be kept
 		r := record{path: e.Path, hdr: &h, layer: idx, link: e.Link}
 		if !isDir {
 			r.pruned = m.prune.match(e.Path)
