@@ -366,6 +366,7 @@ func (p *pass) merge(span []*dockerfile.Instruction, rule, msg string) (repair, 
 			group[0] = strings.Join(comments, nl) + nl + group[0]
 			s = cs
 		}
+		s = blankLinesAfter(p.f.Src, s, span)
 		parts = append(parts, group...)
 		edits = append(edits, edit.Delete(s, e))
 		prev = rc
@@ -633,4 +634,28 @@ func cachesCleaned(p *shellfacts.PkgOp) []string {
 		}
 	}
 	return nil
+}
+
+// blankLinesAfter widens a deletion starting at off over the blank lines
+// before it, when what precedes them is an instruction of the span (the
+// merged RUN or another moved one): the gap closes with the RUNs.
+func blankLinesAfter(src []byte, off int, span []*dockerfile.Instruction) int {
+	start := off
+	for start > 0 {
+		ls := edit.LineStart(src, start-1)
+		if strings.TrimSpace(string(src[ls:start])) != "" {
+			break
+		}
+		start = ls
+	}
+	if start == off || start == 0 {
+		return off
+	}
+	prev := start - 1 // the newline ending the line before the blanks
+	for _, in := range span {
+		if in.Range.Start.Offset <= prev && prev <= in.Range.End.Offset {
+			return start
+		}
+	}
+	return off
 }
