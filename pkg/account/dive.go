@@ -35,9 +35,20 @@ type dnode struct {
 	isDir    bool
 }
 
-type dtree struct{ root *dnode }
+type dtree struct {
+	root *dnode
+	slab []dnode // nodes are allocated from here, in blocks
+}
 
 func newDtree() *dtree { return &dtree{root: &dnode{}} }
+
+func (t *dtree) newNode(name string, parent *dnode) *dnode {
+	if len(t.slab) == cap(t.slab) {
+		t.slab = make([]dnode, 0, 1024)
+	}
+	t.slab = append(t.slab, dnode{name: name, parent: parent})
+	return &t.slab[len(t.slab)-1]
+}
 
 const (
 	diveWhiteout = ".wh."
@@ -57,7 +68,7 @@ func (t *dtree) addPath(p string, size int64, isDir bool) {
 			if strings.HasPrefix(name, diveDouble) {
 				return
 			}
-			c = &dnode{name: name, parent: n}
+			c = t.newNode(name, n)
 			if n.children == nil {
 				n.children = map[string]*dnode{}
 			}
@@ -139,10 +150,10 @@ func visit(root, n *dnode, leavesOnly bool, fn func(*dnode) error) error {
 // children), or, for a whiteout, removes the path it names. It walks both
 // trees side by side instead of resolving each path from the root.
 func (t *dtree) stack(upper *dtree) {
-	stackInto(t.root, upper.root)
+	t.stackInto(t.root, upper.root)
 }
 
-func stackInto(dst, src *dnode) {
+func (t *dtree) stackInto(dst, src *dnode) {
 	if len(src.children) == 0 {
 		return
 	}
@@ -161,13 +172,13 @@ func stackInto(dst, src *dnode) {
 		}
 		d := dst.children[k]
 		if d == nil {
-			d = &dnode{name: k, parent: dst}
+			d = t.newNode(k, dst)
 			if dst.children == nil {
 				dst.children = map[string]*dnode{}
 			}
 			dst.children[k] = d
 		}
-		stackInto(d, c)
+		t.stackInto(d, c)
 		if isWhiteoutNode(c) {
 			// A whiteout with children (never in a real layer): its
 			// children were added under its own name; now it removes.

@@ -2,6 +2,8 @@ package fstree
 
 import (
 	"archive/tar"
+	"path"
+	"strings"
 
 	"github.com/whittle/whittle/pkg/layer"
 )
@@ -42,17 +44,19 @@ type Record struct {
 // RecordOf makes the record of a layer entry (without content hash).
 func RecordOf(e *layer.Entry) Record {
 	r := Record{Path: e.Path, Size: e.Header.Size, Mode: e.Header.Mode}
-	if p, ok := e.Opaque(); ok {
-		r.Path, r.Type = p, TypeOpaque
-		return r
-	}
-	if e.Meta() {
-		r.Type = TypeMeta
-		return r
-	}
-	if p, ok := e.Whiteout(); ok {
-		r.Path, r.Type = p, TypeWhiteout
-		return r
+	if strings.HasPrefix(path.Base(e.Path), layer.WhiteoutPrefix) {
+		switch p, ok := e.Opaque(); {
+		case ok:
+			r.Path, r.Type = p, TypeOpaque
+			return r
+		case e.Meta():
+			r.Type = TypeMeta
+			return r
+		}
+		if p, ok := e.Whiteout(); ok {
+			r.Path, r.Type = p, TypeWhiteout
+			return r
+		}
 	}
 	switch e.Header.Typeflag {
 	case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:

@@ -1,7 +1,7 @@
 package fstree
 
 import (
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -69,6 +69,7 @@ type Tree struct {
 	inodes  [][]Inode // chunks of inodeChunk
 	ninodes int
 	names   map[string]string // interned path components
+	slab    []node            // nodes are allocated from here, in blocks
 	layers  int
 	removed map[string]bool // paths removed by the current layer's whiteouts
 }
@@ -96,6 +97,15 @@ func (t *Tree) newInode(in Inode) int32 {
 	t.inodes[c] = append(t.inodes[c], in)
 	t.ninodes++
 	return int32(t.ninodes - 1)
+}
+
+// newNode allocates a node from the current block.
+func (t *Tree) newNode(n node) *node {
+	if len(t.slab) == cap(t.slab) {
+		t.slab = make([]node, 0, 1024)
+	}
+	t.slab = append(t.slab, n)
+	return &t.slab[len(t.slab)-1]
 }
 
 func (t *Tree) intern(s string) string {
@@ -186,7 +196,7 @@ func (t *Tree) parentOf(idx int, p string) (*node, string) {
 			if next != nil {
 				t.drop(next, ReasonOverwritten, idx)
 			}
-			next = &node{name: t.intern(c), parent: n, children: map[string]*node{}, layer: int32(idx), ino: -1, kind: nodeDir}
+			next = t.newNode(node{name: t.intern(c), parent: n, children: map[string]*node{}, layer: int32(idx), ino: -1, kind: nodeDir})
 			n.children[next.name] = next
 		}
 		n, p = next, rest
@@ -204,11 +214,11 @@ func (t *Tree) add(idx int, r *Record, st *LayerStats) {
 		if old != nil {
 			t.drop(old, ReasonOverwritten, idx)
 		}
-		nn := &node{name: t.intern(name), parent: parent, children: map[string]*node{}, layer: int32(idx), ino: -1, kind: nodeDir}
+		nn := t.newNode(node{name: t.intern(name), parent: parent, children: map[string]*node{}, layer: int32(idx), ino: -1, kind: nodeDir})
 		parent.children[nn.name] = nn
 		return
 	}
-	nn := &node{name: t.intern(name), parent: parent, layer: int32(idx), ino: -1, kind: nodeOther}
+	nn := t.newNode(node{name: t.intern(name), parent: parent, layer: int32(idx), ino: -1, kind: nodeOther})
 	switch r.Type {
 	case TypeReg:
 		nn.kind = nodeReg
@@ -325,6 +335,6 @@ func (t *Tree) Files() []File {
 		}
 	}
 	walk(t.root, "")
-	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	slices.SortFunc(out, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
 	return out
 }
