@@ -110,6 +110,20 @@ func goCache(p *pass) []repair {
 		if rc.appendAt < 0 || rc.in.Stage == nil || !descends(p.f.Target, rc.in.Stage) || !p.g.known["WH505"] || !p.g.allows("WH505", rc.in) {
 			continue
 		}
+		if rc.has(func(c call) bool {
+			v, _ := c.verb()
+			if c.name != "go" || v != "clean" {
+				return false
+			}
+			for _, a := range c.args {
+				if a == "-cache" || a == "--cache" {
+					return true
+				}
+			}
+			return false
+		}) {
+			continue // cleaned already; lint and fix disagree on how
+		}
 		out = append(out, repair{
 			rule:  "WH505",
 			at:    rc.in.Range.Start.Offset,
