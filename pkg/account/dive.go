@@ -103,52 +103,43 @@ func (t *dtree) removePath(p string) {
 	delete(n.parent.children, n.name)
 }
 
-// divePath is dive's FileNode.Path: the whiteout prefix is stripped from
-// the last name only.
-func divePath(n *dnode) string {
-	var names []string
-	for c := n; c.parent != nil; c = c.parent {
-		name := c.name
-		if c == n {
-			name = strings.TrimPrefix(name, diveWhiteout)
-		}
-		names = append(names, name)
-	}
-	var b strings.Builder
-	for i := len(names) - 1; i >= 0; i-- {
-		b.WriteByte('/')
-		b.WriteString(names[i])
-	}
-	return strings.ReplaceAll(b.String(), "//", "/")
-}
-
 func isWhiteoutNode(n *dnode) bool { return strings.HasPrefix(n.name, diveWhiteout) }
 
-// visit walks depth first, children (sorted by name) before their parent,
-// never the root; leavesOnly restricts fn to nodes without children.
-func visit(root, n *dnode, leavesOnly bool, fn func(*dnode) error) error {
-	if len(n.children) > 0 {
-		keys := make([]string, 0, len(n.children))
-		for k := range n.children {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			if err := visit(root, n.children[k], leavesOnly, fn); err != nil {
+// leaves calls fn for every node under n without children, depth first,
+// children in name order (dive's VisitDepthChildFirst with its IsLeaf
+// evaluator), with the node's dive path: "/" and the names from the root,
+// the whiteout prefix stripped from the last name only; an error from fn
+// ends the walk.
+func leaves(n *dnode, prefix string, fn func(*dnode, string) error) error {
+	keys := make([]string, 0, len(n.children))
+	for k := range n.children {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		c := n.children[k]
+		if len(c.children) == 0 {
+			if err := fn(c, prefix+"/"+strings.TrimPrefix(k, diveWhiteout)); err != nil {
 				return err
 			}
+			continue
+		}
+		if err := leaves(c, prefix+"/"+k, fn); err != nil {
+			return err
 		}
 	}
-	if n == root || leavesOnly && len(n.children) > 0 {
-		return nil
-	}
-	return fn(n)
+	return nil
 }
 
-// stack is dive's FileTree.Stack: every node of upper, children first in
-// name order, is added at its path (replacing the data, keeping the
-// children), or, for a whiteout, removes the path it names. It walks both
-// trees side by side instead of resolving each path from the root.
+// subtreeSize is the size of n and of every node under it.
+func subtreeSize(n *dnode) int64 {
+	s := n.size
+	for _, c := range n.children {
+		s += subtreeSize(c)
+	}
+	return s
+}
+
 func (t *dtree) stack(upper *dtree) {
 	t.stackInto(t.root, upper.root)
 }
@@ -256,8 +247,7 @@ func (a *diveAcc) add(recs []fstree.Record) {
 		a.d.UserSizeBytes += size
 	}
 	// An error ends the walk of this layer, as in dive.
-	_ = visit(tree.root, tree.root, true, func(n *dnode) error {
-		p := divePath(n)
+	_ = leaves(tree.root, "", func(n *dnode, p string) error {
 		data := a.byPath[p]
 		if data == nil {
 			data = &diveData{path: p, min: -1}
@@ -270,10 +260,7 @@ func (a *diveAcc) add(recs []fstree.Record) {
 				return errDiveMissing
 			}
 			if prev.isDir {
-				visit(a.stacked.root, prev, false, func(c *dnode) error {
-					sz += c.size
-					return nil
-				})
+				sz = subtreeSize(prev)
 			}
 		} else {
 			sz = n.size
