@@ -15,6 +15,8 @@ import (
 type Option func(*options) error
 
 type options struct {
+	// repairers replaces allRepairers() in tests (withRepairers).
+	repairers []repairer
 	name      string
 	only      map[string]bool
 	skip      map[string]bool
@@ -109,6 +111,10 @@ func WithBaseImage(ref string) Option {
 	}
 }
 
+// ErrUnsettled is returned when repairs keep finding something to change
+// after many rounds (a bug: each repair must see its own work as done).
+var ErrUnsettled = errors.New("repairs did not settle")
+
 // ErrUnknownRule is returned by WithRules and WithSkip for an ID that has no
 // repair.
 var ErrUnknownRule = errors.New("no repair for this rule")
@@ -162,13 +168,16 @@ func Fix(src []byte, opts ...Option) (res *Result, err error) {
 	res = &Result{Output: src}
 	var history []*edit.Set // sets applied so far, oldest first
 	text := src
-	for pass := 0; pass < maxPasses; pass++ {
+	settled := false
+	for pass := 0; pass < maxPasses && !settled; pass++ {
 		cands := o.collect(f)
 		if len(cands) == 0 {
+			settled = true
 			break
 		}
 		set, kept, nf := applyChecked(o.name, f, cands)
 		if len(kept) == 0 {
+			settled = true
 			break
 		}
 		for _, r := range kept {
@@ -180,6 +189,11 @@ func Fix(src []byte, opts ...Option) (res *Result, err error) {
 		}
 		history = append(history, set)
 		text, f = set.Apply(), nf
+	}
+	if !settled {
+		// A repair that keeps firing would break idempotency: refuse
+		// rather than return a text a second run would change again.
+		return nil, fmt.Errorf("repairing %s: %w", o.name, ErrUnsettled)
 	}
 	res.Output = text
 	sort.SliceStable(res.Changes, func(i, j int) bool { return res.Changes[i].Line < res.Changes[j].Line })
@@ -232,7 +246,11 @@ func (c *claims) record(r repair) {
 func (o *options) collect(f *dockerfile.File) []repair {
 	p := newPass(f, o)
 	var out []repair
-	for _, rp := range allRepairers() {
+	rps := o.repairers
+	if rps == nil {
+		rps = allRepairers()
+	}
+	for _, rp := range rps {
 		for _, r := range rp.find(p) {
 			if r.rule == "" {
 				r.rule = rp.rule

@@ -74,3 +74,33 @@ func TestFixRejectsUnparsable(t *testing.T) {
 		t.Fatalf("want *dockerfile.ParseError, got %v", err)
 	}
 }
+
+// withRepairers is a test-only option replacing the repairers.
+func withRepairers(rps ...repairer) Option {
+	return func(o *options) error {
+		o.repairers = rps
+		return nil
+	}
+}
+
+func TestFixRefusesRepairsThatNeverSettle(t *testing.T) {
+	again := repairer{rule: "WH201", find: func(p *pass) []repair {
+		rc := p.runs[0]
+		return []repair{{rule: "WH201", at: rc.appendAt, msg: "again", edits: []edit.Edit{rc.appendCmds("true")}, insts: []int{rc.in.Index}}}
+	}}
+	_, err := Fix([]byte("FROM a\nRUN echo\n"), withRepairers(again))
+	if !errors.Is(err, ErrUnsettled) {
+		t.Fatalf("want ErrUnsettled, got %v", err)
+	}
+	once := repairer{rule: "WH201", find: func(p *pass) []repair {
+		rc := p.runs[0]
+		if strings.Contains(rc.in.Original, "true") {
+			return nil
+		}
+		return []repair{{rule: "WH201", at: rc.appendAt, msg: "once", edits: []edit.Edit{rc.appendCmds("true")}, insts: []int{rc.in.Index}}}
+	}}
+	res, err := Fix([]byte("FROM a\nRUN echo\n"), withRepairers(once))
+	if err != nil || string(res.Output) != "FROM a\nRUN echo && true\n" {
+		t.Fatalf("got %v, %q", err, res.Output)
+	}
+}
