@@ -8,6 +8,7 @@
 #   baseline: decompress and read every layer once, one layer at a time
 #   squash:   squash.Squash, the 5 layers above the lowest merged into one
 #   all:      squash.Squash, all 6 layers merged into one
+#   zstd:     as squash, the merged layer compressed with zstd
 #   extract:  go-containerregistry's mutate.Extract of all 6 layers,
 #             gzip-compressed into one layer file (what "all" replaces)
 # and prints wall and CPU time, their ratio to the baseline, and peak RSS.
@@ -40,7 +41,7 @@ cat "$img"/blobs/sha256/* >/dev/null # warm the page cache
 
 field() { sed -n "s/.*\"$1\":\([0-9.e+-]*\).*/\1/p"; }
 best() { sort -g | head -1; }
-modes="baseline squash all extract"
+modes="baseline squash all zstd extract"
 declare -A wall cpu rss
 for mode in $modes; do wall[$mode]=""; cpu[$mode]=""; rss[$mode]=0; done
 for r in $(seq "$runs"); do

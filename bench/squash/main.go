@@ -5,6 +5,7 @@
 //	baseline  decompress and read every layer once, one layer at a time
 //	squash    squash.Squash merging every layer above the lowest
 //	all       squash.Squash merging every layer (WithAll)
+//	zstd      squash, with the merged layer compressed by zstd
 //	extract   go-containerregistry's mutate.Extract of the whole image,
 //	          gzip-compressed into one layer file with its digests: the
 //	          usual "flatten" that "all" is compared with
@@ -61,7 +62,7 @@ type result struct {
 }
 
 func run(ctx context.Context) error {
-	mode := flag.String("mode", "squash", "generate, baseline, squash, all or extract")
+	mode := flag.String("mode", "squash", "generate, baseline, squash, all, zstd or extract")
 	dir := flag.String("dir", os.TempDir(), "where generate writes the image")
 	image := flag.String("image", "", "OCI layout of the image")
 	files := flag.Int("files", synth.DefaultLarge.Files, "files of the generated image")
@@ -89,7 +90,7 @@ func run(ctx context.Context) error {
 		spec := synth.DefaultLarge
 		spec.Files, spec.Bytes = *files, *size
 		res.Generated, err = synth.Large(ctx, *dir, spec)
-	case "baseline", "squash", "all", "extract":
+	case "baseline", "squash", "all", "zstd", "extract":
 		var img v1.Image
 		if img, err = open(*image); err != nil {
 			return err
@@ -100,12 +101,15 @@ func run(ctx context.Context) error {
 		case "extract":
 			res.OutBytes, res.Compressed, err = extract(img, *tmp)
 		default:
-			opt := squash.WithKeepLayers(1)
-			if *mode == "all" {
-				opt = squash.WithAll(true)
+			opts := []squash.Option{squash.WithKeepLayers(1), squash.WithTempDir(*tmp)}
+			switch *mode {
+			case "all":
+				opts[0] = squash.WithAll(true)
+			case "zstd":
+				opts = append(opts, squash.WithCompression(squash.Zstd))
 			}
 			var r *squash.Result
-			r, err = squash.Squash(ctx, img, opt, squash.WithTempDir(*tmp))
+			r, err = squash.Squash(ctx, img, opts...)
 			if r != nil {
 				res.InBytes, res.OutBytes, res.Compressed = r.InBytes, r.OutBytes, r.Layer.Size
 				r.Close()
