@@ -123,10 +123,22 @@ func apkNoCache(p *pass) []repair {
 }
 
 // dropChainLink returns the edit removing call c and the && after it, when
-// c is a link of a top-level && chain followed by another link, with no
-// comment in between.
+// c is a link of a top-level && chain followed by another link, or a
+// top-level statement followed by another, with no comment in between.
 func (rc *runCtx) dropChainLink(c call) (edit.Edit, bool) {
-	for _, s := range rc.sc.File.Stmts {
+	stmts := rc.sc.File.Stmts
+	for i, s := range stmts {
+		// A statement of its own ("apk update; apk add x", or a line of a
+		// heredoc) goes up to the next statement.
+		if s.Cmd == syntax.Command(c.ce) && i+1 < len(stmts) && len(s.Redirs) == 0 && !s.Background && !s.Negated {
+			start, end := rc.sc.Offset(s.Pos()), rc.sc.Offset(stmts[i+1].Pos())
+			if end <= start || strings.Contains(string(rc.f.Src[start:end]), "#") {
+				return edit.Edit{}, false
+			}
+			return edit.Delete(start, end), true
+		}
+	}
+	for _, s := range stmts {
 		links := chainLinks(s)
 		for k, l := range links {
 			if k+1 >= len(links) || l.Cmd != syntax.Command(c.ce) || len(l.Redirs) > 0 {

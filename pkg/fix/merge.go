@@ -307,7 +307,7 @@ func (p *pass) facts(in *dockerfile.Instruction) *shellfacts.Facts {
 // when that keeps the meaning; span starts and ends with a RUN.
 func (p *pass) merge(span []*dockerfile.Instruction, rule, msg string) (repair, bool) {
 	first := p.run(span[0])
-	if first == nil || first.appendAt < 0 {
+	if first == nil || first.appendAt < 0 || first.heredoc {
 		return repair{}, false
 	}
 	if !p.gateSpan(rule, span) {
@@ -327,7 +327,7 @@ func (p *pass) merge(span []*dockerfile.Instruction, rule, msg string) (repair, 
 			continue
 		}
 		rc := p.run(in)
-		if rc == nil || rc.appendAt < 0 || flagText(in) != flags || !sameStrings(in.Scope.Shell, first.in.Scope.Shell) || in.Scope.User != first.in.Scope.User {
+		if rc == nil || rc.appendAt < 0 || rc.heredoc || flagText(in) != flags || !sameStrings(in.Scope.Shell, first.in.Scope.Shell) || in.Scope.User != first.in.Scope.User {
 			return repair{}, false
 		}
 		// The part before must leave no shell state behind.

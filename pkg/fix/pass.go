@@ -42,6 +42,8 @@ type runCtx struct {
 	// multiline is true when the RUN spans lines: new commands then go on
 	// continuation lines of their own.
 	multiline bool
+	// heredoc is true for RUN <<EOF (the body is the script): no merges.
+	heredoc bool
 	// op joins new commands: "&&", or ";" in a script that starts with
 	// set -e and separates its commands with ";" (docker-library style).
 	op string
@@ -72,8 +74,17 @@ func newRunCtx(f *dockerfile.File, in *dockerfile.Instruction) *runCtx {
 	if st := sc.File.Stmts; len(st) > 1 && len(rc.calls) > 0 && rc.calls[0].name == "set" && !rc.calls[0].nested && rc.calls[0].hasFlag("e") {
 		rc.op = ";"
 	}
-	if last := lastStmt(sc); last != nil && !sc.Heredoc && len(in.Heredocs) == 0 {
+	switch last := lastStmt(sc); {
+	case last == nil:
+	case !sc.Heredoc && len(in.Heredocs) == 0:
 		rc.appendAt = sc.EndOffset(stmtEnd(last))
+	case sc.Heredoc && len(in.Heredocs) == 1:
+		// RUN <<EOF: the body is the script. New commands join its last
+		// statement on the same line (&&), so its exit status still
+		// decides the RUN's.
+		rc.appendAt = sc.EndOffset(stmtEnd(last))
+		rc.multiline = false
+		rc.heredoc = true
 	}
 	return rc
 }
