@@ -92,9 +92,18 @@ func newRunCtx(f *dockerfile.File, in *dockerfile.Instruction) *runCtx {
 // wordEnd is the Src offset just after a word.
 func (rc *runCtx) wordEnd(w syntax.Node) int { return rc.sc.EndOffset(w.End()) }
 
+// longLine is the length from which a one-line RUN gets its new commands
+// on continuation lines of their own.
+const longLine = 72
+
 // appendCmds chains cmds at the end of the RUN in its style.
 func (rc *runCtx) appendCmds(cmds ...string) edit.Edit {
-	return edit.Insert(rc.appendAt, rc.style.Append(rc.op, rc.multiline, cmds...))
+	multi := rc.multiline
+	if !multi && !rc.heredoc {
+		src := rc.f.Src
+		multi = edit.LineEnd(src, rc.appendAt)-edit.LineStart(src, rc.appendAt) > longLine
+	}
+	return edit.Insert(rc.appendAt, rc.style.Append(rc.op, multi, cmds...))
 }
 
 // line returns the 1-based line number of an offset.
