@@ -23,6 +23,8 @@ type Image struct {
 	// Reference is the image reference as the user gave it.
 	Reference string `json:"reference"`
 	// Digest is the manifest digest, MediaType the manifest media type.
+	// Digest is empty for a docker-save archive with plain .tar layers: it
+	// has no manifest of its own to digest.
 	Digest    string `json:"digest"`
 	MediaType string `json:"media_type"`
 	// Platform is os/arch[/variant] of the image config.
