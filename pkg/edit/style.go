@@ -106,12 +106,6 @@ func (s Style) Append(op string, multiline bool, cmds ...string) string {
 	return b.String()
 }
 
-// Break returns the text that continues the current line onto a new
-// continuation line: " \" (or " `") plus the newline and indentation.
-func (s Style) Break() string {
-	return " " + string(s.Escape) + s.Newline + s.Indent
-}
-
 func spaceOp(op string) string {
 	if op == ";" {
 		return ";"
