@@ -202,13 +202,18 @@ debian_base_tar() {
 		fi
 		local rootfs=$RUN/debian-rootfs tmp=$DEBIAN_BASE_TAR.tmp.$$
 		log "debootstrap --variant=minbase bookworm from $E2E_DEBIAN_MIRROR (about a minute)"
-		timeout 1200 debootstrap --variant=minbase bookworm "$rootfs" "$E2E_DEBIAN_MIRROR" \
-			>"$RUN/logs/debootstrap.log" 2>&1 || {
-			tail -n 40 "$RUN/logs/debootstrap.log" >&2
+		local try rc
+		for try in 1 2; do
+			rc=0
+			timeout 1200 debootstrap --variant=minbase bookworm "$rootfs" "$E2E_DEBIAN_MIRROR" \
+				>>"$RUN/logs/debootstrap.log" 2>&1 || rc=$?
 			[ ! -d "$rootfs" ] || umount_under "$rootfs"
-			die "debootstrap failed"
-		}
-		umount_under "$rootfs"
+			[ "$rc" -ne 0 ] || break
+			tail -n 40 "$RUN/logs/debootstrap.log" >&2
+			[ "$try" -lt 2 ] || die "debootstrap failed (exit $rc)"
+			warn "debootstrap failed (exit $rc); trying again"
+			rm -rf "$rootfs"
+		done
 		tar -C "$rootfs" --numeric-owner --sort=name -cf "$tmp" .
 		mv "$tmp" "$DEBIAN_BASE_TAR"
 		rm -rf "$rootfs"

@@ -58,11 +58,20 @@ apt_ensure() {
 	fi
 	local rc=0 apt_log apt_opts=(-o DPkg::Lock::Timeout=600 -o Acquire::Retries=3)
 	apt_log=$(mktemp /tmp/apt-ensure.XXXXXX.log)
-	{
-		timeout 600 apt-get "${apt_opts[@]}" update -q &&
-			DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 timeout 1200 \
-				apt-get "${apt_opts[@]}" install -y -q "${missing[@]}"
-	} >"$apt_log" 2>&1 || rc=$?
+	local try
+	for try in 1 2 3; do
+		rc=0
+		{
+			timeout 600 apt-get "${apt_opts[@]}" update -q &&
+				DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 timeout 1200 \
+					apt-get "${apt_opts[@]}" install -y -q "${missing[@]}"
+		} >>"$apt_log" 2>&1 || rc=$?
+		[ "$rc" -ne 0 ] || break
+		warn "apt-get failed (exit $rc, try $try of 3)"
+		sleep $((try * 5))
+		# An install cut short leaves dpkg half-configured; finish it.
+		DEBIAN_FRONTEND=noninteractive timeout 600 dpkg --configure -a >>"$apt_log" 2>&1 || true
+	done
 	if [ "$made_policy" -eq 1 ]; then rm -f "$policy"; fi
 	if [ "$rc" -ne 0 ]; then
 		tail -n 40 "$apt_log" >&2
