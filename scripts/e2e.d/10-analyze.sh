@@ -14,8 +14,9 @@
 #   - diff_ids equal what the daemon reports, and each layer's size_bytes the
 #     regular-file bytes that GNU tar lists in that layer of the docker save tar;
 #   - wasted_bytes equals what the Dockerfile deleted or overwrote;
-#   - visible_bytes, files and duplicate_bytes equal what the merged root
-#     filesystem unpacked by umoci holds (hard links counted once);
+#   - visible_bytes, files, duplicate_bytes and the caches by category equal
+#     what the merged root filesystem unpacked by umoci holds (hard links
+#     counted once);
 #   - for the busybox image, every figure equals its value by construction,
 #     and the CI gate passes and fails at the exact wasted-bytes boundary.
 # Environment: see scripts/e2e.sh.
@@ -34,6 +35,27 @@ W=$E2E_WORK
 # minus A B: A - B if both are integers, else "n/a".
 minus() {
 	if [[ $1 =~ ^-?[0-9]+$ && $2 =~ ^-?[0-9]+$ ]]; then echo $(($1 - $2)); else echo n/a; fi
+}
+
+# cache_oracle ROOTFS: "CATEGORY BYTES" lines, sorted, for the cache
+# categories a Debian or busybox root filesystem can hold, as the README
+# defines them: apt-lists (var/lib/apt/lists/** but the lock), apt-archives
+# (var/cache/apt/archives/**.deb and var/cache/apt/*.bin), tmp (tmp/**,
+# var/tmp/**). Visible regular files, each inode once; zero categories left out.
+cache_oracle() {
+	local root=$1
+	{
+		[ ! -d "$root/var/lib/apt/lists" ] ||
+			find "$root/var/lib/apt/lists" -type f ! -path "$root/var/lib/apt/lists/lock" -printf 'apt-lists %i %s\n'
+		[ ! -d "$root/var/cache/apt/archives" ] ||
+			find "$root/var/cache/apt/archives" -type f -name '*.deb' -printf 'apt-archives %i %s\n'
+		[ ! -d "$root/var/cache/apt" ] ||
+			find "$root/var/cache/apt" -maxdepth 1 -type f -name '*.bin' -printf 'apt-archives %i %s\n'
+		local d
+		for d in tmp var/tmp; do
+			[ ! -d "$root/$d" ] || find "$root/$d" -mindepth 1 -type f -printf 'tmp %i %s\n'
+		done
+	} | sort -u -k1,2 | awk '{ s[$1] += $3 } END { for (c in s) if (s[c] > 0) print c, s[c] }' | sort
 }
 
 # ---------------------------------------------------------------- whittle
@@ -103,6 +125,7 @@ check_image() {
 	local bundle=$W/$name-bundle u_visible u_files u_dup
 	img_unpack "$oci:1" "$bundle"
 	read -r u_visible u_files u_dup <<<"$(rootfs_figures "$bundle/rootfs")"
+	cache_oracle "$bundle/rootfs" >"$W/$name.caches"
 	if [ "$roundtrip" = roundtrip ]; then
 		# The registry round trip keeps the filesystem (this also exercises
 		# the listing helper that other scripts compare root filesystems with).
@@ -167,6 +190,11 @@ check_image() {
 	check_eq "$name: size_bytes - wasted_bytes equals umoci's rootfs bytes" "$u_visible" "$(minus "$GOT_SIZE" "$GOT_WASTED")"
 	check_eq "$name: files equals umoci's rootfs regular files (inodes)" "$u_files" "$GOT_FILES"
 	check_eq "$name: duplicate_bytes equals umoci's rootfs duplicates (sha256)" "$u_dup" "$GOT_DUP"
+	check_eq "$name: caches by category equal umoci's rootfs ($(paste -sd' ' "$W/$name.caches"))" \
+		"$(paste -sd'|' "$W/$name.caches")" \
+		"$(jq -r '[.caches[]? | select(.bytes > 0) | "\(.category) \(.bytes)"] | sort | join("|")' "$j")"
+	check_eq "$name: cache_bytes equals the sum of umoci's rootfs caches" \
+		"$(awk '{ s += $2 } END { print s + 0 }' "$W/$name.caches")" "$GOT_CACHE"
 
 	step "$name: figures"
 	printf '  %-9s %12s %12s %12s %10s %10s %7s %12s\n' source size wasted visible cache duplicate files compressed
