@@ -15,7 +15,8 @@
 #   - two runs write the same bytes;
 #   - the result pushed to the real registry by whittle pulls back with
 #     skopeo to the same filesystem and digest;
-#   - docker-daemon: works as source and destination;
+#   - docker-daemon: works as source and destination; --base finds the
+#     base's layers; --compression zstd gives the same filesystem;
 #   - --prune caches (Debian) drops exactly the cache files and still runs;
 #   - dive's test images squash to the same filesystem and still run.
 # Environment: see scripts/e2e.sh.
@@ -185,6 +186,28 @@ HEALTHCHECK CMD true
 CMD ["sh", "/check.sh"]
 EOF
 squash_image busybox "$W/busybox"
+
+step "busybox: --base, and zstd in OCI layouts"
+if "$WHITTLE" squash --dry-run --format json --base "docker-daemon:$BUSYBOX_BASE" "docker-daemon:e2e/sq-busybox:1" >"$W/base.json" 2>"$W/base.err"; then
+	check_eq "busybox: --base keeps the layers shared with the base" "base 1" "$(jq -r '"\(.plan.base_from) \(.plan.kept | length)"' "$W/base.json")"
+else
+	_check_fail "busybox: whittle squash --base"
+	sed 's/^/        /' "$W/base.err"
+fi
+# umoci 0.4 reads no zstd layer: skopeo turns input and output back into gzip.
+img_to_oci "docker-archive:$W/busybox.tar" "$W/zstd-in" 1 --dest-compress --dest-compress-format zstd
+if "$WHITTLE" squash --compression zstd "oci:$W/zstd-in:1" "oci:$W/zstd-out:1" >"$W/zstd.txt" 2>&1; then
+	_check_ok "busybox: whittle squash --compression zstd oci:... oci:..."
+	check_eq "busybox: the merged layer is zstd" application/vnd.oci.image.layer.v1.tar+zstd \
+		"$(skopeo inspect --raw "oci:$W/zstd-out:1" | jq -r '.layers[-1].mediaType')"
+	skopeo --insecure-policy copy -q --dest-compress --dest-compress-format gzip "oci:$W/zstd-out:1" "oci:$W/zstd-gz:1"
+	unpack_listing "$W/zstd-gz:1" zstd-out
+	check_same_file "busybox: zstd result, same filesystem" "$W/busybox-in.listing" "$W/zstd-out.listing"
+else
+	_check_fail "busybox: whittle squash --compression zstd"
+	sed 's/^/        /' "$W/zstd.txt"
+fi
+rm -rf "$W/zstd-in" "$W/zstd-out" "$W/zstd-gz"
 
 # ---------------------------------------------------------------- debian
 
