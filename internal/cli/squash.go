@@ -10,6 +10,7 @@ import (
 
 	"github.com/dustin/go-humanize"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/whittle/whittle/pkg/imageref"
@@ -147,8 +148,12 @@ func runSquash(ctx context.Context, stdout, stderr io.Writer, args []string, o *
 		}
 		opts = append(opts, squash.WithBase(base))
 	}
-	start := time.Now()
+	bar := newSquashProgress(stderr)
+	if bar != nil {
+		opts = append(opts, squash.WithProgress(bar.update))
+	}
 	res, err := squash.Squash(ctx, img, opts...)
+	bar.finish()
 	if err != nil {
 		return err
 	}
@@ -184,7 +189,7 @@ func runSquash(ctx context.Context, stdout, stderr io.Writer, args []string, o *
 		enc.SetIndent("", "  ")
 		return enc.Encode(doc)
 	}
-	printSquash(stdout, src, dst, len(args) == 2, digest, res, o, time.Since(start))
+	printSquash(stdout, src, dst, len(args) == 2, digest, res, o)
 	return nil
 }
 
@@ -230,7 +235,7 @@ func registryOf(name string) string {
 	return host
 }
 
-func printSquash(w io.Writer, src, dst imageref.Ref, hasDst bool, digest v1.Hash, res *squash.Result, o *squashOptions, took time.Duration) {
+func printSquash(w io.Writer, src, dst imageref.Ref, hasDst bool, digest v1.Hash, res *squash.Result, o *squashOptions) {
 	p := res.Plan
 	fmt.Fprintf(w, "source: %s\n", src)
 	fmt.Fprintf(w, "base:   %s (%s)\n", p.Reason, p.BaseFrom)
@@ -269,7 +274,6 @@ func printSquash(w io.Writer, src, dst imageref.Ref, hasDst bool, digest v1.Hash
 	if hasDst && !res.DryRun {
 		fmt.Fprintf(w, "wrote %s\ndigest: %s\n", dst, digest)
 	}
-	_ = took
 }
 
 func oneLine(s string, n int) string {
@@ -279,4 +283,58 @@ func oneLine(s string, n int) string {
 		s = s[:n-1] + "…"
 	}
 	return s
+}
+
+// squashProgress draws a progress bar on stderr while layers are read and
+// the merged layer is written. A nil *squashProgress (stderr is not a
+// terminal) draws nothing.
+type squashProgress struct {
+	w     io.Writer
+	bar   *progressbar.ProgressBar
+	phase string
+}
+
+func newSquashProgress(w io.Writer) *squashProgress {
+	if !isTerminalWriter(w) {
+		return nil
+	}
+	return &squashProgress{w: w}
+}
+
+// update is the squash.WithProgress callback (never called concurrently).
+func (p *squashProgress) update(pr squash.Progress) {
+	if pr.Done {
+		return
+	}
+	if p.bar == nil || p.phase != pr.Phase {
+		p.finish()
+		p.phase = pr.Phase
+		max, desc, count := int64(pr.Layers), "reading layers", progressbar.OptionShowCount()
+		if pr.Phase == squash.PhaseWrite {
+			max, desc, count = pr.TotalBytes, "writing the merged layer", progressbar.OptionShowBytes(true)
+		}
+		p.bar = progressbar.NewOptions64(max,
+			progressbar.OptionSetWriter(p.w),
+			progressbar.OptionSetDescription(desc),
+			count,
+			progressbar.OptionSetPredictTime(false),
+			progressbar.OptionClearOnFinish(),
+			progressbar.OptionThrottle(80*time.Millisecond),
+		)
+	}
+	if pr.Phase == squash.PhaseWrite {
+		_ = p.bar.Set64(pr.Bytes) // drawing errors only lose the bar
+		return
+	}
+	_ = p.bar.Set(pr.LayersDone)
+}
+
+// finish removes the bar, whether the squash completed or failed.
+func (p *squashProgress) finish() {
+	if p == nil || p.bar == nil {
+		return
+	}
+	_ = p.bar.Finish()
+	_ = p.bar.Clear()
+	p.bar = nil
 }

@@ -25,6 +25,7 @@ type options struct {
 	compression Compression
 	dryRun      bool
 	tempDir     string
+	progress    func(Progress)
 }
 
 func defaults() options { return options{keep: -1, compression: Gzip} }
@@ -130,6 +131,33 @@ func WithDryRun(dry bool) Option {
 func WithTempDir(dir string) Option {
 	return func(o *options) error {
 		o.tempDir = dir
+		return nil
+	}
+}
+
+// Phases of a squash, as Progress reports them.
+const (
+	PhaseRead  = "read"  // reading the merged layers, top first
+	PhaseWrite = "write" // writing the merged layer
+)
+
+// Progress is reported after each layer is read, every few megabytes while
+// the merged layer is written, and once more at the end.
+type Progress struct {
+	Phase string
+	// Layers is the number of layers to merge, LayersDone how many are read.
+	Layers, LayersDone int
+	// Bytes of content written to the merged layer so far, of TotalBytes.
+	Bytes, TotalBytes int64
+	// Done is true on the last report.
+	Done bool
+}
+
+// WithProgress sets a function called with progress reports, never
+// concurrently.
+func WithProgress(fn func(Progress)) Option {
+	return func(o *options) error {
+		o.progress = fn
 		return nil
 	}
 }

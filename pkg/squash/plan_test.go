@@ -165,3 +165,26 @@ func checkBlob(t *testing.T, l v1.Layer, info *LayerInfo) {
 		}
 	}
 }
+
+func TestSquashProgress(t *testing.T) {
+	img := buildImage(t, false, squashCases[0].layers...)
+	for _, dry := range []bool{false, true} {
+		var got []Progress
+		res := squashOK(t, img, WithDryRun(dry), WithProgress(func(p Progress) { got = append(got, p) }))
+		if len(got) < 3 {
+			t.Fatalf("dry=%v: %d reports", dry, len(got))
+		}
+		last := got[len(got)-1]
+		if !last.Done || last.Layers != 2 || last.LayersDone != 2 {
+			t.Errorf("dry=%v: last report %+v", dry, last)
+		}
+		if !dry && (last.Phase != PhaseWrite || last.Bytes != res.OutBytes || last.TotalBytes != res.OutBytes) {
+			t.Errorf("last report %+v, out bytes %d", last, res.OutBytes)
+		}
+		for i := 1; i < len(got); i++ {
+			if got[i].LayersDone < got[i-1].LayersDone || got[i-1].Done {
+				t.Errorf("dry=%v: reports out of order: %+v", dry, got)
+			}
+		}
+	}
+}

@@ -133,11 +133,19 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 	m.reread = func(ctx context.Context, j int, fn func(e *layer.Entry) error) error {
 		return layer.Walk(ctx, layers[keep+j], fn, walkOpts(j)...)
 	}
+	report := func(p Progress) {
+		if o.progress != nil {
+			p.Layers = len(names)
+			o.progress(p)
+		}
+	}
 	for i := len(layers) - 1; i >= keep; i-- {
+		report(Progress{Phase: PhaseRead, LayersDone: len(layers) - 1 - i})
 		if err := m.readLayer(ctx, i-keep, layers[i], walkOpts(i-keep)...); err != nil {
 			return nil, fmt.Errorf("reading %s: %w", names[i-keep], err)
 		}
 	}
+	report(Progress{Phase: PhaseRead, LayersDone: len(names)})
 	recs, err := m.finish(ctx)
 	if err != nil {
 		return nil, err
@@ -164,10 +172,14 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 	res.SavedBytes = res.InBytes - res.OutBytes
 	res.WastedBytes = res.SavedBytes - pruned
 	if o.dryRun {
+		report(Progress{Phase: PhaseRead, LayersDone: len(names), Done: true})
 		return res, nil
 	}
 
-	ml, written, err := writeLayer(ctx, res.dir, recs, spool, o.compression, mt)
+	wrote := func(n int64) {
+		report(Progress{Phase: PhaseWrite, LayersDone: len(names), Bytes: n, TotalBytes: res.OutBytes})
+	}
+	ml, written, err := writeLayer(ctx, res.dir, recs, spool, o.compression, mt, wrote)
 	if err != nil {
 		return nil, err
 	}
@@ -182,6 +194,7 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 		return nil, err
 	}
 	res.Image = out
+	report(Progress{Phase: PhaseWrite, LayersDone: len(names), Bytes: written, TotalBytes: res.OutBytes, Done: true})
 	res.Layer = &LayerInfo{Index: keep, Digest: ml.digest.String(), DiffID: ml.diffID.String(), MediaType: mt, Size: ml.size,
 		CreatedBy: mergedCreatedBy(len(plan.Merged))}
 	return res, nil

@@ -49,7 +49,7 @@ func (hw *hashWriter) sum() v1.Hash {
 // writeLayer writes the merged layer's entries, their content read from
 // spool, compressed, to a new file in dir, and returns it as a layer. The
 // blob is written under a temporary name and renamed to its digest.
-func writeLayer(ctx context.Context, dir string, recs []*record, spool io.ReaderAt, c Compression, mt types.MediaType) (*fileLayer, int64, error) {
+func writeLayer(ctx context.Context, dir string, recs []*record, spool io.ReaderAt, c Compression, mt types.MediaType, wrote func(int64)) (*fileLayer, int64, error) {
 	f, err := os.CreateTemp(dir, "layer-*.tmp")
 	if err != nil {
 		return nil, 0, fmt.Errorf("creating layer file: %w", err)
@@ -82,8 +82,12 @@ func writeLayer(ctx context.Context, dir string, recs []*record, spool io.Reader
 	}
 	raw := &hashWriter{w: zw, h: sha256.New()}
 	tw := tar.NewWriter(raw)
-	var content int64
+	var content, reported int64
 	for i, r := range recs {
+		if content-reported >= 8<<20 {
+			wrote(content)
+			reported = content
+		}
 		if i&1023 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, 0, err
