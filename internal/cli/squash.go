@@ -10,6 +10,7 @@ import (
 
 	"github.com/dustin/go-humanize"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
@@ -48,7 +49,8 @@ Which layers are kept (the first that applies):
   --keep-layers N    the N lowest layers
   --all              none: every layer is merged
   annotations        org.opencontainers.image.base.name/digest, when the base
-                     they name can be read from where SRC is
+                     they name can be read from where SRC is (the same
+                     registry, Docker Engine, or OCI layout)
   history            the base's last step: a layer made by docker import, or
                      the CMD/ENTRYPOINT a base image ends with
 Otherwise squash stops and asks for one of the flags.
@@ -194,8 +196,9 @@ func runSquash(ctx context.Context, stdout, stderr io.Writer, args []string, o *
 }
 
 // baseResolver reads the base an annotation names only from where SRC
-// itself is (the same registry, or the same Docker Engine), so that squash
-// never reaches out to a registry the user did not name.
+// itself is (the same registry, the same Docker Engine, or the same OCI
+// layout by digest), so that squash never reaches out to a registry the
+// user did not name.
 func baseResolver(src imageref.Ref, refOpts []imageref.Option) squash.BaseResolver {
 	return func(ctx context.Context, name, digest string) (v1.Image, error) {
 		if name == "" {
@@ -218,6 +221,13 @@ func baseResolver(src imageref.Ref, refOpts []imageref.Option) squash.BaseResolv
 			}
 		case imageref.Daemon:
 			ref, err = imageref.Parse("docker-daemon:" + name)
+		case imageref.Layout:
+			// The base may be in the same layout, found by its digest.
+			h, err := v1.NewHash(digest)
+			if err != nil {
+				return nil, fmt.Errorf("base %s: %w", name, err)
+			}
+			return layout.Path(src.Path()).Image(h)
 		default:
 			return nil, fmt.Errorf("base %s cannot be read from %s", name, src)
 		}
