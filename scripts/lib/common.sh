@@ -142,8 +142,9 @@ svc_start() {
 }
 
 # svc_also_stop NAME PIDFILE: at stop time, also stop the process whose PID is
-# in PIDFILE (a child that NAME spawned, such as dockerd's containerd), if it
-# is still there once NAME has stopped.
+# in PIDFILE (a child that a service spawned, such as dockerd's containerd),
+# if it is still there once the services have stopped and its command line
+# still names NAME.
 svc_also_stop() { SVC_EXTRA_PIDFILES+=("$1=$2"); }
 
 # svc_pid NAME: the PID of a started service.
@@ -208,6 +209,8 @@ svc_stop_all() {
 		[ -s "$pidfile" ] || continue
 		pid=$(cat "$pidfile" 2>/dev/null) || continue
 		case $pid in '' | *[!0-9]*) continue ;; esac
+		# Only if that PID is still the named program (not a reused PID).
+		grep -qa -- "${entry%%=*}" "/proc/$pid/cmdline" 2>/dev/null || continue
 		stop_pid "${entry%%=*}" "$pid"
 	done
 }

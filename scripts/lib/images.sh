@@ -5,11 +5,20 @@
 # scripts/e2e.sh exports (DOCKER_HOST, REGISTRY) and common.sh sourced first.
 
 # img_build REF CONTEXT_DIR [DOCKER_BUILD_ARGS...]: docker build with the
-# host network (so RUN can reach Debian's archive), quietly.
+# host network (so RUN can reach Debian's archive). The build's output is
+# shown only when it fails (its last 40 lines).
 img_build() {
-	local ref=$1 ctx=$2
+	local ref=$1 ctx=$2 out rc=0
 	shift 2
-	docker build --network host -q -t "$ref" "$@" "$ctx" >/dev/null
+	out=$(mktemp)
+	docker build --network host -t "$ref" "$@" "$ctx" >"$out" 2>&1 || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		tail -n 40 "$out" >&2
+		rm -f "$out"
+		warn "docker build of $ref failed (exit $rc)"
+		return "$rc"
+	fi
+	rm -f "$out"
 }
 
 # img_diff_ids REF: the daemon's RootFS.Layers, one per line, bottom first.
