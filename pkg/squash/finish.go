@@ -242,7 +242,10 @@ func (m *merger) linkGroups() error {
 
 // header returns the tar header to write for r.
 func (r *record) header() *tar.Header {
-	if r.marker != "" {
+	switch r.marker {
+	case "dir":
+		return &tar.Header{Typeflag: tar.TypeDir, Name: r.path + "/", Mode: 0o755, ModTime: time.Unix(0, 0), Format: tar.FormatUSTAR}
+	case "wh", "opq":
 		return &tar.Header{Typeflag: tar.TypeReg, Name: r.path, Mode: 0, ModTime: time.Unix(0, 0), Format: tar.FormatUSTAR}
 	}
 	h := *r.hdr

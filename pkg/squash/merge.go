@@ -49,7 +49,8 @@ type record struct {
 	dead bool
 	// pruned names the cache category that dropped it, "" if kept.
 	pruned string
-	// marker is "wh" or "opq" for a synthesised whiteout or opaque marker.
+	// marker is "wh" or "opq" for a synthesised whiteout or opaque marker,
+	// "dir" for a directory made again implicitly after a whiteout.
 	marker string
 	// inode, for a hard link whose target a higher layer replaced, names
 	// the file it was resolved to ("layer:path"); hdr and off are then
@@ -95,8 +96,11 @@ type merger struct {
 	// target), visible or not: few images have many, and resolving a link
 	// whose target a higher layer replaced needs them.
 	hardlinks []map[string]string
-	// reread walks range layer idx again (see resolveStale).
-	reread func(ctx context.Context, idx int, fn func(e *layer.Entry) error) error
+	// reread walks range layer idx again, rereadKept kept layer idx (see
+	// resolveStale); keptNames name the kept layers in errors.
+	reread     func(ctx context.Context, idx int, fn func(e *layer.Entry) error) error
+	rereadKept func(ctx context.Context, idx int, fn func(e *layer.Entry) error) error
+	keptNames  []string
 
 	// inBytes: regular-file content bytes of every entry of the range.
 	inBytes int64
@@ -275,7 +279,13 @@ func (m *merger) markers(hasChildren map[string]bool) []record {
 			fate = decidedTomb
 		}
 		if fate == decidedTomb && hasChildren[p] {
-			fate = decidedDir // recreated implicitly by entries under it
+			// Deleted, then made again implicitly by entries under it: a
+			// directory with the metadata extractors give such one, which
+			// also replaces whatever the kept layers have there.
+			fate = decidedDir
+			if p != "" {
+				out = append(out, record{path: p, marker: "dir", layer: int(st.lowWR)})
+			}
 		}
 		var kind string
 		var at int32

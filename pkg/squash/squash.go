@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -25,8 +26,13 @@ type Result struct {
 	// their tar headers say; OutBytes: those of the merged layer.
 	InBytes  int64 `json:"in_bytes"`
 	OutBytes int64 `json:"out_bytes"`
-	// SavedBytes = InBytes - OutBytes = WastedBytes + pruned bytes.
+	// SavedBytes = InBytes - OutBytes = WastedBytes + pruned bytes -
+	// CopiedBytes.
 	SavedBytes int64 `json:"saved_bytes"`
+	// CopiedBytes: content of kept layers' files copied into the merged
+	// layer, because a merged hard link keeps a file that a merged layer
+	// replaced at its first name (rare; 0 for images built by docker).
+	CopiedBytes int64 `json:"copied_bytes"`
 	// WastedBytes: the range's bytes that were not visible in the final
 	// filesystem (analyze's wasted_bytes of the range's layers).
 	WastedBytes int64 `json:"wasted_bytes"`
@@ -133,6 +139,12 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 	m.reread = func(ctx context.Context, j int, fn func(e *layer.Entry) error) error {
 		return layer.Walk(ctx, layers[keep+j], fn, walkOpts(j)...)
 	}
+	for k := 0; k < keep; k++ {
+		m.keptNames = append(m.keptNames, fmt.Sprintf("layer %d (%s)", k, plan.Kept[k].Digest))
+	}
+	m.rereadKept = func(ctx context.Context, k int, fn func(e *layer.Entry) error) error {
+		return layer.Walk(ctx, layers[k], fn, layer.WithName(m.keptNames[k]), layer.WithDiffID(cfg.RootFS.DiffIDs[k]))
+	}
 	report := func(p Progress) {
 		if o.progress != nil {
 			p.Layers = len(names)
@@ -163,14 +175,21 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 	}
 	res.Entries = len(recs)
 	for _, r := range recs {
-		if r.marker != "" {
+		if r.marker == "wh" || r.marker == "opq" {
 			res.Markers++
 		} else if h := r.header(); h.Typeflag == tar.TypeReg {
 			res.OutBytes += h.Size
 		}
 	}
+	copied := map[string]bool{}
+	for _, r := range recs {
+		if strings.HasPrefix(r.inode, "kept") && !copied[r.inode] && r.hdr.Typeflag == tar.TypeReg {
+			copied[r.inode] = true
+			res.CopiedBytes += r.hdr.Size
+		}
+	}
 	res.SavedBytes = res.InBytes - res.OutBytes
-	res.WastedBytes = res.SavedBytes - pruned
+	res.WastedBytes = res.SavedBytes - pruned + res.CopiedBytes
 	if o.dryRun {
 		report(Progress{Phase: PhaseRead, LayersDone: len(names), Done: true})
 		return res, nil

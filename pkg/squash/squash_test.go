@@ -139,6 +139,10 @@ type squashCase struct {
 	// noKeep2 skips keeping two layers (the case needs its second layer
 	// merged).
 	noKeep2 bool
+	// copied is the content of kept layers' files the merged layer must
+	// hold (with one layer kept): hard links to files a merged layer
+	// replaced.
+	copied int64
 }
 
 var squashCases = []squashCase{
@@ -202,6 +206,11 @@ var squashCases = []squashCase{
 		{f("t", "T"), f("x/o", "o")},
 		{hl("l", "t"), hl("x/l", "x/o")},
 		{f("t", "T2"), wh("x/o")},
+	}},
+	{name: "hard links to replaced files of a kept layer", noExtract: true, noKeep2: true, copied: 12, layers: [][]te{
+		{d("k"), f("k/a", "base a"), f("k/b", "base b"), hl("k/c", "k/b")},
+		{hl("k/la", "k/a"), hl("k/lc", "k/c"), hl("k/lc2", "k/c")},
+		{f("k/a", "new a"), wh("k/b"), wh("k/c")},
 	}},
 	{name: "hard link chains", noExtract: true, noKeep2: true, layers: [][]te{
 		{d("c")},
@@ -302,8 +311,11 @@ func TestSquashLossless(t *testing.T) {
 						t.Errorf("WastedBytes = %d, analyze says %d for the range", res.WastedBytes, wasted)
 					}
 					in, outSize := sizeBytes(t, img), sizeBytes(t, out)
-					if outSize != in-wasted {
-						t.Errorf("size_bytes(out) = %d, want %d - %d", outSize, in, wasted)
+					if outSize != in-wasted+res.CopiedBytes {
+						t.Errorf("size_bytes(out) = %d, want %d - %d + %d", outSize, in, wasted, res.CopiedBytes)
+					}
+					if wantCopied := map[bool]int64{true: tc.copied}[mode == "history"]; res.CopiedBytes != wantCopied {
+						t.Errorf("copied %d bytes from kept layers, want %d", res.CopiedBytes, wantCopied)
 					}
 					// Reproducible, and equal to the dry run's figures.
 					again := squashOK(t, img, opts...)
@@ -369,7 +381,6 @@ func TestSquashRefuses(t *testing.T) {
 		{"write through a symlink", [][]te{{f("a", "a")}, {sl("lnk", "/etc")}, {f("lnk/passwd", "evil")}}, `would be written through the symlink "lnk"`},
 		{"under a file", [][]te{{f("a", "a")}, {f("file", "f")}, {f("file/x", "x")}}, `lies under "file"`},
 		{"hard link to nothing", [][]te{{f("a", "a")}, {f("t", "t")}, {wh("t"), hl("l", "t")}}, `hard link to "t", which does not exist`},
-		{"hard link to a replaced base file", [][]te{{f("a", "a")}, {hl("l", "a")}, {f("a", "new")}}, `is a hard link to "a" of a kept layer`},
 		{"hard link to a deleted base file", [][]te{{f("a", "a")}, {wh("a"), hl("l", "a")}}, `hard link to "a", which does not exist`},
 	}
 	for _, tc := range cases {
