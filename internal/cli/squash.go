@@ -269,6 +269,10 @@ func printSquash(w io.Writer, src, dst imageref.Ref, hasDst bool, digest v1.Hash
 	fmt.Fprintf(w, "%s %s (%d bytes): wasted %s, pruned %s; %s of content in %d merged layers -> %s\n", verb,
 		humanize.Bytes(uint64(res.SavedBytes)), res.SavedBytes, humanize.Bytes(uint64(res.WastedBytes)),
 		humanize.Bytes(uint64(pruned)), humanize.Bytes(uint64(res.InBytes)), len(p.Merged), humanize.Bytes(uint64(res.OutBytes)))
+	if res.CopiedBytes > 0 {
+		fmt.Fprintf(w, "  copied %s (%d bytes) of kept layers' files: hard links keep them where a merged layer replaced their first name\n",
+			humanize.Bytes(uint64(res.CopiedBytes)), res.CopiedBytes)
+	}
 	for _, c := range res.Pruned {
 		fmt.Fprintf(w, "  pruned %-14s %6d files  %s (%d bytes)\n", c.Category, c.Files, humanize.Bytes(uint64(c.Bytes)), c.Bytes)
 		if o.listPruned {
