@@ -21,7 +21,7 @@ func (cargoCache) Check(p *Pass) []Finding {
 	for _, ri := range p.runs() {
 		// CARGO_HOME: the stage's ENV, the official rust images'
 		// /usr/local/cargo, or root's ~/.cargo.
-		homes := []string{"/root/.cargo", "/usr/local/cargo", "${CARGO_HOME}"}
+		homes := []string{"/root/.cargo", "/usr/local/cargo", "${CARGO_HOME}", "$CARGO_HOME"}
 		home := homes[0]
 		if officialRepo(rootImage(ri.in.Stage)) == "rust" {
 			home = homes[1]

@@ -47,7 +47,7 @@ func isURL(s string) bool {
 // downloadable reports whether a curl or wget operand names something to
 // fetch: a URL, or a word built from variables ("$mirror/$file").
 func downloadable(u string) bool {
-	return isURL(u) || (strings.HasPrefix(u, "${") && strings.Contains(u, "/"))
+	return isURL(u) || (strings.HasPrefix(u, "$") && strings.Contains(u, "/"))
 }
 
 // resolve makes p absolute against cwd when p is relative and cwd known.
@@ -264,7 +264,7 @@ func goneAfter(cmds []command, cwds []string, i int, p string) bool {
 		// rm of a variable: assume it is the temporary path (mktemp).
 		if c.Name == "rm" && strings.Contains(p, "tmp.*") {
 			for _, op := range c.operands() {
-				if strings.HasPrefix(op, "${") {
+				if strings.HasPrefix(op, "$") {
 					return true
 				}
 			}
@@ -358,5 +358,6 @@ func sameFile(cwd, op, p string) bool {
 	return false
 }
 
-// expansion matches the expansions wordText keeps as text.
-var expansion = regexp.MustCompile(`\$\{[^}]*\}|\$\(\.\.\.\)|\$\(\(\.\.\.\)\)`)
+// expansion matches the expansions shellfacts keeps as written when it
+// cannot expand them: ${V}, $V, $(...), $((...)).
+var expansion = regexp.MustCompile(`\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|\$\(\(.*?\)\)|\$\([^)]*\)`)

@@ -56,12 +56,12 @@ func goCleanedAfter(cmds []command, i int, gocache string) bool {
 		if c.Name == "go" && c.verb() == "clean" && (c.hasArg("-cache", "--cache")) {
 			return true
 		}
-		if removes(c, gocache) || removes(c, "${GOCACHE}") {
+		if removes(c, gocache) || removes(c, "${GOCACHE}") || removes(c, "$GOCACHE") {
 			return true
 		}
 		if c.Name == "rm" {
 			for _, op := range c.operands() {
-				if strings.Contains(op, "$(go env GOCACHE)") || strings.Contains(op, "$(...)") {
+				if strings.Contains(op, "$(go env GOCACHE)") {
 					return true
 				}
 			}

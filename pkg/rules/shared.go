@@ -7,6 +7,7 @@ import (
 	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/whittle/whittle/pkg/dockerfile"
+	"github.com/whittle/whittle/pkg/shellfacts"
 )
 
 // shared holds what several rules compute over one file, computed once.
@@ -59,8 +60,36 @@ type runInfo struct {
 	in     *dockerfile.Instruction
 	run    *dockerfile.Run
 	script *dockerfile.Script // nil for exec form
+	facts  *shellfacts.Facts // nil when the script does not parse
 	cmds   []command
 	mounts []dockerfile.Mount
+}
+
+// runFacts reads what a RUN's script does. A script the model did not
+// parse (an instruction outside any stage) is parsed here; its commands
+// then have no range of their own.
+func runFacts(in *dockerfile.Instruction) *shellfacts.Facts {
+	sc := in.Run.Script
+	if sc != nil && sc.File == nil && sc.Err == nil && sc.Interpreter == "" {
+		file, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(sc.Text), "")
+		if err != nil {
+			return nil
+		}
+		opts := []shellfacts.Option{shellfacts.WithCacheMounts(in.Run.CacheTargets()...)}
+		if in.Scope != nil && strings.HasPrefix(in.Scope.Workdir, "/") {
+			opts = append(opts, shellfacts.WithWorkdir(in.Scope.Workdir))
+		}
+		f, err := shellfacts.Analyze(file, opts...)
+		if err != nil {
+			return nil
+		}
+		return f
+	}
+	f, err := shellfacts.OfRun(in)
+	if err != nil {
+		return nil
+	}
+	return f
 }
 
 // runs returns every RUN in source order, ONBUILD triggers included.
@@ -71,18 +100,8 @@ func (sh *shared) runs() []*runInfo {
 				continue
 			}
 			ri := &runInfo{in: in, run: in.Run, script: in.Run.Script, mounts: mounts(in)}
-			switch {
-			case ri.script != nil && ri.script.File != nil:
-				ri.cmds = shellCommands(ri.script.File)
-			case ri.script != nil && ri.script.Err == nil:
-				// Not parsed by the model (an instruction outside any
-				// stage): parse it here, positions stay relative to Text.
-				if sf, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(ri.script.Text), ""); err == nil {
-					ri.cmds = shellCommands(sf)
-				}
-			case len(in.Run.Exec) > 0:
-				ri.cmds = execCommands(in.Run.Exec)
-			}
+			ri.facts = runFacts(in)
+			ri.cmds = commandsOf(ri.facts)
 			sh.runList = append(sh.runList, ri)
 		}
 	})

@@ -32,7 +32,7 @@ func (yarnCache) Check(p *Pass) []Finding {
 			if v == "global" {
 				for j, a := range c.Args {
 					if a == "global" {
-						v = command{Args: c.Args[j+1:]}.verb()
+						v = argsCommand("yarn", c.Args[j+1:]).verb()
 						break
 					}
 				}

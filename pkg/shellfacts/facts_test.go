@@ -322,3 +322,27 @@ func TestTruthy(t *testing.T) {
 		}
 	}
 }
+
+func TestRedirs(t *testing.T) {
+	tests := []struct {
+		script string
+		want   []string // "name: targets" per command
+	}{
+		{"echo hi > /etc/gemrc", []string{"echo: /etc/gemrc"}},
+		{"cd /opt && echo x >> notes.txt 2>/dev/null", []string{"cd: ", "echo: /opt/notes.txt"}},
+		{"make >&2 &> build.log", []string{"make: /build.log"}},
+		{"cat < in.txt; ls > /dev/null", []string{"cat: ", "ls: "}},
+		{`sh -c 'echo a > /tmp/x'`, []string{"echo: /tmp/x"}},
+		{"D=/srv; echo a > $D/f", []string{"echo: /srv/f"}},
+	}
+	for _, tt := range tests {
+		f := analyze(t, tt.script)
+		var got []string
+		for _, c := range f.Commands {
+			got = append(got, c.Name+": "+strings.Join(c.Redirs, ","))
+		}
+		if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+			t.Errorf("%q: got %q, want %q", tt.script, got, tt.want)
+		}
+	}
+}

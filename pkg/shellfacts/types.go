@@ -34,6 +34,10 @@ type Command struct {
 	Args []string
 	// Assigns are the prefix assignments (FOO=bar cmd).
 	Assigns map[string]string
+	// Redirs are the targets of the command's output redirections (>, >>,
+	// &>, >|), absolute when the working directory is known; /dev/*
+	// targets and fd duplications (>&2) are left out.
+	Redirs []string
 	// Call is the AST node; Pos and End its script positions.
 	Call     *syntax.CallExpr
 	Pos, End syntax.Pos

@@ -303,6 +303,7 @@ func (w *walker) call(x *syntax.CallExpr, st *syntax.Stmt, fl flow) {
 		Always:   fl.always,
 		Stops:    fl.status || (w.errexit && !fl.noErrexit),
 		Subshell: fl.subshell,
+		Redirs:   w.redirs(st),
 	}
 	if w.at != nil {
 		c.Call, c.Pos, c.End = w.at, w.at.Pos(), w.at.End()
@@ -506,4 +507,25 @@ func (w *walker) stdoutFile(st *syntax.Stmt) string {
 		}
 	}
 	return to
+}
+
+// redirs returns the files a statement's output redirections write, for
+// the command of a statement parsed in place (not inside sh -c, whose
+// statement is the outer command's).
+func (w *walker) redirs(st *syntax.Stmt) []string {
+	if st == nil {
+		return nil
+	}
+	var out []string
+	for _, r := range st.Redirs {
+		switch r.Op {
+		case syntax.RdrOut, syntax.AppOut, syntax.RdrClob, syntax.RdrAll, syntax.AppAll:
+			v := w.literal(r.Word)
+			if v == "" || v == "-" || strings.HasPrefix(v, "/dev/") || strings.HasPrefix(v, "&") {
+				continue
+			}
+			out = append(out, w.abs(v))
+		}
+	}
+	return out
 }
