@@ -60,7 +60,7 @@ type runInfo struct {
 	in     *dockerfile.Instruction
 	run    *dockerfile.Run
 	script *dockerfile.Script // nil for exec form
-	facts  *shellfacts.Facts // nil when the script does not parse
+	facts  *shellfacts.Facts  // nil when the script does not parse
 	cmds   []command
 	mounts []dockerfile.Mount
 }
