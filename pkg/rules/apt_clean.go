@@ -58,7 +58,7 @@ func (aptClean) Check(p *Pass) []Finding {
 			continue
 		}
 		for i, c := range ri.cmds {
-			if !isApt(c) || !aptInstallVerbs[aptVerb(c)] || aptVerb(c) == "source" {
+			if !aptInstallVerbs[aptVerb(c)] || aptVerb(c) == "source" {
 				continue
 			}
 			if aptCleanAfter(ri.cmds, i) || removedAfter(ri.cmds, i, aptArchivesDir) {
@@ -76,7 +76,7 @@ func (aptClean) Check(p *Pass) []Finding {
 // aptCleanAfter reports whether apt-get clean (or apt clean) runs after i.
 func aptCleanAfter(cmds []command, i int) bool {
 	for _, c := range cmds[i+1:] {
-		if isApt(c) && (aptVerb(c) == "clean" || aptVerb(c) == "distclean") {
+		if v := aptVerb(c); v == "clean" || v == "distclean" {
 			return true
 		}
 	}

@@ -24,7 +24,7 @@ func (aptLists) Check(p *Pass) []Finding {
 			continue
 		}
 		for i, c := range ri.cmds {
-			if !isApt(c) || aptVerb(c) != "update" {
+			if aptVerb(c) != "update" {
 				continue
 			}
 			if removedAfter(ri.cmds, i, aptListsDir) || aptDistcleanAfter(ri.cmds, i) {
@@ -43,7 +43,7 @@ func (aptLists) Check(p *Pass) []Finding {
 // removes the lists) runs after index i.
 func aptDistcleanAfter(cmds []command, i int) bool {
 	for _, c := range cmds[i+1:] {
-		if isApt(c) && (aptVerb(c) == "distclean" || aptVerb(c) == "dist-clean") {
+		if v := aptVerb(c); v == "distclean" || v == "dist-clean" {
 			return true
 		}
 	}

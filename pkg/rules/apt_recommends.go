@@ -1,6 +1,10 @@
 package rules
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/whittle/whittle/pkg/shellfacts"
+)
 
 // aptRecommends is WH202: apt-get install without --no-install-recommends.
 type aptRecommends struct{}
@@ -24,17 +28,14 @@ func (aptRecommends) Check(p *Pass) []Finding {
 			if configuresNoRecommends(c) {
 				configured = true
 			}
-			if c.Name != "apt-get" && c.Name != "apt" && c.Name != "aptitude" {
+			// NoInstallRecommends covers --no-install-recommends,
+			// aptitude -R/--without-recommends and
+			// -o APT::Install-Recommends=false.
+			pk := c.pkg(shellfacts.Apt)
+			if pk == nil || pk.RawVerb != "install" || pk.NoInstallRecommends {
 				continue
 			}
-			verb := c.verb(aptValued...)
-			if verb != "install" {
-				continue
-			}
-			if c.hasFlag("no-install-recommends", "without-recommends") || (c.Name == "aptitude" && c.hasFlag("R")) {
-				continue
-			}
-			if recommendsOff(c.Args) || configured || p.recommendsConfigured(ri) {
+			if c.hasFlag("without-recommends") || configured || p.recommendsConfigured(ri) {
 				continue
 			}
 			out = append(out, p.FindingAt(ri.rangeOf(c),
@@ -43,21 +44,6 @@ func (aptRecommends) Check(p *Pass) []Finding {
 		}
 	}
 	return out
-}
-
-// recommendsOff reports whether an -o option turns recommends off.
-func recommendsOff(args []string) bool {
-	for _, a := range args {
-		l := strings.ToLower(a)
-		if strings.Contains(l, "install-recommends=") {
-			v := l[strings.Index(l, "install-recommends=")+len("install-recommends="):]
-			v = strings.Trim(v, `"'`)
-			if v == "false" || v == "0" || v == "no" || v == "off" {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // configuresNoRecommends reports whether a command writes an apt

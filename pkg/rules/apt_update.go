@@ -22,9 +22,6 @@ func (aptUpdateAlone) Check(p *Pass) []Finding {
 		upd := -1
 		installs := false
 		for i, c := range ri.cmds {
-			if !isApt(c) {
-				continue
-			}
 			v := aptVerb(c)
 			if v == "update" && upd < 0 {
 				upd = i

@@ -8,15 +8,6 @@ import (
 
 // Package-manager helpers shared by the WH2xx-WH5xx rules.
 
-// aptValued are apt-get's flags that take a separate value.
-var aptValued = []string{"-o", "-c", "-t", "--target-release", "--option", "--config-file"}
-
-// isApt reports whether a command is apt-get, apt or aptitude.
-func isApt(c command) bool { return c.Name == "apt-get" || c.Name == "apt" || c.Name == "aptitude" }
-
-// aptVerb returns an apt command's verb ("update", "install", ...).
-func aptVerb(c command) string { return c.verb(aptValued...) }
-
 // aptInstallVerbs download .deb archives and so need the lists.
 var aptInstallVerbs = map[string]bool{
 	"install": true, "upgrade": true, "dist-upgrade": true, "full-upgrade": true,

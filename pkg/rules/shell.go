@@ -26,6 +26,29 @@ func commandsOf(f *shellfacts.Facts) []command {
 	return out
 }
 
+// pkg returns the command's package-manager operation when it is one of
+// the managers ms, or nil.
+func (c command) pkg(ms ...shellfacts.Manager) *shellfacts.PkgOp {
+	if c.Command == nil || c.Pkg == nil {
+		return nil
+	}
+	for _, m := range ms {
+		if c.Pkg.Manager == m {
+			return c.Pkg
+		}
+	}
+	return nil
+}
+
+// aptVerb returns the subcommand of an apt-get, apt or aptitude command as
+// written ("update", "install", ...), or "" for other commands.
+func aptVerb(c command) string {
+	if pk := c.pkg(shellfacts.Apt); pk != nil {
+		return pk.RawVerb
+	}
+	return ""
+}
+
 // argsCommand is a command made of bare arguments, for reading the flags
 // of a tool invoked through another (python -m pip ...).
 func argsCommand(name string, args []string) command {
