@@ -1,5 +1,7 @@
 package rules
 
+import "github.com/whittle/whittle/pkg/shellfacts"
+
 // apkCache is WH301: apk add without --no-cache.
 type apkCache struct{}
 
@@ -23,11 +25,8 @@ func (apkCache) Check(p *Pass) []Finding {
 			continue
 		}
 		for i, c := range ri.cmds {
-			if c.Name != "apk" {
-				continue
-			}
-			v := c.verb("-X", "--repository", "-p", "--root", "-t", "--virtual", "--arch", "--keys-dir", "--repositories-file", "--cache-dir")
-			if v != "add" || c.hasFlag("no-cache", "no-network") {
+			pk := c.pkg(shellfacts.Apk)
+			if pk == nil || pk.RawVerb != "add" || pk.NoCache || c.hasFlag("no-network") {
 				continue
 			}
 			if removedAfter(ri.cmds, i, apkCacheDir) {

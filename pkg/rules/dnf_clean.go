@@ -1,5 +1,7 @@
 package rules
 
+import "github.com/whittle/whittle/pkg/shellfacts"
+
 // dnfClean is WH403: dnf or microdnf install without `clean all` of the same
 // tool in the same RUN.
 type dnfClean struct{}
@@ -20,9 +22,8 @@ func (dnfClean) Check(p *Pass) []Finding {
 		tools: []string{"dnf", "microdnf"},
 		installs: map[string]bool{"install": true, "in": true, "upgrade": true, "up": true, "update": true,
 			"upgrade-minimal": true, "up-min": true, "reinstall": true, "rei": true, "groupinstall": true, "distro-sync": true},
-		valued: []string{"-c", "--config", "--installroot", "--setopt", "--enablerepo", "--disablerepo", "-d", "-e", "--releasever", "--repo", "--repoid"},
-		clean: func(c command, verb string) bool {
-			return verb == "clean" && c.hasArg("all")
+		clean: func(pk *shellfacts.PkgOp) bool {
+			return pk.Verb == shellfacts.Clean && pk.All
 		},
 		cacheDirs: []string{"/var/cache/libdnf5", "/var/cache/dnf", "/var/cache/yum"},
 		fix:       "end the same RUN with `dnf clean all` (`microdnf clean all`), or mount a cache on /var/cache/libdnf5 (dnf5) or /var/cache/dnf",

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/whittle/whittle/pkg/dockerfile"
+	"github.com/whittle/whittle/pkg/shellfacts"
 )
 
 // Package-manager helpers shared by the WH2xx-WH5xx rules.
@@ -90,12 +91,23 @@ func officialRepo(ref string) string {
 // one of tools must be followed, in the same RUN, by a clean of the same
 // tool or a removal of one of cacheDirs, unless a mount covers a cache dir.
 type rpmCheck struct {
-	tools     []string
-	installs  map[string]bool
-	valued    []string
-	clean     func(c command, verb string) bool
+	tools []string
+	// installs are the subcommands (as written) that fill the cache.
+	installs map[string]bool
+	// clean reports whether an operation of the same tool empties the
+	// cache.
+	clean     func(pk *shellfacts.PkgOp) bool
 	cacheDirs []string
 	fix       string
+}
+
+// rpmOp returns the package operation of c when c runs tool.
+func rpmOp(c command, tool string) *shellfacts.PkgOp {
+	pk := c.pkg(shellfacts.Dnf, shellfacts.Yum, shellfacts.Microdnf, shellfacts.Zypper)
+	if pk == nil || pk.Tool != tool {
+		return nil
+	}
+	return pk
 }
 
 func (rc rpmCheck) check(p *Pass) []Finding {
@@ -106,14 +118,15 @@ func (rc rpmCheck) check(p *Pass) []Finding {
 		}
 		for _, tool := range rc.tools {
 			for i, c := range ri.cmds {
-				if c.Name != tool || !rc.installs[c.verb(rc.valued...)] {
+				pk := rpmOp(c, tool)
+				if pk == nil || !rc.installs[pk.RawVerb] {
 					continue
 				}
 				if rc.cleanedAfter(ri.cmds, i, tool) {
 					continue
 				}
 				out = append(out, p.FindingAt(ri.rangeOf(c),
-					tool+" "+c.verb(rc.valued...)+" leaves its metadata and package cache in "+rc.cacheDirs[0]+" in this layer",
+					tool+" "+pk.RawVerb+" leaves its metadata and package cache in "+rc.cacheDirs[0]+" in this layer",
 					rc.fix))
 				break
 			}
@@ -124,7 +137,7 @@ func (rc rpmCheck) check(p *Pass) []Finding {
 
 func (rc rpmCheck) cleanedAfter(cmds []command, i int, tool string) bool {
 	for _, c := range cmds[i+1:] {
-		if c.Name == tool && rc.clean(c, c.verb(rc.valued...)) {
+		if pk := rpmOp(c, tool); pk != nil && rc.clean(pk) {
 			return true
 		}
 		for _, d := range rc.cacheDirs {

@@ -1,5 +1,7 @@
 package rules
 
+import "github.com/whittle/whittle/pkg/shellfacts"
+
 // yumClean is WH401: yum install without yum clean all in the same RUN.
 type yumClean struct{}
 
@@ -18,9 +20,8 @@ func (yumClean) Check(p *Pass) []Finding {
 	return rpmCheck{
 		tools:    []string{"yum"},
 		installs: map[string]bool{"install": true, "groupinstall": true, "localinstall": true, "reinstall": true},
-		valued:   []string{"-c", "--config", "--installroot", "--setopt", "--enablerepo", "--disablerepo", "-d", "-e", "--releasever"},
-		clean: func(c command, verb string) bool {
-			return verb == "clean" && c.hasArg("all")
+		clean: func(pk *shellfacts.PkgOp) bool {
+			return pk.Verb == shellfacts.Clean && pk.All
 		},
 		cacheDirs: []string{"/var/cache/yum"},
 		fix:       "end the same RUN with `yum clean all` (or `rm -rf /var/cache/yum`), or mount a cache on /var/cache/yum",

@@ -1,5 +1,7 @@
 package rules
 
+import "github.com/whittle/whittle/pkg/shellfacts"
+
 // zypperClean is WH402: zypper install without zypper clean in the same RUN.
 type zypperClean struct{}
 
@@ -18,9 +20,8 @@ func (zypperClean) Check(p *Pass) []Finding {
 	return rpmCheck{
 		tools:    []string{"zypper"},
 		installs: map[string]bool{"install": true, "in": true},
-		valued:   []string{"--root", "-R", "--reposd-dir", "-D", "--cache-dir", "-C", "--raw-cache-dir", "--solv-cache-dir", "--pkg-cache-dir", "-c", "--config"},
-		clean: func(c command, verb string) bool {
-			return verb == "clean" || verb == "cc"
+		clean: func(pk *shellfacts.PkgOp) bool {
+			return pk.Verb == shellfacts.Clean
 		},
 		cacheDirs: []string{"/var/cache/zypp"},
 		fix:       "end the same RUN with `zypper clean --all`, or mount a cache on /var/cache/zypp",
