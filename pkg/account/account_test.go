@@ -340,7 +340,7 @@ func checkCompressed(t *testing.T, img v1.Image, rep *Report) {
 
 // visibleFiles is the final filesystem's regular files: path -> content
 // digest.
-func visibleFiles(t *testing.T, img v1.Image) map[string][32]byte {
+func visibleFiles(t *testing.T, img v1.Image) map[string][16]byte {
 	t.Helper()
 	layers, err := img.Layers()
 	if err != nil {
@@ -354,7 +354,7 @@ func visibleFiles(t *testing.T, img v1.Image) map[string][32]byte {
 		}
 		tree.Apply(i, s.records)
 	}
-	out := map[string][32]byte{}
+	out := map[string][16]byte{}
 	for _, f := range tree.Files() {
 		out[f.Path] = tree.Inode(f.Inode).Hash
 	}
@@ -397,7 +397,7 @@ func squashProof(t *testing.T, img v1.Image, rep *Report) {
 	}
 }
 
-func keys(m map[string][32]byte) []string {
+func keys(m map[string][16]byte) []string {
 	var out []string
 	for k := range m {
 		out = append(out, k)

@@ -10,8 +10,12 @@ import (
 	"github.com/whittle/whittle/pkg/fstree"
 )
 
+// DuplicateDigestPrefix starts Duplicate.Digest: the content's XXH3-128
+// (big endian, in hex) follows it.
+const DuplicateDigestPrefix = "xxh3-128:"
+
 // duplicates groups visible regular files of equal content (same size and
-// sha256). Each file (an inode: hard links to one another are one file)
+// XXH3-128). Each file (an inode: hard links to one another are one file)
 // appears once, under its first name in path order; empty files are left
 // out. In each group the first path is the original and every other
 // copy's bytes are duplicate. Groups are ordered by duplicate bytes,
@@ -19,7 +23,7 @@ import (
 func duplicates(files []fstree.File, tree *fstree.Tree) []Duplicate {
 	type cand struct {
 		size int64
-		hash [32]byte
+		hash [16]byte
 		ord  int32 // path order of the file's first name
 		path string
 	}
@@ -55,7 +59,7 @@ func duplicates(files []fstree.File, tree *fstree.Tree) []Duplicate {
 				paths = append(paths, "/"+c.path)
 			}
 			out = append(out, Duplicate{
-				Digest: "sha256:" + hex.EncodeToString(a.hash[:]),
+				Digest: DuplicateDigestPrefix + hex.EncodeToString(a.hash[:]),
 				Size:   a.size,
 				Paths:  paths,
 				Bytes:  a.size * int64(j-i-1),

@@ -2,13 +2,13 @@ package account
 
 import (
 	"context"
-	"crypto/sha256"
 	"io"
 	"reflect"
 	"strings"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/zeebo/xxh3"
 
 	"github.com/whittle/whittle/pkg/layer"
 )
@@ -26,10 +26,10 @@ type naiveFile struct {
 
 type naiveInode struct {
 	size int64
-	hash [32]byte
+	hash [16]byte
 }
 
-func naiveModel(t *testing.T, img v1.Image) (files map[string][32]byte, visible, wasted, count int64) {
+func naiveModel(t *testing.T, img v1.Image) (files map[string][16]byte, visible, wasted, count int64) {
 	t.Helper()
 	layers, err := img.Layers()
 	if err != nil {
@@ -41,7 +41,7 @@ func naiveModel(t *testing.T, img v1.Image) (files map[string][32]byte, visible,
 	for _, l := range layers {
 		type ent struct {
 			e    layer.Entry
-			hash [32]byte
+			hash [16]byte
 		}
 		var ents []ent
 		err := layer.Walk(context.Background(), l, func(e *layer.Entry) error {
@@ -51,7 +51,7 @@ func naiveModel(t *testing.T, img v1.Image) (files map[string][32]byte, visible,
 			}
 			x := ent{e: *e}
 			if len(b) > 0 { // empty files are not hashed
-				x.hash = sha256.Sum256(b)
+				x.hash = xxh3.Hash128(b).Bytes()
 			}
 			ents = append(ents, x)
 			return nil
@@ -118,7 +118,7 @@ func naiveModel(t *testing.T, img v1.Image) (files map[string][32]byte, visible,
 			state[e.Path] = nf
 		}
 	}
-	files = map[string][32]byte{}
+	files = map[string][16]byte{}
 	seen := map[*naiveInode]bool{}
 	for p, f := range state {
 		if f.ino == nil {

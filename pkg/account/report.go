@@ -126,7 +126,9 @@ type LayerBytes struct {
 
 // Duplicate is one set of visible regular files with equal content.
 type Duplicate struct {
-	// Digest is the sha256 of the content, Size its length.
+	// Digest names the content: "xxh3-128:" and the XXH3-128 of the
+	// content in hex (a fast non-cryptographic hash: files are grouped by
+	// equal size and equal 128-bit hash). Size is the content's length.
 	Digest string `json:"digest"`
 	Size   int64  `json:"size"`
 	// Paths (absolute) in path order, one per file (hard-linked names are

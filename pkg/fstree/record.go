@@ -36,9 +36,10 @@ type Record struct {
 	Size int64
 	Mode int64
 	Type Type
-	// Hashed is true when Hash holds the sha256 of a regular file's content.
+	// Hashed is true when Hash holds the XXH3-128 of a regular file's
+	// content (big-endian), used to find files of equal content.
 	Hashed bool
-	Hash   [32]byte
+	Hash   [16]byte
 }
 
 // RecordOf makes the record of a layer entry (without content hash).

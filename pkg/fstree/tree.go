@@ -37,8 +37,8 @@ type Inode struct {
 	// Path is the entry's path, Layer its layer.
 	Path string
 	Size int64
-	// Hash is the content's sha256, when Hashed.
-	Hash  [32]byte
+	// Hash is the content's XXH3-128, when Hashed (see Record.Hash).
+	Hash  [16]byte
 	Layer int32
 	// Links is the number of visible names of the file.
 	Links int32
