@@ -1,6 +1,10 @@
 package rules
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/whittle/whittle/pkg/shellfacts"
+)
 
 // cargoCache is WH506: cargo build, install or fetch without removing
 // cargo's registry caches in the same RUN.
@@ -34,10 +38,11 @@ func (cargoCache) Check(p *Pass) []Finding {
 			continue
 		}
 		for i, c := range ri.cmds {
-			if c.Name != "cargo" {
+			pk := c.pkg(shellfacts.Cargo)
+			if pk == nil {
 				continue
 			}
-			v := c.verb("--manifest-path", "--target", "-p", "--package", "-j", "--jobs", "--root", "--version", "--features", "-F", "--config", "-Z")
+			v := pk.RawVerb
 			if v != "build" && v != "install" && v != "fetch" && v != "b" {
 				continue
 			}

@@ -1,6 +1,10 @@
 package rules
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/whittle/whittle/pkg/shellfacts"
+)
 
 // gemDocs is WH504: gem install or update without --no-document.
 type gemDocs struct{}
@@ -28,14 +32,17 @@ func (gemDocs) Check(p *Pass) []Finding {
 			if gemrcWrite(c) {
 				break
 			}
-			if c.Name != "gem" {
+			pk := c.pkg(shellfacts.Gem)
+			if pk == nil {
 				continue
 			}
-			v := c.verb("-v", "--version", "-i", "--install-dir", "-n", "--bindir", "--source", "-s", "-P", "--trust-policy", "--platform")
+			v := pk.RawVerb
 			if v != "install" && v != "update" && v != "i" {
 				continue
 			}
-			if c.hasFlag("no-document", "N") || (c.hasFlag("no-rdoc") && c.hasFlag("no-ri")) || c.hasArg("--document=") {
+			// NoDocument: --no-document, -N, --no-ri with --no-rdoc, or
+			// an empty --document=.
+			if pk.NoDocument {
 				continue
 			}
 			out = append(out, p.FindingAt(ri.rangeOf(c),

@@ -1,6 +1,10 @@
 package rules
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/whittle/whittle/pkg/shellfacts"
+)
 
 // goCache is WH505: go build or go install without cleaning Go's build
 // cache in the same RUN.
@@ -29,10 +33,11 @@ func (goCache) Check(p *Pass) []Finding {
 			continue
 		}
 		for i, c := range ri.cmds {
-			if c.Name != "go" {
+			pk := c.pkg(shellfacts.Go)
+			if pk == nil {
 				continue
 			}
-			v := c.verb("-C")
+			v := pk.RawVerb
 			if v != "build" && v != "install" && v != "test" && v != "run" {
 				continue
 			}
@@ -53,7 +58,7 @@ func (goCache) Check(p *Pass) []Finding {
 
 func goCleanedAfter(cmds []command, i int, gocache string) bool {
 	for _, c := range cmds[i+1:] {
-		if c.Name == "go" && c.verb() == "clean" && (c.hasArg("-cache", "--cache")) {
+		if pk := c.pkg(shellfacts.Go); pk != nil && pk.Verb == shellfacts.Clean && c.hasArg("-cache", "--cache") {
 			return true
 		}
 		if removes(c, gocache) || removes(c, "${GOCACHE}") || removes(c, "$GOCACHE") {

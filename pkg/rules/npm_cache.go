@@ -1,5 +1,7 @@
 package rules
 
+import "github.com/whittle/whittle/pkg/shellfacts"
+
 // npmCache is WH502: npm install without `npm cache clean --force` in the
 // same RUN.
 type npmCache struct{}
@@ -27,14 +29,15 @@ func (npmCache) Check(p *Pass) []Finding {
 			continue
 		}
 		for i, c := range ri.cmds {
-			if c.Name != "npm" || !npmInstallVerbs[c.verb("--prefix", "-C", "--cache", "--registry", "-w", "--workspace")] {
+			pk := c.pkg(shellfacts.Npm)
+			if pk == nil || !npmInstallVerbs[pk.RawVerb] {
 				continue
 			}
 			if npmCacheCleanedAfter(ri.cmds, i) {
 				continue
 			}
 			out = append(out, p.FindingAt(ri.rangeOf(c),
-				"npm "+c.verb("--prefix", "-C", "--cache", "--registry", "-w", "--workspace")+" leaves its download cache in ~/.npm in this layer",
+				"npm "+pk.RawVerb+" leaves its download cache in ~/.npm in this layer",
 				"end the same RUN with `npm cache clean --force` (without --force npm 5+ cleans nothing), or mount a cache on /root/.npm"))
 			break
 		}
@@ -46,7 +49,7 @@ func (npmCache) Check(p *Pass) []Finding {
 // ~/.npm) runs after i.
 func npmCacheCleanedAfter(cmds []command, i int) bool {
 	for _, c := range cmds[i+1:] {
-		if c.Name == "npm" && c.verb() == "cache" && c.hasArg("clean") && c.hasFlag("force", "f") {
+		if pk := c.pkg(shellfacts.Npm); pk != nil && pk.Verb == shellfacts.Clean && pk.Force {
 			return true
 		}
 		if removes(c, npmCacheDir+"/_cacache") || removesHomeCache(c, "/.npm", "/.npm/_cacache") {

@@ -1,5 +1,7 @@
 package rules
 
+import "github.com/whittle/whittle/pkg/shellfacts"
+
 // yarnCache is WH503: yarn install without `yarn cache clean` in the same
 // RUN.
 type yarnCache struct{}
@@ -25,18 +27,11 @@ func (yarnCache) Check(p *Pass) []Finding {
 			continue
 		}
 		for i, c := range ri.cmds {
-			if c.Name != "yarn" {
+			pk := c.pkg(shellfacts.Yarn)
+			if pk == nil {
 				continue
 			}
-			v := c.verb("--cwd", "--cache-folder", "--modules-folder", "--network-timeout", "--registry")
-			if v == "global" {
-				for j, a := range c.Args {
-					if a == "global" {
-						v = argsCommand("yarn", c.Args[j+1:]).verb()
-						break
-					}
-				}
-			}
+			v := pk.RawVerb // "yarn global add" gives "add"
 			if v != "install" && v != "" && v != "add" {
 				continue
 			}
@@ -61,7 +56,7 @@ func (yarnCache) Check(p *Pass) []Finding {
 
 func yarnCacheCleanedAfter(cmds []command, i int) bool {
 	for _, c := range cmds[i+1:] {
-		if c.Name == "yarn" && c.verb() == "cache" && c.hasArg("clean") {
+		if pk := c.pkg(shellfacts.Yarn); pk != nil && pk.Verb == shellfacts.Clean {
 			return true
 		}
 		for _, d := range yarnCacheDirs {
