@@ -111,23 +111,8 @@ func randomLayer(rng *rand.Rand, paths, dirs []string, l int) []te {
 		}
 	}
 	// Parents of every entry as directories, first (as in real layers:
-	// a directory recreated implicitly would get default metadata).
-	var out []te
-	have := map[string]bool{}
-	for _, e := range ents {
-		have[strings.TrimSuffix(e.h.Name, "/")] = true
-	}
-	for _, e := range ents {
-		name := strings.TrimSuffix(e.h.Name, "/")
-		for j := 0; j < len(name); j++ {
-			if name[j] == '/' && !have[name[:j]] {
-				have[name[:j]] = true
-				out = append(out, d(name[:j]))
-			}
-		}
-	}
-	out = append(out, ents...)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].h.Name < out[j].h.Name })
+	// a directory made only implicitly has no metadata of its own).
+	out := withParents(ents)
 	// A hard link to a path written later in the layer, or under a path
 	// the layer replaces with a non-directory, names a file the layer
 	// itself removes: tar writers never write that (the link is written as
@@ -152,7 +137,28 @@ func randomLayer(rng *rand.Rand, paths, dirs []string, l int) []te {
 		}
 		final = append(final, e)
 	}
-	return final
+	return withParents(final)
+}
+
+// withParents adds a directory entry for every parent that has none, and
+// sorts the entries by name (parents first).
+func withParents(ents []te) []te {
+	have := map[string]bool{}
+	for _, e := range ents {
+		have[strings.TrimSuffix(e.h.Name, "/")] = true
+	}
+	out := append([]te(nil), ents...)
+	for _, e := range ents {
+		name := strings.TrimSuffix(e.h.Name, "/")
+		for j := 0; j < len(name); j++ {
+			if name[j] == '/' && !have[name[:j]] {
+				have[name[:j]] = true
+				out = append(out, d(name[:j]))
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].h.Name < out[j].h.Name })
+	return out
 }
 
 func describe(layers [][]te) string {
