@@ -2,6 +2,8 @@ package rules
 
 import (
 	"fmt"
+	"path"
+	"strings"
 
 	"github.com/whittle/whittle/pkg/dockerfile"
 	"github.com/whittle/whittle/pkg/shellfacts"
@@ -49,6 +51,13 @@ func (layerCopyChown) Check(p *Pass) []Finding {
 							// A non-recursive chown of a copied directory
 							// rewrites only the directory entry.
 							if dirs[k] && !f.Recursive && q == t {
+								continue
+							}
+							// A non-recursive chown of a directory the copy
+							// wrote into (COPY file DIR/, then chown USER
+							// DIR) likewise rewrites only DIR's entry, not
+							// the copied files below it.
+							if !f.Recursive && t != path.Clean(q) && shellfacts.Under(t, q) && !strings.ContainsAny(q, "*?[") {
 								continue
 							}
 							it := layerItem{name: t, dirCopy: dirs[k]}

@@ -182,6 +182,28 @@ RUN mkdir /data && chown -R app /data
 	{name: "chown in the same RUN that made the files", src: `FROM alpine
 RUN mkdir /app && touch /app/x && chown -R app /app
 `},
+	// PARFUM 613403030ca5...: COPY Gemfile /usr/src/app/ and a later
+	// chown of /usr/src/app. Without -R the chown rewrites only the
+	// directory entry, not the copied Gemfile.
+	{name: "non-recursive chown of the directory a file was copied into", src: `FROM ruby:alpine
+COPY Gemfile /usr/src/app/
+COPY Gemfile.lock /usr/src/app/
+RUN adduser -u 9000 -D app
+RUN chown app:app /usr/src/app && chmod 755 /usr/src/app
+`},
+	{name: "recursive chown of the directory a file was copied into", src: `FROM ruby:alpine
+COPY Gemfile /usr/src/app/
+COPY Gemfile.lock /usr/src/app/
+RUN chown -R app:app /usr/src/app
+`, want: []layerWant{{line: 4, sev: Warning, contains: []string{"runs chown on /usr/src/app", "COPY at line 3", "--chown=app:app"}}}},
+	{name: "non-recursive chmod of the copied files by glob", src: `FROM alpine
+COPY scripts/ /opt/scripts/
+RUN chmod +x /opt/scripts/*
+`, want: []layerWant{{line: 3, sev: Warning, contains: []string{"chmod", "/opt/scripts/*", "COPY at line 2"}}}},
+	{name: "non-recursive chown of the copied file itself", src: `FROM alpine
+COPY app.conf /etc/app/
+RUN chown app /etc/app/app.conf
+`, want: []layerWant{{line: 3, sev: Warning, contains: []string{"runs chown on /etc/app/app.conf"}}}},
 }
 
 func TestWH102(t *testing.T) { runLayerCases(t, layerCopyChown{}, wh102Cases) }
