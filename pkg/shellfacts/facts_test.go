@@ -346,3 +346,25 @@ func TestRedirs(t *testing.T) {
 		}
 	}
 }
+
+// TestAbsKeepsLeadingExpansion: a path that starts with an expansion
+// whittle cannot expand is not joined to the working directory.
+func TestAbsKeepsLeadingExpansion(t *testing.T) {
+	tests := []struct{ script, want string }{
+		{"rm -rf $CACHE/pip", "rm [rm] $CACHE/pip -r -f"},
+		{"rm -rf `echo /x`/y", "rm [rm] $(echo /x)/y -r -f"},
+		{"rm -rf ~/.npm", "rm [rm] /root/.npm -r -f"},
+		{"rm -f cache.tgz", "rm [rm] /app/cache.tgz -f"},
+	}
+	for _, tt := range tests {
+		f := analyze(t, tt.script, WithWorkdir("/app"))
+		last := f.Commands[len(f.Commands)-1] // after any command substitution
+		if describe(last) != tt.want {
+			var got []string
+			for _, c := range f.Commands {
+				got = append(got, describe(c))
+			}
+			t.Errorf("%q: got %q, want %q", tt.script, got, tt.want)
+		}
+	}
+}

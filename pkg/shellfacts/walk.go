@@ -370,7 +370,9 @@ func (w *walker) home() string {
 }
 
 // abs resolves p against the working directory and cleans it. A relative
-// path under an unknown directory stays relative.
+// path under an unknown directory stays relative, and so does a path that
+// starts with an expansion left unexpanded ("$HOME/.cache", "$(go env
+// GOCACHE)"): it may well be absolute.
 func (w *walker) abs(p string) string {
 	if p == "~" || strings.HasPrefix(p, "~/") {
 		p = w.home() + p[1:]
@@ -378,7 +380,7 @@ func (w *walker) abs(p string) string {
 	if path.IsAbs(p) {
 		return path.Clean(p)
 	}
-	if w.dir == "" {
+	if w.dir == "" || strings.HasPrefix(p, "$") {
 		return p
 	}
 	return path.Join(w.dir, p)
