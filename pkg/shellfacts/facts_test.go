@@ -160,6 +160,7 @@ var meaningCases = []struct {
 	{script: "tar xzf x.tgz -C /opt", opts: []Option{WithWorkdir("/tmp")}, want: []string{"tar [extract] archive=/tmp/x.tgz dest=/opt"}},
 	{script: "tar -xzf /tmp/x.tgz", want: []string{"tar [extract] archive=/tmp/x.tgz dest=/"}},
 	{script: "tar --extract --file=/a.tar --directory=/b", want: []string{"tar [extract] archive=/a.tar dest=/b"}},
+	{script: "7za x /tmp/a.7z && unrar x b.rar && zcat /tmp/c.gz > /c && unzstd d.zst && lzma -d e.lzma", opts: []Option{WithWorkdir("/src")}, want: []string{"7za [extract] archive=/tmp/a.7z dest=/src", "unrar [extract] archive=/src/b.rar dest=/src", "zcat [extract] archive=/tmp/c.gz dest=/src", "unzstd [extract] archive=/src/d.zst dest=/src", "lzma [extract] archive=/src/e.lzma dest=/src"}},
 	{script: "tar -x -f /a.tar.xz --strip-components=1 -C /usr/local", want: []string{"tar [extract] archive=/a.tar.xz dest=/usr/local"}},
 	{script: "unzip -q a.zip -d /opt", opts: []Option{WithWorkdir("/tmp")}, want: []string{"unzip [extract] archive=/tmp/a.zip dest=/opt"}},
 	{script: "tar czf out.tgz dir", want: []string{"tar [extract] archive=/out.tgz dest=/ create"}},
@@ -366,5 +367,34 @@ func TestAbsKeepsLeadingExpansion(t *testing.T) {
 			}
 			t.Errorf("%q: got %q, want %q", tt.script, got, tt.want)
 		}
+	}
+}
+
+// TestDirAs: where a cd goes somewhere unknown, commands keep the
+// directory as written, so that relative paths still compare.
+func TestDirAs(t *testing.T) {
+	script := `tmp="$(mktemp -d)"; cd "$tmp" && cd src && touch a; cd /opt && touch b; (cd "$X"); touch c; if true; then cd "$Y"; fi; touch d; cd rel; touch e`
+	want := []string{
+		"mktemp / ",
+		"cd / ",
+		"cd  $(mktemp -d)",
+		"touch  $(mktemp -d)/src", // relative cd under an unknown directory
+		"cd  $(mktemp -d)/src",
+		"touch /opt ",
+		"cd /opt ",
+		"touch /opt ", // the subshell's cd does not leak
+		"true /opt ",
+		"cd /opt ",
+		"touch  ", // after a cd in one branch: unknown
+		"cd  ",
+		"touch  ",
+	}
+	f := analyze(t, script)
+	var got []string
+	for _, c := range f.Commands {
+		got = append(got, c.Name+" "+c.Dir+" "+c.DirAs)
+	}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }

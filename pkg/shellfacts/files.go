@@ -99,7 +99,7 @@ func (w *walker) extract(tool string, args []string, fl flow) *Extract {
 		if v, ok := last(ops, "-d"); ok {
 			e.Dest = w.abs(v)
 		}
-	case "7z":
+	case "7z", "7za", "unrar":
 		_, rest := scan(args, spec{})
 		if len(rest) < 2 || (rest[0] != "x" && rest[0] != "e") {
 			return nil

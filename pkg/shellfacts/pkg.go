@@ -54,9 +54,11 @@ func (w *walker) classify(c *Command, fl flow) {
 		c.Pkg = cargoOp(args)
 	case name == "curl" || name == "wget":
 		c.Download = w.download(name, args, fl)
-	case name == "tar" || name == "unzip" || name == "gunzip" || name == "bunzip2" || name == "unxz" || name == "7z" || name == "bsdtar":
+	case name == "tar" || name == "unzip" || name == "gunzip" || name == "bunzip2" || name == "unxz" || name == "7z" || name == "bsdtar",
+		name == "7za" || name == "unrar" || name == "unzstd" || name == "unlzma" || name == "uncompress",
+		name == "zcat" || name == "xzcat" || name == "bzcat" || name == "zstdcat":
 		c.Extract = w.extract(name, args, fl)
-	case name == "gzip" || name == "xz" || name == "bzip2" || name == "zstd":
+	case name == "gzip" || name == "xz" || name == "bzip2" || name == "zstd" || name == "lzma":
 		if ops, _ := scan(args, spec{}); has(ops, "-d", "--decompress") {
 			c.Extract = w.extract(name, args, fl)
 		}

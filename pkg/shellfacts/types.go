@@ -47,6 +47,11 @@ type Command struct {
 	// Dir is the working directory the command runs in (WORKDIR, then any
 	// cd before it); "" when a cd went somewhere unknown.
 	Dir string
+	// DirAs is, when Dir is unknown, the directory a cd went to as
+	// written, variables expanded where known ("$(mktemp -d)",
+	// "$tmp/src"); "" otherwise. Paths relative to it name the same files
+	// in every command that has the same DirAs.
+	DirAs string
 	// Always is true when the command runs in every successful execution
 	// of the RUN: not inside if/case/loop bodies, not after ||, and not
 	// after an && whose failure the RUN would survive.
@@ -164,7 +169,7 @@ type Download struct {
 
 // Extract is an archive extraction.
 type Extract struct {
-	Tool string // "tar", "unzip", "gunzip", "bunzip2", "xz", ...
+	Tool string // "tar", "unzip", "7z", "unrar", "gunzip", "zcat", "xz", ...
 	// Archive is the absolute archive path; "" when read from stdin.
 	Archive string
 	// Dest is the absolute directory extracted into (-C, -d, or Dir).

@@ -15,6 +15,9 @@ type walker struct {
 	vars     map[string]string // shell variables (exported or not)
 	exported map[string]bool
 	dir      string
+	// dirAs is the directory a cd went to when dir is unknown, as written
+	// ("$(mktemp -d)", "$tmp/src"); "" when that is not known either.
+	dirAs    string
 	errexit  bool
 	pipefail bool
 	// at overrides command positions for scripts parsed from a string
@@ -49,16 +52,30 @@ type saved struct {
 	vars     map[string]string
 	exported map[string]bool
 	dir      string
+	dirAs    string
 	errexit  bool
 	pipefail bool
 }
 
 func (w *walker) save() saved {
-	return saved{maps.Clone(w.vars), maps.Clone(w.exported), w.dir, w.errexit, w.pipefail}
+	return saved{maps.Clone(w.vars), maps.Clone(w.exported), w.dir, w.dirAs, w.errexit, w.pipefail}
 }
 
 func (w *walker) restore(s saved) {
-	w.vars, w.exported, w.dir, w.errexit, w.pipefail = s.vars, s.exported, s.dir, s.errexit, s.pipefail
+	w.vars, w.exported, w.dir, w.dirAs, w.errexit, w.pipefail = s.vars, s.exported, s.dir, s.dirAs, s.errexit, s.pipefail
+}
+
+// where is the working directory, known or as written, to compare before
+// and after a branch.
+type where struct{ dir, dirAs string }
+
+func (w *walker) where() where { return where{w.dir, w.dirAs} }
+
+// merge forgets the working directory when a branch may have changed it.
+func (w *walker) merge(before where) {
+	if w.where() != before {
+		w.dir, w.dirAs = "", ""
+	}
 }
 
 func (w *walker) stmts(list []*syntax.Stmt, fl flow) {
@@ -98,7 +115,7 @@ func (w *walker) stmt(st *syntax.Stmt, fl flow) {
 	case *syntax.Block:
 		w.stmts(x.Stmts, fl)
 	case *syntax.IfClause:
-		dir := w.dir
+		dir := w.where()
 		cond := fl
 		cond.status, cond.noErrexit = false, true
 		w.stmts(x.Cond, cond)
@@ -108,11 +125,9 @@ func (w *walker) stmt(st *syntax.Stmt, fl flow) {
 		if x.Else != nil {
 			w.stmt(&syntax.Stmt{Cmd: x.Else}, body)
 		}
-		if w.dir != dir {
-			w.dir = ""
-		}
+		w.merge(dir)
 	case *syntax.WhileClause:
-		dir := w.dir
+		dir := w.where()
 		cond := fl
 		cond.status, cond.noErrexit = false, true
 		if !x.Until {
@@ -122,11 +137,9 @@ func (w *walker) stmt(st *syntax.Stmt, fl flow) {
 		body := fl
 		body.always, body.status = false, false
 		w.stmts(x.Do, body)
-		if w.dir != dir {
-			w.dir = ""
-		}
+		w.merge(dir)
 	case *syntax.ForClause:
-		dir := w.dir
+		dir := w.where()
 		body := fl
 		body.always, body.status = false, false
 		if wi, ok := x.Loop.(*syntax.WordIter); ok {
@@ -135,20 +148,16 @@ func (w *walker) stmt(st *syntax.Stmt, fl flow) {
 			}
 		}
 		w.stmts(x.Do, body)
-		if w.dir != dir {
-			w.dir = ""
-		}
+		w.merge(dir)
 	case *syntax.CaseClause:
-		dir := w.dir
+		dir := w.where()
 		w.substs(x.Word, fl)
 		body := fl
 		body.always = false
 		for _, it := range x.Items {
 			w.stmts(it.Stmts, body)
 		}
-		if w.dir != dir {
-			w.dir = ""
-		}
+		w.merge(dir)
 	case *syntax.FuncDecl:
 		s := w.save()
 		body := flow{subshell: fl.subshell, noErrexit: true}
@@ -281,7 +290,7 @@ func (w *walker) call(x *syntax.CallExpr, st *syntax.Stmt, fl flow) {
 				if at == nil {
 					at = x
 				}
-				inner := &walker{f: w.f, vars: maps.Clone(w.vars), exported: maps.Clone(w.exported), dir: w.dir, errexit: w.errexit, pipefail: w.pipefail, at: at, depth: w.depth + 1}
+				inner := &walker{f: w.f, vars: maps.Clone(w.vars), exported: maps.Clone(w.exported), dir: w.dir, dirAs: w.dirAs, errexit: w.errexit, pipefail: w.pipefail, at: at, depth: w.depth + 1}
 				for k, v := range assigns {
 					inner.vars[k], inner.exported[k] = v, true
 				}
@@ -300,6 +309,7 @@ func (w *walker) call(x *syntax.CallExpr, st *syntax.Stmt, fl flow) {
 		Pos:      x.Pos(),
 		End:      x.End(),
 		Dir:      w.dir,
+		DirAs:    w.dirAs,
 		Always:   fl.always,
 		Stops:    fl.status || (w.errexit && !fl.noErrexit),
 		Subshell: fl.subshell,
@@ -354,11 +364,22 @@ func (w *walker) cd(args []string) {
 	}
 	switch {
 	case dst == "" || dst == "~":
-		w.dir = w.home()
-	case dst == "-" || strings.Contains(dst, "$"):
+		w.dir, w.dirAs = w.home(), ""
+	case dst == "-":
+		w.dir, w.dirAs = "", ""
+	case strings.Contains(dst, "$") || (w.dir == "" && !path.IsAbs(dst)):
+		// Unknown: remember it as written, relative to where we were.
+		switch {
+		case strings.HasPrefix(dst, "$") || path.IsAbs(dst):
+			w.dirAs = dst
+		case w.dir != "":
+			w.dirAs = path.Join(w.dir, dst)
+		case w.dirAs != "":
+			w.dirAs = path.Join(w.dirAs, dst)
+		}
 		w.dir = ""
 	default:
-		w.dir = w.abs(dst)
+		w.dir, w.dirAs = w.abs(dst), ""
 	}
 }
 
