@@ -65,6 +65,7 @@ func run(ctx context.Context) error {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
 	memprofile := flag.String("memprofile", "", "write a heap profile here after the analysis")
 	duplicates := flag.Bool("duplicates", true, "analyze: look for duplicate files (hash every file)")
+	dive := flag.Bool("dive", true, "analyze: compute dive's figures")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -98,7 +99,7 @@ func run(ctx context.Context) error {
 			res.Entries, res.Bytes, err = baseline(ctx, img, *jobs)
 		} else {
 			var rep *account.Report
-			rep, err = account.Analyze(ctx, img, account.WithJobs(*jobs), account.WithDuplicates(*duplicates))
+			rep, err = account.Analyze(ctx, img, account.WithJobs(*jobs), account.WithDuplicates(*duplicates), account.WithDive(*dive))
 			if *memprofile != "" {
 				f, ferr := os.Create(*memprofile)
 				if ferr != nil {

@@ -56,9 +56,11 @@ const (
 )
 
 func (t *dtree) addPath(p string, size int64, isDir bool) {
-	names := strings.Split(strings.Trim(path.Clean(p), "/"), "/")
+	rest := strings.Trim(path.Clean(p), "/")
 	n := t.root
-	for i, name := range names {
+	for rest != "" {
+		name, tail, more := strings.Cut(rest, "/")
+		rest = tail
 		if name == "" {
 			continue
 		}
@@ -75,7 +77,7 @@ func (t *dtree) addPath(p string, size int64, isDir bool) {
 			n.children[name] = c
 			n = c
 		}
-		if i == len(names)-1 {
+		if !more {
 			n.size, n.isDir = size, isDir
 		}
 	}
@@ -231,6 +233,7 @@ type diveAcc struct {
 	// first tree with trees 0..k-1 stacked on it.
 	stacked *dtree
 	k       int
+	slab    []diveData // byPath's values are allocated from here, in blocks
 }
 
 func newDiveAcc() *diveAcc {
@@ -241,6 +244,8 @@ func (a *diveAcc) add(recs []fstree.Record) {
 	tree, size := diveLayerTree(recs)
 	if a.k == 0 {
 		a.stacked, _ = diveLayerTree(recs)
+		// Most paths of an image are usually in its first layer.
+		a.byPath = make(map[string]*diveData, len(recs))
 	}
 	a.d.SizeBytes += size
 	if a.k > 0 {
@@ -250,7 +255,11 @@ func (a *diveAcc) add(recs []fstree.Record) {
 	_ = leaves(tree.root, "", func(n *dnode, p string) error {
 		data := a.byPath[p]
 		if data == nil {
-			data = &diveData{path: p, min: -1}
+			if len(a.slab) == cap(a.slab) {
+				a.slab = make([]diveData, 0, 1024)
+			}
+			a.slab = append(a.slab, diveData{path: p, min: -1})
+			data = &a.slab[len(a.slab)-1]
 			a.byPath[p] = data
 		}
 		var sz int64
