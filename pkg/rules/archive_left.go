@@ -24,22 +24,22 @@ func isPackageArchive(p string) bool {
 
 // leftArchives returns the downloaded archives that the RUN extracts (or
 // installs from) and does not remove.
-func leftArchives(ri *runInfo, facts []made, cwds []string) map[string]bool {
+func leftArchives(ri *runInfo, facts []made) map[string]bool {
 	left := map[string]bool{}
 	for _, m := range facts {
 		if !m.download || !isPackageArchive(m.path) {
 			continue
 		}
-		if extractedIn(ri.cmds[m.at+1:], cwds[m.at+1:], m.path) && !goneAfter(ri.cmds, cwds, m.at, m.path) {
+		if extractedIn(ri.cmds[m.at+1:], m.path) && !goneAfter(ri.cmds, m.at, m.path) {
 			left[m.path] = true
 		}
 	}
 	return left
 }
 
-func extractedIn(cmds []command, cwds []string, p string) bool {
-	for j, c := range cmds {
-		if extracts(c, cwds[j], p) {
+func extractedIn(cmds []command, p string) bool {
+	for _, c := range cmds {
+		if extracts(c, p) {
 			return true
 		}
 	}
@@ -50,8 +50,8 @@ func (archiveLeft) Check(p *Pass) []Finding {
 	var out []Finding
 	runs := p.runs()
 	for _, ri := range runs {
-		facts, cwds := fileFacts(ri)
-		left := leftArchives(ri, facts, cwds)
+		facts := fileFacts(ri)
+		left := leftArchives(ri, facts)
 		for _, m := range facts {
 			if !m.download || !isPackageArchive(m.path) || mountCovers(ri, m.path) {
 				continue

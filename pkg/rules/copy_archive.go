@@ -1,10 +1,6 @@
 package rules
 
-import (
-	"strings"
-
-	"github.com/whittle/whittle/pkg/dockerfile"
-)
+import "github.com/whittle/whittle/pkg/dockerfile"
 
 // copyArchive is WH105: COPY of a local archive that a later RUN extracts.
 type copyArchive struct{}
@@ -76,39 +72,16 @@ func extractedLater(p *Pass, ins []*dockerfile.Instruction, names []string) (str
 			continue
 		}
 		for _, c := range ri.cmds {
-			if !extractor(c) {
+			e := c.Extract
+			if e == nil || e.Create || e.Archive == "" {
 				continue
 			}
-			for _, a := range c.operands() {
-				for _, n := range names {
-					if baseName(unquote(a)) == n {
-						return n, true
-					}
-				}
-			}
-			for _, a := range c.Args {
-				if len(a) > 2 && a[0] == '-' && strings.Contains(a, "f") {
-					for _, n := range names {
-						if baseName(a[strings.Index(a, "f")+1:]) == n {
-							return n, true
-						}
-					}
+			for _, n := range names {
+				if baseName(e.Archive) == n {
+					return n, true
 				}
 			}
 		}
 	}
 	return "", false
-}
-
-// extractor reports whether a command extracts an archive.
-func extractor(c command) bool {
-	switch c.Name {
-	case "tar", "bsdtar":
-		return tarExtracts(c)
-	case "unzip", "gunzip", "bunzip2", "unxz", "zcat", "xzcat", "bzcat", "unlzma", "uncompress", "unzstd", "7z", "7za", "unrar":
-		return true
-	case "gzip", "bzip2", "xz", "zstd", "lzma":
-		return c.hasFlag("d", "decompress")
-	}
-	return false
 }

@@ -4,16 +4,21 @@ import (
 	"path"
 	"regexp"
 	"strings"
+
+	"github.com/whittle/whittle/pkg/shellfacts"
 )
 
 // File facts of one RUN, shared by WH601 (files left in /tmp) and WH602
-// (downloaded archives left after extraction).
+// (downloaded archives left after extraction). What each command writes
+// comes from pkg/shellfacts (downloads, extractions, copies, redirections,
+// with the working directory resolved); git clone and mktemp, which it does
+// not model, are read here from their words.
 
 // made is a file or directory a command of the RUN creates.
 type made struct {
 	path     string // absolute when known, else as written
 	at       int    // index of the creating command
-	download bool   // fetched by curl or wget
+	download bool   // fetched by curl, wget or git clone
 }
 
 // archiveExts are the file name endings of archives.
@@ -31,7 +36,7 @@ func isArchiveName(name string) bool {
 	return false
 }
 
-// urlBase returns the file name curl -O or wget would give a URL.
+// urlBase returns the file name a URL's last segment gives.
 func urlBase(u string) string {
 	if i := strings.IndexAny(u, "?#"); i >= 0 {
 		u = u[:i]
@@ -44,15 +49,10 @@ func isURL(s string) bool {
 	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://") || strings.HasPrefix(l, "ftp://")
 }
 
-// downloadable reports whether a curl or wget operand names something to
-// fetch: a URL, or a word built from variables ("$mirror/$file").
-func downloadable(u string) bool {
-	return isURL(u) || (strings.HasPrefix(u, "$") && strings.Contains(u, "/"))
-}
-
-// resolve makes p absolute against cwd when p is relative and cwd known.
+// resolve makes p absolute against cwd when p is relative and cwd known
+// (see shellfacts.Rooted for paths that start with a variable).
 func resolve(cwd, p string) string {
-	if p == "" || strings.HasPrefix(p, "/") || strings.HasPrefix(p, "$") || strings.HasPrefix(p, "~") {
+	if p == "" || shellfacts.Rooted(p) || strings.HasPrefix(p, "~") {
 		return p
 	}
 	if cwd == "" {
@@ -61,81 +61,35 @@ func resolve(cwd, p string) string {
 	return path.Join(cwd, p)
 }
 
-// fileFacts lists what the commands of a RUN create, following `cd` (from
-// the WORKDIR in effect) well enough for downloads and temporary files. It
-// also returns the working directory before each command.
-func fileFacts(ri *runInfo) ([]made, []string) {
-	cwd := "/"
-	if ri.in.Scope != nil && ri.in.Scope.Workdir != "" {
-		cwd = ri.in.Scope.Workdir
-	}
+// fileFacts lists what the commands of a RUN create.
+func fileFacts(ri *runInfo) []made {
 	var out []made
 	add := func(p string, at int, dl bool) {
+		p = ri.cmds[at].at(p)
 		if p != "" && p != "-" && p != "/dev/null" && !strings.HasPrefix(p, "/dev/") && !strings.HasPrefix(p, "/proc/") {
-			out = append(out, made{path: resolve(cwd, p), at: at, download: dl})
+			out = append(out, made{path: p, at: at, download: dl})
 		}
 	}
-	cwds := make([]string, len(ri.cmds))
 	for i, c := range ri.cmds {
-		cwds[i] = cwd
 		for _, r := range c.Redirs {
 			add(r, i, false)
 		}
-		switch c.Name {
-		case "cd":
-			if ops := c.operands(); len(ops) > 0 && ops[0] != "-" {
-				cwd = resolve(cwd, ops[0]) // "${tempDir}" stays symbolic
+		switch {
+		case c.Download != nil:
+			add(c.Download.Output, i, true)
+		case c.Extract != nil:
+			// An explicit destination (-C, -d, -o) other than the working
+			// directory.
+			if e := c.Extract; !e.Create && e.Dest != "" && e.Dest != c.Dir {
+				add(e.Dest, i, false)
 			}
-		case "curl":
-			outs, outDir, remote := curlOutputs(c)
-			for _, o := range outs {
-				add(o, i, true)
+		case c.File != nil && (c.File.Op == "cp" || c.File.Op == "mv") && len(c.File.Paths) > 0:
+			add(c.File.Dest, i, false)
+		case c.Name == "git":
+			if dir := gitCloneDir(c); dir != "" {
+				add(dir, i, true)
 			}
-			if remote {
-				dir := cwd
-				if outDir != "" {
-					dir = resolve(cwd, outDir)
-				}
-				for _, u := range c.operands(curlValued...) {
-					if downloadable(u) {
-						add(path.Join(dir, urlBase(u)), i, true)
-					}
-				}
-			}
-		case "wget":
-			doc, prefix := wgetOutputs(c)
-			if doc != "" {
-				add(doc, i, true)
-				break
-			}
-			dir := cwd
-			if prefix != "" {
-				dir = resolve(cwd, prefix)
-			}
-			for _, u := range c.operands(wgetValued...) {
-				if downloadable(u) {
-					add(path.Join(dir, urlBase(u)), i, true)
-				}
-			}
-		case "tar", "unzip":
-			if c.Name == "tar" && !tarExtracts(c) {
-				break
-			}
-			for j, a := range c.Args {
-				if (a == "-C" || a == "--directory" || (c.Name == "unzip" && a == "-d")) && j+1 < len(c.Args) {
-					add(c.Args[j+1], i, false)
-				}
-			}
-		case "git":
-			if c.verb("-C", "-c") == "clone" {
-				ops := c.operands("-C", "-c", "-b", "--branch", "--depth", "-o", "--origin", "--reference", "--filter", "-j", "--jobs", "--config")
-				if len(ops) >= 3 {
-					add(ops[2], i, true)
-				} else if len(ops) == 2 {
-					add(strings.TrimSuffix(urlBase(ops[1]), ".git"), i, true)
-				}
-			}
-		case "mktemp":
+		case c.Name == "mktemp":
 			dir := "/tmp"
 			for j, a := range c.Args {
 				if (a == "-p" || a == "--tmpdir") && j+1 < len(c.Args) {
@@ -143,127 +97,47 @@ func fileFacts(ri *runInfo) ([]made, []string) {
 				}
 			}
 			add(path.Join(dir, "tmp.*"), i, false)
-		case "cp", "mv":
-			ops := c.operands("-t", "--target-directory", "-S", "--suffix")
-			if len(ops) >= 2 {
-				add(ops[len(ops)-1], i, false)
-			}
 		}
 	}
-	return out, cwds
+	return out
 }
 
-var curlValued = []string{"-o", "--output", "-H", "--header", "-u", "--user", "-d", "--data", "-X", "--request",
-	"-A", "--user-agent", "-e", "--referer", "--retry", "--retry-delay", "--retry-max-time", "-m", "--max-time",
-	"--connect-timeout", "--output-dir", "-w", "--write-out", "-x", "--proxy", "-T", "--upload-file", "-b", "--cookie",
-	"-c", "--cookie-jar", "--cacert", "--cert", "--key", "-r", "--range", "-F", "--form", "-z", "--time-cond",
-	"--data-binary", "--data-raw", "--data-urlencode", "--limit-rate", "-K", "--config", "--proto", "--proto-redir", "--tlsv1.2"}
-
-// curlOutputs returns curl's -o files, its --output-dir, and whether -O
-// (remote name) is on.
-func curlOutputs(c command) (outs []string, dir string, remote bool) {
-	for j := 0; j < len(c.Args); j++ {
-		a := c.Args[j]
-		switch {
-		case a == "-o" || a == "--output":
-			if j+1 < len(c.Args) {
-				outs = append(outs, c.Args[j+1])
-				j++
-			}
-		case strings.HasPrefix(a, "--output="):
-			outs = append(outs, strings.TrimPrefix(a, "--output="))
-		case a == "--output-dir":
-			if j+1 < len(c.Args) {
-				dir = c.Args[j+1]
-				j++
-			}
-		case a == "--remote-name" || a == "--remote-name-all":
-			remote = true
-		case len(a) > 1 && a[0] == '-' && a[1] != '-':
-			// a group of one-letter flags: -fsSLO, -fsSLo file, -ofile
-			for k := 1; k < len(a); k++ {
-				if a[k] == 'O' {
-					remote = true
-				}
-				if a[k] == 'o' {
-					if k+1 < len(a) {
-						outs = append(outs, a[k+1:])
-					} else if j+1 < len(c.Args) {
-						outs = append(outs, c.Args[j+1])
-						j++
-					}
-					break
-				}
-				if strings.IndexByte("HudXAemwxTbcrFzK", a[k]) >= 0 { // flags taking a value
-					if k == len(a)-1 {
-						j++
-					}
-					break
-				}
-			}
-		}
+// gitCloneDir returns the directory `git clone URL [DIR]` writes, or "".
+func gitCloneDir(c command) string {
+	if c.verb("-C", "-c") != "clone" {
+		return ""
 	}
-	return outs, dir, remote
-}
-
-var wgetValued = []string{"-O", "--output-document", "-P", "--directory-prefix", "-o", "--output-file", "-a",
-	"--append-output", "-t", "--tries", "-T", "--timeout", "-U", "--user-agent", "--header", "-e", "--execute",
-	"--user", "--password", "-i", "--input-file", "-w", "--wait", "--ca-certificate", "--post-data"}
-
-// wgetOutputs returns wget's -O document and -P prefix.
-func wgetOutputs(c command) (doc, prefix string) {
-	for j := 0; j < len(c.Args); j++ {
-		a := c.Args[j]
-		switch {
-		case (a == "-O" || a == "--output-document") && j+1 < len(c.Args):
-			doc = c.Args[j+1]
-			j++
-		case strings.HasPrefix(a, "--output-document="):
-			doc = strings.TrimPrefix(a, "--output-document=")
-		case strings.HasPrefix(a, "-O") && len(a) > 2 && a[2] != '-':
-			doc = a[2:]
-		case (a == "-P" || a == "--directory-prefix") && j+1 < len(c.Args):
-			prefix = c.Args[j+1]
-			j++
-		case strings.HasPrefix(a, "--directory-prefix="):
-			prefix = strings.TrimPrefix(a, "--directory-prefix=")
-		case strings.HasPrefix(a, "-P") && len(a) > 2:
-			prefix = a[2:]
-		case len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.HasSuffix(a, "O") && j+1 < len(c.Args):
-			doc = c.Args[j+1] // -qO file
-			j++
-		}
+	ops := c.operands("-C", "-c", "-b", "--branch", "--depth", "-o", "--origin", "--reference", "--filter", "-j", "--jobs", "--config")
+	switch {
+	case len(ops) >= 3:
+		return ops[2]
+	case len(ops) == 2:
+		return strings.TrimSuffix(urlBase(ops[1]), ".git")
 	}
-	return doc, prefix
+	return ""
 }
 
 // goneAfter reports whether a made path is removed or moved away by a
-// command after index i; relative operands are resolved against the
-// working directory of their command (cwds).
-func goneAfter(cmds []command, cwds []string, i int, p string) bool {
-	for j := i + 1; j < len(cmds); j++ {
-		c := cmds[j]
-		switch c.Name {
-		case "rm":
-			for _, op := range c.operands() {
-				if covers(resolve(cwds[j], op), p) {
-					return true
-				}
-			}
-		case "mv":
-			ops := c.operands("-t", "--target-directory", "-S", "--suffix")
-			for _, src := range ops[:max(len(ops)-1, 0)] {
-				if covers(resolve(cwds[j], src), p) {
-					return true
-				}
-			}
-		}
+// command after index i.
+func goneAfter(cmds []command, i int, p string) bool {
+	for _, c := range cmds[i+1:] {
 		if removes(c, p) {
 			return true
 		}
+		f := c.File
+		if f == nil {
+			continue
+		}
+		if f.Op == "mv" {
+			for _, src := range f.Paths {
+				if covers(c.at(src), p) {
+					return true
+				}
+			}
+		}
 		// rm of a variable: assume it is the temporary path (mktemp).
-		if c.Name == "rm" && strings.Contains(p, "tmp.*") {
-			for _, op := range c.operands() {
+		if f.Op == "rm" && strings.Contains(p, "tmp.*") {
+			for _, op := range f.Paths {
 				if strings.HasPrefix(op, "$") {
 					return true
 				}
@@ -275,25 +149,17 @@ func goneAfter(cmds []command, cwds []string, i int, p string) bool {
 
 // extracts reports whether command c extracts (or installs from) the
 // archive at p, a path made by the same RUN.
-func extracts(c command, cwd, p string) bool {
-	match := func(op string) bool { return sameFile(cwd, op, p) }
+func extracts(c command, p string) bool {
+	match := func(op string) bool { return sameFile(c.cwd(), op, p) }
+	if e := c.Extract; e != nil {
+		switch e.Tool {
+		case "tar", "bsdtar", "unzip", "7z", "7za", "unrar":
+			return !e.Create && e.Archive != "" && match(e.Archive)
+		}
+		return false
+	}
 	switch c.Name {
-	case "tar", "bsdtar":
-		if !tarExtracts(c) {
-			return false
-		}
-		for _, a := range c.Args {
-			if match(a) {
-				return true
-			}
-			if strings.HasPrefix(a, "--file=") && match(strings.TrimPrefix(a, "--file=")) {
-				return true
-			}
-			if len(a) > 2 && a[0] == '-' && a[1] != '-' && strings.Contains(a, "f") && match(a[strings.Index(a, "f")+1:]) {
-				return true // -xf/path/x.tar
-			}
-		}
-	case "unzip", "7z", "7za", "dpkg", "rpm", "jar", "bsdcpio", "unrar":
+	case "dpkg", "rpm", "jar", "bsdcpio":
 		if c.Name == "dpkg" && !c.hasFlag("i", "install") {
 			return false
 		}
@@ -305,27 +171,13 @@ func extracts(c command, cwd, p string) bool {
 				return true
 			}
 		}
-	case "apt-get", "apt":
-		if aptVerb(c) == "install" {
-			for _, a := range c.Args {
-				if strings.HasSuffix(a, ".deb") && match(a) {
-					return true
-				}
+	}
+	if aptVerb(c) == "install" {
+		for _, a := range c.Pkg.Packages {
+			if strings.HasSuffix(a, ".deb") && match(a) {
+				return true
 			}
 		}
-	}
-	return false
-}
-
-// tarExtracts reports whether a tar command extracts (-x, --extract,
-// --get, or an old-style first word such as "xzf").
-func tarExtracts(c command) bool {
-	if c.hasFlag("x", "extract", "get") {
-		return true
-	}
-	if len(c.Args) > 0 && !strings.HasPrefix(c.Args[0], "-") && strings.Contains(c.Args[0], "x") && len(c.Args[0]) <= 6 &&
-		strings.Trim(c.Args[0], "xzjJvfopaC") == "" {
-		return true
 	}
 	return false
 }

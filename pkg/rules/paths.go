@@ -87,8 +87,7 @@ func mountContains(ri *runInfo, frag string) bool {
 	return false
 }
 
-// removedAfter reports whether a command after index i removes target:
-// rm (any flags) with an operand covering it, or find DIR ... -delete.
+// removedAfter reports whether a command after index i removes target.
 func removedAfter(cmds []command, i int, target string) bool {
 	for _, c := range cmds[i+1:] {
 		if removes(c, target) {
@@ -98,12 +97,17 @@ func removedAfter(cmds []command, i int, target string) bool {
 	return false
 }
 
-// removes reports whether one command removes target.
+// removes reports whether one command removes target: rm with an operand
+// (resolved against the command's working directory) covering it, or
+// find DIR ... -delete.
 func removes(c command, target string) bool {
 	switch c.Name {
 	case "rm":
-		for _, op := range c.operands() {
-			if covers(op, target) {
+		if c.File == nil {
+			return false
+		}
+		for _, op := range c.File.Paths {
+			if covers(c.at(op), target) {
 				return true
 			}
 		}
@@ -222,10 +226,10 @@ func envLookup(f *dockerfile.File, in *dockerfile.Instruction, name string) (str
 // whatever the user's home: an operand that ends in one of the suffixes
 // ("/.npm", "/.cache/pip") or lies under one ("/home/node/.npm/_cacache").
 func removesHomeCache(c command, suffixes ...string) bool {
-	if c.Name != "rm" {
+	if c.Name != "rm" || c.File == nil {
 		return false
 	}
-	for _, op := range c.operands() {
+	for _, op := range c.File.Paths {
 		op = normPath(op)
 		for _, s := range suffixes {
 			if strings.HasSuffix(op, s) || strings.Contains(op, s+"/") {

@@ -26,6 +26,18 @@ func commandsOf(f *shellfacts.Facts) []command {
 	return out
 }
 
+// cwd returns the command's working directory: absolute when known, else
+// as written after a cd to an unknown place ("$(mktemp -d)"), else "".
+func (c command) cwd() string {
+	if c.Dir != "" {
+		return c.Dir
+	}
+	return c.DirAs
+}
+
+// at resolves a path operand against the command's working directory.
+func (c command) at(p string) string { return resolve(c.cwd(), p) }
+
 // pkg returns the command's package-manager operation when it is one of
 // the managers ms, or nil.
 func (c command) pkg(ms ...shellfacts.Manager) *shellfacts.PkgOp {

@@ -29,13 +29,13 @@ func (tmpFiles) Check(p *Pass) []Finding {
 		if mountCovers(ri, "/tmp/x") {
 			continue
 		}
-		facts, cwds := fileFacts(ri)
-		left := leftArchives(ri, facts, cwds)
+		facts := fileFacts(ri)
+		left := leftArchives(ri, facts)
 		var paths []string
 		first := -1
 		seen := map[string]bool{}
 		for _, m := range facts {
-			if !underTmp(m.path) || seen[m.path] || left[m.path] || mountCovers(ri, m.path) || goneAfter(ri.cmds, cwds, m.at, m.path) {
+			if !underTmp(m.path) || seen[m.path] || left[m.path] || mountCovers(ri, m.path) || goneAfter(ri.cmds, m.at, m.path) {
 				continue
 			}
 			if coveredBy(facts, m, seen) {

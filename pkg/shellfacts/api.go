@@ -148,3 +148,46 @@ func (f *Facts) Pkgs(m Manager) []*Command {
 	}
 	return out
 }
+
+// Rooted reports whether a path operand is not relative to the working
+// directory: it is absolute, or it starts with an expansion left
+// unexpanded that stands for a directory ("$HOME/.cache", "$tmp",
+// "$(go env GOCACHE)"), which may well be absolute. An expansion followed
+// by more of a name ("${V}.tar.gz", "$name-src") is a relative name.
+func Rooted(p string) bool {
+	if path.IsAbs(p) {
+		return true
+	}
+	if !strings.HasPrefix(p, "$") || len(p) < 2 {
+		return false
+	}
+	end := -1
+	switch p[1] {
+	case '{', '(':
+		open, closer := p[1], byte('}')
+		if open == '(' {
+			closer = ')'
+		}
+		depth := 0
+		for i := 1; i < len(p) && end < 0; i++ {
+			switch p[i] {
+			case open:
+				depth++
+			case closer:
+				depth--
+			}
+			if depth == 0 {
+				end = i + 1
+			}
+		}
+	default:
+		end = 1
+		for end < len(p) && (p[end] == '_' || p[end] >= 'a' && p[end] <= 'z' || p[end] >= 'A' && p[end] <= 'Z' || p[end] >= '0' && p[end] <= '9') {
+			end++
+		}
+		if end == 1 {
+			return false
+		}
+	}
+	return end > 0 && (end == len(p) || p[end] == '/')
+}

@@ -398,3 +398,29 @@ func TestDirAs(t *testing.T) {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }
+
+func TestRooted(t *testing.T) {
+	tests := []struct {
+		p    string
+		want bool
+	}{
+		{"/usr/src", true},
+		{"$HOME/.cache", true},
+		{"${HOME}/.cache", true},
+		{"$tmp", true},
+		{"$(mktemp -d)", true},
+		{"$(go env GOCACHE)/x", true},
+		{"${A:-${B}}/x", true},
+		{"${REVISION%~*}.tar.gz", false},
+		{"$name-src", false},
+		{"$1.tgz", false},
+		{"src", false},
+		{"$", false},
+		{"${unclosed", false},
+	}
+	for _, tt := range tests {
+		if got := Rooted(tt.p); got != tt.want {
+			t.Errorf("Rooted(%q) = %v, want %v", tt.p, got, tt.want)
+		}
+	}
+}

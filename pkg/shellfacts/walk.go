@@ -370,7 +370,7 @@ func (w *walker) cd(args []string) {
 	case strings.Contains(dst, "$") || (w.dir == "" && !path.IsAbs(dst)):
 		// Unknown: remember it as written, relative to where we were.
 		switch {
-		case strings.HasPrefix(dst, "$") || path.IsAbs(dst):
+		case Rooted(dst):
 			w.dirAs = dst
 		case w.dir != "":
 			w.dirAs = path.Join(w.dir, dst)
@@ -392,8 +392,7 @@ func (w *walker) home() string {
 
 // abs resolves p against the working directory and cleans it. A relative
 // path under an unknown directory stays relative, and so does a path that
-// starts with an expansion left unexpanded ("$HOME/.cache", "$(go env
-// GOCACHE)"): it may well be absolute.
+// starts with an expansion standing for a directory (see Rooted).
 func (w *walker) abs(p string) string {
 	if p == "~" || strings.HasPrefix(p, "~/") {
 		p = w.home() + p[1:]
@@ -401,7 +400,7 @@ func (w *walker) abs(p string) string {
 	if path.IsAbs(p) {
 		return path.Clean(p)
 	}
-	if w.dir == "" || strings.HasPrefix(p, "$") {
+	if w.dir == "" || Rooted(p) {
 		return p
 	}
 	return path.Join(w.dir, p)
