@@ -97,6 +97,21 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 		return nil, err
 	}
 
+	// What remains only reads the merged tree: the duplicate search and
+	// dive's figures run beside the rest, on cores the layers no longer
+	// use.
+	var (
+		wg   sync.WaitGroup
+		dups []Duplicate
+	)
+	rep.Dive = Dive{Inefficiencies: []DiveInefficient{}}
+	if dive != nil {
+		wg.Go(func() { rep.Dive = dive.result() })
+	}
+	files := tree.Files()
+	if o.duplicates {
+		wg.Go(func() { dups = duplicates(files, tree) })
+	}
 	for i := 0; i < tree.NumInodes(); i++ {
 		in := tree.Inode(i)
 		if in.Links > 0 {
@@ -108,20 +123,16 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 		rep.Layers[in.Layer].WastedBytes += in.Size
 		rep.Waste = append(rep.Waste, WasteItem{Path: "/" + in.Path, Layer: int(in.Layer), Bytes: in.Size, Reason: in.Reason, ShadowedBy: int(in.ShadowedBy)})
 	}
-	files := tree.Files()
 	rep.Caches = caches(files, tree)
 	for _, c := range rep.Caches {
 		rep.Image.CacheBytes += c.Bytes
 	}
+	wg.Wait()
 	if o.duplicates {
-		rep.Duplicates = duplicates(files, tree)
+		rep.Duplicates = dups
 		for _, d := range rep.Duplicates {
 			rep.Image.DuplicateBytes += d.Bytes
 		}
-	}
-	rep.Dive = Dive{Inefficiencies: []DiveInefficient{}}
-	if dive != nil {
-		rep.Dive = dive.result()
 	}
 	if o.progress != nil {
 		o.progress(Progress{Layers: len(layers), LayersDone: len(layers), Entries: entries, Done: true})

@@ -1,8 +1,8 @@
 package account
 
 import (
-	"bytes"
 	"cmp"
+	"encoding/binary"
 	"encoding/hex"
 	"slices"
 	"sort"
@@ -21,28 +21,36 @@ const DuplicateDigestPrefix = "xxh3-128:"
 // copy's bytes are duplicate. Groups are ordered by duplicate bytes,
 // largest first, then by first path.
 func duplicates(files []fstree.File, tree *fstree.Tree) []Duplicate {
+	// cand holds no pointer, so that sorting moves plain words; ord
+	// indexes paths and is the path order of the file's first name.
 	type cand struct {
-		size int64
-		hash [16]byte
-		ord  int32 // path order of the file's first name
-		path string
+		size   int64
+		hi, lo uint64 // the hash
+		ord    int32
 	}
 	seen := make([]bool, tree.NumInodes())
-	var cands []cand
+	var (
+		cands []cand
+		paths []string
+	)
 	for _, f := range files {
 		in := tree.Inode(f.Inode)
 		if in.Size == 0 || !in.Hashed || seen[f.Inode] {
 			continue
 		}
 		seen[f.Inode] = true
-		cands = append(cands, cand{in.Size, in.Hash, int32(len(cands)), f.Path})
+		cands = append(cands, cand{in.Size, binary.BigEndian.Uint64(in.Hash[:8]), binary.BigEndian.Uint64(in.Hash[8:]), int32(len(paths))})
+		paths = append(paths, f.Path)
 	}
 	slices.SortFunc(cands, func(a, b cand) int {
-		if c := cmp.Compare(a.size, b.size); c != 0 {
-			return c
+		if a.size != b.size {
+			return cmp.Compare(a.size, b.size)
 		}
-		if c := bytes.Compare(a.hash[:], b.hash[:]); c != 0 {
-			return c
+		if a.hi != b.hi {
+			return cmp.Compare(a.hi, b.hi)
+		}
+		if a.lo != b.lo {
+			return cmp.Compare(a.lo, b.lo)
 		}
 		return cmp.Compare(a.ord, b.ord)
 	})
@@ -50,18 +58,21 @@ func duplicates(files []fstree.File, tree *fstree.Tree) []Duplicate {
 	for i := 0; i < len(cands); {
 		a := &cands[i]
 		j := i + 1
-		for j < len(cands) && cands[j].size == a.size && cands[j].hash == a.hash {
+		for j < len(cands) && cands[j].size == a.size && cands[j].hi == a.hi && cands[j].lo == a.lo {
 			j++
 		}
 		if j-i > 1 {
-			paths := make([]string, 0, j-i)
+			group := make([]string, 0, j-i)
 			for _, c := range cands[i:j] {
-				paths = append(paths, "/"+c.path)
+				group = append(group, "/"+paths[c.ord])
 			}
+			var h [16]byte
+			binary.BigEndian.PutUint64(h[:8], a.hi)
+			binary.BigEndian.PutUint64(h[8:], a.lo)
 			out = append(out, Duplicate{
-				Digest: DuplicateDigestPrefix + hex.EncodeToString(a.hash[:]),
+				Digest: DuplicateDigestPrefix + hex.EncodeToString(h[:]),
 				Size:   a.size,
-				Paths:  paths,
+				Paths:  group,
 				Bytes:  a.size * int64(j-i-1),
 			})
 		}
