@@ -7,6 +7,7 @@ import (
 	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/whittle/whittle/pkg/dockerfile"
+	"github.com/whittle/whittle/pkg/shellfacts"
 )
 
 // call is one simple command of a RUN's script.
@@ -30,65 +31,16 @@ type call struct {
 
 // verb returns the first argument that is not a flag, skipping the values
 // of the valued flags, and its index (-1 if none).
-func (c call) verb(valued ...string) (string, int) {
-	skip := false
-	for i, a := range c.args {
-		if skip {
-			skip = false
-			continue
-		}
-		if strings.HasPrefix(a, "-") && len(a) > 1 {
-			for _, v := range valued {
-				if a == v {
-					skip = true
-				}
-			}
-			continue
-		}
-		return a, i
-	}
-	return "", -1
-}
+func (c call) verb(valued ...string) (string, int) { return shellfacts.Subcommand(c.args, valued...) }
 
 // hasFlag reports whether the command has a long flag ("no-cache" matches
 // --no-cache and --no-cache=x) or a short one ("y" matches -y and -qy).
-func (c call) hasFlag(names ...string) bool {
-	for _, a := range c.args {
-		if a == "--" {
-			return false
-		}
-		for _, n := range names {
-			if len(n) > 1 && (a == "--"+n || strings.HasPrefix(a, "--"+n+"=")) {
-				return true
-			}
-			if len(n) == 1 && len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.Contains(a[1:], n) {
-				return true
-			}
-		}
-	}
-	return false
-}
+func (c call) hasFlag(names ...string) bool { return shellfacts.HasFlag(c.args, names...) }
 
-// operands returns the arguments that are not flags, after the verb index.
+// operands returns the arguments from index from on that are not flags
+// (nor values of the valued flags).
 func (c call) operands(from int, valued ...string) []string {
-	var out []string
-	skip := false
-	for _, a := range c.args[from:] {
-		if skip {
-			skip = false
-			continue
-		}
-		if strings.HasPrefix(a, "-") {
-			for _, v := range valued {
-				if a == v {
-					skip = true
-				}
-			}
-			continue
-		}
-		out = append(out, a)
-	}
-	return out
+	return shellfacts.Operands(c.args[from:], valued...)
 }
 
 // calls returns the simple commands of a script in source order.

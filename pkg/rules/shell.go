@@ -1,8 +1,6 @@
 package rules
 
 import (
-	"strings"
-
 	"github.com/whittle/whittle/pkg/dockerfile"
 	"github.com/whittle/whittle/pkg/shellfacts"
 )
@@ -61,62 +59,18 @@ func aptVerb(c command) string {
 	return ""
 }
 
-// argsCommand is a command made of bare arguments, for reading the flags
-// of a tool invoked through another (python -m pip ...).
-func argsCommand(name string, args []string) command {
-	return command{&shellfacts.Command{Name: name, Args: args}}
-}
-
-// verb returns the first argument that is not a flag, skipping the values of
-// the flags in valued (for example "-o" for apt-get), or "".
+// verb returns the command's subcommand: the first argument that is not
+// an option, skipping the values of the options in valued (for example
+// "-o" for apt-get), or "".
 func (c command) verb(valued ...string) string {
-	v, _ := c.verbAt(valued...)
+	v, _ := shellfacts.Subcommand(c.Args, valued...)
 	return v
 }
 
-// verbAt is verb with the index of the verb in Args (-1 if none).
-func (c command) verbAt(valued ...string) (string, int) {
-	skip := false
-	for i, a := range c.Args {
-		if skip {
-			skip = false
-			continue
-		}
-		if strings.HasPrefix(a, "-") && len(a) > 1 {
-			for _, v := range valued {
-				if a == v {
-					skip = true
-				}
-			}
-			continue
-		}
-		return a, i
-	}
-	return "", -1
-}
-
-// hasFlag reports whether the command has one of the flags: a long name
+// hasFlag reports whether the command has one of the options: a long name
 // ("no-cache" matches --no-cache and --no-cache=x) or a one-letter name
-// ("y" matches -y and -qy). Arguments after "--" are not flags.
-func (c command) hasFlag(names ...string) bool {
-	for _, a := range c.Args {
-		if a == "--" {
-			return false
-		}
-		for _, n := range names {
-			if len(n) == 1 {
-				if len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.Contains(a[1:], n) {
-					return true
-				}
-				continue
-			}
-			if a == "--"+n || strings.HasPrefix(a, "--"+n+"=") {
-				return true
-			}
-		}
-	}
-	return false
-}
+// ("y" matches -y and -qy).
+func (c command) hasFlag(names ...string) bool { return shellfacts.HasFlag(c.Args, names...) }
 
 // hasArg reports whether some argument equals one of the values.
 func (c command) hasArg(values ...string) bool {
@@ -130,31 +84,9 @@ func (c command) hasArg(values ...string) bool {
 	return false
 }
 
-// operands returns the arguments that are not flags (nor values of the
-// flags in valued).
-func (c command) operands(valued ...string) []string {
-	var out []string
-	skip := false
-	for i, a := range c.Args {
-		if skip {
-			skip = false
-			continue
-		}
-		if a == "--" {
-			return append(out, c.Args[i+1:]...)
-		}
-		if strings.HasPrefix(a, "-") && len(a) > 1 {
-			for _, v := range valued {
-				if a == v {
-					skip = true
-				}
-			}
-			continue
-		}
-		out = append(out, a)
-	}
-	return out
-}
+// operands returns the arguments that are not options (nor values of the
+// options in valued).
+func (c command) operands(valued ...string) []string { return shellfacts.Operands(c.Args, valued...) }
 
 // rangeOf returns the range of a command in the Dockerfile, or the RUN's
 // range when the command has no position of its own.

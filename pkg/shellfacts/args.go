@@ -1,0 +1,88 @@
+package shellfacts
+
+import "strings"
+
+// Reading the argument words of a command (Command.Args, or the words of
+// a call being edited), for tools shellfacts does not classify and for
+// callers that match subcommands and flags themselves.
+
+// Subcommand returns the first word of args that is not an option, skipping the
+// values of the options in valued (for example "-o" for apt-get), and its
+// index; "" and -1 when there is none. The word after "--" is an
+// operand even when it starts with "-".
+func Subcommand(args []string, valued ...string) (string, int) {
+	skip := false
+	for i, a := range args {
+		if skip {
+			skip = false
+			continue
+		}
+		if a == "--" {
+			if i+1 < len(args) {
+				return args[i+1], i + 1
+			}
+			return "", -1
+		}
+		if strings.HasPrefix(a, "-") && len(a) > 1 {
+			skip = isValued(a, valued)
+			continue
+		}
+		return a, i
+	}
+	return "", -1
+}
+
+// HasFlag reports whether args hold one of the options: a long name
+// ("no-cache" matches --no-cache and --no-cache=x) or a one-letter name
+// ("y" matches -y and -qy). Words after "--" are not options.
+func HasFlag(args []string, names ...string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		for _, n := range names {
+			if len(n) == 1 {
+				if len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.Contains(a[1:], n) {
+					return true
+				}
+				continue
+			}
+			if a == "--"+n || strings.HasPrefix(a, "--"+n+"=") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Operands returns the words of args that are not options nor values of
+// the options in valued; every word after "--" is an operand, and so is a
+// lone "-".
+func Operands(args []string, valued ...string) []string {
+	var out []string
+	skip := false
+	for i, a := range args {
+		if skip {
+			skip = false
+			continue
+		}
+		if a == "--" {
+			return append(out, args[i+1:]...)
+		}
+		if strings.HasPrefix(a, "-") && len(a) > 1 {
+			skip = isValued(a, valued)
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func isValued(a string, valued []string) bool {
+	for _, v := range valued {
+		if a == v {
+			return true
+		}
+	}
+	return false
+}
