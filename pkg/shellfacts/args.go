@@ -11,23 +11,8 @@ import "strings"
 // index; "" and -1 when there is none. The word after "--" is an
 // operand even when it starts with "-".
 func Subcommand(args []string, valued ...string) (string, int) {
-	skip := false
-	for i, a := range args {
-		if skip {
-			skip = false
-			continue
-		}
-		if a == "--" {
-			if i+1 < len(args) {
-				return args[i+1], i + 1
-			}
-			return "", -1
-		}
-		if strings.HasPrefix(a, "-") && len(a) > 1 {
-			skip = isValued(a, valued)
-			continue
-		}
-		return a, i
+	for i := range operandIndexes(args, valued) {
+		return args[i], i
 	}
 	return "", -1
 }
@@ -60,22 +45,36 @@ func HasFlag(args []string, names ...string) bool {
 // lone "-".
 func Operands(args []string, valued ...string) []string {
 	var out []string
-	skip := false
-	for i, a := range args {
-		if skip {
-			skip = false
-			continue
-		}
-		if a == "--" {
-			return append(out, args[i+1:]...)
-		}
-		if strings.HasPrefix(a, "-") && len(a) > 1 {
-			skip = isValued(a, valued)
-			continue
-		}
-		out = append(out, a)
+	for i := range operandIndexes(args, valued) {
+		out = append(out, args[i])
 	}
 	return out
+}
+
+// operandIndexes yields the indexes of the operands of args, in order.
+func operandIndexes(args, valued []string) func(yield func(int) bool) {
+	return func(yield func(int) bool) {
+		skip := false
+		for i, a := range args {
+			switch {
+			case skip:
+				skip = false
+			case a == "--":
+				for j := i + 1; j < len(args); j++ {
+					if !yield(j) {
+						return
+					}
+				}
+				return
+			case strings.HasPrefix(a, "-") && len(a) > 1:
+				skip = isValued(a, valued)
+			default:
+				if !yield(i) {
+					return
+				}
+			}
+		}
+	}
 }
 
 func isValued(a string, valued []string) bool {
