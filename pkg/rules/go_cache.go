@@ -41,15 +41,21 @@ func (goCache) Check(p *Pass) []Finding {
 			if v != "build" && v != "install" && v != "test" && v != "run" {
 				continue
 			}
-			if dir, ok := c.Assigns["GOCACHE"]; ok && (removedAfter(ri.cmds, i, dir) || strings.HasPrefix(dir, "/tmp")) {
-				continue
+			// CacheDir: GOCACHE as this command sees it (ENV, export or a
+			// prefix assignment).
+			cache := gocache
+			if d := pk.CacheDir; d != "" && d != gocache {
+				if strings.HasPrefix(d, "/tmp") || mountCovers(ri, d) {
+					continue
+				}
+				cache = d
 			}
-			if goCleanedAfter(ri.cmds, i, gocache) {
+			if goCleanedAfter(ri.cmds, i, cache) {
 				continue
 			}
 			out = append(out, p.FindingAt(ri.rangeOf(c),
-				"go "+v+" leaves Go's build cache ("+gocache+", often hundreds of MB) in this layer",
-				"build in a separate stage and copy only the binary, or end the RUN with `go clean -cache`, or use RUN --mount=type=cache,target="+gocache))
+				"go "+v+" leaves Go's build cache ("+cache+", often hundreds of MB) in this layer",
+				"build in a separate stage and copy only the binary, or end the RUN with `go clean -cache`, or use RUN --mount=type=cache,target="+cache))
 			break
 		}
 	}

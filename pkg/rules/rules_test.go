@@ -129,6 +129,13 @@ var ruleCases = []ruleCase{
 	{"WH505", "cache mount", "FROM golang:1.22\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /app .\n", false, 0},
 	{"WH505", "go clean", "FROM golang:1.22\nRUN go build -o /app . && go clean -cache\n", false, 0},
 	{"WH505", "builder stage", "FROM golang:1.22 AS build\nRUN go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n", false, 0},
+	{"WH505", "GOCACHE exported and removed", "FROM golang:1.22\nRUN export GOCACHE=/build/cache && go build -o /app . && rm -rf /build/cache\n", false, 0},
+	{"WH505", "GOCACHE exported, kept", "FROM golang:1.22\nRUN export GOCACHE=/build/cache && go build -o /app .\n", true, 2},
+	{"WH505", "GOCACHE prefix in /tmp", "FROM golang:1.22\nRUN GOCACHE=/tmp/gocache go build -o /app .\n", false, 0},
+	{"WH505", "GOCACHE from ENV, cleaned", "FROM golang:1.22\nENV GOCACHE=/cache\nRUN go build -o /app . && rm -rf /cache\n", false, 0},
+	{"WH601", "cd into mktemp dir, archive removed with the dir", "FROM debian\nRUN d=\"$(mktemp -d)\" && cd \"$d\" && curl -fsSLO https://example.com/x-1.0.tar.gz && tar -xzf x-1.0.tar.gz -C /opt && cd / && rm -rf \"$d\"\n", false, 0},
+	{"WH602", "ENV directory removed", "FROM debian\nENV SRC=/usr/src/x\nRUN mkdir -p $SRC && cd $SRC && curl -fsSLO https://example.com/x-1.0.tar.gz && tar -xzf x-1.0.tar.gz && make install && rm -rf /usr/src/x\n", false, 0},
+	{"WH602", "relative name after cd to an unknown dir", "FROM debian\nRUN cd \"$(mktemp -d)\" && curl -fsSLO https://example.com/x-1.0.tar.gz && tar -xzf x-1.0.tar.gz\n", true, 2},
 
 	// WH506
 	{"WH506", "cargo install", "FROM rust:1\nRUN cargo install ripgrep\n", true, 2},
