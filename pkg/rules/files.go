@@ -21,9 +21,11 @@ type made struct {
 	download bool   // fetched by curl, wget or git clone
 }
 
-// archiveExts are the file name endings of archives.
-var archiveExts = []string{".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tbz2", ".tb2", ".tar.xz", ".txz",
-	".tar.zst", ".tzst", ".tar.lz", ".tlz", ".tar.lzma", ".gz", ".bz2", ".xz", ".zst", ".lz", ".lzma", ".z", ".zip", ".7z", ".jar.zip"}
+// archiveExts are the file name endings of archives, compound endings
+// before their last part (".tar.gz" before ".gz").
+var archiveExts = []string{".tar.gz", ".tar.bz2", ".tar.xz", ".tar.zst", ".tar.lzma", ".tar.lz", ".jar.zip",
+	".tgz", ".tbz2", ".tbz", ".tb2", ".txz", ".tzst", ".tlz", ".tar",
+	".gz", ".bz2", ".xz", ".zst", ".lzma", ".lz", ".z", ".zip", ".7z"}
 
 // isArchiveName reports whether a file name ends like an archive.
 func isArchiveName(name string) bool {

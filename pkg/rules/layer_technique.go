@@ -509,12 +509,9 @@ func layerSubpathOK(it layerItem, p string, before []*shellfacts.Command) bool {
 	return true
 }
 
-// layerArchiveExts are archive suffixes, longest first.
-var layerArchiveExts = []string{".tar.gz", ".tar.bz2", ".tar.xz", ".tar.zst", ".tgz", ".tbz2", ".txz", ".tar", ".zip", ".gz", ".bz2", ".xz", ".zst"}
-
 // layerStem strips an archive suffix from a file name ("" if it has none).
 func layerStem(name string) string {
-	for _, ext := range layerArchiveExts {
+	for _, ext := range archiveExts {
 		if strings.HasSuffix(name, ext) && len(name) > len(ext) {
 			return strings.TrimSuffix(name, ext)
 		}

@@ -230,3 +230,26 @@ func TestRules(t *testing.T) {
 		}
 	}
 }
+
+func TestArchiveNames(t *testing.T) {
+	tests := []struct {
+		name, stem string
+		archive    bool
+	}{
+		{"node-v20.tar.gz", "node-v20", true},
+		{"x.tar.lzma", "x", true},
+		{"x.tbz", "x", true},
+		{"app.jar.zip", "app", true},
+		{"file.7z", "file", true},
+		{"README.md", "", false},
+		{".tar", "", false},
+	}
+	for _, tt := range tests {
+		if got := layerStem(tt.name); got != tt.stem {
+			t.Errorf("layerStem(%q) = %q, want %q", tt.name, got, tt.stem)
+		}
+		if got := isArchiveName(tt.name); got != tt.archive {
+			t.Errorf("isArchiveName(%q) = %v, want %v", tt.name, got, tt.archive)
+		}
+	}
+}
