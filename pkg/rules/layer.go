@@ -23,7 +23,7 @@ type layerStep struct {
 // layerHistory returns, for stage s, the layer-creating instructions of s
 // and of the stages it is built FROM (oldest first), and the index where
 // s's own instructions begin.
-func layerHistory(s *dockerfile.Stage, cache map[*dockerfile.Instruction]*shellfacts.Facts) ([]layerStep, int) {
+func layerHistory(p *Pass, s *dockerfile.Stage) ([]layerStep, int) {
 	var chain []*dockerfile.Stage
 	seen := map[*dockerfile.Stage]bool{}
 	for st := s; st != nil && !seen[st]; st = st.BaseStage {
@@ -42,11 +42,7 @@ func layerHistory(s *dockerfile.Stage, cache map[*dockerfile.Instruction]*shellf
 			}
 			step := layerStep{in: in}
 			if in.Kind == dockerfile.KindRun {
-				f, ok := cache[in]
-				if !ok {
-					f, _ = shellfacts.OfRun(in)
-					cache[in] = f
-				}
+				f := p.facts(in)
 				if f == nil || f.Unparsed {
 					continue
 				}

@@ -27,9 +27,8 @@ func (layerCopyChown) Meta() Meta {
 
 func (layerCopyChown) Check(p *Pass) []Finding {
 	var out []Finding
-	cache := map[*dockerfile.Instruction]*shellfacts.Facts{}
 	for _, s := range p.File.Stages {
-		steps, own := layerHistory(s, cache)
+		steps, own := layerHistory(p, s)
 		for j := own; j < len(steps); j++ {
 			if steps[j].facts == nil {
 				continue

@@ -58,9 +58,8 @@ func layerTouchesArchive(c *shellfacts.Command, file string) string {
 
 func (layerDownload) Check(p *Pass) []Finding {
 	var out []Finding
-	cache := map[*dockerfile.Instruction]*shellfacts.Facts{}
 	for _, s := range p.File.Stages {
-		steps, own := layerHistory(s, cache)
+		steps, own := layerHistory(p, s)
 		for i := range steps {
 			for _, file := range layerDownloads(steps, i) {
 				var first *shellfacts.Command

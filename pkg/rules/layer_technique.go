@@ -365,9 +365,9 @@ func LayerUndos(f *dockerfile.File) []LayerUndo {
 	if f == nil {
 		return nil
 	}
-	cache := map[*dockerfile.Instruction]*shellfacts.Facts{}
+	p := &Pass{File: f, shared: newShared(f)}
 	for _, s := range f.Stages {
-		steps, own := layerHistory(s, cache)
+		steps, own := layerHistory(p, s)
 		var items []layerItem
 		for i := range steps {
 			items = append(items, layerMade(steps, i)...)

@@ -17,6 +17,7 @@ type shared struct {
 
 	runsOnce sync.Once
 	runList  []*runInfo
+	runOf    map[*dockerfile.Instruction]*runInfo
 }
 
 func newShared(f *dockerfile.File) *shared {
@@ -102,6 +103,10 @@ func (sh *shared) runs() []*runInfo {
 			ri := &runInfo{in: in, run: in.Run, script: in.Run.Script, mounts: mounts(in)}
 			ri.facts = runFacts(in)
 			ri.cmds = commandsOf(ri.facts)
+			if sh.runOf == nil {
+				sh.runOf = map[*dockerfile.Instruction]*runInfo{}
+			}
+			sh.runOf[in] = ri
 			sh.runList = append(sh.runList, ri)
 		}
 	})
@@ -110,3 +115,13 @@ func (sh *shared) runs() []*runInfo {
 
 // runs returns every RUN in source order, ONBUILD triggers included.
 func (p *Pass) runs() []*runInfo { return p.shared.runs() }
+
+// facts returns what a RUN's script does, read once per file for every
+// rule; nil when the script was not parsed.
+func (p *Pass) facts(in *dockerfile.Instruction) *shellfacts.Facts {
+	p.shared.runs()
+	if ri := p.shared.runOf[in]; ri != nil {
+		return ri.facts
+	}
+	return runFacts(in)
+}
