@@ -7,7 +7,8 @@ import (
 	"github.com/whittle/whittle/pkg/shellfacts"
 )
 
-// Package-manager helpers shared by the WH2xx-WH5xx rules.
+// Helpers shared by the WH2xx-WH5xx rules: apt subcommands, the stage
+// chain (base image, earlier RUNs) and the rpm-family cache check.
 
 // aptInstallVerbs download .deb archives and so need the lists.
 var aptInstallVerbs = map[string]bool{
@@ -54,17 +55,6 @@ func (p *Pass) runsBefore(in *dockerfile.Instruction) []*runInfo {
 		}
 	}
 	return out
-}
-
-// runText returns the script text of a RUN ("" for exec form).
-func (ri *runInfo) text() string {
-	if ri.script != nil {
-		return ri.script.Text
-	}
-	if ri.run != nil {
-		return strings.Join(ri.run.Exec, " ")
-	}
-	return ""
 }
 
 // officialRepo returns the repository of an image reference in Docker Hub's
