@@ -13,6 +13,24 @@ import (
 // hadolint mapping and what `whittle fix` does about it.
 var docSections = []string{"## What", "## Why", "## Typical cost", "## Fix", "## When not to apply it", "## hadolint", "## Repair"}
 
+// rulePages yields every registered rule with the text of its page; a
+// missing page is an error.
+func rulePages(t *testing.T) func(yield func(Meta, string) bool) {
+	return func(yield func(Meta, string) bool) {
+		for _, r := range All() {
+			m := r.Meta()
+			b, err := os.ReadFile(filepath.Join("..", "..", filepath.FromSlash(m.Doc)))
+			if err != nil {
+				t.Errorf("%s: %v", m.ID, err)
+				continue
+			}
+			if !yield(m, string(b)) {
+				return
+			}
+		}
+	}
+}
+
 // TestRuleDocs checks that every rule has its page, with the sections every
 // page has, and an entry in the index.
 func TestRuleDocs(t *testing.T) {
@@ -21,14 +39,7 @@ func TestRuleDocs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range All() {
-		m := r.Meta()
-		b, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(m.Doc)))
-		if err != nil {
-			t.Errorf("%s: %v", m.ID, err)
-			continue
-		}
-		page := string(b)
+	for m, page := range rulePages(t) {
 		if !strings.HasPrefix(page, "# "+m.ID+": "+m.Name+"\n") {
 			t.Errorf("%s: page title is not %q", m.Doc, "# "+m.ID+": "+m.Name)
 		}
@@ -73,14 +84,7 @@ func TestRuleDocsRepair(t *testing.T) {
 	if len(texts) < 20 {
 		t.Fatalf("read only %d repair texts from docs/fix.md", len(texts))
 	}
-	for _, r := range All() {
-		m := r.Meta()
-		b, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(m.Doc)))
-		if err != nil {
-			t.Errorf("%s: %v", m.ID, err)
-			continue
-		}
-		page := string(b)
+	for m, page := range rulePages(t) {
 		i := strings.Index(page, "\n## Repair\n")
 		if i < 0 {
 			continue // reported by TestRuleDocs
