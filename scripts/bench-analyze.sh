@@ -8,7 +8,7 @@
 #   analyze:  account.Analyze (digests verified, every file hashed, the
 #             merged tree, caches, duplicates and dive's figures)
 #   analyze-nodup: the same without the duplicate search (no per-file
-#             sha256), to show what that costs
+#             hash), to show what that costs
 # and prints wall and CPU time ratios and the peak RSS of each.
 #
 #   scripts/bench-analyze.sh [-files N] [-bytes N] [-jobs N] [-runs N]

@@ -109,10 +109,10 @@ func isWhiteoutNode(n *dnode) bool { return strings.HasPrefix(n.name, diveWhiteo
 
 // leaves calls fn for every node under n without children, depth first,
 // children in name order (dive's VisitDepthChildFirst with its IsLeaf
-// evaluator), with the node's dive path: "/" and the names from the root,
-// the whiteout prefix stripped from the last name only; an error from fn
-// ends the walk.
-func leaves(n *dnode, prefix string, fn func(*dnode, string) error) error {
+// evaluator), with the record of the node's dive path: "/" and the names
+// from the root, the whiteout prefix stripped from the last name only (d
+// is the record of n's own path); an error from fn ends the walk.
+func leaves(n *dnode, d *diveData, a *diveAcc, fn func(*dnode, *diveData) error) error {
 	keys := make([]string, 0, len(n.children))
 	for k := range n.children {
 		keys = append(keys, k)
@@ -121,12 +121,12 @@ func leaves(n *dnode, prefix string, fn func(*dnode, string) error) error {
 	for _, k := range keys {
 		c := n.children[k]
 		if len(c.children) == 0 {
-			if err := fn(c, prefix+"/"+strings.TrimPrefix(k, diveWhiteout)); err != nil {
+			if err := fn(c, a.child(d, strings.TrimPrefix(k, diveWhiteout))); err != nil {
 				return err
 			}
 			continue
 		}
-		if err := leaves(c, prefix+"/"+k, fn); err != nil {
+		if err := leaves(c, a.child(d, k), a, fn); err != nil {
 			return err
 		}
 	}
@@ -210,10 +210,34 @@ func diveLayerTree(recs []fstree.Record) (*dtree, int64) {
 	return t, size
 }
 
+// diveData is dive's record of one path over all layers. The records
+// form a trie of path names, never pruned: finding a path's record is a
+// lookup in its directory's map, not in a map of every path, and a path's
+// string is only made when dive reports it.
 type diveData struct {
-	path     string
+	name     string
+	parent   *diveData
+	children map[string]*diveData
 	cum, min int64
 	count    int
+	listed   bool   // in diveAcc.seen
+	path     string // set once count reaches 2
+}
+
+// fullPath is the dive path of d: "/" and the names from the root.
+func (d *diveData) fullPath() string {
+	n := 0
+	for x := d; x.parent != nil; x = x.parent {
+		n += len(x.name) + 1
+	}
+	b := make([]byte, n)
+	for x := d; x.parent != nil; x = x.parent {
+		n -= len(x.name)
+		copy(b[n:], x.name)
+		n--
+		b[n] = '/'
+	}
+	return string(b)
 }
 
 type diveSlice []*diveData
@@ -227,44 +251,57 @@ var errDiveMissing = errors.New("path does not exist")
 // diveAcc computes the dive block one layer at a time, bottom first.
 type diveAcc struct {
 	d       Dive
-	byPath  map[string]*diveData
+	root    diveData    // the trie of dive paths
+	seen    []*diveData // the records of paths seen as a leaf
 	matches diveSlice
 	// stacked is dive's StackTreeRange(trees, 0, k-1): a copy of the
 	// first tree with trees 0..k-1 stacked on it.
 	stacked *dtree
 	k       int
-	slab    []diveData // byPath's values are allocated from here, in blocks
+	slab    []diveData // records are allocated from here, in blocks
 }
 
 func newDiveAcc() *diveAcc {
-	return &diveAcc{d: Dive{Inefficiencies: []DiveInefficient{}}, byPath: map[string]*diveData{}}
+	return &diveAcc{d: Dive{Inefficiencies: []DiveInefficient{}}}
+}
+
+// child returns the record of the path d/name, made when missing.
+func (a *diveAcc) child(d *diveData, name string) *diveData {
+	if c := d.children[name]; c != nil {
+		return c
+	}
+	if len(a.slab) == cap(a.slab) {
+		a.slab = make([]diveData, 0, 1024)
+	}
+	a.slab = append(a.slab, diveData{name: name, parent: d, min: -1})
+	c := &a.slab[len(a.slab)-1]
+	if d.children == nil {
+		d.children = map[string]*diveData{}
+	}
+	d.children[name] = c
+	return c
 }
 
 func (a *diveAcc) add(recs []fstree.Record) {
 	tree, size := diveLayerTree(recs)
 	if a.k == 0 {
 		a.stacked, _ = diveLayerTree(recs)
-		// Most paths of an image are usually in its first layer.
-		a.byPath = make(map[string]*diveData, len(recs))
 	}
 	a.d.SizeBytes += size
 	if a.k > 0 {
 		a.d.UserSizeBytes += size
 	}
 	// An error ends the walk of this layer, as in dive.
-	_ = leaves(tree.root, "", func(n *dnode, p string) error {
-		data := a.byPath[p]
-		if data == nil {
-			if len(a.slab) == cap(a.slab) {
-				a.slab = make([]diveData, 0, 1024)
-			}
-			a.slab = append(a.slab, diveData{path: p, min: -1})
-			data = &a.slab[len(a.slab)-1]
-			a.byPath[p] = data
+	_ = leaves(tree.root, &a.root, a, func(n *dnode, data *diveData) error {
+		if !data.listed {
+			// Listed even when the walk ends here (a whiteout of a
+			// missing path): dive keeps such a record, minimum -1.
+			data.listed = true
+			a.seen = append(a.seen, data)
 		}
 		var sz int64
 		if isWhiteoutNode(n) {
-			prev := a.stacked.getNode(p)
+			prev := a.stacked.getNode(data.fullPath())
 			if prev == nil {
 				return errDiveMissing
 			}
@@ -280,6 +317,7 @@ func (a *diveAcc) add(recs []fstree.Record) {
 		}
 		data.count++
 		if data.count == 2 {
+			data.path = data.fullPath()
 			a.matches = append(a.matches, data)
 		}
 		return nil
@@ -291,7 +329,7 @@ func (a *diveAcc) add(recs []fstree.Record) {
 func (a *diveAcc) result() Dive {
 	d := a.d
 	var minSum, cumSum int64
-	for _, v := range a.byPath {
+	for _, v := range a.seen {
 		minSum += v.min
 		cumSum += v.cum
 	}

@@ -150,6 +150,16 @@ func TestDiveByHand(t *testing.T) {
 			// /a min 5; /aaa made with min -1 before the walk stops; /b never seen
 			want: Dive{Efficiency: 4.0 / 5, SizeBytes: 8, UserSizeBytes: 3, Inefficiencies: []DiveInefficient{}},
 		},
+		{
+			name: "the same missing whiteout in two layers: one record",
+			layers: []synth.Layer{
+				L(synth.File("a", "12345")),
+				L(synth.Whiteout("aaa"), synth.File("b", "bbb")),
+				L(synth.Whiteout("aaa")),
+			},
+			// /a min 5; /aaa min -1, counted once; /b never seen
+			want: Dive{Efficiency: 4.0 / 5, SizeBytes: 8, UserSizeBytes: 3, Inefficiencies: []DiveInefficient{}},
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rep, err := Analyze(context.Background(), build(t, synth.Image{Layers: tc.layers}))
