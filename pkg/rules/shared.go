@@ -1,10 +1,7 @@
 package rules
 
 import (
-	"strings"
 	"sync"
-
-	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/whittle/whittle/pkg/dockerfile"
 	"github.com/whittle/whittle/pkg/shellfacts"
@@ -66,26 +63,8 @@ type runInfo struct {
 	mounts []dockerfile.Mount
 }
 
-// runFacts reads what a RUN's script does. A script the model did not
-// parse (an instruction outside any stage) is parsed here; its commands
-// then have no range of their own.
+// runFacts reads what a RUN's script does; nil when it cannot.
 func runFacts(in *dockerfile.Instruction) *shellfacts.Facts {
-	sc := in.Run.Script
-	if sc != nil && sc.File == nil && sc.Err == nil && sc.Interpreter == "" {
-		file, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(sc.Text), "")
-		if err != nil {
-			return nil
-		}
-		opts := []shellfacts.Option{shellfacts.WithCacheMounts(in.Run.CacheTargets()...)}
-		if in.Scope != nil && strings.HasPrefix(in.Scope.Workdir, "/") {
-			opts = append(opts, shellfacts.WithWorkdir(in.Scope.Workdir))
-		}
-		f, err := shellfacts.Analyze(file, opts...)
-		if err != nil {
-			return nil
-		}
-		return f
-	}
 	f, err := shellfacts.OfRun(in)
 	if err != nil {
 		return nil

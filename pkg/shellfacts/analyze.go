@@ -2,6 +2,7 @@ package shellfacts
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/whittle/whittle/pkg/dockerfile"
 	"mvdan.cc/sh/v3/syntax"
@@ -56,6 +57,15 @@ func OfRun(in *dockerfile.Instruction) (*Facts, error) {
 	var file *syntax.File
 	if sc != nil {
 		file = sc.File
+		if file == nil && sc.Err == nil && sc.Interpreter == "" {
+			// A script the model left unparsed (an instruction outside
+			// any stage, such as an ONBUILD RUN before the first FROM):
+			// parse it here. Positions are relative to Text, which
+			// sc.Range maps to the file.
+			if parsed, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(sc.Text), ""); err == nil {
+				file = parsed
+			}
+		}
 	}
 	f, err := Analyze(file, opts...)
 	if err != nil {

@@ -106,3 +106,38 @@ func TestCorpus(t *testing.T) {
 	}
 	t.Logf("%d files, %d commands, %d package-manager operations", len(files), n, pk)
 }
+
+// TestOfRunOutsideStage: the model does not parse the script of a RUN
+// outside any stage (an ONBUILD RUN before the first FROM); OfRun parses it
+// and maps its commands to the file.
+func TestOfRunOutsideStage(t *testing.T) {
+	src := "ONBUILD RUN apk add curl && \\\n" +
+		"    rm -rf /tmp/x\n"
+	f, err := dockerfile.Parse("Dockerfile", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var trigger *dockerfile.Instruction
+	for in := range f.All() {
+		if in.Kind == dockerfile.KindRun {
+			trigger = in
+		}
+	}
+	if trigger == nil || trigger.Run.Script == nil || trigger.Run.Script.File != nil {
+		t.Fatalf("want an unparsed RUN, got %+v", trigger)
+	}
+	facts, err := OfRun(trigger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if facts.Unparsed || len(facts.Commands) != 2 {
+		t.Fatalf("facts: unparsed %v, %d commands", facts.Unparsed, len(facts.Commands))
+	}
+	apk, rm := facts.Commands[0], facts.Commands[1]
+	if apk.Pkg == nil || apk.Pkg.Verb != Install || rm.File == nil || rm.File.Paths[0] != "/tmp/x" {
+		t.Errorf("apk %+v, rm %+v", apk.Pkg, rm.File)
+	}
+	if apk.Range.Start.Line != 1 || apk.Range.Start.Col != 13 || rm.Range.Start.Line != 2 || rm.Range.Start.Col != 5 {
+		t.Errorf("ranges: apk %+v, rm %+v", apk.Range, rm.Range)
+	}
+}
