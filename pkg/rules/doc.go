@@ -4,10 +4,12 @@
 // Lint runs the rules over a *dockerfile.File and returns plain Findings.
 // Each rule is a stateless value implementing Rule (Meta and Check; rules
 // that may do I/O also implement ContextRule); All lists them. Rules read
-// the model (instructions, stages, scopes, mounts) and the shell of every
-// RUN, parsed with mvdan.cc/sh: commands are unwrapped from sudo, env and
-// sh -c, quotes are removed, and cleanups are matched by the paths they
-// cover, in order, so that `rm -rf /tmp/x` never passes for an apt cleanup.
+// the model (instructions, stages, scopes, mounts) and what the shell of
+// every RUN does, as pkg/shellfacts reads it once per file (commands
+// unwrapped from sudo, env and sh -c, variables and working directories
+// resolved, package-manager operations, downloads, extractions and file
+// operations recognized); cleanups are matched by the paths they cover, in
+// order, so that `rm -rf /tmp/x` never passes for an apt cleanup.
 //
 // Lint then applies what is common to every rule: selection (WithRules,
 // WithoutRules, by whittle or hadolint ID), inline ignores ("# whittle
