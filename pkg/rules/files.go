@@ -78,7 +78,9 @@ func fileFacts(ri *runInfo) []made {
 		}
 		switch {
 		case c.Download != nil:
-			add(c.Download.Output, i, true)
+			for _, o := range c.Download.Outputs {
+				add(o, i, true)
+			}
 		case c.Extract != nil:
 			// An explicit destination (-C, -d, -o) other than the working
 			// directory.

@@ -147,6 +147,8 @@ var ruleCases = []ruleCase{
 	{"WH601", "removed", "FROM debian\nRUN curl -fsSLo /tmp/install.sh https://example.com/install.sh && sh /tmp/install.sh && rm /tmp/install.sh\n", false, 0},
 	{"WH601", "tmp wiped", "FROM debian\nRUN wget -P /tmp https://example.com/a.sh && sh /tmp/a.sh && rm -rf /tmp/*\n", false, 0},
 	{"WH601", "moved away", "FROM debian\nRUN curl -o /tmp/tool https://example.com/tool && mv /tmp/tool /usr/local/bin/tool\n", false, 0},
+	{"WH601", "second of two downloads left", "FROM debian\nRUN wget -P /tmp https://example.com/a.sh https://example.com/b.sh && sh /tmp/a.sh && rm /tmp/a.sh\n", true, 2},
+	{"WH601", "both curl -O downloads removed", "FROM debian\nRUN cd /tmp && curl -O https://example.com/a.sh -O https://example.com/b.sh && sh a.sh && rm a.sh b.sh\n", false, 0},
 	{"WH601", "empty dir made", "FROM debian\nRUN mkdir -p /tmp/sockets\n", false, 0},
 	{"WH601", "cd tmp and clone", "FROM debian\nRUN cd /tmp && git clone https://github.com/x/y.git && make -C y install\n", true, 2},
 	{"WH601", "tmpfs", "FROM debian\nRUN --mount=type=tmpfs,target=/tmp curl -o /tmp/x https://e.com/x && sh /tmp/x\n", false, 0},

@@ -424,3 +424,28 @@ func TestRooted(t *testing.T) {
 		}
 	}
 }
+
+func TestDownloadOutputs(t *testing.T) {
+	tests := []struct{ script, want string }{
+		{"curl -fsSLO https://e.org/a.tgz", "/src/a.tgz"},
+		{"curl -O https://e.org/a.tgz -O https://e.org/b.tgz", "/src/a.tgz /src/b.tgz"},
+		{"curl --remote-name-all https://e.org/a.tgz https://e.org/b.zip", "/src/a.tgz /src/b.zip"},
+		{"curl -o /tmp/x https://e.org/a -o y https://e.org/b", "/tmp/x /src/y"},
+		{"curl -fsSL https://e.org/a.tgz", ""},
+		{"curl -fsSL https://e.org/a.tgz > /tmp/a.tgz", "/tmp/a.tgz"},
+		{"curl -JO https://e.org/dl?id=1", ""},
+		{"wget -P /opt https://e.org/a.tgz https://e.org/", "/opt/a.tgz /opt/index.html"},
+		{"wget -qO /tmp/k.asc https://e.org/a https://e.org/b", "/tmp/k.asc"},
+		{"wget -qO- https://e.org/a", ""},
+	}
+	for _, tt := range tests {
+		f := analyze(t, tt.script, WithWorkdir("/src"))
+		if len(f.Commands) != 1 || f.Commands[0].Download == nil {
+			t.Errorf("%q: no download", tt.script)
+			continue
+		}
+		if got := strings.Join(f.Commands[0].Download.Outputs, " "); got != tt.want {
+			t.Errorf("%q: outputs %q, want %q", tt.script, got, tt.want)
+		}
+	}
+}

@@ -37,6 +37,26 @@ func (w *walker) download(tool string, args []string, fl flow) *Download {
 		} else {
 			d.Stdout = true
 		}
+		// curl pairs its output options with the URLs in order; -O and
+		// --remote-name name the file after the URL,
+		// --remote-name-all does so for every URL.
+		outs := values(ops, "-o", "--output")
+		for _, o := range outs {
+			if o != "-" {
+				d.Outputs = append(d.Outputs, w.absIn(dir, o))
+			}
+		}
+		remote := count(ops, "-O") + count(ops, "--remote-name")
+		if has(ops, "--remote-name-all") {
+			remote = len(d.URLs)
+		}
+		if !has(ops, "-J", "--remote-header-name") {
+			for _, u := range d.URLs[min(len(outs), len(d.URLs)):min(len(outs)+remote, len(d.URLs))] {
+				if b := urlBase(u); b != "" {
+					d.Outputs = append(d.Outputs, w.absIn(dir, b))
+				}
+			}
+		}
 	} else {
 		ops, rest := scan(args, wgetSpec)
 		d = &Download{Tool: tool, URLs: rest}
@@ -56,6 +76,20 @@ func (w *walker) download(tool string, args []string, fl flow) *Download {
 				b = "index.html"
 			}
 			d.Output = w.absIn(dir, b)
+			// wget saves every URL under its own name.
+			for _, u := range d.URLs {
+				if strings.Contains(u, "$(") || strings.Contains(u, "`") {
+					continue
+				}
+				if b := urlBase(u); b != "" {
+					d.Outputs = append(d.Outputs, w.absIn(dir, b))
+				} else {
+					d.Outputs = append(d.Outputs, w.absIn(dir, "index.html"))
+				}
+			}
+		}
+		if d.Output != "" && len(d.Outputs) == 0 {
+			d.Outputs = []string{d.Output}
 		}
 	}
 	d.Piped = d.Stdout && fl.pipeOut

@@ -404,8 +404,8 @@ func urlBase(u string) string {
 	if i := strings.Index(u, "://"); i >= 0 {
 		u = u[i+3:]
 	}
-	if !strings.Contains(u, "/") {
-		return ""
+	if !strings.Contains(u, "/") || strings.HasSuffix(u, "/") {
+		return "" // no path, or a directory: the server names the file
 	}
 	b := path.Base(u)
 	if b == "/" || b == "." {

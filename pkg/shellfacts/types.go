@@ -161,6 +161,10 @@ type Download struct {
 	// Output is the absolute path written, "" when the content goes to
 	// stdout (curl's default, -o -, wget -O -) or is unknown.
 	Output string
+	// Outputs are all the files written when several URLs are fetched
+	// (curl -O URL -O URL, --remote-name-all, -o per URL; wget URL URL);
+	// Output is one of them.
+	Outputs []string
 	// Stdout is true when the content goes to stdout; Piped when that
 	// stdout feeds a pipe (curl ... | tar x, | sh).
 	Stdout bool

@@ -336,6 +336,7 @@ func (w *walker) call(x *syntax.CallExpr, st *syntax.Stmt, fl flow) {
 	if d := c.Download; d != nil && d.Stdout {
 		if to := w.stdoutFile(st); to != "" {
 			d.Output, d.Stdout, d.Piped = w.abs(to), false, false
+			d.Outputs = []string{d.Output}
 		}
 	}
 	w.f.Commands = append(w.f.Commands, c)
