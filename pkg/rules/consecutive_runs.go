@@ -35,8 +35,8 @@ func (consecutiveRuns) Check(p *Pass) []Finding {
 	cmds := map[*dockerfile.Instruction]int{}
 	for _, ri := range p.runs() {
 		n := len(ri.cmds)
-		if ri.script != nil && ri.script.Err != nil {
-			n = 99 // unknown: never flag
+		if ri.facts == nil || ri.facts.Unparsed {
+			n = 99 // unknown (a parse error, a non-shell interpreter): never flag
 		}
 		cmds[ri.in] = n
 	}

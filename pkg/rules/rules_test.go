@@ -24,6 +24,7 @@ var ruleCases = []ruleCase{
 	{"WH000", "valid shell", "FROM alpine\nRUN echo ok && true\n", false, 0},
 
 	// WH104
+	{"WH104", "non-shell interpreter: commands unknown", "FROM mcr.microsoft.com/powershell\nSHELL [\"pwsh\", \"-Command\"]\nRUN Expand-Archive nodejs.zip -DestinationPath C:/\nRUN Remove-Item nodejs.zip\n", false, 0},
 	{"WH104", "two single RUNs", "FROM debian\nRUN mkdir /app\nRUN touch /app/x\n", true, 3},
 	{"WH104", "comment between", "FROM debian\nRUN mkdir /app\n# then\nRUN touch /app/x\n", true, 4},
 	{"WH104", "chained RUN before", "FROM debian\nRUN mkdir /app && cd /app\nRUN touch /app/x\n", false, 0},
