@@ -301,6 +301,9 @@ func layerVerb(steps []layerStep, j, ci int, it layerItem) (string, string) {
 		if f == nil {
 			return "", ""
 		}
+		if layerRemovedBefore(steps[j].facts.Commands[:ci], it.name) {
+			return "", "" // already gone when c runs
+		}
 		fromCopy := steps[it.step].facts == nil
 		var verb string
 		switch f.Op {
@@ -335,6 +338,38 @@ func layerVerb(steps []layerStep, j, ci int, it layerItem) (string, string) {
 		}
 	}
 	return "", ""
+}
+
+// layerRemovedBefore reports whether one of the commands removes name
+// (rm of it, an ancestor, or a glob matching either).
+func layerRemovedBefore(cmds []*shellfacts.Command, name string) bool {
+	for _, d := range cmds {
+		if d.File == nil || d.File.Op != "rm" {
+			continue
+		}
+		for _, p := range d.File.Paths {
+			if p == name || shellfacts.Under(name, p) || layerGlobCovers(p, name) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// layerGlobCovers reports whether glob matches name or one of its
+// ancestors.
+func layerGlobCovers(glob, name string) bool {
+	if !strings.ContainsAny(glob, "*?[") || !path.IsAbs(name) {
+		return false
+	}
+	for m := path.Clean(name); ; m = path.Dir(m) {
+		if ok, _ := path.Match(glob, m); ok {
+			return true
+		}
+		if m == "/" {
+			return false
+		}
+	}
 }
 
 // LayerUndo is one WH101 finding as data, for repairs and for measuring

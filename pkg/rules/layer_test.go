@@ -50,6 +50,13 @@ func runLayerCases(t *testing.T, r Rule, cases []layerCase) {
 }
 
 var wh101Cases = []layerCase{
+	// PARFUM cc8c73f5...: the later RUN deletes the downloads (WH103's
+	// finding) before its mv, whose glob then matches only what was
+	// extracted.
+	{name: "mv after the same RUN removed the download", src: `FROM alpine
+RUN cd /usr/local/src && v=$(curl -s https://e.org/latest) && wget -c https://e.org/pcre-$v.tar.gz
+RUN cd /usr/local/src && tar zxf pcre-*.tar.gz && rm *.tar.gz && mv pcre-* pcre
+`},
 	{name: "classic apk add, pip, apk del", src: `FROM alpine:3.7
 RUN apk add python3
 RUN apk add py3-pip

@@ -377,9 +377,9 @@ func TestDirAs(t *testing.T) {
 	want := []string{
 		"mktemp / ",
 		"cd / ",
-		"cd  $(mktemp -d)",
-		"touch  $(mktemp -d)/src", // relative cd under an unknown directory
-		"cd  $(mktemp -d)/src",
+		"cd  $tmp",        // tmp is unknown: kept as written
+		"touch  $tmp/src", // relative cd under an unknown directory
+		"cd  $tmp/src",
 		"touch /opt ",
 		"cd /opt ",
 		"touch /opt ", // the subshell's cd does not leak
@@ -447,5 +447,23 @@ func TestDownloadOutputs(t *testing.T) {
 		if got := strings.Join(f.Commands[0].Download.Outputs, " "); got != tt.want {
 			t.Errorf("%q: outputs %q, want %q", tt.script, got, tt.want)
 		}
+	}
+}
+
+// TestUnknownAssignment: a variable assigned something whittle cannot know
+// stays as written where it is used, and a known one is expanded.
+func TestUnknownAssignment(t *testing.T) {
+	script := `arch=$(uname -m); v=1.2; wget https://e.org/p-${v}-${arch}.zip; n="${undefined}x"; echo $n; v=$(cat VERSION); echo $v`
+	f := analyze(t, script, WithWorkdir("/src"))
+	var got []string
+	for _, c := range f.Commands {
+		got = append(got, c.Name+" "+strings.Join(c.Args, " "))
+	}
+	want := []string{"uname -m", "wget https://e.org/p-1.2-${arch}.zip", "echo $n", "cat VERSION", "echo $v"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	if d := f.Commands[1].Download; d == nil || d.Output != "/src/p-1.2-${arch}.zip" {
+		t.Errorf("download %+v", d)
 	}
 }

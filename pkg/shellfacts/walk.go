@@ -171,7 +171,7 @@ func (w *walker) stmt(st *syntax.Stmt, fl flow) {
 				}
 				w.substs(a.Value, fl)
 				if a.Value != nil || !a.Naked {
-					w.vars[a.Name.Value] = w.literal(a.Value)
+					w.assign(a.Name.Value, a.Value)
 				}
 				if x.Variant.Value == "export" {
 					w.exported[a.Name.Value] = true
@@ -261,7 +261,7 @@ func (w *walker) call(x *syntax.CallExpr, st *syntax.Stmt, fl flow) {
 	if len(x.Args) == 0 {
 		for _, a := range x.Assigns {
 			if a.Name != nil {
-				w.vars[a.Name.Value] = w.literal(a.Value)
+				w.assign(a.Name.Value, a.Value)
 			}
 		}
 		return

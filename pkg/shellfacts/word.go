@@ -111,3 +111,51 @@ func (w *walker) fields(word *syntax.Word) []string {
 	}
 	return strings.Fields(v)
 }
+
+// assign sets a shell variable. A value whittle cannot know (a command
+// substitution, an unknown variable) makes the variable unknown, so that
+// later references keep it as written ("${arch}") rather than the text of
+// what it was assigned.
+func (w *walker) assign(name string, value *syntax.Word) {
+	if !w.known(value) {
+		delete(w.vars, name)
+		return
+	}
+	w.vars[name] = w.literal(value)
+}
+
+// known reports whether literal can give a word's whole value.
+func (w *walker) known(word *syntax.Word) bool {
+	if word == nil {
+		return true
+	}
+	for _, p := range word.Parts {
+		if !w.knownPart(p) {
+			return false
+		}
+	}
+	return true
+}
+
+func (w *walker) knownPart(p syntax.WordPart) bool {
+	switch x := p.(type) {
+	case *syntax.Lit, *syntax.SglQuoted:
+		return true
+	case *syntax.DblQuoted:
+		for _, q := range x.Parts {
+			if !w.knownPart(q) {
+				return false
+			}
+		}
+		return true
+	case *syntax.ParamExp:
+		if _, ok := w.param(x); !ok {
+			return false
+		}
+		if x.Exp != nil && x.Exp.Word != nil {
+			return w.known(x.Exp.Word)
+		}
+		return true
+	}
+	return false
+}
