@@ -33,7 +33,7 @@ func (baseImage) Meta() Meta {
 		ID:       "WH701",
 		Name:     "heavy-base-image",
 		Summary:  "The final stage is built on a full distribution or language image; a slim, alpine, distroless or scratch base is usually several times smaller.",
-		Severity: Warning,
+		Severity: Info,
 		Doc:      "docs/rules/WH701.md",
 	}
 }

@@ -20,33 +20,33 @@ import (
 
 var wh701Cases = []layerCase{
 	{name: "python full image", src: "FROM python:3.12\nRUN pip install --no-cache-dir flask\n",
-		want: []layerWant{{line: 1, sev: Warning, contains: []string{"built on python:3.12", "python:3.12-slim", "python:3.12-alpine", "musl", "manylinux"}}}},
+		want: []layerWant{{line: 1, sev: Info, contains: []string{"built on python:3.12", "python:3.12-slim", "python:3.12-alpine", "musl", "manylinux"}}}},
 	{name: "python slim", src: "FROM python:3.12-slim\n"},
 	{name: "python alpine", src: "FROM python:3.12-alpine3.19\n"},
 	{name: "node with codename", src: "FROM node:20-bookworm\n",
-		want: []layerWant{{line: 1, sev: Warning, contains: []string{"node:20-slim-bookworm", "node:20-alpine", "distroless/nodejs20"}}}},
+		want: []layerWant{{line: 1, sev: Info, contains: []string{"node:20-slim-bookworm", "node:20-alpine", "distroless/nodejs20"}}}},
 	{name: "static go binary on debian", src: `FROM golang:1.22 AS build
 ENV CGO_ENABLED=0
 RUN go build -o /out/app .
 FROM debian:bookworm
 COPY --from=build /out/app /app
-`, want: []layerWant{{line: 4, sev: Warning, contains: []string{"debian:bookworm", "scratch, gcr.io/distroless/static-debian12, debian:bookworm-slim", "static"}}}},
+`, want: []layerWant{{line: 4, sev: Info, contains: []string{"debian:bookworm", "scratch, gcr.io/distroless/static-debian12, debian:bookworm-slim", "static"}}}},
 	{name: "go toolchain as final image", src: "FROM golang:1.22\nRUN go build -o /app .\n",
-		want: []layerWant{{line: 1, sev: Warning, contains: []string{"toolchain", "scratch", "builder stage"}}}},
+		want: []layerWant{{line: 1, sev: Info, contains: []string{"toolchain", "scratch", "builder stage"}}}},
 	{name: "ubuntu", src: "FROM ubuntu:24.04\n",
-		want: []layerWant{{line: 1, sev: Warning, contains: []string{"alpine, gcr.io/distroless/base-debian12", "already about the size of debian -slim"}}}},
+		want: []layerWant{{line: 1, sev: Info, contains: []string{"alpine, gcr.io/distroless/base-debian12", "already about the size of debian -slim"}}}},
 	{name: "heavy builder, small final", src: "FROM ubuntu:22.04 AS build\nRUN true\nFROM alpine:3.19\nCOPY --from=build /x /x\n"},
 	{name: "through a base stage", src: "FROM debian:12 AS base\nRUN true\nFROM base\nRUN true\n",
-		want: []layerWant{{line: 1, sev: Warning, contains: []string{"through stage base", "debian:12-slim"}}}},
+		want: []layerWant{{line: 1, sev: Info, contains: []string{"through stage base", "debian:12-slim"}}}},
 	{name: "ARG base, JDK", src: "ARG BASE=openjdk:17\nFROM ${BASE}\n",
-		want: []layerWant{{line: 2, sev: Warning, contains: []string{"openjdk:17", "eclipse-temurin:17-jre"}}}},
+		want: []layerWant{{line: 2, sev: Info, contains: []string{"openjdk:17", "eclipse-temurin:17-jre"}}}},
 	{name: "distroless and scratch", src: "FROM gcr.io/distroless/static-debian12\n"},
 	{name: "scratch", src: "FROM scratch\nCOPY app /\n"},
 	{name: "not an official image", src: "FROM circleci/php:7.2.11-cli-stretch-node\n"},
 	{name: "older codename", src: "FROM python:3.6-stretch\n",
-		want: []layerWant{{line: 1, sev: Warning, contains: []string{"python:3.6-slim-stretch", "python:3.6-alpine"}}}},
+		want: []layerWant{{line: 1, sev: Info, contains: []string{"python:3.6-slim-stretch", "python:3.6-alpine"}}}},
 	{name: "registry prefix kept", src: "FROM docker.io/library/ruby:3.3\n",
-		want: []layerWant{{line: 1, sev: Warning, contains: []string{"ruby:3.3-slim"}}}},
+		want: []layerWant{{line: 1, sev: Info, contains: []string{"ruby:3.3-slim"}}}},
 }
 
 func TestWH701(t *testing.T) {
