@@ -30,6 +30,10 @@ var cacheCategories = []string{
 	"gem-cache", "go-build-cache", "dnf-cache", "yum-cache", "zypper-cache", "tmp",
 }
 
+// CacheCategories returns every name CacheCategory can return, in report
+// order (the order of Report.Caches). The slice is the caller's.
+func CacheCategories() []string { return append([]string(nil), cacheCategories...) }
+
 // CacheCategory returns the cache category of a path (relative to the
 // root, no leading slash), or "" when the path is in no known cache.
 func CacheCategory(p string) string {

@@ -12,16 +12,10 @@ import (
 // PruneAll, as a category, selects every cache category.
 const PruneAll = "caches"
 
-// pruneCategories are the names account.CacheCategory returns; the paths
-// each covers are defined there, once, for analyze and squash alike.
-var pruneCategories = []string{
-	"apt-lists", "apt-archives", "apk-cache", "pip-cache", "npm-cache", "yarn-cache",
-	"gem-cache", "go-build-cache", "dnf-cache", "yum-cache", "zypper-cache", "tmp",
-}
-
 // PruneCategories returns the cache category names WithPrune accepts,
-// besides PruneAll.
-func PruneCategories() []string { return append([]string(nil), pruneCategories...) }
+// besides PruneAll: account.CacheCategories, where the paths each covers
+// are defined once, for analyze and squash alike.
+func PruneCategories() []string { return account.CacheCategories() }
 
 // pruner drops the non-directory entries of the merged range that lie in
 // the chosen cache categories. A nil pruner drops nothing.
@@ -34,8 +28,9 @@ func newPruner(cats []string) (*pruner, error) {
 		return nil, nil
 	}
 	p := &pruner{cats: map[string]bool{}}
+	all := account.CacheCategories()
 	known := map[string]bool{}
-	for _, c := range pruneCategories {
+	for _, c := range all {
 		known[c] = true
 	}
 	for _, c := range cats {
@@ -48,7 +43,7 @@ func newPruner(cats []string) (*pruner, error) {
 		case known[c]:
 			p.cats[c] = true
 		default:
-			return nil, fmt.Errorf("unknown cache category %q (known: %s, %s)", c, PruneAll, strings.Join(pruneCategories, ", "))
+			return nil, fmt.Errorf("unknown cache category %q (known: %s, %s)", c, PruneAll, strings.Join(all, ", "))
 		}
 	}
 	return p, nil
@@ -95,7 +90,7 @@ func prunedSummary(recs []record) []Pruned {
 		p.Paths = append(p.Paths, r.path)
 	}
 	out := make([]Pruned, 0, len(by))
-	for _, c := range pruneCategories {
+	for _, c := range account.CacheCategories() {
 		if p := by[c]; p != nil {
 			sort.Strings(p.Paths)
 			out = append(out, *p)
