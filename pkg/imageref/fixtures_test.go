@@ -4,8 +4,8 @@ import (
 	"archive/tar"
 	"context"
 	"errors"
+	"github.com/whittle/whittle/internal/testenv"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -87,9 +87,7 @@ func checkBlobs(t *testing.T, img v1.Image) {
 }
 
 func TestDiveFixtures(t *testing.T) {
-	if _, err := os.Stat(diveFixtures); err != nil {
-		t.Skipf("dive fixtures not present: %v", err)
-	}
+	diveFixtures := testenv.Shared(t, "compat", "dive")
 	tests := []struct {
 		file  string
 		sizes []int64 // per layer, in order, when dive asserts them

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/whittle/whittle/internal/testenv"
 	"os"
 	"path/filepath"
 	"testing"
@@ -23,7 +24,7 @@ type hadolintCase struct {
 // compatDir is shared/compat, beside the repository.
 func compatDir(t testing.TB) string {
 	t.Helper()
-	dir, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "compat"))
+	dir, err := filepath.Abs(testenv.Shared(t, "compat"))
 	if err != nil {
 		t.Fatal(err)
 	}

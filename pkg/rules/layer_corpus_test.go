@@ -3,6 +3,7 @@ package rules
 import (
 	"context"
 	"fmt"
+	"github.com/whittle/whittle/internal/testenv"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,10 +17,7 @@ import (
 // optimized/ (which already follow the layer technique) draw no WH101-103
 // finding at Warning.
 func TestLayerRulesCorpus(t *testing.T) {
-	root := "/work/shared/corpus"
-	if _, err := os.Stat(root); err != nil {
-		t.Skip("no shared corpus on this machine")
-	}
+	root := testenv.Shared(t, "corpus")
 	// Reviewed true positives in maintainer images: the gosu RUN (line 13)
 	// installs gnupg2 with microdnf and leaves its cache; only the RUN at
 	// line 75 cleans it.
