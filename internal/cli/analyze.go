@@ -99,14 +99,15 @@ func NewCmdAnalyze() *cobra.Command {
 		Short:        "Account for every byte of an image: size, waste, caches, duplicates",
 		Long:         analyzeLong,
 		Example:      analyzeExample,
-		Args:         cobra.ExactArgs(1),
+		Args:         argsBetween(1, 1, "one IMAGE"),
 		SilenceUsage: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runAnalyze(cmd, o, args[0])
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.format, "format", "text", "output `FORMAT`: text or json")
+	cmd.SetFlagErrorFunc(flagError)
+	f.StringVarP(&o.format, "format", "f", "text", "output `FORMAT`: text or json")
 	f.StringVarP(&o.output, "output", "o", "", "write the report to `FILE` (atomically) instead of stdout")
 	f.StringVar(&o.platform, "platform", "", "pick `os/arch[/variant]` from a multi-platform image (default: linux on this machine's architecture)")
 	f.BoolVar(&o.insecure, "insecure", false, "allow plain HTTP and unverified TLS to registries")
@@ -163,6 +164,9 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 	}
 	if o.output != "" {
 		if err := refuseOverwrite(ref, o.output); err != nil {
+			return fail(err)
+		}
+		if err := checkOutputFile(o.output); err != nil {
 			return fail(err)
 		}
 	}

@@ -61,13 +61,14 @@ Repairable rules: ` + strings.Join(fix.Rules(), ", ") + `.`,
   whittle fix --diff Dockerfile
   whittle fix --write --skip WH202 Dockerfile
   whittle fix --check Dockerfile   # exit 1 when something would change`,
-		Args:          cobra.ExactArgs(1),
+		Args:          argsBetween(1, 1, "one DOCKERFILE (or - for standard input)"),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runFix(cmd, args[0], fl)
 		},
 	}
+	cmd.SetFlagErrorFunc(flagError)
 	f := cmd.Flags()
 	f.BoolVar(&fl.diff, "diff", false, "print a unified diff instead of the repaired file")
 	f.BoolVarP(&fl.write, "write", "w", false, "rewrite the file in place (atomically)")
@@ -90,6 +91,11 @@ func runFix(cmd *cobra.Command, name string, fl fixFlags) error {
 	src, err := readDockerfile(cmd.InOrStdin(), name)
 	if err != nil {
 		return err
+	}
+	// Repairs are made only to a Dockerfile that builds: one that does not
+	// parse, or has an instruction BuildKit rejects, is an error.
+	if errs := dockerfileErrors(name, src); len(errs) > 0 {
+		return fmt.Errorf("%s", strings.Join(errs, "; "))
 	}
 	cfg, err := loadFixConfig(fl.config)
 	if err != nil {

@@ -72,11 +72,12 @@ func NewCmdLint() *cobra.Command {
 		Use:   "lint FILE... | -",
 		Short: "Find what makes a Dockerfile's image big, with the fix",
 		Long:  lintLong,
-		Args:  cobra.MinimumNArgs(1),
+		Args:  argsBetween(1, -1, "one or more FILEs, or - for standard input"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runLint(cmd, o, args)
 		},
 	}
+	cmd.SetFlagErrorFunc(flagError)
 	fl := cmd.Flags()
 	fl.StringVarP(&o.format, "format", "f", "text", "output format: text, json or sarif")
 	fl.StringVar(&o.failLevel, "fail-level", "warning", "lowest severity that makes lint exit 1: info, warning, error or none")
@@ -116,6 +117,10 @@ func runLint(cmd *cobra.Command, o *lintOptions, args []string) error {
 	files, readErrs := readLintFiles(cmd.InOrStdin(), args)
 	res.Errors = append(res.Errors, readErrs...)
 	for _, lf := range files {
+		if err := checkText(lf.name, lf.src); err != nil {
+			res.Errors = append(res.Errors, err.Error())
+			continue
+		}
 		f, err := dockerfile.Parse(lf.name, lf.src)
 		if err != nil {
 			var pe *dockerfile.ParseError

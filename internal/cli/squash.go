@@ -75,7 +75,7 @@ func NewCmdSquash() *cobra.Command {
 		Use:   "squash SRC [DST]",
 		Short: "Merge the layers above the base into one, dropping wasted bytes",
 		Long:  squashLong,
-		Args:  cobra.RangeArgs(1, 2),
+		Args:  argsBetween(1, 2, "SRC and DST"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 && !o.dryRun {
 				return fmt.Errorf("squash needs a destination (or --dry-run)")
@@ -84,6 +84,7 @@ func NewCmdSquash() *cobra.Command {
 			return runSquash(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args, &o)
 		},
 	}
+	cmd.SetFlagErrorFunc(flagError)
 	fl := cmd.Flags()
 	fl.StringVar(&o.tag, "tag", "", "name the result (RepoTag of an archive, tag in a layout or the daemon)")
 	fl.StringVar(&o.base, "base", "", "base image reference: keep the layers SRC shares with it")
@@ -117,6 +118,9 @@ func runSquash(ctx context.Context, stdout, stderr io.Writer, args []string, o *
 		if dst.Same(src) {
 			return fmt.Errorf("%s: %w", dst, squash.ErrSameRef)
 		}
+		if err := checkDestination(dst); err != nil {
+			return err
+		}
 	}
 	refOpts := []imageref.Option{imageref.WithInsecure(o.insecure)}
 	if o.platform != "" {
@@ -124,7 +128,7 @@ func runSquash(ctx context.Context, stdout, stderr io.Writer, args []string, o *
 	}
 	img, err := src.Image(ctx, refOpts...)
 	if err != nil {
-		return fmt.Errorf("reading %s: %w", src, err)
+		return err // imageref's error names the image ("opening SRC: ...")
 	}
 	opts := []squash.Option{
 		squash.WithCompression(squash.Compression(o.compression)),
@@ -146,7 +150,7 @@ func runSquash(ctx context.Context, stdout, stderr io.Writer, args []string, o *
 		}
 		base, err := bref.Image(ctx, refOpts...)
 		if err != nil {
-			return fmt.Errorf("reading base %s: %w", bref, err)
+			return fmt.Errorf("--base: %w", err)
 		}
 		opts = append(opts, squash.WithBase(base))
 	}
@@ -168,7 +172,7 @@ func runSquash(ctx context.Context, stdout, stderr io.Writer, args []string, o *
 			wopts = append(wopts, imageref.WithTag(o.tag))
 		}
 		if err := dst.Write(ctx, res.Image, wopts...); err != nil {
-			return fmt.Errorf("writing %s: %w", dst, err)
+			return err // imageref's error names the destination ("writing DST: ...")
 		}
 		if digest, err = res.Image.Digest(); err != nil {
 			return fmt.Errorf("computing digest: %w", err)
