@@ -270,15 +270,15 @@ func printSquash(w io.Writer, src, dst imageref.Ref, hasDst bool, digest v1.Hash
 	for _, c := range res.Pruned {
 		pruned += c.Bytes
 	}
-	fmt.Fprintf(w, "%s %s (%d bytes): wasted %s, pruned %s; %s of content in %d merged layers -> %s\n", verb,
-		humanize.Bytes(uint64(res.SavedBytes)), res.SavedBytes, humanize.Bytes(uint64(res.WastedBytes)),
+	fmt.Fprintf(w, "%s %s (%s bytes): wasted %s, pruned %s; %s of content in %d merged layers -> %s\n", verb,
+		humanize.Bytes(uint64(res.SavedBytes)), humanize.Comma(res.SavedBytes), humanize.Bytes(uint64(res.WastedBytes)),
 		humanize.Bytes(uint64(pruned)), humanize.Bytes(uint64(res.InBytes)), len(p.Merged), humanize.Bytes(uint64(res.OutBytes)))
 	if res.CopiedBytes > 0 {
-		fmt.Fprintf(w, "  copied %s (%d bytes) of kept layers' files: hard links keep them where a merged layer replaced their first name\n",
-			humanize.Bytes(uint64(res.CopiedBytes)), res.CopiedBytes)
+		fmt.Fprintf(w, "  copied %s (%s bytes) of kept layers' files: hard links keep them where a merged layer replaced their first name\n",
+			humanize.Bytes(uint64(res.CopiedBytes)), humanize.Comma(res.CopiedBytes))
 	}
 	for _, c := range res.Pruned {
-		fmt.Fprintf(w, "  pruned %-14s %6d files  %s (%d bytes)\n", c.Category, c.Files, humanize.Bytes(uint64(c.Bytes)), c.Bytes)
+		fmt.Fprintf(w, "  pruned %-14s %6d %-5s  %s (%s bytes)\n", c.Category, c.Files, plural(c.Files, "file", "files"), humanize.Bytes(uint64(c.Bytes)), humanize.Comma(c.Bytes))
 		if o.listPruned {
 			for _, path := range c.Paths {
 				fmt.Fprintf(w, "    /%s\n", path)
@@ -355,4 +355,12 @@ func (p *squashProgress) finish() {
 	_ = p.bar.Finish()
 	_ = p.bar.Clear()
 	p.bar = nil
+}
+
+// plural returns one when n is 1, else many.
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
