@@ -2,21 +2,33 @@ package fix
 
 import (
 	"path"
-	"regexp"
+	"slices"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/whittle/whittle/pkg/dockerfile"
 	"github.com/whittle/whittle/pkg/edit"
+	"github.com/whittle/whittle/pkg/shellfacts"
 )
 
 // Repairs inside one RUN: a flag after a package manager's verb, or a
 // cleanup chained at the end of the RUN that made the cache.
 
+// What a command is (manager, subcommand, flags that matter) comes from
+// its shellfacts.PkgOp, as lint reads it; the flag lists below only find
+// the subcommand's word, where a new flag goes.
+
 var aptValued = []string{"-o", "-c", "-t", "--target-release", "--option", "--config-file"}
 
-func isApt(name string) bool { return name == "apt-get" || name == "apt" }
+// aptPkg returns the call's apt operation when it runs apt-get or apt
+// (aptitude takes other flags), else nil.
+func aptPkg(c call) *shellfacts.PkgOp {
+	if pk := c.pkgOf(shellfacts.Apt); pk != nil && pk.Tool != "aptitude" {
+		return pk
+	}
+	return nil
+}
 
 // insertFlag returns repairs adding flag after the verb of every call
 // matching want.
@@ -54,37 +66,26 @@ func aptRecommends(p *pass) []repair {
 	return insertFlag(p, "WH202", "--no-install-recommends",
 		"added --no-install-recommends to apt-get install",
 		func(c call) (int, bool) {
-			if !isApt(c.name) {
+			// NoInstallRecommends covers the flag and
+			// -o APT::Install-Recommends=false.
+			pk := aptPkg(c)
+			if pk == nil || pk.RawVerb != "install" || pk.NoInstallRecommends {
 				return 0, false
 			}
-			v, i := c.verb(aptValued...)
-			if v != "install" || c.hasFlag("no-install-recommends") {
-				return 0, false
-			}
-			for _, a := range c.args {
-				if recommendsOption.MatchString(a) {
-					return 0, false
-				}
-			}
-			return i, true
+			return c.verbAt(pk, aptValued...)
 		})
 }
-
-var recommendsOption = regexp.MustCompile(`(?i)^(-o)?APT::Install-Recommends=("?)(false|0|no)`)
 
 var apkValued = []string{"-X", "--repository", "-p", "--root", "-t", "--virtual", "--arch", "--keys-dir", "--repositories-file", "--cache-dir"}
 
 func apkNoCache(p *pass) []repair {
 	out := insertFlag(p, "WH301", "--no-cache", "added --no-cache to apk add",
 		func(c call) (int, bool) {
-			if c.name != "apk" {
+			pk := c.pkgOf(shellfacts.Apk)
+			if pk == nil || pk.RawVerb != "add" || pk.NoCache {
 				return 0, false
 			}
-			v, i := c.verb(apkValued...)
-			if v != "add" || c.hasFlag("no-cache") {
-				return 0, false
-			}
-			return i, true
+			return c.verbAt(pk, apkValued...)
 		})
 	// With --no-cache, a preceding `apk update` only leaves an index
 	// behind: drop it where it is a link of an && chain.
@@ -96,13 +97,12 @@ func apkNoCache(p *pass) []repair {
 		// --no-cache: apk upgrade, search or info would need the index.
 		adds, others := false, false
 		for _, c := range rc.calls {
-			if c.name != "apk" {
-				continue
-			}
-			switch v, _ := c.verb(apkValued...); {
-			case v == "add" && !c.hasFlag("no-cache"):
+			pk := c.pkgOf(shellfacts.Apk)
+			switch {
+			case pk == nil:
+			case pk.RawVerb == "add" && !pk.NoCache:
 				adds = true
-			case v == "update":
+			case pk.RawVerb == "update":
 			default:
 				others = true
 			}
@@ -111,7 +111,7 @@ func apkNoCache(p *pass) []repair {
 			continue
 		}
 		for _, c := range rc.calls {
-			if v, _ := c.verb(apkValued...); c.name != "apk" || v != "update" || c.nested {
+			if pk := c.pkgOf(shellfacts.Apk); pk == nil || pk.RawVerb != "update" || c.nested {
 				continue
 			}
 			if e, ok := rc.dropChainLink(c); ok {
@@ -168,17 +168,15 @@ func chainLinks(s *syntax.Stmt) []*syntax.Stmt {
 	return append(chainLinks(b.X), chainLinks(b.Y)...)
 }
 
-var pipName = regexp.MustCompile(`^pip[0-9.]*$`)
-
-// pipArgs reports whether c runs pip; for python -m pip it returns the call
-// shifted past "-m pip".
+// pipArgs returns the call's words after the program: for python -m pip
+// the call shifted past "-m pip", so that verb indexes stay aligned with
+// words; false when the words do not show where pip's start.
 func pipArgs(c call) (call, bool) {
 	switch {
-	case pipName.MatchString(c.name):
+	case !strings.HasPrefix(c.name, "python"):
 		return c, true
-	case strings.HasPrefix(c.name, "python") && len(c.args) >= 2 && c.args[0] == "-m" && c.args[1] == "pip":
-		// Shift the call so that verb indexes stay aligned with words.
-		return call{ce: c.ce, stmt: c.stmt, name: "pip", args: c.args[2:], lit: c.lit[2:], words: c.words[2:], nested: c.nested}, true
+	case len(c.args) >= 2 && c.args[0] == "-m" && c.args[1] == "pip":
+		return call{ce: c.ce, stmt: c.stmt, name: "pip", args: c.args[2:], lit: c.lit[2:], words: c.words[2:], nested: c.nested, pkg: c.pkg}, true
 	}
 	return c, false
 }
@@ -186,15 +184,16 @@ func pipArgs(c call) (call, bool) {
 func pipNoCache(p *pass) []repair {
 	return insertFlag(p, "WH501", "--no-cache-dir", "added --no-cache-dir to pip install",
 		func(c call) (int, bool) {
+			pk := c.pkgOf(shellfacts.Pip)
+			if pk == nil || pk.RawVerb != "install" || pk.NoCache {
+				return 0, false
+			}
 			pc, ok := pipArgs(c)
 			if !ok {
 				return 0, false
 			}
-			v, i := pc.verb("-r", "--requirement", "-c", "--constraint", "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "-t", "--target", "--prefix", "--root")
-			if v != "install" || pc.hasFlag("no-cache-dir") {
-				return 0, false
-			}
-			return i + (len(c.args) - len(pc.args)), true
+			i, ok := pc.verbAt(pk, "-r", "--requirement", "-c", "--constraint", "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "-t", "--target", "--prefix", "--root")
+			return i + (len(c.args) - len(pc.args)), ok
 		}, pipCacheOff)
 }
 
@@ -210,14 +209,13 @@ func pipCacheOff(rc *runCtx) bool {
 func gemNoDocument(p *pass) []repair {
 	return insertFlag(p, "WH504", "--no-document", "added --no-document to gem install",
 		func(c call) (int, bool) {
-			if c.name != "gem" {
+			pk := c.pkgOf(shellfacts.Gem)
+			// A documentation flag of its own (--no-ri, --document=ri) is
+			// the author's choice: left alone.
+			if pk == nil || pk.RawVerb != "install" || pk.NoDocument || c.hasFlag("no-rdoc", "no-ri", "document") {
 				return 0, false
 			}
-			v, i := c.verb("-v", "--version", "-s", "--source", "-i", "--install-dir", "-n", "--bindir", "--platform")
-			if v != "install" || c.hasFlag("no-document", "N", "no-rdoc", "no-ri", "document") {
-				return 0, false
-			}
-			return i, true
+			return c.verbAt(pk, "-v", "--version", "-s", "--source", "-i", "--install-dir", "-n", "--bindir", "--platform")
 		})
 }
 
@@ -266,16 +264,8 @@ func (rc *runCtx) has(match func(c call) bool) bool {
 
 func aptVerbIs(verbs ...string) func(c call) bool {
 	return func(c call) bool {
-		if !isApt(c.name) {
-			return false
-		}
-		v, _ := c.verb(aptValued...)
-		for _, w := range verbs {
-			if v == w {
-				return true
-			}
-		}
-		return false
+		pk := aptPkg(c)
+		return pk != nil && slices.Contains(verbs, pk.RawVerb)
 	}
 }
 
@@ -420,15 +410,15 @@ func dnfClean(p *pass) []repair {
 
 func npmCacheClean(p *pass) []repair {
 	installs := func(c call) bool {
-		v, _ := c.verb("--prefix", "-C", "--registry", "--cache", "-w", "--workspace")
-		return c.name == "npm" && (v == "install" || v == "i" || v == "ci" || v == "add" || v == "update" || v == "in" || v == "isntall")
+		pk := c.pkgOf(shellfacts.Npm)
+		return pk != nil && (pk.Verb == shellfacts.Install || pk.RawVerb == "update")
 	}
 	return appendCleanup(p, "WH502", "added npm cache clean --force at the end of the RUN",
 		func(rc *runCtx) bool {
 			return rc.has(installs) &&
 				!rc.after(installs, func(c call) bool {
-					v, _ := c.verb()
-					return (c.name == "npm" && v == "cache") || removesPath("/root/.npm")(c) || removesHome(c, ".npm")
+					pk := c.pkgOf(shellfacts.Npm)
+					return (pk != nil && pk.RawVerb == "cache") || removesPath("/root/.npm")(c) || removesHome(c, ".npm")
 				}) &&
 				!hasMount(rc.in, "/root/.npm")
 		}, []string{"npm"}, "npm cache clean --force")

@@ -71,6 +71,7 @@ func newRunCtx(f *dockerfile.File, in *dockerfile.Instruction) *runCtx {
 		appendAt:  -1,
 		op:        "&&",
 	}
+	attachPkgs(rc.calls, rc.facts())
 	if st := sc.File.Stmts; len(st) > 1 && len(rc.calls) > 0 && rc.calls[0].name == "set" && !rc.calls[0].nested && rc.calls[0].hasFlag("e") {
 		rc.op = ";"
 	}

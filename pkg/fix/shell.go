@@ -27,6 +27,59 @@ type call struct {
 	nested bool
 	// sudo is true when the command ran through sudo.
 	sudo bool
+	// pkg is the package-manager operation shellfacts read from this
+	// call, nil when it is none (or reached through a wrapper other than
+	// sudo).
+	pkg *shellfacts.PkgOp
+}
+
+// pkgOf returns the call's package-manager operation when it is one of
+// manager m, else nil.
+func (c call) pkgOf(m shellfacts.Manager) *shellfacts.PkgOp {
+	if c.pkg == nil || c.pkg.Manager != m {
+		return nil
+	}
+	return c.pkg
+}
+
+// verbAt returns the index of the call's word that is pk's subcommand,
+// found skipping the values of the valued flags; false when the words do
+// not show it there (an expansion, a flag this list does not know).
+func (c call) verbAt(pk *shellfacts.PkgOp, valued ...string) (int, bool) {
+	v, i := c.verb(valued...)
+	if i < 0 || v != pk.RawVerb {
+		return 0, false
+	}
+	return i, true
+}
+
+// attachPkgs gives each call the package-manager operation of the shell
+// fact made from the same AST node and read under the same name (sudo is
+// looked through by both; other wrappers are not by the calls). A
+// program word that is not a literal (python"${V}") is the one shellfacts
+// expanded.
+func attachPkgs(cs []call, fs *shellfacts.Facts) {
+	if fs == nil {
+		return
+	}
+	by := map[*syntax.CallExpr][]*shellfacts.Command{}
+	for _, c := range fs.Commands {
+		if c.Pkg != nil && c.Call != nil {
+			by[c.Call] = append(by[c.Call], c)
+		}
+	}
+	for i := range cs {
+		prog := cs[i].ce.Args[0]
+		if cs[i].sudo {
+			prog = cs[i].ce.Args[1]
+		}
+		_, lit := wordLit(prog)
+		for _, fc := range by[cs[i].ce] {
+			if fc.Name == cs[i].name || !lit {
+				cs[i].pkg = fc.Pkg
+			}
+		}
+	}
 }
 
 // verb returns the first argument that is not a flag, skipping the values
