@@ -142,7 +142,7 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 		o.jobs = *cfg.Jobs
 	}
 	if o.format != "text" && o.format != "json" {
-		return fail(fmt.Errorf("analyze: unknown --format %q (want text or json)", o.format))
+		return fail(fmt.Errorf("unknown --format %q (want text or json)", o.format))
 	}
 	if o.top < 0 {
 		return fail(fmt.Errorf("analyze: top must be 0 or more, not %d", o.top))

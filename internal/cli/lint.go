@@ -97,7 +97,7 @@ type lintFile struct {
 func runLint(cmd *cobra.Command, o *lintOptions, args []string) error {
 	stderr := cmd.ErrOrStderr()
 	fail := func(err error) error {
-		fmt.Fprintf(stderr, "whittle lint: %v\n", err)
+		fmt.Fprintf(stderr, "whittle: %v\n", err)
 		return withExitCode(ExitError)
 	}
 	opts, failLevel, err := lintSettings(cmd, o)
@@ -108,7 +108,7 @@ func runLint(cmd *cobra.Command, o *lintOptions, args []string) error {
 		return fail(err)
 	}
 	if o.format != "text" && o.format != "json" && o.format != "sarif" {
-		return fail(fmt.Errorf("unknown format %q (want text, json or sarif)", o.format))
+		return fail(fmt.Errorf("unknown --format %q (want text, json or sarif)", o.format))
 	}
 	var res report.LintResult
 	for _, r := range rules.All() {
@@ -262,16 +262,16 @@ func lintSettings(cmd *cobra.Command, o *lintOptions) ([]rules.Option, *rules.Se
 		lookups = *cfg.RegistryLookups
 	}
 	opts = append(opts, rules.WithRegistryLookups(lookups))
-	level := o.failLevel
+	level, levelFrom := o.failLevel, "--fail-level"
 	if !cmd.Flags().Changed("fail-level") && cfg.FailLevel != "" {
-		level = cfg.FailLevel
+		level, levelFrom = cfg.FailLevel, path+": lint.fail-level"
 	}
 	if strings.EqualFold(level, "none") || strings.EqualFold(level, "never") {
 		return opts, nil, nil
 	}
 	s, err := rules.ParseSeverity(level)
 	if err != nil {
-		return nil, nil, fmt.Errorf("fail level: %w", err)
+		return nil, nil, fmt.Errorf("%s: unknown level %q (want info, warning, error or none)", levelFrom, level)
 	}
 	return opts, &s, nil
 }

@@ -103,7 +103,7 @@ func NewCmdSquash() *cobra.Command {
 
 func runSquash(ctx context.Context, stdout, stderr io.Writer, args []string, o *squashOptions) error {
 	if o.format != "text" && o.format != "json" {
-		return fmt.Errorf("unknown format %q (text or json)", o.format)
+		return fmt.Errorf("unknown --format %q (want text or json)", o.format)
 	}
 	src, err := imageref.Parse(args[0])
 	if err != nil {
