@@ -339,8 +339,10 @@ func descends(s, anc *dockerfile.Stage) bool {
 	return false
 }
 
-// rpmClean is the shared repair of WH401-WH403.
-func rpmClean(p *pass, rule string, tools []string, installs map[string]bool, valued []string, cacheDirs []string, cleanCmd func(tool string) string) []repair {
+// rpmClean is the shared repair of WH401-WH403. A call counts as the
+// tool's when its PkgOp was read from that very program (tdnf is a Dnf
+// operation, but dnf's clean command is not tdnf's).
+func rpmClean(p *pass, rule string, tools []string, installs map[string]bool, cacheDirs []string, cleanCmd func(tool string) string) []repair {
 	var out []repair
 	for _, rc := range p.runs {
 		if rc.appendAt < 0 || !p.g.allows(rule, rc.in) || hasMount(rc.in, cacheDirs...) {
@@ -349,12 +351,10 @@ func rpmClean(p *pass, rule string, tools []string, installs map[string]bool, va
 		var need string
 		for _, tool := range tools {
 			isInstall := func(c call) bool {
-				v, _ := c.verb(valued...)
-				return c.name == tool && installs[v]
+				return c.pkg != nil && c.pkg.Tool == tool && installs[c.pkg.RawVerb]
 			}
 			isClean := func(c call) bool {
-				v, _ := c.verb(valued...)
-				if c.name == tool && (v == "clean" || v == "cc") {
+				if c.pkg != nil && c.pkg.Tool == tool && (c.pkg.RawVerb == "clean" || c.pkg.RawVerb == "cc") {
 					return true
 				}
 				for _, d := range cacheDirs {
@@ -386,7 +386,6 @@ func rpmClean(p *pass, rule string, tools []string, installs map[string]bool, va
 func yumClean(p *pass) []repair {
 	return rpmClean(p, "WH401", []string{"yum"},
 		map[string]bool{"install": true, "groupinstall": true, "localinstall": true, "reinstall": true},
-		[]string{"-c", "--config", "--installroot", "--setopt", "--enablerepo", "--disablerepo", "-d", "-e", "--releasever"},
 		[]string{"/var/cache/yum"},
 		func(string) string { return "yum clean all" })
 }
@@ -394,7 +393,6 @@ func yumClean(p *pass) []repair {
 func zypperClean(p *pass) []repair {
 	return rpmClean(p, "WH402", []string{"zypper"},
 		map[string]bool{"install": true, "in": true},
-		[]string{"--root", "-R", "--reposd-dir", "-D", "--cache-dir", "-C", "--raw-cache-dir", "--solv-cache-dir", "--pkg-cache-dir", "-c", "--config"},
 		[]string{"/var/cache/zypp"},
 		func(string) string { return "zypper clean --all" })
 }
@@ -403,7 +401,6 @@ func dnfClean(p *pass) []repair {
 	return rpmClean(p, "WH403", []string{"dnf", "microdnf"},
 		map[string]bool{"install": true, "in": true, "upgrade": true, "up": true, "update": true,
 			"upgrade-minimal": true, "up-min": true, "reinstall": true, "rei": true, "groupinstall": true, "distro-sync": true},
-		[]string{"-c", "--config", "--installroot", "--setopt", "--enablerepo", "--disablerepo", "-d", "-e", "--releasever", "--repo", "--repoid"},
 		[]string{"/var/cache/libdnf5", "/var/cache/dnf", "/var/cache/yum"},
 		func(tool string) string { return tool + " clean all" })
 }

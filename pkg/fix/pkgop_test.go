@@ -29,6 +29,14 @@ func TestPkgOpRecognition(t *testing.T) {
 		{"gem -N", "RUN gem install -N rails", ""},
 		{"gem --no-ri kept as written", "RUN gem install --no-ri rails", ""},
 		{"sudo", "USER app\nRUN sudo apk add curl", "USER app\nRUN sudo apk add --no-cache curl"},
+		{"dnf", "RUN dnf install -y curl", "RUN dnf install -y curl && dnf clean all"},
+		{"dnf --setopt before verb", "RUN dnf --setopt=tsflags=nodocs install -y curl",
+			"RUN dnf --setopt=tsflags=nodocs install -y curl && dnf clean all"},
+		{"microdnf", "RUN microdnf install -y curl", "RUN microdnf install -y curl && microdnf clean all"},
+		{"tdnf is not dnf", "RUN tdnf install -y curl", ""},
+		{"yum cleaned", "RUN yum -y install curl && yum clean all", ""},
+		{"zypper in", "RUN zypper -n in curl", "RUN zypper -n in curl && zypper clean --all"},
+		{"zypper remove", "RUN zypper -n rm curl", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src := "FROM scratch\n" + tc.in + "\n"
@@ -36,7 +44,7 @@ func TestPkgOpRecognition(t *testing.T) {
 			if tc.want != "" {
 				want = "FROM scratch\n" + tc.want + "\n"
 			}
-			res, err := Fix([]byte(src), WithRules("WH202", "WH301", "WH501", "WH504"))
+			res, err := Fix([]byte(src), WithRules("WH202", "WH301", "WH501", "WH504", "WH401", "WH402", "WH403"))
 			if err != nil {
 				t.Fatal(err)
 			}
