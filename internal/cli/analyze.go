@@ -83,6 +83,9 @@ then flags; a later source overrides an earlier one rule by rule, and
 "disabled" turns a rule off. With --ci and no rules anywhere, dive's defaults
 apply.
 
+Exit codes: 0 success (and every CI rule passed), 1 a CI rule failed, 2 an
+error (an image that cannot be read, a bad flag or configuration).
+
 See docs/analyze.md for the full guide and docs/schema/analyze-v1.md for the
 JSON fields.`
 

@@ -39,7 +39,7 @@ type fixFlags struct {
 func NewCmdFix() *cobra.Command {
 	var fl fixFlags
 	cmd := &cobra.Command{
-		Use:   "fix [flags] DOCKERFILE",
+		Use:   "fix DOCKERFILE | -",
 		Short: "Repair a Dockerfile's size problems with minimal edits",
 		Long: `Repair the size problems whittle lint finds, as minimal edits to the original
 text: comments, directives, heredocs, continuation style and indentation are
@@ -55,6 +55,9 @@ Configuration: the fix: section of .whittle.yaml (searched from the current
 directory up, or --config): enable: [IDs] and disable: [IDs]. --rule replaces
 enable; --skip adds to disable. Lint's inline ignores ("# whittle
 ignore=WH202") also keep fix away from an instruction.
+
+Exit codes: 0 success, 1 --check found something to change, 2 an error (a
+file that cannot be read or does not parse, a bad flag).
 
 Repairable rules: ` + strings.Join(fix.Rules(), ", ") + `.`,
 		Example: `  whittle fix Dockerfile > Dockerfile.new
@@ -74,10 +77,10 @@ Repairable rules: ` + strings.Join(fix.Rules(), ", ") + `.`,
 	f.BoolVarP(&fl.write, "write", "w", false, "rewrite the file in place (atomically)")
 	f.BoolVar(&fl.check, "check", false, "change nothing; exit 1 when something would change")
 	f.BoolVarP(&fl.quiet, "quiet", "q", false, "print no summary on stderr")
-	f.StringSliceVar(&fl.rules, "rule", nil, "repair only these rule IDs (repeatable, comma-separated)")
-	f.StringSliceVar(&fl.skip, "skip", nil, "do not repair these rule IDs (repeatable, comma-separated)")
-	f.StringVar(&fl.config, "config", "", "configuration file (default: .whittle.yaml found from the current directory up)")
-	f.StringVar(&fl.baseImage, "base-image", "", "replace the final stage's base image with this reference (WH701)")
+	f.StringSliceVar(&fl.rules, "rule", nil, "repair only these rule `IDs` (repeat or separate with commas)")
+	f.StringSliceVar(&fl.skip, "skip", nil, "do not repair these rule `IDs` (repeat or separate with commas)")
+	f.StringVar(&fl.config, "config", "", "read the configuration from `FILE` (default: .whittle.yaml found from the current directory up)")
+	f.StringVar(&fl.baseImage, "base-image", "", "replace the final stage's base image with `REF` (WH701)")
 	return cmd
 }
 

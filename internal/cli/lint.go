@@ -79,12 +79,12 @@ func NewCmdLint() *cobra.Command {
 	}
 	cmd.SetFlagErrorFunc(flagError)
 	fl := cmd.Flags()
-	fl.StringVarP(&o.format, "format", "f", "text", "output format: text, json or sarif")
-	fl.StringVar(&o.failLevel, "fail-level", "warning", "lowest severity that makes lint exit 1: info, warning, error or none")
-	fl.StringSliceVar(&o.only, "rule", nil, "run only these rules (whittle or hadolint IDs; repeat or separate with commas)")
-	fl.StringSliceVar(&o.skip, "skip", nil, "skip these rules (whittle or hadolint IDs)")
+	fl.StringVarP(&o.format, "format", "f", "text", "output `FORMAT`: text, json or sarif")
+	fl.StringVar(&o.failLevel, "fail-level", "warning", "lowest `LEVEL` that makes lint exit 1: info, warning, error or none")
+	fl.StringSliceVar(&o.only, "rule", nil, "run only these rule `IDs` (whittle or hadolint; repeat or separate with commas)")
+	fl.StringSliceVar(&o.skip, "skip", nil, "skip these rule `IDs` (whittle or hadolint; repeat or separate with commas)")
 	fl.BoolVar(&o.registryLookups, "registry-lookups", false, "let base-image rules (WH701) ask registries about base images")
-	fl.StringVar(&o.config, "config", "", "path of the configuration file (default: .whittle.yaml found from the current directory up)")
+	fl.StringVar(&o.config, "config", "", "read the configuration from `FILE` (default: .whittle.yaml found from the current directory up)")
 	return cmd
 }
 

@@ -66,7 +66,10 @@ The same input and options give the same digest.
 
 --dry-run reads the layers and prints what would be saved, writing nothing:
 the wasted bytes of the merged layers as analyze counts them, plus what
-pruning would drop.`
+pruning would drop.
+
+Exit codes: 0 written (or reported, with --dry-run), 2 an error (nothing is
+written then).`
 
 // NewCmdSquash builds `whittle squash`.
 func NewCmdSquash() *cobra.Command {
@@ -86,17 +89,17 @@ func NewCmdSquash() *cobra.Command {
 	}
 	cmd.SetFlagErrorFunc(flagError)
 	fl := cmd.Flags()
-	fl.StringVar(&o.tag, "tag", "", "name the result (RepoTag of an archive, tag in a layout or the daemon)")
-	fl.StringVar(&o.base, "base", "", "base image reference: keep the layers SRC shares with it")
+	fl.StringVar(&o.tag, "tag", "", "name the result as `NAME` (RepoTag of an archive, tag in a layout or the daemon)")
+	fl.StringVar(&o.base, "base", "", "base image `REF`: keep the layers SRC shares with it")
 	fl.IntVar(&o.keepLayers, "keep-layers", 0, "keep the `N` lowest layers, merge the rest")
 	fl.BoolVar(&o.all, "all", false, "merge every layer, the base's too")
 	fl.StringSliceVar(&o.prune, "prune", nil, "also drop the merged layers' cache files: caches (all) or a list of `categories`")
-	fl.StringVar(&o.compression, "compression", "gzip", "compression of the merged layer: gzip or zstd (zstd needs an OCI image)")
+	fl.StringVar(&o.compression, "compression", "gzip", "compress the merged layer with `ALGORITHM`: gzip or zstd (zstd needs an OCI image)")
 	fl.BoolVar(&o.dryRun, "dry-run", false, "report what would be saved, write nothing")
-	fl.StringVarP(&o.format, "format", "f", "text", "output format: text or json")
-	fl.StringVar(&o.platform, "platform", "", "platform to pick from a multi-platform SRC (os/arch[/variant])")
-	fl.BoolVar(&o.insecure, "insecure", false, "allow plain HTTP and unverified TLS for registries")
-	fl.StringVar(&o.tmpDir, "tmp-dir", "", "directory for temporary files (default: the system's)")
+	fl.StringVarP(&o.format, "format", "f", "text", "output `FORMAT`: text or json")
+	fl.StringVar(&o.platform, "platform", "", "pick `os/arch[/variant]` from a multi-platform SRC (default: linux on this machine's architecture)")
+	fl.BoolVar(&o.insecure, "insecure", false, "allow plain HTTP and unverified TLS to registries")
+	fl.StringVar(&o.tmpDir, "tmp-dir", "", "`DIR` for temporary files (default: the system's)")
 	fl.BoolVar(&o.listPruned, "list-pruned", false, "list every pruned path in text output")
 	return cmd
 }
