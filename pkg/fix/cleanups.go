@@ -423,18 +423,17 @@ func npmCacheClean(p *pass) []repair {
 
 func yarnCacheClean(p *pass) []repair {
 	installs := func(c call) bool {
-		if c.name != "yarn" {
-			return false
-		}
-		v, _ := c.verb("--cwd", "--cache-folder", "--modules-folder", "--network-timeout", "--mutex")
-		return v == "" || v == "install" || v == "add"
+		// "yarn global add" (RawVerb "add", Global) fills the cache too,
+		// but is left to the merge repairs, as before.
+		pk := c.pkgOf(shellfacts.Yarn)
+		return pk != nil && !pk.Global && (pk.RawVerb == "" || pk.RawVerb == "install" || pk.RawVerb == "add")
 	}
 	return appendCleanup(p, "WH503", "added yarn cache clean at the end of the RUN",
 		func(rc *runCtx) bool {
 			return rc.has(installs) &&
 				!rc.after(installs, func(c call) bool {
-					v, _ := c.verb()
-					return (c.name == "yarn" && v == "cache") || removesPath("/usr/local/share/.cache/yarn")(c) || removesHome(c, ".cache/yarn") || removesPath("/root/.cache/yarn")(c)
+					pk := c.pkgOf(shellfacts.Yarn)
+					return (pk != nil && pk.RawVerb == "cache") || removesPath("/usr/local/share/.cache/yarn")(c) || removesHome(c, ".cache/yarn") || removesPath("/root/.cache/yarn")(c)
 				}) &&
 				!hasMount(rc.in, "/usr/local/share/.cache/yarn") && !hasMount(rc.in, "/root/.cache/yarn") && !hasMount(rc.in, "/root/.yarn")
 		}, []string{"yarn"}, "yarn cache clean")

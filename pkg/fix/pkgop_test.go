@@ -37,6 +37,12 @@ func TestPkgOpRecognition(t *testing.T) {
 		{"yum cleaned", "RUN yum -y install curl && yum clean all", ""},
 		{"zypper in", "RUN zypper -n in curl", "RUN zypper -n in curl && zypper clean --all"},
 		{"zypper remove", "RUN zypper -n rm curl", ""},
+		{"npm ci", "RUN npm ci", "RUN npm ci && npm cache clean --force"},
+		{"npm run", "RUN npm run build", ""},
+		{"npm cleaned", "RUN npm install && npm cache clean --force", ""},
+		{"yarn bare", "RUN yarn --frozen-lockfile", "RUN yarn --frozen-lockfile && yarn cache clean"},
+		{"yarn --cwd before verb", "RUN yarn --cwd web install", "RUN yarn --cwd web install && yarn cache clean"},
+		{"yarn run", "RUN yarn run build", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src := "FROM scratch\n" + tc.in + "\n"
@@ -44,7 +50,7 @@ func TestPkgOpRecognition(t *testing.T) {
 			if tc.want != "" {
 				want = "FROM scratch\n" + tc.want + "\n"
 			}
-			res, err := Fix([]byte(src), WithRules("WH202", "WH301", "WH501", "WH504", "WH401", "WH402", "WH403"))
+			res, err := Fix([]byte(src), WithRules("WH202", "WH301", "WH501", "WH504", "WH401", "WH402", "WH403", "WH502", "WH503"))
 			if err != nil {
 				t.Fatal(err)
 			}
