@@ -180,6 +180,11 @@ func runSquash(ctx context.Context, stdout, stderr io.Writer, args []string, o *
 		if digest, err = res.Image.Digest(); err != nil {
 			return fmt.Errorf("computing digest: %w", err)
 		}
+		if dst.Kind() == imageref.Layout {
+			// A layout stores a Docker manifest with OCI media types, so
+			// its digest is not the result's: report the one written.
+			digest = layoutDigest(ctx, dst, o.tag)
+		}
 	}
 	if o.format == "json" {
 		doc := struct {
@@ -293,7 +298,10 @@ func printSquash(w io.Writer, src, dst imageref.Ref, hasDst bool, digest v1.Hash
 			res.Layer.Digest, humanize.Bytes(uint64(res.Layer.Size)), res.Entries, res.Markers)
 	}
 	if hasDst && !res.DryRun {
-		fmt.Fprintf(w, "wrote %s\ndigest: %s\n", dst, digest)
+		fmt.Fprintf(w, "wrote %s\n", dst)
+		if digest != (v1.Hash{}) {
+			fmt.Fprintf(w, "digest: %s\n", digest)
+		}
 	}
 }
 
@@ -366,4 +374,27 @@ func plural(n int64, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// layoutDigest reads back the digest of the image just written to the OCI
+// layout dst (under tag when dst names none). It returns the zero hash when
+// the image cannot be told apart in the layout: no digest is better than a
+// wrong one.
+func layoutDigest(ctx context.Context, dst imageref.Ref, tag string) v1.Hash {
+	if dst.Tag() == "" && tag != "" {
+		r, err := imageref.Parse("oci:" + dst.Path() + ":" + tag)
+		if err != nil {
+			return v1.Hash{}
+		}
+		dst = r
+	}
+	img, err := dst.Image(ctx)
+	if err != nil {
+		return v1.Hash{}
+	}
+	h, err := img.Digest()
+	if err != nil {
+		return v1.Hash{}
+	}
+	return h
 }
