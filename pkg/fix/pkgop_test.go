@@ -43,6 +43,9 @@ func TestPkgOpRecognition(t *testing.T) {
 		{"yarn bare", "RUN yarn --frozen-lockfile", "RUN yarn --frozen-lockfile && yarn cache clean"},
 		{"yarn --cwd before verb", "RUN yarn --cwd web install", "RUN yarn --cwd web install && yarn cache clean"},
 		{"yarn run", "RUN yarn run build", ""},
+		{"go build", "RUN go build ./...", "RUN go build ./... && go clean -cache"},
+		{"go cache cleaned", "RUN go build ./... && go clean -cache", ""},
+		{"go clean -modcache only", "RUN go build ./... && go clean -modcache", "RUN go build ./... && go clean -modcache && go clean -cache"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src := "FROM scratch\n" + tc.in + "\n"
@@ -50,7 +53,7 @@ func TestPkgOpRecognition(t *testing.T) {
 			if tc.want != "" {
 				want = "FROM scratch\n" + tc.want + "\n"
 			}
-			res, err := Fix([]byte(src), WithRules("WH202", "WH301", "WH501", "WH504", "WH401", "WH402", "WH403", "WH502", "WH503"))
+			res, err := Fix([]byte(src), WithRules("WH202", "WH301", "WH501", "WH504", "WH401", "WH402", "WH403", "WH502", "WH503", "WH505"))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -111,8 +111,7 @@ func goCache(p *pass) []repair {
 			continue
 		}
 		if rc.has(func(c call) bool {
-			v, _ := c.verb()
-			if c.name != "go" || v != "clean" {
+			if pk := c.pkgOf(shellfacts.Go); pk == nil || pk.RawVerb != "clean" {
 				return false
 			}
 			for _, a := range c.args {
