@@ -13,19 +13,17 @@ import (
 	"archive/tar"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
+	"github.com/whittle/whittle/internal/benchutil"
 	"io"
 	"os"
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
-	"syscall"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/klauspost/compress/gzip"
 	"golang.org/x/sync/errgroup"
 
@@ -91,7 +89,7 @@ func run(ctx context.Context) error {
 		}
 		res.Generated = p
 	case "baseline", "analyze":
-		img, err := open(*image)
+		img, err := benchutil.OpenLayout(*image)
 		if err != nil {
 			return err
 		}
@@ -119,34 +117,8 @@ func run(ctx context.Context) error {
 		return fmt.Errorf("unknown mode %q", *mode)
 	}
 	res.Seconds = time.Since(start).Seconds()
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
-		res.MaxRSSMB = float64(ru.Maxrss) / 1024
-		res.CPU = float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
-	}
+	res.CPU, res.MaxRSSMB = benchutil.Usage()
 	return json.NewEncoder(os.Stdout).Encode(res)
-}
-
-func open(p string) (v1.Image, error) {
-	if p == "" {
-		return nil, errors.New("-image is required")
-	}
-	lp, err := layout.FromPath(p)
-	if err != nil {
-		return nil, err
-	}
-	idx, err := lp.ImageIndex()
-	if err != nil {
-		return nil, err
-	}
-	m, err := idx.IndexManifest()
-	if err != nil {
-		return nil, err
-	}
-	if len(m.Manifests) == 0 {
-		return nil, errors.New("empty layout")
-	}
-	return idx.Image(m.Manifests[0].Digest)
 }
 
 // baseline decompresses every layer and reads its tar to the end, with

@@ -22,18 +22,16 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
+	"github.com/whittle/whittle/internal/benchutil"
 	"io"
 	"os"
 	"os/signal"
 	"runtime/pprof"
-	"syscall"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/klauspost/compress/gzip"
 
@@ -92,7 +90,7 @@ func run(ctx context.Context) error {
 		res.Generated, err = synth.Large(ctx, *dir, spec)
 	case "baseline", "squash", "all", "zstd", "extract":
 		var img v1.Image
-		if img, err = open(*image); err != nil {
+		if img, err = benchutil.OpenLayout(*image); err != nil {
 			return err
 		}
 		switch *mode {
@@ -122,34 +120,8 @@ func run(ctx context.Context) error {
 		return err
 	}
 	res.Seconds = time.Since(start).Seconds()
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
-		res.MaxRSSMB = float64(ru.Maxrss) / 1024
-		res.CPU = float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
-	}
+	res.CPU, res.MaxRSSMB = benchutil.Usage()
 	return json.NewEncoder(os.Stdout).Encode(res)
-}
-
-func open(p string) (v1.Image, error) {
-	if p == "" {
-		return nil, errors.New("-image is required")
-	}
-	lp, err := layout.FromPath(p)
-	if err != nil {
-		return nil, err
-	}
-	idx, err := lp.ImageIndex()
-	if err != nil {
-		return nil, err
-	}
-	m, err := idx.IndexManifest()
-	if err != nil {
-		return nil, err
-	}
-	if len(m.Manifests) == 0 {
-		return nil, errors.New("empty layout")
-	}
-	return idx.Image(m.Manifests[0].Digest)
 }
 
 // baseline decompresses every layer and reads its tar to the end, one
