@@ -246,7 +246,7 @@ func loadAnalyzeConfig() (analyzeConfig, string, error) {
 		return cfg, "", err
 	}
 	if _, err := f.Decode("analyze", &cfg); err != nil {
-		return cfg, "", err
+		return cfg, "", configError(err, f.Path, "analyze", &cfg)
 	}
 	// Name the file relative to the working directory in messages.
 	if wd, err := os.Getwd(); err == nil {

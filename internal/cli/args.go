@@ -5,10 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
 
 	"github.com/whittle/whittle/pkg/imageref"
 )
@@ -86,4 +90,96 @@ func checkDestination(ref imageref.Ref) error {
 		}
 	}
 	return nil
+}
+
+// yamlUnknownField matches yaml.v3's message for a key the struct lacks.
+var yamlUnknownField = regexp.MustCompile(`^line \d+: field (\S+) not found in type \S+$`)
+
+// configError makes an error decoding section of the configuration file at
+// path into v one line, without Go type names and with lines counted in the
+// file: yaml.v3's "yaml: unmarshal errors:\n  line 1: field bogus not found
+// in type cli.lintConfig" becomes "line 3: unknown key "bogus"". (The
+// configuration package decodes a re-encoded copy of the section, whose
+// line numbers are not the file's.)
+func configError(err error, path, section string, v any) error {
+	var te *yaml.TypeError
+	if err == nil || !errors.As(err, &te) {
+		return err
+	}
+	node := sectionNode(path, section)
+	if node == nil {
+		return err
+	}
+	type msg struct {
+		line int
+		text string
+	}
+	var msgs []msg
+	for _, e := range te.Errors {
+		if m := yamlUnknownField.FindStringSubmatch(e); m != nil {
+			msgs = append(msgs, msg{keyLine(node, m[1]), fmt.Sprintf("unknown key %q", m[1])})
+		}
+	}
+	// Type errors, with the file's lines: decode the original section
+	// into a fresh value of v's type.
+	fresh := reflect.New(reflect.TypeOf(v).Elem()).Interface()
+	var nte *yaml.TypeError
+	if errors.As(node.Decode(fresh), &nte) {
+		for _, e := range nte.Errors {
+			line := 0
+			if _, err := fmt.Sscanf(e, "line %d:", &line); err == nil {
+				e = strings.TrimSpace(e[strings.IndexByte(e, ':')+1:])
+			}
+			msgs = append(msgs, msg{line, e})
+		}
+	}
+	if len(msgs) == 0 {
+		return err
+	}
+	slices.SortStableFunc(msgs, func(a, b msg) int { return a.line - b.line })
+	parts := make([]string, len(msgs))
+	for i, m := range msgs {
+		parts[i] = fmt.Sprintf("line %d: %s", m.line, m.text)
+	}
+	return fmt.Errorf("%s: %s: %s", path, section, strings.Join(parts, "; "))
+}
+
+// sectionNode is the value of the top-level key section of the YAML file at
+// path, or nil.
+func sectionNode(path, section string) *yaml.Node {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	var doc yaml.Node
+	if yaml.Unmarshal(b, &doc) != nil || len(doc.Content) == 0 {
+		return nil
+	}
+	m := doc.Content[0]
+	if m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == section {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// keyLine is the line of the first mapping key named key in n, depth first.
+func keyLine(n *yaml.Node, key string) int {
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				return n.Content[i].Line
+			}
+		}
+	}
+	for _, c := range n.Content {
+		if l := keyLine(c, key); l > 0 {
+			return l
+		}
+	}
+	return 0
 }

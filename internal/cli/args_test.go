@@ -91,3 +91,44 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestConfigErrors: a bad .whittle.yaml section is one line naming the file,
+// the section and each bad key or value at its line in the file (comments
+// and blank lines counted), without Go type names.
+func TestConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	cfg := "# whittle settings\n\nlint:\n  # only these\n\n  enable: [WH201]\n\n  bogus: 1\n  fail-level: [1]\n" +
+		"analyze:\n  nope: 2\n  top: x\nfix:\n  enable: 3\n  x: 1\n"
+	for name, b := range map[string]string{
+		".whittle.yaml": cfg,
+		"Dockerfile":    "FROM alpine\nRUN apk add curl\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(b), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(dir)
+	cfgPath := filepath.Join(dir, ".whittle.yaml")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"lint", "Dockerfile"}, `whittle: ` + cfgPath + `: lint: line 8: unknown key "bogus"; line 9: cannot unmarshal !!seq into string`},
+		{[]string{"analyze", "missing.tar"}, `whittle: ` + cfgPath + `: analyze: line 11: unknown key "nope"; line 12: cannot unmarshal !!str ` + "`x`" + ` into int`},
+		{[]string{"fix", "Dockerfile"}, `whittle: ` + cfgPath + `: fix: line 14: cannot unmarshal !!int ` + "`3`" + ` into []string; line 15: unknown key "x"`},
+	} {
+		t.Run(tc.args[0], func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := Execute(context.Background(), tc.args, strings.NewReader(""), &stdout, &stderr)
+			if code != ExitError {
+				t.Errorf("exit code %d, want %d", code, ExitError)
+			}
+			if got := strings.TrimSuffix(stderr.String(), "\n"); got != tc.want {
+				t.Errorf("stderr:\n got %q\nwant %q", got, tc.want)
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("stdout not empty: %.200q", stdout.String())
+			}
+		})
+	}
+}

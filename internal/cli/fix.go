@@ -173,7 +173,7 @@ func loadFixConfig(path string) (fixConfig, error) {
 		return cfg, err
 	}
 	if _, err := f.Decode("fix", &cfg); err != nil {
-		return cfg, err
+		return cfg, configError(err, f.Path, "fix", &cfg)
 	}
 	return cfg, nil
 }

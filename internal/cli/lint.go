@@ -231,7 +231,7 @@ func lintSettings(cmd *cobra.Command, o *lintOptions) ([]rules.Option, *rules.Se
 			return nil, nil, err
 		}
 		if _, err := f.Decode("lint", &cfg); err != nil {
-			return nil, nil, err
+			return nil, nil, configError(err, f.Path, "lint", &cfg)
 		}
 	}
 	var opts []rules.Option
