@@ -34,6 +34,7 @@ type analyzeOptions struct {
 	thresholds gate.Thresholds
 	ciConfig   string
 	noColor    bool
+	config     string
 }
 
 // analyzeConfig is the analyze section of .whittle.yaml.
@@ -78,10 +79,10 @@ its threshold and PASS, FAIL or SKIP; the exit code is 0 when all pass, 1 when
 one fails, 2 on an error. Rules come from dive's .dive-ci (read as dive reads
 it: rules: lowestEfficiency, highestWastedBytes, highestUserWastedPercent,
 with dive's defaults for missing keys), then the analyze: section of
-.whittle.yaml (max-wasted-bytes, max-wasted-ratio, min-efficiency, ci-config),
-then flags; a later source overrides an earlier one rule by rule, and
-"disabled" turns a rule off. With --ci and no rules anywhere, dive's defaults
-apply.
+.whittle.yaml or of --config FILE (max-wasted-bytes, max-wasted-ratio,
+min-efficiency, ci-config), then flags; a later source overrides an earlier
+one rule by rule, and "disabled" turns a rule off. With --ci and no rules
+anywhere, dive's defaults apply.
 
 Exit codes: 0 success (and every CI rule passed), 1 a CI rule failed, 2 an
 error (an image that cannot be read, a bad flag or configuration).
@@ -121,6 +122,7 @@ func NewCmdAnalyze() *cobra.Command {
 	f.StringVar(&o.thresholds.MaxWastedRatio, "max-wasted-ratio", "", "CI rule: fail when wasted/size exceeds `RATIO` (0 to 1; implies --ci)")
 	f.StringVar(&o.thresholds.MinEfficiency, "min-efficiency", "", "CI rule: fail when dive's efficiency is below `RATIO` (0 to 1; implies --ci)")
 	f.StringVar(&o.ciConfig, "ci-config", "", "read dive CI rules from `FILE` (default: .dive-ci when it exists; implies --ci)")
+	f.StringVar(&o.config, "config", "", "read the configuration from `FILE` (default: .whittle.yaml found from the current directory up)")
 	f.BoolVar(&o.noColor, "no-color", false, "never colour the output (colour is used only on a terminal, and not when NO_COLOR is set)")
 	return cmd
 }
@@ -133,7 +135,7 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 		fmt.Fprintf(stderr, "whittle: %s\n", errorLine(err))
 		return withExitCode(ExitError)
 	}
-	cfg, cfgPath, err := loadAnalyzeConfig()
+	cfg, cfgPath, err := loadAnalyzeConfig(o.config)
 	if err != nil {
 		return fail(err)
 	}
@@ -234,12 +236,16 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 	return nil
 }
 
-// loadAnalyzeConfig reads the analyze section of the nearest .whittle.yaml.
-func loadAnalyzeConfig() (analyzeConfig, string, error) {
+// loadAnalyzeConfig reads the analyze section of the configuration file at
+// path, or of the nearest .whittle.yaml when path is empty.
+func loadAnalyzeConfig(path string) (analyzeConfig, string, error) {
 	var cfg analyzeConfig
-	path, err := config.Find(".")
-	if err != nil || path == "" {
-		return cfg, "", err
+	if path == "" {
+		p, err := config.Find(".")
+		if err != nil || p == "" {
+			return cfg, "", err
+		}
+		path = p
 	}
 	f, err := config.Load(path)
 	if err != nil {

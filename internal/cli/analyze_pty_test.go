@@ -79,7 +79,7 @@ func TestAnalyzeOnTerminal(t *testing.T) {
 	}
 	t.Setenv("NO_COLOR", "1")
 	out, _, _ = runOnTerminal(t, false, "analyze", "--max-wasted-bytes", "1MB", app)
-	if strings.Contains(out, "\x1b[") || !strings.Contains(out, "PASS (1 rules)") {
+	if strings.Contains(out, "\x1b[") || !strings.Contains(out, "PASS (1 rule)") {
 		t.Errorf("NO_COLOR on a terminal printed escapes:\n%.300q", out)
 	}
 	t.Setenv("NO_COLOR", "")

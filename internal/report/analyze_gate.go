@@ -55,9 +55,9 @@ func GateText(w io.Writer, o gate.Outcome, opts TextOptions) error {
 		return err
 	}
 	if o.Pass {
-		ew.printf("%s\n", p.green(fmt.Sprintf("PASS (%d rules)", len(o.Results))))
+		ew.printf("%s\n", p.green(fmt.Sprintf("PASS (%s)", plural(int64(len(o.Results)), "rule", "rules"))))
 	} else {
-		ew.printf("%s\n", p.bold(p.red(fmt.Sprintf("FAIL (%d of %d rules failed)", o.Failed(), len(o.Results)))))
+		ew.printf("%s\n", p.bold(p.red(fmt.Sprintf("FAIL (%d of %s failed)", o.Failed(), plural(int64(len(o.Results)), "rule", "rules")))))
 	}
 	return ew.err
 }

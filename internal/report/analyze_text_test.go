@@ -334,7 +334,7 @@ func TestGateText(t *testing.T) {
 	if err := GateText(&buf, o, TextOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(buf.String(), "0.89999") || !strings.Contains(buf.String(), "FAIL (1 of 1 rules failed)") {
+	if !strings.Contains(buf.String(), "0.89999") || !strings.Contains(buf.String(), "FAIL (1 of 1 rule failed)") {
 		t.Errorf("rounded figure hides the verdict:\n%s", buf.String())
 	}
 }
