@@ -129,7 +129,7 @@ func runFix(cmd *cobra.Command, name string, fl fixFlags) error {
 			fmt.Fprintf(stderr, "%s:%d: %s %s\n", name, c.Line, c.Rule, c.Message)
 		}
 		if res.Changed() {
-			fmt.Fprintf(stderr, "%s: %d change(s)\n", name, len(res.Changes))
+			fmt.Fprintf(stderr, "%s: %d %s\n", name, len(res.Changes), plural(int64(len(res.Changes)), "change", "changes"))
 		}
 	}
 	out := cmd.OutOrStdout()

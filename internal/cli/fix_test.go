@@ -43,13 +43,16 @@ func TestFixCLI(t *testing.T) {
 		wantFile   string // content of the file afterwards
 	}{
 		{name: "stdout", args: []string{"fix"}, file: naiveDockerfile, wantOut: fixed,
-			wantErrHas: []string{":3: WH202 added --no-install-recommends", "3 change(s)"}, wantFile: naiveDockerfile},
+			wantErrHas: []string{":3: WH202 added --no-install-recommends", ": 3 changes\n"}, wantFile: naiveDockerfile},
 		{name: "stdin", args: []string{"fix", "-q", "-"}, stdin: naiveDockerfile, wantOut: fixed},
 		{name: "diff", args: []string{"fix", "--diff", "-q"}, file: naiveDockerfile,
 			wantOutHas: []string{"-RUN apt-get update && apt-get install -y curl\n", "+RUN apt-get update && apt-get install --no-install-recommends", "@@ -1,3 +1,3 @@"}},
 		{name: "write", args: []string{"fix", "--write", "-q"}, file: naiveDockerfile, wantOut: "", wantFile: fixed},
 		{name: "check fails", args: []string{"fix", "--check"}, file: naiveDockerfile, wantCode: ExitFail, wantOut: "", wantFile: naiveDockerfile},
 		{name: "check passes", args: []string{"fix", "--check"}, file: fixed, wantCode: ExitOK, wantOut: ""},
+		{name: "one change", args: []string{"fix", "--rule", "WH201"}, file: naiveDockerfile,
+			wantOut:    "FROM local/debian:bookworm\n# tools\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n",
+			wantErrHas: []string{": 1 change\n"}},
 		{name: "rule", args: []string{"fix", "-q", "--rule", "WH201"}, file: naiveDockerfile,
 			wantOut: "FROM local/debian:bookworm\n# tools\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n"},
 		{name: "skip", args: []string{"fix", "-q", "--skip", "WH201,WH203"}, file: naiveDockerfile,
