@@ -108,6 +108,18 @@ func runSquash(ctx context.Context, stdout, stderr io.Writer, args []string, o *
 	if o.format != "text" && o.format != "json" {
 		return fmt.Errorf("unknown --format %q (want text or json)", o.format)
 	}
+	var chosen []string
+	for _, c := range []struct {
+		set  bool
+		flag string
+	}{{o.base != "", "--base"}, {o.keepSet, "--keep-layers"}, {o.all, "--all"}} {
+		if c.set {
+			chosen = append(chosen, c.flag)
+		}
+	}
+	if len(chosen) > 1 {
+		return fmt.Errorf("%s exclude each other: give only one of --base, --keep-layers or --all", strings.Join(chosen, " and "))
+	}
 	src, err := imageref.Parse(args[0])
 	if err != nil {
 		return err
