@@ -22,6 +22,11 @@ import (
 func argsBetween(min, max int, want string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) >= min && (max < 0 || len(args) <= max) {
+			for i, a := range args {
+				if a == "" {
+					return fmt.Errorf("%s: argument %d is empty", cmd.Name(), i+1)
+				}
+			}
 			return nil
 		}
 		return fmt.Errorf("%s wants %s, got %d argument(s) (see whittle %s --help)",

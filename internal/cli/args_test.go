@@ -48,6 +48,10 @@ func TestBadInput(t *testing.T) {
 		{[]string{"lint"}, "whittle: lint wants one or more FILEs, or - for standard input, got 0 argument(s) (see whittle lint --help)"},
 		{[]string{"fix"}, "whittle: fix wants one DOCKERFILE (or - for standard input), got 0 argument(s) (see whittle fix --help)"},
 		{[]string{"squash"}, "whittle: squash wants SRC and DST, got 0 argument(s) (see whittle squash --help)"},
+		{[]string{"lint", ""}, "whittle: lint: argument 1 is empty"},
+		{[]string{"analyze", ""}, "whittle: analyze: argument 1 is empty"},
+		{[]string{"fix", "missing"}, "whittle: missing: reading: no such file or directory"},
+		{[]string{"fix", "sub"}, "whittle: sub: reading: is a directory"},
 		// Numeric flags: the flag and the value, no strconv internals.
 		{[]string{"analyze", "--top", "x", "app.tar"}, `whittle: --top: "x" is not a whole number`},
 		{[]string{"analyze", "--jobs", "99999999999999999999", "app.tar"}, `whittle: --jobs: "99999999999999999999" is out of range`},

@@ -203,7 +203,7 @@ func readDockerfile(stdin io.Reader, name string) ([]byte, error) {
 	}
 	b, err := os.ReadFile(name)
 	if err != nil {
-		return nil, fmt.Errorf("reading dockerfile: %w", err)
+		return nil, fmt.Errorf("%s: reading: %w", name, unwrapPathError(err))
 	}
 	return b, nil
 }

@@ -60,7 +60,7 @@ func TestFixCLI(t *testing.T) {
 		{name: "unknown rule", args: []string{"fix", "--rule", "WH999"}, file: naiveDockerfile, wantCode: ExitError, wantErrHas: []string{"WH999"}},
 		{name: "write and check", args: []string{"fix", "--write", "--check"}, file: naiveDockerfile, wantCode: ExitError},
 		{name: "unparsable", args: []string{"fix"}, file: "FROM\nRUN <<EOF\n", wantCode: ExitError},
-		{name: "missing file", args: []string{"fix", "/nonexistent/Dockerfile"}, wantCode: ExitError, wantErrHas: []string{"reading dockerfile"}},
+		{name: "missing file", args: []string{"fix", "/nonexistent/Dockerfile"}, wantCode: ExitError, wantErrHas: []string{"/nonexistent/Dockerfile: reading: no such file or directory"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
