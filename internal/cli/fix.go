@@ -13,6 +13,7 @@ import (
 
 	"github.com/whittle/whittle/internal/config"
 	"github.com/whittle/whittle/pkg/fix"
+	"github.com/whittle/whittle/pkg/rules"
 )
 
 // fixConfig is the fix section of .whittle.yaml.
@@ -113,7 +114,11 @@ func runFix(cmd *cobra.Command, name string, fl fixFlags) error {
 	if len(enable) > 0 {
 		opts = append(opts, fix.WithRules(enable...))
 	}
-	if skip := append(append([]string{}, cfg.Disable...), fl.skip...); len(skip) > 0 {
+	skip, err := withoutUnrepairable(append(append([]string{}, cfg.Disable...), fl.skip...))
+	if err != nil {
+		return fmt.Errorf("skipping rules: %w", err)
+	}
+	if len(skip) > 0 {
 		opts = append(opts, fix.WithSkip(skip...))
 	}
 	if fl.baseImage != "" {
@@ -242,4 +247,36 @@ func writeFileAtomic(path string, data []byte) error {
 		return fmt.Errorf("writing %s: %w", path, werr)
 	}
 	return nil
+}
+
+// withoutUnrepairable drops from a skip list the lint rules that have no
+// repair (WH104, or a hadolint ID only such rules map): skipping them
+// changes nothing, so a disable list shared with lint is not an error. An
+// ID that names no rule at all is an error, as in lint.
+func withoutUnrepairable(ids []string) ([]string, error) {
+	repairable := map[string]bool{}
+	for _, id := range fix.Rules() {
+		repairable[id] = true
+	}
+	// noRepair[id] is true when id names lint rules and none has a repair.
+	noRepair := map[string]bool{}
+	for _, r := range rules.All() {
+		m := r.Meta()
+		for _, id := range append([]string{m.ID}, m.Hadolint...) {
+			if v, seen := noRepair[id]; !seen || v {
+				noRepair[id] = !repairable[m.ID]
+			}
+		}
+	}
+	var out []string
+	for _, id := range splitIDs(ids) {
+		v, known := noRepair[strings.ToUpper(id)]
+		switch {
+		case !known && !repairable[strings.ToUpper(id)]:
+			return nil, fmt.Errorf("unknown rule %q", id)
+		case !v:
+			out = append(out, id)
+		}
+	}
+	return out, nil
 }

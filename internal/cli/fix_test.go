@@ -58,6 +58,11 @@ func TestFixCLI(t *testing.T) {
 		{name: "skip", args: []string{"fix", "-q", "--skip", "WH201,WH203"}, file: naiveDockerfile,
 			wantOut: "FROM local/debian:bookworm\n# tools\nRUN apt-get update && apt-get install --no-install-recommends -y curl\n"},
 		{name: "unknown rule", args: []string{"fix", "--rule", "WH999"}, file: naiveDockerfile, wantCode: ExitError, wantErrHas: []string{"WH999"}},
+		// Skipping a lint rule that has no repair (WH104) changes nothing;
+		// skipping a rule that does not exist is an error, as in lint.
+		{name: "skip unrepairable", args: []string{"fix", "-q", "--skip", "WH104"}, file: naiveDockerfile, wantOut: fixed},
+		{name: "skip unknown", args: []string{"fix", "--skip", "WH104,WH999"}, file: naiveDockerfile, wantCode: ExitError,
+			wantErrHas: []string{`whittle: skipping rules: unknown rule "WH999"` + "\n"}},
 		{name: "write and check", args: []string{"fix", "--write", "--check"}, file: naiveDockerfile, wantCode: ExitError},
 		{name: "unparsable", args: []string{"fix"}, file: "FROM\nRUN <<EOF\n", wantCode: ExitError},
 		{name: "missing file", args: []string{"fix", "/nonexistent/Dockerfile"}, wantCode: ExitError, wantErrHas: []string{"/nonexistent/Dockerfile: reading: no such file or directory"}},
