@@ -14,6 +14,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/whittle/whittle/internal/report"
 	"github.com/whittle/whittle/pkg/imageref"
 	"github.com/whittle/whittle/pkg/squash"
 )
@@ -273,8 +274,9 @@ func printSquash(w io.Writer, src, dst imageref.Ref, hasDst bool, digest v1.Hash
 	p := res.Plan
 	fmt.Fprintf(w, "source: %s\n", src)
 	fmt.Fprintf(w, "base:   %s (%s)\n", p.Reason, p.BaseFrom)
+	fmt.Fprintf(w, "  %-6s %3s  %-19s %10s  %s\n", "", "#", "digest", "compressed", "created by")
 	row := func(what string, l squash.LayerInfo) {
-		fmt.Fprintf(w, "  %-6s %3d  %-19.19s %9s  %s\n", what, l.Index, l.Digest, humanize.Bytes(uint64(l.Size)), oneLine(l.CreatedBy, 70))
+		fmt.Fprintf(w, "  %-6s %3d  %-19.19s %10s  %s\n", what, l.Index, l.Digest, humanize.Bytes(uint64(l.Size)), report.ShortCreatedBy(l.CreatedBy, 70))
 	}
 	for _, l := range p.Kept {
 		row("kept", l)
@@ -290,9 +292,10 @@ func printSquash(w io.Writer, src, dst imageref.Ref, hasDst bool, digest v1.Hash
 	for _, c := range res.Pruned {
 		pruned += c.Bytes
 	}
-	fmt.Fprintf(w, "%s %s (%s bytes): wasted %s, pruned %s; %s of content in %d merged layers -> %s\n", verb,
+	fmt.Fprintf(w, "%s %s (%s bytes): wasted %s, pruned %s; %s of content in %s -> %s\n", verb,
 		humanize.Bytes(uint64(res.SavedBytes)), humanize.Comma(res.SavedBytes), humanize.Bytes(uint64(res.WastedBytes)),
-		humanize.Bytes(uint64(pruned)), humanize.Bytes(uint64(res.InBytes)), len(p.Merged), humanize.Bytes(uint64(res.OutBytes)))
+		humanize.Bytes(uint64(pruned)), humanize.Bytes(uint64(res.InBytes)),
+		fmt.Sprintf("%d merged %s", len(p.Merged), plural(int64(len(p.Merged)), "layer", "layers")), humanize.Bytes(uint64(res.OutBytes)))
 	if res.CopiedBytes > 0 {
 		fmt.Fprintf(w, "  copied %s (%s bytes) of kept layers' files: hard links keep them where a merged layer replaced their first name\n",
 			humanize.Bytes(uint64(res.CopiedBytes)), humanize.Comma(res.CopiedBytes))
@@ -315,15 +318,6 @@ func printSquash(w io.Writer, src, dst imageref.Ref, hasDst bool, digest v1.Hash
 			fmt.Fprintf(w, "digest: %s\n", digest)
 		}
 	}
-}
-
-func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	s = strings.TrimPrefix(s, "/bin/sh -c #(nop) ")
-	if len(s) > n {
-		s = s[:n-1] + "…"
-	}
-	return s
 }
 
 // squashProgress draws a progress bar on stderr while layers are read and
