@@ -200,6 +200,13 @@ func runSquash(ctx context.Context, stdout, stderr io.Writer, args []string, o *
 		}
 	}
 	if o.format == "json" {
+		// Lists are [] when empty, never null, for jq and schema readers.
+		if res.Plan.Kept == nil {
+			res.Plan.Kept = []squash.LayerInfo{}
+		}
+		if res.Plan.Merged == nil {
+			res.Plan.Merged = []squash.LayerInfo{}
+		}
 		doc := struct {
 			Source      string `json:"source"`
 			Destination string `json:"destination,omitempty"`
