@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"gopkg.in/yaml.v3"
 
 	"github.com/whittle/whittle/pkg/imageref"
@@ -38,29 +39,23 @@ func argsBetween(min, max int, want string) cobra.PositionalArgs {
 // "--top" flag: strconv.ParseInt: parsing "abc": invalid syntax") into one
 // line that names the flag and what it wants.
 func flagError(_ *cobra.Command, err error) error {
+	var ive *pflag.InvalidValueError
 	var ne *strconv.NumError
-	if errors.As(err, &ne) {
-		msg := err.Error()
-		flag := ""
-		if i := strings.Index(msg, ` for "`); i >= 0 {
-			rest := msg[i+len(` for "`):]
-			if j := strings.IndexByte(rest, '"'); j >= 0 {
-				flag = rest[:j]
-			}
-		}
-		what := "a number"
-		switch ne.Func {
-		case "ParseInt", "ParseUint":
-			what = "a whole number"
-		case "ParseBool":
-			what = "true or false"
-		}
-		if errors.Is(ne.Err, strconv.ErrRange) {
-			return fmt.Errorf("%s: %q is out of range", flag, ne.Num)
-		}
-		return fmt.Errorf("%s: %q is not %s", flag, ne.Num, what)
+	if !errors.As(err, &ive) || !errors.As(err, &ne) {
+		return err
 	}
-	return err
+	flag := "--" + ive.GetFlag().Name
+	if errors.Is(ne.Err, strconv.ErrRange) {
+		return fmt.Errorf("%s: %q is out of range", flag, ive.GetValue())
+	}
+	what := "a number"
+	switch ne.Func {
+	case "ParseInt", "ParseUint":
+		what = "a whole number"
+	case "ParseBool":
+		what = "true or false"
+	}
+	return fmt.Errorf("%s: %q is not %s", flag, ive.GetValue(), what)
 }
 
 // checkOutputFile fails before any work is done when a file cannot be

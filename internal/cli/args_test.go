@@ -56,7 +56,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"analyze", "--top", "x", "app.tar"}, `whittle: --top: "x" is not a whole number`},
 		{[]string{"analyze", "--jobs", "99999999999999999999", "app.tar"}, `whittle: --jobs: "99999999999999999999" is out of range`},
 		{[]string{"squash", "--keep-layers", "abc", "app.tar", "out.tar"}, `whittle: --keep-layers: "abc" is not a whole number`},
-		{[]string{"fix", "--write=maybe", "Dockerfile"}, `whittle: -w, --write: "maybe" is not true or false`},
+		{[]string{"fix", "--write=maybe", "Dockerfile"}, `whittle: --write: "maybe" is not true or false`},
 		// Outputs that cannot be written fail before the image is read.
 		{[]string{"analyze", "-o", "nodir/r.json", "app.tar"}, "whittle: writing nodir/r.json: directory nodir does not exist"},
 		{[]string{"analyze", "-o", "sub", "app.tar"}, "whittle: writing sub: it is a directory"},
