@@ -33,8 +33,8 @@ func NewRootCmd() *cobra.Command {
 		Use:   "whittle",
 		Short: "Make container images small, and prove every byte it saves",
 		Long: `whittle finds the waste in Dockerfiles (lint), repairs it (fix), measures it
-exactly in built images (analyze), removes it from built images without a
-rebuild (squash), and shows it across many images (fleet).
+exactly in built images (analyze), and removes it from built images without a
+rebuild (squash).
 
 Exit codes: 0 success, 1 a check failed (findings or thresholds), 2 error.`,
 		SilenceUsage:  true,
