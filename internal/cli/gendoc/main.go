@@ -1,0 +1,31 @@
+// Command gendoc writes whittle's command-line reference: one Markdown page
+// per command, generated from the command tree that whittle itself runs, so
+// the reference cannot drift from the flags and help text.
+//
+// Run it through go generate:
+//
+//	go generate ./internal/cli
+//
+// which runs `go run ./gendoc -out ../../docs/cli` from internal/cli.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/whittle/whittle/internal/cli"
+)
+
+func main() {
+	out := flag.String("out", "docs/cli", "directory to write the Markdown pages into")
+	flag.Parse()
+	if flag.NArg() != 0 {
+		fmt.Fprintf(os.Stderr, "gendoc: unexpected arguments %q\n", flag.Args())
+		os.Exit(2)
+	}
+	if err := writeTree(cli.NewRootCmd(), *out); err != nil {
+		fmt.Fprintf(os.Stderr, "gendoc: %v\n", err)
+		os.Exit(1)
+	}
+}
