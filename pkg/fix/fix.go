@@ -166,6 +166,7 @@ func Fix(src []byte, opts ...Option) (res *Result, err error) {
 		return nil, fmt.Errorf("parsing %s: %w", o.name, err)
 	}
 	res = &Result{Output: src}
+	input := f
 	var history []*edit.Set // sets applied so far, oldest first
 	text := src
 	settled := false
@@ -196,8 +197,23 @@ func Fix(src []byte, opts ...Option) (res *Result, err error) {
 		return nil, fmt.Errorf("repairing %s: %w", o.name, ErrUnsettled)
 	}
 	res.Output = text
+	if o.baseImage != "" && switchedBase(res.Changes) {
+		if c := baseMismatch(input, o.baseImage); c != nil {
+			res.Changes = append(res.Changes, *c)
+		}
+	}
 	sort.SliceStable(res.Changes, func(i, j int) bool { return res.Changes[i].Line < res.Changes[j].Line })
 	return res, nil
+}
+
+// switchedBase reports whether a WH701 change (the base switch) was made.
+func switchedBase(cs []Change) bool {
+	for _, c := range cs {
+		if c.Rule == "WH701" {
+			return true
+		}
+	}
+	return false
 }
 
 // repair is one candidate change: edits against the current text.
