@@ -10,6 +10,12 @@ import (
 // exist. Check it with errors.Is.
 var ErrNotFound = errors.New("image not found")
 
+// ErrNotTar reports that a file read as an archive (docker-archive:PATH,
+// or a path without prefix) is not a tar archive at all: empty, text, or
+// anything else without a tar header at its start. A tar cut short is
+// not ErrNotTar: it reports io.ErrUnexpectedEOF. Check it with errors.Is.
+var ErrNotTar = errors.New("not a tar archive")
+
 // PlatformError reports that no image in a multi-platform index matches the
 // requested platform. Available lists the platforms the index offers.
 type PlatformError struct {

@@ -48,13 +48,23 @@ func indexTar(ctx context.Context, p string) (*tarFile, error) {
 	t := &tarFile{path: p, entries: map[string]span{}}
 	symlinks := map[string]string{}
 	tr := tar.NewReader(f)
+	first := true
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		hdr, err := tr.Next()
+		if first {
+			if nt := notTar(f, err); nt != nil {
+				return nil, nt
+			}
+			first = false
+		}
 		if errors.Is(err, io.EOF) {
 			break
+		}
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, fmt.Errorf("reading tar headers: the archive is truncated: %w", err)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("reading tar headers: %w", err)
@@ -108,6 +118,39 @@ func indexTar(ctx context.Context, p string) (*tarFile, error) {
 		}
 	}
 	return t, nil
+}
+
+// ustarMagicAt is the offset of the "ustar" magic in a tar header block.
+const ustarMagicAt = 257
+
+// notTar tells, from the error of the first tar.Reader.Next on f, whether
+// f is no tar archive at all: an empty file, a first block that fails the
+// header checksum, or a file shorter than one block with no tar magic.
+// It returns nil for a tar, truncated or not.
+func notTar(f *os.File, err error) error {
+	if err == nil {
+		return nil
+	}
+	fi, serr := f.Stat()
+	if serr != nil {
+		return nil
+	}
+	switch {
+	case errors.Is(err, io.EOF) && fi.Size() == 0:
+		return fmt.Errorf("%w (empty file)", ErrNotTar)
+	case errors.Is(err, tar.ErrHeader):
+		return fmt.Errorf("%w (no tar header at offset 0)", ErrNotTar)
+	case errors.Is(err, io.ErrUnexpectedEOF) && fi.Size() < 512:
+		head := make([]byte, fi.Size())
+		if _, rerr := f.ReadAt(head, 0); rerr != nil && !errors.Is(rerr, io.EOF) {
+			return nil
+		}
+		if len(head) >= ustarMagicAt+5 && bytes.Equal(head[ustarMagicAt:ustarMagicAt+5], []byte("ustar")) {
+			return nil // a real header, cut short
+		}
+		return fmt.Errorf("%w (no tar header at offset 0)", ErrNotTar)
+	}
+	return nil
 }
 
 // cleanEntryName makes a tar entry name relative and clean, refusing names
