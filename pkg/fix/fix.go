@@ -100,7 +100,12 @@ func (e *UnknownRuleError) Error() string {
 func (e *UnknownRuleError) Is(target error) bool { return target == ErrUnknownRule }
 
 // WithBaseImage replaces the base image of the final stage with ref (rule
-// WH701). Fix never switches a base image without it.
+// WH701). Fix never switches a base image without it. When the name of ref
+// tells its package manager (apt on Debian and Ubuntu, apk on Alpine, dnf,
+// yum or microdnf on the RHEL family, none on scratch and distroless) and
+// RUNs of the stage call another one, a second WH701 Change on the FROM
+// line names those RUNs: the switch is made, but the file must be ported
+// before it builds. Images whose name tells nothing get no warning.
 func WithBaseImage(ref string) Option {
 	return func(o *options) error {
 		if strings.TrimSpace(ref) == "" || strings.ContainsAny(ref, " \t\r\n") {
