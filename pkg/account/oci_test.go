@@ -18,7 +18,7 @@ func untar(t *testing.T, archive, dir string) {
 	t.Helper()
 	f, err := os.Open(archive)
 	if err != nil {
-		t.Skipf("dive test data not available: %v", err)
+		t.Fatal(err)
 	}
 	defer f.Close()
 	tr := tar.NewReader(f)

@@ -2,6 +2,7 @@ package fix
 
 import (
 	"bytes"
+	"github.com/whittle/whittle/internal/testenv"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,19 +11,14 @@ import (
 	"github.com/whittle/whittle/pkg/dockerfile"
 )
 
-// The shared corpora live outside the repository; these tests skip when
-// they are absent (set WHITTLE_CORPUS to point elsewhere).
-func corpusDir() string {
-	if d := os.Getenv("WHITTLE_CORPUS"); d != "" {
-		return d
-	}
-	return "/work/shared"
-}
+// corpusDir is the shared test data beside the repository (see
+// internal/testenv); a missing directory fails the test.
+func corpusDir(t testing.TB) string { return testenv.SharedDir(t) }
 
 func corpusFiles(t *testing.T, pattern string) []string {
-	files, _ := filepath.Glob(filepath.Join(corpusDir(), pattern))
+	files, _ := filepath.Glob(filepath.Join(corpusDir(t), pattern))
 	if len(files) == 0 {
-		t.Skipf("no files match %s", pattern)
+		t.Fatalf("no files match %s in the shared test data", pattern)
 	}
 	return files
 }
@@ -34,11 +30,11 @@ func corpusFiles(t *testing.T, pattern string) []string {
 func TestCorpusProperties(t *testing.T) {
 	var files []string
 	for _, p := range []string{"corpus/naive/*", "corpus/optimized/*", "compat/parfum/smelly/*", "compat/parfum/repaired/*", "compat/parfum/pairs/*/*.Dockerfile"} {
-		m, _ := filepath.Glob(filepath.Join(corpusDir(), p))
+		m, _ := filepath.Glob(filepath.Join(corpusDir(t), p))
 		files = append(files, m...)
 	}
-	if len(files) == 0 {
-		t.Skip("no corpus")
+	if len(files) < 119 {
+		t.Fatalf("found %d shared Dockerfiles, want at least 119", len(files))
 	}
 	changedOptimized := 0
 	for _, file := range files {
@@ -208,7 +204,7 @@ func TestParfumRepaired(t *testing.T) {
 		})
 	}
 	if compared == 0 {
-		t.Skip("no repaired file has a smelly counterpart")
+		t.Fatal("no repaired file has a smelly counterpart")
 	}
 }
 

@@ -34,7 +34,7 @@ func lintCounts(t *testing.T, src []byte) map[string]int {
 func TestLintAgrees(t *testing.T) {
 	files, _ := filepath.Glob("testdata/golden/*.in")
 	for _, p := range []string{"corpus/naive/*", "corpus/optimized/*", "compat/parfum/smelly/*"} {
-		m, _ := filepath.Glob(filepath.Join(corpusDir(), p))
+		m, _ := filepath.Glob(filepath.Join(corpusDir(t), p))
 		files = append(files, m...)
 	}
 	known := map[string]bool{}
