@@ -5,10 +5,13 @@
 #
 # In one run, as separate processes, it measures:
 #   baseline: decompress and read every layer once (same parallelism)
-#   analyze:  account.Analyze (digests verified, every file hashed, the
-#             merged tree, caches, duplicates and dive's figures)
+#   analyze:  account.Analyze as whittle analyze runs it (diff_ids and
+#             blob lengths checked, every file hashed, the merged tree,
+#             caches, duplicates and dive's figures)
 #   analyze-nodup: the same without the duplicate search (no per-file
 #             hash), to show what that costs
+#   analyze-verify: the same with the sha256 of every compressed blob
+#             checked too (whittle analyze --verify-blobs)
 # and prints wall and CPU time ratios and the peak RSS of each.
 #
 #   scripts/bench-analyze.sh [-files N] [-bytes N] [-jobs N] [-runs N]
@@ -40,12 +43,13 @@ cat "$img"/blobs/sha256/* > /dev/null # warm the page cache
 field() { sed -n "s/.*\"$1\":\([0-9.e+-]*\).*/\1/p"; }
 best() { sort -g | head -1; }
 declare -A wall cpu rss
-modes="baseline analyze analyze-nodup"
+modes="baseline analyze analyze-nodup analyze-verify"
 for mode in $modes; do wall[$mode]=""; cpu[$mode]=""; rss[$mode]=0; done
 for r in $(seq "$runs"); do
 	for mode in $modes; do
 		case $mode in
 		analyze-nodup) out=$("$bin" -mode analyze -duplicates=false -image "$img" -jobs "$jobs") ;;
+		analyze-verify) out=$("$bin" -mode analyze -verify-blobs -image "$img" -jobs "$jobs") ;;
 		*) out=$("$bin" -mode "$mode" -image "$img" -jobs "$jobs") ;;
 		esac
 		echo "run $r: $out"
@@ -58,11 +62,14 @@ done
 bw=$(printf '%s' "${wall[baseline]}" | best) aw=$(printf '%s' "${wall[analyze]}" | best)
 bc=$(printf '%s' "${cpu[baseline]}" | best) ac=$(printf '%s' "${cpu[analyze]}" | best)
 nw=$(printf '%s' "${wall[analyze-nodup]}" | best) nc=$(printf '%s' "${cpu[analyze-nodup]}" | best)
-awk -v bw="$bw" -v aw="$aw" -v bc="$bc" -v ac="$ac" -v nw="$nw" -v nc="$nc" -v br="${rss[baseline]}" -v ar="${rss[analyze]}" -v nr="${rss[analyze-nodup]}" -v j="$jobs" -v f="$files" 'BEGIN{
+vw=$(printf '%s' "${wall[analyze-verify]}" | best) vc=$(printf '%s' "${cpu[analyze-verify]}" | best)
+awk -v bw="$bw" -v aw="$aw" -v bc="$bc" -v ac="$ac" -v nw="$nw" -v nc="$nc" -v vw="$vw" -v vc="$vc" -v br="${rss[baseline]}" -v ar="${rss[analyze]}" -v nr="${rss[analyze-nodup]}" -v vr="${rss[analyze-verify]}" -v j="$jobs" -v f="$files" 'BEGIN{
 	printf "files %d, jobs %d (best of runs)\n", f, j
 	printf "baseline:      wall %.2fs cpu %.2fs peak RSS %.0f MB\n", bw, bc, br
 	printf "analyze:       wall %.2fs cpu %.2fs peak RSS %.0f MB\n", aw, ac, ar
 	printf "analyze-nodup: wall %.2fs cpu %.2fs peak RSS %.0f MB\n", nw, nc, nr
+	printf "analyze-verify: wall %.2fs cpu %.2fs peak RSS %.0f MB\n", vw, vc, vr
 	printf "ratio analyze/baseline: wall %.2f, cpu %.2f (target <= 1.3); peak RSS %.0f MB (target < 400)\n", aw/bw, ac/bc, ar
 	printf "ratio analyze-nodup/baseline: wall %.2f, cpu %.2f\n", nw/bw, nc/bc
+	printf "ratio analyze-verify/baseline: wall %.2f, cpu %.2f\n", vw/bw, vc/bc
 }'

@@ -64,6 +64,7 @@ func run(ctx context.Context) error {
 	memprofile := flag.String("memprofile", "", "write a heap profile here after the analysis")
 	duplicates := flag.Bool("duplicates", true, "analyze: look for duplicate files (hash every file)")
 	dive := flag.Bool("dive", true, "analyze: compute dive's figures")
+	verify := flag.Bool("verify-blobs", false, "analyze: also check the sha256 of every compressed blob (whittle analyze --verify-blobs)")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -97,7 +98,7 @@ func run(ctx context.Context) error {
 			res.Entries, res.Bytes, err = baseline(ctx, img, *jobs)
 		} else {
 			var rep *account.Report
-			rep, err = account.Analyze(ctx, img, account.WithJobs(*jobs), account.WithDuplicates(*duplicates), account.WithDive(*dive))
+			rep, err = account.Analyze(ctx, img, account.WithJobs(*jobs), account.WithDuplicates(*duplicates), account.WithDive(*dive), account.WithBlobDigests(*verify))
 			if *memprofile != "" {
 				f, ferr := os.Create(*memprofile)
 				if ferr != nil {

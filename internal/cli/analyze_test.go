@@ -50,7 +50,8 @@ func TestMain(m *testing.M) {
 // and $DIVE_TEST_IMAGE names dive's test-docker-image.tar in shared/compat,
 // beside the repository; the example image is also served as
 // $REGISTRY/app:1.0 by an in-process registry and written as the OCI
-// layout $LAYOUT (tag 1.0);
+// layout $LAYOUT (tag 1.0), and $REHEADER_LAYOUT is that layout with the
+// gzip header of its biggest blob changed;
 // and the command `exitcode N CMD ARGS...`, which runs CMD and expects exit
 // status N (keeping stdout and stderr for the commands after it).
 func TestAnalyzeScripts(t *testing.T) {
@@ -70,6 +71,7 @@ func TestAnalyzeScripts(t *testing.T) {
 		t.Fatalf("the compatibility data is missing: %v", err)
 	}
 	registryHost, layoutDir := serveExample(t, app)
+	reheader := reheaderLayout(t, app)
 	testscript.Run(t, testscript.Params{
 		Dir: filepath.Join("testdata", "analyze"),
 		Setup: func(env *testscript.Env) error {
@@ -77,6 +79,7 @@ func TestAnalyzeScripts(t *testing.T) {
 			env.Setenv("DIVE_TEST_IMAGE", diveImage)
 			env.Setenv("REGISTRY", registryHost)
 			env.Setenv("LAYOUT", layoutDir)
+			env.Setenv("REHEADER_LAYOUT", reheader)
 			for name, data := range map[string][]byte{
 				"app.tar":       app,
 				"truncated.tar": app[:len(app)/2],
@@ -125,6 +128,54 @@ func serveExample(t *testing.T, archive []byte) (string, string) {
 		t.Fatal(err)
 	}
 	return host, dir
+}
+
+// reheaderLayout writes the example as an OCI layout whose biggest blob has
+// another gzip modification time: other bytes, the same content.
+func reheaderLayout(t *testing.T, archive []byte) string {
+	t.Helper()
+	img, err := tarball.Image(func() (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(archive)), nil
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "reheader")
+	p, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AppendImage(img, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": "1.0"})); err != nil {
+		t.Fatal(err)
+	}
+	blobs := filepath.Join(dir, "blobs", "sha256")
+	ents, err := os.ReadDir(blobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var biggest string
+	var size int64
+	for _, e := range ents {
+		fi, err := e.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Size() > size {
+			biggest, size = e.Name(), fi.Size()
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(blobs, biggest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) < 10 || b[0] != 0x1f || b[1] != 0x8b {
+		t.Fatalf("biggest blob %s is not gzip", biggest)
+	}
+	b[4] ^= 0xff // MTIME
+	if err := os.WriteFile(filepath.Join(blobs, biggest), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 // cmdExitCode runs a command and checks its exit status.

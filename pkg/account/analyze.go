@@ -192,7 +192,7 @@ func scanLayers(ctx context.Context, layers []v1.Layer, cfg *v1.ConfigFile, o *o
 		defer close(launched)
 		for i, l := range layers {
 			g.Go(func() error {
-				var wopts []layer.Option
+				wopts := []layer.Option{layer.WithBlobDigestCheck(o.blobDigest)}
 				if len(cfg.RootFS.DiffIDs) == len(layers) {
 					wopts = append(wopts, layer.WithDiffID(cfg.RootFS.DiffIDs[i]))
 				}

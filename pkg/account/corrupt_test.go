@@ -96,3 +96,37 @@ func TestAnalyzeSparse(t *testing.T) {
 		t.Errorf("image %+v", rep.Image)
 	}
 }
+
+// Compressed bytes that differ from their digest but decompress to the
+// right content: the account, which is of the content, stands by default
+// and reports the manifest's digest; WithBlobDigests(true) refuses them.
+func TestAnalyzeBlobDigests(t *testing.T) {
+	good, _ := synth.TarBytes([]synth.Entry{synth.File("a", string(synth.Pattern(50000, 3)))})
+	gl, _ := synth.CompressedLayer(good, "gzip", false)
+	rc, _ := gl.Compressed()
+	gz, _ := io.ReadAll(rc)
+	other := append([]byte{}, gz...)
+	other[4] ^= 0xff // the gzip header's modification time
+	l := synth.RawLayer(other, types.OCILayer, synth.Digest(good), synth.Digest(gz))
+	img, err := mutate.AppendLayers(empty.Image, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Analyze(context.Background(), img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Layers[0].Digest != synth.Digest(gz).String() || rep.Image.SizeBytes != 50000 || rep.Layers[0].CompressedBytes != int64(len(other)) {
+		t.Errorf("layer %+v", rep.Layers[0])
+	}
+	var mismatch *layer.DigestMismatchError
+	if _, err := Analyze(context.Background(), img, WithBlobDigests(true)); !errors.As(err, &mismatch) || mismatch.Kind != layer.KindDigest || mismatch.Got != synth.Digest(other) {
+		t.Errorf("WithBlobDigests(true): %v", err)
+	}
+	// The content is checked either way.
+	bad := synth.RawLayer(gz, types.OCILayer, synth.Digest(nil), synth.Digest(gz))
+	img, _ = mutate.AppendLayers(empty.Image, bad)
+	if _, err := Analyze(context.Background(), img); !errors.As(err, &mismatch) || mismatch.Kind != layer.KindDiffID {
+		t.Errorf("diff_id: %v", err)
+	}
+}

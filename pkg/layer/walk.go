@@ -111,7 +111,8 @@ func (e *Entry) Meta() bool {
 // Info describes the layer stream Walk read.
 type Info struct {
 	// Digest is the sha256 of the blob as stored (equal to DiffID when the
-	// blob is an uncompressed tar).
+	// blob is an uncompressed tar): hashed and checked by Walk, or, with
+	// WithBlobDigestCheck(false), the digest the layer declares.
 	Digest v1.Hash
 	// DiffID is the sha256 of the uncompressed tar stream.
 	DiffID v1.Hash
@@ -135,6 +136,7 @@ type options struct {
 	digest     *v1.Hash
 	name       string
 	skipVerify bool
+	noBlobHash bool
 }
 
 // WithDiffID gives the expected diff_id (from the image config), so that
@@ -174,6 +176,21 @@ func WithName(name string) Option {
 func WithoutVerify(skip bool) Option {
 	return func(o *options) error {
 		o.skipVerify = skip
+		return nil
+	}
+}
+
+// WithBlobDigestCheck turns the sha256 of the compressed blob on or off
+// (default on). Off, the blob is not hashed: its length is checked against
+// the size the layer declares, and its content through the diff_id, which
+// covers every byte of the uncompressed tar. A corrupt compressed stream
+// still fails (gzip and zstd check their own frames). Info.Digest is then
+// the digest the layer declares. The diff_id is checked either way. Meant
+// for readers that only look at the content (analysis); a caller that
+// passes the blob on as it is should keep the check.
+func WithBlobDigestCheck(on bool) Option {
+	return func(o *options) error {
+		o.noBlobHash = !on
 		return nil
 	}
 }
@@ -230,8 +247,11 @@ func WalkInfo(ctx context.Context, l v1.Layer, fn func(e *Entry) error, opts ...
 	// (go-containerregistry's remote package): hashing it again would
 	// only cost time.
 	selfVerified := !native && isRemote(l)
+	// declared: the blob's digest is not hashed here, either because the
+	// source checks it or because the caller only needs the content.
+	declared := selfVerified || (!native && o.noBlobHash)
 	blob := &hashCounter{r: rc}
-	if !selfVerified {
+	if !declared {
 		blob.h = sha256.New()
 	}
 	br := bufio.NewReaderSize(blob, 1<<16)
@@ -308,12 +328,16 @@ func WalkInfo(ctx context.Context, l v1.Layer, fn func(e *Entry) error, opts ...
 	info.DiffID = v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(tarStream.h.Sum(nil))}
 	info.UncompressedSize = tarStream.n
 	info.CompressedSize = blob.n
-	if selfVerified {
-		h, err := l.Digest()
-		if err != nil {
-			return info, fmt.Errorf("reading digest of layer %s: %w", name, err)
+	if declared {
+		h := o.digest
+		if h == nil {
+			d, err := l.Digest()
+			if err != nil {
+				return info, fmt.Errorf("reading digest of layer %s: %w", name, err)
+			}
+			h = &d
 		}
-		info.Digest = h
+		info.Digest = *h
 	} else {
 		info.Digest = v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(blob.h.Sum(nil))}
 	}
@@ -335,6 +359,16 @@ func WalkInfo(ctx context.Context, l v1.Layer, fn func(e *Entry) error, opts ...
 		// The blob read is the uncompressed stream itself; a digest the
 		// source reports would be of a compressed form it made up.
 		info.Digest = info.DiffID
+		return info, nil
+	}
+	if declared {
+		if !selfVerified {
+			// Without the hash, at least the length must be the
+			// declared one.
+			if size, err := l.Size(); err == nil && size != info.CompressedSize {
+				return info, &CorruptError{Layer: name, Err: fmt.Errorf("blob is %d bytes, the manifest says %d", info.CompressedSize, size)}
+			}
+		}
 		return info, nil
 	}
 	wantDigest := o.digest

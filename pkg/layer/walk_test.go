@@ -261,3 +261,68 @@ func FuzzWalk(f *testing.F) {
 		}, WithoutVerify(true))
 	})
 }
+
+// sizedLayer declares a blob size of its own.
+type sizedLayer struct {
+	v1.Layer
+	size int64
+}
+
+func (l sizedLayer) Size() (int64, error) { return l.size, nil }
+
+func TestWalkBlobDigestCheck(t *testing.T) {
+	raw, _ := synth.TarBytes(sample)
+	gl, _ := synth.CompressedLayer(raw, "gzip", false)
+	rc, _ := gl.Compressed()
+	gz, _ := io.ReadAll(rc)
+	// The same content, other compressed bytes of the same length: a
+	// gzip header with another modification time.
+	other := append([]byte{}, gz...)
+	other[4] ^= 0xff
+	if bytes.Equal(other, gz) || len(other) != len(gz) {
+		t.Fatal("test blob not different")
+	}
+	declared := synth.Digest(gz)
+	reblob := synth.RawLayer(other, types.OCILayer, synth.Digest(raw), declared)
+	var mismatch *DigestMismatchError
+	var corrupt *CorruptError
+
+	for _, tc := range []struct {
+		name  string
+		layer v1.Layer
+		opts  []Option
+		check func(Info, error) bool
+	}{
+		{"default: checked", reblob, nil, func(_ Info, err error) bool {
+			return errors.As(err, &mismatch) && mismatch.Kind == KindDigest && mismatch.Got == synth.Digest(other)
+		}},
+		{"on: checked", reblob, []Option{WithBlobDigestCheck(true)}, func(_ Info, err error) bool {
+			return errors.As(err, &mismatch) && mismatch.Kind == KindDigest
+		}},
+		{"off: content checked, digest declared", reblob, []Option{WithBlobDigestCheck(false)}, func(info Info, err error) bool {
+			return err == nil && info.Digest == declared && info.DiffID == synth.Digest(raw) && info.CompressedSize == int64(len(other))
+		}},
+		{"off: digest option wins", reblob, []Option{WithBlobDigestCheck(false), WithDigest(synth.Digest(nil))}, func(info Info, err error) bool {
+			return err == nil && info.Digest == synth.Digest(nil)
+		}},
+		{"off: length still checked", sizedLayer{reblob, int64(len(other)) + 1}, []Option{WithBlobDigestCheck(false)}, func(_ Info, err error) bool {
+			return errors.As(err, &corrupt) && corrupt.Layer == declared.String()
+		}},
+		{"off: diff_id still checked", synth.RawLayer(gz, types.OCILayer, synth.Digest(nil), declared), []Option{WithBlobDigestCheck(false)}, func(_ Info, err error) bool {
+			return errors.As(err, &mismatch) && mismatch.Kind == KindDiffID
+		}},
+		{"off: trailing bytes after the stream", synth.RawLayer(append(append([]byte{}, gz...), "junk"...), types.OCILayer, synth.Digest(raw), declared), []Option{WithBlobDigestCheck(false)}, func(_ Info, err error) bool {
+			return errors.As(err, &corrupt)
+		}},
+		{"off: truncated", synth.RawLayer(gz[:len(gz)-4], types.OCILayer, synth.Digest(raw), declared), []Option{WithBlobDigestCheck(false)}, func(_ Info, err error) bool {
+			return errors.As(err, &corrupt)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, info, err := collect(t, tc.layer, tc.opts...)
+			if !tc.check(info, err) {
+				t.Errorf("info %+v, err = %v (%T)", info, err, err)
+			}
+		})
+	}
+}
