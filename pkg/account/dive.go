@@ -1,8 +1,9 @@
 package account
 
 import (
-	"errors"
+	"cmp"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -97,41 +98,7 @@ func (t *dtree) getNode(p string) *dnode {
 	return n
 }
 
-func (t *dtree) removePath(p string) {
-	n := t.getNode(p)
-	if n == nil || n == t.root {
-		return
-	}
-	delete(n.parent.children, n.name)
-}
-
 func isWhiteoutNode(n *dnode) bool { return strings.HasPrefix(n.name, diveWhiteout) }
-
-// leaves calls fn for every node under n without children, depth first,
-// children in name order (dive's VisitDepthChildFirst with its IsLeaf
-// evaluator), with the record of the node's dive path: "/" and the names
-// from the root, the whiteout prefix stripped from the last name only (d
-// is the record of n's own path); an error from fn ends the walk.
-func leaves(n *dnode, d *diveData, a *diveAcc, fn func(*dnode, *diveData) error) error {
-	keys := make([]string, 0, len(n.children))
-	for k := range n.children {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		c := n.children[k]
-		if len(c.children) == 0 {
-			if err := fn(c, a.child(d, strings.TrimPrefix(k, diveWhiteout))); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := leaves(c, a.child(d, k), a, fn); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // subtreeSize is the size of n and of every node under it.
 func subtreeSize(n *dnode) int64 {
@@ -140,48 +107,6 @@ func subtreeSize(n *dnode) int64 {
 		s += subtreeSize(c)
 	}
 	return s
-}
-
-func (t *dtree) stack(upper *dtree) {
-	t.stackInto(t.root, upper.root)
-}
-
-func (t *dtree) stackInto(dst, src *dnode) {
-	if len(src.children) == 0 {
-		return
-	}
-	keys := make([]string, 0, len(src.children))
-	for k := range src.children {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		c := src.children[k]
-		if isWhiteoutNode(c) && len(c.children) == 0 {
-			if name := strings.TrimPrefix(k, diveWhiteout); name != "" {
-				delete(dst.children, name)
-			}
-			continue
-		}
-		d := dst.children[k]
-		if d == nil {
-			d = t.newNode(k, dst)
-			if dst.children == nil {
-				dst.children = map[string]*dnode{}
-			}
-			dst.children[k] = d
-		}
-		t.stackInto(d, c)
-		if isWhiteoutNode(c) {
-			// A whiteout with children (never in a real layer): its
-			// children were added under its own name; now it removes.
-			if name := strings.TrimPrefix(k, diveWhiteout); name != "" {
-				delete(dst.children, name)
-			}
-			continue
-		}
-		d.size, d.isDir = c.size, c.isDir
-	}
 }
 
 // diveRawPath turns a record back into the entry path dive sees.
@@ -210,34 +135,175 @@ func diveLayerTree(recs []fstree.Record) (*dtree, int64) {
 	return t, size
 }
 
-// diveData is dive's record of one path over all layers. The records
-// form a trie of path names, never pruned: finding a path's record is a
-// lookup in its directory's map, not in a map of every path, and a path's
-// string is only made when dive reports it.
+// diveItem is a node of one layer's dive tree that an entry names.
+type diveItem struct {
+	raw  string // the path as dive reads it: cleaned, whiteout prefix kept
+	size int64
+	ord  int32 // the entry's index: at the same path the later entry wins
+	// isDir is dive's IsDir of the entry; explicit is false for a node
+	// made only as the parent of an entry dive drops (".wh..wh.*").
+	isDir, explicit bool
+}
+
+// diveCompare orders paths as dive's depth-first walk with names sorted
+// visits them: name by name, a parent before its children.
+func diveCompare(a, b string) int {
+	n := min(len(a), len(b))
+	for i := 0; i < n; i++ {
+		ca, cb := a[i], b[i]
+		if ca == cb {
+			continue
+		}
+		switch {
+		case ca == '/':
+			return -1
+		case cb == '/':
+			return 1
+		case ca < cb:
+			return -1
+		}
+		return 1
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+// under reports whether p is below dir.
+func under(p, dir string) bool {
+	return len(p) > len(dir) && p[len(dir)] == '/' && strings.HasPrefix(p, dir)
+}
+
+// doubleAt is the offset of the first name of p that starts with
+// ".wh..wh.." (dive never adds such a name, nor anything below it), or -1.
+func doubleAt(p string) int {
+	if strings.HasPrefix(p, diveDouble) {
+		return 0
+	}
+	if i := strings.Index(p, "/"+diveDouble); i >= 0 {
+		return i + 1
+	}
+	return -1
+}
+
+// diveItems turns a layer's records into the nodes of dive's tree of the
+// layer that entries name, in dive's walk order, one per path. (Parents no
+// entry names are left out: they are never leaves.)
+func diveItems(recs []fstree.Record, items []diveItem) []diveItem {
+	items = items[:0]
+	for i := range recs {
+		r := &recs[i]
+		raw := r.Path
+		if r.Type == fstree.TypeWhiteout || r.Type == fstree.TypeOpaque {
+			raw = diveRawPath(r)
+		}
+		if raw == "" {
+			continue // the root: dive adds nothing
+		}
+		if j := doubleAt(raw); j >= 0 {
+			if j > 0 {
+				items = append(items, diveItem{raw: raw[:j-1], ord: int32(i)})
+			}
+			continue
+		}
+		isDir := r.Type == fstree.TypeDir || r.Mode&^0o7777 == 0o40000
+		items = append(items, diveItem{raw: raw, size: r.Size, ord: int32(i), isDir: isDir, explicit: true})
+	}
+	slices.SortFunc(items, func(a, b diveItem) int {
+		if c := diveCompare(a.raw, b.raw); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ord, b.ord)
+	})
+	out := items[:0]
+	for _, it := range items {
+		if n := len(out); n > 0 && out[n-1].raw == it.raw {
+			if it.explicit {
+				o := &out[n-1]
+				o.size, o.isDir, o.explicit = it.size, it.isDir, true
+			}
+			continue
+		}
+		out = append(out, it)
+	}
+	return out
+}
+
+// stackItems stacks a layer, given as its items, on t, as dive's Stack
+// does: depth first, names sorted; a whiteout leaf ".wh.X" removes X from
+// its directory; any other node is found or made, its children stacked,
+// then it takes the layer's size and IsDir (a parent no entry names: 0
+// and false), or, for a whiteout with children, removes X.
+func (t *dtree) stackItems(items []diveItem) {
+	type frame struct {
+		dst   *dnode
+		name  string
+		path  string // of this node
+		size  int64
+		isDir bool
+	}
+	stack := []frame{{dst: t.root}}
+	finish := func() {
+		f := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if strings.HasPrefix(f.name, diveWhiteout) {
+			if name := f.name[len(diveWhiteout):]; name != "" {
+				delete(stack[len(stack)-1].dst.children, name)
+			}
+			return
+		}
+		f.dst.size, f.dst.isDir = f.size, f.isDir
+	}
+	child := func(dst *dnode, name string) *dnode {
+		d := dst.children[name]
+		if d == nil {
+			d = t.newNode(name, dst)
+			if dst.children == nil {
+				dst.children = map[string]*dnode{}
+			}
+			dst.children[name] = d
+		}
+		return d
+	}
+	for i := range items {
+		it := &items[i]
+		for len(stack) > 1 && !under(it.raw, stack[len(stack)-1].path) {
+			finish()
+		}
+		// Parents no entry names, then the node itself.
+		start := len(stack[len(stack)-1].path)
+		if start > 0 {
+			start++ // the slash
+		}
+		for {
+			name, _, more := strings.Cut(it.raw[start:], "/")
+			end := start + len(name)
+			if !more {
+				leaf := i+1 == len(items) || !under(items[i+1].raw, it.raw)
+				if leaf && strings.HasPrefix(name, diveWhiteout) {
+					if x := name[len(diveWhiteout):]; x != "" {
+						delete(stack[len(stack)-1].dst.children, x)
+					}
+				} else {
+					d := child(stack[len(stack)-1].dst, name)
+					stack = append(stack, frame{dst: d, name: name, path: it.raw[:end], size: it.size, isDir: it.isDir})
+				}
+				break
+			}
+			d := child(stack[len(stack)-1].dst, name)
+			stack = append(stack, frame{dst: d, name: name, path: it.raw[:end]})
+			start = end + 1
+		}
+	}
+	for len(stack) > 1 {
+		finish()
+	}
+}
+
+// diveData is dive's record of one path over all layers.
 type diveData struct {
-	name     string
-	parent   *diveData
-	children map[string]*diveData
 	cum, min int64
 	count    int
 	listed   bool   // in diveAcc.seen
-	path     string // set once count reaches 2
-}
-
-// fullPath is the dive path of d: "/" and the names from the root.
-func (d *diveData) fullPath() string {
-	n := 0
-	for x := d; x.parent != nil; x = x.parent {
-		n += len(x.name) + 1
-	}
-	b := make([]byte, n)
-	for x := d; x.parent != nil; x = x.parent {
-		n -= len(x.name)
-		copy(b[n:], x.name)
-		n--
-		b[n] = '/'
-	}
-	return string(b)
+	path     string // dive's path ("/" and the names), set once count reaches 2
 }
 
 type diveSlice []*diveData
@@ -246,44 +312,45 @@ func (s diveSlice) Len() int           { return len(s) }
 func (s diveSlice) Swap(i, j int)      { s[i], s[j] = s[j], s[i] }
 func (s diveSlice) Less(i, j int) bool { return s[i].cum < s[j].cum }
 
-var errDiveMissing = errors.New("path does not exist")
-
 // diveAcc computes the dive block one layer at a time, bottom first.
 type diveAcc struct {
-	d       Dive
-	root    diveData    // the trie of dive paths
-	seen    []*diveData // the records of paths seen as a leaf
+	d Dive
+	// records holds dive's record of each path seen as a leaf, by the
+	// path without its leading slash.
+	records map[string]*diveData
+	seen    []*diveData // in the order first seen
 	matches diveSlice
 	// stacked is dive's StackTreeRange(trees, 0, k-1): a copy of the
 	// first tree with trees 0..k-1 stacked on it.
 	stacked *dtree
 	k       int
+	items   []diveItem
 	slab    []diveData // records are allocated from here, in blocks
 }
 
 func newDiveAcc() *diveAcc {
-	return &diveAcc{d: Dive{Inefficiencies: []DiveInefficient{}}}
+	return &diveAcc{d: Dive{Inefficiencies: []DiveInefficient{}}, records: map[string]*diveData{}}
 }
 
-// child returns the record of the path d/name, made when missing.
-func (a *diveAcc) child(d *diveData, name string) *diveData {
-	if c := d.children[name]; c != nil {
-		return c
+// record returns the record of a path, made when missing.
+func (a *diveAcc) record(key string) *diveData {
+	if d := a.records[key]; d != nil {
+		return d
 	}
 	if len(a.slab) == cap(a.slab) {
 		a.slab = make([]diveData, 0, 1024)
 	}
-	a.slab = append(a.slab, diveData{name: name, parent: d, min: -1})
-	c := &a.slab[len(a.slab)-1]
-	if d.children == nil {
-		d.children = map[string]*diveData{}
-	}
-	d.children[name] = c
-	return c
+	a.slab = append(a.slab, diveData{min: -1})
+	d := &a.slab[len(a.slab)-1]
+	a.records[key] = d
+	return d
 }
 
 func (a *diveAcc) add(recs []fstree.Record) {
-	tree, size := diveLayerTree(recs)
+	var size int64
+	for i := range recs {
+		size += recs[i].Size
+	}
 	if a.k == 0 {
 		a.stacked, _ = diveLayerTree(recs)
 	}
@@ -291,25 +358,41 @@ func (a *diveAcc) add(recs []fstree.Record) {
 	if a.k > 0 {
 		a.d.UserSizeBytes += size
 	}
-	// An error ends the walk of this layer, as in dive.
-	_ = leaves(tree.root, &a.root, a, func(n *dnode, data *diveData) error {
+	a.items = diveItems(recs, a.items)
+	items := a.items
+	// The leaves of the layer's tree, in dive's order: the record of each
+	// is that of its path, the whiteout prefix stripped from the last
+	// name. A whiteout of a path absent below ends the walk (dive logs
+	// the error and moves on).
+	for i := range items {
+		it := &items[i]
+		if i+1 < len(items) && under(items[i+1].raw, it.raw) {
+			continue
+		}
+		key := it.raw
+		cut := strings.LastIndexByte(key, '/') + 1
+		wh := strings.HasPrefix(key[cut:], diveWhiteout)
+		if wh {
+			key = key[:cut] + key[cut+len(diveWhiteout):]
+		}
+		data := a.record(key)
 		if !data.listed {
-			// Listed even when the walk ends here (a whiteout of a
-			// missing path): dive keeps such a record, minimum -1.
+			// Listed even when the walk ends here: dive keeps such a
+			// record, minimum -1.
 			data.listed = true
 			a.seen = append(a.seen, data)
 		}
 		var sz int64
-		if isWhiteoutNode(n) {
-			prev := a.stacked.getNode(data.fullPath())
+		if wh {
+			prev := a.stacked.getNode(key)
 			if prev == nil {
-				return errDiveMissing
+				break
 			}
 			if prev.isDir {
 				sz = subtreeSize(prev)
 			}
 		} else {
-			sz = n.size
+			sz = it.size
 		}
 		data.cum += sz
 		if data.min < 0 || sz < data.min {
@@ -317,12 +400,12 @@ func (a *diveAcc) add(recs []fstree.Record) {
 		}
 		data.count++
 		if data.count == 2 {
-			data.path = data.fullPath()
+			data.path = "/" + key
 			a.matches = append(a.matches, data)
 		}
-		return nil
-	})
-	a.stacked.stack(tree)
+	}
+	a.stacked.stackItems(items)
+	clear(items) // the next layer's records need not keep these strings
 	a.k++
 }
 
