@@ -62,20 +62,39 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 	rep.Image.Platform = platform(cfg)
 
 	tree := fstree.New()
-	var dive *diveAcc
+	// dive's figures are computed beside the merge, in their own
+	// goroutine, fed the same records in layer order: the last layers,
+	// read together, are then merged on two cores.
+	var (
+		diveIn  chan []fstree.Record
+		diveOut chan Dive
+	)
 	if o.dive {
-		dive = newDiveAcc()
+		diveIn, diveOut = make(chan []fstree.Record, len(layers)), make(chan Dive, 1)
+		go func() {
+			acc := newDiveAcc()
+			for recs := range diveIn {
+				acc.add(recs)
+			}
+			diveOut <- acc.result()
+		}()
 	}
+	closeDive := sync.OnceFunc(func() {
+		if diveIn != nil {
+			close(diveIn)
+		}
+	})
+	defer closeDive()
 	created := createdBy(cfg, len(layers))
 	rep.Layers = make([]Layer, len(layers))
 	var entries int64
 	// Layers are read in parallel; each is merged, bottom first, as soon
 	// as it and the layers below it are read, and its records dropped.
 	err = scanLayers(ctx, layers, cfg, &o, func(i int, s *layerScan) {
-		st := tree.Apply(i, s.records)
-		if dive != nil {
-			dive.add(s.records)
+		if diveIn != nil {
+			diveIn <- s.records // never blocks: room for every layer
 		}
+		st := tree.Apply(i, s.records)
 		L := &rep.Layers[i]
 		L.Index = i
 		L.Digest = s.info.Digest.String()
@@ -104,14 +123,12 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 		wg   sync.WaitGroup
 		dups []Duplicate
 	)
-	rep.Dive = Dive{Inefficiencies: []DiveInefficient{}}
-	if dive != nil {
-		wg.Go(func() { rep.Dive = dive.result() })
-	}
-	files := tree.Files()
+	closeDive()
+	files := tree.FilesUnordered()
 	if o.duplicates {
 		wg.Go(func() { dups = duplicates(files, tree) })
 	}
+	wg.Go(func() { rep.Caches = caches(files, tree) })
 	for i := 0; i < tree.NumInodes(); i++ {
 		in := tree.Inode(i)
 		if in.Links > 0 {
@@ -123,11 +140,14 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 		rep.Layers[in.Layer].WastedBytes += in.Size
 		rep.Waste = append(rep.Waste, WasteItem{Path: "/" + in.Path, Layer: int(in.Layer), Bytes: in.Size, Reason: in.Reason, ShadowedBy: int(in.ShadowedBy)})
 	}
-	rep.Caches = caches(files, tree)
+	wg.Wait()
 	for _, c := range rep.Caches {
 		rep.Image.CacheBytes += c.Bytes
 	}
-	wg.Wait()
+	rep.Dive = Dive{Inefficiencies: []DiveInefficient{}}
+	if diveOut != nil {
+		rep.Dive = <-diveOut
+	}
 	if o.duplicates {
 		rep.Duplicates = dups
 		for _, d := range rep.Duplicates {

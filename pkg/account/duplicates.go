@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/whittle/whittle/pkg/fstree"
 )
@@ -21,26 +22,31 @@ const DuplicateDigestPrefix = "xxh3-128:"
 // copy's bytes are duplicate. Groups are ordered by duplicate bytes,
 // largest first, then by first path.
 func duplicates(files []fstree.File, tree *fstree.Tree) []Duplicate {
-	// cand holds no pointer, so that sorting moves plain words; ord
-	// indexes paths and is the path order of the file's first name.
+	// Each file's first name in path order; files may come in any order.
+	first := make([]string, tree.NumInodes())
+	for _, f := range files {
+		in := tree.Inode(f.Inode)
+		if in.Size == 0 || !in.Hashed {
+			continue
+		}
+		if p := first[f.Inode]; p == "" || f.Path < p {
+			first[f.Inode] = f.Path
+		}
+	}
+	// cand holds no pointer, so that sorting moves plain words; paths are
+	// compared only between files of equal size and hash.
 	type cand struct {
 		size   int64
 		hi, lo uint64 // the hash
-		ord    int32
+		ino    int32
 	}
-	seen := make([]bool, tree.NumInodes())
-	var (
-		cands []cand
-		paths []string
-	)
-	for _, f := range files {
-		in := tree.Inode(f.Inode)
-		if in.Size == 0 || !in.Hashed || seen[f.Inode] {
+	var cands []cand
+	for ino, p := range first {
+		if p == "" {
 			continue
 		}
-		seen[f.Inode] = true
-		cands = append(cands, cand{in.Size, binary.BigEndian.Uint64(in.Hash[:8]), binary.BigEndian.Uint64(in.Hash[8:]), int32(len(paths))})
-		paths = append(paths, f.Path)
+		in := tree.Inode(ino)
+		cands = append(cands, cand{in.Size, binary.BigEndian.Uint64(in.Hash[:8]), binary.BigEndian.Uint64(in.Hash[8:]), int32(ino)})
 	}
 	slices.SortFunc(cands, func(a, b cand) int {
 		if a.size != b.size {
@@ -52,7 +58,7 @@ func duplicates(files []fstree.File, tree *fstree.Tree) []Duplicate {
 		if a.lo != b.lo {
 			return cmp.Compare(a.lo, b.lo)
 		}
-		return cmp.Compare(a.ord, b.ord)
+		return strings.Compare(first[a.ino], first[b.ino])
 	})
 	out := []Duplicate{}
 	for i := 0; i < len(cands); {
@@ -64,7 +70,7 @@ func duplicates(files []fstree.File, tree *fstree.Tree) []Duplicate {
 		if j-i > 1 {
 			group := make([]string, 0, j-i)
 			for _, c := range cands[i:j] {
-				group = append(group, "/"+paths[c.ord])
+				group = append(group, "/"+first[c.ino])
 			}
 			var h [16]byte
 			binary.BigEndian.PutUint64(h[:8], a.hi)

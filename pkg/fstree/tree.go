@@ -304,6 +304,15 @@ func (t *Tree) removeSubtree(n *node, p string, reason string, idx int) int64 {
 	return count
 }
 
+// isJoin reports whether p is join(dir, name).
+func isJoin(p, dir, name string) bool {
+	if dir == "" {
+		return p == name
+	}
+	return len(p) == len(dir)+1+len(name) && p[len(dir)] == '/' &&
+		strings.HasPrefix(p, dir) && strings.HasSuffix(p, name)
+}
+
 func join(dir, name string) string {
 	if dir == "" {
 		return name
@@ -321,20 +330,32 @@ type File struct {
 // Files returns the visible regular files (every name, hard links
 // included) in path order (byte order of the full path).
 func (t *Tree) Files() []File {
-	var out []File
+	out := t.FilesUnordered()
+	slices.SortFunc(out, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
+	return out
+}
+
+// FilesUnordered returns the same files as Files, in no particular order
+// (and without the cost of sorting them).
+func (t *Tree) FilesUnordered() []File {
+	out := make([]File, 0, t.ninodes)
 	var walk func(n *node, p string)
 	walk = func(n *node, p string) {
 		for _, c := range n.children {
-			cp := join(p, c.name)
 			switch c.kind {
 			case nodeDir:
-				walk(c, cp)
+				walk(c, join(p, c.name))
 			case nodeReg:
+				// Most files are still named by the entry that made
+				// them: its path is reused rather than built again.
+				cp := t.Inode(int(c.ino)).Path
+				if !isJoin(cp, p, c.name) {
+					cp = join(p, c.name)
+				}
 				out = append(out, File{Path: cp, Inode: int(c.ino)})
 			}
 		}
 	}
 	walk(t.root, "")
-	slices.SortFunc(out, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
 	return out
 }

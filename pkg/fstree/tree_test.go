@@ -2,6 +2,8 @@ package fstree
 
 import (
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -94,6 +96,11 @@ func TestTree(t *testing.T) {
 			}
 			if got := files(tree); !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("files = %+v, want %+v", got, tc.want)
+			}
+			un := tree.FilesUnordered()
+			slices.SortFunc(un, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
+			if all := tree.Files(); !reflect.DeepEqual(un, all) && len(all)+len(un) > 0 {
+				t.Errorf("FilesUnordered, sorted = %+v, Files = %+v", un, all)
 			}
 			var visibleBytes, wasted, size int64
 			seen := map[int]bool{}
