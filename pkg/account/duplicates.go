@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/whittle/whittle/pkg/fstree"
@@ -22,54 +21,84 @@ const DuplicateDigestPrefix = "xxh3-128:"
 // copy's bytes are duplicate. Groups are ordered by duplicate bytes,
 // largest first, then by first path.
 func duplicates(files []fstree.File, tree *fstree.Tree) []Duplicate {
-	// Each file's first name in path order; files may come in any order.
-	first := make([]string, tree.NumInodes())
-	for _, f := range files {
-		in := tree.Inode(f.Inode)
-		if in.Size == 0 || !in.Hashed {
-			continue
-		}
-		if p := first[f.Inode]; p == "" || f.Path < p {
-			first[f.Inode] = f.Path
-		}
-	}
-	// cand holds no pointer, so that sorting moves plain words; paths are
-	// compared only between files of equal size and hash.
+	// Candidates are the visible files with content, read in inode order.
 	type cand struct {
-		size   int64
 		hi, lo uint64 // the hash
+		size   int64
 		ino    int32
 	}
-	var cands []cand
-	for ino, p := range first {
-		if p == "" {
+	n := tree.NumInodes()
+	all := make([]cand, 0, n)
+	for ino := range n {
+		in := tree.Inode(ino)
+		if in.Links == 0 || in.Size == 0 || !in.Hashed {
 			continue
 		}
-		in := tree.Inode(ino)
-		cands = append(cands, cand{in.Size, binary.BigEndian.Uint64(in.Hash[:8]), binary.BigEndian.Uint64(in.Hash[8:]), int32(ino)})
+		all = append(all, cand{binary.BigEndian.Uint64(in.Hash[:8]), binary.BigEndian.Uint64(in.Hash[8:]), in.Size, int32(ino)})
 	}
-	slices.SortFunc(cands, func(a, b cand) int {
-		if a.size != b.size {
-			return cmp.Compare(a.size, b.size)
+	// Sorted by hash then size: one bucket pass on the hash's top 16
+	// bits (the hash is uniform, so buckets are small), then each bucket.
+	const bucketBits = 16
+	start := make([]int32, 1<<bucketBits+1)
+	for i := range all {
+		start[all[i].hi>>(64-bucketBits)+1]++
+	}
+	for b := 1; b < len(start); b++ {
+		start[b] += start[b-1]
+	}
+	cands := make([]cand, len(all))
+	next := slices.Clone(start[:1<<bucketBits])
+	for _, c := range all {
+		b := c.hi >> (64 - bucketBits)
+		cands[next[b]] = c
+		next[b]++
+	}
+	for b := 0; b < 1<<bucketBits; b++ {
+		if bucket := cands[start[b]:start[b+1]]; len(bucket) > 1 {
+			slices.SortFunc(bucket, func(x, y cand) int {
+				if x.hi != y.hi {
+					return cmp.Compare(x.hi, y.hi)
+				}
+				if x.lo != y.lo {
+					return cmp.Compare(x.lo, y.lo)
+				}
+				return cmp.Compare(x.size, y.size)
+			})
 		}
-		if a.hi != b.hi {
-			return cmp.Compare(a.hi, b.hi)
+	}
+	same := func(a, b *cand) bool { return a.hi == b.hi && a.lo == b.lo && a.size == b.size }
+	// Only files in a group of two or more need their first name.
+	first := make([]string, n)
+	member := make([]bool, n)
+	any := false
+	for i := 1; i < len(cands); i++ {
+		if same(&cands[i-1], &cands[i]) {
+			member[cands[i-1].ino], member[cands[i].ino] = true, true
+			any = true
 		}
-		if a.lo != b.lo {
-			return cmp.Compare(a.lo, b.lo)
-		}
-		return strings.Compare(first[a.ino], first[b.ino])
-	})
+	}
 	out := []Duplicate{}
+	if !any {
+		return out
+	}
+	for _, f := range files {
+		if member[f.Inode] {
+			if p := first[f.Inode]; p == "" || f.Path < p {
+				first[f.Inode] = f.Path
+			}
+		}
+	}
 	for i := 0; i < len(cands); {
 		a := &cands[i]
 		j := i + 1
-		for j < len(cands) && cands[j].size == a.size && cands[j].hi == a.hi && cands[j].lo == a.lo {
+		for j < len(cands) && same(&cands[j], a) {
 			j++
 		}
 		if j-i > 1 {
+			g := cands[i:j]
+			slices.SortFunc(g, func(x, y cand) int { return strings.Compare(first[x.ino], first[y.ino]) })
 			group := make([]string, 0, j-i)
-			for _, c := range cands[i:j] {
+			for _, c := range g {
 				group = append(group, "/"+first[c.ino])
 			}
 			var h [16]byte
@@ -84,11 +113,11 @@ func duplicates(files []fstree.File, tree *fstree.Tree) []Duplicate {
 		}
 		i = j
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Bytes != out[j].Bytes {
-			return out[i].Bytes > out[j].Bytes
+	slices.SortFunc(out, func(x, y Duplicate) int {
+		if x.Bytes != y.Bytes {
+			return cmp.Compare(y.Bytes, x.Bytes)
 		}
-		return out[i].Paths[0] < out[j].Paths[0]
+		return strings.Compare(x.Paths[0], y.Paths[0])
 	})
 	return out
 }
