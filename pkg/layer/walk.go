@@ -281,6 +281,7 @@ func WalkInfo(ctx context.Context, l v1.Layer, fn func(e *Entry) error, opts ...
 
 	tr := tar.NewReader(tarStream)
 	var e Entry
+	er := &entryReader{r: tr, layer: name} // one for the walk: Entry.Reader is valid only during the callback
 	for {
 		if info.Entries&1023 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -301,7 +302,8 @@ func WalkInfo(ctx context.Context, l v1.Layer, fn func(e *Entry) error, opts ...
 		if p == "" || hdr.Typeflag == tar.TypeXGlobalHeader {
 			continue // the root directory itself; pax global headers
 		}
-		e = Entry{Path: p, Header: hdr, Reader: &entryReader{r: tr, layer: name, path: p}}
+		er.path = p
+		e = Entry{Path: p, Header: hdr, Reader: er}
 		switch hdr.Typeflag {
 		case tar.TypeLink:
 			t, ok := Clean(hdr.Linkname)
