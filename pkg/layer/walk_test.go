@@ -326,3 +326,31 @@ func TestWalkBlobDigestCheck(t *testing.T) {
 		})
 	}
 }
+
+func TestVerifyBlob(t *testing.T) {
+	raw, _ := synth.TarBytes(sample)
+	gl, _ := synth.CompressedLayer(raw, "gzip", false)
+	rc, _ := gl.Compressed()
+	gz, _ := io.ReadAll(rc)
+	other := append([]byte{}, gz...)
+	other[4] ^= 0xff
+	read := func(l v1.Layer) ([]byte, error) {
+		rc, err := VerifyBlob(l, "layer 0").Compressed()
+		if err != nil {
+			return nil, err
+		}
+		defer rc.Close()
+		return io.ReadAll(rc)
+	}
+	var mismatch *DigestMismatchError
+	var corrupt *CorruptError
+	if b, err := read(synth.RawLayer(gz, types.OCILayer, synth.Digest(raw), synth.Digest(gz))); err != nil || !bytes.Equal(b, gz) {
+		t.Errorf("good blob: %v", err)
+	}
+	if _, err := read(synth.RawLayer(other, types.OCILayer, synth.Digest(raw), synth.Digest(gz))); !errors.As(err, &mismatch) || mismatch.Layer != "layer 0" || mismatch.Got != synth.Digest(other) {
+		t.Errorf("changed blob: %v", err)
+	}
+	if _, err := read(sizedLayer{synth.RawLayer(gz, types.OCILayer, synth.Digest(raw), synth.Digest(gz)), int64(len(gz)) - 1}); !errors.As(err, &corrupt) {
+		t.Errorf("wrong length: %v", err)
+	}
+}

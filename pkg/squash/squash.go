@@ -208,7 +208,13 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 	newCfg := cfg.DeepCopy()
 	newCfg.RootFS.DiffIDs = append(append([]v1.Hash(nil), cfg.RootFS.DiffIDs[:keep]...), ml.diffID)
 	newCfg.History = rewriteHistory(cfg.History, plan, len(layers))
-	out, err := assemble(img, manifest, layers[:keep], ml, newCfg)
+	// Kept layers pass on as they are: their blobs are checked against
+	// their digests as the output is written (nothing else reads them).
+	kept := make([]v1.Layer, keep)
+	for k := range kept {
+		kept[k] = layer.VerifyBlob(layers[k], m.keptNames[k])
+	}
+	out, err := assemble(img, manifest, kept, ml, newCfg)
 	if err != nil {
 		return nil, err
 	}

@@ -6,12 +6,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
@@ -397,6 +399,47 @@ func TestSquashRefuses(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), "layer ") {
 				t.Errorf("err does not name the layer: %v", err)
+			}
+		})
+	}
+}
+
+// A kept layer is passed on as it is, so its blob is checked against its
+// digest as the output is written: other compressed bytes (here another
+// gzip header) fail the write, naming the layer.
+func TestSquashChecksKeptBlobs(t *testing.T) {
+	base, _ := synth.TarBytes([]synth.Entry{synth.File("a", "base")})
+	gl, err := synth.CompressedLayer(base, "gzip", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, _ := gl.Compressed()
+	gz, _ := io.ReadAll(rc)
+	other := append([]byte{}, gz...)
+	other[4] ^= 0xff
+	top, _ := synth.TarBytes([]synth.Entry{synth.File("b", "bb"), synth.File("c", "cc")})
+	topLayer, _ := synth.CompressedLayer(top, "gzip", false)
+	for _, tc := range []struct {
+		name string
+		blob []byte
+	}{{"good", gz}, {"changed", other}} {
+		t.Run(tc.name, func(t *testing.T) {
+			img, err := mutate.AppendLayers(empty.Image, synth.RawLayer(tc.blob, types.DockerLayer, synth.Digest(base), synth.Digest(gz)), topLayer, topLayer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := Squash(context.Background(), img, WithKeepLayers(1), WithTempDir(t.TempDir()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Close()
+			_, err = layout.Write(t.TempDir(), mutate.AppendManifests(empty.Index, mutate.IndexAddendum{Add: res.Image}))
+			var mismatch *layer.DigestMismatchError
+			if tc.name == "good" && err != nil {
+				t.Errorf("write: %v", err)
+			}
+			if tc.name == "changed" && (!errors.As(err, &mismatch) || !strings.Contains(mismatch.Layer, "layer 0")) {
+				t.Errorf("write: %v", err)
 			}
 		})
 	}
