@@ -199,7 +199,7 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 	if o.jobs > 0 {
 		aopts = append(aopts, account.WithJobs(o.jobs))
 	}
-	bar := newAnalyzeProgress(stderr)
+	bar := newLayerProgress(stderr)
 	if bar != nil {
 		aopts = append(aopts, account.WithProgress(bar.update))
 	}
@@ -221,12 +221,8 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 	if err != nil {
 		return fail(err)
 	}
-	if o.output != "" {
-		if err := writeReportAtomic(o.output, buf.Bytes()); err != nil {
-			return fail(err)
-		}
-	} else if _, err := stdout.Write(buf.Bytes()); err != nil {
-		return fail(fmt.Errorf("writing report: %w", err))
+	if err := emitReport(stdout, o.output, buf.Bytes()); err != nil {
+		return fail(err)
 	}
 
 	if !useGate {
@@ -344,6 +340,18 @@ func refuseOverwrite(ref imageref.Ref, output string) error {
 	return nil
 }
 
+// emitReport writes a rendered report to the file output (atomically) or,
+// when output is "", to stdout.
+func emitReport(stdout io.Writer, output string, data []byte) error {
+	if output != "" {
+		return writeReportAtomic(output, data)
+	}
+	if _, err := stdout.Write(data); err != nil {
+		return fmt.Errorf("writing report: %w", err)
+	}
+	return nil
+}
+
 // writeReportAtomic writes data to a temporary file beside path and renames
 // it into place: readers see the old file or the new one, never a part.
 func writeReportAtomic(path string, data []byte) (err error) {
@@ -392,42 +400,47 @@ func errorLine(err error) string {
 	return strings.Join(lines, "; ")
 }
 
-// progress draws a progress bar on stderr while layers are read. A nil
-// *analyzeProgress (stderr is not a terminal) draws nothing.
-type analyzeProgress struct {
+// layerProgress draws a progress bar on stderr while layers are read. A nil
+// *layerProgress (stderr is not a terminal) draws nothing.
+type layerProgress struct {
 	w   io.Writer
 	bar *progressbar.ProgressBar
 }
 
-// newAnalyzeProgress returns a progress bar on w when w is a terminal, else nil.
-func newAnalyzeProgress(w io.Writer) *analyzeProgress {
+// newLayerProgress returns a progress bar on w when w is a terminal, else nil.
+func newLayerProgress(w io.Writer) *layerProgress {
 	if !isTerminalWriter(w) {
 		return nil
 	}
-	return &analyzeProgress{w: w}
+	return &layerProgress{w: w}
 }
 
-// update is the account.WithProgress callback (never called concurrently).
-func (p *analyzeProgress) update(pr account.Progress) {
+// set shows done of total layers read, and what is being done.
+func (p *layerProgress) set(total, done int, desc string) {
 	if p.bar == nil {
-		if pr.Done {
-			return
-		}
-		p.bar = progressbar.NewOptions(pr.Layers,
+		p.bar = progressbar.NewOptions(total,
 			progressbar.OptionSetWriter(p.w),
-			progressbar.OptionSetDescription("reading layers"),
+			progressbar.OptionSetDescription(desc),
 			progressbar.OptionShowCount(),
 			progressbar.OptionSetPredictTime(false),
 			progressbar.OptionClearOnFinish(),
 			progressbar.OptionThrottle(80*time.Millisecond),
 		)
 	}
-	p.bar.Describe(fmt.Sprintf("reading layers (%s entries)", humanize.Comma(pr.Entries)))
-	_ = p.bar.Set(pr.LayersDone) // drawing errors only lose the bar
+	p.bar.Describe(desc)
+	_ = p.bar.Set(done) // drawing errors only lose the bar
 }
 
-// finish removes the bar, whether the account completed or failed.
-func (p *analyzeProgress) finish() {
+// update is the account.WithProgress callback (never called concurrently).
+func (p *layerProgress) update(pr account.Progress) {
+	if p.bar == nil && pr.Done {
+		return
+	}
+	p.set(pr.Layers, pr.LayersDone, fmt.Sprintf("reading layers (%s entries)", humanize.Comma(pr.Entries)))
+}
+
+// finish removes the bar, whether the work completed or failed.
+func (p *layerProgress) finish() {
 	if p == nil || p.bar == nil {
 		return
 	}

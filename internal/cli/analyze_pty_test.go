@@ -98,3 +98,24 @@ func TestAnalyzeOnTerminal(t *testing.T) {
 		t.Errorf("stderr not a terminal: exit %d, stderr %q, want silence", code, errBuf.String())
 	}
 }
+
+// TestFleetOnTerminal: fleet's colour and progress, as analyze's.
+func TestFleetOnTerminal(t *testing.T) {
+	app, err := filepath.Abs(filepath.Join("..", "..", "examples", "app.tar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+	t.Setenv("NO_COLOR", "")
+	out, _, code := runOnTerminal(t, false, "fleet", app, app)
+	if code != ExitOK || !strings.Contains(out, "\x1b[1mShared bases\x1b[0m") {
+		t.Errorf("stdout on a terminal: exit %d, no colour:\n%.300q", code, out)
+	}
+	bar, report, code := runOnTerminal(t, true, "fleet", app, app)
+	if code != ExitOK || !strings.Contains(bar, "reading layers") {
+		t.Errorf("stderr on a terminal: exit %d, no progress: %q", code, bar)
+	}
+	if strings.Contains(report, "reading layers") || strings.Contains(report, "\x1b[") {
+		t.Errorf("stdout (not a terminal) got progress or colour")
+	}
+}

@@ -300,12 +300,12 @@ func TestColorFor(t *testing.T) {
 // draws it when stderr is a terminal).
 func TestAnalyzeProgress(t *testing.T) {
 	var buf bytes.Buffer
-	if newAnalyzeProgress(&buf) != nil {
+	if newLayerProgress(&buf) != nil {
 		t.Error("progress bar on a buffer")
 	}
-	var none *analyzeProgress
+	var none *layerProgress
 	none.finish() // nil-safe
-	p := &analyzeProgress{w: &buf}
+	p := &layerProgress{w: &buf}
 	p.update(account.Progress{Layers: 3, LayersDone: 1, Entries: 1200})
 	p.update(account.Progress{Layers: 3, LayersDone: 3, Entries: 2400})
 	p.update(account.Progress{Layers: 3, LayersDone: 3, Entries: 2400, Done: true})

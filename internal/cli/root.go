@@ -33,8 +33,9 @@ func NewRootCmd() *cobra.Command {
 		Use:   "whittle",
 		Short: "Make container images small, and prove every byte it saves",
 		Long: `whittle finds the waste in Dockerfiles (lint), repairs it (fix), measures it
-exactly in built images (analyze), and removes it from built images without a
-rebuild (squash).
+exactly in built images (analyze), removes it from built images without a
+rebuild (squash), and accounts for many images together, shared layers counted
+once (fleet).
 
 Exit codes: 0 success, 1 a check failed (findings or thresholds), 2 error.`,
 		SilenceUsage:  true,
@@ -45,6 +46,7 @@ Exit codes: 0 success, 1 a check failed (findings or thresholds), 2 error.`,
 		NewCmdLint(),
 		NewCmdFix(),
 		NewCmdSquash(),
+		NewCmdFleet(),
 	)
 	return root
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/whittle/whittle/internal/gate"
 	"github.com/whittle/whittle/pkg/account"
+	"github.com/whittle/whittle/pkg/fleet"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -352,5 +353,30 @@ func TestGuideShowsCurrentOutput(t *testing.T) {
 	}
 	if !strings.Contains(string(guide), "```text\n"+string(want)+"```\n") {
 		t.Error("docs/analyze.md does not show the current output of `whittle analyze examples/app.tar` (testdata/analyze-app.txt)")
+	}
+}
+
+// TestFleetSchemaDocCoversEveryField checks docs/schema/fleet-v1.md the
+// same way.
+func TestFleetSchemaDocCoversEveryField(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "schema", "fleet-v1.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]bool{}
+	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z_]+)` \\|").FindAllStringSubmatch(string(doc), -1) {
+		documented[m[1]] = true
+	}
+	keys := map[string]bool{}
+	jsonKeys(reflect.TypeOf(fleet.Report{}), keys)
+	for k := range keys {
+		if !documented[k] {
+			t.Errorf("JSON key %q is not documented in docs/schema/fleet-v1.md", k)
+		}
+	}
+	for k := range documented {
+		if !keys[k] {
+			t.Errorf("docs/schema/fleet-v1.md documents key %q, which the report does not have", k)
+		}
 	}
 }

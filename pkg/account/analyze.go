@@ -59,7 +59,7 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 		}
 		rep.Image.Digest = d.String()
 	}
-	rep.Image.Platform = platform(cfg)
+	rep.Image.Platform = Platform(cfg)
 
 	tree := fstree.New()
 	// dive's figures are computed beside the merge, in their own
@@ -85,7 +85,7 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 		}
 	})
 	defer closeDive()
-	created := createdBy(cfg, len(layers))
+	created := LayerHistory(cfg, len(layers))
 	rep.Layers = make([]Layer, len(layers))
 	var entries int64
 	// Layers are read in parallel; each is merged, bottom first, as soon
@@ -160,7 +160,9 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 	return rep, nil
 }
 
-func platform(cfg *v1.ConfigFile) string {
+// Platform is the image's os/arch[/variant] from its config ("" when the
+// config names neither).
+func Platform(cfg *v1.ConfigFile) string {
 	if cfg.OS == "" && cfg.Architecture == "" {
 		return ""
 	}
@@ -171,10 +173,11 @@ func platform(cfg *v1.ConfigFile) string {
 	return p
 }
 
-// createdBy pairs layers with the history entries that made them: history
-// entries marked empty_layer are skipped; a layer past the end of the
-// history gets an empty entry (the way docker and dive pair them).
-func createdBy(cfg *v1.ConfigFile, n int) []v1.History {
+// LayerHistory pairs the n layers of an image with the history entries
+// that made them: entries marked empty_layer are skipped; a layer past the
+// end of the history gets an empty entry (the way docker and dive pair
+// them).
+func LayerHistory(cfg *v1.ConfigFile, n int) []v1.History {
 	out := make([]v1.History, n)
 	h := 0
 	for i := range out {

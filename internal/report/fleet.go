@@ -1,0 +1,85 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/whittle/whittle/pkg/fleet"
+)
+
+// FleetJSON writes the fleet report as it is, indented by two spaces,
+// followed by a newline. The fields are documented in
+// docs/schema/fleet-v1.md.
+func FleetJSON(w io.Writer, r *fleet.Report) error { return indentJSON(w, r) }
+
+// FleetText writes the human report of a fleet: the footprint with shared
+// layers counted once, each image's size and what only it holds, and the
+// shared bases, the biggest saving first (opts.Top of them). It prints
+// only what r holds.
+func FleetText(w io.Writer, r *fleet.Report, opts TextOptions) error {
+	ew := &errWriter{w: w}
+	p := palette{on: opts.Color}
+
+	ew.printf("%s %s, %s\n", p.bold("Fleet"), plural(int64(len(r.Images)), "image", "images"), plural(int64(len(r.Layers)), "distinct layer", "distinct layers"))
+	var saved, savedPull string
+	if r.SizeBytes > 0 {
+		saved = percent(float64(r.SharedSavingBytes)/float64(r.SizeBytes)) + " "
+	}
+	if r.CompressedBytes > 0 {
+		savedPull = percent(float64(r.SharedSavingCompressedBytes)/float64(r.CompressedBytes)) + " "
+	}
+	rows := [][]cell{
+		{plain(""), num("disk"), num("pull"), plain("")},
+		{plain("images, each alone"), num(size(r.SizeBytes)), num(size(r.CompressedBytes)), styled("every image's layers, as if no layer were shared", p.dim)},
+		{plain("footprint"), num(size(r.FootprintBytes)), num(size(r.FootprintCompressedBytes)), styled("what a host holding them all stores and pulls: each layer once", p.dim)},
+		{styled("saved by sharing", p.green), styled(size(r.SharedSavingBytes), p.green).alignRight(), styled(size(r.SharedSavingCompressedBytes), p.green).alignRight(),
+			styled(saved+"of disk, "+savedPull+"of pulls", p.dim)},
+	}
+	if err := table(ew, "  ", rows); err != nil {
+		return err
+	}
+
+	ew.printf("\n%s\n", p.bold("Images"))
+	rows = [][]cell{{styled("image", p.dim), styled("layers", p.dim).alignRight(), styled("size", p.dim).alignRight(), styled("compressed", p.dim).alignRight(), styled("only its own", p.dim).alignRight(), styled("shared", p.dim).alignRight()}}
+	for _, im := range r.Images {
+		rows = append(rows, []cell{plain(im.Reference), num(strconv.Itoa(im.Layers)), num(size(im.SizeBytes)), num(size(im.CompressedBytes)),
+			num(size(im.UniqueBytes)), num(size(im.SizeBytes - im.UniqueBytes))})
+	}
+	if err := table(ew, "  ", rows); err != nil {
+		return err
+	}
+
+	ew.printf("\n%s\n", p.bold("Shared bases"))
+	if len(r.Bases) == 0 {
+		ew.printf("  %s\n", p.dim("none: no two images share a bottom layer"))
+		return ew.err
+	}
+	n := opts.limit(len(r.Bases))
+	rows = [][]cell{{styled("layers", p.dim).alignRight(), styled("size", p.dim).alignRight(), styled("saved", p.dim).alignRight(), styled("images", p.dim), styled("top layer made by", p.dim)}}
+	for _, b := range r.Bases[:n] {
+		rows = append(rows, []cell{num(strconv.Itoa(b.Layers)), num(size(b.SizeBytes)), num(size(b.SavedBytes)), plain(joinLimited(b.Images, 4)), plain(ShortCreatedBy(b.CreatedBy, createdByWidth))})
+	}
+	if err := table(ew, "  ", rows); err != nil {
+		return err
+	}
+	if n < len(r.Bases) {
+		ew.printf("  %s\n", p.dim(fmt.Sprintf("... and %d more (--top 0 lists all)", len(r.Bases)-n)))
+	}
+	return ew.err
+}
+
+// joinLimited joins up to max names with ", " and says how many more.
+func joinLimited(names []string, max int) string {
+	s := ""
+	for i, n := range names {
+		if i == max {
+			return s + fmt.Sprintf(" and %d more", len(names)-max)
+		}
+		if i > 0 {
+			s += ", "
+		}
+		s += n
+	}
+	return s
+}

@@ -1,0 +1,367 @@
+package fleet
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/whittle/whittle/pkg/account"
+	"github.com/whittle/whittle/pkg/fstree"
+	"github.com/whittle/whittle/pkg/layer"
+)
+
+// SchemaVersion names the shape of Report.
+const SchemaVersion = "whittle.fleet/v1"
+
+// Image is one image of the fleet.
+type Image struct {
+	// Reference names the image in the report, as the user gave it.
+	Reference string
+	Image     v1.Image
+}
+
+// Report is the account of a fleet: every figure is plain data.
+type Report struct {
+	SchemaVersion string `json:"schema_version"`
+	// Images, in the order given.
+	Images []ImageFigures `json:"images"`
+	// Layers are the distinct layers (distinct chain IDs), in the order
+	// first met (image by image, bottom up).
+	Layers []LayerFigures `json:"layers"`
+	// SizeBytes is the sum of the images' SizeBytes, each image counted
+	// alone; CompressedBytes likewise for the blobs.
+	SizeBytes       int64 `json:"size_bytes"`
+	CompressedBytes int64 `json:"compressed_bytes"`
+	// FootprintBytes is the content of the distinct layers, each counted
+	// once: what a host holding every image stores (disk).
+	// FootprintCompressedBytes is the same for the blobs: what it pulls.
+	FootprintBytes           int64 `json:"footprint_bytes"`
+	FootprintCompressedBytes int64 `json:"footprint_compressed_bytes"`
+	// SharedSavingBytes is SizeBytes - FootprintBytes: what sharing
+	// layers saves on disk (SharedSavingCompressedBytes: on pulls).
+	SharedSavingBytes           int64 `json:"shared_saving_bytes"`
+	SharedSavingCompressedBytes int64 `json:"shared_saving_compressed_bytes"`
+	// Bases are the layer stacks two images or more share, deepest first
+	// for each set of images (see Base).
+	Bases []Base `json:"bases"`
+}
+
+// ImageFigures is one image's account within the fleet.
+type ImageFigures struct {
+	Reference string `json:"reference"`
+	// Digest is the manifest digest ("" for a docker-save archive of
+	// plain tar layers, which has no manifest of its own).
+	Digest   string `json:"digest"`
+	Platform string `json:"platform"`
+	Layers   int    `json:"layers"`
+	// SizeBytes is the regular-file content of every layer (analyze's
+	// size_bytes); CompressedBytes the layer blobs as stored.
+	SizeBytes       int64 `json:"size_bytes"`
+	CompressedBytes int64 `json:"compressed_bytes"`
+	// UniqueBytes is the content of the layers no other image of the
+	// fleet has (UniqueCompressedBytes: their blobs); the rest is shared.
+	UniqueBytes           int64 `json:"unique_bytes"`
+	UniqueCompressedBytes int64 `json:"unique_compressed_bytes"`
+}
+
+// LayerFigures is one distinct layer: a diff_id on a given stack below.
+type LayerFigures struct {
+	// ChainID identifies the layer with everything below it (the OCI
+	// image specification's ChainID): two images share a layer on disk
+	// when their chain IDs are equal.
+	ChainID string `json:"chain_id"`
+	DiffID  string `json:"diff_id"`
+	// Digest is the blob's digest (the diff_id for a plain tar layer of a
+	// docker-save archive), CompressedBytes its length: those of the first
+	// image met that holds the layer (another image may store the same
+	// content as another blob).
+	Digest          string `json:"digest"`
+	SizeBytes       int64  `json:"size_bytes"`
+	CompressedBytes int64  `json:"compressed_bytes"`
+	// Images counts the images that hold this layer.
+	Images int `json:"images"`
+	// CreatedBy is the instruction that made the layer, from the history
+	// of the first image met that holds it.
+	CreatedBy string `json:"created_by"`
+}
+
+// Base is a stack of bottom layers that several images share: the deepest
+// layer (ChainID) that exactly these images hold. A smaller set of the
+// same images may share a deeper base, reported on its own.
+type Base struct {
+	ChainID string `json:"chain_id"`
+	// Layers is the number of layers of the stack; SizeBytes and
+	// CompressedBytes its content and blobs.
+	Layers          int   `json:"layers"`
+	SizeBytes       int64 `json:"size_bytes"`
+	CompressedBytes int64 `json:"compressed_bytes"`
+	// Images are the references of the images built on it, in input
+	// order.
+	Images []string `json:"images"`
+	// SavedBytes is what sharing it saves on disk: SizeBytes for every
+	// image but one.
+	SavedBytes int64 `json:"saved_bytes"`
+	// CreatedBy is the instruction that made the stack's top layer.
+	CreatedBy string `json:"created_by"`
+}
+
+// Option configures Analyze.
+type Option func(*options) error
+
+type options struct {
+	jobs        int
+	verifyBlobs bool
+	progress    func(Progress)
+}
+
+// WithJobs sets how many layers are read at the same time (default
+// GOMAXPROCS). Must be at least 1.
+func WithJobs(n int) Option {
+	return func(o *options) error {
+		if n < 1 {
+			return fmt.Errorf("jobs must be at least 1, got %d", n)
+		}
+		o.jobs = n
+		return nil
+	}
+}
+
+// WithBlobDigests also checks the sha256 of every compressed blob (see
+// account.WithBlobDigests); diff_ids are always checked.
+func WithBlobDigests(on bool) Option {
+	return func(o *options) error {
+		o.verifyBlobs = on
+		return nil
+	}
+}
+
+// Progress is reported after each distinct layer is read.
+type Progress struct {
+	Layers, LayersDone int
+}
+
+// WithProgress sets a function called, never concurrently, as layers are
+// read.
+func WithProgress(fn func(Progress)) Option {
+	return func(o *options) error {
+		o.progress = fn
+		return nil
+	}
+}
+
+// Analyze accounts for a fleet of images: each distinct layer blob is read
+// once, however many images hold it, streamed and checked as analyze reads
+// layers.
+func Analyze(ctx context.Context, images []Image, opts ...Option) (*Report, error) {
+	o := options{jobs: runtime.GOMAXPROCS(0)}
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return nil, fmt.Errorf("configuring fleet analysis: %w", err)
+		}
+	}
+	// A blob is read once, however many images hold it: the same
+	// content stored as another blob (other compression, or other bytes
+	// that claim it) is read and checked on its own.
+	type blobKey struct{ diffID, digest v1.Hash }
+	type imageLayers struct {
+		blobs   []blobKey
+		chains  []string
+		created []string
+	}
+	rep := &Report{SchemaVersion: SchemaVersion, Images: make([]ImageFigures, len(images)), Layers: []LayerFigures{}, Bases: []Base{}}
+	all := make([]imageLayers, len(images))
+	// Distinct contents to read: diff_id -> the first layer met.
+	type content struct {
+		layer            v1.Layer
+		name             string
+		size, compressed int64
+		digest           string
+	}
+	contents := map[blobKey]*content{}
+	var order []blobKey
+	for i, im := range images {
+		fig := &rep.Images[i]
+		fig.Reference = im.Reference
+		ls, err := im.Image.Layers()
+		if err != nil {
+			return nil, fmt.Errorf("%s: listing layers: %w", im.Reference, err)
+		}
+		cfg, err := im.Image.ConfigFile()
+		if err != nil {
+			return nil, fmt.Errorf("%s: reading image config: %w", im.Reference, err)
+		}
+		if len(cfg.RootFS.DiffIDs) != len(ls) {
+			return nil, fmt.Errorf("%s: the config lists %d diff_ids for %d layers", im.Reference, len(cfg.RootFS.DiffIDs), len(ls))
+		}
+		native := false
+		for _, l := range ls {
+			native = native || layer.NativelyUncompressed(l)
+		}
+		if !native {
+			d, err := im.Image.Digest()
+			if err != nil {
+				return nil, fmt.Errorf("%s: computing image digest: %w", im.Reference, err)
+			}
+			fig.Digest = d.String()
+		}
+		fig.Platform = account.Platform(cfg)
+		fig.Layers = len(ls)
+		il := imageLayers{}
+		for _, h := range account.LayerHistory(cfg, len(ls)) {
+			il.created = append(il.created, h.CreatedBy)
+		}
+		chain := ""
+		for j, d := range cfg.RootFS.DiffIDs {
+			chain = chainID(chain, d)
+			il.chains = append(il.chains, chain)
+			key := blobKey{diffID: d, digest: d}
+			if !layer.NativelyUncompressed(ls[j]) {
+				if key.digest, err = ls[j].Digest(); err != nil {
+					return nil, fmt.Errorf("%s: layer %d: reading its digest: %w", im.Reference, j, err)
+				}
+			}
+			il.blobs = append(il.blobs, key)
+			if contents[key] == nil {
+				contents[key] = &content{layer: ls[j], name: fmt.Sprintf("%s layer %d (%s)", im.Reference, j, key.digest)}
+				order = append(order, key)
+			}
+		}
+		all[i] = il
+	}
+
+	// Read each distinct content once, several at a time.
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(o.jobs)
+	var mu sync.Mutex
+	done := 0
+	for _, key := range order {
+		c := contents[key]
+		g.Go(func() error {
+			var size int64
+			info, err := layer.WalkInfo(gctx, c.layer, func(e *layer.Entry) error {
+				if r := fstree.RecordOf(e); r.Type == fstree.TypeReg {
+					size += r.Size
+				}
+				return nil
+			}, layer.WithName(c.name), layer.WithDiffID(key.diffID), layer.WithBlobDigestCheck(o.verifyBlobs))
+			if err != nil {
+				return err // the layer's errors name it
+			}
+			c.size, c.compressed, c.digest = size, info.CompressedSize, info.Digest.String()
+			if o.progress != nil {
+				mu.Lock()
+				done++
+				o.progress(Progress{Layers: len(order), LayersDone: done})
+				mu.Unlock()
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	// Distinct layers by chain ID, and which images hold each.
+	byChain := map[string]int{} // chain ID -> index in rep.Layers
+	holders := [][]int{}        // per layer: the images holding it
+	for i, il := range all {
+		for j, ch := range il.chains {
+			k, ok := byChain[ch]
+			if !ok {
+				c := contents[il.blobs[j]]
+				k = len(rep.Layers)
+				byChain[ch] = k
+				rep.Layers = append(rep.Layers, LayerFigures{ChainID: ch, DiffID: il.blobs[j].diffID.String(), Digest: c.digest,
+					SizeBytes: c.size, CompressedBytes: c.compressed, CreatedBy: il.created[j]})
+				holders = append(holders, nil)
+				rep.FootprintBytes += c.size
+				rep.FootprintCompressedBytes += c.compressed
+			}
+			if h := holders[k]; len(h) == 0 || h[len(h)-1] != i {
+				holders[k] = append(h, i)
+				rep.Layers[k].Images++
+			}
+		}
+	}
+	for i, il := range all {
+		fig := &rep.Images[i]
+		for j, ch := range il.chains {
+			c := contents[il.blobs[j]] // this image's own blob
+			fig.SizeBytes += c.size
+			fig.CompressedBytes += c.compressed
+			if rep.Layers[byChain[ch]].Images == 1 {
+				fig.UniqueBytes += c.size
+				fig.UniqueCompressedBytes += c.compressed
+			}
+		}
+		rep.SizeBytes += fig.SizeBytes
+		rep.CompressedBytes += fig.CompressedBytes
+	}
+	rep.SharedSavingBytes = rep.SizeBytes - rep.FootprintBytes
+	rep.SharedSavingCompressedBytes = rep.CompressedBytes - rep.FootprintCompressedBytes
+
+	// Bases: for each layer held by two images or more, it is the base of
+	// exactly those images when the layer above it, in each of them, is
+	// held by fewer (or there is none).
+	for i, il := range all {
+		for j, ch := range il.chains {
+			k := byChain[ch]
+			h := holders[k]
+			if len(h) < 2 || h[0] != i {
+				continue // reported once, from its first holder
+			}
+			deepest := true
+			for _, x := range h {
+				xl := all[x]
+				if j+1 < len(xl.chains) && slices.Equal(holders[byChain[xl.chains[j+1]]], h) {
+					deepest = false
+					break
+				}
+			}
+			if !deepest {
+				continue
+			}
+			b := Base{ChainID: ch, Layers: j + 1, CreatedBy: il.created[j]}
+			for _, c := range il.chains[:j+1] {
+				b.SizeBytes += rep.Layers[byChain[c]].SizeBytes
+				b.CompressedBytes += rep.Layers[byChain[c]].CompressedBytes
+			}
+			for _, x := range h {
+				b.Images = append(b.Images, images[x].Reference)
+			}
+			b.SavedBytes = b.SizeBytes * int64(len(h)-1)
+			rep.Bases = append(rep.Bases, b)
+		}
+	}
+	slices.SortStableFunc(rep.Bases, func(a, b Base) int {
+		if a.SavedBytes != b.SavedBytes {
+			if a.SavedBytes > b.SavedBytes {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.ChainID, b.ChainID)
+	})
+	return rep, nil
+}
+
+// chainID is the OCI ChainID of a layer with diff_id d on the stack whose
+// chain ID is parent ("" for the bottom layer).
+func chainID(parent string, d v1.Hash) string {
+	if parent == "" {
+		return d.String()
+	}
+	sum := sha256.Sum256([]byte(parent + " " + d.String()))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,210 @@
+package fleet
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/whittle/whittle/internal/synth"
+	"github.com/whittle/whittle/pkg/layer"
+)
+
+// Layers of known content sizes; the same declared layer builds to the
+// same bytes, so images built from it share it by construction.
+var (
+	base0 = synth.Layer{Entries: []synth.Entry{synth.Dir("etc"), synth.File("etc/a", string(synth.Pattern(100, 1)))}, CreatedBy: "ADD rootfs.tar /"}
+	base1 = synth.Layer{Entries: []synth.Entry{synth.File("usr/b", string(synth.Pattern(200, 2))), synth.Symlink("usr/l", "b")}, CreatedBy: "RUN install runtime"}
+	slim  = synth.Layer{Entries: []synth.Entry{synth.File("s", string(synth.Pattern(50, 3)))}, CreatedBy: "ADD slim.tar /"}
+	appA  = synth.Layer{Entries: []synth.Entry{synth.File("app/x", string(synth.Pattern(10, 4)))}, CreatedBy: "COPY x /app/"}
+	appB  = synth.Layer{Entries: []synth.Entry{synth.File("app/y", string(synth.Pattern(20, 5))), synth.Whiteout("etc/a")}, CreatedBy: "COPY y /app/"}
+	appC  = synth.Layer{Entries: []synth.Entry{synth.File("app/z", string(synth.Pattern(30, 6)))}, CreatedBy: "COPY z /app/"}
+	appD  = synth.Layer{Entries: []synth.Entry{synth.File("app/w", string(synth.Pattern(40, 7)))}, CreatedBy: "COPY w /app/"}
+)
+
+func image(t *testing.T, ref string, layers ...synth.Layer) Image {
+	t.Helper()
+	img, err := synth.Build(synth.Image{Layers: layers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Image{Reference: ref, Image: img}
+}
+
+// blobBytes is the compressed size of a declared layer, as built.
+func blobBytes(t *testing.T, l synth.Layer) int64 {
+	t.Helper()
+	ly, err := synth.NewLayer(l, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := ly.Size()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestAnalyzeByConstruction(t *testing.T) {
+	images := []Image{
+		image(t, "a", base0, base1, appA),
+		image(t, "b", base0, base1, appB),
+		image(t, "c", base0, appC),
+		image(t, "d", slim, appD),
+		image(t, "e", slim, appA), // appA's content on another stack: another layer on disk
+	}
+	var progress []Progress
+	rep, err := Analyze(context.Background(), images, WithJobs(2), WithProgress(func(p Progress) { progress = append(progress, p) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Content sizes: base0 100, base1 200, slim 50, appA 10, appB 20,
+	// appC 30, appD 40 (whiteouts and symlinks carry no content).
+	wantSizes := map[string]int64{"a": 310, "b": 320, "c": 130, "d": 90, "e": 60}
+	wantUnique := map[string]int64{"a": 10, "b": 20, "c": 30, "d": 40, "e": 10}
+	for _, im := range rep.Images {
+		if im.SizeBytes != wantSizes[im.Reference] || im.UniqueBytes != wantUnique[im.Reference] {
+			t.Errorf("%s: size %d unique %d, want %d %d", im.Reference, im.SizeBytes, im.UniqueBytes, wantSizes[im.Reference], wantUnique[im.Reference])
+		}
+		if im.Platform != "linux/amd64" || im.Digest == "" {
+			t.Errorf("%s: platform %q digest %q", im.Reference, im.Platform, im.Digest)
+		}
+	}
+	if rep.SizeBytes != 910 || rep.FootprintBytes != 460 || rep.SharedSavingBytes != 450 {
+		t.Errorf("size %d footprint %d saving %d, want 910 460 450", rep.SizeBytes, rep.FootprintBytes, rep.SharedSavingBytes)
+	}
+	// 8 distinct layers (chains), but 7 distinct contents read once each.
+	if len(rep.Layers) != 8 {
+		t.Errorf("%d layers, want 8", len(rep.Layers))
+	}
+	if n := len(progress); n != 7 || progress[n-1] != (Progress{Layers: 7, LayersDone: 7}) {
+		t.Errorf("progress %+v, want 7 reports ending at 7/7", progress)
+	}
+	holders := map[string]int{}
+	for _, l := range rep.Layers {
+		holders[l.CreatedBy] += l.Images
+	}
+	if want := map[string]int{"ADD rootfs.tar /": 3, "RUN install runtime": 2, "ADD slim.tar /": 2, "COPY x /app/": 2, "COPY y /app/": 1, "COPY z /app/": 1, "COPY w /app/": 1}; !reflect.DeepEqual(holders, want) {
+		t.Errorf("holders by instruction %v, want %v", holders, want)
+	}
+
+	// Blobs: the same sums over the built blob sizes.
+	b0, b1, bs, bA, bB, bC, bD := blobBytes(t, base0), blobBytes(t, base1), blobBytes(t, slim), blobBytes(t, appA), blobBytes(t, appB), blobBytes(t, appC), blobBytes(t, appD)
+	if want := (b0 + b1 + bA) + (b0 + b1 + bB) + (b0 + bC) + (bs + bD) + (bs + bA); rep.CompressedBytes != want {
+		t.Errorf("compressed %d, want %d", rep.CompressedBytes, want)
+	}
+	if want := b0 + b1 + bA + bB + bC + bs + bD + bA; rep.FootprintCompressedBytes != want || rep.SharedSavingCompressedBytes != rep.CompressedBytes-want {
+		t.Errorf("compressed footprint %d saving %d, want %d", rep.FootprintCompressedBytes, rep.SharedSavingCompressedBytes, want)
+	}
+	if rep.Images[3].UniqueCompressedBytes != bD {
+		t.Errorf("d unique compressed %d, want %d", rep.Images[3].UniqueCompressedBytes, bD)
+	}
+
+	// Bases: a and b share two layers (300 bytes, saving 300), a, b and
+	// c one (100, saving 200), d and e one (50, saving 50).
+	type base struct {
+		layers       int
+		size, saved  int64
+		images       []string
+		createdBy    string
+		compressedOK bool
+	}
+	var got []base
+	for _, b := range rep.Bases {
+		got = append(got, base{b.Layers, b.SizeBytes, b.SavedBytes, b.Images, b.CreatedBy, b.CompressedBytes > 0})
+	}
+	want := []base{
+		{2, 300, 300, []string{"a", "b"}, "RUN install runtime", true},
+		{1, 100, 200, []string{"a", "b", "c"}, "ADD rootfs.tar /", true},
+		{1, 50, 50, []string{"d", "e"}, "ADD slim.tar /", true},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("bases\n got %+v\nwant %+v", got, want)
+	}
+}
+
+func TestAnalyzeEdges(t *testing.T) {
+	// One image: nothing shared. The same image twice: everything shared.
+	a := image(t, "a", base0, appA)
+	rep, err := Analyze(context.Background(), []Image{a})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.SizeBytes != 110 || rep.FootprintBytes != 110 || rep.SharedSavingBytes != 0 || len(rep.Bases) != 0 || rep.Images[0].UniqueBytes != 110 {
+		t.Errorf("one image: %+v", rep)
+	}
+	rep, err = Analyze(context.Background(), []Image{a, {Reference: "again", Image: a.Image}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.SizeBytes != 220 || rep.FootprintBytes != 110 || rep.Images[1].UniqueBytes != 0 || len(rep.Bases) != 1 || rep.Bases[0].Layers != 2 {
+		t.Errorf("twice: %+v", rep)
+	}
+	rep, err = Analyze(context.Background(), nil)
+	if err != nil || rep.SizeBytes != 0 || rep.Images == nil || rep.Layers == nil || rep.Bases == nil {
+		t.Errorf("no image: %+v, %v", rep, err)
+	}
+	if _, err := Analyze(context.Background(), []Image{a}, WithJobs(0)); err == nil {
+		t.Error("jobs 0 accepted")
+	}
+}
+
+// A layer whose content does not match its diff_id fails the analysis,
+// naming the image and the layer.
+func TestAnalyzeBadLayer(t *testing.T) {
+	raw, _ := synth.TarBytes(base0.Entries)
+	bad := synth.RawLayer(raw, types.OCIUncompressedLayer, synth.Digest([]byte("other")), synth.Digest(raw))
+	img, err := mutate.AppendLayers(empty.Image, bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Analyze(context.Background(), []Image{image(t, "good", base0), {Reference: "broken", Image: img}})
+	var mismatch *layer.DigestMismatchError
+	if !errors.As(err, &mismatch) || mismatch.Layer != "broken layer 0 ("+synth.Digest(raw).String()+")" {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestChainID(t *testing.T) {
+	d0 := v1.Hash{Algorithm: "sha256", Hex: "0000000000000000000000000000000000000000000000000000000000000000"}
+	d1 := v1.Hash{Algorithm: "sha256", Hex: "1111111111111111111111111111111111111111111111111111111111111111"}
+	if got := chainID("", d0); got != d0.String() {
+		t.Errorf("bottom chain ID %s", got)
+	}
+	// sha256("sha256:000...0 sha256:111...1"), as the OCI image
+	// specification defines ChainID(L1|L0).
+	if got, want := chainID(d0.String(), d1), "sha256:"+synth.Digest([]byte(d0.String()+" "+d1.String())).Hex; got != want {
+		t.Errorf("chain ID %s, want %s", got, want)
+	}
+}
+
+// The same content stored as another blob (zstd here) is the same layer
+// on disk, but its own blob is read, checked and counted for its image.
+func TestAnalyzeSameContentOtherBlob(t *testing.T) {
+	zbase := base0
+	zbase.Compression = "zstd"
+	var progress []Progress
+	rep, err := Analyze(context.Background(), []Image{image(t, "gzip", base0, appA), image(t, "zstd", zbase, appB)},
+		WithProgress(func(p Progress) { progress = append(progress, p) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gz, zs := blobBytes(t, base0), blobBytes(t, zbase)
+	if gz == zs {
+		t.Fatal("the two blobs have the same length: the test tells nothing")
+	}
+	if rep.Images[0].CompressedBytes != gz+blobBytes(t, appA) || rep.Images[1].CompressedBytes != zs+blobBytes(t, appB) {
+		t.Errorf("compressed %d %d", rep.Images[0].CompressedBytes, rep.Images[1].CompressedBytes)
+	}
+	if rep.FootprintBytes != 100+10+20 || len(rep.Layers) != 3 || len(rep.Bases) != 1 || rep.Bases[0].SizeBytes != 100 {
+		t.Errorf("footprint %d, %d layers, bases %+v", rep.FootprintBytes, len(rep.Layers), rep.Bases)
+	}
+	if n := len(progress); n != 4 || progress[n-1].Layers != 4 {
+		t.Errorf("progress %+v: want 4 blobs read", progress)
+	}
+}
