@@ -53,6 +53,11 @@ is the layer blobs as stored):
                        of bottom layers they all share; saved is its size
                        for every image but one (a smaller set of the same
                        images may share a deeper base, listed on its own)
+  base images in use   each image's base image, from its history (as squash
+                       finds it), and what moving every image onto each
+                       base would save: the other bases' layers it does not
+                       hold, each once (an estimate: own layers keep their
+                       size)
 
 Exit codes: 0 success, 2 an error (an image that cannot be read, a bad flag).
 

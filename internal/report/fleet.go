@@ -14,9 +14,9 @@ import (
 func FleetJSON(w io.Writer, r *fleet.Report) error { return indentJSON(w, r) }
 
 // FleetText writes the human report of a fleet: the footprint with shared
-// layers counted once, each image's size and what only it holds, and the
-// shared bases, the biggest saving first (opts.Top of them). It prints
-// only what r holds.
+// layers counted once, each image's size and what only it holds, the
+// shared bases and the base images in use, the biggest saving first
+// (opts.Top of each). It prints only what r holds.
 func FleetText(w io.Writer, r *fleet.Report, opts TextOptions) error {
 	ew := &errWriter{w: w}
 	p := palette{on: opts.Color}
@@ -53,20 +53,49 @@ func FleetText(w io.Writer, r *fleet.Report, opts TextOptions) error {
 	ew.printf("\n%s\n", p.bold("Shared bases"))
 	if len(r.Bases) == 0 {
 		ew.printf("  %s\n", p.dim("none: no two images share a bottom layer"))
+	} else {
+		n := opts.limit(len(r.Bases))
+		rows = [][]cell{{styled("layers", p.dim).alignRight(), styled("size", p.dim).alignRight(), styled("saved", p.dim).alignRight(), styled("images", p.dim), styled("top layer made by", p.dim)}}
+		for _, b := range r.Bases[:n] {
+			rows = append(rows, []cell{num(strconv.Itoa(b.Layers)), num(size(b.SizeBytes)), num(size(b.SavedBytes)), plain(joinLimited(b.Images, 4)), plain(ShortCreatedBy(b.CreatedBy, createdByWidth))})
+		}
+		if err := table(ew, "  ", rows); err != nil {
+			return err
+		}
+		more(ew, p, len(r.Bases)-n)
+	}
+
+	ew.printf("\n%s\n", p.bold("Base images in use"))
+	unknown := 0
+	for _, im := range r.Images {
+		if im.BaseLayers == 0 {
+			unknown++
+		}
+	}
+	if len(r.BasesInUse) == 0 {
+		ew.printf("  %s\n", p.dim("none found: no image's history tells where its base ends"))
 		return ew.err
 	}
-	n := opts.limit(len(r.Bases))
-	rows = [][]cell{{styled("layers", p.dim).alignRight(), styled("size", p.dim).alignRight(), styled("saved", p.dim).alignRight(), styled("images", p.dim), styled("top layer made by", p.dim)}}
-	for _, b := range r.Bases[:n] {
-		rows = append(rows, []cell{num(strconv.Itoa(b.Layers)), num(size(b.SizeBytes)), num(size(b.SavedBytes)), plain(joinLimited(b.Images, 4)), plain(ShortCreatedBy(b.CreatedBy, createdByWidth))})
+	n := opts.limit(len(r.BasesInUse))
+	rows = [][]cell{{styled("layers", p.dim).alignRight(), styled("size", p.dim).alignRight(), styled("moving all onto it saves", p.dim).alignRight(), styled("images", p.dim), styled("top layer made by", p.dim)}}
+	for _, b := range r.BasesInUse[:n] {
+		rows = append(rows, []cell{num(strconv.Itoa(b.Layers)), num(size(b.SizeBytes)), num(size(b.ConsolidationSavingBytes)), plain(joinLimited(b.Images, 4)), plain(ShortCreatedBy(b.CreatedBy, createdByWidth))})
 	}
 	if err := table(ew, "  ", rows); err != nil {
 		return err
 	}
-	if n < len(r.Bases) {
-		ew.printf("  %s\n", p.dim(fmt.Sprintf("... and %d more (--top 0 lists all)", len(r.Bases)-n)))
+	more(ew, p, len(r.BasesInUse)-n)
+	if unknown > 0 {
+		ew.printf("  %s\n", p.dim(fmt.Sprintf("(%s: the history does not tell where the base ends)", plural(int64(unknown), "image left out", "images left out"))))
 	}
 	return ew.err
+}
+
+// more says how many rows --top left out.
+func more(w *errWriter, p palette, n int) {
+	if n > 0 {
+		w.printf("  %s\n", p.dim(fmt.Sprintf("... and %d more (--top 0 lists all)", n)))
+	}
 }
 
 // joinLimited joins up to max names with ", " and says how many more.

@@ -26,7 +26,11 @@ func TestFleetText(t *testing.T) {
 			{Layers: 2, SizeBytes: 2000, SavedBytes: 2000, Images: []string{"api", "web"}, CreatedBy: "/bin/sh -c apt-get install -y curl"},
 			{Layers: 1, SizeBytes: 10, SavedBytes: 50, Images: []string{"a", "b", "c", "d", "e", "f"}, CreatedBy: "ADD x /"},
 		},
+		BasesInUse: []fleet.BaseInUse{
+			{Layers: 1, SizeBytes: 80000, ConsolidationSavingBytes: 120000, Images: []string{"web"}, CreatedBy: "ADD alpine.tar /"},
+		},
 	}
+	r.Images[0].BaseLayers = 2
 	var buf bytes.Buffer
 	if err := FleetText(&buf, r, TextOptions{Top: 1}); err != nil {
 		t.Fatal(err)
@@ -38,6 +42,9 @@ func TestFleetText(t *testing.T) {
 		"  api         3  3.0 kB      1.5 kB        1.0 kB  2.0 kB\n",
 		"       2  2.0 kB  2.0 kB  api, web  RUN apt-get install -y curl\n",
 		"  ... and 1 more (--top 0 lists all)\n",
+		"Base images in use\n",
+		"       1  80 kB                    120 kB  web     ADD alpine.tar /\n",
+		"  (1 image left out: the history does not tell where the base ends)\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text lacks %q:\n%s", want, out)

@@ -52,6 +52,32 @@ type Report struct {
 	// Bases are the layer stacks two images or more share, deepest first
 	// for each set of images (see Base).
 	Bases []Base `json:"bases"`
+	// BasesInUse are the base images the images are built on, as their
+	// histories tell, with what moving every image onto each would save
+	// (see BaseInUse), the biggest saving first.
+	BasesInUse []BaseInUse `json:"bases_in_use"`
+}
+
+// BaseInUse is a base image that images of the fleet are built on: the
+// bottom layers their history attributes to the base (see
+// account.BaseLayers), identified by the chain ID of the top one.
+type BaseInUse struct {
+	ChainID         string `json:"chain_id"`
+	Layers          int    `json:"layers"`
+	SizeBytes       int64  `json:"size_bytes"`
+	CompressedBytes int64  `json:"compressed_bytes"`
+	// Images are the references of the images built on it, in input
+	// order.
+	Images []string `json:"images"`
+	// CreatedBy is the instruction that made its top layer.
+	CreatedBy string `json:"created_by"`
+	// ConsolidationSavingBytes is what moving every image whose base is
+	// known onto this base would save on disk: the content of the layers
+	// of the other bases in use that this one does not hold, each counted
+	// once (the images' own layers assumed to keep their size).
+	// ConsolidationSavingCompressedBytes is the same for the blobs.
+	ConsolidationSavingBytes           int64 `json:"consolidation_saving_bytes"`
+	ConsolidationSavingCompressedBytes int64 `json:"consolidation_saving_compressed_bytes"`
 }
 
 // ImageFigures is one image's account within the fleet.
@@ -70,6 +96,10 @@ type ImageFigures struct {
 	// fleet has (UniqueCompressedBytes: their blobs); the rest is shared.
 	UniqueBytes           int64 `json:"unique_bytes"`
 	UniqueCompressedBytes int64 `json:"unique_compressed_bytes"`
+	// BaseLayers is how many of its bottom layers its history attributes
+	// to its base image (account.BaseLayers); 0 when the history does not
+	// tell.
+	BaseLayers int `json:"base_layers"`
 }
 
 // LayerFigures is one distinct layer: a diff_id on a given stack below.
@@ -176,7 +206,7 @@ func Analyze(ctx context.Context, images []Image, opts ...Option) (*Report, erro
 		chains  []string
 		created []string
 	}
-	rep := &Report{SchemaVersion: SchemaVersion, Images: make([]ImageFigures, len(images)), Layers: []LayerFigures{}, Bases: []Base{}}
+	rep := &Report{SchemaVersion: SchemaVersion, Images: make([]ImageFigures, len(images)), Layers: []LayerFigures{}, Bases: []Base{}, BasesInUse: []BaseInUse{}}
 	all := make([]imageLayers, len(images))
 	// Distinct contents to read: diff_id -> the first layer met.
 	type content struct {
@@ -214,6 +244,9 @@ func Analyze(ctx context.Context, images []Image, opts ...Option) (*Report, erro
 		}
 		fig.Platform = account.Platform(cfg)
 		fig.Layers = len(ls)
+		if k, _ := account.BaseLayers(cfg, len(ls)); k > 0 {
+			fig.BaseLayers = k
+		}
 		il := imageLayers{}
 		for _, h := range account.LayerHistory(cfg, len(ls)) {
 			il.created = append(il.created, h.CreatedBy)
@@ -344,6 +377,11 @@ func Analyze(ctx context.Context, images []Image, opts ...Option) (*Report, erro
 			rep.Bases = append(rep.Bases, b)
 		}
 	}
+	chains := make([][]string, len(all))
+	for i, il := range all {
+		chains[i] = il.chains
+	}
+	rep.BasesInUse = basesInUse(rep, chains)
 	slices.SortStableFunc(rep.Bases, func(a, b Base) int {
 		if a.SavedBytes != b.SavedBytes {
 			if a.SavedBytes > b.SavedBytes {
@@ -364,4 +402,79 @@ func chainID(parent string, d v1.Hash) string {
 	}
 	sum := sha256.Sum256([]byte(parent + " " + d.String()))
 	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// basesInUse groups the images whose base is known by the chain ID of
+// their base's top layer, and works out for each base what moving every
+// such image onto it would save. chains are the images' chain IDs, bottom
+// up.
+func basesInUse(rep *Report, chains [][]string) []BaseInUse {
+	byChain := map[string]int{}
+	for k, l := range rep.Layers {
+		byChain[l.ChainID] = k
+	}
+	var out []BaseInUse
+	index := map[string]int{}
+	for i, im := range rep.Images {
+		if im.BaseLayers == 0 {
+			continue
+		}
+		top := chains[i][im.BaseLayers-1]
+		k, ok := index[top]
+		if !ok {
+			k = len(out)
+			index[top] = k
+			b := BaseInUse{ChainID: top, Layers: im.BaseLayers, CreatedBy: rep.Layers[byChain[top]].CreatedBy}
+			for _, c := range chains[i][:im.BaseLayers] {
+				b.SizeBytes += rep.Layers[byChain[c]].SizeBytes
+				b.CompressedBytes += rep.Layers[byChain[c]].CompressedBytes
+			}
+			out = append(out, b)
+		}
+		out[k].Images = append(out[k].Images, im.Reference)
+	}
+	// The chains of each base's stack.
+	stack := func(b BaseInUse) []string {
+		for i, im := range rep.Images {
+			if im.BaseLayers > 0 && chains[i][im.BaseLayers-1] == b.ChainID {
+				return chains[i][:im.BaseLayers]
+			}
+		}
+		return nil
+	}
+	stacks := make([][]string, len(out))
+	for k := range out {
+		stacks[k] = stack(out[k])
+	}
+	for k := range out {
+		held := map[string]bool{}
+		for _, c := range stacks[k] {
+			held[c] = true
+		}
+		for o := range out {
+			if o == k {
+				continue
+			}
+			for _, c := range stacks[o] {
+				if !held[c] {
+					held[c] = true // each counted once
+					out[k].ConsolidationSavingBytes += rep.Layers[byChain[c]].SizeBytes
+					out[k].ConsolidationSavingCompressedBytes += rep.Layers[byChain[c]].CompressedBytes
+				}
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b BaseInUse) int {
+		if a.ConsolidationSavingBytes != b.ConsolidationSavingBytes {
+			if a.ConsolidationSavingBytes > b.ConsolidationSavingBytes {
+				return -1
+			}
+			return 1
+		}
+		return len(b.Images) - len(a.Images)
+	})
+	if out == nil {
+		out = []BaseInUse{}
+	}
+	return out
 }

@@ -208,3 +208,97 @@ func TestAnalyzeSameContentOtherBlob(t *testing.T) {
 		t.Errorf("progress %+v: want 4 blobs read", progress)
 	}
 }
+
+// Bases in use, from history: a and b are built on base0+base1 (their
+// history has the base's CMD after those layers), c on slim, d has no
+// history. Moving every known image onto slim would drop base0 and base1
+// (300 bytes); onto base0+base1, slim (50 bytes).
+func TestBasesInUse(t *testing.T) {
+	hist := func(base []synth.Layer, own ...synth.Layer) Image {
+		t.Helper()
+		var h []v1.History
+		for _, l := range base {
+			h = append(h, v1.History{CreatedBy: l.CreatedBy})
+		}
+		h = append(h, v1.History{CreatedBy: `/bin/sh -c #(nop)  CMD ["bash"]`, EmptyLayer: true})
+		for _, l := range own {
+			h = append(h, v1.History{CreatedBy: l.CreatedBy})
+		}
+		img, err := synth.Build(synth.Image{Layers: append(append([]synth.Layer{}, base...), own...), History: h})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return Image{Image: img}
+	}
+	a := hist([]synth.Layer{base0, base1}, appA)
+	a.Reference = "a"
+	b := hist([]synth.Layer{base0, base1}, appB)
+	b.Reference = "b"
+	c := hist([]synth.Layer{slim}, appC)
+	c.Reference = "c"
+	d, err := synth.Build(synth.Image{Layers: []synth.Layer{slim, appD}, NoHistory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Analyze(context.Background(), []Image{a, b, c, {Reference: "d", Image: d}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var baseLayers []int
+	for _, im := range rep.Images {
+		baseLayers = append(baseLayers, im.BaseLayers)
+	}
+	if !reflect.DeepEqual(baseLayers, []int{2, 2, 1, 0}) {
+		t.Errorf("base layers %v, want [2 2 1 0]", baseLayers)
+	}
+	type use struct {
+		layers       int
+		size, saving int64
+		images       []string
+		createdBy    string
+	}
+	var got []use
+	for _, u := range rep.BasesInUse {
+		got = append(got, use{u.Layers, u.SizeBytes, u.ConsolidationSavingBytes, u.Images, u.CreatedBy})
+		if u.CompressedBytes <= 0 || u.ConsolidationSavingCompressedBytes <= 0 {
+			t.Errorf("base %+v: no blob bytes", u)
+		}
+	}
+	want := []use{
+		{1, 50, 300, []string{"c"}, "ADD slim.tar /"},
+		{2, 300, 50, []string{"a", "b"}, "RUN install runtime"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("bases in use\n got %+v\nwant %+v", got, want)
+	}
+	if s := rep.BasesInUse[0].ConsolidationSavingCompressedBytes; s != blobBytes(t, base0)+blobBytes(t, base1) {
+		t.Errorf("saving compressed %d, want the blobs of base0 and base1", s)
+	}
+}
+
+// A base stacked on another (python on debian): moving onto the lower one
+// drops only what the upper one adds; moving onto the upper one drops
+// nothing.
+func TestBasesInUseNested(t *testing.T) {
+	mk := func(ref string, base []synth.Layer, own synth.Layer) Image {
+		t.Helper()
+		var h []v1.History
+		for _, l := range base {
+			h = append(h, v1.History{CreatedBy: l.CreatedBy})
+		}
+		h = append(h, v1.History{CreatedBy: "CMD [\"sh\"]", EmptyLayer: true}, v1.History{CreatedBy: own.CreatedBy})
+		img, err := synth.Build(synth.Image{Layers: append(append([]synth.Layer{}, base...), own), History: h})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return Image{Reference: ref, Image: img}
+	}
+	rep, err := Analyze(context.Background(), []Image{mk("on-debian", []synth.Layer{base0}, appA), mk("on-python", []synth.Layer{base0, base1}, appB)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.BasesInUse) != 2 || rep.BasesInUse[0].Layers != 1 || rep.BasesInUse[0].ConsolidationSavingBytes != 200 ||
+		rep.BasesInUse[1].Layers != 2 || rep.BasesInUse[1].ConsolidationSavingBytes != 0 {
+		t.Errorf("bases in use %+v", rep.BasesInUse)
+	}
+}

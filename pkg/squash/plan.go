@@ -3,10 +3,11 @@ package squash
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/whittle/whittle/pkg/account"
 )
 
 // How the base was found (Plan.BaseFrom).
@@ -218,31 +219,13 @@ func splitAfterLayers(h []v1.History, keep int) int {
 	return len(h)
 }
 
-// historyBase finds where the base image ends in the history: after the
-// last entry that only a base image has below the image's own steps. Two
-// signs are used: a layer made by `docker import` ("Imported from ..."),
-// and the CMD or ENTRYPOINT a base image ends with, when layers follow it
-// (an image's own CMD normally comes last). It returns the index of the
-// first history entry after the base, or -1.
+// historyBase finds where the base image ends in the history (see
+// account.BaseFromHistory): the index of the first history entry after the
+// base, or -1. layers is the history paired with the image's layers (nil
+// when it does not pair).
 func historyBase(h []v1.History, layers []v1.History) (int, string) {
 	if layers == nil {
 		return -1, ""
 	}
-	split, why := -1, ""
-	for i, e := range h {
-		switch {
-		case !e.EmptyLayer && strings.HasPrefix(e.Comment, "Imported from"):
-			split, why = i+1, fmt.Sprintf("history entry %d is an imported base layer (%q)", i, e.Comment)
-		case e.EmptyLayer && isEndOfBase(e.CreatedBy) && countLayers(h[i+1:]) > 0:
-			split, why = i+1, fmt.Sprintf("history entry %d (%s) ends the base image", i, strings.TrimSpace(e.CreatedBy))
-		}
-	}
-	return split, why
-}
-
-func isEndOfBase(createdBy string) bool {
-	s := strings.TrimSpace(createdBy)
-	s = strings.TrimPrefix(s, "/bin/sh -c #(nop)")
-	s = strings.TrimSpace(s)
-	return strings.HasPrefix(s, "CMD ") || strings.HasPrefix(s, "CMD[") || strings.HasPrefix(s, "ENTRYPOINT")
+	return account.BaseFromHistory(h)
 }

@@ -13,7 +13,10 @@
 #   - the footprint, with each distinct chain ID counted once, and the saving;
 #   - every image's unique bytes (layers no other image holds);
 #   - the bases: fleet-a and fleet-b share all of fleet-a; nothing is shared
-#     with fleet-c.
+#     with fleet-c;
+#   - the base images in use (both local bases are made by docker import):
+#     moving everything onto busybox saves the Debian layer, and the other
+#     way round.
 # The same figures come out when every image is read from the daemon.
 # Environment: see scripts/e2e.sh.
 # shellcheck source-path=SCRIPTDIR
@@ -97,10 +100,21 @@ done
 check_eq "one shared base" 1 "$(j '.bases | length')"
 check_eq "the base: fleet-a's layers" "$a_layers ${want_size[a]} 2" "$(j '.bases[0] | "\(.layers) \(.size_bytes) \(.images | length)"')"
 check_eq "the base saves fleet-a's size once" "${want_size[a]}" "$(j '.bases[0].saved_bytes')"
+# Both local bases are made by docker import, which the history tells: one
+# layer each. Moving everything onto busybox drops the Debian layer, and
+# the other way round.
+debian_layer=$(head -n 1 "$W/a.chains" | cut -d' ' -f2)
+busybox_layer=$(head -n 1 "$W/c.chains" | cut -d' ' -f2)
+check_eq "base layers by history" "1 1 1" "$(j '[.images[].base_layers] | map(tostring) | join(" ")')"
+check_eq "bases in use" 2 "$(j '.bases_in_use | length')"
+check_eq "moving all onto busybox saves the Debian layer" "$busybox_layer $debian_layer 1" \
+	"$(j '.bases_in_use[0] | "\(.size_bytes) \(.consolidation_saving_bytes) \(.images | length)"')"
+check_eq "moving all onto Debian saves the busybox layer" "$debian_layer $busybox_layer 2" \
+	"$(j '.bases_in_use[1] | "\(.size_bytes) \(.consolidation_saving_bytes) \(.images | length)"')"
 
 step "fleet: every image from the daemon gives the same figures"
 "$WHITTLE" fleet --format json docker-daemon:e2e/fleet-a:1 docker-daemon:e2e/fleet-b:1 docker-daemon:e2e/fleet-c:1 >"$W/fleet-daemon.json"
-pick='{size_bytes, footprint_bytes, shared_saving_bytes, images: [.images[] | {size_bytes, unique_bytes}], bases: [.bases[] | {layers, size_bytes, saved_bytes}], chains: [.layers[].chain_id]}'
+pick='{size_bytes, footprint_bytes, shared_saving_bytes, images: [.images[] | {size_bytes, unique_bytes, base_layers}], bases: [.bases[] | {layers, size_bytes, saved_bytes}], in_use: [.bases_in_use[] | {layers, size_bytes, consolidation_saving_bytes}], chains: [.layers[].chain_id]}'
 check_eq "same figures" "$(jq -c "$pick" "$W/fleet.json")" "$(jq -c "$pick" "$W/fleet-daemon.json")"
 
 check_done
