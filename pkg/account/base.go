@@ -20,7 +20,7 @@ func BaseFromHistory(h []v1.History) (int, string) {
 		switch {
 		case !e.EmptyLayer && strings.HasPrefix(e.Comment, "Imported from"):
 			split, why = i+1, fmt.Sprintf("history entry %d is an imported base layer (%q)", i, e.Comment)
-		case e.EmptyLayer && isEndOfBase(e.CreatedBy) && countLayers(h[i+1:]) > 0:
+		case e.EmptyLayer && isEndOfBase(e.CreatedBy) && CountLayers(h[i+1:]) > 0:
 			split, why = i+1, fmt.Sprintf("history entry %d (%s) ends the base image", i, strings.TrimSpace(e.CreatedBy))
 		}
 	}
@@ -31,14 +31,14 @@ func BaseFromHistory(h []v1.History) (int, string) {
 // by BaseFromHistory, and why; -1 when the history does not tell, or does
 // not pair with the layers (it lists another number of them).
 func BaseLayers(cfg *v1.ConfigFile, n int) (int, string) {
-	if countLayers(cfg.History) != n {
+	if CountLayers(cfg.History) != n {
 		return -1, ""
 	}
 	split, why := BaseFromHistory(cfg.History)
 	if split < 0 {
 		return -1, ""
 	}
-	return countLayers(cfg.History[:split]), why
+	return CountLayers(cfg.History[:split]), why
 }
 
 func isEndOfBase(createdBy string) bool {
@@ -48,7 +48,9 @@ func isEndOfBase(createdBy string) bool {
 	return strings.HasPrefix(s, "CMD ") || strings.HasPrefix(s, "CMD[") || strings.HasPrefix(s, "ENTRYPOINT")
 }
 
-func countLayers(h []v1.History) int {
+// CountLayers counts the history entries that made a layer (those not
+// marked empty_layer).
+func CountLayers(h []v1.History) int {
 	n := 0
 	for _, e := range h {
 		if !e.EmptyLayer {

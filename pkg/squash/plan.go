@@ -107,7 +107,7 @@ func makePlan(ctx context.Context, img v1.Image, o *options) (*Plan, error) {
 		if split < 0 {
 			return nil, ErrNoBase
 		}
-		keep, p.BaseFrom, p.Reason, p.historySplit = countLayers(cfg.History[:split]), FromHistory, why, split
+		keep, p.BaseFrom, p.Reason, p.historySplit = account.CountLayers(cfg.History[:split]), FromHistory, why, split
 	} else if hist != nil {
 		p.historySplit = splitAfterLayers(cfg.History, keep)
 	}
@@ -191,16 +191,6 @@ func historyLayers(h []v1.History, n int) []v1.History {
 		return nil
 	}
 	return out
-}
-
-func countLayers(h []v1.History) int {
-	n := 0
-	for _, e := range h {
-		if !e.EmptyLayer {
-			n++
-		}
-	}
-	return n
 }
 
 // splitAfterLayers returns the index of the history entry of layer keep

@@ -11,6 +11,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
+
+	"github.com/whittle/whittle/pkg/account"
 )
 
 func TestHistoryBase(t *testing.T) {
@@ -31,7 +33,7 @@ func TestHistoryBase(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			n := countLayers(tc.h)
+			n := account.CountLayers(tc.h)
 			got, why := historyBase(tc.h, historyLayers(tc.h, n))
 			if got != tc.want {
 				t.Fatalf("split = %d (%s), want %d", got, why, tc.want)

@@ -353,7 +353,7 @@ func checkConfig(t *testing.T, in, out v1.Image, res *Result) {
 			t.Errorf("kept layer %d changed", i)
 		}
 	}
-	if n := countLayers(oc.History); n != keep+1 {
+	if n := account.CountLayers(oc.History); n != keep+1 {
 		t.Errorf("history has %d layer entries, want %d", n, keep+1)
 	}
 	if len(oc.History) != len(ic.History)+1 {
