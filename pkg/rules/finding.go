@@ -76,8 +76,12 @@ type Finding struct {
 	// InFinalImage is true when the stage's layers are part of the final
 	// image (the target stage and the stages it is built FROM). Findings
 	// elsewhere cost nothing in the image and are reported at Info.
-	InFinalImage bool   `json:"in_final_image"`
-	Message      string `json:"message"`
+	InFinalImage bool `json:"in_final_image"`
+	// RelatedLine is, for a finding about two instructions (something one
+	// makes and a later one removes or rewrites), the first line of the
+	// earlier one; 0 otherwise. The finding itself is at the later one.
+	RelatedLine int    `json:"related_line,omitempty"`
+	Message     string `json:"message"`
 	// Fix says in words how to repair it.
 	Fix string `json:"fix,omitempty"`
 	// Doc is the path of the rule's documentation page in the repository.

@@ -71,7 +71,9 @@ func (layerCopyChown) Check(p *Pass) []Finding {
 					run := steps[j].in
 					msg := fmt.Sprintf("RUN at %s runs %s on %s, which the %s at %s wrote: every copied byte is written again in a new layer",
 						layerLine(run), f.Op, hit, cp.Kind, layerLine(cp))
-					out = append(out, p.FindingAt(layerRange(c, run), msg, layerChownFix(cp, f)))
+					fd := p.FindingAt(layerRange(c, run), msg, layerChownFix(cp, f))
+					fd.RelatedLine = cp.Range.Start.Line
+					out = append(out, fd)
 					break
 				}
 			}

@@ -89,7 +89,9 @@ func (layerDownload) Check(p *Pass) []Finding {
 				src := steps[i].in
 				msg := fmt.Sprintf("%s at %s downloads %s and a later RUN %s: the download still ships in the layer of %s",
 					src.Kind, layerLine(src), file, strings.Join(acts, ", then "), layerLine(src))
-				out = append(out, p.FindingAt(layerRange(first, firstIn), msg, layerDownloadFix(src)))
+				f := p.FindingAt(layerRange(first, firstIn), msg, layerDownloadFix(src))
+				f.RelatedLine = src.Range.Start.Line
+				out = append(out, f)
 			}
 		}
 	}

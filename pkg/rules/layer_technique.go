@@ -494,7 +494,9 @@ func (layerTechnique) Check(p *Pass) []Finding {
 		for fam := range u.Packages {
 			fams[fam] = true
 		}
-		out = append(out, p.FindingAt(layerRange(u.Command, later), msg, layerFixText(first, later, kinds, fams)))
+		f := p.FindingAt(layerRange(u.Command, later), msg, layerFixText(first, later, kinds, fams))
+		f.RelatedLine = first.Range.Start.Line
+		out = append(out, f)
 	}
 	return out
 }

@@ -149,3 +149,31 @@ func TestSeverityText(t *testing.T) {
 		t.Error("ParseSeverity accepted loud")
 	}
 }
+
+// Findings about two instructions carry the earlier one's line.
+func TestRelatedLine(t *testing.T) {
+	for _, tc := range []struct {
+		rule, src string
+		line, related int
+	}{
+		{"WH101", "FROM alpine:3.19\nRUN apk add build-base\nRUN make\nRUN apk del build-base\n", 4, 2},
+		{"WH102", "FROM debian:12\nCOPY app /app\nRUN chown -R nobody /app\n", 3, 2},
+		{"WH103", "FROM debian:12\nRUN curl -fsSLo /tmp/t.tgz https://example.com/t.tgz\nRUN tar -xzf /tmp/t.tgz -C /opt && rm /tmp/t.tgz\n", 3, 2},
+		{"WH201", "FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n", 2, 0},
+	} {
+		var got *Finding
+		for _, f := range lintString(t, tc.src) {
+			if f.Rule == tc.rule {
+				got = &f
+				break
+			}
+		}
+		if got == nil {
+			t.Errorf("%s: not reported", tc.rule)
+			continue
+		}
+		if got.Line != tc.line || got.RelatedLine != tc.related {
+			t.Errorf("%s: line %d related %d, want %d %d", tc.rule, got.Line, got.RelatedLine, tc.line, tc.related)
+		}
+	}
+}
