@@ -1,0 +1,308 @@
+// Package measure joins a Dockerfile's lint findings to the account of the
+// image built from it: each instruction of the target stage is paired with
+// the layer it made, and each finding whose cost the image shows gets that
+// cost in bytes (the cache a RUN left, what a later layer hid of an earlier
+// one, the base image's layers).
+package measure
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/whittle/whittle/pkg/account"
+	"github.com/whittle/whittle/pkg/dockerfile"
+	"github.com/whittle/whittle/pkg/rules"
+)
+
+// Result is a Dockerfile measured against the image built from it.
+type Result struct {
+	// File is the Dockerfile's name as given; Stage the target stage
+	// (its name, or its index).
+	File  string `json:"file"`
+	Stage string `json:"stage"`
+	// BaseLayers is how many of the image's bottom layers come from the
+	// image the build started FROM (everything below the layers the
+	// Dockerfile's instructions made).
+	BaseLayers int `json:"base_layers"`
+	// Instructions are the Dockerfile's instructions that made a layer,
+	// in order, with their layers.
+	Instructions []Instruction `json:"instructions"`
+	// Findings are the lint findings with their cost, the largest first
+	// (findings without a measured cost last, in file order).
+	Findings []Finding `json:"findings"`
+	// MeasuredBytes is what the measured findings cost together: every
+	// byte counted once, even when several findings measure it (a file
+	// under /tmp that a later RUN deletes is both a /tmp file left and a
+	// download hidden later).
+	MeasuredBytes int64 `json:"measured_bytes"`
+}
+
+// Instruction is an instruction paired with the layer it made.
+type Instruction struct {
+	Line      int    `json:"line"`
+	Kind      string `json:"kind"`
+	Layer     int    `json:"layer"`
+	CreatedBy string `json:"created_by"`
+}
+
+// Finding is a lint finding and what it costs in the image.
+type Finding struct {
+	rules.Finding
+	// Layer is the layer the finding's instruction made; -1 when it
+	// made none in the image (another stage, or an instruction that
+	// makes no layer).
+	Layer int `json:"layer"`
+	// Measured is true when CostBytes is a measurement; Basis says what
+	// was measured, or why nothing could be.
+	Measured  bool   `json:"measured"`
+	CostBytes int64  `json:"cost_bytes"`
+	Basis     string `json:"basis"`
+
+	// What was measured, so that the total counts each byte once: the
+	// visible part by key, the hidden part as indices of report waste
+	// items, or the base layers.
+	visibleKey   string
+	visibleBytes int64
+	waste        []int
+	base         bool
+}
+
+// MismatchError reports an image whose layers do not follow the
+// Dockerfile: the instruction at Line should have made layer Layer, whose
+// history says something else.
+type MismatchError struct {
+	Line      int
+	Kind      string
+	Layer     int
+	CreatedBy string
+}
+
+func (e *MismatchError) Error() string {
+	if e.Layer < 0 {
+		return fmt.Sprintf("the image has too few layers for the Dockerfile: no layer left for the %s at line %d", e.Kind, e.Line)
+	}
+	return fmt.Sprintf("the image does not follow the Dockerfile: the %s at line %d should have made layer %d, made by %q", e.Kind, e.Line, e.Layer, e.CreatedBy)
+}
+
+// cacheRules are the rules about a cache a RUN leaves, with the cache
+// category (account.CacheCategory) that measures it.
+var cacheRules = map[string]string{
+	"WH201": "apt-lists",
+	"WH204": "apt-lists",
+	"WH203": "apt-archives",
+	"WH301": "apk-cache",
+	"WH401": "yum-cache",
+	"WH402": "zypper-cache",
+	"WH403": "dnf-cache",
+	"WH501": "pip-cache",
+	"WH502": "npm-cache",
+	"WH503": "yarn-cache",
+	"WH505": "go-build-cache",
+	"WH601": "tmp",
+}
+
+// hiddenRules are the rules about something a later instruction removes
+// or rewrites: the earlier layer's bytes that the later layer hides.
+var hiddenRules = map[string]bool{"WH101": true, "WH102": true, "WH103": true}
+
+// Measure pairs the target stage's instructions with the image's layers
+// and measures each finding. rep must be the account of the image built
+// from f (its target stage); findings are rules.Lint's for f.
+func Measure(f *dockerfile.File, findings []rules.Finding, rep *account.Report) (*Result, error) {
+	if f.Target == nil {
+		return nil, fmt.Errorf("%s: no build stage", f.Name)
+	}
+	res := &Result{File: f.Name, Stage: f.Target.Label(), Instructions: []Instruction{}, Findings: []Finding{}}
+
+	// The instructions that made the image: the target's stage and the
+	// stages it is built FROM, bottom stage first.
+	var chain []*dockerfile.Stage
+	for s := f.Target; s != nil; s = s.BaseStage {
+		chain = append(chain, s)
+	}
+	slices.Reverse(chain)
+	var ins []*dockerfile.Instruction
+	for _, s := range chain {
+		for _, in := range s.Instructions {
+			if in.Kind != dockerfile.KindFrom {
+				ins = append(ins, in)
+			}
+		}
+	}
+	// Pair them with the layers from the top down: the layers below the
+	// first one the Dockerfile made are the base image's.
+	layerOf := map[*dockerfile.Instruction]int{}
+	j := len(rep.Layers) - 1
+	for k := len(ins) - 1; k >= 0; k-- {
+		in := ins[k]
+		switch {
+		case in.Kind.CreatesLayer():
+			if j < 0 {
+				return nil, &MismatchError{Line: in.Range.Start.Line, Kind: string(in.Kind), Layer: -1}
+			}
+			if got := kindOf(rep.Layers[j].CreatedBy); got != "" && got != string(in.Kind) {
+				return nil, &MismatchError{Line: in.Range.Start.Line, Kind: string(in.Kind), Layer: j, CreatedBy: rep.Layers[j].CreatedBy}
+			}
+		case in.Kind == dockerfile.KindWorkdir:
+			// WORKDIR makes a layer only when it creates the directory.
+			if j < 0 || kindOf(rep.Layers[j].CreatedBy) != "WORKDIR" {
+				continue
+			}
+		default:
+			continue
+		}
+		layerOf[in] = j
+		j--
+	}
+	res.BaseLayers = j + 1
+	for _, in := range ins {
+		if l, ok := layerOf[in]; ok {
+			res.Instructions = append(res.Instructions, Instruction{Line: in.Range.Start.Line, Kind: string(in.Kind), Layer: l, CreatedBy: rep.Layers[l].CreatedBy})
+		}
+	}
+	// at finds the layer of the instruction holding a line.
+	at := func(line int) int {
+		for _, in := range ins {
+			if in.Range.Start.Line <= line && line <= in.Range.End.Line {
+				if l, ok := layerOf[in]; ok {
+					return l
+				}
+				return -1
+			}
+		}
+		return -1
+	}
+
+	for _, fd := range findings {
+		m := Finding{Finding: fd, Layer: -1}
+		if fd.InFinalImage {
+			m.Layer = at(fd.Line)
+		}
+		measure(&m, rep, res.BaseLayers, at)
+		res.Findings = append(res.Findings, m)
+	}
+	seenKey, seenWaste, base := map[string]bool{}, map[int]bool{}, false
+	for _, m := range res.Findings {
+		if !m.Measured {
+			continue
+		}
+		if m.base && !base {
+			base = true
+			res.MeasuredBytes += m.CostBytes
+		}
+		if m.visibleKey != "" && !seenKey[m.visibleKey] {
+			seenKey[m.visibleKey] = true
+			res.MeasuredBytes += m.visibleBytes
+		}
+		for _, w := range m.waste {
+			if !seenWaste[w] {
+				seenWaste[w] = true
+				res.MeasuredBytes += rep.Waste[w].Bytes
+			}
+		}
+	}
+	slices.SortStableFunc(res.Findings, func(a, b Finding) int {
+		switch {
+		case a.Measured != b.Measured:
+			if a.Measured {
+				return -1
+			}
+			return 1
+		case a.CostBytes != b.CostBytes:
+			if a.CostBytes > b.CostBytes {
+				return -1
+			}
+			return 1
+		}
+		return 0
+	})
+	return res, nil
+}
+
+// measure works out one finding's cost.
+func measure(m *Finding, rep *account.Report, baseLayers int, at func(int) int) {
+	switch {
+	case !m.InFinalImage:
+		m.Basis = "its stage does not reach the image"
+		return
+	case m.Rule == "WH701":
+		for _, l := range rep.Layers[:baseLayers] {
+			m.CostBytes += l.SizeBytes
+		}
+		m.Measured, m.base = true, true
+		m.Basis = fmt.Sprintf("the base image's %d layers (0 to %d)", baseLayers, baseLayers-1)
+		if baseLayers == 0 {
+			m.Basis = "the base image has no layers"
+		}
+		return
+	case m.Layer < 0:
+		m.Basis = "its instruction made no layer of the image"
+		return
+	}
+	if cat, ok := cacheRules[m.Rule]; ok {
+		for _, c := range rep.Caches {
+			if c.Category != cat {
+				continue
+			}
+			for _, lb := range c.Layers {
+				if lb.Layer == m.Layer {
+					m.visibleBytes += lb.Bytes
+				}
+			}
+		}
+		m.visibleKey = fmt.Sprintf("%s %d", cat, m.Layer)
+		m.CostBytes = m.visibleBytes
+		for i, w := range rep.Waste {
+			if w.Layer == m.Layer && account.CacheCategory(strings.TrimPrefix(w.Path, "/")) == cat {
+				m.waste = append(m.waste, i)
+				m.CostBytes += w.Bytes
+			}
+		}
+		m.Measured = true
+		m.Basis = fmt.Sprintf("%s bytes that layer %d ships (visible or hidden later)", cat, m.Layer)
+		return
+	}
+	if hiddenRules[m.Rule] {
+		earlier := -1
+		if m.RelatedLine > 0 {
+			earlier = at(m.RelatedLine)
+		}
+		if earlier < 0 {
+			m.Basis = fmt.Sprintf("the instruction at line %d made no layer of the image", m.RelatedLine)
+			return
+		}
+		for i, w := range rep.Waste {
+			if w.Layer == earlier && w.ShadowedBy == m.Layer {
+				m.waste = append(m.waste, i)
+				m.CostBytes += w.Bytes
+			}
+		}
+		m.Measured = true
+		m.Basis = fmt.Sprintf("bytes of layer %d (line %d) that layer %d hides", earlier, m.RelatedLine, m.Layer)
+		return
+	}
+	m.Basis = "not measurable in the image alone: it takes a rebuild to compare"
+}
+
+// kindOf is the instruction a history entry's created_by records: "RUN",
+// "COPY", "ADD", "WORKDIR" or another keyword, or "" when it is empty.
+// Builders write it as BuildKit does ("RUN /bin/sh -c ... # buildkit",
+// "COPY src dst # buildkit") or as the classic builder does ("/bin/sh -c
+// #(nop)  COPY file:... in /dst", and a RUN's command line as it is).
+func kindOf(createdBy string) string {
+	s := strings.TrimSpace(createdBy)
+	if s == "" {
+		return ""
+	}
+	if _, after, ok := strings.Cut(s, "#(nop)"); ok {
+		word, _, _ := strings.Cut(strings.TrimSpace(after), " ")
+		return strings.ToUpper(word)
+	}
+	word, _, _ := strings.Cut(s, " ")
+	switch w := strings.ToUpper(word); w {
+	case "COPY", "ADD", "WORKDIR", "RUN":
+		return w
+	}
+	return "RUN" // the classic builder records a RUN as its command line
+}

@@ -1,0 +1,203 @@
+package measure
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/whittle/whittle/internal/synth"
+	"github.com/whittle/whittle/pkg/account"
+	"github.com/whittle/whittle/pkg/dockerfile"
+	"github.com/whittle/whittle/pkg/rules"
+)
+
+const dockerfileSrc = `FROM debian:12
+RUN apt-get update && apt-get install -y --no-install-recommends curl
+WORKDIR /app
+COPY app /app
+RUN chown -R nobody /app
+ENV TOOL=1
+RUN curl -fsSLo /tmp/t.tgz https://example.com/t.tgz
+RUN tar -xzf /tmp/t.tgz -C /opt && rm /tmp/t.tgz
+`
+
+// builtImage is the image the Dockerfile above would make, with known
+// bytes: a 5,000-byte base, 3,000 bytes of apt lists (and their lock), a
+// 4,096-byte copied file that the chown writes again, and a 1,000-byte
+// download under /tmp that the next RUN extracts and deletes.
+func builtImage(t *testing.T, buildkit bool) *account.Report {
+	t.Helper()
+	by := func(s string) string {
+		if buildkit {
+			return s + " # buildkit"
+		}
+		switch {
+		case strings.HasPrefix(s, "RUN /bin/sh -c "):
+			return strings.TrimPrefix(s, "RUN ")
+		case strings.HasPrefix(s, "COPY "), strings.HasPrefix(s, "WORKDIR "):
+			return "/bin/sh -c #(nop) " + s
+		}
+		return s
+	}
+	layers := []synth.Layer{
+		{Entries: []synth.Entry{synth.File("etc/os-release", string(synth.Pattern(5000, 1)))}},
+		{Entries: []synth.Entry{synth.File("var/lib/apt/lists/deb_Packages", string(synth.Pattern(3000, 2))), synth.File("var/lib/apt/lists/lock", ""), synth.File("usr/bin/curl", string(synth.Pattern(200, 3)))}},
+		{Entries: []synth.Entry{synth.Dir("app")}},
+		{Entries: []synth.Entry{synth.File("app/big", string(synth.Pattern(4096, 4)))}},
+		{Entries: []synth.Entry{synth.File("app/big", string(synth.Pattern(4096, 4)))}},
+		{Entries: []synth.Entry{synth.File("tmp/t.tgz", string(synth.Pattern(1000, 5)))}},
+		{Entries: []synth.Entry{synth.File("opt/x", string(synth.Pattern(500, 6))), synth.Whiteout("tmp/t.tgz")}},
+	}
+	hist := []v1.History{
+		{CreatedBy: "/bin/sh -c #(nop) ADD file:0123 in / "},
+		{CreatedBy: `/bin/sh -c #(nop)  CMD ["bash"]`, EmptyLayer: true},
+		{CreatedBy: by("RUN /bin/sh -c apt-get update && apt-get install -y --no-install-recommends curl")},
+		{CreatedBy: by("WORKDIR /app")},
+		{CreatedBy: by("COPY app /app")},
+		{CreatedBy: by("RUN /bin/sh -c chown -R nobody /app")},
+		{CreatedBy: by("ENV TOOL=1"), EmptyLayer: true},
+		{CreatedBy: by("RUN /bin/sh -c curl -fsSLo /tmp/t.tgz https://example.com/t.tgz")},
+		{CreatedBy: by("RUN /bin/sh -c tar -xzf /tmp/t.tgz -C /opt && rm /tmp/t.tgz")},
+	}
+	img, err := synth.Build(synth.Image{Layers: layers, History: hist})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := account.Analyze(context.Background(), img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+func lint(t *testing.T, src string) (*dockerfile.File, []rules.Finding) {
+	t.Helper()
+	f, err := dockerfile.Parse("Dockerfile", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := rules.Lint(context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, fs
+}
+
+func TestMeasure(t *testing.T) {
+	for _, buildkit := range []bool{true, false} {
+		rep := builtImage(t, buildkit)
+		f, fs := lint(t, dockerfileSrc)
+		res, err := Measure(f, fs, rep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.BaseLayers != 1 {
+			t.Errorf("base layers %d, want 1", res.BaseLayers)
+		}
+		var pairs [][2]int
+		for _, in := range res.Instructions {
+			pairs = append(pairs, [2]int{in.Line, in.Layer})
+		}
+		if want := [][2]int{{2, 1}, {3, 2}, {4, 3}, {5, 4}, {7, 5}, {8, 6}}; !reflect.DeepEqual(pairs, want) {
+			t.Errorf("instructions → layers %v, want %v", pairs, want)
+		}
+		costs := map[string]int64{}
+		for _, m := range res.Findings {
+			if m.Measured {
+				costs[m.Rule] = m.CostBytes
+			}
+		}
+		want := map[string]int64{
+			"WH701": 5000, // the base image
+			"WH201": 3000, // the apt lists the update left (not the empty lock)
+			"WH102": 4096, // the copied file the chown writes again
+			"WH103": 1000, // the download the next RUN deletes
+			"WH601": 1000, // the same download, a /tmp file left by its RUN
+		}
+		if !reflect.DeepEqual(costs, want) {
+			t.Errorf("buildkit %v: measured costs %v, want %v", buildkit, costs, want)
+		}
+		// The /tmp download is counted once in the total.
+		if res.MeasuredBytes != 5000+3000+4096+1000 {
+			t.Errorf("measured total %d, want %d", res.MeasuredBytes, 5000+3000+4096+1000)
+		}
+		// Largest first, unmeasured last.
+		for i := 1; i < len(res.Findings); i++ {
+			a, b := res.Findings[i-1], res.Findings[i]
+			if (!a.Measured && b.Measured) || (a.Measured && b.Measured && a.CostBytes < b.CostBytes) {
+				t.Errorf("findings out of order at %d: %s %d before %s %d", i, a.Rule, a.CostBytes, b.Rule, b.CostBytes)
+			}
+		}
+		for _, m := range res.Findings {
+			if m.Basis == "" {
+				t.Errorf("%s at line %d has no basis", m.Rule, m.Line)
+			}
+		}
+	}
+}
+
+func TestMeasureMismatch(t *testing.T) {
+	rep := builtImage(t, true)
+	var mismatch *MismatchError
+	// A COPY where the image has a RUN.
+	f, fs := lint(t, strings.Replace(dockerfileSrc, "RUN tar -xzf", "COPY t.tgz /opt/\n#", 1))
+	if _, err := Measure(f, fs, rep); !errors.As(err, &mismatch) || mismatch.Line != 8 || mismatch.Layer != 6 {
+		t.Errorf("COPY for a RUN: %v", err)
+	}
+	// More layer-making instructions than layers.
+	many := dockerfileSrc + strings.Repeat("RUN true\n", 8)
+	rep2 := builtImage(t, true)
+	rep2.Layers = rep2.Layers[:2]
+	for i := range rep2.Layers {
+		rep2.Layers[i].CreatedBy = "" // no history: kinds are not checked
+	}
+	f, fs = lint(t, many)
+	if _, err := Measure(f, fs, rep2); !errors.As(err, &mismatch) || mismatch.Layer != -1 {
+		t.Errorf("too few layers: %v", err)
+	}
+}
+
+// A finding in a stage that does not reach the image costs nothing there,
+// and a multi-stage build pairs only the target's chain of stages.
+func TestMeasureStages(t *testing.T) {
+	rep := builtImage(t, true)
+	src := "FROM golang:1.22 AS build\nRUN apt-get update && apt-get install -y --no-install-recommends git\n" +
+		strings.Replace(dockerfileSrc, "FROM debian:12", "FROM debian:12 AS final", 1)
+	f, fs := lint(t, src)
+	res, err := Measure(f, fs, rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range res.Findings {
+		if m.Stage == "build" && (m.Measured || m.Layer != -1 || m.Basis != "its stage does not reach the image") {
+			t.Errorf("build-stage finding %+v", m)
+		}
+	}
+	if res.Stage != "final" || len(res.Instructions) != 6 {
+		t.Errorf("stage %q, %d instructions", res.Stage, len(res.Instructions))
+	}
+}
+
+func TestKindOf(t *testing.T) {
+	for in, want := range map[string]string{
+		"": "",
+		"RUN /bin/sh -c apt-get update # buildkit": "RUN",
+		"/bin/sh -c apt-get update":                "RUN",
+		"|2 A=1 B=2 /bin/sh -c make":               "RUN",
+		"/bin/sh -c #(nop) COPY file:abc in /":     "COPY",
+		"/bin/sh -c #(nop)  ADD file:abc in /":     "ADD",
+		"/bin/sh -c #(nop) WORKDIR /app":           "WORKDIR",
+		"COPY . /src # buildkit":                   "COPY",
+		"ADD https://x/y /y # buildkit":            "ADD",
+		"WORKDIR /app":                             "WORKDIR",
+		`/bin/sh -c #(nop)  CMD ["bash"]`:          "CMD",
+	} {
+		if got := kindOf(in); got != want {
+			t.Errorf("kindOf(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
