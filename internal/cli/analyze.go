@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -19,7 +20,10 @@ import (
 	"github.com/whittle/whittle/internal/gate"
 	"github.com/whittle/whittle/internal/report"
 	"github.com/whittle/whittle/pkg/account"
+	"github.com/whittle/whittle/pkg/dockerfile"
 	"github.com/whittle/whittle/pkg/imageref"
+	"github.com/whittle/whittle/pkg/measure"
+	lintrules "github.com/whittle/whittle/pkg/rules"
 )
 
 // analyzeOptions are the flags of `whittle analyze`.
@@ -36,6 +40,8 @@ type analyzeOptions struct {
 	noColor    bool
 	config     string
 	verify     bool
+	dockerfile string
+	target     string
 }
 
 // analyzeConfig is the analyze section of .whittle.yaml.
@@ -87,6 +93,11 @@ min-efficiency, ci-config), then flags; a later source overrides an earlier
 one rule by rule, and "disabled" turns a rule off. With --ci and no rules
 anywhere, dive's defaults apply.
 
+With --dockerfile FILE (the Dockerfile the image was built from; --target
+STAGE when it is not the last stage), analyze also lints it and measures what
+each finding costs in this image: the cache a RUN left, what a later layer
+hides of an earlier one, the base image's layers (see docs/analyze.md).
+
 Checks: every layer's diff_id (the sha256 of its uncompressed tar, so of every
 byte accounted for) and every blob's length against the manifest. A registry's
 blobs are also checked against their digests as they stream; --verify-blobs
@@ -99,6 +110,7 @@ See docs/analyze.md for the full guide and docs/schema/analyze-v1.md for the
 JSON fields.`
 
 const analyzeExample = `  whittle analyze examples/app.tar
+  whittle analyze examples/app.tar --dockerfile examples/Dockerfile
   whittle analyze --format json -o report.json docker-daemon:myapp:latest
   whittle analyze --ci --max-wasted-bytes 20MB --max-wasted-ratio 0.1 registry.example.com/app:1.2
   whittle analyze --ci --ci-config .dive-ci oci:build/layout:latest`
@@ -125,6 +137,8 @@ func NewCmdAnalyze() *cobra.Command {
 	f.BoolVar(&o.insecure, "insecure", false, "allow plain HTTP and unverified TLS to registries")
 	f.IntVar(&o.top, "top", report.DefaultTop, "list the `N` biggest waste files, duplicate sets and dive inefficiencies in text (0: all)")
 	f.IntVar(&o.jobs, "jobs", 0, "read `N` layers at once (0: one per CPU)")
+	f.StringVar(&o.dockerfile, "dockerfile", "", "measure what each lint finding of the Dockerfile `FILE` the image was built from costs in it")
+	f.StringVar(&o.target, "target", "", "with --dockerfile: the `STAGE` the image was built from (default: the last)")
 	f.BoolVar(&o.verify, "verify-blobs", false, "also check the sha256 of every compressed layer blob against the manifest (diff_ids are always checked)")
 	f.BoolVar(&o.ci, "ci", false, "judge the image by the CI rules; exit 1 when one fails")
 	f.StringVar(&o.thresholds.MaxWastedBytes, "max-wasted-bytes", "", "CI rule: fail when wasted bytes exceed `SIZE` (20MB, 1.5GiB or bytes; implies --ci)")
@@ -175,6 +189,15 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 		}
 	}
 
+	var df *dockerfile.File
+	if o.dockerfile != "" {
+		if df, err = parseBuiltDockerfile(cmd.InOrStdin(), o.dockerfile, o.target); err != nil {
+			return fail(err)
+		}
+	} else if o.target != "" {
+		return fail(fmt.Errorf("analyze: --target needs --dockerfile"))
+	}
+
 	ref, err := imageref.Parse(arg)
 	if err != nil {
 		return fail(err)
@@ -209,14 +232,31 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 		return fail(fmt.Errorf("analyzing %s: %w", ref, err))
 	}
 
+	var measured *measure.Result
+	if df != nil {
+		findings, err := lintrules.Lint(ctx, df)
+		if err != nil {
+			return fail(err)
+		}
+		if measured, err = measure.Measure(df, findings, rep); err != nil {
+			return fail(fmt.Errorf("%s and %s: %w", o.dockerfile, ref, err))
+		}
+	}
+
 	stdout := cmd.OutOrStdout()
 	var buf bytes.Buffer
-	switch o.format {
-	case "json":
+	color := o.output == "" && colorFor(stdout, o.noColor)
+	switch {
+	case o.format == "json" && measured != nil:
+		err = report.AnalyzeMeasuredJSON(&buf, rep, measured)
+	case o.format == "json":
 		err = report.AnalyzeJSON(&buf, rep)
 	default:
-		color := o.output == "" && colorFor(stdout, o.noColor)
 		err = report.AnalyzeText(&buf, rep, report.TextOptions{Top: o.top, Color: color})
+		if err == nil && measured != nil {
+			buf.WriteString("\n")
+			err = report.MeasureText(&buf, measured, report.TextOptions{Top: o.top, Color: color})
+		}
 	}
 	if err != nil {
 		return fail(err)
@@ -338,6 +378,24 @@ func refuseOverwrite(ref imageref.Ref, output string) error {
 		return fmt.Errorf("analyze: refusing to write the report over the image %s", ref)
 	}
 	return nil
+}
+
+// parseBuiltDockerfile reads (path "-": stdin) and parses the Dockerfile an
+// image was built from, for the stage target ("" for the last); an
+// unbuildable file is an error naming the line.
+func parseBuiltDockerfile(stdin io.Reader, path, target string) (*dockerfile.File, error) {
+	src, err := readDockerfile(stdin, path)
+	if err != nil {
+		return nil, err
+	}
+	if errs := dockerfileErrors(path, src); len(errs) > 0 {
+		return nil, errors.New(errs[0])
+	}
+	var opts []dockerfile.Option
+	if target != "" {
+		opts = append(opts, dockerfile.WithTarget(target))
+	}
+	return dockerfile.Parse(path, src, opts...)
 }
 
 // emitReport writes a rendered report to the file output (atomically) or,

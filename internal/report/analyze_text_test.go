@@ -19,6 +19,7 @@ import (
 	"github.com/whittle/whittle/internal/gate"
 	"github.com/whittle/whittle/pkg/account"
 	"github.com/whittle/whittle/pkg/fleet"
+	"github.com/whittle/whittle/pkg/measure"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -240,8 +241,15 @@ func TestSchemaDocCoversEveryField(t *testing.T) {
 			documented[strings.TrimSpace(k)] = true
 		}
 	}
-	keys := map[string]bool{}
+	// Lint finding keys are listed in a sentence: "(`rule`, `hadolint`, ...; see".
+	if m := regexp.MustCompile(`The fields of a lint finding \(([^;]+);`).FindStringSubmatch(string(doc)); m != nil {
+		for _, k := range regexp.MustCompile("`([a-z_]+)`").FindAllStringSubmatch(m[1], -1) {
+			documented[k[1]] = true
+		}
+	}
+	keys := map[string]bool{"dockerfile": true}
 	jsonKeys(reflect.TypeOf(account.Report{}), keys)
+	jsonKeys(reflect.TypeOf(measure.Result{}), keys)
 	for k := range keys {
 		if !documented[k] {
 			t.Errorf("JSON key %q is not documented in docs/schema/analyze-v1.md", k)
@@ -266,6 +274,10 @@ func jsonKeys(t reflect.Type, keys map[string]bool) {
 	case reflect.Struct:
 		for f := range t.Fields() {
 			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "" && f.Anonymous {
+				jsonKeys(f.Type, keys) // embedded: its fields are promoted
+				continue
+			}
 			if name == "" || name == "-" {
 				continue
 			}

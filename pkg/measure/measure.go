@@ -58,6 +58,10 @@ type Finding struct {
 	Measured  bool   `json:"measured"`
 	CostBytes int64  `json:"cost_bytes"`
 	Basis     string `json:"basis"`
+	// SharedBytes is the part of CostBytes that another finding measures
+	// too (a download under /tmp is both a /tmp file left and a download
+	// deleted later); MeasuredBytes counts it once.
+	SharedBytes int64 `json:"shared_bytes"`
 
 	// What was measured, so that the total counts each byte once: the
 	// visible part by key, the hidden part as indices of report waste
@@ -182,6 +186,30 @@ func Measure(f *dockerfile.File, findings []rules.Finding, rep *account.Report) 
 		measure(&m, rep, res.BaseLayers, at)
 		res.Findings = append(res.Findings, m)
 	}
+	// Bytes two findings measure: waste items and visible parts named by
+	// more than one.
+	wasteBy, keyBy := map[int]int{}, map[string]int{}
+	for _, m := range res.Findings {
+		if m.Measured {
+			for _, w := range m.waste {
+				wasteBy[w]++
+			}
+			if m.visibleKey != "" {
+				keyBy[m.visibleKey]++
+			}
+		}
+	}
+	for i := range res.Findings {
+		m := &res.Findings[i]
+		for _, w := range m.waste {
+			if wasteBy[w] > 1 {
+				m.SharedBytes += rep.Waste[w].Bytes
+			}
+		}
+		if m.visibleKey != "" && keyBy[m.visibleKey] > 1 {
+			m.SharedBytes += m.visibleBytes
+		}
+	}
 	seenKey, seenWaste, base := map[string]bool{}, map[int]bool{}, false
 	for _, m := range res.Findings {
 		if !m.Measured {
@@ -231,9 +259,13 @@ func measure(m *Finding, rep *account.Report, baseLayers int, at func(int) int) 
 			m.CostBytes += l.SizeBytes
 		}
 		m.Measured, m.base = true, true
-		m.Basis = fmt.Sprintf("the base image's %d layers (0 to %d)", baseLayers, baseLayers-1)
-		if baseLayers == 0 {
+		switch baseLayers {
+		case 0:
 			m.Basis = "the base image has no layers"
+		case 1:
+			m.Basis = "the base image's layer (0)"
+		default:
+			m.Basis = fmt.Sprintf("the base image's %d layers (0 to %d)", baseLayers, baseLayers-1)
 		}
 		return
 	case m.Layer < 0:

@@ -121,7 +121,17 @@ func TestMeasure(t *testing.T) {
 		if !reflect.DeepEqual(costs, want) {
 			t.Errorf("buildkit %v: measured costs %v, want %v", buildkit, costs, want)
 		}
-		// The /tmp download is counted once in the total.
+		// The /tmp download is counted once in the total, and both
+		// findings that measure it say so.
+		for _, m := range res.Findings {
+			want := int64(0)
+			if m.Rule == "WH103" || m.Rule == "WH601" {
+				want = 1000
+			}
+			if m.SharedBytes != want {
+				t.Errorf("%s: shared %d, want %d", m.Rule, m.SharedBytes, want)
+			}
+		}
 		if res.MeasuredBytes != 5000+3000+4096+1000 {
 			t.Errorf("measured total %d, want %d", res.MeasuredBytes, 5000+3000+4096+1000)
 		}

@@ -153,7 +153,7 @@ func TestSeverityText(t *testing.T) {
 // Findings about two instructions carry the earlier one's line.
 func TestRelatedLine(t *testing.T) {
 	for _, tc := range []struct {
-		rule, src string
+		rule, src     string
 		line, related int
 	}{
 		{"WH101", "FROM alpine:3.19\nRUN apk add build-base\nRUN make\nRUN apk del build-base\n", 4, 2},
