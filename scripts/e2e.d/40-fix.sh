@@ -7,7 +7,10 @@
 #   - whittle fix --check fails on the original and passes on the repair
 #     (and a second fix changes nothing);
 #   - the repaired image builds, is smaller, and still works (docker run of
-#     a command that proves the software is there and usable).
+#     a command that proves the software is there and usable);
+#   - whittle analyze --dockerfile on the original image pairs the
+#     instructions with the real build's layers, and each measured cost
+#     equals what GNU tar lists in its layers (see measure_check).
 # It prints the sizes before and after. Environment: see scripts/e2e.sh.
 set -euo pipefail
 # shellcheck source=../lib/common.sh
@@ -42,6 +45,35 @@ prepare() {
 
 size() { docker image inspect -f '{{.Size}}' "$1"; }
 
+# measure_check NAME DOCKERFILE: whittle analyze --dockerfile on the image
+# built from the naive Dockerfile pairs every instruction with a layer of
+# the real build, and each measured cost equals what GNU tar lists in the
+# layers of `docker save`: apt lists and archives the layer ships, and the
+# bytes of an earlier layer that a later one hides.
+measure_check() {
+	local name=$1 df=$2 json=$W/$1.measure.json save=$W/$1.before.tar rule line layer related cost want
+	if ! "$WHITTLE" analyze --format json --dockerfile "$df" "docker-daemon:whittle-fix/$name:before" >"$json" 2>"$W/$name.measure.err"; then
+		_check_fail "$name: analyze --dockerfile: $(cat "$W/$name.measure.err")"
+		return
+	fi
+	_check_ok "$name: analyze --dockerfile pairs $(jq '.dockerfile.instructions | length' "$json") instructions with layers"
+	"$WHITTLE" analyze --dockerfile "$df" "docker-daemon:whittle-fix/$name:before" 2>/dev/null | sed -n '/^Dockerfile /,$p' | sed 's/^/    /' >&2
+	docker save -o "$save" "whittle-fix/$name:before"
+	while read -r rule line layer related cost; do
+		case $rule in
+		WH201 | WH204) want=$(save_layer_bytes "$save" "$layer" '^var/lib/apt/lists/' '^var/lib/apt/lists/lock$') ;;
+		WH203) want=$(save_layer_bytes "$save" "$layer" '^var/cache/apt/(archives/.*[.]deb|[^/]*[.]bin)$') ;;
+		WH101 | WH102 | WH103)
+			related=$(jq -r --argjson l "$related" '.dockerfile.instructions[] | select(.line == $l) | .layer' "$json")
+			want=$(save_hidden_bytes "$save" "$related" "$layer")
+			;;
+		*) continue ;;
+		esac
+		check_eq "$name: $rule at line $line costs (GNU tar over docker save)" "$want" "$cost"
+	done < <(jq -r '.dockerfile.findings[] | select(.measured and .layer >= 0) | "\(.rule) \(.line) \(.layer) \(.related_line // 0) \(.cost_bytes)"' "$json")
+	rm -f "$save"
+}
+
 declare -A WANT_OUT=(
 	[build-deps]=build-deps-ok
 	[update-alone]=less
@@ -60,6 +92,7 @@ for dir in "$CASES"/*/; do
 	prepare "$name" "$ctx"
 
 	check_cmd "$name: builds before" img_build "whittle-fix/$name:before" "$ctx" --build-arg "BASE=$DEBIAN_BASE"
+	measure_check "$name" "$ctx/Dockerfile"
 
 	set +e
 	"$WHITTLE" fix --check "$ctx/Dockerfile" 2>"$W/$name.check"

@@ -112,3 +112,63 @@ rootfs_listing() {
 		}' "$tmp/sums" "$tmp/entries"
 	rm -rf "$tmp"
 }
+
+# save_layer_entries SAVE_TAR INDEX: the entries of layer INDEX (0 = bottom)
+# of a `docker save` tar, by GNU tar, one per line: "TYPE SIZE PATH", TYPE
+# the first letter of the mode (- regular file, d directory, l symlink, h
+# hard link), PATH without a leading ./ or a trailing / (link targets cut).
+save_layer_entries() {
+	local save=$1 idx=$2 l
+	l=$(tar -xOf "$save" manifest.json | jq -r ".[0].Layers[$idx]")
+	tar -xOf "$save" "$l" | tar -tv --numeric-owner -f - |
+		awk '{ t = substr($1, 1, 1); s = $3; $1 = $2 = $3 = $4 = $5 = ""; p = substr($0, 6)
+			sub(/^\.\//, "", p); if (t == "h") sub(/ link to .*/, "", p); if (t == "l") sub(/ -> .*/, "", p)
+			sub(/\/$/, "", p); if (p != "" && p != ".") print t, s, p }'
+}
+
+# save_layer_bytes SAVE_TAR INDEX REGEX [EXCLUDE_REGEX]: the regular-file
+# bytes of layer INDEX whose path matches REGEX (and not EXCLUDE_REGEX).
+save_layer_bytes() {
+	save_layer_entries "$1" "$2" |
+		awk -v re="$3" -v ex="${4:-^$}" '$1 == "-" && $3 ~ re && $3 !~ ex { s += $2 } END { print s + 0 }'
+}
+
+# save_hidden_bytes SAVE_TAR EARLIER LATER: the regular-file bytes of layer
+# EARLIER that layer LATER hides (an entry at the same path, a whiteout of
+# the path or a parent, an opaque marker in a parent) and no layer between
+# them hid first.
+save_hidden_bytes() {
+	local save=$1 a=$2 b=$3 i tmp
+	tmp=$(mktemp -d)
+	save_layer_entries "$save" "$a" >"$tmp/files"
+	for ((i = a + 1; i <= b; i++)); do
+		save_layer_entries "$save" "$i" | sed "s/^/$i /"
+	done >"$tmp/upper"
+	awk -v later="$b" '
+		FNR == NR {
+			l = $1; t = $2; p = $0; sub(/^[^ ]* [^ ]* [^ ]* /, "", p)
+			n = split(p, parts, "/"); base = parts[n]; dir = (n > 1) ? substr(p, 1, length(p) - length(base) - 1) : ""
+			if (base == ".wh..wh..opq") { opq[l, dir] = 1; next }
+			if (substr(base, 1, 4) == ".wh.") { wh[l, (dir == "" ? "" : dir "/") substr(base, 5)] = 1; next }
+			at[l, p] = 1
+			if (t != "d") nondir[l, p] = 1
+			next
+		}
+		$1 == "-" {
+			p = $0; sub(/^[^ ]* [^ ]* /, "", p)
+			hid = -1
+			for (l = 0; l <= later && hid < 0; l++) {
+				if (at[l, p] || wh[l, p]) { hid = l; break }
+				q = p
+				while (hid < 0) {
+					k = split(q, parts, "/")
+					if (k <= 1) { if (opq[l, ""]) hid = l; break }
+					q = substr(q, 1, length(q) - length(parts[k]) - 1)
+					if (opq[l, q] || wh[l, q] || nondir[l, q]) hid = l
+				}
+			}
+			if (hid == later) s += $2
+		}
+		END { print s + 0 }' "$tmp/upper" "$tmp/files"
+	rm -rf "$tmp"
+}
