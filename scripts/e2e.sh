@@ -42,7 +42,7 @@ E2E_ONLY=${E2E_ONLY:-*}
 
 PACKAGES=(
 	docker.io docker-registry skopeo umoci debootstrap busybox-static
-	jq curl ca-certificates tar gzip coreutils findutils util-linux
+	jq curl ca-certificates tar gzip coreutils findutils util-linux chromium
 )
 
 RUN=""    # this run's directory under E2E_DIR (state, logs, scratch)
@@ -124,7 +124,7 @@ install_packages() {
 	step "packages"
 	apt_ensure "${PACKAGES[@]}"
 	local c
-	for c in dockerd docker docker-registry skopeo umoci debootstrap jq curl; do
+	for c in dockerd docker docker-registry skopeo umoci debootstrap jq curl chromium; do
 		have "$c" || die "$c not found after installing packages"
 	done
 	have busybox || [ -x /bin/busybox ] || die "busybox not found after installing busybox-static"

@@ -131,7 +131,7 @@ func NewCmdAnalyze() *cobra.Command {
 	}
 	f := cmd.Flags()
 	cmd.SetFlagErrorFunc(flagError)
-	f.StringVarP(&o.format, "format", "f", "text", "output `FORMAT`: text or json")
+	f.StringVarP(&o.format, "format", "f", "text", "output `FORMAT`: text, json, or html (one self-contained page with charts)")
 	f.StringVarP(&o.output, "output", "o", "", "write the report to `FILE` (atomically) instead of stdout")
 	f.StringVar(&o.platform, "platform", "", "pick `os/arch[/variant]` from a multi-platform image (default: linux on this machine's architecture)")
 	f.BoolVar(&o.insecure, "insecure", false, "allow plain HTTP and unverified TLS to registries")
@@ -172,8 +172,8 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 	if cfg.VerifyBlobs != nil && !flags.Changed("verify-blobs") {
 		o.verify = *cfg.VerifyBlobs
 	}
-	if o.format != "text" && o.format != "json" {
-		return fail(fmt.Errorf("unknown --format %q (want text or json)", o.format))
+	if o.format != "text" && o.format != "json" && o.format != "html" {
+		return fail(fmt.Errorf("unknown --format %q (want text, json or html)", o.format))
 	}
 	if o.top < 0 {
 		return fail(fmt.Errorf("analyze: top must be 0 or more, not %d", o.top))
@@ -251,6 +251,8 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 		err = report.AnalyzeMeasuredJSON(&buf, rep, measured)
 	case o.format == "json":
 		err = report.AnalyzeJSON(&buf, rep)
+	case o.format == "html":
+		err = report.AnalyzeHTML(&buf, rep, measured, report.TextOptions{Top: o.top})
 	default:
 		err = report.AnalyzeText(&buf, rep, report.TextOptions{Top: o.top, Color: color})
 		if err == nil && measured != nil {

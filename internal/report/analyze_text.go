@@ -145,15 +145,22 @@ func reasonText(reason string, by int) string {
 	return fmt.Sprintf("%s by layer %d", reason, by)
 }
 
+// biggestWaste orders waste items by bytes, largest first, then by path
+// and layer.
+func biggestWaste(items []account.WasteItem) []account.WasteItem {
+	out := slices.Clone(items)
+	slices.SortFunc(out, func(a, b account.WasteItem) int {
+		return cmp.Or(cmp.Compare(b.Bytes, a.Bytes), cmp.Compare(a.Path, b.Path), cmp.Compare(a.Layer, b.Layer))
+	})
+	return out
+}
+
 func textWaste(w *errWriter, r *account.Report, opts TextOptions, p palette) error {
 	if len(r.Waste) == 0 {
 		w.printf("%s\n  %s\n", p.bold("Waste"), "none: every byte shipped is visible in the final filesystem")
 		return nil
 	}
-	items := slices.Clone(r.Waste)
-	slices.SortFunc(items, func(a, b account.WasteItem) int {
-		return cmp.Or(cmp.Compare(b.Bytes, a.Bytes), cmp.Compare(a.Path, b.Path), cmp.Compare(a.Layer, b.Layer))
-	})
+	items := biggestWaste(r.Waste)
 	shown := opts.limit(len(items))
 	title := "Biggest waste"
 	if shown < len(items) {

@@ -1,0 +1,103 @@
+package report
+
+import (
+	_ "embed"
+	"fmt"
+	"html/template"
+	"io"
+
+	"github.com/dustin/go-humanize"
+
+	"github.com/whittle/whittle/pkg/account"
+	"github.com/whittle/whittle/pkg/measure"
+)
+
+//go:embed analyze.html.tmpl
+var analyzeHTMLSrc string
+
+var analyzeHTML = template.Must(template.New("analyze").Funcs(template.FuncMap{
+	"size":    size,
+	"exact":   exact,
+	"percent": percent,
+	"short":   func(s string) string { return ShortCreatedBy(s, createdByWidth) },
+	"comma":   humanize.Comma,
+	"plural":  func(n int, one, many string) string { return plural(int64(n), one, many) },
+	"reason":  reasonText,
+	"pct":     pct,
+	"ratio": func(part, whole int64) float64 {
+		if whole == 0 {
+			return 0
+		}
+		return float64(part) / float64(whole)
+	},
+}).Parse(analyzeHTMLSrc))
+
+// pct is part/whole as a CSS or SVG percentage with two decimals ("0" when
+// whole is 0).
+func pct(part, whole int64) string {
+	if whole <= 0 || part <= 0 {
+		return "0"
+	}
+	return fmt.Sprintf("%.2f", 100*float64(part)/float64(whole))
+}
+
+// htmlLayer is a layer row with what the chart needs.
+type htmlLayer struct {
+	account.Layer
+	// Visible is SizeBytes - WastedBytes.
+	Visible int64
+}
+
+// htmlView is what the template reads: the report as it is, cut to Top
+// where lists are long, with the largest layer for the chart's scale.
+type htmlView struct {
+	R            *account.Report
+	M            *measure.Result
+	Layers       []htmlLayer
+	MaxLayer     int64
+	Waste        []account.WasteItem
+	MoreWaste    int
+	Duplicates   []account.Duplicate
+	MoreDups     int
+	Inefficient  []account.DiveInefficient
+	MoreIneff    int
+	Findings     []measure.Finding
+	MoreFindings int
+	Unmeasured   int
+}
+
+// AnalyzeHTML writes the report as one self-contained HTML page: no
+// script, no style sheet, font or image fetched from anywhere; the charts
+// are inline SVG. m, when not nil, adds the Dockerfile's measured findings.
+// Lists are cut to opts.Top (0: all), as in text. It prints only what r
+// (and m) hold.
+func AnalyzeHTML(w io.Writer, r *account.Report, m *measure.Result, opts TextOptions) error {
+	v := htmlView{R: r, M: m}
+	for _, l := range r.Layers {
+		v.Layers = append(v.Layers, htmlLayer{Layer: l, Visible: l.SizeBytes - l.WastedBytes})
+		v.MaxLayer = max(v.MaxLayer, l.SizeBytes)
+	}
+	waste := biggestWaste(r.Waste)
+	n := opts.limit(len(waste))
+	v.Waste, v.MoreWaste = waste[:n], len(waste)-n
+	n = opts.limit(len(r.Duplicates))
+	v.Duplicates, v.MoreDups = r.Duplicates[:n], len(r.Duplicates)-n
+	n = opts.limit(len(r.Dive.Inefficiencies))
+	v.Inefficient, v.MoreIneff = r.Dive.Inefficiencies[:n], len(r.Dive.Inefficiencies)-n
+	if m != nil {
+		var measured []measure.Finding
+		for _, f := range m.Findings {
+			if f.Measured {
+				measured = append(measured, f)
+			} else {
+				v.Unmeasured++
+			}
+		}
+		n = opts.limit(len(measured))
+		v.Findings, v.MoreFindings = measured[:n], len(measured)-n
+	}
+	if err := analyzeHTML.Execute(w, v); err != nil {
+		return fmt.Errorf("writing HTML report: %w", err)
+	}
+	return nil
+}
