@@ -397,7 +397,15 @@ func parseBuiltDockerfile(stdin io.Reader, path, target string) (*dockerfile.Fil
 	if target != "" {
 		opts = append(opts, dockerfile.WithTarget(target))
 	}
-	return dockerfile.Parse(path, src, opts...)
+	f, err := dockerfile.Parse(path, src, opts...)
+	if err != nil {
+		var pe *dockerfile.ParseError
+		if !errors.As(err, &pe) {
+			err = fmt.Errorf("%s: %w", path, err) // name the file
+		}
+		return nil, err
+	}
+	return f, nil
 }
 
 // emitReport writes a rendered report to the file output (atomically) or,

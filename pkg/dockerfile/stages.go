@@ -317,7 +317,16 @@ func (f *File) markTarget(o *options) error {
 			}
 		}
 		if f.Target == nil {
-			return fmt.Errorf("target stage %q not found", o.target)
+			var names []string
+			for _, st := range f.Stages {
+				if st.Name != "" {
+					names = append(names, st.Name)
+				}
+			}
+			if len(names) == 0 {
+				return fmt.Errorf("target stage %q not found: no stage is named", o.target)
+			}
+			return fmt.Errorf("target stage %q not found (stages: %s)", o.target, strings.Join(names, ", "))
 		}
 	}
 	work := []*Stage{f.Target}
