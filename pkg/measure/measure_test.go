@@ -211,3 +211,46 @@ func TestKindOf(t *testing.T) {
 		}
 	}
 }
+
+// FuzzMeasure: any Dockerfile against an image of any shape gives a result
+// or an error, never a panic, and a measured total no larger than the sum
+// of the measured costs.
+func FuzzMeasure(f *testing.F) {
+	f.Add([]byte(dockerfileSrc), uint8(7), "RUN /bin/sh -c x")
+	f.Add([]byte("FROM a AS b\nRUN x\nFROM b\nCOPY --from=b / /\nWORKDIR /w\n"), uint8(2), "WORKDIR /w")
+	f.Add([]byte("FROM scratch\nADD x /\n"), uint8(0), "")
+	f.Fuzz(func(t *testing.T, src []byte, nLayers uint8, createdBy string) {
+		df, err := dockerfile.Parse("Dockerfile", src)
+		if err != nil {
+			return
+		}
+		fs, err := rules.Lint(context.Background(), df)
+		if err != nil {
+			return
+		}
+		rep := &account.Report{}
+		for i := range int(nLayers % 12) {
+			by := createdBy
+			if i%2 == 1 {
+				by = ""
+			}
+			rep.Layers = append(rep.Layers, account.Layer{Index: i, CreatedBy: by, SizeBytes: int64(i) * 10})
+			rep.Waste = append(rep.Waste, account.WasteItem{Path: "/tmp/x", Layer: i, Bytes: 3, ShadowedBy: i + 1})
+		}
+		rep.Caches = []account.Cache{{Category: "tmp", Layers: []account.LayerBytes{{Layer: 0, Bytes: 5}}}}
+		res, err := Measure(df, fs, rep)
+		if err != nil {
+			return
+		}
+		var sum int64
+		for _, m := range res.Findings {
+			sum += m.CostBytes
+			if m.Layer >= len(rep.Layers) || m.SharedBytes > m.CostBytes {
+				t.Errorf("finding %+v", m)
+			}
+		}
+		if res.MeasuredBytes > sum || res.BaseLayers < 0 || res.BaseLayers > len(rep.Layers) {
+			t.Errorf("measured %d of %d, base %d of %d layers", res.MeasuredBytes, sum, res.BaseLayers, len(rep.Layers))
+		}
+	})
+}
