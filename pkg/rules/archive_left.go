@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"path"
 	"strings"
 )
 
@@ -58,9 +59,13 @@ func (archiveLeft) Check(p *Pass) []Finding {
 			}
 			if left[m.path] {
 				delete(left, m.path)
-				out = append(out, p.FindingAt(ri.rangeOf(ri.cmds[m.at]),
+				f := p.FindingAt(ri.rangeOf(ri.cmds[m.at]),
 					"the archive "+m.path+" is extracted but not deleted: it ships next to its contents",
-					"delete it in the same RUN after extracting (`rm "+m.path+"`), or stream it: `curl -fsSL URL | tar -xz -C DIR`"))
+					"delete it in the same RUN after extracting (`rm "+m.path+"`), or stream it: `curl -fsSL URL | tar -xz -C DIR`")
+				if path.IsAbs(m.path) {
+					f.Paths = []string{m.path}
+				}
+				out = append(out, f)
 			}
 		}
 	}

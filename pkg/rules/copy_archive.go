@@ -1,6 +1,11 @@
 package rules
 
-import "github.com/whittle/whittle/pkg/dockerfile"
+import (
+	"path"
+	"strings"
+
+	"github.com/whittle/whittle/pkg/dockerfile"
+)
 
 // copyArchive is WH105: COPY of a local archive that a later RUN extracts.
 type copyArchive struct{}
@@ -37,9 +42,13 @@ func (copyArchive) Check(p *Pass) []Finding {
 				continue
 			}
 			if name, ok := extractedLater(p, st[k+1:], names); ok {
-				out = append(out, p.FindingAt(in.Range,
+				f := p.FindingAt(in.Range,
 					"the archive "+name+" is copied in, then extracted by a later RUN: the archive stays in this COPY layer",
-					"use ADD (which extracts local tar archives without keeping them), or RUN --mount=type=bind,source="+name+" to extract it without copying"))
+					"use ADD (which extracts local tar archives without keeping them), or RUN --mount=type=bind,source="+name+" to extract it without copying")
+				if at := copiedTo(in, dest, name); at != "" {
+					f.Paths = []string{at}
+				}
+				out = append(out, f)
 			}
 		}
 	}
@@ -84,4 +93,29 @@ func extractedLater(p *Pass, ins []*dockerfile.Instruction, names []string) (str
 		}
 	}
 	return "", false
+}
+
+// copiedTo is where a COPY puts the file named name: DEST/name when DEST
+// is a directory (it ends with a slash, or several sources are copied),
+// else DEST itself; relative to the WORKDIR in effect. "" when unknown.
+func copiedTo(in *dockerfile.Instruction, dest, name string) string {
+	if dest == "" || strings.ContainsAny(dest, "$*?[") {
+		return ""
+	}
+	srcs, _ := copyWords(in)
+	p := dest
+	if strings.HasSuffix(dest, "/") || len(srcs) > 1 || dest == "." {
+		p = path.Join(dest, name)
+	}
+	if !path.IsAbs(p) {
+		wd := "/"
+		if in.Scope != nil && in.Scope.Workdir != "" {
+			wd = in.Scope.Workdir
+		}
+		if !path.IsAbs(wd) || strings.Contains(wd, "$") {
+			return ""
+		}
+		p = path.Join(wd, p)
+	}
+	return path.Clean(p)
 }

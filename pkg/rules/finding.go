@@ -80,8 +80,12 @@ type Finding struct {
 	// RelatedLine is, for a finding about two instructions (something one
 	// makes and a later one removes or rewrites), the first line of the
 	// earlier one; 0 otherwise. The finding itself is at the later one.
-	RelatedLine int    `json:"related_line,omitempty"`
-	Message     string `json:"message"`
+	RelatedLine int `json:"related_line,omitempty"`
+	// Paths are the absolute paths of the files the finding is about,
+	// when the rule knows them (the archive left, the log written); a
+	// path may be a directory, meaning everything under it.
+	Paths   []string `json:"paths,omitempty"`
+	Message string   `json:"message"`
 	// Fix says in words how to repair it.
 	Fix string `json:"fix,omitempty"`
 	// Doc is the path of the rule's documentation page in the repository.

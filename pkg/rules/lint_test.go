@@ -3,6 +3,7 @@ package rules
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/whittle/whittle/pkg/dockerfile"
@@ -174,6 +175,35 @@ func TestRelatedLine(t *testing.T) {
 		}
 		if got.Line != tc.line || got.RelatedLine != tc.related {
 			t.Errorf("%s: line %d related %d, want %d %d", tc.rule, got.Line, got.RelatedLine, tc.line, tc.related)
+		}
+	}
+}
+
+// Findings about known files name them.
+func TestFindingPaths(t *testing.T) {
+	for _, tc := range []struct {
+		rule, src string
+		want      []string
+	}{
+		{"WH602", "FROM debian:12\nRUN curl -fsSLo /tmp/t.tar.gz https://example.com/t.tar.gz && tar -xzf /tmp/t.tar.gz -C /opt\n", []string{"/tmp/t.tar.gz"}},
+		{"WH105", "FROM debian:12\nCOPY app.tar.gz /tmp/\nRUN tar -xzf /tmp/app.tar.gz -C /opt\n", []string{"/tmp/app.tar.gz"}},
+		{"WH105", "FROM debian:12\nWORKDIR /src\nCOPY app.tgz .\nRUN tar -xzf app.tgz\n", []string{"/src/app.tgz"}},
+		{"WH105", "FROM debian:12\nCOPY app.tgz /opt/app.tgz\nRUN tar -xzf /opt/app.tgz -C /opt\n", []string{"/opt/app.tgz"}},
+		{"WH605", "FROM debian:12\nRUN useradd -u 12345678 app\n", []string{"/var/log/lastlog", "/var/log/faillog"}},
+	} {
+		var got *Finding
+		for _, f := range lintString(t, tc.src) {
+			if f.Rule == tc.rule {
+				got = &f
+				break
+			}
+		}
+		if got == nil {
+			t.Errorf("%s: not reported in %q", tc.rule, tc.src)
+			continue
+		}
+		if !slices.Equal(got.Paths, tc.want) {
+			t.Errorf("%s: paths %q, want %q", tc.rule, got.Paths, tc.want)
 		}
 	}
 }

@@ -44,9 +44,11 @@ func (useraddLastlog) Check(p *Pass) []Finding {
 				continue
 			}
 			size := humanize.Bytes((n + 1) * lastlogRecord)
-			out = append(out, p.FindingAt(ri.rangeOf(c),
+			f := p.FindingAt(ri.rangeOf(c),
 				fmt.Sprintf("useradd -u %s without -l writes /var/log/lastlog as a sparse file of %s, which the layer stores in full", uid, size),
-				"add -l (--no-log-init) to useradd"))
+				"add -l (--no-log-init) to useradd")
+			f.Paths = []string{"/var/log/lastlog", "/var/log/faillog"}
+			out = append(out, f)
 		}
 	}
 	return out
