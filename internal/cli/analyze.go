@@ -189,9 +189,19 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 		}
 	}
 
-	var df *dockerfile.File
+	var (
+		df       *dockerfile.File
+		findings []lintrules.Finding
+	)
 	if o.dockerfile != "" {
 		if df, err = parseBuiltDockerfile(cmd.InOrStdin(), o.dockerfile, o.target); err != nil {
+			return fail(err)
+		}
+		lctx := cmd.Context()
+		if lctx == nil {
+			lctx = context.Background()
+		}
+		if findings, err = lintrules.Lint(lctx, df); err != nil {
 			return fail(err)
 		}
 	} else if o.target != "" {
@@ -219,6 +229,9 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 		return fail(err)
 	}
 	aopts := []account.Option{account.WithReference(arg), account.WithBlobDigests(o.verify)}
+	if paths := measure.WatchPaths(findings); len(paths) > 0 {
+		aopts = append(aopts, account.WithWatch(paths)) // the files findings name
+	}
 	if o.jobs > 0 {
 		aopts = append(aopts, account.WithJobs(o.jobs))
 	}
@@ -234,10 +247,6 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 
 	var measured *measure.Result
 	if df != nil {
-		findings, err := lintrules.Lint(ctx, df)
-		if err != nil {
-			return fail(err)
-		}
 		if measured, err = measure.Measure(df, findings, rep); err != nil {
 			return fail(fmt.Errorf("%s and %s: %w", o.dockerfile, ref, err))
 		}

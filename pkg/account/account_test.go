@@ -464,3 +464,24 @@ func TestSquashProofLarge(t *testing.T) {
 		t.Errorf("visible files differ from the naive model (%d vs %d)", len(got), len(files))
 	}
 }
+
+// WithWatch lists the files shipped at watched paths, visible or not, and
+// nothing else.
+func TestWatch(t *testing.T) {
+	img := build(t, synth.Image{Layers: []synth.Layer{
+		L(synth.File("tmp/a.tgz", "aaaa"), synth.File("tmp/ab", "b"), synth.File("var/log/lastlog", "ll"), synth.Hardlink("tmp/h", "tmp/a.tgz")),
+		L(synth.Whiteout("tmp/a.tgz"), synth.File("opt/x/y", "yy")),
+	}})
+	rep, err := Analyze(context.Background(), img, WithWatch([]string{"/tmp/a.tgz", "/var/log/lastlog/", "/opt/x", "relative/ignored"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []WatchedFile{{"/tmp/a.tgz", 0, 4}, {"/var/log/lastlog", 0, 2}, {"/opt/x/y", 1, 2}}
+	if !reflect.DeepEqual(rep.Watched, want) {
+		t.Errorf("watched %+v, want %+v", rep.Watched, want)
+	}
+	rep, _ = Analyze(context.Background(), img)
+	if rep.Watched != nil {
+		t.Errorf("watched without WithWatch: %+v", rep.Watched)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -46,6 +47,9 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 	}
 
 	rep := &Report{SchemaVersion: SchemaVersion, Waste: []WasteItem{}, Caches: []Cache{}, Duplicates: []Duplicate{}}
+	if len(o.watch) > 0 {
+		rep.Watched = []WatchedFile{} // asked for, even if none is found
+	}
 	rep.Image.Reference = o.reference
 	if mt, err := img.MediaType(); err == nil {
 		rep.Image.MediaType = string(mt)
@@ -106,6 +110,9 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 		for _, r := range s.records {
 			if r.Type == fstree.TypeReg {
 				L.SizeBytes += r.Size
+				if len(o.watch) > 0 && watched(r.Path, o.watch) {
+					rep.Watched = append(rep.Watched, WatchedFile{Path: "/" + r.Path, Layer: i, Bytes: r.Size})
+				}
 			}
 		}
 		rep.Image.SizeBytes += L.SizeBytes
@@ -158,6 +165,17 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 		o.progress(Progress{Layers: len(layers), LayersDone: len(layers), Entries: entries, Done: true})
 	}
 	return rep, nil
+}
+
+// watched reports whether p (relative, cleaned) is one of the paths, or
+// under one of them.
+func watched(p string, paths []string) bool {
+	for _, w := range paths {
+		if p == w || w == "" || (len(p) > len(w) && p[len(w)] == '/' && strings.HasPrefix(p, w)) {
+			return true
+		}
+	}
+	return false
 }
 
 // Platform is the image's os/arch[/variant] from its config ("" when the

@@ -2,7 +2,9 @@ package account
 
 import (
 	"fmt"
+	"path"
 	"runtime"
+	"strings"
 )
 
 // Option configures Analyze.
@@ -15,6 +17,7 @@ type options struct {
 	duplicates bool
 	dive       bool
 	blobDigest bool
+	watch      []string
 }
 
 func defaults() options {
@@ -91,6 +94,21 @@ func WithDive(enabled bool) Option {
 func WithBlobDigests(enabled bool) Option {
 	return func(o *options) error {
 		o.blobDigest = enabled
+		return nil
+	}
+}
+
+// WithWatch asks for every regular file that a layer ships at one of the
+// given absolute paths, or under one of them, to be listed in
+// Report.Watched with its layer and bytes (visible or not). Paths are
+// cleaned; relative ones are ignored.
+func WithWatch(paths []string) Option {
+	return func(o *options) error {
+		for _, p := range paths {
+			if path.IsAbs(p) {
+				o.watch = append(o.watch, strings.TrimPrefix(path.Clean(p), "/"))
+			}
+		}
 		return nil
 	}
 }

@@ -16,6 +16,18 @@ type Report struct {
 	Caches        []Cache     `json:"caches"`
 	Duplicates    []Duplicate `json:"duplicates"`
 	Dive          Dive        `json:"dive"`
+	// Watched lists the regular files shipped at the paths WithWatch
+	// asked for, in layer order then tar order (empty, not nil, when none
+	// is found); nil when WithWatch was not given.
+	Watched []WatchedFile `json:"watched,omitempty"`
+}
+
+// WatchedFile is one regular file a layer ships at a watched path.
+type WatchedFile struct {
+	// Path is absolute ("/a/b").
+	Path  string `json:"path"`
+	Layer int    `json:"layer"`
+	Bytes int64  `json:"bytes"`
 }
 
 // Image holds the figures of the whole image.

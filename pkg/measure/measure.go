@@ -7,6 +7,7 @@ package measure
 
 import (
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 
@@ -69,6 +70,7 @@ type Finding struct {
 	visibleKey   string
 	visibleBytes int64
 	waste        []int
+	files        []int // indices of visible report Watched files
 	base         bool
 }
 
@@ -104,6 +106,35 @@ var cacheRules = map[string]string{
 	"WH503": "yarn-cache",
 	"WH505": "go-build-cache",
 	"WH601": "tmp",
+}
+
+// pathRules are the rules about files they name (Finding.Paths): the
+// bytes of those files that the finding's layer ships. Measure needs the
+// report to watch them (account.WithWatch with WatchPaths).
+var pathRules = map[string]bool{"WH105": true, "WH602": true, "WH605": true}
+
+// WatchPaths are the paths the report must watch (account.WithWatch) for
+// Measure to measure the findings about files.
+func WatchPaths(findings []rules.Finding) []string {
+	var out []string
+	for _, f := range findings {
+		if pathRules[f.Rule] {
+			out = append(out, f.Paths...)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// wasteIndex is the index of the report's waste item for a watched file
+// (the same file hidden later), or -1 when it is visible.
+func wasteIndex(rep *account.Report, w account.WatchedFile) int {
+	for i, x := range rep.Waste {
+		if x.Layer == w.Layer && x.Path == w.Path {
+			return i
+		}
+	}
+	return -1
 }
 
 // hiddenRules are the rules about something a later instruction removes
@@ -186,50 +217,7 @@ func Measure(f *dockerfile.File, findings []rules.Finding, rep *account.Report) 
 		measure(&m, rep, res.BaseLayers, at)
 		res.Findings = append(res.Findings, m)
 	}
-	// Bytes two findings measure: waste items and visible parts named by
-	// more than one.
-	wasteBy, keyBy := map[int]int{}, map[string]int{}
-	for _, m := range res.Findings {
-		if m.Measured {
-			for _, w := range m.waste {
-				wasteBy[w]++
-			}
-			if m.visibleKey != "" {
-				keyBy[m.visibleKey]++
-			}
-		}
-	}
-	for i := range res.Findings {
-		m := &res.Findings[i]
-		for _, w := range m.waste {
-			if wasteBy[w] > 1 {
-				m.SharedBytes += rep.Waste[w].Bytes
-			}
-		}
-		if m.visibleKey != "" && keyBy[m.visibleKey] > 1 {
-			m.SharedBytes += m.visibleBytes
-		}
-	}
-	seenKey, seenWaste, base := map[string]bool{}, map[int]bool{}, false
-	for _, m := range res.Findings {
-		if !m.Measured {
-			continue
-		}
-		if m.base && !base {
-			base = true
-			res.MeasuredBytes += m.CostBytes
-		}
-		if m.visibleKey != "" && !seenKey[m.visibleKey] {
-			seenKey[m.visibleKey] = true
-			res.MeasuredBytes += m.visibleBytes
-		}
-		for _, w := range m.waste {
-			if !seenWaste[w] {
-				seenWaste[w] = true
-				res.MeasuredBytes += rep.Waste[w].Bytes
-			}
-		}
-	}
+	res.MeasuredBytes = union(res.Findings, rep)
 	slices.SortStableFunc(res.Findings, func(a, b Finding) int {
 		switch {
 		case a.Measured != b.Measured:
@@ -246,6 +234,85 @@ func Measure(f *dockerfile.File, findings []rules.Finding, rep *account.Report) 
 		return 0
 	})
 	return res, nil
+}
+
+// union is what the measured findings cost together, each byte once, and
+// it sets each finding's SharedBytes. Bytes are identified as a hidden
+// file (a report waste item), a visible cache category of a layer, a
+// visible watched file (which a measured cache category of its layer
+// already holds when the file is in that category), or the base.
+func union(fs []Finding, rep *account.Report) int64 {
+	wasteBy, keyBy, fileBy := map[int]int{}, map[string]int{}, map[int]int{}
+	for _, m := range fs {
+		if !m.Measured {
+			continue
+		}
+		for _, w := range m.waste {
+			wasteBy[w]++
+		}
+		if m.visibleKey != "" {
+			keyBy[m.visibleKey]++
+		}
+		for _, f := range m.files {
+			fileBy[f]++
+		}
+	}
+	inKey := func(f int) bool {
+		w := rep.Watched[f]
+		return keyBy[fmt.Sprintf("%s %d", account.CacheCategory(strings.TrimPrefix(w.Path, "/")), w.Layer)] > 0
+	}
+	var total int64
+	base := false
+	seen := map[string]bool{}
+	for i := range fs {
+		m := &fs[i]
+		for _, w := range m.waste {
+			if wasteBy[w] > 1 {
+				m.SharedBytes += rep.Waste[w].Bytes
+			}
+			if k := fmt.Sprint("w", w); !seen[k] {
+				seen[k] = true
+				total += rep.Waste[w].Bytes
+			}
+		}
+		if m.visibleKey != "" {
+			if keyBy[m.visibleKey] > 1 {
+				m.SharedBytes += m.visibleBytes
+			}
+			if k := "k" + m.visibleKey; !seen[k] {
+				seen[k] = true
+				total += m.visibleBytes
+			}
+		}
+		for _, f := range m.files {
+			shared := inKey(f)
+			if fileBy[f] > 1 || shared {
+				m.SharedBytes += rep.Watched[f].Bytes
+			}
+			if k := fmt.Sprint("f", f); !seen[k] && !shared {
+				seen[k] = true
+				total += rep.Watched[f].Bytes
+			}
+		}
+		if m.base && !base {
+			base = true
+			total += m.CostBytes
+		}
+	}
+	// A cache category shares with a watched file in it.
+	for i := range fs {
+		m := &fs[i]
+		if m.visibleKey == "" || keyBy[m.visibleKey] > 1 {
+			continue
+		}
+		for f := range fileBy {
+			w := rep.Watched[f]
+			if fmt.Sprintf("%s %d", account.CacheCategory(strings.TrimPrefix(w.Path, "/")), w.Layer) == m.visibleKey {
+				m.SharedBytes += w.Bytes
+			}
+		}
+	}
+	return total
 }
 
 // measure works out one finding's cost.
@@ -312,6 +379,35 @@ func measure(m *Finding, rep *account.Report, baseLayers int, at func(int) int) 
 		}
 		m.Measured = true
 		m.Basis = fmt.Sprintf("bytes of layer %d (line %d) that layer %d hides", earlier, m.RelatedLine, m.Layer)
+		return
+	}
+	if pathRules[m.Rule] && len(m.Paths) > 0 && rep.Watched == nil {
+		m.Basis = "the files it names were not watched in the image (account.WithWatch)"
+		return
+	}
+	if pathRules[m.Rule] && len(m.Paths) > 0 {
+		under := func(p string) bool {
+			for _, q := range m.Paths {
+				q = path.Clean(q)
+				if p == q || strings.HasPrefix(p, q+"/") {
+					return true
+				}
+			}
+			return false
+		}
+		for f, w := range rep.Watched {
+			if w.Layer != m.Layer || !under(w.Path) {
+				continue
+			}
+			m.CostBytes += w.Bytes
+			if i := wasteIndex(rep, w); i >= 0 {
+				m.waste = append(m.waste, i)
+			} else {
+				m.files = append(m.files, f)
+			}
+		}
+		m.Measured = true
+		m.Basis = fmt.Sprintf("bytes of %s that layer %d ships (visible or hidden later)", strings.Join(m.Paths, ", "), m.Layer)
 		return
 	}
 	m.Basis = "not measurable in the image alone: it takes a rebuild to compare"

@@ -254,3 +254,73 @@ func FuzzMeasure(f *testing.F) {
 		}
 	})
 }
+
+// Findings about files they name cost those files' bytes in their layer:
+// an archive left next to what it held (WH602, also a /tmp file left:
+// WH601, so the two share it), a copied archive (WH105), lastlog and
+// faillog (WH605).
+func TestMeasurePaths(t *testing.T) {
+	src := `FROM debian:12
+RUN curl -fsSLo /tmp/a.tgz https://example.com/a.tgz && tar -xzf /tmp/a.tgz -C /opt > /tmp/install.log
+WORKDIR /src
+COPY app.tgz .
+RUN tar -xzf app.tgz && make
+RUN useradd -u 12345678 app
+`
+	layers := []synth.Layer{
+		{Entries: []synth.Entry{synth.File("etc/os-release", string(synth.Pattern(5000, 1)))}, CreatedBy: "ADD rootfs /"},
+		{Entries: []synth.Entry{synth.File("tmp/a.tgz", string(synth.Pattern(1000, 2))), synth.File("opt/x", string(synth.Pattern(300, 3))), synth.File("tmp/install.log", string(synth.Pattern(200, 8)))}, CreatedBy: "RUN /bin/sh -c curl -fsSLo /tmp/a.tgz https://example.com/a.tgz && tar -xzf /tmp/a.tgz -C /opt > /tmp/install.log # buildkit"},
+		{Entries: []synth.Entry{synth.Dir("src")}, CreatedBy: "WORKDIR /src"},
+		{Entries: []synth.Entry{synth.File("src/app.tgz", string(synth.Pattern(700, 4)))}, CreatedBy: "COPY app.tgz . # buildkit"},
+		{Entries: []synth.Entry{synth.File("src/app", string(synth.Pattern(900, 5)))}, CreatedBy: "RUN /bin/sh -c tar -xzf app.tgz && make # buildkit"},
+		{Entries: []synth.Entry{synth.File("var/log/lastlog", string(synth.Pattern(5000, 6))), synth.File("var/log/faillog", string(synth.Pattern(300, 7))), synth.File("etc/passwd", "app:x")}, CreatedBy: "RUN /bin/sh -c useradd -u 12345678 app # buildkit"},
+	}
+	img, err := synth.Build(synth.Image{Layers: layers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, fs := lint(t, src)
+	watch := WatchPaths(fs)
+	if want := []string{"/src/app.tgz", "/tmp/a.tgz", "/var/log/faillog", "/var/log/lastlog"}; !reflect.DeepEqual(watch, want) {
+		t.Fatalf("watch %q, want %q", watch, want)
+	}
+	rep, err := account.Analyze(context.Background(), img, account.WithWatch(watch))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Measure(f, fs, rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type got struct{ cost, shared int64 }
+	costs := map[string]got{}
+	for _, m := range res.Findings {
+		if m.Measured {
+			costs[m.Rule] = got{m.CostBytes, m.SharedBytes}
+		}
+	}
+	want := map[string]got{
+		"WH701": {5000, 0},
+		"WH602": {1000, 1000}, // the archive, also in /tmp, which WH601 measures
+		"WH601": {1200, 1000}, // the archive and the log
+		"WH105": {700, 0},
+		"WH605": {5300, 0},
+	}
+	if !reflect.DeepEqual(costs, want) {
+		t.Errorf("costs %+v, want %+v", costs, want)
+	}
+	if res.MeasuredBytes != 5000+1200+700+5300 {
+		t.Errorf("measured total %d, want %d", res.MeasuredBytes, 5000+1200+700+5300)
+	}
+	// Without the watched files, the same findings say what is missing.
+	rep, _ = account.Analyze(context.Background(), img)
+	res, err = Measure(f, fs, rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range res.Findings {
+		if pathRules[m.Rule] && (m.Measured || !strings.Contains(m.Basis, "not watched")) {
+			t.Errorf("%s without watched files: %+v", m.Rule, m)
+		}
+	}
+}
