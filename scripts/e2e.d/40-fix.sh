@@ -51,7 +51,7 @@ size() { docker image inspect -f '{{.Size}}' "$1"; }
 # layers of `docker save`: apt lists and archives the layer ships, and the
 # bytes of an earlier layer that a later one hides.
 measure_check() {
-	local name=$1 df=$2 json=$W/$1.measure.json save=$W/$1.before.tar rule line layer related cost want
+	local name=$1 df=$2 json=$W/$1.measure.json save=$W/$1.before.tar rule line layer related cost paths want re
 	if ! "$WHITTLE" analyze --format json --dockerfile "$df" "docker-daemon:whittle-fix/$name:before" >"$json" 2>"$W/$name.measure.err"; then
 		_check_fail "$name: analyze --dockerfile: $(cat "$W/$name.measure.err")"
 		return
@@ -59,7 +59,7 @@ measure_check() {
 	_check_ok "$name: analyze --dockerfile pairs $(jq '.dockerfile.instructions | length' "$json") instructions with layers"
 	"$WHITTLE" analyze --dockerfile "$df" "docker-daemon:whittle-fix/$name:before" 2>/dev/null | sed -n '/^Dockerfile /,$p' | sed 's/^/    /' >&2
 	docker save -o "$save" "whittle-fix/$name:before"
-	while read -r rule line layer related cost; do
+	while read -r rule line layer related cost paths; do
 		case $rule in
 		WH201 | WH204) want=$(save_layer_bytes "$save" "$layer" '^var/lib/apt/lists/' '^var/lib/apt/lists/lock$') ;;
 		WH203) want=$(save_layer_bytes "$save" "$layer" '^var/cache/apt/(archives/.*[.]deb|[^/]*[.]bin)$') ;;
@@ -67,10 +67,16 @@ measure_check() {
 			related=$(jq -r --argjson l "$related" '.dockerfile.instructions[] | select(.line == $l) | .layer' "$json")
 			want=$(save_hidden_bytes "$save" "$related" "$layer")
 			;;
+		WH105 | WH602 | WH605)
+			# the files the finding names, or anything under them
+			# shellcheck disable=SC2016 # a sed script, not an expansion
+			re=$(echo "$paths" | tr ',' '\n' | sed -e 's|^/||' -e 's/[].[\*^$()+?{|]/\\&/g' -e 's|.*|^&(/.*)?$|' | paste -sd'|' -)
+			want=$(save_layer_bytes "$save" "$layer" "$re")
+			;;
 		*) continue ;;
 		esac
 		check_eq "$name: $rule at line $line costs (GNU tar over docker save)" "$want" "$cost"
-	done < <(jq -r '.dockerfile.findings[] | select(.measured and .layer >= 0) | "\(.rule) \(.line) \(.layer) \(.related_line // 0) \(.cost_bytes)"' "$json")
+	done < <(jq -r '.dockerfile.findings[] | select(.measured and .layer >= 0) | "\(.rule) \(.line) \(.layer) \(.related_line // 0) \(.cost_bytes) \((.paths // []) | join(","))"' "$json")
 	rm -f "$save"
 }
 
