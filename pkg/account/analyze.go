@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path"
 	"strings"
 	"sync"
 
@@ -168,14 +169,37 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 }
 
 // watched reports whether p (relative, cleaned) is one of the paths, or
-// under one of them.
+// under one of them (see PathUnder).
 func watched(p string, paths []string) bool {
 	for _, w := range paths {
-		if p == w || w == "" || (len(p) > len(w) && p[len(w)] == '/' && strings.HasPrefix(p, w)) {
+		if PathUnder(p, w) {
 			return true
 		}
 	}
 	return false
+}
+
+// PathUnder reports whether the cleaned path p is pattern or lies under
+// it. pattern's names may hold path.Match patterns ("var/lib/gems/*/doc"
+// covers var/lib/gems/3.1.0/doc/x); both are absolute or both relative.
+// The empty pattern, or "/", covers everything.
+func PathUnder(p, pattern string) bool {
+	if pattern == "" || pattern == "/" {
+		return true
+	}
+	if !strings.ContainsAny(pattern, "*?[\\") {
+		return p == pattern || (len(p) > len(pattern) && p[len(pattern)] == '/' && strings.HasPrefix(p, pattern))
+	}
+	pp, qq := strings.Split(p, "/"), strings.Split(pattern, "/")
+	if len(pp) < len(qq) {
+		return false
+	}
+	for i, q := range qq {
+		if ok, err := path.Match(q, pp[i]); err != nil || !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // Platform is the image's os/arch[/variant] from its config ("" when the

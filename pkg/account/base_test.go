@@ -28,3 +28,27 @@ func TestBaseLayers(t *testing.T) {
 		}
 	}
 }
+
+func TestPathUnder(t *testing.T) {
+	for _, tc := range []struct {
+		p, pattern string
+		want       bool
+	}{
+		{"tmp/a.tgz", "tmp/a.tgz", true},
+		{"tmp/a.tgz/x", "tmp/a.tgz", true},
+		{"tmp/a.tgzz", "tmp/a.tgz", false},
+		{"tmp", "tmp/a.tgz", false},
+		{"var/lib/gems/3.1.0/doc/rails/ri/x", "var/lib/gems/*/doc", true},
+		{"var/lib/gems/3.1.0/doc", "var/lib/gems/*/doc", true},
+		{"var/lib/gems/3.1.0/gems/rails", "var/lib/gems/*/doc", false},
+		{"var/lib/gems/doc", "var/lib/gems/*/doc", false},
+		{"/abs/x", "/abs", true},
+		{"anything", "", true},
+		{"anything", "/", true},
+		{"a/b", "a/[", false}, // a bad pattern matches nothing
+	} {
+		if got := PathUnder(tc.p, tc.pattern); got != tc.want {
+			t.Errorf("PathUnder(%q, %q) = %v, want %v", tc.p, tc.pattern, got, tc.want)
+		}
+	}
+}

@@ -100,8 +100,9 @@ func WithBlobDigests(enabled bool) Option {
 
 // WithWatch asks for every regular file that a layer ships at one of the
 // given absolute paths, or under one of them, to be listed in
-// Report.Watched with its layer and bytes (visible or not). Paths are
-// cleaned; relative ones are ignored.
+// Report.Watched with its layer and bytes (visible or not). A path's names
+// may hold path.Match patterns (see PathUnder). Paths are cleaned;
+// relative ones are ignored.
 func WithWatch(paths []string) Option {
 	return func(o *options) error {
 		for _, p := range paths {

@@ -111,7 +111,7 @@ var cacheRules = map[string]string{
 // pathRules are the rules about files they name (Finding.Paths): the
 // bytes of those files that the finding's layer ships. Measure needs the
 // report to watch them (account.WithWatch with WatchPaths).
-var pathRules = map[string]bool{"WH105": true, "WH602": true, "WH605": true}
+var pathRules = map[string]bool{"WH105": true, "WH504": true, "WH506": true, "WH602": true, "WH605": true}
 
 // WatchPaths are the paths the report must watch (account.WithWatch) for
 // Measure to measure the findings about files.
@@ -388,8 +388,7 @@ func measure(m *Finding, rep *account.Report, baseLayers int, at func(int) int) 
 	if pathRules[m.Rule] && len(m.Paths) > 0 {
 		under := func(p string) bool {
 			for _, q := range m.Paths {
-				q = path.Clean(q)
-				if p == q || strings.HasPrefix(p, q+"/") {
+				if account.PathUnder(p, path.Clean(q)) {
 					return true
 				}
 			}

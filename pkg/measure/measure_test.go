@@ -324,3 +324,36 @@ RUN useradd -u 12345678 app
 		}
 	}
 }
+
+// gem's documentation and cargo's registry: directories, one of them under
+// a version the Dockerfile does not know (var/lib/gems/*/doc).
+func TestMeasureGlobPaths(t *testing.T) {
+	src := "FROM debian:12\nRUN gem install rails\nRUN cargo build --release\n"
+	layers := []synth.Layer{
+		{Entries: []synth.Entry{synth.File("etc/os-release", "x")}, CreatedBy: "ADD rootfs /"},
+		{Entries: []synth.Entry{synth.File("var/lib/gems/3.1.0/doc/rails/ri/cache.ri", string(synth.Pattern(800, 1))), synth.File("var/lib/gems/3.1.0/gems/rails/lib.rb", string(synth.Pattern(500, 2)))}, CreatedBy: "RUN /bin/sh -c gem install rails # buildkit"},
+		{Entries: []synth.Entry{synth.File("root/.cargo/registry/cache/x.crate", string(synth.Pattern(600, 3))), synth.File("root/.cargo/git/db/y", string(synth.Pattern(100, 4))), synth.File("target/release/app", string(synth.Pattern(1000, 5)))}, CreatedBy: "RUN /bin/sh -c cargo build --release # buildkit"},
+	}
+	img, err := synth.Build(synth.Image{Layers: layers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, fs := lint(t, src)
+	rep, err := account.Analyze(context.Background(), img, account.WithWatch(WatchPaths(fs)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Measure(f, fs, rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	costs := map[string]int64{}
+	for _, m := range res.Findings {
+		if m.Measured {
+			costs[m.Rule] = m.CostBytes
+		}
+	}
+	if costs["WH504"] != 800 || costs["WH506"] != 700 {
+		t.Errorf("costs %v, want WH504 800 and WH506 700", costs)
+	}
+}

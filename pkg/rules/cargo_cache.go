@@ -49,9 +49,11 @@ func (cargoCache) Check(p *Pass) []Finding {
 			if registryRemoved(ri.cmds, i, homes) {
 				continue
 			}
-			out = append(out, p.FindingAt(ri.rangeOf(c),
+			f := p.FindingAt(ri.rangeOf(c),
 				"cargo "+v+" leaves the downloaded crates in "+home+"/registry in this layer",
-				"build in a separate stage and copy only the binary, or end the RUN with `rm -rf "+home+"/registry "+home+"/git`, or mount a cache on "+home+"/registry"))
+				"build in a separate stage and copy only the binary, or end the RUN with `rm -rf "+home+"/registry "+home+"/git`, or mount a cache on "+home+"/registry")
+			f.Paths = []string{home + "/registry", home + "/git"}
+			out = append(out, f)
 			break
 		}
 	}

@@ -83,7 +83,9 @@ type Finding struct {
 	RelatedLine int `json:"related_line,omitempty"`
 	// Paths are the absolute paths of the files the finding is about,
 	// when the rule knows them (the archive left, the log written); a
-	// path may be a directory, meaning everything under it.
+	// path may be a directory, meaning everything under it, and its names
+	// may hold path.Match patterns for what the rule cannot know
+	// ("/var/lib/gems/*/doc").
 	Paths   []string `json:"paths,omitempty"`
 	Message string   `json:"message"`
 	// Fix says in words how to repair it.

@@ -45,9 +45,11 @@ func (gemDocs) Check(p *Pass) []Finding {
 			if pk.NoDocument {
 				continue
 			}
-			out = append(out, p.FindingAt(ri.rangeOf(c),
+			f := p.FindingAt(ri.rangeOf(c),
 				"gem "+v+" without --no-document installs rdoc and ri documentation",
-				"add --no-document, or write `gem: --no-document` to /etc/gemrc (or ~/.gemrc) first"))
+				"add --no-document, or write `gem: --no-document` to /etc/gemrc (or ~/.gemrc) first")
+			f.Paths = gemDocDirs(p, ri)
+			out = append(out, f)
 		}
 	}
 	return out
@@ -78,4 +80,14 @@ func (p *Pass) gemrcNoDocument(ri *runInfo) bool {
 		}
 	}
 	return false
+}
+
+// gemDocDirs are where gem writes documentation: GEM_HOME/doc when the
+// stage sets GEM_HOME, else the doc directory of each Ruby's default gem
+// home (Debian's packaged Ruby, a Ruby built from source).
+func gemDocDirs(p *Pass, ri *runInfo) []string {
+	if v, ok := envLookup(p.File, ri.in, "GEM_HOME"); ok && strings.HasPrefix(v, "/") && !strings.Contains(v, "$") {
+		return []string{strings.TrimRight(v, "/") + "/doc"}
+	}
+	return []string{"/var/lib/gems/*/doc", "/usr/lib/ruby/gems/*/doc", "/usr/local/lib/ruby/gems/*/doc"}
 }

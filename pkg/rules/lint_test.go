@@ -190,6 +190,10 @@ func TestFindingPaths(t *testing.T) {
 		{"WH105", "FROM debian:12\nWORKDIR /src\nCOPY app.tgz .\nRUN tar -xzf app.tgz\n", []string{"/src/app.tgz"}},
 		{"WH105", "FROM debian:12\nCOPY app.tgz /opt/app.tgz\nRUN tar -xzf /opt/app.tgz -C /opt\n", []string{"/opt/app.tgz"}},
 		{"WH605", "FROM debian:12\nRUN useradd -u 12345678 app\n", []string{"/var/log/lastlog", "/var/log/faillog"}},
+		{"WH506", "FROM rust:1.80\nRUN cargo build --release\n", []string{"/usr/local/cargo/registry", "/usr/local/cargo/git"}},
+		{"WH506", "FROM debian:12\nENV CARGO_HOME=/opt/cargo\nRUN cargo install ripgrep\n", []string{"/opt/cargo/registry", "/opt/cargo/git"}},
+		{"WH504", "FROM debian:12\nRUN gem install rails\n", []string{"/var/lib/gems/*/doc", "/usr/lib/ruby/gems/*/doc", "/usr/local/lib/ruby/gems/*/doc"}},
+		{"WH504", "FROM debian:12\nENV GEM_HOME=/usr/local/bundle\nRUN gem install rails\n", []string{"/usr/local/bundle/doc"}},
 	} {
 		var got *Finding
 		for _, f := range lintString(t, tc.src) {
