@@ -70,7 +70,7 @@ measure_check() {
 		WH105 | WH602 | WH605)
 			# the files the finding names, or anything under them
 			# shellcheck disable=SC2016 # a sed script, not an expansion
-			re=$(echo "$paths" | tr ',' '\n' | sed -e 's|^/||' -e 's/[].[\*^$()+?{|]/\\&/g' -e 's|.*|^&(/.*)?$|' | paste -sd'|' -)
+			re=$(echo "$paths" | tr ',' '\n' | sed -e 's|^/||' -e 's/[].[\*^$()+?{|]/\\&/g' -e 's|\\\*|[^/]*|g' -e 's|.*|^&(/.*)?$|' | paste -sd'|' -)
 			want=$(save_layer_bytes "$save" "$layer" "$re")
 			;;
 		*) continue ;;
