@@ -84,12 +84,12 @@ func NewCmdFleet() *cobra.Command {
 	}
 	f := cmd.Flags()
 	cmd.SetFlagErrorFunc(flagError)
-	f.StringVarP(&o.format, "format", "f", "text", "output `FORMAT`: text or json")
+	f.StringVarP(&o.format, "format", "f", "text", "output `FORMAT`: text, json, or html (one self-contained page with charts)")
 	f.StringVarP(&o.output, "output", "o", "", "write the report to `FILE` (atomically) instead of stdout")
 	f.StringVar(&o.from, "from", "", "read image references from `FILE`, one per line (- for standard input)")
 	f.StringVar(&o.platform, "platform", "", "pick `os/arch[/variant]` from multi-platform images (default: linux on this machine's architecture)")
 	f.BoolVar(&o.insecure, "insecure", false, "allow plain HTTP and unverified TLS to registries")
-	f.IntVar(&o.top, "top", report.DefaultTop, "list the `N` biggest shared bases in text (0: all)")
+	f.IntVar(&o.top, "top", report.DefaultTop, "list the `N` biggest shared bases and bases in use in text and html (0: all)")
 	f.IntVar(&o.jobs, "jobs", 0, "read `N` layers at once (0: one per CPU)")
 	f.BoolVar(&o.verify, "verify-blobs", false, "also check the sha256 of every compressed layer blob against its manifest (diff_ids are always checked)")
 	f.BoolVar(&o.noColor, "no-color", false, "never colour the output (colour is used only on a terminal, and not when NO_COLOR is set)")
@@ -104,8 +104,8 @@ func runFleet(cmd *cobra.Command, o *fleetOptions, args []string) error {
 		fmt.Fprintf(stderr, "whittle: %s\n", errorLine(err))
 		return withExitCode(ExitError)
 	}
-	if o.format != "text" && o.format != "json" {
-		return fail(fmt.Errorf("unknown --format %q (want text or json)", o.format))
+	if o.format != "text" && o.format != "json" && o.format != "html" {
+		return fail(fmt.Errorf("unknown --format %q (want text, json or html)", o.format))
 	}
 	if o.top < 0 {
 		return fail(fmt.Errorf("fleet: top must be 0 or more, not %d", o.top))
@@ -173,6 +173,8 @@ func runFleet(cmd *cobra.Command, o *fleetOptions, args []string) error {
 	switch o.format {
 	case "json":
 		err = report.FleetJSON(&buf, rep)
+	case "html":
+		err = report.FleetHTML(&buf, rep, report.TextOptions{Top: o.top})
 	default:
 		color := o.output == "" && colorFor(stdout, o.noColor)
 		err = report.FleetText(&buf, rep, report.TextOptions{Top: o.top, Color: color})

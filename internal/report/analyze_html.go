@@ -1,7 +1,7 @@
 package report
 
 import (
-	_ "embed"
+	"embed"
 	"fmt"
 	"html/template"
 	"io"
@@ -9,13 +9,14 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/whittle/whittle/pkg/account"
+	"github.com/whittle/whittle/pkg/fleet"
 	"github.com/whittle/whittle/pkg/measure"
 )
 
-//go:embed analyze.html.tmpl
-var analyzeHTMLSrc string
+//go:embed style.html.tmpl analyze.html.tmpl fleet.html.tmpl
+var htmlFiles embed.FS
 
-var analyzeHTML = template.Must(template.New("analyze").Funcs(template.FuncMap{
+var htmlTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 	"size":    size,
 	"exact":   exact,
 	"percent": percent,
@@ -30,7 +31,8 @@ var analyzeHTML = template.Must(template.New("analyze").Funcs(template.FuncMap{
 		}
 		return float64(part) / float64(whole)
 	},
-}).Parse(analyzeHTMLSrc))
+	"minus": func(a, b int64) int64 { return a - b },
+}).ParseFS(htmlFiles, "*.html.tmpl"))
 
 // pct is part/whole as a CSS or SVG percentage with two decimals ("0" when
 // whole is 0).
@@ -96,7 +98,37 @@ func AnalyzeHTML(w io.Writer, r *account.Report, m *measure.Result, opts TextOpt
 		n = opts.limit(len(measured))
 		v.Findings, v.MoreFindings = measured[:n], len(measured)-n
 	}
-	if err := analyzeHTML.Execute(w, v); err != nil {
+	if err := htmlTemplates.ExecuteTemplate(w, "analyze.html.tmpl", v); err != nil {
+		return fmt.Errorf("writing HTML report: %w", err)
+	}
+	return nil
+}
+
+// fleetView is what the fleet template reads.
+type fleetView struct {
+	R                  *fleet.Report
+	MaxImage           int64
+	Bases              []fleet.Base
+	MoreBases          int
+	InUse              []fleet.BaseInUse
+	MoreInUse, Unknown int
+}
+
+// FleetHTML writes the fleet report as one self-contained page, as
+// AnalyzeHTML does for one image. Lists are cut to opts.Top (0: all).
+func FleetHTML(w io.Writer, r *fleet.Report, opts TextOptions) error {
+	v := fleetView{R: r}
+	for _, im := range r.Images {
+		v.MaxImage = max(v.MaxImage, im.SizeBytes)
+		if im.BaseLayers == 0 {
+			v.Unknown++
+		}
+	}
+	n := opts.limit(len(r.Bases))
+	v.Bases, v.MoreBases = r.Bases[:n], len(r.Bases)-n
+	n = opts.limit(len(r.BasesInUse))
+	v.InUse, v.MoreInUse = r.BasesInUse[:n], len(r.BasesInUse)-n
+	if err := htmlTemplates.ExecuteTemplate(w, "fleet.html.tmpl", v); err != nil {
 		return fmt.Errorf("writing HTML report: %w", err)
 	}
 	return nil

@@ -70,3 +70,32 @@ func TestFleetText(t *testing.T) {
 		t.Error("JSON does not decode back to the same report")
 	}
 }
+
+func TestFleetHTML(t *testing.T) {
+	r := &fleet.Report{
+		SchemaVersion: fleet.SchemaVersion,
+		Images: []fleet.ImageFigures{
+			{Reference: "api<script>", Layers: 3, SizeBytes: 3000, CompressedBytes: 1500, UniqueBytes: 1000, BaseLayers: 1},
+			{Reference: "web", Layers: 3, SizeBytes: 2500, CompressedBytes: 1200, UniqueBytes: 500},
+		},
+		Layers:            make([]fleet.LayerFigures, 4),
+		SizeBytes:         5500,
+		FootprintBytes:    3500,
+		SharedSavingBytes: 2000,
+		Bases:             []fleet.Base{{Layers: 2, SizeBytes: 2000, SavedBytes: 2000, Images: []string{"api<script>", "web"}, CreatedBy: "ADD x /"}},
+		BasesInUse:        []fleet.BaseInUse{{Layers: 1, SizeBytes: 1500, ConsolidationSavingBytes: 0, Images: []string{"api<script>"}}},
+	}
+	var buf bytes.Buffer
+	if err := FleetHTML(&buf, r, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	text, el := parseHTML(t, buf.Bytes())
+	for _, want := range []string{"Fleet of 2 images", "4 distinct layers", "3,500 bytes on disk, each layer once", "2,000 bytes, 36.36 % of disk", "api<script>", "1 image left out"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	if el["svg"] != 3 || el["section"] != 4 {
+		t.Errorf("%d svg, %d sections: want 3 and 4", el["svg"], el["section"])
+	}
+}

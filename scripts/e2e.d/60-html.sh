@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # whittle analyze --format html in a real browser.
 #
-# Renders the report of the Debian base image (read from the daemon) and of
-# the example image with its Dockerfile (measured findings), then loads each
-# page in headless Chromium, as ENVIRONMENT.md shows, and checks that:
+# Renders the report of the Debian base image (read from the daemon), of
+# the example image with its Dockerfile (measured findings), and the fleet
+# page of the two (the example also as an OCI layout), then loads each page
+# in headless Chromium, as ENVIRONMENT.md shows, and checks that:
 #   - the page Chromium builds (--dump-dom) holds the exact figures of the
 #     JSON report (size, wasted, visible bytes; the measured total);
 #   - it holds no script and loads nothing (the page is self-contained);
@@ -57,5 +58,21 @@ check_page() {
 
 check_page debian "docker-daemon:$DEBIAN_BASE"
 check_page example "$E2E_SRC/examples/app.tar" --dockerfile "$E2E_SRC/examples/Dockerfile"
+
+# The fleet page of the two, the example twice (shared with itself).
+step "html: fleet"
+fleet=(fleet "docker-daemon:$DEBIAN_BASE" "$E2E_SRC/examples/app.tar" "oci:$W/app-layout:1")
+skopeo --insecure-policy copy -q "docker-archive:$E2E_SRC/examples/app.tar" "oci:$W/app-layout:1"
+"$WHITTLE" "${fleet[@]}" --format json >"$W/fleet.json"
+"$WHITTLE" "${fleet[@]}" --format html -o "$W/fleet.html"
+chrome --dump-dom "file://$W/fleet.html" >"$W/fleet.dom.html"
+for key in size_bytes footprint_bytes shared_saving_bytes; do
+	text="$(commas "$(jq ".$key" "$W/fleet.json")") bytes"
+	check_eq "fleet: the page shows $key ($text)" found "$(grep -q -F "$text" "$W/fleet.dom.html" && echo found || echo missing)"
+done
+check_eq "fleet: the example's layout shares all with its archive" "$(jq '.images[1].size_bytes' "$W/fleet.json")" "$(jq '.shared_saving_bytes' "$W/fleet.json")"
+check_eq "fleet: no script, no fetched resource" 0 "$(grep -c -E '<script|<link|<img|src=|url\(' "$W/fleet.dom.html" || true)"
+chrome --screenshot="$W/fleet.png" --window-size=1400,1400 "file://$W/fleet.html" >/dev/null
+check_gt "fleet: screenshot bytes" "$(stat -c %s "$W/fleet.png")" 20000
 
 check_done
