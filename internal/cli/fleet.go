@@ -40,8 +40,8 @@ docker-daemon:NAME[:TAG], docker://REF or a bare REF, or an existing path);
 
 Two images share a layer when its chain ID is the same: the same content on
 the same layers below (the OCI image specification's ChainID), which is how
-a container engine stores and pulls layers. Each distinct layer content is
-read once, however many images hold it, and its diff_id checked.
+a container engine stores and pulls layers. Each distinct layer blob is read
+once, however many images hold it, and its diff_id checked.
 
 The figures ("disk" is file content uncompressed, as analyze's size; "pull"
 is the layer blobs as stored):

@@ -208,7 +208,7 @@ func Analyze(ctx context.Context, images []Image, opts ...Option) (*Report, erro
 	}
 	rep := &Report{SchemaVersion: SchemaVersion, Images: make([]ImageFigures, len(images)), Layers: []LayerFigures{}, Bases: []Base{}, BasesInUse: []BaseInUse{}}
 	all := make([]imageLayers, len(images))
-	// Distinct contents to read: diff_id -> the first layer met.
+	// The distinct blobs to read, each with the first layer met that holds it.
 	type content struct {
 		layer            v1.Layer
 		name             string
@@ -270,7 +270,7 @@ func Analyze(ctx context.Context, images []Image, opts ...Option) (*Report, erro
 		all[i] = il
 	}
 
-	// Read each distinct content once, several at a time.
+	// Read each distinct blob once, several at a time.
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(o.jobs)
 	var mu sync.Mutex
