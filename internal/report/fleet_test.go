@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/whittle/whittle/pkg/fleet"
+	"github.com/whittle/whittle/pkg/measure"
+	"github.com/whittle/whittle/pkg/rules"
 )
 
 func TestFleetText(t *testing.T) {
@@ -97,5 +99,34 @@ func TestFleetHTML(t *testing.T) {
 	}
 	if el["svg"] != 3 || el["section"] != 4 {
 		t.Errorf("%d svg, %d sections: want 3 and 4", el["svg"], el["section"])
+	}
+}
+
+func TestMeasureTextEdges(t *testing.T) {
+	var buf bytes.Buffer
+	if err := MeasureText(&buf, &measure.Result{File: "Dockerfile", Stage: "0", BaseLayers: 3}, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "Dockerfile Dockerfile\n  stage 0: no instruction made a layer; 3 layers below from the base image\n  no findings\n"; buf.String() != want {
+		t.Errorf("got %q, want %q", buf.String(), want)
+	}
+	buf.Reset()
+	m := &measure.Result{File: "D", Stage: "s", BaseLayers: 1, MeasuredBytes: 10,
+		Instructions: []measure.Instruction{{Line: 2, Kind: "RUN", Layer: 1}},
+		Findings: []measure.Finding{
+			{Finding: rules.Finding{Rule: "WH201", Line: 2}, Layer: 1, Measured: true, CostBytes: 10, Basis: "b1"},
+			{Finding: rules.Finding{Rule: "WH301", Line: 2}, Layer: 1, Measured: true, CostBytes: 5, Basis: "b2"},
+			{Finding: rules.Finding{Rule: "WH202", Line: 2}, Layer: 1, Basis: "not"},
+		}}
+	if err := MeasureText(&buf, m, TextOptions{Top: 1}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"1 instruction paired with layers 1 to 1; 1 layer below", "10 B the findings cost", "WH201", "... and 1 more (--top 0 lists all)", "1 finding not measured"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("text lacks %q:\n%s", want, buf.String())
+		}
+	}
+	if strings.Contains(buf.String(), "WH301") {
+		t.Errorf("--top 1 listed two findings:\n%s", buf.String())
 	}
 }

@@ -33,9 +33,11 @@ func MeasureText(w io.Writer, m *measure.Result, opts TextOptions) error {
 			other++
 		}
 	}
-	ew.printf("  %s\n", p.dim(fmt.Sprintf("stage %s: %s paired with layers %d to %d; %s below from the base image",
-		m.Stage, plural(int64(len(m.Instructions)), "instruction", "instructions"), m.BaseLayers, m.BaseLayers+len(m.Instructions)-1,
-		plural(int64(m.BaseLayers), "layer", "layers"))))
+	paired := "no instruction made a layer"
+	if n := len(m.Instructions); n > 0 {
+		paired = fmt.Sprintf("%s paired with layers %d to %d", plural(int64(n), "instruction", "instructions"), m.BaseLayers, m.BaseLayers+n-1)
+	}
+	ew.printf("  %s\n", p.dim(fmt.Sprintf("stage %s: %s; %s below from the base image", m.Stage, paired, plural(int64(m.BaseLayers), "layer", "layers"))))
 	if len(m.Findings) == 0 {
 		ew.printf("  %s\n", p.green("no findings"))
 		return ew.err
