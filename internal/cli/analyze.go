@@ -248,6 +248,10 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 	var measured *measure.Result
 	if df != nil {
 		if measured, err = measure.Measure(df, findings, rep); err != nil {
+			var mm *measure.MismatchError
+			if errors.As(err, &mm) && o.target == "" && len(df.Stages) > 1 {
+				err = fmt.Errorf("%w (was the image built from another stage? name it with --target)", err)
+			}
 			return fail(fmt.Errorf("%s and %s: %w", o.dockerfile, ref, err))
 		}
 	}
