@@ -9,9 +9,9 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 
+	"github.com/whittle/whittle/internal/benchutil"
 	"github.com/whittle/whittle/internal/synth"
 	"github.com/whittle/whittle/pkg/fstree"
 )
@@ -413,13 +413,7 @@ func TestSquashProofLarge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lp, err := layout.FromPath(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	idx, _ := lp.ImageIndex()
-	m, _ := idx.IndexManifest()
-	img, err := idx.Image(m.Manifests[0].Digest)
+	img, err := benchutil.OpenLayout(p)
 	if err != nil {
 		t.Fatal(err)
 	}

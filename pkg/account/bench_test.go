@@ -10,9 +10,9 @@ import (
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/whittle/whittle/internal/benchutil"
 	"github.com/whittle/whittle/internal/synth"
 )
 
@@ -44,19 +44,7 @@ func benchImage(b *testing.B) v1.Image {
 	if err != nil {
 		b.Fatal(err)
 	}
-	lp, err := layout.FromPath(p)
-	if err != nil {
-		b.Fatal(err)
-	}
-	idx, err := lp.ImageIndex()
-	if err != nil {
-		b.Fatal(err)
-	}
-	m, err := idx.IndexManifest()
-	if err != nil {
-		b.Fatal(err)
-	}
-	img, err := idx.Image(m.Manifests[0].Digest)
+	img, err := benchutil.OpenLayout(p)
 	if err != nil {
 		b.Fatal(err)
 	}
