@@ -90,6 +90,16 @@ type Finding struct {
 	Message string   `json:"message"`
 	// Fix says in words how to repair it.
 	Fix string `json:"fix,omitempty"`
+	// Repair is the repair whittle fix can make, as byte edits with their
+	// applicability; nil when the rule has none for this finding.
+	Repair *Repair `json:"repair,omitempty"`
 	// Doc is the path of the rule's documentation page in the repository.
 	Doc string `json:"doc"`
+}
+
+// Fixable reports whether whittle fix can repair the finding: by default
+// (Safe), or with --unsafe-fixes (Unsafe). A DisplayOnly repair is shown,
+// never applied.
+func (f Finding) Fixable() bool {
+	return f.Repair != nil && (f.Repair.Applicability == Safe || f.Repair.Applicability == Unsafe)
 }

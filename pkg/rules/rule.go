@@ -25,6 +25,60 @@ type Meta struct {
 	// Doc is the path of the rule's documentation page in the repository,
 	// for example "docs/rules/WH201.md".
 	Doc string
+	// Repair is the applicability of the rule's repairs when they apply
+	// without a reason to hold them back (a finding's own Repair may be
+	// stricter: unsafe in its context, or display-only); 0 when the rule
+	// has no repair.
+	Repair Applicability
+	// Measure says how analyze --dockerfile measures a finding's cost in
+	// the built image; Category is the cache category (pkg/account)
+	// whose bytes measure it when Measure is MeasureCache.
+	Measure  Measure
+	Category string
+	// Intent lists words that, in a comment beside an instruction, show
+	// that its author weighed what the rule's repair changes ("recommend"
+	// for WH202): the repair is then only shown (DisplayOnly), never
+	// applied. Matched case-insensitively.
+	Intent []string
+}
+
+// Measure is how analyze --dockerfile measures what a finding costs.
+type Measure int
+
+// Ways of measuring a finding's cost.
+const (
+	// MeasureNone: the cost needs a rebuild to compare.
+	MeasureNone Measure = iota
+	// MeasureCache: the bytes of Meta.Category the finding's layer ships.
+	MeasureCache
+	// MeasurePaths: the bytes of Finding.Paths the finding's layer ships.
+	MeasurePaths
+	// MeasureHidden: the bytes of the earlier layer (Finding.RelatedLine)
+	// that the finding's layer hides.
+	MeasureHidden
+	// MeasureBase: the base image's layers.
+	MeasureBase
+)
+
+// Repairable returns the IDs of the rules that have a repair, sorted.
+func Repairable() []string {
+	var out []string
+	for _, r := range All() {
+		if m := r.Meta(); m.Repair != 0 {
+			out = append(out, m.ID)
+		}
+	}
+	return out
+}
+
+// Metas returns the metadata of every rule, ordered by ID.
+func Metas() []Meta {
+	rs := All()
+	out := make([]Meta, len(rs))
+	for i, r := range rs {
+		out[i] = r.Meta()
+	}
+	return out
 }
 
 // Rule is one check over a parsed Dockerfile. Implementations are stateless
