@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/rogpeppe/go-internal/diff"
@@ -34,6 +35,7 @@ type fixFlags struct {
 	rules     []string
 	skip      []string
 	baseImage string
+	unsafe    bool
 }
 
 // NewCmdFix builds `whittle fix`.
@@ -44,27 +46,42 @@ func NewCmdFix() *cobra.Command {
 		Short: "Repair a Dockerfile's size problems with minimal edits",
 		Long: `Repair the size problems whittle lint finds, as minimal edits to the original
 text: comments, directives, heredocs, continuation style and indentation are
-kept, and lines that need no change stay byte-identical. RUNs are merged only
-where that keeps the build's meaning. A base image is never switched unless
---base-image names one.
+kept, and lines that need no change stay byte-identical. Fix applies the
+repairs that lint's findings carry, and only those: what lint reports as
+fixable, fix fixes; what fix changes, lint reported.
+
+Every repair is safe or unsafe. A safe repair cannot change what the build
+installs, runs or fails on, only what stays in a layer (a cache removed after
+its last use in the RUN that made it, RUNs merged where the merge keeps the
+build's meaning, COPY --chown): fix applies these by default. An unsafe repair
+may change the package set, the network traffic or the build's outcome
+(--no-install-recommends, --auto-remove, apk --no-cache where a later command
+reads the index): fix applies it only with --unsafe-fixes, and otherwise
+shows it with the reason it was held back. A repair next to a comment that
+speaks about what it would change ("# we want recommends") is never applied.
+A base image is never switched unless --base-image names one.
 
 The repaired Dockerfile goes to stdout (or a unified diff with --diff, or back
-to the file with --write); a summary of each change goes to stderr.
-DOCKERFILE "-" reads stdin.
+to the file with --write). The summary on stderr lists what was changed (lines
+of the input), what was held back and why, and what lint still reports that
+has no repair (lines of the repaired file), so that fix then lint in CI is
+never a dead end. DOCKERFILE "-" reads stdin.
 
 Configuration: the fix: section of .whittle.yaml (searched from the current
 directory up, or --config): enable: [IDs] and disable: [IDs]. --rule replaces
 enable; --skip adds to disable. Lint's inline ignores ("# whittle
 ignore=WH202") also keep fix away from an instruction.
 
-Exit codes: 0 success, 1 --check found something to change, 2 an error (a
-file that cannot be read or does not parse, a bad flag).
+Exit codes: 0 success, 1 --check found a repair it would apply (a safe one;
+with --unsafe-fixes, any), 2 an error (a file that cannot be read or does not
+parse, a bad flag).
 
 Repairable rules: ` + strings.Join(fix.Rules(), ", ") + `.`,
 		Example: `  whittle fix Dockerfile > Dockerfile.new
   whittle fix --diff Dockerfile
   whittle fix --write --skip WH202 Dockerfile
-  whittle fix --check Dockerfile   # exit 1 when something would change`,
+  whittle fix --check Dockerfile   # exit 1 when a safe repair would apply
+  whittle fix --unsafe-fixes --diff Dockerfile`,
 		Args:          argsBetween(1, 1, "one DOCKERFILE (or - for standard input)"),
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -76,7 +93,8 @@ Repairable rules: ` + strings.Join(fix.Rules(), ", ") + `.`,
 	f := cmd.Flags()
 	f.BoolVar(&fl.diff, "diff", false, "print a unified diff instead of the repaired file")
 	f.BoolVarP(&fl.write, "write", "w", false, "rewrite the file in place (atomically)")
-	f.BoolVar(&fl.check, "check", false, "change nothing; exit 1 when something would change")
+	f.BoolVar(&fl.check, "check", false, "change nothing; exit 1 when a repair would apply")
+	f.BoolVar(&fl.unsafe, "unsafe-fixes", false, "also apply unsafe repairs (they may change what the build installs, fetches or fails on)")
 	f.BoolVarP(&fl.quiet, "quiet", "q", false, "print no summary on stderr")
 	f.StringSliceVar(&fl.rules, "rule", nil, "repair only these rule `IDs` (repeat or separate with commas)")
 	f.StringSliceVar(&fl.skip, "skip", nil, "do not repair these rule `IDs` (repeat or separate with commas)")
@@ -124,17 +142,14 @@ func runFix(cmd *cobra.Command, name string, fl fixFlags) error {
 	if fl.baseImage != "" {
 		opts = append(opts, fix.WithBaseImage(fl.baseImage))
 	}
+	opts = append(opts, fix.WithUnsafeFixes(fl.unsafe))
 	res, err := fix.Fix(src, opts...)
 	if err != nil {
 		return err
 	}
-	stderr := cmd.ErrOrStderr()
 	if !fl.quiet {
-		for _, c := range res.Changes {
-			fmt.Fprintf(stderr, "%s:%d: %s %s\n", name, c.Line, c.Rule, c.Message)
-		}
-		if res.Changed() {
-			fmt.Fprintf(stderr, "%s: %d %s\n", name, len(res.Changes), plural(int64(len(res.Changes)), "change", "changes"))
+		if _, err := io.WriteString(cmd.ErrOrStderr(), fixSummary(name, res, selection{only: enable, skip: skip}, fl.unsafe)); err != nil {
+			return fmt.Errorf("writing summary: %w", err)
 		}
 	}
 	out := cmd.OutOrStdout()
@@ -279,4 +294,75 @@ func withoutUnrepairable(ids []string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// selection is the rule IDs --rule and --skip (or the config) gave.
+type selection struct{ only, skip []string }
+
+// selected reports whether rule's repairs were selected.
+func (s selection) selected(m rules.Meta) bool {
+	match := func(ids []string) bool {
+		for _, id := range splitIDs(ids) {
+			id = strings.ToUpper(id)
+			if id == m.ID || slices.Contains(m.Hadolint, id) {
+				return true
+			}
+		}
+		return false
+	}
+	if len(s.only) > 0 && !match(s.only) {
+		return false
+	}
+	return !match(s.skip)
+}
+
+// fixSummary is what fix tells on stderr: each change (input lines), each
+// repair held back and why, and each finding lint still reports without a
+// repair (lines of the repaired file), then a count of each.
+func fixSummary(name string, res *fix.Result, sel selection, unsafe bool) string {
+	var b strings.Builder
+	for _, c := range res.Changes {
+		tag := ""
+		if c.Applicability == rules.Unsafe {
+			tag = " (unsafe: " + c.Reason + ")"
+		}
+		fmt.Fprintf(&b, "%s:%d: %s %s%s\n", name, c.Line, c.Rule, c.Message, tag)
+	}
+	metas := map[string]rules.Meta{}
+	for _, m := range rules.Metas() {
+		metas[m.ID] = m
+	}
+	held, none := 0, 0
+	for _, fd := range res.Remaining {
+		r := fd.Repair
+		switch {
+		case r == nil:
+			none++
+			fmt.Fprintf(&b, "%s:%d: %s no repair: %s\n", name, fd.Line, fd.Rule, fd.Message)
+			continue
+		case !sel.selected(metas[fd.Rule]):
+			fmt.Fprintf(&b, "%s:%d: %s not selected: %s\n", name, fd.Line, fd.Rule, r.Message)
+		case r.Applicability == rules.Unsafe && !unsafe:
+			fmt.Fprintf(&b, "%s:%d: %s held back, unsafe: %s: %s (--unsafe-fixes applies it)\n", name, fd.Line, fd.Rule, r.Message, r.Reason)
+		case r.Applicability == rules.DisplayOnly:
+			fmt.Fprintf(&b, "%s:%d: %s not applied: %s: %s\n", name, fd.Line, fd.Rule, r.Message, r.Reason)
+		default:
+			fmt.Fprintf(&b, "%s:%d: %s not applied: %s: the result would not parse\n", name, fd.Line, fd.Rule, r.Message)
+		}
+		held++
+	}
+	var parts []string
+	if n := len(res.Changes); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s", n, plural(int64(n), "change", "changes")))
+	}
+	if held > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s not applied", held, plural(int64(held), "repair", "repairs")))
+	}
+	if none > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s without a repair", none, plural(int64(none), "finding", "findings")))
+	}
+	if len(parts) > 0 {
+		fmt.Fprintf(&b, "%s: %s\n", name, strings.Join(parts, "; "))
+	}
+	return b.String()
 }

@@ -30,7 +30,8 @@ func writeTemp(t *testing.T, content string) string {
 }
 
 func TestFixCLI(t *testing.T) {
-	fixed := "FROM local/debian:bookworm\n# tools\nRUN apt-get update && apt-get install --no-install-recommends -y curl && apt-get clean && rm -rf /var/lib/apt/lists/*\n"
+	fixed := "FROM local/debian:bookworm\n# tools\nRUN apt-get update && apt-get install -y curl && apt-get clean && rm -rf /var/lib/apt/lists/*\n"
+	unsafeFixed := "FROM local/debian:bookworm\n# tools\nRUN apt-get update && apt-get install --no-install-recommends -y ca-certificates curl && apt-get clean && rm -rf /var/lib/apt/lists/*\n"
 	tests := []struct {
 		name       string
 		args       []string
@@ -43,20 +44,27 @@ func TestFixCLI(t *testing.T) {
 		wantFile   string // content of the file afterwards
 	}{
 		{name: "stdout", args: []string{"fix"}, file: naiveDockerfile, wantOut: fixed,
-			wantErrHas: []string{":3: WH202 added --no-install-recommends", ": 3 changes\n"}, wantFile: naiveDockerfile},
+			wantErrHas: []string{":3: WH201 remove /var/lib/apt/lists at the end of the RUN\n", ":3: WH203 run apt-get clean at the end of the RUN\n",
+				":3: WH202 held back, unsafe: add --no-install-recommends to apt-get install and install ca-certificates by name: ",
+				"(--unsafe-fixes applies it)\n", ": 2 changes; 1 repair not applied\n"}, wantFile: naiveDockerfile},
+		{name: "unsafe", args: []string{"fix", "--unsafe-fixes"}, file: naiveDockerfile, wantOut: unsafeFixed,
+			wantErrHas: []string{":3: WH202 add --no-install-recommends to apt-get install and install ca-certificates by name (unsafe: ", ": 3 changes\n"}},
+		{name: "check ignores unsafe", args: []string{"fix", "--check"}, file: fixed, wantCode: ExitOK,
+			wantErrHas: []string{"WH202 held back, unsafe"}},
+		{name: "check with unsafe", args: []string{"fix", "--check", "--unsafe-fixes"}, file: fixed, wantCode: ExitFail},
 		{name: "stdin", args: []string{"fix", "-q", "-"}, stdin: naiveDockerfile, wantOut: fixed},
 		{name: "diff", args: []string{"fix", "--diff", "-q"}, file: naiveDockerfile,
-			wantOutHas: []string{"-RUN apt-get update && apt-get install -y curl\n", "+RUN apt-get update && apt-get install --no-install-recommends", "@@ -1,3 +1,3 @@"}},
+			wantOutHas: []string{"-RUN apt-get update && apt-get install -y curl\n", "+RUN apt-get update && apt-get install -y curl && apt-get clean", "@@ -1,3 +1,3 @@"}},
 		{name: "write", args: []string{"fix", "--write", "-q"}, file: naiveDockerfile, wantOut: "", wantFile: fixed},
 		{name: "check fails", args: []string{"fix", "--check"}, file: naiveDockerfile, wantCode: ExitFail, wantOut: "", wantFile: naiveDockerfile},
 		{name: "check passes", args: []string{"fix", "--check"}, file: fixed, wantCode: ExitOK, wantOut: ""},
 		{name: "one change", args: []string{"fix", "--rule", "WH201"}, file: naiveDockerfile,
 			wantOut:    "FROM local/debian:bookworm\n# tools\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n",
-			wantErrHas: []string{": 1 change\n"}},
+			wantErrHas: []string{": 1 change; 2 repairs not applied\n", "WH203 not selected: run apt-get clean"}},
 		{name: "rule", args: []string{"fix", "-q", "--rule", "WH201"}, file: naiveDockerfile,
 			wantOut: "FROM local/debian:bookworm\n# tools\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n"},
 		{name: "skip", args: []string{"fix", "-q", "--skip", "WH201,WH203"}, file: naiveDockerfile,
-			wantOut: "FROM local/debian:bookworm\n# tools\nRUN apt-get update && apt-get install --no-install-recommends -y curl\n"},
+			wantOut: naiveDockerfile},
 		{name: "unknown rule", args: []string{"fix", "--rule", "WH999"}, file: naiveDockerfile, wantCode: ExitError, wantErrHas: []string{"WH999"}},
 		// Skipping a lint rule that has no repair (WH104) changes nothing;
 		// skipping a rule that does not exist is an error, as in lint.
@@ -129,7 +137,7 @@ func TestFixWriteFollowsSymlink(t *testing.T) {
 		t.Fatalf("link replaced: %v %v", fi, err)
 	}
 	b, _ := os.ReadFile(real)
-	if !strings.Contains(string(b), "--no-install-recommends") {
+	if !strings.Contains(string(b), "apt-get clean") {
 		t.Errorf("target not rewritten: %s", b)
 	}
 }

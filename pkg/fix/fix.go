@@ -2,25 +2,29 @@ package fix
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/whittle/whittle/pkg/dockerfile"
 	"github.com/whittle/whittle/pkg/edit"
+	"github.com/whittle/whittle/pkg/rules"
 )
 
 // Option configures Fix.
 type Option func(*options) error
 
 type options struct {
-	// repairers replaces allRepairers() in tests (withRepairers).
-	repairers []repairer
 	name      string
 	only      map[string]bool
 	skip      map[string]bool
 	baseImage string
+	unsafe    bool
+	// lint adds options to every lint run (tests use rules.WithRuleSet).
+	lint []rules.Option
 }
 
 // WithFilename names the Dockerfile in errors ("Dockerfile" by default).
@@ -67,6 +71,40 @@ func WithSkip(ids ...string) Option {
 	}
 }
 
+// WithUnsafeFixes applies unsafe repairs too: those that may change what
+// the build installs, fetches or fails on (--no-install-recommends,
+// --auto-remove, ...). Display-only repairs are never applied.
+func WithUnsafeFixes(enabled bool) Option {
+	return func(o *options) error {
+		o.unsafe = enabled
+		return nil
+	}
+}
+
+// WithBaseImage replaces the base image of the final stage with ref (rule
+// WH701's repair, unsafe, applied because it is asked for by name). Fix
+// never switches a base image without it. When the name of ref tells its
+// package manager and RUNs of the stage call another one, the change's
+// message names them: the switch is made, but the file must be ported
+// before it builds.
+func WithBaseImage(ref string) Option {
+	return func(o *options) error {
+		if strings.TrimSpace(ref) == "" || strings.ContainsAny(ref, " \t\r\n") {
+			return fmt.Errorf("setting base image %q: not an image reference", ref)
+		}
+		o.baseImage = ref
+		return nil
+	}
+}
+
+// withLintOptions adds options to every lint run (tests).
+func withLintOptions(opts ...rules.Option) Option {
+	return func(o *options) error {
+		o.lint = append(o.lint, opts...)
+		return nil
+	}
+}
+
 // ruleSet resolves IDs to whittle rule IDs that have a repair.
 func ruleSet(ids []string) (map[string]bool, error) {
 	out := map[string]bool{}
@@ -88,6 +126,24 @@ func ruleSet(ids []string) (map[string]bool, error) {
 	return out, nil
 }
 
+// resolveID maps a whittle or hadolint rule ID to the whittle IDs that
+// have a repair; nil when none has.
+func resolveID(id string) []string {
+	var out []string
+	for _, m := range rules.Metas() {
+		if m.Repair == 0 {
+			continue
+		}
+		if m.ID == id || slices.ContainsFunc(m.Hadolint, func(h string) bool { return strings.EqualFold(h, id) }) {
+			out = append(out, m.ID)
+		}
+	}
+	return out
+}
+
+// Rules returns the IDs of the rules that have a repair, sorted.
+func Rules() []string { return rules.Repairable() }
+
 // UnknownRuleError names a rule ID that has no repair; it matches
 // ErrUnknownRule with errors.Is.
 type UnknownRuleError struct{ ID string }
@@ -99,23 +155,6 @@ func (e *UnknownRuleError) Error() string {
 // Is makes errors.Is(err, ErrUnknownRule) true.
 func (e *UnknownRuleError) Is(target error) bool { return target == ErrUnknownRule }
 
-// WithBaseImage replaces the base image of the final stage with ref (rule
-// WH701). Fix never switches a base image without it. When the name of ref
-// tells its package manager (apt on Debian and Ubuntu, apk on Alpine, dnf,
-// yum or microdnf on the RHEL family, none on scratch and distroless) and
-// RUNs of the stage call another one, a second WH701 Change on the FROM
-// line names those RUNs: the switch is made, but the file must be ported
-// before it builds. Images whose name tells nothing get no warning.
-func WithBaseImage(ref string) Option {
-	return func(o *options) error {
-		if strings.TrimSpace(ref) == "" || strings.ContainsAny(ref, " \t\r\n") {
-			return fmt.Errorf("setting base image %q: not an image reference", ref)
-		}
-		o.baseImage = ref
-		return nil
-	}
-}
-
 // ErrUnsettled is returned when repairs keep finding something to change
 // after many rounds (a bug: each repair must see its own work as done).
 var ErrUnsettled = errors.New("repairs did not settle")
@@ -126,12 +165,24 @@ var ErrUnknownRule = errors.New("no repair for this rule")
 
 // Change is one repair made, in plain data.
 type Change struct {
-	// Rule is the rule ID the repair answers ("WH201").
+	// Rule is the rule ID of the finding the repair answers ("WH201").
 	Rule string `json:"rule"`
-	// Line is the 1-based line of the input where the change starts.
+	// Line is the 1-based line of the input where the finding was.
 	Line int `json:"line"`
-	// Message says what changed, in a sentence without a final period.
+	// Message says what changed (the repair's message), in a sentence
+	// without a final period.
 	Message string `json:"message"`
+	// Applicability is the repair's: safe, or unsafe when WithUnsafeFixes
+	// (or WithBaseImage, for its switch) let it in.
+	Applicability rules.Applicability `json:"applicability"`
+	// Reason is the repair's reason, for an unsafe one: what it may
+	// change beyond the layer.
+	Reason string `json:"reason,omitempty"`
+	// Round is the 1-based round of repairs that made the change. Lint
+	// ran on the input before round 1; a later round answers a finding
+	// that earlier repairs revealed (a merged RUN whose cache is then
+	// cleaned).
+	Round int `json:"round"`
 }
 
 // Result is the outcome of Fix.
@@ -141,16 +192,23 @@ type Result struct {
 	Output []byte
 	// Changes are the repairs made, by input line.
 	Changes []Change
+	// Remaining are lint's findings on Output: those with a repair that
+	// Fix did not apply (unsafe without WithUnsafeFixes, display-only,
+	// left out by WithRules or WithSkip, or one whose result would not
+	// parse), and those no repair answers.
+	Remaining []rules.Finding
 }
 
 // Changed reports whether Fix changed anything.
 func (r *Result) Changed() bool { return len(r.Changes) > 0 }
 
 // maxPasses bounds the repair loop. Each pass makes at least one change
-// and no repair undoes another, so real files settle in two or three.
+// and no repair undoes another, so real files settle in a few.
 const maxPasses = 64
 
-// Fix repairs src. It returns an error (a *dockerfile.ParseError) when src
+// Fix repairs src: it runs whittle's rules (package rules) and applies the
+// repairs their findings carry, in rounds, until no finding has a repair
+// left to apply. It returns an error (a *dockerfile.ParseError) when src
 // does not parse; a repair that would break parsing is not made.
 func Fix(src []byte, opts ...Option) (res *Result, err error) {
 	defer func() {
@@ -166,122 +224,116 @@ func Fix(src []byte, opts ...Option) (res *Result, err error) {
 			return nil, err
 		}
 	}
+	lintOpts := append([]rules.Option(nil), o.lint...)
+	if o.baseImage != "" {
+		lintOpts = append(lintOpts, rules.WithBaseImage(o.baseImage))
+	}
 	f, err := dockerfile.Parse(o.name, src)
 	if err != nil {
 		return nil, fmt.Errorf("parsing %s: %w", o.name, err)
 	}
 	res = &Result{Output: src}
-	input := f
 	var history []*edit.Set // sets applied so far, oldest first
-	text := src
-	settled := false
-	for pass := 0; pass < maxPasses && !settled; pass++ {
-		cands := o.collect(f)
-		if len(cands) == 0 {
-			settled = true
-			break
+	for pass := 0; ; pass++ {
+		// Lint does no I/O without WithRegistryLookups.
+		found, err := rules.Lint(context.Background(), f, lintOpts...)
+		if err != nil {
+			return nil, fmt.Errorf("repairing %s: %w", o.name, err)
 		}
-		set, kept, nf := applyChecked(o.name, f, cands)
+		cands := o.candidates(f, found)
+		var set *edit.Set
+		var kept []candidate
+		var nf *dockerfile.File
+		if len(cands) > 0 {
+			set, kept, nf = applyChecked(o.name, f, cands)
+		}
 		if len(kept) == 0 {
-			settled = true
+			res.Remaining = found
 			break
 		}
-		for _, r := range kept {
+		if pass+1 >= maxPasses {
+			// A repair that keeps firing would break idempotency: refuse
+			// rather than return a text a second run would change again.
+			return nil, fmt.Errorf("repairing %s: %w", o.name, ErrUnsettled)
+		}
+		for _, c := range kept {
+			r := c.f.Repair
 			res.Changes = append(res.Changes, Change{
-				Rule:    r.rule,
-				Line:    originLine(src, history, r.at),
-				Message: r.msg,
+				Rule:          c.f.Rule,
+				Line:          originLine(src, history, lineOffset(f.Src, c.f.Line)),
+				Message:       r.Message,
+				Applicability: r.Applicability,
+				Reason:        unsafeReason(r),
+				Round:         pass + 1,
 			})
 		}
 		history = append(history, set)
-		text, f = set.Apply(), nf
+		f = nf
 	}
-	if !settled {
-		// A repair that keeps firing would break idempotency: refuse
-		// rather than return a text a second run would change again.
-		return nil, fmt.Errorf("repairing %s: %w", o.name, ErrUnsettled)
-	}
-	res.Output = text
-	if o.baseImage != "" && switchedBase(res.Changes) {
-		if c := baseMismatch(input, o.baseImage); c != nil {
-			res.Changes = append(res.Changes, *c)
-		}
-	}
+	res.Output = f.Src
 	sort.SliceStable(res.Changes, func(i, j int) bool { return res.Changes[i].Line < res.Changes[j].Line })
 	return res, nil
 }
 
-// switchedBase reports whether a WH701 change (the base switch) was made.
-func switchedBase(cs []Change) bool {
-	for _, c := range cs {
-		if c.Rule == "WH701" {
-			return true
-		}
+func unsafeReason(r *rules.Repair) string {
+	if r.Applicability == rules.Unsafe {
+		return r.Reason
 	}
-	return false
+	return ""
 }
 
-// repair is one candidate change: edits against the current text.
-type repair struct {
-	rule  string
-	at    int // offset of the change in the current text, for its line
-	msg   string
+// candidate is a finding whose repair may be applied in this round.
+type candidate struct {
+	f     rules.Finding
 	edits []edit.Edit
-	// insts are the instructions (by index) the repair edits; exclusive
-	// repairs (merges) accept no other repair on them in the same pass,
-	// since their edits were computed on text another repair moves.
-	insts     []int
-	exclusive bool
+	// insts are the instructions the edits touch.
+	insts []int
 }
 
-// claims tracks which instructions the repairs accepted in a pass touch.
-type claims struct {
-	touched   map[int]bool
-	exclusive map[int]bool
-}
-
-// can reports whether r may join the pass.
-func (c *claims) can(r repair) bool {
-	for _, i := range r.insts {
-		if c.exclusive[i] || (r.exclusive && c.touched[i]) {
-			return false
+// candidates returns the findings whose repairs Fix may apply, each repair
+// once, in the order their edits go in: by offset, and at one offset in
+// cleanupOrder (apt-get clean before the lists go, as Debian's images
+// write it).
+func (o *options) candidates(f *dockerfile.File, found []rules.Finding) []candidate {
+	var out []candidate
+	seen := map[string]bool{}
+	for _, fd := range found {
+		r := fd.Repair
+		if r == nil || len(r.Edits) == 0 || !o.enabled(fd.Rule) || !o.allowed(fd.Rule, r.Applicability) {
+			continue
 		}
-	}
-	return true
-}
-
-// record notes the instructions r touches.
-func (c *claims) record(r repair) {
-	if c.touched == nil {
-		c.touched, c.exclusive = map[int]bool{}, map[int]bool{}
-	}
-	for _, i := range r.insts {
-		c.touched[i] = true
-		if r.exclusive {
-			c.exclusive[i] = true
+		key := fmt.Sprint(r.Edits)
+		if seen[key] {
+			continue
 		}
+		seen[key] = true
+		out = append(out, candidate{f: fd, edits: r.ByteEdits(), insts: touched(f, r.ByteEdits())})
 	}
-}
-
-// collect runs every enabled repairer over f.
-func (o *options) collect(f *dockerfile.File) []repair {
-	p := newPass(f, o)
-	var out []repair
-	rps := o.repairers
-	if rps == nil {
-		rps = allRepairers()
-	}
-	for _, rp := range rps {
-		for _, r := range rp.find(p) {
-			if r.rule == "" {
-				r.rule = rp.rule
-			}
-			if o.enabled(r.rule) {
-				out = append(out, r)
-			}
+	sort.SliceStable(out, func(i, j int) bool {
+		// Repairs that move text between instructions go first: the
+		// cleanups of the instructions they touch wait for the next
+		// round, where they are computed on the moved text once.
+		if mi, mj := len(out[i].insts) > 1, len(out[j].insts) > 1; mi != mj {
+			return mi
 		}
-	}
+		a, b := out[i].edits[0].Start, out[j].edits[0].Start
+		if a != b {
+			return a < b
+		}
+		return rank(out[i].f.Rule) < rank(out[j].f.Rule)
+	})
 	return out
+}
+
+// cleanupOrder ranks rules whose commands can land at one offset (the end
+// of a RUN): a tool's own cleanup before plain removals of directories.
+var cleanupOrder = []string{"WH203", "WH401", "WH402", "WH403", "WH502", "WH503", "WH505", "WH201", "WH302", "WH602", "WH601"}
+
+func rank(rule string) int {
+	if i := slices.Index(cleanupOrder, rule); i >= 0 {
+		return i
+	}
+	return -1
 }
 
 func (o *options) enabled(rule string) bool {
@@ -291,19 +343,84 @@ func (o *options) enabled(rule string) bool {
 	return !o.skip[rule]
 }
 
+// allowed reports whether a repair of this applicability is applied: safe
+// ones always, unsafe ones with WithUnsafeFixes (the base switch also
+// when WithBaseImage asks for it), display-only ones never.
+func (o *options) allowed(rule string, a rules.Applicability) bool {
+	switch a {
+	case rules.Safe:
+		return true
+	case rules.Unsafe:
+		return o.unsafe || rule == "WH701" && o.baseImage != ""
+	}
+	return false
+}
+
+// touched returns the indexes of the instructions of f that edits touch.
+func touched(f *dockerfile.File, edits []edit.Edit) []int {
+	var out []int
+	for _, in := range f.Instructions {
+		s, e := in.Range.Start.Offset, in.Range.End.Offset
+		for _, ed := range edits {
+			hit := ed.Start < e && s < ed.End
+			if ed.Start == ed.End {
+				hit = s <= ed.Start && ed.Start <= e
+			}
+			if hit {
+				out = append(out, in.Index)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// claims tracks which instructions the repairs accepted in a pass touch. A
+// repair that touches several instructions (a merge, COPY --chown) moves
+// text other repairs were computed on: it accepts no other repair on them
+// in the same pass.
+type claims struct {
+	touched   map[int]bool
+	exclusive map[int]bool
+}
+
+// can reports whether a repair touching insts may join the pass.
+func (c *claims) can(insts []int) bool {
+	exclusive := len(insts) > 1
+	for _, i := range insts {
+		if c.exclusive[i] || (exclusive && c.touched[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// record notes the instructions a repair that joined the pass touches.
+func (c *claims) record(insts []int) {
+	if c.touched == nil {
+		c.touched, c.exclusive = map[int]bool{}, map[int]bool{}
+	}
+	for _, i := range insts {
+		c.touched[i] = true
+		if len(insts) > 1 {
+			c.exclusive[i] = true
+		}
+	}
+}
+
 // applyChecked adds the candidates to one edit set, in order, keeping only
 // those that do not overlap an earlier one and keep the file valid. It
-// returns the set, the repairs kept and the parsed result.
-func applyChecked(name string, f *dockerfile.File, cands []repair) (*edit.Set, []repair, *dockerfile.File) {
+// returns the set, the candidates kept and the parsed result.
+func applyChecked(name string, f *dockerfile.File, cands []candidate) (*edit.Set, []candidate, *dockerfile.File) {
 	set := edit.NewSet(f.Src)
-	var kept []repair
+	var kept []candidate
 	var cl claims
-	for _, r := range cands {
-		if !cl.can(r) || set.Add(r.edits...) != nil {
+	for _, c := range cands {
+		if !cl.can(c.insts) || set.Add(c.edits...) != nil {
 			continue
 		}
-		cl.record(r)
-		kept = append(kept, r)
+		cl.record(c.insts)
+		kept = append(kept, c)
 	}
 	if len(kept) == 0 {
 		return set, nil, f
@@ -313,15 +430,15 @@ func applyChecked(name string, f *dockerfile.File, cands []repair) (*edit.Set, [
 	}
 	// Something broke: retry one repair at a time, keeping the good ones.
 	set = edit.NewSet(f.Src)
-	var good []repair
+	var good []candidate
 	var nf *dockerfile.File
-	for _, r := range kept {
+	for _, c := range kept {
 		trial := edit.NewSet(f.Src)
-		if trial.Add(append(allEdits(good), r.edits...)...) != nil {
+		if trial.Add(append(allEdits(good), c.edits...)...) != nil {
 			continue
 		}
 		if g, ok := valid(name, f, trial.Apply(), trial.Edits()); ok {
-			good = append(good, r)
+			good = append(good, c)
 			set, nf = trial, g
 		}
 	}
@@ -331,10 +448,10 @@ func applyChecked(name string, f *dockerfile.File, cands []repair) (*edit.Set, [
 	return set, good, nf
 }
 
-func allEdits(rs []repair) []edit.Edit {
+func allEdits(cs []candidate) []edit.Edit {
 	var out []edit.Edit
-	for _, r := range rs {
-		out = append(out, r.edits...)
+	for _, c := range cs {
+		out = append(out, c.edits...)
 	}
 	return out
 }
@@ -381,6 +498,19 @@ func valid(name string, f *dockerfile.File, out []byte, edits []edit.Edit) (*doc
 		}
 	}
 	return nf, true
+}
+
+// lineOffset returns the offset of the first byte of a 1-based line.
+func lineOffset(src []byte, line int) int {
+	off := 0
+	for n := 1; n < line; n++ {
+		i := bytes.IndexByte(src[off:], '\n')
+		if i < 0 {
+			return len(src)
+		}
+		off += i + 1
+	}
+	return off
 }
 
 // originLine maps an offset in the text after len(history) passes back to

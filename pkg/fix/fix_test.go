@@ -7,6 +7,7 @@ import (
 
 	"github.com/whittle/whittle/pkg/dockerfile"
 	"github.com/whittle/whittle/pkg/edit"
+	"github.com/whittle/whittle/pkg/rules"
 )
 
 // TestApplyCheckedDropsBadRepairs feeds the checker repairs that break
@@ -19,19 +20,22 @@ func TestApplyCheckedDropsBadRepairs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cand := func(msg string, e edit.Edit) candidate {
+		return candidate{f: rules.Finding{Rule: "WH000", Repair: &rules.Repair{Message: msg}}, edits: []edit.Edit{e}}
+	}
 	nl := strings.Index(string(src), "a\n") + 1
-	bad1 := repair{rule: "WH000", msg: "joins two RUNs", edits: []edit.Edit{edit.Replace(nl, nl+1, " ")}}
-	bad2 := repair{rule: "WH000", msg: "unbalanced quote", edits: []edit.Edit{edit.Insert(nl, " '")}}
+	bad1 := cand("joins two RUNs", edit.Replace(nl, nl+1, " "))
+	bad2 := cand("unbalanced quote", edit.Insert(nl, " '"))
 	endB := len(src) - 1
-	good := repair{rule: "WH000", msg: "appends", edits: []edit.Edit{edit.Insert(endB, " && echo c")}}
-	set, kept, nf := applyChecked("Dockerfile", f, []repair{bad1, good})
-	if len(kept) != 1 || kept[0].msg != "appends" {
+	good := cand("appends", edit.Insert(endB, " && echo c"))
+	set, kept, nf := applyChecked("Dockerfile", f, []candidate{bad1, good})
+	if len(kept) != 1 || kept[0].f.Repair.Message != "appends" {
 		t.Fatalf("kept %v", kept)
 	}
 	if got := string(set.Apply()); got != "FROM alpine\nRUN echo a\nRUN echo b && echo c\n" || nf == nil {
 		t.Errorf("got %q", got)
 	}
-	_, kept, _ = applyChecked("Dockerfile", f, []repair{bad2})
+	_, kept, _ = applyChecked("Dockerfile", f, []candidate{bad2})
 	if len(kept) != 0 {
 		t.Errorf("kept a repair that breaks the shell: %v", kept)
 	}
@@ -75,31 +79,36 @@ func TestFixRejectsUnparsable(t *testing.T) {
 	}
 }
 
-// withRepairers is a test-only option replacing the repairers.
-func withRepairers(rps ...repairer) Option {
-	return func(o *options) error {
-		o.repairers = rps
-		return nil
+// appendRule is a test rule: on every RUN that does not end in "true" (or
+// on every RUN, when always is set) it reports a finding whose safe repair
+// appends " && true".
+type appendRule struct{ always bool }
+
+func (appendRule) Meta() rules.Meta {
+	return rules.Meta{ID: "WH990", Name: "test-append", Summary: "test", Doc: "docs/rules/WH990.md", Repair: rules.Safe}
+}
+
+func (r appendRule) Check(p *rules.Pass) []rules.Finding {
+	var out []rules.Finding
+	for _, in := range p.File.Instructions {
+		if in.Kind != dockerfile.KindRun || (!r.always && strings.HasSuffix(in.Original, "true")) {
+			continue
+		}
+		fd := p.FindingAt(in.Range, "test", "")
+		end := in.Range.End.Offset
+		fd.Repair = &rules.Repair{Message: "append true", Applicability: rules.Safe,
+			Edits: []rules.Edit{{Start: end, End: end, Text: " && true"}}}
+		out = append(out, fd)
 	}
+	return out
 }
 
 func TestFixRefusesRepairsThatNeverSettle(t *testing.T) {
-	again := repairer{rule: "WH201", find: func(p *pass) []repair {
-		rc := p.runs[0]
-		return []repair{{rule: "WH201", at: rc.appendAt, msg: "again", edits: []edit.Edit{rc.appendCmds("true")}, insts: []int{rc.in.Index}}}
-	}}
-	_, err := Fix([]byte("FROM a\nRUN echo\n"), withRepairers(again))
+	_, err := Fix([]byte("FROM a\nRUN echo\n"), withLintOptions(rules.WithRuleSet(appendRule{always: true})))
 	if !errors.Is(err, ErrUnsettled) {
 		t.Fatalf("want ErrUnsettled, got %v", err)
 	}
-	once := repairer{rule: "WH201", find: func(p *pass) []repair {
-		rc := p.runs[0]
-		if strings.Contains(rc.in.Original, "true") {
-			return nil
-		}
-		return []repair{{rule: "WH201", at: rc.appendAt, msg: "once", edits: []edit.Edit{rc.appendCmds("true")}, insts: []int{rc.in.Index}}}
-	}}
-	res, err := Fix([]byte("FROM a\nRUN echo\n"), withRepairers(once))
+	res, err := Fix([]byte("FROM a\nRUN echo\n"), withLintOptions(rules.WithRuleSet(appendRule{})))
 	if err != nil || string(res.Output) != "FROM a\nRUN echo && true\n" {
 		t.Fatalf("got %v, %q", err, res.Output)
 	}

@@ -14,6 +14,8 @@ func (addPlain) Meta() Meta {
 		Hadolint: []string{"DL3020"},
 		Severity: Info,
 		Doc:      "docs/rules/WH603.md",
+		Repair:   Safe,
+		Intent:   []string{"extract", "unpack"},
 	}
 }
 
@@ -46,9 +48,11 @@ func (addPlain) Check(p *Pass) []Finding {
 		if !plain {
 			continue
 		}
-		out = append(out, p.FindingAt(in.Range,
+		f := p.FindingAt(in.Range,
 			"ADD copies plain files here (it only extracts local tar archives and fetches URLs)",
-			"use COPY"))
+			"use COPY")
+		f.Repair = p.addToCopyRepair(in)
+		out = append(out, f)
 	}
 	return out
 }

@@ -1,8 +1,14 @@
 package rules
 
-import "github.com/whittle/whittle/pkg/shellfacts"
+import (
+	"fmt"
 
-// apkCache is WH301: apk add without --no-cache.
+	"github.com/whittle/whittle/pkg/edit"
+	"github.com/whittle/whittle/pkg/shellfacts"
+)
+
+// apkCache is WH301: apk add without --no-cache, leaving the package index
+// in /var/cache/apk.
 type apkCache struct{}
 
 func (apkCache) Meta() Meta {
@@ -13,10 +19,17 @@ func (apkCache) Meta() Meta {
 		Hadolint: []string{"DL3019"},
 		Severity: Warning,
 		Doc:      "docs/rules/WH301.md",
+		Repair:   Safe,
+		Measure:  MeasureCache,
+		Category: "apk-cache",
+		Intent:   []string{"index", "apk cache", "no-cache"},
 	}
 }
 
 const apkCacheDir = "/var/cache/apk"
+
+// apkValued are apk's options that take a value.
+var apkValued = []string{"-X", "--repository", "-p", "--root", "-t", "--virtual", "--arch", "--keys-dir", "--repositories-file", "--cache-dir"}
 
 func (apkCache) Check(p *Pass) []Finding {
 	var out []Finding
@@ -26,16 +39,180 @@ func (apkCache) Check(p *Pass) []Finding {
 		}
 		for i, c := range ri.cmds {
 			pk := c.pkg(shellfacts.Apk)
-			if pk == nil || pk.RawVerb != "add" || pk.NoCache || c.hasFlag("no-network") {
+			if pk == nil || pk.RawVerb != "add" || pk.NoCache || c.hasFlag("no-network") || removedAfter(ri.cmds, i, apkCacheDir) {
 				continue
 			}
-			if removedAfter(ri.cmds, i, apkCacheDir) {
-				continue
-			}
-			out = append(out, p.FindingAt(ri.rangeOf(c),
+			f := p.FindingAt(ri.rangeOf(c),
 				"apk add without --no-cache leaves the package index in /var/cache/apk",
-				"use `apk add --no-cache` (no `apk update` needed)"))
+				"use `apk add --no-cache` (no `apk update` needed)")
+			f.Repair = p.apkNoCacheRepair(ri, i)
+			out = append(out, f)
 		}
 	}
 	return out
+}
+
+// apkUpdate is WH302: apk update leaves the package index in
+// /var/cache/apk, where apk add --no-cache would fetch it without keeping
+// it.
+type apkUpdate struct{}
+
+func (apkUpdate) Meta() Meta {
+	return Meta{
+		ID:       "WH302",
+		Name:     "apk-update-index",
+		Summary:  "apk update stores the package index in /var/cache/apk, which stays in the layer unless the same RUN removes it; apk add --no-cache needs no apk update.",
+		Severity: Warning,
+		Doc:      "docs/rules/WH302.md",
+		Repair:   Safe,
+		Measure:  MeasureCache,
+		Category: "apk-cache",
+		Intent:   []string{"index", "apk cache"},
+	}
+}
+
+func (apkUpdate) Check(p *Pass) []Finding {
+	var out []Finding
+	for _, ri := range p.runs() {
+		if mountCovers(ri, apkCacheDir) {
+			continue
+		}
+		for i, c := range ri.cmds {
+			pk := c.pkg(shellfacts.Apk)
+			if pk == nil || pk.Verb != shellfacts.Update || removedAfter(ri.cmds, i, apkCacheDir) {
+				continue
+			}
+			f := p.FindingAt(ri.rangeOf(c),
+				"apk update leaves the package index in /var/cache/apk in this layer",
+				"drop `apk update` and use `apk add --no-cache`, which fetches the index without keeping it (or remove /var/cache/apk/* at the end of the RUN)")
+			f.Repair = p.apkUpdateRepair(ri, i)
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// apkIndexUser returns a reason when c reads the package index that an
+// earlier apk command left in /var/cache/apk without fetching it itself:
+// abuild (its dependency installs), and apk commands other than add and
+// del without --no-cache or --update. A plain apk add fetches a missing
+// index itself (and has a finding of its own).
+func apkIndexUser(c command) string {
+	if c.Name == "abuild" {
+		return "abuild"
+	}
+	pk := c.pkg(shellfacts.Apk)
+	if pk == nil || pk.NoCache || pk.Update {
+		return ""
+	}
+	switch pk.RawVerb {
+	case "upgrade", "fix", "search", "fetch", "version", "policy", "dot", "list":
+		return "apk " + pk.RawVerb
+	}
+	return ""
+}
+
+// apkRefreshes reports whether c fetches the index again (apk update,
+// or an apk command with --update).
+func apkRefreshes(c command) bool {
+	pk := c.pkg(shellfacts.Apk)
+	return pk != nil && (pk.Verb == shellfacts.Update || pk.Update)
+}
+
+// apkIndexUsedAfter returns the line and name of the first command after
+// index i of the RUN (or in the later RUNs of the stage) that reads the
+// index without fetching it, before anything fetches it again; 0 if none.
+func (p *Pass) apkIndexUsedAfter(ri *runInfo, i int) (int, string) {
+	who := ""
+	line := p.after(ri, i, func(c command) bool {
+		if apkRefreshes(c) {
+			who = "-"
+			return true
+		}
+		who = apkIndexUser(c)
+		return who != ""
+	})
+	if who == "-" {
+		return 0, ""
+	}
+	return line, who
+}
+
+// apkNoCacheRepair adds --no-cache to the apk add at index i. It is safe
+// unless a later command reads the index this add would have left.
+func (p *Pass) apkNoCacheRepair(ri *runInfo, i int) *Repair {
+	se := ri.shell()
+	if se == nil {
+		return nil
+	}
+	e, ok := se.flagAfterVerb(ri.cmds[i].Command, "--no-cache", apkValued...)
+	if !ok {
+		return nil
+	}
+	a, reason := Safe, ""
+	if line, who := p.apkIndexUsedAfter(ri, i); line > 0 {
+		a, reason = Unsafe, fmt.Sprintf("%s at line %d reads the package index that this apk add keeps without --no-cache", who, line)
+	}
+	return newRepair(p.File, a, "add --no-cache to apk add", reason, e)
+}
+
+// apkUpdateRepair drops an apk update whose index only apk add --no-cache
+// commands follow (they fetch it themselves); where a later command of
+// the RUN reads it, the index is removed at the end of the RUN instead.
+// Where a later RUN reads it, there is no repair.
+func (p *Pass) apkUpdateRepair(ri *runInfo, i int) *Repair {
+	se := ri.shell()
+	if se == nil {
+		return nil
+	}
+	laterRun := 0
+	for _, o := range p.laterRuns(ri.in) {
+		for _, c := range o.cmds {
+			if apkRefreshes(c) {
+				break
+			}
+			if apkIndexUser(c) != "" || c.pkg(shellfacts.Apk) != nil && c.Pkg.RawVerb == "add" && !c.Pkg.NoCache {
+				laterRun = o.in.Range.Start.Line
+				break
+			}
+		}
+		if laterRun > 0 {
+			break
+		}
+	}
+	if laterRun > 0 {
+		return nil
+	}
+	// Every later apk command of the RUN must be an add that fetches the
+	// index itself: with --no-cache, or getting it from its own safe
+	// repair in the same round.
+	needed := false
+	for j := i + 1; j < len(ri.cmds); j++ {
+		c := ri.cmds[j]
+		pk := c.pkg(shellfacts.Apk)
+		switch {
+		case apkIndexUser(c) != "":
+			needed = true
+		case pk == nil || pk.RawVerb == "del":
+		case pk.RawVerb != "add":
+			needed = true
+		case !pk.NoCache:
+			if line, _ := p.apkIndexUsedAfter(ri, j); line > 0 {
+				needed = true
+			}
+		}
+	}
+	if !needed {
+		cl, ok := se.callOf(ri.cmds[i].Command)
+		if ok && !cl.nested {
+			if e, ok := se.dropChainLink(cl); ok {
+				return newRepair(p.File, Safe, "drop apk update: apk add --no-cache fetches the index itself", "", e)
+			}
+		}
+	}
+	e, ok := se.appendCmds(se.sudoFor("apk") + "rm -rf /var/cache/apk/*")
+	if !ok {
+		return nil
+	}
+	return newRepair(p.File, Safe, "remove /var/cache/apk/* at the end of the RUN", "", []edit.Edit{e}...)
 }

@@ -13,6 +13,10 @@ func (aptClean) Meta() Meta {
 		Summary:  "On a base without docker-clean, apt keeps every downloaded .deb in /var/cache/apt/archives unless the same RUN runs apt-get clean.",
 		Severity: Warning,
 		Doc:      "docs/rules/WH203.md",
+		Repair:   Safe,
+		Measure:  MeasureCache,
+		Category: "apt-archives",
+		Intent:   []string{"apt-get clean", "archives", ".deb", "pkgcache", "package cache"},
 	}
 }
 
@@ -47,10 +51,18 @@ func autoCleans(base string) bool {
 	return false
 }
 
+// aptCacheVerbs fill /var/cache/apt on a base without docker-clean: those
+// that download .deb files into archives/, and every operation that reads
+// the lists, which (re)builds pkgcache.bin and srcpkgcache.bin there.
+var aptCacheVerbs = map[string]bool{
+	"update": true, "install": true, "upgrade": true, "dist-upgrade": true, "full-upgrade": true,
+	"build-dep": true, "reinstall": true, "satisfy": true, "download": true, "source": true,
+}
+
 func (aptClean) Check(p *Pass) []Finding {
 	var out []Finding
 	for _, ri := range p.runs() {
-		if ri.in.Stage == nil || mountCovers(ri, aptArchivesDir) {
+		if ri.in.Stage == nil || mountCovers(ri, aptArchivesDir) || mountCovers(ri, "/var/cache/apt") {
 			continue
 		}
 		base := rootImage(ri.in.Stage)
@@ -58,15 +70,25 @@ func (aptClean) Check(p *Pass) []Finding {
 			continue
 		}
 		for i, c := range ri.cmds {
-			if !aptInstallVerbs[aptVerb(c)] || aptVerb(c) == "source" {
+			v := aptVerb(c)
+			if !aptCacheVerbs[v] {
 				continue
 			}
-			if aptCleanAfter(ri.cmds, i) || removedAfter(ri.cmds, i, aptArchivesDir) {
+			if aptCleanAfter(ri.cmds, i) || removedAfter(ri.cmds, i, "/var/cache/apt") {
 				break
 			}
-			out = append(out, p.FindingAt(ri.rangeOf(c),
-				"the base image ("+base+") is not known to delete downloaded packages: every .deb this "+c.Name+" "+aptVerb(c)+" fetches stays in /var/cache/apt/archives",
-				"end the same RUN with `apt-get clean` (or mount a cache on /var/cache/apt)"))
+			what := "every .deb this " + c.Name + " " + v + " fetches stays in /var/cache/apt/archives, next to the package caches /var/cache/apt/*.bin"
+			switch v {
+			case "update":
+				what = c.Name + " update leaves the package caches /var/cache/apt/pkgcache.bin and srcpkgcache.bin (tens of MB) in this layer"
+			case "download", "source":
+				what = c.Name + " " + v + " leaves the package caches /var/cache/apt/pkgcache.bin and srcpkgcache.bin (tens of MB) in this layer"
+			}
+			f := p.FindingAt(ri.rangeOf(c),
+				"the base image ("+base+") is not known to clean apt's cache: "+what,
+				"end the same RUN with `apt-get clean` (or mount a cache on /var/cache/apt)")
+			f.Repair = p.appendRepair(ri, "run apt-get clean at the end of the RUN", ri.shell().sudoFor("apt-get", "apt")+"apt-get clean")
+			out = append(out, f)
 			break
 		}
 	}

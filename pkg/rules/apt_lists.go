@@ -1,5 +1,13 @@
 package rules
 
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/whittle/whittle/pkg/edit"
+)
+
 // aptLists is WH201: apt-get update without removing /var/lib/apt/lists in
 // the same RUN.
 type aptLists struct{}
@@ -12,6 +20,10 @@ func (aptLists) Meta() Meta {
 		Hadolint: []string{"DL3009"},
 		Severity: Warning,
 		Doc:      "docs/rules/WH201.md",
+		Repair:   Safe,
+		Measure:  MeasureCache,
+		Category: "apt-lists",
+		Intent:   []string{"lists"},
 	}
 }
 
@@ -30,13 +42,105 @@ func (aptLists) Check(p *Pass) []Finding {
 			if removedAfter(ri.cmds, i, aptListsDir) || aptDistcleanAfter(ri.cmds, i) {
 				break
 			}
-			out = append(out, p.FindingAt(ri.rangeOf(c),
+			f := p.FindingAt(ri.rangeOf(c),
 				c.Name+" update leaves the package lists in /var/lib/apt/lists (tens of MB) in this layer",
-				"end the same RUN with `rm -rf /var/lib/apt/lists/*`, or mount a cache on /var/lib/apt/lists"))
+				"end the same RUN with `rm -rf /var/lib/apt/lists/*`, or mount a cache on /var/lib/apt/lists")
+			f.Repair = p.aptListsRepair(ri)
+			out = append(out, f)
 			break
 		}
 	}
 	return out
+}
+
+// aptListsRepair removes the lists at the end of the RUN. When later RUNs
+// install from these lists without an update of their own, removing them
+// would break those RUNs: the repair then merges them into this one (the
+// lists go in the next round), or, where they cannot be merged, gives each
+// of them its own update, which is unsafe (each fetches the lists again,
+// maybe newer ones).
+func (p *Pass) aptListsRepair(ri *runInfo) *Repair {
+	needers := p.listsNeeders(ri)
+	if len(needers) > 0 && !slices.ContainsFunc(ri.cmds, func(c command) bool { return aptInstallVerbs[aptVerb(c)] }) {
+		return nil // a lone update: WH204's merge repairs it
+	}
+	if len(needers) == 0 {
+		return p.appendRepair(ri, "remove /var/lib/apt/lists at the end of the RUN",
+			ri.shell().sudoFor("apt-get", "apt")+"rm -rf /var/lib/apt/lists/*")
+	}
+	last := needers[len(needers)-1]
+	if span := stageSpan(ri.in, last.in); span != nil {
+		r, _ := p.mergeRepair(span, fmt.Sprintf("merge the RUNs at %s, which install from these lists, into one, so that the lists can be removed at its end", lineRange(span)))
+		if r != nil {
+			return r
+		}
+	}
+	// Each needer gets its own update; these lists go.
+	se := ri.shell()
+	end, ok := se.appendCmds(se.sudoFor("apt-get", "apt") + "rm -rf /var/lib/apt/lists/*")
+	if !ok {
+		return nil
+	}
+	edits := []edit.Edit{end}
+	var lines []string
+	for _, n := range needers {
+		e, ok := p.prependUpdate(n)
+		if !ok {
+			return nil
+		}
+		edits = append(edits, e)
+		lines = append(lines, fmt.Sprint(n.in.Range.Start.Line))
+	}
+	return newRepair(p.File, Unsafe,
+		"remove /var/lib/apt/lists at the end of the RUN and give the RUNs at lines "+strings.Join(lines, ", ")+" an apt-get update of their own",
+		"those RUNs fetch the package lists again: more network traffic, and newer lists may install other versions", edits...)
+}
+
+// listsNeeders returns the later RUNs of the stage (and of stages built on
+// it) that install with apt before any update of their own: they read the
+// lists this RUN fetched.
+func (p *Pass) listsNeeders(ri *runInfo) []*runInfo {
+	var out []*runInfo
+	for _, o := range p.laterRuns(ri.in) {
+		if mountCovers(o, aptListsDir) {
+			continue
+		}
+		for _, c := range o.cmds {
+			v := aptVerb(c)
+			if v == "update" {
+				break
+			}
+			if aptInstallVerbs[v] {
+				out = append(out, o)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// prependUpdate returns the edit putting `apt-get update && ` before the
+// top-level && chain holding the RUN's first apt command that reads the
+// lists; false when that command is not in such a chain.
+func (p *Pass) prependUpdate(ri *runInfo) (edit.Edit, bool) {
+	se := ri.shell()
+	if se == nil || se.heredoc {
+		return edit.Edit{}, false
+	}
+	for _, c := range ri.cmds {
+		if !aptInstallVerbs[aptVerb(c)] {
+			continue
+		}
+		if c.Call == nil {
+			return edit.Edit{}, false
+		}
+		stmt, _, _ := se.topOf(c.Call)
+		if stmt == nil || !andChain(stmt) {
+			return edit.Edit{}, false
+		}
+		return edit.Insert(se.sc.Offset(stmt.Pos()), se.sudoFor("apt-get", "apt")+"apt-get update && "), true
+	}
+	return edit.Edit{}, false
 }
 
 // aptDistcleanAfter reports whether `apt-get distclean` (apt >= 2.7, which

@@ -1,8 +1,11 @@
 package rules
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 
+	"github.com/whittle/whittle/pkg/edit"
 	"github.com/whittle/whittle/pkg/shellfacts"
 )
 
@@ -17,6 +20,8 @@ func (aptRecommends) Meta() Meta {
 		Hadolint: []string{"DL3015"},
 		Severity: Warning,
 		Doc:      "docs/rules/WH202.md",
+		Repair:   Unsafe,
+		Intent:   []string{"recommend"},
 	}
 }
 
@@ -24,7 +29,7 @@ func (aptRecommends) Check(p *Pass) []Finding {
 	var out []Finding
 	for _, ri := range p.runs() {
 		configured := false
-		for _, c := range ri.cmds {
+		for i, c := range ri.cmds {
 			if configuresNoRecommends(c) {
 				configured = true
 			}
@@ -38,12 +43,191 @@ func (aptRecommends) Check(p *Pass) []Finding {
 			if c.hasFlag("without-recommends") || configured || p.recommendsConfigured(ri) {
 				continue
 			}
-			out = append(out, p.FindingAt(ri.rangeOf(c),
+			f := p.FindingAt(ri.rangeOf(c),
 				c.Name+" install without --no-install-recommends also installs recommended packages, often more than the ones asked for",
-				"add --no-install-recommends and name any recommended package you really need"))
+				"add --no-install-recommends and name any recommended package you really need")
+			f.Repair = p.recommendsRepair(ri, i)
+			out = append(out, f)
 		}
 	}
 	return out
+}
+
+// aptValued are apt-get's options that take a value.
+var aptValued = []string{"-o", "-c", "-t", "--target-release", "--option", "--config-file"}
+
+// httpsClients are packages whose programs fetch over https: without
+// their recommended ca-certificates they cannot check a server.
+var httpsClients = map[string]bool{
+	"curl": true, "wget": true, "git": true, "git-core": true, "apt-transport-https": true,
+	"libcurl4": true, "libcurl3-gnutls": true, "python3-requests": true, "subversion": true,
+}
+
+// nativeBuilders are packages whose recommends bring the compilers and
+// headers their package manager uses to build from source (python3-pip
+// recommends build-essential and python3-dev), with that manager.
+var nativeBuilders = map[string]shellfacts.Manager{
+	"python3-pip": shellfacts.Pip, "python-pip": shellfacts.Pip,
+	"npm": shellfacts.Npm, "ruby-dev": shellfacts.Gem, "ruby-full": shellfacts.Gem,
+}
+
+// recommendsRepair adds --no-install-recommends to the install at index i
+// of the RUN. It is unsafe: the packages the recommends brought are gone.
+// Where the stage shows what it needs of them, the repair names it, as
+// experts write it (`--no-install-recommends ca-certificates curl`):
+// ca-certificates for https, dirmngr for gpg --recv-keys.
+func (p *Pass) recommendsRepair(ri *runInfo, i int) *Repair {
+	c := ri.cmds[i]
+	se := ri.shell()
+	if c.Pkg.Tool == "aptitude" || se == nil {
+		return nil
+	}
+	flag, ok := se.flagAfterVerb(c.Command, "--no-install-recommends", aptValued...)
+	if !ok {
+		return nil
+	}
+	names := map[string]bool{}
+	for _, op := range c.Pkg.Packages {
+		names[layerPkgName(shellfacts.Apt, op)] = true
+	}
+	var add, why []string
+	client := ""
+	for n := range names {
+		if httpsClients[n] && (client == "" || n < client) {
+			client = n
+		}
+	}
+	if !p.aptInstalled(ri, i, "ca-certificates") {
+		switch line := p.httpsUse(ri, i); {
+		case client != "":
+			add = append(add, "ca-certificates")
+			why = append(why, "ca-certificates is named because "+client+" needs it for https, and it came as a recommend")
+		case line > 0:
+			add = append(add, "ca-certificates")
+			why = append(why, fmt.Sprintf("ca-certificates is named because the stage fetches over https (line %d), and it came as a recommend", line))
+		}
+	}
+	if (names["gpg"] || names["gnupg"] || names["gnupg2"]) && !p.aptInstalled(ri, i, "dirmngr") {
+		if line := p.recvKeys(ri, i); line > 0 {
+			add = append(add, "dirmngr")
+			why = append(why, fmt.Sprintf("dirmngr is named because gpg fetches keys from a keyserver (line %d), and it came as a recommend", line))
+		}
+	}
+	for n, m := range nativeBuilders {
+		if names[n] && p.managerInstallsLater(ri, i, m) {
+			why = append(why, fmt.Sprintf("%s recommends the compilers and headers that %s needs to build packages from source; name the ones the build needs", n, m))
+		}
+	}
+	slices.Sort(why)
+	edits := []edit.Edit{flag}
+	msg := "add --no-install-recommends to " + c.Name + " install"
+	if len(add) > 0 {
+		at, ok := firstOperandAt(se, c)
+		if !ok {
+			return nil
+		}
+		edits = append(edits, edit.Insert(at, strings.Join(add, " ")+" "))
+		msg += " and install " + strings.Join(add, " ") + " by name"
+	}
+	reason := "without its recommends apt installs only what the packages depend on: whatever the image used of the recommended packages is gone"
+	if len(why) > 0 {
+		reason += "; " + strings.Join(why, "; ")
+	}
+	return newRepair(p.File, Unsafe, msg, reason, edits...)
+}
+
+// firstOperandAt returns the offset of the first package word of an apt
+// install, where a package can be put first.
+func firstOperandAt(se *shellEdit, c command) (int, bool) {
+	cl, ok := se.callOf(c.Command)
+	if !ok {
+		return 0, false
+	}
+	v, ok := cl.verbAt(c.Pkg, aptValued...)
+	if !ok {
+		return 0, false
+	}
+	skip := false
+	for k := v + 1; k < len(cl.args); k++ {
+		a := cl.args[k]
+		switch {
+		case skip:
+			skip = false
+		case cl.lit[k] && strings.HasPrefix(a, "-"):
+			skip = slices.Contains(aptValued, a)
+		default:
+			return se.sc.Offset(cl.words[k].Pos()), true
+		}
+	}
+	return 0, false
+}
+
+// aptInstalled reports whether name is installed with apt, by name, in
+// the stage chain before the command at index i of the RUN, or by it.
+func (p *Pass) aptInstalled(ri *runInfo, i int, name string) bool {
+	named := func(c command) bool {
+		if pk := c.pkg(shellfacts.Apt); pk != nil && pk.Verb == shellfacts.Install {
+			for _, op := range pk.Packages {
+				if layerPkgName(shellfacts.Apt, op) == name {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for _, prev := range p.runsBefore(ri.in) {
+		if slices.ContainsFunc(prev.cmds, named) {
+			return true
+		}
+	}
+	return slices.ContainsFunc(ri.cmds[:i+1], named)
+}
+
+// after calls fn for the commands after index i of the RUN, then for those
+// of the later RUNs of the stage and of stages built on it, until it
+// returns a line; it returns that line, or 0.
+func (p *Pass) after(ri *runInfo, i int, fn func(c command) bool) int {
+	for _, c := range ri.cmds[i+1:] {
+		if fn(c) {
+			return ri.rangeOf(c).Start.Line
+		}
+	}
+	for _, o := range p.laterRuns(ri.in) {
+		for _, c := range o.cmds {
+			if fn(c) {
+				return o.rangeOf(c).Start.Line
+			}
+		}
+	}
+	return 0
+}
+
+// httpsUse returns the line of the first command after index i that names
+// an https URL (a download, a git clone, an apt source), or 0.
+func (p *Pass) httpsUse(ri *runInfo, i int) int {
+	return p.after(ri, i, func(c command) bool {
+		return slices.ContainsFunc(c.Args, func(a string) bool { return strings.Contains(strings.ToLower(a), "https://") })
+	})
+}
+
+// recvKeys returns the line of the first gpg or apt-key command after
+// index i that fetches keys from a keyserver, or 0.
+func (p *Pass) recvKeys(ri *runInfo, i int) int {
+	return p.after(ri, i, func(c command) bool {
+		if c.Name != "gpg" && c.Name != "gpg2" && c.Name != "apt-key" {
+			return false
+		}
+		return c.hasFlag("recv-keys", "recv-key", "receive-keys", "keyserver")
+	})
+}
+
+// managerInstallsLater reports whether manager m installs packages after
+// index i.
+func (p *Pass) managerInstallsLater(ri *runInfo, i int, m shellfacts.Manager) bool {
+	return p.after(ri, i, func(c command) bool {
+		pk := c.pkg(m)
+		return pk != nil && pk.Verb == shellfacts.Install
+	}) > 0
 }
 
 // configuresNoRecommends reports whether a command writes an apt

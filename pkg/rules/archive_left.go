@@ -16,6 +16,9 @@ func (archiveLeft) Meta() Meta {
 		Summary:  "A RUN downloads an archive, extracts it and keeps it: the archive's bytes ship next to its contents.",
 		Severity: Warning,
 		Doc:      "docs/rules/WH602.md",
+		Repair:   Safe,
+		Measure:  MeasurePaths,
+		Intent:   []string{"keep the archive", "keep it", "needed later"},
 	}
 }
 
@@ -65,6 +68,7 @@ func (archiveLeft) Check(p *Pass) []Finding {
 				if path.IsAbs(m.path) {
 					f.Paths = []string{m.path}
 				}
+				f.Repair = p.archiveRepair(ri, m)
 				out = append(out, f)
 			}
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/whittle/whittle/pkg/dockerfile"
+	"github.com/whittle/whittle/pkg/edit"
 	"github.com/whittle/whittle/pkg/shellfacts"
 )
 
@@ -35,6 +36,8 @@ func (baseImage) Meta() Meta {
 		Summary:  "The final stage is built on a full distribution or language image; a slim, alpine, distroless or scratch base is usually several times smaller.",
 		Severity: Info,
 		Doc:      "docs/rules/WH701.md",
+		Repair:   Unsafe,
+		Measure:  MeasureBase,
 	}
 }
 
@@ -253,6 +256,13 @@ func (r baseImage) check(ctx context.Context, p *Pass, lookups bool) ([]Finding,
 	root := rootBase(t)
 	a := adviseBase(root.Base, copiesStaticBinary(t))
 	if a == nil {
+		// A base switch asked for (fix --base-image) is reported on any
+		// base, so that the repair has its finding.
+		if r := p.baseSwitchRepair(root); r != nil {
+			f := p.FindingAt(root.From.Range, fmt.Sprintf("the final image is built on %s; a switch to %s is asked for", root.Base, p.BaseImage), "")
+			f.Repair = r
+			return []Finding{f}, nil
+		}
 		return nil, nil
 	}
 	msg := fmt.Sprintf("the final image is built on %s, %s", a.ref, a.what)
@@ -267,7 +277,33 @@ func (r baseImage) check(ctx context.Context, p *Pass, lookups bool) ([]Finding,
 		msg += m
 	}
 	fix := fmt.Sprintf("use a smaller base: %s. Caveats: %s", strings.Join(a.suggestions, ", "), strings.Join(a.caveats, "; "))
-	return []Finding{p.FindingAt(root.From.Range, msg, fix)}, nil
+	f := p.FindingAt(root.From.Range, msg, fix)
+	f.Repair = p.baseSwitchRepair(root)
+	return []Finding{f}, nil
+}
+
+// baseSwitchRepair replaces the image of the FROM the final image starts
+// from with the one Pass.BaseImage names (fix --base-image); nil when none
+// is asked for or the FROM cannot be edited. It is unsafe: everything the
+// image starts from changes, and RUNs that call another package manager
+// must be ported.
+func (p *Pass) baseSwitchRepair(root *dockerfile.Stage) *Repair {
+	ref := p.BaseImage
+	in := root.From
+	if ref == "" || in == nil || in.From == nil || in.From.Image == ref || in.JSON {
+		return nil
+	}
+	i := strings.Index(in.Original[len(in.Keyword):], in.From.Image)
+	if i < 0 {
+		return nil
+	}
+	at := in.Range.Start.Offset + len(in.Keyword) + i
+	reason := "every package, library and tool the image starts from changes"
+	if m := baseMismatch(p.File, ref); m != "" {
+		reason += "; " + m
+	}
+	return newRepair(p.File, Unsafe, "switch the base image to "+ref+" (--base-image)", reason,
+		edit.Replace(at, at+len(in.From.Image), ref))
 }
 
 // measure looks up the compressed sizes of the base and its suggestions

@@ -17,6 +17,7 @@ func (cargoCache) Meta() Meta {
 		Summary:  "cargo build, install and fetch download crates into $CARGO_HOME/registry (and git checkouts into $CARGO_HOME/git), which stay in the layer.",
 		Severity: Warning,
 		Doc:      "docs/rules/WH506.md",
+		Measure:  MeasurePaths,
 	}
 }
 

@@ -18,6 +18,8 @@ func (copyArchive) Meta() Meta {
 		Hadolint: []string{"DL3010"},
 		Severity: Warning,
 		Doc:      "docs/rules/WH105.md",
+		Repair:   Safe,
+		Measure:  MeasurePaths,
 	}
 }
 
@@ -48,6 +50,7 @@ func (copyArchive) Check(p *Pass) []Finding {
 				if at := copiedTo(in, dest, name); at != "" {
 					f.Paths = []string{at}
 				}
+				f.Repair = p.localArchiveRepair(in)
 				out = append(out, f)
 			}
 		}

@@ -16,6 +16,9 @@ func (gemDocs) Meta() Meta {
 		Summary:  "gem install (or gem update) without --no-document generates rdoc and ri documentation into the image.",
 		Severity: Warning,
 		Doc:      "docs/rules/WH504.md",
+		Repair:   Safe,
+		Measure:  MeasurePaths,
+		Intent:   []string{"documentation", "rdoc", " ri ", "docs"},
 	}
 }
 
@@ -49,11 +52,21 @@ func (gemDocs) Check(p *Pass) []Finding {
 				"gem "+v+" without --no-document installs rdoc and ri documentation",
 				"add --no-document, or write `gem: --no-document` to /etc/gemrc (or ~/.gemrc) first")
 			f.Paths = gemDocDirs(p, ri)
+			// A documentation flag of its own (--no-ri, --document=ri)
+			// is the author's choice: no repair.
+			if !c.hasFlag("no-rdoc", "no-ri", "document") {
+				if e, ok := ri.shell().flagAfterVerb(c.Command, "--no-document", gemValued...); ok {
+					f.Repair = newRepair(p.File, Safe, "add --no-document to gem "+v, "", e)
+				}
+			}
 			out = append(out, f)
 		}
 	}
 	return out
 }
+
+// gemValued are gem's options that take a value.
+var gemValued = []string{"-v", "--version", "-s", "--source", "-i", "--install-dir", "-n", "--bindir", "--platform"}
 
 // gemrcWrite reports whether a command writes "--no-document" into a gemrc.
 func gemrcWrite(c command) bool {

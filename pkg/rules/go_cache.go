@@ -17,6 +17,10 @@ func (goCache) Meta() Meta {
 		Summary:  "go build, install, test or run fill Go's build cache (~/.cache/go-build), which stays in the layer unless the same RUN cleans it or a cache mount holds it.",
 		Severity: Warning,
 		Doc:      "docs/rules/WH505.md",
+		Repair:   Safe,
+		Measure:  MeasureCache,
+		Category: "go-build-cache",
+		Intent:   []string{"cache"},
 	}
 }
 
@@ -53,9 +57,17 @@ func (goCache) Check(p *Pass) []Finding {
 			if goCleanedAfter(ri.cmds, i, cache) {
 				continue
 			}
-			out = append(out, p.FindingAt(ri.rangeOf(c),
+			f := p.FindingAt(ri.rangeOf(c),
 				"go "+v+" leaves Go's build cache ("+cache+", often hundreds of MB) in this layer",
-				"build in a separate stage and copy only the binary, or end the RUN with `go clean -cache`, or use RUN --mount=type=cache,target="+cache))
+				"build in a separate stage and copy only the binary, or end the RUN with `go clean -cache`, or use RUN --mount=type=cache,target="+cache)
+			// In a stage whose layers do not ship, the cache costs the
+			// image nothing; the remedy there is a cache mount, which fix
+			// does not add.
+			if ri.in.Stage == nil || p.Ships(ri.in.Stage) {
+				f.Repair, _ = p.cleanupRepair(ri, toolGo, func(c command) bool { return c.pkg(shellfacts.Go) != nil },
+					"run go clean -cache", "go clean -cache")
+			}
+			out = append(out, f)
 			break
 		}
 	}

@@ -47,9 +47,23 @@ var hadolintDifferences = map[string]string{
 	"DL3060:96:FROM node:lts-alpine as foo\nONBUILD RUN yarn install foo\nFROM scratch\nONBUILD RUN hey!\n":                                                                onbuildUnused,
 	"DL3009:132:RUN rm -f /etc/apt/apt.conf.d/docker-clean\nRUN --mount=type=cache,target=/var/lib/apt \\\n    apt-get update && apt-get install python\n":                 parentMount,
 	"DL3009:133:ONBUILD RUN rm -f /etc/apt/apt.conf.d/docker-clean\nONBUILD RUN --mount=type=cache,target=/var/lib/apt \\\n    apt-get update && apt-get install python\n": parentMount,
+
+	"DL3042:56:ENV PIP_NO_CACHE_DIR=0\nRUN pip install MySQL_python":          pipFalsy,
+	"DL3042:57:ENV PIP_NO_CACHE_DIR=off\nRUN pip install MySQL_python":        pipFalsy,
+	"DL3042:58:ENV PIP_NO_CACHE_DIR=no\nRUN pip install MySQL_python":         pipFalsy,
+	"DL3042:59:ENV PIP_NO_CACHE_DIR=false\nRUN pip install MySQL_python":      pipFalsy,
+	"DL3042:61:RUN PIP_NO_CACHE_DIR=0 pip install MySQL_python":               pipFalsy,
+	"DL3042:62:RUN PIP_NO_CACHE_DIR=off pip install MySQL_python":             pipFalsy,
+	"DL3042:63:RUN PIP_NO_CACHE_DIR=no pip install MySQL_python":              pipFalsy,
+	"DL3042:64:RUN PIP_NO_CACHE_DIR=false pip install MySQL_python":           pipFalsy,
+	"DL3042:66:RUN export PIP_NO_CACHE_DIR=0 && pip install MySQL_python":     pipFalsy,
+	"DL3042:67:RUN export PIP_NO_CACHE_DIR=off && pip install MySQL_python":   pipFalsy,
+	"DL3042:68:RUN export PIP_NO_CACHE_DIR=no && pip install MySQL_python":    pipFalsy,
+	"DL3042:69:RUN export PIP_NO_CACHE_DIR=false && pip install MySQL_python": pipFalsy,
 }
 
 const (
+	pipFalsy      = "pip disables its cache for every boolean value of PIP_NO_CACHE_DIR, false ones included (\"0\", \"off\", \"no\", \"false\"), for compatibility with its old behaviour: the cache is off, and whittle stays quiet"
 	onbuildUnused = "an ONBUILD trigger in a stage that does not reach the final image never runs for any image built from this file: whittle reports it at Info, outside the final image"
 	parentMount   = "a cache mount on /var/lib/apt holds /var/lib/apt/lists too, so the lists never reach the layer"
 )

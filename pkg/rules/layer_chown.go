@@ -22,6 +22,8 @@ func (layerCopyChown) Meta() Meta {
 		Summary:  "A RUN chown/chmod over files that an earlier COPY or ADD wrote duplicates them in a new layer; COPY --chown/--chmod does it in the copy.",
 		Severity: Warning,
 		Doc:      "docs/rules/WH102.md",
+		Repair:   Safe,
+		Measure:  MeasureHidden,
 	}
 }
 
@@ -73,6 +75,7 @@ func (layerCopyChown) Check(p *Pass) []Finding {
 						layerLine(run), f.Op, hit, cp.Kind, layerLine(cp))
 					fd := p.FindingAt(layerRange(c, run), msg, layerChownFix(cp, f))
 					fd.RelatedLine = cp.Range.Start.Line
+					fd.Repair = p.chownRepair(cp, p.run(run), c)
 					out = append(out, fd)
 					break
 				}

@@ -21,6 +21,9 @@ func (layerDownload) Meta() Meta {
 		Summary:  "A file downloaded by one instruction and extracted or deleted by a later RUN still ships in the downloading layer.",
 		Severity: Warning,
 		Doc:      "docs/rules/WH103.md",
+		Repair:   Safe,
+		Measure:  MeasureHidden,
+		Intent:   []string{"layer", "separate", "split"},
 	}
 }
 
@@ -63,7 +66,7 @@ func (layerDownload) Check(p *Pass) []Finding {
 		for i := range steps {
 			for _, file := range layerDownloads(steps, i) {
 				var first *shellfacts.Command
-				var firstIn *dockerfile.Instruction
+				var firstIn, lastIn *dockerfile.Instruction
 				var acts []string
 				for j := max(i+1, own); j < len(steps); j++ {
 					if steps[j].facts == nil {
@@ -77,6 +80,7 @@ func (layerDownload) Check(p *Pass) []Finding {
 						if first == nil {
 							first, firstIn = c, steps[j].in
 						}
+						lastIn = steps[j].in
 						act := v + " it at " + layerLine(steps[j].in)
 						if len(acts) == 0 || acts[len(acts)-1] != act {
 							acts = append(acts, act)
@@ -91,6 +95,11 @@ func (layerDownload) Check(p *Pass) []Finding {
 					src.Kind, layerLine(src), file, strings.Join(acts, ", then "), layerLine(src))
 				f := p.FindingAt(layerRange(first, firstIn), msg, layerDownloadFix(src))
 				f.RelatedLine = src.Range.Start.Line
+				if src.Kind == dockerfile.KindRun {
+					if span := stageSpan(src, lastIn); span != nil {
+						f.Repair, _ = p.mergeRepair(span, "merge the RUNs at "+lineRange(span)+" into one, so that the download is never committed")
+					}
+				}
 				out = append(out, f)
 			}
 		}

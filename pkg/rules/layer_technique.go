@@ -24,6 +24,9 @@ func (layerTechnique) Meta() Meta {
 		Summary:  "A file, package or cache made by one instruction is removed, moved or re-moded by a later RUN, so its bytes still ship in the earlier layer.",
 		Severity: Warning,
 		Doc:      "docs/rules/WH101.md",
+		Repair:   Safe,
+		Measure:  MeasureHidden,
+		Intent:   []string{"layer", "separate", "split"},
 	}
 }
 
@@ -496,6 +499,11 @@ func (layerTechnique) Check(p *Pass) []Finding {
 		}
 		f := p.FindingAt(layerRange(u.Command, later), msg, layerFixText(first, later, kinds, fams))
 		f.RelatedLine = first.Range.Start.Line
+		if first.Kind == dockerfile.KindRun {
+			if span := stageSpan(first, later); span != nil {
+				f.Repair, _ = p.mergeRepair(span, "merge the RUNs at "+lineRange(span)+" into one, so that what line "+fmt.Sprint(later.Range.Start.Line)+" removes is never committed")
+			}
+		}
 		out = append(out, f)
 	}
 	return out

@@ -13,6 +13,10 @@ func (npmCache) Meta() Meta {
 		Summary:  "npm install (or npm ci) fills ~/.npm/_cacache, which stays in the layer unless the same RUN runs `npm cache clean --force`.",
 		Severity: Warning,
 		Doc:      "docs/rules/WH502.md",
+		Repair:   Safe,
+		Measure:  MeasureCache,
+		Category: "npm-cache",
+		Intent:   []string{"cache"},
 	}
 }
 
@@ -36,9 +40,12 @@ func (npmCache) Check(p *Pass) []Finding {
 			if npmCacheCleanedAfter(ri.cmds, i) {
 				continue
 			}
-			out = append(out, p.FindingAt(ri.rangeOf(c),
+			f := p.FindingAt(ri.rangeOf(c),
 				"npm "+pk.RawVerb+" leaves its download cache in ~/.npm in this layer",
-				"end the same RUN with `npm cache clean --force` (without --force npm 5+ cleans nothing), or mount a cache on /root/.npm"))
+				"end the same RUN with `npm cache clean --force` (without --force npm 5+ cleans nothing), or mount a cache on /root/.npm")
+			f.Repair, _ = p.cleanupRepair(ri, toolNpm, func(c command) bool { return c.pkg(shellfacts.Npm) != nil },
+				"run npm cache clean --force", "npm cache clean --force")
+			out = append(out, f)
 			break
 		}
 	}

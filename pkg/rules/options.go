@@ -14,7 +14,21 @@ type options struct {
 	skip            map[string]bool
 	severity        map[string]Severity
 	registryLookups bool
+	baseImage       string
 	rules           []Rule
+}
+
+// WithBaseImage asks for the final stage's base image to become ref: WH701
+// then reports the base, whatever it is, with the (unsafe) repair that
+// switches it, for whittle fix --base-image.
+func WithBaseImage(ref string) Option {
+	return func(o *options) error {
+		if strings.TrimSpace(ref) == "" || strings.ContainsAny(ref, " \t\r\n") {
+			return fmt.Errorf("setting base image %q: not an image reference", ref)
+		}
+		o.baseImage = ref
+		return nil
+	}
 }
 
 // WithRules runs only the named rules. IDs are whittle IDs ("WH201") or the

@@ -12,6 +12,9 @@ type Pass struct {
 	// RegistryLookups allows rules to ask registries about base images
 	// (WH701); off by default so that linting needs no network.
 	RegistryLookups bool
+	// BaseImage is the base image a switch is asked for (WithBaseImage):
+	// WH701 then carries the repair that makes it.
+	BaseImage string
 
 	meta   Meta
 	shared *shared

@@ -1,6 +1,11 @@
 package rules
 
-import "github.com/whittle/whittle/pkg/shellfacts"
+import (
+	"strings"
+
+	"github.com/whittle/whittle/pkg/edit"
+	"github.com/whittle/whittle/pkg/shellfacts"
+)
 
 // pipCache is WH501: pip install without --no-cache-dir.
 type pipCache struct{}
@@ -13,47 +18,138 @@ func (pipCache) Meta() Meta {
 		Hadolint: []string{"DL3042"},
 		Severity: Warning,
 		Doc:      "docs/rules/WH501.md",
+		Repair:   Safe,
+		Measure:  MeasureCache,
+		Category: "pip-cache",
+		Intent:   []string{"cache"},
 	}
 }
+
+// pipValued are pip's options that take a value (before and after the
+// subcommand).
+var pipValued = []string{"-r", "--requirement", "-c", "--constraint", "-i", "--index-url", "--extra-index-url",
+	"-f", "--find-links", "-t", "--target", "--prefix", "--root", "--cache-dir", "--log", "--proxy", "--timeout",
+	"--retries", "--python", "-e", "--editable", "--src", "--upgrade-strategy", "--platform", "--python-version",
+	"--implementation", "--abi", "--trusted-host", "--progress-bar", "--root-user-action", "--config-settings",
+	"--global-option", "--install-option", "--only-binary", "--no-binary", "--exists-action", "--cert", "--client-cert",
+	"--report", "--use-feature", "--use-deprecated"}
 
 func (pipCache) Check(p *Pass) []Finding {
 	var out []Finding
 	for _, ri := range p.runs() {
-		if mountContains(ri, ".cache/pip") || mountCovers(ri, "/root/.cache/pip") {
-			continue
-		}
-		if v, ok := envLookup(p.File, ri.in, "PIP_NO_CACHE_DIR"); ok && shellfacts.Truthy(v) {
-			continue
-		}
 		for i, c := range ri.cmds {
 			// pip download and pip wheel write where they are told and
-			// are not reported; NoCache covers --no-cache-dir and
-			// PIP_NO_CACHE_DIR from ENV, export or a prefix assignment.
+			// are not reported; NoCache covers --no-cache-dir (unless a
+			// later --cache-dir overrides it) and PIP_NO_CACHE_DIR from
+			// ENV, export or a prefix assignment.
 			pk := c.Pkg
 			if pk == nil || pk.Manager != shellfacts.Pip || pk.RawVerb != "install" || pk.NoCache {
 				continue
 			}
-			if pipCacheCleanedAfter(ri.cmds, i) {
+			cache := "/root/.cache/pip"
+			if pk.CacheDir != "" {
+				cache = pk.CacheDir
+			}
+			if mountCovers(ri, cache) || pk.CacheDir == "" && mountContains(ri, ".cache/pip") {
 				continue
 			}
-			out = append(out, p.FindingAt(ri.rangeOf(c),
-				"pip install without --no-cache-dir keeps the downloaded packages in ~/.cache/pip in this layer",
-				"add --no-cache-dir (or set ENV PIP_NO_CACHE_DIR=1, or mount a cache on /root/.cache/pip)"))
+			if v, ok := envLookup(p.File, ri.in, "PIP_NO_CACHE_DIR"); ok && shellfacts.PipNoCacheValue(v) && !pipCacheFlag(pk) {
+				continue
+			}
+			if pipCacheCleanedAfter(ri.cmds, i, cache) {
+				continue
+			}
+			where := "~/.cache/pip"
+			if pk.CacheDir != "" {
+				where = pk.CacheDir
+			}
+			f := p.FindingAt(ri.rangeOf(c),
+				"pip install keeps the downloaded packages in its cache ("+where+") in this layer",
+				"add --no-cache-dir (or set ENV PIP_NO_CACHE_DIR=1, or mount a cache on "+cache+")")
+			if pipCacheFlag(pk) {
+				f.Message = "pip install --cache-dir keeps the downloaded packages in " + where + " in this layer (a --cache-dir after --no-cache-dir wins)"
+			}
+			f.Repair = p.pipCacheRepair(ri, c)
+			out = append(out, f)
 		}
 	}
 	return out
 }
 
-// pipCacheCleanedAfter reports whether the pip cache is removed after i:
-// `pip cache purge` or rm of ~/.cache/pip (or ~/.cache).
-func pipCacheCleanedAfter(cmds []command, i int) bool {
-	for _, c := range cmds[i+1:] {
-		if c.Pkg != nil && c.Pkg.Manager == shellfacts.Pip && c.Pkg.Verb == shellfacts.Clean {
-			return true
-		}
-		if removes(c, "/root/.cache/pip") || removesHomeCache(c, "/.cache/pip", "/.cache") {
+// pipCacheFlag reports whether the command line itself sets --cache-dir.
+func pipCacheFlag(pk *shellfacts.PkgOp) bool {
+	for _, f := range pk.Flags {
+		if f == "--cache-dir" || strings.HasPrefix(f, "--cache-dir=") {
 			return true
 		}
 	}
 	return false
+}
+
+// pipCacheCleanedAfter reports whether the pip cache is removed after i:
+// `pip cache purge` (where the cache is pip's default), or an rm of the
+// cache directory (or ~/.cache).
+func pipCacheCleanedAfter(cmds []command, i int, cache string) bool {
+	for _, c := range cmds[i+1:] {
+		if c.Pkg != nil && c.Pkg.Manager == shellfacts.Pip && c.Pkg.Verb == shellfacts.Clean && cache == "/root/.cache/pip" {
+			return true
+		}
+		if removes(c, cache) || cache == "/root/.cache/pip" && removesHomeCache(c, "/.cache/pip", "/.cache") {
+			return true
+		}
+	}
+	return false
+}
+
+// pipCacheRepair adds --no-cache-dir after pip's install; where the
+// command itself moves the cache with --cache-dir, that option is what
+// keeps the cache, so it is the one replaced.
+func (p *Pass) pipCacheRepair(ri *runInfo, c command) *Repair {
+	se := ri.shell()
+	if se == nil {
+		return nil
+	}
+	cl, ok := se.callOf(c.Command)
+	if !ok {
+		return nil
+	}
+	if pipCacheFlag(c.Pkg) {
+		var edits []edit.Edit
+		for k := 0; k < len(cl.args); k++ {
+			a := cl.args[k]
+			if !cl.lit[k] {
+				continue
+			}
+			start, end := se.sc.Offset(cl.words[k].Pos()), se.wordEnd(cl.words[k])
+			switch {
+			case strings.HasPrefix(a, "--cache-dir="):
+			case a == "--cache-dir" && k+1 < len(cl.args):
+				end = se.wordEnd(cl.words[k+1])
+				k++
+			default:
+				continue
+			}
+			if strings.Contains(string(p.File.Src[start:end]), "\n") {
+				return nil
+			}
+			edits = append(edits, edit.Replace(start, end, "--no-cache-dir"))
+		}
+		if len(edits) == 0 {
+			return nil
+		}
+		return newRepair(p.File, Safe, "replace pip's --cache-dir with --no-cache-dir", "", edits...)
+	}
+	pc, shift := cl, 0
+	if strings.HasPrefix(cl.name, "python") {
+		if len(cl.args) < 2 || cl.args[0] != "-m" || cl.args[1] != "pip" {
+			return nil
+		}
+		pc = call{ce: cl.ce, name: "pip", args: cl.args[2:], lit: cl.lit[2:], words: cl.words[2:], nested: cl.nested, sudo: cl.sudo}
+		shift = 2
+	}
+	k, ok := pc.verbAt(c.Pkg, pipValued...)
+	if !ok || !cl.lit[k+shift] {
+		return nil
+	}
+	return newRepair(p.File, Safe, "add --no-cache-dir to pip install", "", edit.Insert(se.wordEnd(cl.words[k+shift]), " --no-cache-dir"))
 }

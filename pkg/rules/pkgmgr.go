@@ -89,7 +89,12 @@ type rpmCheck struct {
 	clean     func(pk *shellfacts.PkgOp) bool
 	cacheDirs []string
 	fix       string
+	// cleanCmd is the command that empties the tool's cache.
+	cleanCmd func(tool string) string
 }
+
+// rpmTools are the programs whose cache the rpm-family rules clean.
+var rpmTools = map[string]tool{"yum": toolYum, "dnf": toolDnf, "microdnf": toolMdnf, "zypper": toolZyp}
 
 // rpmOp returns the package operation of c when c runs tool.
 func rpmOp(c command, tool string) *shellfacts.PkgOp {
@@ -115,9 +120,13 @@ func (rc rpmCheck) check(p *Pass) []Finding {
 				if rc.cleanedAfter(ri.cmds, i, tool) {
 					continue
 				}
-				out = append(out, p.FindingAt(ri.rangeOf(c),
+				f := p.FindingAt(ri.rangeOf(c),
 					tool+" "+pk.RawVerb+" leaves its metadata and package cache in "+rc.cacheDirs[0]+" in this layer",
-					rc.fix))
+					rc.fix)
+				cmd := rc.cleanCmd(tool)
+				f.Repair, _ = p.cleanupRepair(ri, rpmTools[tool], func(c command) bool { return rpmOp(c, tool) != nil },
+					"run "+cmd, cmd)
+				out = append(out, f)
 				break
 			}
 		}

@@ -70,12 +70,27 @@ var ruleCases = []ruleCase{
 	{"WH204", "lone update", "FROM debian\nRUN apt-get update\nRUN apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n", true, 2},
 	{"WH204", "update with install", "FROM debian\nRUN apt-get update && apt-get install -y curl\n", false, 0},
 
+	// WH205
+	{"WH205", "remove what the RUN installed", "FROM debian\nRUN apt-get update && apt-get install -y gcc && make && apt-get remove -y gcc\n", true, 2},
+	{"WH205", "purge what the RUN installed", "FROM debian\nRUN apt-get install -y gcc libc6-dev && make && apt-get purge -y gcc\n", true, 2},
+	{"WH205", "with --auto-remove", "FROM debian\nRUN apt-get install -y gcc && make && apt-get purge -y --auto-remove gcc\n", false, 0},
+	{"WH205", "autoremove after", "FROM debian\nRUN apt-get install -y gcc && make && apt-get remove -y gcc && apt-get autoremove -y\n", false, 0},
+	{"WH205", "removes what an earlier RUN installed", "FROM debian\nRUN apt-get install -y gcc\nRUN apt-get remove -y gcc\n", false, 0},
+	{"WH205", "removes a package of the base", "FROM debian\nRUN apt-get remove -y --purge exim4\n", false, 0},
+
 	// WH301
 	{"WH301", "apk add", "FROM alpine\nRUN apk add curl\n", true, 2},
 	{"WH301", "no-cache", "FROM alpine\nRUN apk add --no-cache curl\n", false, 0},
 	{"WH301", "virtual no-cache", "FROM alpine\nRUN apk add --no-cache --virtual .build-deps gcc && apk del .build-deps\n", false, 0},
 	{"WH301", "update then rm cache", "FROM alpine\nRUN apk add --update curl && rm -rf /var/cache/apk/*\n", false, 0},
 	{"WH301", "cache mount", "FROM alpine\nRUN --mount=type=cache,target=/var/cache/apk apk add curl\n", false, 0},
+
+	// WH302
+	{"WH302", "update then add --no-cache", "FROM alpine\nRUN apk update && apk add --no-cache curl\n", true, 2},
+	{"WH302", "update alone", "FROM alpine\nRUN apk update\n", true, 2},
+	{"WH302", "index removed after", "FROM alpine\nRUN apk update && apk add curl && rm -rf /var/cache/apk/*\n", false, 0},
+	{"WH302", "add --no-cache only", "FROM alpine\nRUN apk add --no-cache curl\n", false, 0},
+	{"WH302", "cache mount", "FROM alpine\nRUN --mount=type=cache,target=/var/cache/apk apk update && apk add curl\n", false, 0},
 
 	// WH401
 	{"WH401", "yum no clean", "FROM centos:7\nRUN yum install -y httpd\n", true, 2},

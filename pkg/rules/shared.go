@@ -55,12 +55,27 @@ func (sh *shared) instructionAt(line int) *dockerfile.Instruction {
 // runInfo is a RUN instruction (top-level or ONBUILD trigger) with its
 // shell commands.
 type runInfo struct {
+	f      *dockerfile.File
 	in     *dockerfile.Instruction
 	run    *dockerfile.Run
 	script *dockerfile.Script // nil for exec form
 	facts  *shellfacts.Facts  // nil when the script does not parse
 	cmds   []command
 	mounts []dockerfile.Mount
+
+	shellOnce sync.Once
+	shellEd   *shellEdit
+}
+
+// shell returns what repairs need to edit the RUN's script, nil when it
+// is not a shell script that parsed.
+func (ri *runInfo) shell() *shellEdit {
+	ri.shellOnce.Do(func() {
+		if ri.facts != nil && !ri.facts.Unparsed {
+			ri.shellEd = newShellEdit(ri.f, ri.in, ri.facts)
+		}
+	})
+	return ri.shellEd
 }
 
 // runFacts reads what a RUN's script does; nil when it cannot.
@@ -79,7 +94,7 @@ func (sh *shared) runs() []*runInfo {
 			if in.Kind != dockerfile.KindRun || in.Run == nil {
 				continue
 			}
-			ri := &runInfo{in: in, run: in.Run, script: in.Run.Script, mounts: mounts(in)}
+			ri := &runInfo{f: sh.f, in: in, run: in.Run, script: in.Run.Script, mounts: mounts(in)}
 			ri.facts = runFacts(in)
 			ri.cmds = commandsOf(ri.facts)
 			if sh.runOf == nil {
@@ -94,6 +109,12 @@ func (sh *shared) runs() []*runInfo {
 
 // runs returns every RUN in source order, ONBUILD triggers included.
 func (p *Pass) runs() []*runInfo { return p.shared.runs() }
+
+// run returns the RUN's information, nil for other instructions.
+func (p *Pass) run(in *dockerfile.Instruction) *runInfo {
+	p.shared.runs()
+	return p.shared.runOf[in]
+}
 
 // facts returns what a RUN's script does, read once per file for every
 // rule; nil when the script was not parsed.

@@ -15,6 +15,10 @@ func (tmpFiles) Meta() Meta {
 		Summary:  "Files a RUN creates under /tmp and does not remove are committed to the layer; removing them in a later RUN does not shrink the image.",
 		Severity: Warning,
 		Doc:      "docs/rules/WH601.md",
+		Repair:   Safe,
+		Measure:  MeasureCache,
+		Category: "tmp",
+		Intent:   []string{"keep", "needed later", "later stage"},
 	}
 }
 
@@ -54,9 +58,11 @@ func (tmpFiles) Check(p *Pass) []Finding {
 		if len(paths) > 3 {
 			list = strings.Join(paths[:3], ", ") + " and more"
 		}
-		out = append(out, p.FindingAt(ri.rangeOf(ri.cmds[first]),
+		f := p.FindingAt(ri.rangeOf(ri.cmds[first]),
 			"this RUN leaves "+list+" in the layer",
-			"remove them at the end of the same RUN (`rm -rf "+paths[0]+"`), or mount a tmpfs on /tmp"))
+			"remove them at the end of the same RUN (`rm -rf "+paths[0]+"`), or mount a tmpfs on /tmp")
+		f.Repair = p.tmpRepair(ri, paths)
+		out = append(out, f)
 	}
 	return out
 }
@@ -69,4 +75,19 @@ func coveredBy(facts []made, m made, listed map[string]bool) bool {
 		}
 	}
 	return false
+}
+
+// tmpRepair removes the paths at the end of the RUN, when each is a plain
+// absolute path (no variable, no glob) and no later instruction names the
+// temporary directory they are in (it could read them).
+func (p *Pass) tmpRepair(ri *runInfo, paths []string) *Repair {
+	for _, q := range paths {
+		if !path.IsAbs(q) || !pathText.MatchString(q) || strings.ContainsAny(q, "$*?[{}") {
+			return nil
+		}
+		if tmpRoot(q) == "" || p.mentionedLater(ri.in, tmpRoot(q)) != nil {
+			return nil
+		}
+	}
+	return p.appendRepair(ri, "remove "+strings.Join(paths, " ")+" at the end of the RUN", "rm -rf "+strings.Join(paths, " "))
 }

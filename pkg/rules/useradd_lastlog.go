@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/dustin/go-humanize"
+
+	"github.com/whittle/whittle/pkg/edit"
 )
 
 // useraddLastlog is WH605: useradd with a large numeric UID and without
@@ -20,6 +22,9 @@ func (useraddLastlog) Meta() Meta {
 		Hadolint: []string{"DL3046"},
 		Severity: Warning,
 		Doc:      "docs/rules/WH605.md",
+		Repair:   Safe,
+		Measure:  MeasurePaths,
+		Intent:   []string{"lastlog", "log-init"},
 	}
 }
 
@@ -48,6 +53,13 @@ func (useraddLastlog) Check(p *Pass) []Finding {
 				fmt.Sprintf("useradd -u %s without -l writes /var/log/lastlog as a sparse file of %s, which the layer stores in full", uid, size),
 				"add -l (--no-log-init) to useradd")
 			f.Paths = []string{"/var/log/lastlog", "/var/log/faillog"}
+			if cl, ok := ri.shell().callOf(c.Command); ok {
+				name := cl.ce.Args[0]
+				if cl.sudo {
+					name = cl.ce.Args[1]
+				}
+				f.Repair = newRepair(p.File, Safe, "add -l (--no-log-init) to useradd", "", edit.Insert(ri.shell().wordEnd(name), " -l"))
+			}
 			out = append(out, f)
 		}
 	}

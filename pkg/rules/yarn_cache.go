@@ -14,6 +14,10 @@ func (yarnCache) Meta() Meta {
 		Hadolint: []string{"DL3060"},
 		Severity: Warning,
 		Doc:      "docs/rules/WH503.md",
+		Repair:   Safe,
+		Measure:  MeasureCache,
+		Category: "yarn-cache",
+		Intent:   []string{"cache"},
 	}
 }
 
@@ -45,9 +49,12 @@ func (yarnCache) Check(p *Pass) []Finding {
 			if v != "" {
 				what += " " + v
 			}
-			out = append(out, p.FindingAt(ri.rangeOf(c),
+			f := p.FindingAt(ri.rangeOf(c),
 				what+" leaves yarn's package cache in this layer",
-				"end the same RUN with `yarn cache clean`, or mount a cache on /usr/local/share/.cache/yarn"))
+				"end the same RUN with `yarn cache clean`, or mount a cache on /usr/local/share/.cache/yarn")
+			f.Repair, _ = p.cleanupRepair(ri, toolYarn, func(c command) bool { return c.pkg(shellfacts.Yarn) != nil },
+				"run yarn cache clean", "yarn cache clean")
+			out = append(out, f)
 			break
 		}
 	}

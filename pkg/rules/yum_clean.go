@@ -13,6 +13,10 @@ func (yumClean) Meta() Meta {
 		Hadolint: []string{"DL3032"},
 		Severity: Warning,
 		Doc:      "docs/rules/WH401.md",
+		Repair:   Safe,
+		Measure:  MeasureCache,
+		Category: "yum-cache",
+		Intent:   []string{"cache", "clean"},
 	}
 }
 
@@ -23,6 +27,7 @@ func (yumClean) Check(p *Pass) []Finding {
 		clean: func(pk *shellfacts.PkgOp) bool {
 			return pk.Verb == shellfacts.Clean && pk.All
 		},
+		cleanCmd:  func(string) string { return "yum clean all" },
 		cacheDirs: []string{"/var/cache/yum"},
 		fix:       "end the same RUN with `yum clean all` (or `rm -rf /var/cache/yum`), or mount a cache on /var/cache/yum",
 	}.check(p)

@@ -13,6 +13,10 @@ func (zypperClean) Meta() Meta {
 		Hadolint: []string{"DL3036"},
 		Severity: Warning,
 		Doc:      "docs/rules/WH402.md",
+		Repair:   Safe,
+		Measure:  MeasureCache,
+		Category: "zypper-cache",
+		Intent:   []string{"cache", "clean"},
 	}
 }
 
@@ -23,6 +27,7 @@ func (zypperClean) Check(p *Pass) []Finding {
 		clean: func(pk *shellfacts.PkgOp) bool {
 			return pk.Verb == shellfacts.Clean
 		},
+		cleanCmd:  func(string) string { return "zypper clean --all" },
 		cacheDirs: []string{"/var/cache/zypp"},
 		fix:       "end the same RUN with `zypper clean --all`, or mount a cache on /var/cache/zypp",
 	}.check(p)

@@ -124,6 +124,19 @@ func Under(p, dir string) bool {
 	return p == dir || strings.HasPrefix(p, dir+"/")
 }
 
+// PipNoCacheValue reports whether PIP_NO_CACHE_DIR set to v turns pip's
+// cache off. pip reads the variable as a boolean and, for compatibility
+// with its old behaviour, disables the cache for every value it reads as
+// one, false ones included ("0", "off", "no"); only an empty value or one
+// that is not a boolean leaves it on (pip then fails on the latter).
+func PipNoCacheValue(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "y", "yes", "t", "true", "on", "1", "n", "no", "f", "false", "off", "0":
+		return true
+	}
+	return false
+}
+
 // Truthy reports whether an environment value turns a boolean setting on,
 // as pip reads PIP_NO_CACHE_DIR ("1", "true", "yes", "on", ...).
 func Truthy(v string) bool {

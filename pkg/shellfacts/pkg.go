@@ -284,8 +284,18 @@ func (w *walker) pipOp(c *Command, tool string, args []string) *PkgOp {
 	}
 	p.Packages = append(p.Packages, values(ops, "-e", "--editable")...)
 	p.Requirements = values(ops, "-r", "--requirement")
-	p.NoCache = has(ops, "--no-cache-dir")
-	if v, ok := w.env(c, "PIP_NO_CACHE_DIR"); ok && Truthy(v) {
+	// The last of --no-cache-dir and --cache-dir on the command line
+	// wins; without either, PIP_NO_CACHE_DIR decides.
+	set := false
+	for _, o := range ops {
+		switch o.Name {
+		case "--no-cache-dir":
+			p.NoCache, set = true, true
+		case "--cache-dir":
+			p.NoCache, set = false, true
+		}
+	}
+	if v, ok := w.env(c, "PIP_NO_CACHE_DIR"); ok && !set && PipNoCacheValue(v) {
 		p.NoCache = true
 	}
 	return p

@@ -1,9 +1,13 @@
-package fix
+package rules
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/whittle/whittle/pkg/dockerfile"
+	"github.com/whittle/whittle/pkg/edit"
 )
 
 func TestBaseSwitchFamilyWarning(t *testing.T) {
@@ -71,39 +75,49 @@ func TestBaseSwitchFamilyWarning(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, err := Fix([]byte(tt.src), WithRules("WH701"), WithBaseImage(tt.base))
+			f, err := dockerfile.Parse("Dockerfile", []byte(tt.src))
 			if err != nil {
 				t.Fatal(err)
 			}
-			var switched bool
-			var warns []string
-			for _, c := range res.Changes {
-				line := fmt.Sprintf("%d: %s %s", c.Line, c.Rule, c.Message)
-				if strings.HasPrefix(c.Message, "switched the base image to "+tt.base) {
-					switched = true
-					continue
-				}
-				warns = append(warns, line)
+			found, err := Lint(context.Background(), f, WithRules("WH701"), WithBaseImage(tt.base))
+			if err != nil {
+				t.Fatal(err)
 			}
-			if !switched {
-				t.Errorf("no switch to %s in %v", tt.base, res.Changes)
+			if len(found) != 1 || found[0].Repair == nil {
+				t.Fatalf("want one WH701 finding with a repair, got %+v", found)
 			}
-			if !strings.Contains(string(res.Output), "FROM "+tt.base) {
-				t.Errorf("output does not use %s:\n%s", tt.base, res.Output)
+			r := found[0].Repair
+			if r.Applicability != Unsafe || len(r.Edits) != 1 || r.Edits[0].Text != tt.base {
+				t.Errorf("repair %+v: want one unsafe edit writing %s", r, tt.base)
 			}
+			// The reason names the RUNs to port, as "REF (FAMILY), but ...".
+			_, want, _ := strings.Cut(tt.want, "base switched to ")
 			switch {
-			case tt.want == "" && len(warns) > 0:
-				t.Errorf("unexpected warning %q", warns)
-			case tt.want != "" && (len(warns) != 1 || warns[0] != tt.want):
-				t.Errorf("warnings = %q, want [%q]", warns, tt.want)
+			case want == "" && strings.Contains(r.Reason, "port"):
+				t.Errorf("unexpected warning in %q", r.Reason)
+			case want != "" && !strings.Contains(r.Reason, want):
+				t.Errorf("reason %q does not say %q", r.Reason, want)
 			}
-			// A second run finds the base in place: no switch, no warning.
-			again, err := Fix(res.Output, WithRules("WH701"), WithBaseImage(tt.base))
+			if line, _, _ := strings.Cut(tt.want, ":"); tt.want != "" && line != fmt.Sprint(found[0].Line) {
+				t.Errorf("finding at line %d, want %s", found[0].Line, line)
+			}
+			// Once switched, the base is in place: no repair.
+			out, err := edit.Apply(f.Src, r.ByteEdits()...)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if again.Changed() {
-				t.Errorf("second run changed %v", again.Changes)
+			g, err := dockerfile.Parse("Dockerfile", out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, err := Lint(context.Background(), g, WithRules("WH701"), WithBaseImage(tt.base))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, fd := range again {
+				if fd.Repair != nil {
+					t.Errorf("second run offers %+v", fd.Repair)
+				}
 			}
 		})
 	}

@@ -1,4 +1,4 @@
-package fix
+package rules
 
 import (
 	"fmt"
@@ -86,15 +86,15 @@ func commandFamily(cmd *shellfacts.Command) pkgFamily {
 	return famUnknown
 }
 
-// baseMismatch warns, as a WH701 change on the FROM line, when the base
-// image the final stage was switched to has another package manager than
-// the RUNs of that stage (and of the stages it builds on) call. f is the
-// input as parsed, so the lines named are the input's. It returns nil when
-// the families agree or the new base's family is unknown.
-func baseMismatch(f *dockerfile.File, ref string) *Change {
+// baseMismatch says, for a switch of the final stage's base to ref, when
+// ref has another package manager than the RUNs of that stage (and of the
+// stages it builds on) call: "alpine:3.20 (apk), but the RUN at line 3
+// uses apt-get: port it before building". It returns "" when the families
+// agree or the new base's family is unknown.
+func baseMismatch(f *dockerfile.File, ref string) string {
 	fam := imageFamily(ref)
 	if fam == famUnknown || f.Target == nil {
-		return nil
+		return ""
 	}
 	var chain []*dockerfile.Stage
 	for st := f.Target; st != nil; st = st.BaseStage {
@@ -102,7 +102,7 @@ func baseMismatch(f *dockerfile.File, ref string) *Change {
 	}
 	root := chain[len(chain)-1]
 	if root.From == nil {
-		return nil
+		return ""
 	}
 	var lines []int
 	tools := map[string]bool{}
@@ -128,7 +128,7 @@ func baseMismatch(f *dockerfile.File, ref string) *Change {
 		}
 	}
 	if len(lines) == 0 {
-		return nil
+		return ""
 	}
 	sort.Ints(lines)
 	ls := make([]string, len(lines))
@@ -144,9 +144,5 @@ func baseMismatch(f *dockerfile.File, ref string) *Change {
 	if len(lines) == 1 {
 		what, them = "the RUN at line "+ls[0]+" uses ", "it"
 	}
-	return &Change{
-		Rule:    "WH701",
-		Line:    root.From.Range.Start.Line,
-		Message: fmt.Sprintf("base switched to %s (%s), but %s%s: port %s before building", ref, fam, what, strings.Join(names, ", "), them),
-	}
+	return fmt.Sprintf("%s (%s), but %s%s: port %s before building", ref, fam, what, strings.Join(names, ", "), them)
 }
