@@ -10,4 +10,3 @@ type hazard struct {
 }
 
 var hazards = []hazard{}
-
