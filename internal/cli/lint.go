@@ -50,8 +50,15 @@ reach the final image is only reported at info. Each finding has a rule ID,
 a severity, the fix, and a documentation page under docs/rules/.
 
 FILE is a Dockerfile path, or "-" for standard input. Output formats: text
-("file:line:col: severity ID message" and the fix on the next line), json
-({"findings": [...]}) and sarif (SARIF 2.1.0).
+("file:line:col: severity ID message", then the fix and the repair on the
+lines below), json ({"findings": [...]}, each repair with its edits) and
+sarif (SARIF 2.1.0, each repair that whittle fix can make as a fix).
+
+A finding that "whittle fix" repairs ends in [fix]; one that it repairs only
+with "whittle fix --unsafe-fixes" ends in [unsafe fix], because its repair
+may change what the build installs, downloads or fails on, and its repair
+line says why. A repair marked "display only, never applied" is for a human
+to decide. The last line counts the fixable findings.
 
 Exit codes: 0 no finding at or above --fail-level, 1 some finding at or above
 it, 2 an error (a file that cannot be read or does not parse, a bad flag).
@@ -146,6 +153,7 @@ func runLint(cmd *cobra.Command, o *lintOptions, args []string) error {
 		}
 		res.Findings = append(res.Findings, found...)
 	}
+	res.Fixable = countFixable(res.Findings)
 	for _, e := range res.Errors {
 		fmt.Fprintln(stderr, e)
 	}
@@ -154,7 +162,7 @@ func runLint(cmd *cobra.Command, o *lintOptions, args []string) error {
 	case "json":
 		err = report.LintJSON(out, res)
 	case "sarif":
-		err = report.LintSARIF(out, res, "")
+		err = report.LintSARIF(out, res, toolVersion())
 	default:
 		err = report.LintText(out, res)
 	}
@@ -172,6 +180,24 @@ func runLint(cmd *cobra.Command, o *lintOptions, args []string) error {
 		}
 	}
 	return nil
+}
+
+// countFixable counts the findings whittle fix repairs by default and those
+// it repairs only with --unsafe-fixes.
+func countFixable(findings []rules.Finding) report.LintFixable {
+	var n report.LintFixable
+	for _, f := range findings {
+		if f.Repair == nil {
+			continue
+		}
+		switch f.Repair.Applicability {
+		case rules.Safe:
+			n.Safe++
+		case rules.Unsafe:
+			n.Unsafe++
+		}
+	}
+	return n
 }
 
 // readLintFiles reads the named files ("-" once for standard input). It

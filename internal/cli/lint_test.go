@@ -5,6 +5,9 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/whittle/whittle/internal/report"
+	"github.com/whittle/whittle/pkg/rules"
 )
 
 // TestLintScripts runs testdata/lint/*.txtar: formats, exit codes, stdin,
@@ -19,4 +22,31 @@ func TestLintScripts(t *testing.T) {
 			"sarifcheck": cmdSARIFCheck,
 		},
 	})
+}
+
+func TestCountFixable(t *testing.T) {
+	repair := func(a rules.Applicability) *rules.Repair { return &rules.Repair{Message: "m", Applicability: a} }
+	findings := []rules.Finding{
+		{Rule: "WH201", Repair: repair(rules.Safe)},
+		{Rule: "WH202", Repair: repair(rules.Unsafe)},
+		{Rule: "WH203", Repair: repair(rules.Safe)},
+		{Rule: "WH501", Repair: repair(rules.DisplayOnly)},
+		{Rule: "WH601"},
+	}
+	got := countFixable(findings)
+	if want := (report.LintFixable{Safe: 2, Unsafe: 1}); got != want {
+		t.Errorf("countFixable = %+v, want %+v", got, want)
+	}
+	n := 0
+	for _, f := range findings {
+		if f.Fixable() {
+			n++
+		}
+	}
+	if got.Safe+got.Unsafe != n {
+		t.Errorf("counted %d fixable, Finding.Fixable says %d", got.Safe+got.Unsafe, n)
+	}
+	if got := countFixable(nil); got != (report.LintFixable{}) {
+		t.Errorf("no findings: %+v", got)
+	}
 }

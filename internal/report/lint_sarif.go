@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/base64"
 	"fmt"
 	"io"
 
@@ -20,10 +21,11 @@ func sarifLevel(s rules.Severity) string {
 	return "note"
 }
 
-// LintSARIF writes a SARIF 2.1.0 log with one run of the tool "whittle":
-// every rule that ran as a reporting descriptor (with its documentation
-// page as help URI and its default level), and every finding as a result
-// with its file and region.
+// LintSARIF writes a SARIF 2.1.0 log with one run of the tool "whittle"
+// (at version, when not empty): every rule that ran as a reporting
+// descriptor (with its documentation page as help URI and its default
+// level), and every finding as a result with its file and region, and with
+// its repair as a fix when whittle fix can apply it (see sarifFix).
 func LintSARIF(w io.Writer, r LintResult, version string) error {
 	log, err := sarif.New(sarif.Version210)
 	if err != nil {
@@ -74,6 +76,9 @@ func LintSARIF(w io.Writer, r LintResult, version string) error {
 		if i, ok := index[f.Rule]; ok {
 			res.WithRuleIndex(i)
 		}
+		if fix := sarifFix(f); fix != nil {
+			res.AddFix(fix)
+		}
 		results = append(results, res)
 	}
 	run.WithResults(results)
@@ -82,4 +87,53 @@ func LintSARIF(w io.Writer, r LintResult, version string) error {
 		return fmt.Errorf("writing lint report: %w", err)
 	}
 	return nil
+}
+
+// sarifFix returns a finding's repair as a SARIF fix, or nil when whittle
+// fix never applies it (no repair, a display-only one, or one without
+// edits): a SARIF consumer may apply any fix it is given, so a repair that
+// a human must decide on stays in words (the result's message).
+//
+// The fix's description is the repair's message; its properties say
+// "applicability" ("safe", or "unsafe" for a repair whittle fix applies
+// only with --unsafe-fixes: a consumer that applies fixes unreviewed
+// should take only safe ones) and "reason", when there is one. It changes one artifact, the finding's
+// file, with one replacement per edit in source order, each region given
+// both as bytes and as lines and columns, and the inserted text both as
+// text and, as SARIF requires beside a byte region, base64 (§3.57.2).
+func sarifFix(f rules.Finding) *sarif.Fix {
+	if !f.Fixable() || len(f.Repair.Edits) == 0 {
+		return nil
+	}
+	change := sarif.NewArtifactChange(sarif.NewSimpleArtifactLocation(f.File))
+	for _, e := range f.Repair.Edits {
+		rep := sarif.NewReplacement(sarifEditRegion(e))
+		if e.Text != "" {
+			rep.WithInsertedContent(sarif.NewArtifactContent().
+				WithText(e.Text).
+				WithBinary(base64.StdEncoding.EncodeToString([]byte(e.Text))))
+		}
+		change.WithReplacement(rep)
+	}
+	fix := sarif.NewFix().
+		WithDescriptionText(f.Repair.Message).
+		WithArtifactChanges([]*sarif.ArtifactChange{change})
+	pb := sarif.NewPropertyBag()
+	pb.Add("applicability", f.Repair.Applicability.String())
+	if f.Repair.Reason != "" {
+		pb.Add("reason", f.Repair.Reason)
+	}
+	fix.AttachPropertyBag(pb)
+	return fix
+}
+
+// sarifEditRegion is the region an edit replaces: its bytes, and its lines
+// and columns when it has them (an insertion has length 0 and equal start
+// and end).
+func sarifEditRegion(e rules.Edit) *sarif.Region {
+	region := sarif.NewRegion().WithByteOffset(e.Start).WithByteLength(e.End - e.Start)
+	if e.Line >= 1 && e.Column >= 1 && e.EndLine >= e.Line && e.EndColumn >= 1 {
+		region.WithStartLine(e.Line).WithStartColumn(e.Column).WithEndLine(e.EndLine).WithEndColumn(e.EndColumn)
+	}
+	return region
 }
