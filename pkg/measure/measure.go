@@ -10,6 +10,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/whittle/whittle/pkg/account"
 	"github.com/whittle/whittle/pkg/dockerfile"
@@ -91,34 +92,25 @@ func (e *MismatchError) Error() string {
 	return fmt.Sprintf("the image does not follow the Dockerfile: the %s at line %d should have made layer %d, made by %q", e.Kind, e.Line, e.Layer, e.CreatedBy)
 }
 
-// cacheRules are the rules about a cache a RUN leaves, with the cache
-// category (account.CacheCategory) that measures it.
-var cacheRules = map[string]string{
-	"WH201": "apt-lists",
-	"WH204": "apt-lists",
-	"WH203": "apt-archives",
-	"WH301": "apk-cache",
-	"WH401": "yum-cache",
-	"WH402": "zypper-cache",
-	"WH403": "dnf-cache",
-	"WH501": "pip-cache",
-	"WH502": "npm-cache",
-	"WH503": "yarn-cache",
-	"WH505": "go-build-cache",
-	"WH601": "tmp",
-}
+// metaOf returns the rule's metadata, which says how its findings are
+// measured (rules.Meta.Measure and Category).
+var metaOf = sync.OnceValue(func() map[string]rules.Meta {
+	out := map[string]rules.Meta{}
+	for _, m := range rules.Metas() {
+		out[m.ID] = m
+	}
+	return out
+})
 
-// pathRules are the rules about files they name (Finding.Paths): the
-// bytes of those files that the finding's layer ships. Measure needs the
-// report to watch them (account.WithWatch with WatchPaths).
-var pathRules = map[string]bool{"WH105": true, "WH504": true, "WH506": true, "WH602": true, "WH605": true}
+// measureKind returns how a rule's findings are measured.
+func measureKind(rule string) rules.Measure { return metaOf()[rule].Measure }
 
 // WatchPaths are the paths the report must watch (account.WithWatch) for
 // Measure to measure the findings about files.
 func WatchPaths(findings []rules.Finding) []string {
 	var out []string
 	for _, f := range findings {
-		if pathRules[f.Rule] {
+		if measureKind(f.Rule) == rules.MeasurePaths {
 			out = append(out, f.Paths...)
 		}
 	}
@@ -136,10 +128,6 @@ func wasteIndex(rep *account.Report, w account.WatchedFile) int {
 	}
 	return -1
 }
-
-// hiddenRules are the rules about something a later instruction removes
-// or rewrites: the earlier layer's bytes that the later layer hides.
-var hiddenRules = map[string]bool{"WH101": true, "WH102": true, "WH103": true}
 
 // Measure pairs the target stage's instructions with the image's layers
 // and measures each finding. rep must be the account of the image built
@@ -321,7 +309,7 @@ func measure(m *Finding, rep *account.Report, baseLayers int, at func(int) int) 
 	case !m.InFinalImage:
 		m.Basis = "its stage does not reach the image"
 		return
-	case m.Rule == "WH701":
+	case measureKind(m.Rule) == rules.MeasureBase:
 		for _, l := range rep.Layers[:baseLayers] {
 			m.CostBytes += l.SizeBytes
 		}
@@ -339,7 +327,8 @@ func measure(m *Finding, rep *account.Report, baseLayers int, at func(int) int) 
 		m.Basis = "its instruction made no layer of the image"
 		return
 	}
-	if cat, ok := cacheRules[m.Rule]; ok {
+	if measureKind(m.Rule) == rules.MeasureCache {
+		cat := metaOf()[m.Rule].Category
 		for _, c := range rep.Caches {
 			if c.Category != cat {
 				continue
@@ -362,7 +351,7 @@ func measure(m *Finding, rep *account.Report, baseLayers int, at func(int) int) 
 		m.Basis = fmt.Sprintf("%s bytes that layer %d ships (visible or hidden later)", cat, m.Layer)
 		return
 	}
-	if hiddenRules[m.Rule] {
+	if measureKind(m.Rule) == rules.MeasureHidden {
 		earlier := -1
 		if m.RelatedLine > 0 {
 			earlier = at(m.RelatedLine)
@@ -381,11 +370,11 @@ func measure(m *Finding, rep *account.Report, baseLayers int, at func(int) int) 
 		m.Basis = fmt.Sprintf("bytes of layer %d (line %d) that layer %d hides", earlier, m.RelatedLine, m.Layer)
 		return
 	}
-	if pathRules[m.Rule] && len(m.Paths) > 0 && rep.Watched == nil {
+	if measureKind(m.Rule) == rules.MeasurePaths && len(m.Paths) > 0 && rep.Watched == nil {
 		m.Basis = "the files it names were not watched in the image (account.WithWatch)"
 		return
 	}
-	if pathRules[m.Rule] && len(m.Paths) > 0 {
+	if measureKind(m.Rule) == rules.MeasurePaths && len(m.Paths) > 0 {
 		under := func(p string) bool {
 			for _, q := range m.Paths {
 				if account.PathUnder(p, path.Clean(q)) {

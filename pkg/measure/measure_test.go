@@ -319,7 +319,7 @@ RUN useradd -u 12345678 app
 		t.Fatal(err)
 	}
 	for _, m := range res.Findings {
-		if pathRules[m.Rule] && (m.Measured || !strings.Contains(m.Basis, "not watched")) {
+		if measureKind(m.Rule) == rules.MeasurePaths && (m.Measured || !strings.Contains(m.Basis, "not watched")) {
 			t.Errorf("%s without watched files: %+v", m.Rule, m)
 		}
 	}
@@ -355,5 +355,27 @@ func TestMeasureGlobPaths(t *testing.T) {
 	}
 	if costs["WH504"] != 800 || costs["WH506"] != 700 {
 		t.Errorf("costs %v, want WH504 800 and WH506 700", costs)
+	}
+}
+
+// TestCacheCategoriesKnown checks that every rule measured by a cache
+// category names one that pkg/account reports.
+func TestCacheCategoriesKnown(t *testing.T) {
+	known := map[string]bool{}
+	for _, c := range account.CacheCategories() {
+		known[c] = true
+	}
+	n := 0
+	for _, m := range rules.Metas() {
+		if m.Measure != rules.MeasureCache {
+			continue
+		}
+		n++
+		if !known[m.Category] {
+			t.Errorf("%s is measured by cache category %q, which pkg/account does not report", m.ID, m.Category)
+		}
+	}
+	if n < 10 {
+		t.Errorf("only %d rules are measured by a cache category", n)
 	}
 }
