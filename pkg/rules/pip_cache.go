@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/whittle/whittle/pkg/edit"
@@ -114,6 +115,9 @@ func (p *Pass) pipCacheRepair(ri *runInfo, c command) *Repair {
 		return nil
 	}
 	if pipCacheFlag(c.Pkg) {
+		// The --cache-dir option goes; it becomes --no-cache-dir unless
+		// that is already there (then it was what the option overrode).
+		hasNo := slices.Contains(cl.args, "--no-cache-dir")
 		var edits []edit.Edit
 		for k := 0; k < len(cl.args); k++ {
 			a := cl.args[k]
@@ -132,12 +136,21 @@ func (p *Pass) pipCacheRepair(ri *runInfo, c command) *Repair {
 			if strings.Contains(string(p.File.Src[start:end]), "\n") {
 				return nil
 			}
+			if hasNo {
+				// Take the blanks before it too.
+				for start > 0 && (p.File.Src[start-1] == ' ' || p.File.Src[start-1] == '\t') {
+					start--
+				}
+				edits = append(edits, edit.Delete(start, end))
+				continue
+			}
 			edits = append(edits, edit.Replace(start, end, "--no-cache-dir"))
+			hasNo = true
 		}
 		if len(edits) == 0 {
 			return nil
 		}
-		return newRepair(p.File, Safe, "replace pip's --cache-dir with --no-cache-dir", "", edits...)
+		return newRepair(p.File, Safe, "replace pip's --cache-dir (which overrides --no-cache-dir) with --no-cache-dir", "", edits...)
 	}
 	pc, shift := cl, 0
 	if strings.HasPrefix(cl.name, "python") {
