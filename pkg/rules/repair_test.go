@@ -1,0 +1,152 @@
+package rules
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/whittle/whittle/pkg/dockerfile"
+	"github.com/whittle/whittle/pkg/edit"
+)
+
+// repairCase is a finding's repair in one direction: the rule fires on src
+// and its first finding's repair, applied alone, gives want with the
+// applicability a; or (want "") the finding has no repair, or one held
+// back as a says (DisplayOnly).
+type repairCase struct {
+	rule, name, src string
+	a               Applicability
+	want            string
+}
+
+var repairCases = []repairCase{
+	{"WH101", "install then remove", "FROM debian\nRUN apt-get install -y gcc\nRUN make\nRUN apt-get purge -y gcc\n", Safe,
+		"FROM debian\nRUN apt-get install -y gcc && \\\n    make && \\\n    apt-get purge -y gcc\n"},
+	{"WH101", "COPY then rm: no edit can keep it out", "FROM debian\nCOPY big /big\nRUN rm /big\n", 0, ""},
+	{"WH101", "USER between", "FROM debian\nRUN mkdir -p /opt/x && cp /etc/hosts /opt/x/h\nUSER app\nRUN rm -rf /opt/x\n", 0, ""},
+	{"WH101", "comment asks for a layer of its own", "FROM debian\nRUN apt-get install -y gcc\n# keep this in a separate layer\nRUN apt-get purge -y gcc\n", DisplayOnly, ""},
+	{"WH102", "chown -R", "FROM debian\nCOPY app /app\nRUN chown -R app:app /app\n", Safe,
+		"FROM debian\nCOPY --chown=app:app app /app\n"},
+	{"WH102", "chmod without BuildKit", "FROM debian\nCOPY app /app\nRUN chmod -R 755 /app\n", 0, ""},
+	{"WH103", "download then extract", "FROM debian\nRUN curl -fsSLo /tmp/x.tgz https://e/x.tgz\nRUN tar -xzf /tmp/x.tgz -C /opt && rm /tmp/x.tgz\n", Safe,
+		"FROM debian\nRUN curl -fsSLo /tmp/x.tgz https://e/x.tgz && \\\n    tar -xzf /tmp/x.tgz -C /opt && rm /tmp/x.tgz\n"},
+	{"WH103", "ADD of a URL", "FROM debian\nADD https://e/x.tgz /tmp/x.tgz\nRUN tar -xzf /tmp/x.tgz -C /opt\n", 0, ""},
+	{"WH105", "copy, extract, remove", "FROM debian\nCOPY app.tgz /tmp/app.tgz\nRUN tar -xzf /tmp/app.tgz -C /opt && rm /tmp/app.tgz\n", Safe,
+		"FROM debian\nADD app.tgz /opt/\n"},
+	{"WH105", "--strip-components", "FROM debian\nCOPY app.tgz /tmp/app.tgz\nRUN tar -xzf /tmp/app.tgz --strip-components=1 -C /opt\n", 0, ""},
+	{"WH201", "lists", "FROM debian\nRUN apt-get update && apt-get install -y curl\n", Safe,
+		"FROM debian\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n"},
+	{"WH201", "after a final exit", "FROM debian\nRUN apt-get update && apt-get install -y curl && exit 0\n", 0, ""},
+	{"WH202", "recommends", "FROM debian\nRUN apt-get install -y jq\n", Unsafe,
+		"FROM debian\nRUN apt-get install --no-install-recommends -y jq\n"},
+	{"WH202", "aptitude", "FROM debian\nRUN aptitude install -y jq\n", 0, ""},
+	{"WH203", "apt-get clean", "FROM local/debian\nRUN apt-get install -y --no-install-recommends jq\n", Safe,
+		"FROM local/debian\nRUN apt-get install -y --no-install-recommends jq && apt-get clean\n"},
+	{"WH203", "exec form", "FROM local/debian\nRUN [\"apt-get\", \"install\", \"-y\", \"jq\"]\n", 0, ""},
+	{"WH204", "lone update", "FROM debian\nRUN apt-get update\nRUN apt-get install -y jq\n", Safe,
+		"FROM debian\nRUN apt-get update && \\\n    apt-get install -y jq\n"},
+	{"WH204", "nothing installs after it", "FROM debian\nRUN apt-get update\nCOPY x /x\n", 0, ""},
+	{"WH205", "remove without --auto-remove", "FROM debian\nRUN apt-get install -y gcc && make && apt-get remove -y gcc\n", Unsafe,
+		"FROM debian\nRUN apt-get install -y gcc && make && apt-get remove --auto-remove -y gcc\n"},
+	{"WH205", "through sh -c", "FROM debian\nRUN sh -c 'apt-get install -y gcc && apt-get remove -y gcc'\n", 0, ""},
+	{"WH301", "apk add", "FROM alpine\nRUN apk add curl\n", Safe, "FROM alpine\nRUN apk add --no-cache curl\n"},
+	{"WH301", "abuild after", "FROM alpine\nRUN apk add abuild && abuild -r\n", Unsafe, "FROM alpine\nRUN apk add --no-cache abuild && abuild -r\n"},
+	{"WH301", "inside sh -c", "FROM alpine\nRUN sh -c 'apk add curl'\n", 0, ""},
+	{"WH302", "update for adds", "FROM alpine\nRUN apk update && apk add --no-cache curl\n", Safe, "FROM alpine\nRUN apk add --no-cache curl\n"},
+	{"WH302", "update read by a later RUN", "FROM alpine\nRUN apk update\nRUN apk upgrade\n", 0, ""},
+	{"WH401", "yum", "FROM centos\nRUN yum install -y httpd\n", Safe, "FROM centos\nRUN yum install -y httpd && yum clean all\n"},
+	{"WH401", "backgrounded", "FROM centos\nRUN yum install -y httpd &\n", 0, ""},
+	{"WH402", "zypper", "FROM opensuse/leap\nRUN zypper -n in curl\n", Safe, "FROM opensuse/leap\nRUN zypper -n in curl && zypper clean --all\n"},
+	{"WH402", "exec form", "FROM opensuse/leap\nRUN [\"zypper\", \"-n\", \"in\", \"curl\"]\n", 0, ""},
+	{"WH403", "microdnf", "FROM ubi9\nRUN microdnf install -y tar\n", Safe, "FROM ubi9\nRUN microdnf install -y tar && microdnf clean all\n"},
+	{"WH403", "comment keeps the cache", "FROM ubi9\n# we keep dnf's cache on purpose\nRUN dnf install -y tar\n", DisplayOnly, ""},
+	{"WH501", "pip", "FROM python\nRUN pip install flask\n", Safe, "FROM python\nRUN pip install --no-cache-dir flask\n"},
+	{"WH501", "inside sh -c", "FROM python\nRUN sh -c 'pip install flask'\n", 0, ""},
+	{"WH502", "npm", "FROM node\nRUN npm ci\n", Safe, "FROM node\nRUN npm ci && npm cache clean --force\n"},
+	{"WH502", "npm removed where nothing can go between", "FROM node\nRUN if true; then npm ci; rm -rf /usr/local/lib/node_modules/npm; fi\n", 0, ""},
+	{"WH503", "yarn", "FROM node\nRUN yarn install\n", Safe, "FROM node\nRUN yarn install && yarn cache clean\n"},
+	{"WH503", "exec form", "FROM node\nRUN [\"yarn\", \"install\"]\n", 0, ""},
+	{"WH504", "gem", "FROM alpine\nRUN gem install rails\n", Safe, "FROM alpine\nRUN gem install --no-document rails\n"},
+	{"WH504", "a documentation flag of its own", "FROM alpine\nRUN gem install --no-ri rails\n", 0, ""},
+	{"WH505", "go build", "FROM golang\nRUN go build ./...\n", Safe, "FROM golang\nRUN go build ./... && go clean -cache\n"},
+	{"WH505", "a stage that does not ship", "FROM golang AS build\nRUN go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n", 0, ""},
+	{"WH601", "tmp file", "FROM debian\nRUN echo x > /tmp/x\n", Safe, "FROM debian\nRUN echo x > /tmp/x && rm -rf /tmp/x\n"},
+	{"WH601", "read by a later RUN", "FROM debian\nRUN echo x > /tmp/x\nRUN cat /tmp/x\n", 0, ""},
+	{"WH602", "archive left", "FROM debian\nRUN wget https://e/x.tgz && tar -xzf x.tgz -C /opt\n", Safe,
+		"FROM debian\nRUN wget https://e/x.tgz && tar -xzf x.tgz -C /opt && rm -f x.tgz\n"},
+	{"WH602", "archive used later", "FROM debian\nRUN wget -O /x.tgz https://e/x.tgz && tar -xzf /x.tgz -C /opt\nRUN tar -tzf /x.tgz\n", 0, ""},
+	{"WH603", "plain ADD", "FROM debian\nADD app.py /app/\n", Safe, "FROM debian\nCOPY app.py /app/\n"},
+	{"WH603", "a glob that could match an archive", "FROM debian\nADD files/* /app/\n", 0, ""},
+	{"WH605", "useradd", "FROM debian\nRUN useradd -u 1234567 app\n", Safe, "FROM debian\nRUN useradd -l -u 1234567 app\n"},
+	{"WH605", "useradd through sh -c", "FROM debian\nRUN sh -c 'useradd -u 1234567 app'\n", 0, ""},
+}
+
+// TestRepairs applies each case's repair alone and checks the text and the
+// applicability; every rule with a repair has a case in each direction.
+func TestRepairs(t *testing.T) {
+	covered := map[string][2]bool{}
+	for _, c := range repairCases {
+		t.Run(c.rule+"/"+c.name, func(t *testing.T) {
+			f, err := dockerfile.Parse("Dockerfile", []byte(c.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			fs, err := Lint(context.Background(), f, WithRules(c.rule))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(fs) == 0 {
+				t.Fatalf("%s does not fire", c.rule)
+			}
+			r := fs[0].Repair
+			if c.want == "" {
+				if r != nil && r.Applicability != c.a {
+					t.Fatalf("repair %+v, want none (or %v)", r, c.a)
+				}
+				if r != nil && r.Reason == "" {
+					t.Errorf("a repair held back without a reason: %+v", r)
+				}
+				return
+			}
+			if r == nil {
+				t.Fatalf("no repair; finding %+v", fs[0])
+			}
+			if r.Applicability != c.a {
+				t.Errorf("applicability %v, want %v (%s)", r.Applicability, c.a, r.Reason)
+			}
+			if r.Applicability != Safe && r.Reason == "" {
+				t.Errorf("an %v repair without a reason", r.Applicability)
+			}
+			out, err := edit.Apply(f.Src, r.ByteEdits()...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(out) != c.want {
+				t.Errorf("got\n%s\nwant\n%s", out, c.want)
+			}
+			for _, e := range r.Edits {
+				if p := f.PosAt(e.Start); p.Line != e.Line || p.Col != e.Column {
+					t.Errorf("edit %+v: start is line %d col %d", e, p.Line, p.Col)
+				}
+			}
+			if strings.TrimSpace(r.Message) == "" {
+				t.Error("a repair without a message")
+			}
+		})
+		v := covered[c.rule]
+		if c.want != "" {
+			v[0] = true
+		} else {
+			v[1] = true
+		}
+		covered[c.rule] = v
+	}
+	for _, m := range Metas() {
+		if m.Repair == 0 || m.ID == "WH701" { // WH701: basefamily_test.go
+			continue
+		}
+		if v := covered[m.ID]; !v[0] || !v[1] {
+			t.Errorf("rule %s lacks a repair case in both directions (repaired %v, not %v)", m.ID, v[0], v[1])
+		}
+	}
+}
