@@ -51,6 +51,12 @@ func TestRuleDocs(t *testing.T) {
 		if !strings.Contains(string(index), "["+m.ID+"]("+m.ID+".md)") {
 			t.Errorf("docs/rules/README.md does not list %s", m.ID)
 		}
+		if row := "| [" + m.ID + "](" + m.ID + ".md) | " + m.Name + " | " + m.Severity.String() + " |"; !strings.Contains(string(index), row) {
+			t.Errorf("docs/rules/README.md: the row of %s does not start %q (name and default severity)", m.ID, row)
+		}
+		if sev := "\n**Severity:** " + m.Severity.String(); !strings.Contains(page, sev) {
+			t.Errorf("%s: no %q line", m.Doc, strings.TrimSpace(sev))
+		}
 		for _, h := range m.Hadolint {
 			if !strings.Contains(page, h) || !strings.Contains(string(index), "| "+h+" | ["+m.ID+"]") {
 				t.Errorf("%s: hadolint mapping %s not documented", m.ID, h)
@@ -59,12 +65,13 @@ func TestRuleDocs(t *testing.T) {
 	}
 }
 
-// TestRuleDocsRepair checks each page's Repair section against docs/fix.md:
-// a rule with a "### WHnnn" section there has that text as its Repair
-// section; a rule without one says it has no automatic repair, and why.
-func TestRuleDocsRepair(t *testing.T) {
-	root := filepath.Join("..", "..")
-	b, err := os.ReadFile(filepath.Join(root, "docs", "fix.md"))
+// fixRepairTexts reads docs/fix.md: the text of each "### WHnnn" section
+// under "Repairs, by rule" (a heading may name several rules, which share
+// the text), whitespace collapsed, by rule ID; and the part of the file
+// from "Not repaired" on.
+func fixRepairTexts(t *testing.T) (map[string]string, string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "fix.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,26 +91,99 @@ func TestRuleDocsRepair(t *testing.T) {
 	if len(texts) < 20 {
 		t.Fatalf("read only %d repair texts from docs/fix.md", len(texts))
 	}
+	return texts, fix[end:]
+}
+
+// repairSection returns a rule page's Repair section, whitespace
+// collapsed; false when the page has none.
+func repairSection(page string) (string, bool) {
+	i := strings.Index(page, "\n## Repair\n")
+	if i < 0 {
+		return "", false
+	}
+	sec := page[i+len("\n## Repair\n"):]
+	if j := strings.Index(sec, "\n## "); j >= 0 {
+		sec = sec[:j]
+	}
+	return strings.Join(strings.Fields(sec), " "), true
+}
+
+// TestRuleDocsRepair checks each page's Repair section against docs/fix.md:
+// a rule with a "### WHnnn" section there has that text as its Repair
+// section; a rule without one says it has no automatic repair, and why.
+func TestRuleDocsRepair(t *testing.T) {
+	texts, notRepaired := fixRepairTexts(t)
 	for m, page := range rulePages(t) {
-		i := strings.Index(page, "\n## Repair\n")
-		if i < 0 {
+		got, ok := repairSection(page)
+		if !ok {
 			continue // reported by TestRuleDocs
 		}
-		sec := page[i+len("\n## Repair\n"):]
-		if j := strings.Index(sec, "\n## "); j >= 0 {
-			sec = sec[:j]
-		}
-		got := strings.Join(strings.Fields(sec), " ")
 		want, ok := texts[m.ID]
 		switch {
 		case ok && !strings.Contains(got, want):
 			t.Errorf("%s: Repair section is not the text of docs/fix.md:\n got: %s\nwant: %s", m.Doc, got, want)
 		case !ok && (!strings.HasPrefix(got, "No automatic repair: ") || len(got) < len("No automatic repair: ")+20):
 			t.Errorf("%s: no repair in docs/fix.md, and the page does not say \"No automatic repair: <why>\": %s", m.Doc, got)
-		case !ok && m.ID != "WH000" && !strings.Contains(fix[end:], m.ID):
+		case !ok && m.ID != "WH000" && !strings.Contains(notRepaired, m.ID):
 			// WH000 (a script that does not parse) is not a size rule and
 			// docs/fix.md does not name it.
 			t.Errorf("%s: not repaired, but docs/fix.md does not list it under \"Not repaired\"", m.ID)
+		}
+	}
+}
+
+// applicabilityWord matches the applicabilities as the docs write them,
+// in bold.
+var applicabilityWord = regexp.MustCompile(`\*\*(Safe|Unsafe|Display-only)\*\*`)
+
+// TestRuleDocsApplicability checks that the docs say how far each repair
+// can be trusted, as the rules' metadata does: docs/fix.md has a "###"
+// section for exactly the rules that have a repair (rules.Repairable);
+// each such rule's Repair section (the text of that section) first names,
+// in bold, the applicability of Meta.Repair ("**Safe**", "**Unsafe**"); an
+// unsafe rule's section never calls it safe; and a rule whose repair a
+// comment can hold back (Meta.Intent) says when it becomes
+// "**Display-only**", naming the rule's subject words.
+func TestRuleDocsApplicability(t *testing.T) {
+	texts, _ := fixRepairTexts(t)
+	metas := map[string]Meta{}
+	for _, m := range Metas() {
+		metas[m.ID] = m
+	}
+	for _, id := range Repairable() {
+		if _, ok := texts[id]; !ok {
+			t.Errorf("%s has a repair (rules.Repairable), but docs/fix.md has no \"### %s\" section under \"Repairs, by rule\"", id, id)
+		}
+	}
+	for id := range texts {
+		if m, ok := metas[id]; !ok || m.Repair == 0 {
+			t.Errorf("docs/fix.md has a repair section for %s, which is not a rule with a repair", id)
+		}
+	}
+	for m, page := range rulePages(t) {
+		sec, ok := repairSection(page)
+		if !ok || m.Repair == 0 {
+			continue
+		}
+		word := strings.ToUpper(m.Repair.String()[:1]) + m.Repair.String()[1:]
+		first := applicabilityWord.FindStringSubmatch(sec)
+		if first == nil || first[1] != word {
+			t.Errorf("%s: the Repair section does not start by stating the applicability \"**%s**\" (Meta.Repair is %v): %.120s", m.Doc, word, m.Repair, sec)
+		}
+		if m.Repair == Unsafe && strings.Contains(sec, "**Safe**") {
+			t.Errorf("%s: the repair is unsafe (Meta.Repair), but its Repair section calls it **Safe**", m.Doc)
+		}
+		if len(m.Intent) == 0 {
+			continue
+		}
+		if !strings.Contains(sec, "**Display-only**") {
+			t.Errorf("%s: a comment can hold the repair back (Meta.Intent %q), but the Repair section does not say when it is **Display-only**", m.Doc, m.Intent)
+		}
+		low := strings.ToLower(sec)
+		for _, w := range m.Intent {
+			if !strings.Contains(low, strings.ToLower(strings.TrimSpace(w))) {
+				t.Errorf("%s: the Repair section does not name %q, a subject word of Meta.Intent", m.Doc, strings.TrimSpace(w))
+			}
 		}
 	}
 }
