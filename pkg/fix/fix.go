@@ -116,7 +116,7 @@ func ruleSet(ids []string) (map[string]bool, error) {
 			}
 			wh := resolveID(id)
 			if len(wh) == 0 {
-				return nil, &UnknownRuleError{ID: id}
+				return nil, &UnknownRuleError{ID: id, Known: knownID(id)}
 			}
 			for _, w := range wh {
 				out[w] = true
@@ -145,11 +145,29 @@ func resolveID(id string) []string {
 func Rules() []string { return rules.Repairable() }
 
 // UnknownRuleError names a rule ID that has no repair; it matches
-// ErrUnknownRule with errors.Is.
-type UnknownRuleError struct{ ID string }
+// ErrUnknownRule with errors.Is. Known is true when the ID names a rule
+// (one without a repair), false when it names none.
+type UnknownRuleError struct {
+	ID    string
+	Known bool
+}
 
 func (e *UnknownRuleError) Error() string {
+	if !e.Known {
+		return fmt.Sprintf("unknown rule %q (repairable: %s)", e.ID, strings.Join(Rules(), ", "))
+	}
 	return fmt.Sprintf("rule %s: %v (repairable: %s)", e.ID, ErrUnknownRule, strings.Join(Rules(), ", "))
+}
+
+// knownID reports whether id is a whittle rule ID or a hadolint ID one
+// maps.
+func knownID(id string) bool {
+	for _, m := range rules.Metas() {
+		if m.ID == id || slices.ContainsFunc(m.Hadolint, func(h string) bool { return strings.EqualFold(h, id) }) {
+			return true
+		}
+	}
+	return false
 }
 
 // Is makes errors.Is(err, ErrUnknownRule) true.

@@ -9,7 +9,7 @@ import (
 	"github.com/whittle/whittle/pkg/dockerfile"
 )
 
-// FuzzFix checks on any input that Fix never panics and, for input that
+// FuzzFix checks on any input, in both modes, that Fix never panics and, for input that
 // parses, that the output parses, keeps every parsing RUN parsing, and is
 // a fixed point.
 func FuzzFix(f *testing.F) {
@@ -21,8 +21,10 @@ func FuzzFix(f *testing.F) {
 	}
 	f.Add([]byte("FROM a\nRUN apt-get update\nRUN apt-get install -y x\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
+		// Odd lengths take the unsafe repairs too.
+		opt := WithUnsafeFixes(len(src)%2 == 1)
 		before, err := dockerfile.Parse("in", src)
-		res, ferr := Fix(src)
+		res, ferr := Fix(src, opt)
 		if err != nil {
 			if ferr == nil {
 				t.Fatalf("Fix accepted input the model rejects: %v", err)
@@ -39,7 +41,7 @@ func FuzzFix(f *testing.F) {
 		if scriptErrors(after) > scriptErrors(before) {
 			t.Fatalf("output has more RUNs that do not parse:\n%s", res.Output)
 		}
-		again, err := Fix(res.Output)
+		again, err := Fix(res.Output, opt)
 		if err != nil || !bytes.Equal(again.Output, res.Output) {
 			t.Fatalf("not idempotent:\n%s\n---\n%s", res.Output, again.Output)
 		}

@@ -38,7 +38,8 @@ func (aptAutoremove) Check(p *Pass) []Finding {
 			default:
 				continue
 			}
-			if pk.AutoRemove || len(pk.Packages) == 0 || autoremoveAfter(ri.cmds, i) {
+			// aptitude removes the dependencies nothing needs by itself.
+			if pk.AutoRemove || pk.Tool == "aptitude" || len(pk.Packages) == 0 || autoremoveAfter(ri.cmds, i) {
 				continue
 			}
 			var mine []string

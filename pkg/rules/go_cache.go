@@ -54,7 +54,7 @@ func (goCache) Check(p *Pass) []Finding {
 				}
 				cache = d
 			}
-			if goCleanedAfter(ri.cmds, i, cache) {
+			if goCleanedAfter(ri.cmds, i, cache, gocache) {
 				continue
 			}
 			f := p.FindingAt(ri.rangeOf(c),
@@ -64,8 +64,16 @@ func (goCache) Check(p *Pass) []Finding {
 			// image nothing; the remedy there is a cache mount, which fix
 			// does not add.
 			if ri.in.Stage == nil || p.Ships(ri.in.Stage) {
-				f.Repair, _ = p.cleanupRepair(ri, toolGo, func(c command) bool { return c.pkg(shellfacts.Go) != nil },
-					"run go clean -cache", "go clean -cache")
+				// go clean -cache cleans the cache it sees: a GOCACHE
+				// given to the build alone is given to it too.
+				clean := "go clean -cache"
+				if _, ok := c.Assigns["GOCACHE"]; ok {
+					clean = "GOCACHE=" + cache + " " + clean
+				}
+				if !strings.ContainsAny(cache, "$ '\"") {
+					f.Repair, _ = p.cleanupRepair(ri, toolGo, func(c command) bool { return c.pkg(shellfacts.Go) != nil },
+						"run "+clean, clean)
+				}
 			}
 			out = append(out, f)
 			break
@@ -74,10 +82,19 @@ func (goCache) Check(p *Pass) []Finding {
 	return out
 }
 
-func goCleanedAfter(cmds []command, i int, gocache string) bool {
+// goCleanedAfter reports whether the build cache gocache is cleaned after
+// index i: by a go clean -cache that sees the same GOCACHE (def is the
+// stage's), or an rm of it.
+func goCleanedAfter(cmds []command, i int, gocache, def string) bool {
 	for _, c := range cmds[i+1:] {
 		if pk := c.pkg(shellfacts.Go); pk != nil && pk.Verb == shellfacts.Clean && c.hasArg("-cache", "--cache") {
-			return true
+			sees := def
+			if pk.CacheDir != "" {
+				sees = pk.CacheDir
+			}
+			if sees == gocache {
+				return true
+			}
 		}
 		if removes(c, gocache) || removes(c, "${GOCACHE}") || removes(c, "$GOCACHE") {
 			return true

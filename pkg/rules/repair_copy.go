@@ -68,6 +68,14 @@ func (p *Pass) chownRepair(cp *dockerfile.Instruction, ri *runInfo, c *shellfact
 	if !ok || cl.nested {
 		return nil
 	}
+	// COPY --chown needs the user when the COPY runs: not one this RUN
+	// creates.
+	for _, x := range ri.cmds {
+		switch x.Name {
+		case "useradd", "adduser", "groupadd", "addgroup", "usermod", "groupmod":
+			return nil
+		}
+	}
 	dest := strings.TrimSuffix(cp.Copy.DestPath, "/")
 	if dest == "" || dest == "/" {
 		return nil
@@ -196,10 +204,16 @@ func (p *Pass) localArchiveRepair(cp *dockerfile.Instruction) *Repair {
 	if ri == nil || ri.shell() == nil || ri.shell().heredoc || ri.facts == nil {
 		return nil
 	}
+	// tar as another user writes files that user owns; ADD keeps the
+	// archive's owners.
+	if u := ri.in.Scope.User; u != "" && u != "root" && u != "0" && !strings.HasPrefix(u, "root:") && !strings.HasPrefix(u, "0:") {
+		return nil
+	}
 	se := ri.shell()
 	var tarCall, rmCall *call
 	dir := ""
-	var kept []string // what the RUN still runs, for the message
+	var kept []string    // what the RUN still runs after the extraction
+	var mkdirs []command // what it runs before
 	for k, c := range ri.cmds {
 		cl, ok := se.callOf(c.Command)
 		if !ok || cl.nested || c.Subshell {
@@ -207,6 +221,7 @@ func (p *Pass) localArchiveRepair(cp *dockerfile.Instruction) *Repair {
 		}
 		switch {
 		case (c.Name == "mkdir" || c.Name == "cd" || c.Name == "set") && tarCall == nil:
+			mkdirs = append(mkdirs, c)
 		case c.Extract != nil && c.Extract.Tool == "tar" && !c.Extract.Create && c.Extract.Archive == archive && tarCall == nil:
 			if !plainTarArgs(cl) {
 				return nil
@@ -239,40 +254,79 @@ func (p *Pass) localArchiveRepair(cp *dockerfile.Instruction) *Repair {
 		edit.Replace(off, off+len(cp.Keyword), "ADD"),
 		edit.Replace(off+destStart, off+destStart+len(cp.Copy.Dest), newDest),
 	}
-	if len(kept) == 0 {
-		// Only mkdir is left: ADD makes the directories.
+	if len(kept) == 0 && onlyMakesDir(mkdirs, dir) {
+		// Nothing is left but a plain mkdir -p of the destination (or of
+		// directories above it): ADD makes them.
 		s, e := edit.WholeLines(p.File.Src, ri.in.Range.Start.Offset, ri.in.Range.End.Offset)
 		edits = append(edits, edit.Delete(s, e))
 	} else {
-		for _, cl := range []*call{tarCall, rmCall} {
-			if cl == nil {
-				continue
-			}
-			es, ok := se.replaceLink(*cl, "")
-			if !ok {
-				e, ok := se.dropChainLink(*cl)
+		gone := []call{*tarCall}
+		if rmCall != nil {
+			gone = append(gone, *rmCall)
+		}
+		es, ok := se.dropLinks(gone...)
+		if !ok {
+			// Statements of a ";" script go one by one.
+			for _, cl := range gone {
+				e, ok := se.dropChainLink(cl)
 				if !ok {
 					return nil
 				}
-				es = []edit.Edit{e}
+				es = append(es, e)
 			}
-			edits = append(edits, es...)
 		}
+		edits = append(edits, es...)
 	}
 	return newRepair(p.File, Safe, "replace the COPY of a local archive and its extraction with ADD into "+newDest, "", edits...)
 }
 
-// plainTarArgs reports whether a tar call only extracts a file into a
-// directory: flags from tarFlags, -C/--directory, and the archive.
+// plainTarArgs reports whether a tar call only extracts a whole archive
+// into a directory: flag clusters from tarFlags (f last, its value the
+// archive), -C/--directory and its value; no member names, no other
+// option.
 func plainTarArgs(cl call) bool {
-	for i, a := range cl.args {
+	archive := false
+	for i := 0; i < len(cl.args); i++ {
+		a := cl.args[i]
 		if !cl.lit[i] {
 			return false
 		}
-		if a == "-C" || a == "--directory" || strings.HasPrefix(a, "--directory=") || (i > 0 && (cl.args[i-1] == "-C" || cl.args[i-1] == "--directory")) {
-			continue
+		switch {
+		case a == "-C" || a == "--directory":
+			i++
+		case strings.HasPrefix(a, "--directory="):
+		case (strings.HasPrefix(a, "-") || i == 0) && tarFlags.MatchString(a):
+			if f := strings.IndexByte(a, 'f'); f >= 0 {
+				if f != len(a)-1 || archive {
+					return false
+				}
+				archive = true
+				i++ // the archive
+			}
+		default:
+			return false // a member name, or an option ADD has no match for
 		}
-		if (strings.HasPrefix(a, "-") || i == 0) && !tarFlags.MatchString(a) {
+	}
+	return archive
+}
+
+// onlyMakesDir reports whether the commands are `mkdir -p` of dir or of
+// directories above it (and cd), which ADD's extraction makes anyway:
+// nothing with a mode (-m) or another directory.
+func onlyMakesDir(cmds []command, dir string) bool {
+	for _, c := range cmds {
+		switch {
+		case c.Name == "cd" || c.Name == "set":
+		case c.Name == "mkdir" && c.File != nil:
+			if c.hasFlag("m", "mode") || !c.hasFlag("p", "parents") {
+				return false
+			}
+			for _, q := range c.File.Paths {
+				if !shellfacts.Under(dir, q) {
+					return false
+				}
+			}
+		default:
 			return false
 		}
 	}

@@ -186,7 +186,9 @@ func plainSource(s string) bool {
 		return false
 	}
 	base := path.Base(strings.TrimSuffix(s, "/"))
-	if tarExt.MatchString(base) || archiveLike.MatchString(base) && !strings.HasSuffix(strings.ToLower(base), ".zip") {
+	// ADD never extracts zip or 7z files: those are plain files to it.
+	lower := strings.ToLower(base)
+	if tarExt.MatchString(base) || archiveLike.MatchString(base) && !strings.HasSuffix(lower, ".zip") && !strings.HasSuffix(lower, ".7z") {
 		return false
 	}
 	if strings.ContainsAny(s, "*?[") {

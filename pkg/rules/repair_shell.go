@@ -540,3 +540,62 @@ func prefixed(pre string, cmds []string) []string {
 	}
 	return out
 }
+
+// dropLinks returns the edits removing the calls, links of one top-level
+// && chain, with their && operators; adjacent links go as one range, so
+// that the edits never overlap. The whole RUN goes when nothing of the
+// script is left. False when a call is not such a link, or a comment
+// lies in what would go.
+func (se *shellEdit) dropLinks(cs ...call) ([]edit.Edit, bool) {
+	stmts := se.sc.File.Stmts
+	var stmt *syntax.Stmt
+	var links []*syntax.Stmt
+	drop := map[int]bool{}
+	for _, c := range cs {
+		found := false
+		for _, s := range stmts {
+			ls := chainLinks(s)
+			for k, l := range ls {
+				if l.Cmd == syntax.Command(c.ce) && len(l.Redirs) == 0 {
+					if stmt != nil && stmt != s {
+						return nil, false
+					}
+					stmt, links, found = s, ls, true
+					drop[k] = true
+				}
+			}
+		}
+		if !found {
+			return nil, false
+		}
+	}
+	if len(drop) == len(links) {
+		if len(stmts) != 1 {
+			return nil, false
+		}
+		s, e := edit.WholeLines(se.f.Src, se.in.Range.Start.Offset, se.in.Range.End.Offset)
+		return []edit.Edit{edit.Delete(s, e)}, true
+	}
+	var out []edit.Edit
+	for a := 0; a < len(links); a++ {
+		if !drop[a] {
+			continue
+		}
+		b := a
+		for b+1 < len(links) && drop[b+1] {
+			b++
+		}
+		var start, end int
+		if b+1 < len(links) {
+			start, end = se.sc.Offset(links[a].Pos()), se.sc.Offset(links[b+1].Pos())
+		} else {
+			start, end = se.sc.EndOffset(stmtEnd(links[a-1])), se.sc.EndOffset(stmtEnd(links[b]))
+		}
+		if bytes.Contains(se.f.Src[start:end], []byte("#")) {
+			return nil, false
+		}
+		out = append(out, edit.Delete(start, end))
+		a = b
+	}
+	return out, true
+}

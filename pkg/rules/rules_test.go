@@ -76,6 +76,7 @@ var ruleCases = []ruleCase{
 	{"WH205", "with --auto-remove", "FROM debian\nRUN apt-get install -y gcc && make && apt-get purge -y --auto-remove gcc\n", false, 0},
 	{"WH205", "autoremove after", "FROM debian\nRUN apt-get install -y gcc && make && apt-get remove -y gcc && apt-get autoremove -y\n", false, 0},
 	{"WH205", "removes what an earlier RUN installed", "FROM debian\nRUN apt-get install -y gcc\nRUN apt-get remove -y gcc\n", false, 0},
+	{"WH205", "aptitude removes unused dependencies itself", "FROM debian\nRUN aptitude install -y gcc && make && aptitude remove -y gcc\n", false, 0},
 	{"WH205", "removes a package of the base", "FROM debian\nRUN apt-get remove -y --purge exim4\n", false, 0},
 
 	// WH301
@@ -84,6 +85,8 @@ var ruleCases = []ruleCase{
 	{"WH301", "virtual no-cache", "FROM alpine\nRUN apk add --no-cache --virtual .build-deps gcc && apk del .build-deps\n", false, 0},
 	{"WH301", "update then rm cache", "FROM alpine\nRUN apk add --update curl && rm -rf /var/cache/apk/*\n", false, 0},
 	{"WH301", "cache mount", "FROM alpine\nRUN --mount=type=cache,target=/var/cache/apk apk add curl\n", false, 0},
+
+	{"WH505", "clean of another cache", "FROM golang\nRUN GOCACHE=/gocache go build ./... && go clean -cache\n", true, 2},
 
 	// WH302
 	{"WH302", "update then add --no-cache", "FROM alpine\nRUN apk update && apk add --no-cache curl\n", true, 2},

@@ -18,7 +18,7 @@ func (tmpFiles) Meta() Meta {
 		Repair:   Safe,
 		Measure:  MeasureCache,
 		Category: "tmp",
-		Intent:   []string{"keep", "needed later", "later stage"},
+		Intent:   []string{"/tmp", "temporary", "scratch files"},
 	}
 }
 
