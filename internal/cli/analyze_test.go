@@ -47,11 +47,11 @@ func TestMain(m *testing.M) {
 //	corrupt.tar    the example with one byte of its biggest layer blob changed
 //	notes.txt      a text file, not an image
 //
-// and $DIVE_TEST_IMAGE names dive's test-docker-image.tar in shared/compat,
-// beside the repository; the example image is also served as
-// $REGISTRY/app:1.0 by an in-process registry and written as the OCI
-// layout $LAYOUT (tag 1.0), and $REHEADER_LAYOUT is that layout with the
-// gzip header of its biggest blob changed;
+// and $DIVE_TEST_IMAGE names dive's test-docker-image.tar (in
+// testdata/compat/dive at the repository root); the example image is also
+// served as $REGISTRY/app:1.0 by an in-process registry and written as the
+// OCI layout $LAYOUT (tag 1.0), and $REHEADER_LAYOUT is that layout with
+// the gzip header of its biggest blob changed;
 // and the command `exitcode N CMD ARGS...`, which runs CMD and expects exit
 // status N (keeping stdout and stderr for the commands after it).
 func TestAnalyzeScripts(t *testing.T) {
@@ -63,12 +63,12 @@ func TestAnalyzeScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	diveImage, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "compat", "dive", "test-docker-image.tar"))
+	diveImage, err := filepath.Abs(filepath.Join("..", "..", "testdata", "compat", "dive", "test-docker-image.tar"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(diveImage); err != nil {
-		t.Fatalf("the compatibility data is missing: %v", err)
+		t.Fatal(err)
 	}
 	registryHost, layoutDir := serveExample(t, app)
 	reheader := reheaderLayout(t, app)

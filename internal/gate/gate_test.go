@@ -8,7 +8,7 @@ import (
 )
 
 // diveTestImage holds the figures that dive's own tests assert for its
-// test-docker-image.tar (shared/compat/dive/EXPECTED.md): the oracle for
+// test-docker-image.tar (testdata/compat/dive/README.md): the oracle for
 // dive's evaluator expectations below.
 var diveTestImage = &account.Report{Dive: account.Dive{
 	Efficiency:        0.9844212134184309,

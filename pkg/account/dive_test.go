@@ -15,7 +15,9 @@ import (
 	"github.com/whittle/whittle/internal/synth"
 )
 
-const diveDir = "/work/shared/compat/dive"
+// diveDir holds dive's test images and the figures dive asserts for them
+// (testdata/compat/dive/README.md).
+const diveDir = "../../testdata/compat/dive"
 
 type diveExpected struct {
 	SHA256            string  `json:"sha256"`
@@ -32,19 +34,11 @@ type diveExpected struct {
 	} `json:"inefficiencies"`
 }
 
-// diveImagePath finds one of dive's test files: in testdata (a copy, see
-// testdata/README.md), else in the shared compatibility data.
-func diveImagePath(t *testing.T, name string) string {
-	t.Helper()
-	p := filepath.Join("testdata", "dive", name)
-	if _, err := os.Stat(p); err != nil {
-		p = filepath.Join(diveDir, name)
-	}
-	return p
-}
+// diveImagePath names one of dive's test files.
+func diveImagePath(name string) string { return filepath.Join(diveDir, name) }
 
 func TestDiveCompat(t *testing.T) {
-	raw, err := os.ReadFile(diveImagePath(t, "expected.json"))
+	raw, err := os.ReadFile(diveImagePath("expected.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,14 +49,14 @@ func TestDiveCompat(t *testing.T) {
 	for _, name := range []string{"test-docker-image.tar", "test-kaniko-image.tar"} {
 		t.Run(name, func(t *testing.T) {
 			w := want[name]
-			b, err := os.ReadFile(diveImagePath(t, name))
+			b, err := os.ReadFile(diveImagePath(name))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != w.SHA256 {
 				t.Fatalf("%s is not dive's test image", name)
 			}
-			img, err := tarball.ImageFromPath(diveImagePath(t, name), nil)
+			img, err := tarball.ImageFromPath(diveImagePath(name), nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -56,7 +56,7 @@ func TestDiveOCIImages(t *testing.T) {
 	for _, v := range []string{"uncompressed", "gzip", "estargz", "zstd"} {
 		t.Run(v, func(t *testing.T) {
 			dir := t.TempDir()
-			untar(t, diveImagePath(t, "test-oci-"+v+"-image.tar"), dir)
+			untar(t, diveImagePath("test-oci-"+v+"-image.tar"), dir)
 			lp, err := layout.FromPath(dir)
 			if err != nil {
 				t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"archive/tar"
 	"context"
 	"errors"
-	"github.com/whittle/whittle/internal/testenv"
 	"io"
 	"path/filepath"
 	"slices"
@@ -13,9 +12,9 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
-// diveFixtures is where the shared copy of dive's test images lives (see
-// its EXPECTED.md for where the numbers below come from).
-const diveFixtures = "/work/shared/compat/dive"
+// diveFixtures holds dive's test images (its README.md says where the
+// numbers below come from).
+const diveFixtures = "../../testdata/compat/dive"
 
 // layerSizes sums the tar header sizes of each layer, in layer order: the
 // "sizeBytes" of dive's export.
@@ -87,7 +86,6 @@ func checkBlobs(t *testing.T, img v1.Image) {
 }
 
 func TestDiveFixtures(t *testing.T) {
-	diveFixtures := testenv.Shared(t, "compat", "dive")
 	tests := []struct {
 		file  string
 		sizes []int64 // per layer, in order, when dive asserts them

@@ -6,26 +6,29 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/whittle/whittle/internal/testenv"
 	"github.com/whittle/whittle/pkg/dockerfile"
 )
 
 // FuzzLint checks that Lint never panics and that every finding it returns
-// is well formed, whatever the input. The corpus Dockerfiles, PARFUM's
-// smelly files, hadolint's snippets and the rule table seed it.
+// is well formed, whatever the input. The rule table seeds it, and in the
+// shared tier the corpus Dockerfiles and PARFUM's smelly files too.
 func FuzzLint(f *testing.F) {
 	for _, c := range ruleCases {
 		f.Add([]byte(c.src))
 	}
-	for _, dir := range []string{
-		filepath.Join(compatDir(f), "..", "corpus", "naive"),
-		filepath.Join(compatDir(f), "..", "corpus", "optimized"),
-		filepath.Join(compatDir(f), "parfum", "smelly"),
-	} {
-		files, _ := filepath.Glob(filepath.Join(dir, "*"))
-		for _, p := range files {
-			b, err := os.ReadFile(p)
-			if err == nil {
-				f.Add(b)
+	if testenv.SharedTier {
+		for _, dir := range []string{
+			testenv.Shared(f, "corpus", "naive"),
+			testenv.Shared(f, "corpus", "optimized"),
+			testenv.Shared(f, "compat", "parfum", "smelly"),
+		} {
+			files, _ := filepath.Glob(filepath.Join(dir, "*"))
+			for _, p := range files {
+				b, err := os.ReadFile(p)
+				if err == nil {
+					f.Add(b)
+				}
 			}
 		}
 	}

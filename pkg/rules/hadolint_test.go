@@ -1,3 +1,5 @@
+//go:build shared
+
 package rules
 
 import (

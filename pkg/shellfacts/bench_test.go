@@ -1,12 +1,14 @@
+//go:build shared
+
 package shellfacts
 
 import (
-	"github.com/whittle/whittle/internal/testenv"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/whittle/whittle/internal/testenv"
 	"github.com/whittle/whittle/pkg/dockerfile"
 )
 

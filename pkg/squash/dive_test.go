@@ -2,7 +2,6 @@ package squash
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -12,22 +11,8 @@ import (
 	"github.com/whittle/whittle/pkg/account"
 )
 
-// diveFixture finds one of dive's test images in the shared fixtures
-// (beside the repository in CI, or at /work/shared on a workstation).
-func diveFixture(t *testing.T, name string) string {
-	t.Helper()
-	for _, dir := range []string{
-		filepath.Join("..", "..", "..", "shared", "compat", "dive"),
-		"/work/shared/compat/dive",
-	} {
-		p := filepath.Join(dir, name)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	t.Fatalf("dive fixture %s not found", name)
-	return ""
-}
+// diveFixtures holds dive's test images (testdata/compat/dive/README.md).
+const diveFixtures = "../../testdata/compat/dive"
 
 // TestSquashDiveFixtures squashes dive's test images (busybox base plus 13
 // layers of copies, moves and deletes) and checks the result against the
@@ -45,7 +30,7 @@ func TestSquashDiveFixtures(t *testing.T) {
 		{"test-kaniko-image.tar", -1},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
-			img, err := tarball.ImageFromPath(diveFixture(t, tc.file), nil)
+			img, err := tarball.ImageFromPath(filepath.Join(diveFixtures, tc.file), nil)
 			if err != nil {
 				t.Fatal(err)
 			}

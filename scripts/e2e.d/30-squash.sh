@@ -261,8 +261,7 @@ fi
 
 # ---------------------------------------------------------------- dive
 
-DIVE=${E2E_DIVE_FIXTURES:-$E2E_SRC/../shared/compat/dive}
-[ -d "$DIVE" ] || DIVE=/work/shared/compat/dive
+DIVE=$E2E_SRC/testdata/compat/dive
 for f in test-docker-image.tar test-kaniko-image.tar; do
 	step "dive fixture $f"
 	n=dive-${f%%-image.tar}
