@@ -121,7 +121,12 @@ var meaningCases = []struct {
 	{script: "export PIP_NO_CACHE_DIR=true && pip install x", want: []string{"pip [pip install] nocache pkgs=x"}},
 	{script: "PIP_NO_CACHE_DIR=1; pip install x", want: []string{"pip [pip install] pkgs=x"}},
 	{script: "pip install x", opts: []Option{WithEnv(map[string]string{"PIP_NO_CACHE_DIR": "on"})}, want: []string{"pip [pip install] nocache pkgs=x"}},
-	{script: "pip install x", opts: []Option{WithEnv(map[string]string{"PIP_NO_CACHE_DIR": "0"})}, want: []string{"pip [pip install] pkgs=x"}},
+	// pip turns its cache off for every boolean value, false ones too.
+	{script: "pip install x", opts: []Option{WithEnv(map[string]string{"PIP_NO_CACHE_DIR": "0"})}, want: []string{"pip [pip install] nocache pkgs=x"}},
+	{script: "pip install x", opts: []Option{WithEnv(map[string]string{"PIP_NO_CACHE_DIR": ""})}, want: []string{"pip [pip install] pkgs=x"}},
+	{script: "pip install --no-cache-dir --cache-dir=/c x", want: []string{"pip [pip install] pkgs=x"}},
+	{script: "pip install --cache-dir=/c --no-cache-dir x", want: []string{"pip [pip install] nocache pkgs=x"}},
+	{script: "PIP_NO_CACHE_DIR=1 pip install --cache-dir /c x", want: []string{"pip [pip install] pkgs=x"}},
 	{script: "pip uninstall -y x", want: []string{"pip [pip remove] pkgs=x"}},
 	{script: "pip cache purge", want: []string{"pip [pip clean]"}},
 	// node
@@ -312,6 +317,14 @@ func TestCacheDir(t *testing.T) {
 				got = pk[0].Pkg.CacheDir
 			}
 			t.Errorf("%q: cache dir %q, want %q", tc.script, got, tc.want)
+		}
+	}
+}
+
+func TestPipNoCacheValue(t *testing.T) {
+	for v, want := range map[string]bool{"1": true, "true": true, "TRUE": true, "yes": true, "on": true, "0": true, "false": true, "off": true, "no": true, "": false, "maybe": false} {
+		if PipNoCacheValue(v) != want {
+			t.Errorf("PipNoCacheValue(%q) = %v", v, !want)
 		}
 	}
 }
