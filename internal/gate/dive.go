@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -64,8 +65,9 @@ func ReadDiveCI(path string) ([]Rule, error) {
 // Every value is read as the text written (so 0.95 and "0.95" are the same),
 // a rule the file does not mention takes dive's default (see DiveDefaults),
 // and "disabled" turns a rule off. Unknown keys under rules are an error
-// (dive would ignore a misspelt rule silently); other top-level keys are
-// ignored. path is used for messages and as each rule's Source.
+// (dive would ignore a misspelt rule silently), except a plugin's rules
+// ("plugin1/rule1"), which are ignored as dive ignores them without the
+// plugin; other top-level keys are ignored. path is used for messages and as each rule's Source.
 func ParseDiveCI(path string, b []byte) ([]Rule, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
@@ -87,6 +89,10 @@ func ParseDiveCI(path string, b []byte) ([]Rule, error) {
 					set[name] = v.Value
 				case ok:
 					errs = append(errs, fmt.Errorf("%s:%d: %w: %s must be a single value", path, v.Line, ErrInvalidRule, k.Value))
+				case strict && strings.Contains(k.Value, "/"):
+					// A plugin's rule ("plugin1/rule1"): dive hands it to
+					// the plugin; whittle has none, and ignores it as dive
+					// does a plugin that is not loaded.
 				case strict:
 					errs = append(errs, fmt.Errorf("%s:%d: %w: unknown rule %q", path, k.Line, ErrInvalidRule, k.Value))
 				}

@@ -305,3 +305,35 @@ func FuzzParseDiveCI(f *testing.F) {
 		}
 	})
 }
+
+// TestDiveCIWithPlugins reads the .dive-ci of dive's own repository
+// (github.com/wagoodman/dive, MIT licence), which names a plugin's rule:
+// dive ignores it without the plugin, and so does whittle.
+func TestDiveCIWithPlugins(t *testing.T) {
+	const diveOwn = `---
+plugins:
+  - plugin1
+
+rules:
+  # If the efficiency is measured below X%, mark as failed. (expressed as a percentage between 0-1)
+  lowestEfficiency: 0.95
+
+  # If the amount of wasted space is at least X or larger than X, mark as failed. (expressed in B, KB, MB, and GB)
+  highestWastedBytes: 20Mb
+
+  # If the amount of wasted space makes up for X% of the image, mark as failed. (fail if the threshold is met or crossed; expressed as a percentage between 0-1)
+  highestUserWastedPercent: 0.5
+
+  plugin1/rule1: error
+`
+	rules, err := ParseDiveCI(".dive-ci", []byte(diveOwn))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rules) != 3 {
+		t.Fatalf("got %d rules, want dive's 3: %+v", len(rules), rules)
+	}
+	if _, err := ParseDiveCI(".dive-ci", []byte("rules:\n  lowestEfficency: 0.9\n")); err == nil {
+		t.Error("a misspelt rule is accepted")
+	}
+}
