@@ -35,7 +35,7 @@ func (sh *shared) holdForIntent(in *dockerfile.Instruction, m Meta, r *Repair) {
 		}
 	}
 	for _, x := range ins {
-		if line, text := intentComment(sh.f, x, m.Intent); line > 0 {
+		if line, text := intentComment(sh.lines(), x, m.Intent); line > 0 {
 			r.Applicability = DisplayOnly
 			r.Reason = fmt.Sprintf("the comment at line %d (%q) speaks about this: whittle leaves the choice to you", line, text)
 			return
@@ -45,8 +45,7 @@ func (sh *shared) holdForIntent(in *dockerfile.Instruction, m Meta, r *Repair) {
 
 // intentComment returns the line and text of a comment directly above in,
 // or inside it, that names one of subjects and a word of choice; 0 if none.
-func intentComment(f *dockerfile.File, in *dockerfile.Instruction, subjects []string) (int, string) {
-	lines := strings.Split(string(f.Src), "\n")
+func intentComment(lines []string, in *dockerfile.Instruction, subjects []string) (int, string) {
 	first, last := in.Range.Start.Line, in.Range.End.Line
 	for n := first - 1; n >= 1; n-- {
 		if t := strings.TrimSpace(lines[n-1]); !strings.HasPrefix(t, "#") {

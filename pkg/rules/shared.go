@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"strings"
 	"sync"
 
 	"github.com/whittle/whittle/pkg/dockerfile"
@@ -15,6 +16,15 @@ type shared struct {
 	runsOnce sync.Once
 	runList  []*runInfo
 	runOf    map[*dockerfile.Instruction]*runInfo
+
+	linesOnce sync.Once
+	srcLines  []string
+}
+
+// lines returns the file's lines, split once.
+func (sh *shared) lines() []string {
+	sh.linesOnce.Do(func() { sh.srcLines = strings.Split(string(sh.f.Src), "\n") })
+	return sh.srcLines
 }
 
 func newShared(f *dockerfile.File) *shared {
