@@ -92,11 +92,12 @@ func (apkUpdate) Check(p *Pass) []Finding {
 	return out
 }
 
-// apkIndexUser returns a reason when c reads the package index that an
-// earlier apk command left in /var/cache/apk without fetching it itself:
-// abuild (its dependency installs), and apk commands other than add and
-// del without --no-cache or --update. A plain apk add fetches a missing
-// index itself (and has a finding of its own).
+// apkIndexUser returns a name when c reads the package index that an
+// earlier apk command left in /var/cache/apk, without --no-cache or
+// --update to fetch it itself: abuild (its dependency installs), a plain
+// apk add, and apk's other commands that read the index. (A plain apk add
+// has a finding of its own: once repaired, it reads nothing, and the
+// earlier add's repair becomes safe in the next round.)
 func apkIndexUser(c command) string {
 	if c.Name == "abuild" {
 		return "abuild"
@@ -106,7 +107,7 @@ func apkIndexUser(c command) string {
 		return ""
 	}
 	switch pk.RawVerb {
-	case "upgrade", "fix", "search", "fetch", "version", "policy", "dot", "list":
+	case "add", "upgrade", "fix", "search", "fetch", "version", "policy", "dot", "list":
 		return "apk " + pk.RawVerb
 	}
 	return ""
@@ -171,7 +172,7 @@ func (p *Pass) apkUpdateRepair(ri *runInfo, i int) *Repair {
 			if apkRefreshes(c) {
 				break
 			}
-			if apkIndexUser(c) != "" || c.pkg(shellfacts.Apk) != nil && c.Pkg.RawVerb == "add" && !c.Pkg.NoCache {
+			if apkIndexUser(c) != "" {
 				laterRun = o.in.Range.Start.Line
 				break
 			}
@@ -191,15 +192,15 @@ func (p *Pass) apkUpdateRepair(ri *runInfo, i int) *Repair {
 		c := ri.cmds[j]
 		pk := c.pkg(shellfacts.Apk)
 		switch {
-		case apkIndexUser(c) != "":
-			needed = true
-		case pk == nil || pk.RawVerb == "del":
-		case pk.RawVerb != "add":
-			needed = true
-		case !pk.NoCache:
-			if line, _ := p.apkIndexUsedAfter(ri, j); line > 0 {
+		case pk == nil && apkIndexUser(c) == "" || pk != nil && pk.RawVerb == "del":
+		case pk != nil && pk.RawVerb == "add" && !pk.Update:
+			// An add fetches the index itself once it has --no-cache,
+			// which its own repair gives it in this round when safe.
+			if line, _ := p.apkIndexUsedAfter(ri, j); !pk.NoCache && line > 0 {
 				needed = true
 			}
+		default:
+			needed = true
 		}
 	}
 	if !needed {
