@@ -89,8 +89,9 @@ func WithUnsafeFixes(enabled bool) Option {
 // before it builds.
 func WithBaseImage(ref string) Option {
 	return func(o *options) error {
-		if strings.TrimSpace(ref) == "" || strings.ContainsAny(ref, " \t\r\n") {
-			return fmt.Errorf("setting base image %q: not an image reference", ref)
+		// Lint checks the reference, as it is lint's WH701 that repairs.
+		if err := rules.ValidateOptions(rules.WithBaseImage(ref)); err != nil {
+			return err
 		}
 		o.baseImage = ref
 		return nil
