@@ -141,3 +141,26 @@ func parseString(t *testing.T, src string) *dockerfile.File {
 	}
 	return f
 }
+
+func TestOfficialRepo(t *testing.T) {
+	for ref, want := range map[string]string{
+		"python:3.12-slim":                   "python",
+		"docker.io/postgres:17":              "postgres",
+		"docker.io/library/postgres":         "postgres",
+		"index.docker.io/library/ruby:3":     "ruby",
+		"library/debian@sha256:" + sha256hex: "debian",
+		"DEBIAN:Bookworm":                    "debian",
+		"bitnami/postgresql:16":              "",
+		"docker.io/bitnami/postgresql":       "",
+		"ghcr.io/library/python":             "",
+		"localhost:5000/python":              "",
+		"${BASE}":                            "",
+		"":                                   "",
+	} {
+		if got := officialRepo(ref); got != want {
+			t.Errorf("officialRepo(%q) = %q, want %q", ref, got, want)
+		}
+	}
+}
+
+const sha256hex = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"

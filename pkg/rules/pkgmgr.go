@@ -3,6 +3,8 @@ package rules
 import (
 	"strings"
 
+	"github.com/google/go-containerregistry/pkg/name"
+
 	"github.com/whittle/whittle/pkg/dockerfile"
 	"github.com/whittle/whittle/pkg/shellfacts"
 )
@@ -58,23 +60,22 @@ func (p *Pass) runsBefore(in *dockerfile.Instruction) []*runInfo {
 }
 
 // officialRepo returns the repository of an image reference in Docker Hub's
-// official namespace ("python" for "python:3.12-slim" or
-// "docker.io/library/python@sha256:..."), or "" for other images.
+// official namespace ("python" for "python:3.12-slim",
+// "docker.io/library/python@sha256:...", "docker.io/python:3.12" or
+// "index.docker.io/library/python"), or "" for other images.
 func officialRepo(ref string) string {
-	ref = strings.ToLower(ref)
-	if i := strings.Index(ref, "@"); i >= 0 {
-		ref = ref[:i]
-	}
-	for _, p := range []string{"docker.io/library/", "index.docker.io/library/", "library/"} {
-		ref = strings.TrimPrefix(ref, p)
-	}
-	if i := strings.LastIndex(ref, ":"); i >= 0 && !strings.Contains(ref[i:], "/") {
-		ref = ref[:i]
-	}
-	if ref == "" || strings.ContainsAny(ref, "/$") {
+	if ref == "" || strings.Contains(ref, "$") {
 		return ""
 	}
-	return ref
+	r, err := name.ParseReference(strings.ToLower(ref))
+	if err != nil || r.Context().RegistryStr() != name.DefaultRegistry {
+		return ""
+	}
+	repo, ok := strings.CutPrefix(r.Context().RepositoryStr(), "library/")
+	if !ok || strings.Contains(repo, "/") {
+		return ""
+	}
+	return repo
 }
 
 // rpmCheck is the shared check of the rpm-family rules: every install by

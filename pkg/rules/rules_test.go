@@ -52,6 +52,10 @@ var ruleCases = []ruleCase{
 	{"WH201", "builder stage only", "FROM debian AS build\nRUN apt-get update && apt-get install -y gcc\nFROM scratch\nCOPY --from=build /bin/true /true\n", false, 0},
 	{"WH201", "inside sh -c", "FROM debian\nRUN sh -c 'apt-get update && apt-get install -y curl'\n", true, 2},
 
+	// WH602 and bash's brace expansion
+	{"WH602", "bash removes both with braces", "FROM debian\nSHELL [\"/bin/bash\", \"-c\"]\nRUN curl -fsSLO https://e/x.tar.gz{,.sha256} && sha256sum -c x.tar.gz.sha256 && tar -xzf x.tar.gz -C /opt && rm -f x.tar.gz{,.sha256}\n", false, 0},
+	{"WH602", "sh does not expand braces", "FROM debian\nRUN curl -fsSLo /x.tar.gz https://e/x.tar.gz && tar -xzf /x.tar.gz -C /opt && rm -f /x.tar.gz{,.sha256}\n", true, 2},
+
 	// WH202
 	{"WH202", "recommends", "FROM debian\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n", true, 2},
 	{"WH202", "apt too", "FROM ubuntu\nRUN apt update && apt install -y curl && rm -rf /var/lib/apt/lists/*\n", true, 2},

@@ -37,8 +37,9 @@ func OfRun(in *dockerfile.Instruction) (*Facts, error) {
 	}
 	env := map[string]string{}
 	workdir := "/"
-	var shellArgs []string
+	var shellArgs, shell []string
 	if in.Scope != nil {
+		shell = in.Scope.Shell
 		for k, v := range in.Scope.Vars {
 			if v.Set {
 				env[k] = v.Value
@@ -49,7 +50,7 @@ func OfRun(in *dockerfile.Instruction) (*Facts, error) {
 			shellArgs = in.Scope.Shell[1:]
 		}
 	}
-	opts := []Option{WithEnv(env), WithWorkdir(workdir), WithCacheMounts(in.Run.CacheTargets()...), WithShellFlags(shellArgs...)}
+	opts := []Option{WithEnv(env), WithWorkdir(workdir), WithCacheMounts(in.Run.CacheTargets()...), WithShellFlags(shellArgs...), WithShell(shell...)}
 	if in.Run.Exec != nil {
 		return ofArgv(in, opts)
 	}

@@ -15,6 +15,17 @@ type options struct {
 	cacheMounts []string
 	errexit     bool
 	pipefail    bool
+	braces      bool
+}
+
+// WithShell sets the shell that runs the script (the SHELL's argv, or its
+// program): bash, zsh and ksh expand braces ("rm x{,.sha256}"), sh, dash
+// and ash do not. The default is sh.
+func WithShell(argv ...string) Option {
+	return func(o *options) error {
+		o.braces = len(argv) > 0 && bracesShell(argv[0])
+		return nil
+	}
 }
 
 // WithWorkdir sets the directory the script starts in (default "/").

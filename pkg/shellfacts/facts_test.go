@@ -183,6 +183,12 @@ var meaningCases = []struct {
 	{script: "chown --recursive 1000 data", opts: []Option{WithWorkdir("/srv")}, want: []string{"chown [chown] /srv/data mode=1000 -r"}},
 	{script: "mkdir -p /a/b", want: []string{"mkdir [mkdir] /a/b -r"}},
 	{script: "cd /opt && rm -rf build", want: []string{"cd", "rm [rm] /opt/build -r -f"}},
+	// Brace expansion: bash (and zsh, ksh) expand, sh does not.
+	{script: "rm -f /tmp/x.tar.gz{,.sha256}", opts: []Option{WithShell("/bin/bash", "-c")}, want: []string{"rm [rm] /tmp/x.tar.gz,/tmp/x.tar.gz.sha256 -f"}},
+	{script: "rm -f /tmp/x.tar.gz{,.sha256}", want: []string{"rm [rm] /tmp/x.tar.gz{,.sha256} -f"}},
+	{script: "bash -c 'rm -f /tmp/{a,b}.deb'", want: []string{"rm [rm] /tmp/a.deb,/tmp/b.deb -f"}},
+	{script: "mkdir -p /opt/{1..3}", opts: []Option{WithShell("bash")}, want: []string{"mkdir [mkdir] /opt/1,/opt/2,/opt/3 -r"}},
+	{script: "cp /etc/hosts '/tmp/{a,b}'", opts: []Option{WithShell("bash")}, want: []string{"cp [cp] /etc/hosts dest=/tmp/{a,b}"}},
 	{script: "cd sub; rm x", opts: []Option{WithWorkdir("/app")}, want: []string{"cd", "rm [rm] /app/sub/x"}},
 	{script: "(cd /tmp && rm x); rm y", opts: []Option{WithWorkdir("/app")}, want: []string{"cd", "rm [rm] /tmp/x", "rm [rm] /app/y"}},
 	{script: "cd ~ && rm .cache -rf", want: []string{"cd", "rm [rm] /root/.cache -r -f"}},

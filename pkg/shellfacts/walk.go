@@ -24,6 +24,9 @@ type walker struct {
 	// (sh -c '...'): their commands take the outer command's position.
 	at    *syntax.CallExpr
 	depth int
+	// braces is true when the shell expands braces (bash, zsh, ksh; not
+	// sh, dash or ash).
+	braces bool
 }
 
 // flow is how the statement being visited relates to the RUN's outcome.
@@ -37,7 +40,7 @@ type flow struct {
 }
 
 func newWalker(f *Facts, o *options) *walker {
-	w := &walker{f: f, vars: map[string]string{}, exported: map[string]bool{}, dir: o.workdir, errexit: o.errexit, pipefail: o.pipefail}
+	w := &walker{f: f, vars: map[string]string{}, exported: map[string]bool{}, dir: o.workdir, errexit: o.errexit, pipefail: o.pipefail, braces: o.braces}
 	for k, v := range o.env {
 		w.vars[k] = v
 		w.exported[k] = true
@@ -290,7 +293,7 @@ func (w *walker) call(x *syntax.CallExpr, st *syntax.Stmt, fl flow) {
 				if at == nil {
 					at = x
 				}
-				inner := &walker{f: w.f, vars: maps.Clone(w.vars), exported: maps.Clone(w.exported), dir: w.dir, dirAs: w.dirAs, errexit: w.errexit, pipefail: w.pipefail, at: at, depth: w.depth + 1}
+				inner := &walker{f: w.f, vars: maps.Clone(w.vars), exported: maps.Clone(w.exported), dir: w.dir, dirAs: w.dirAs, errexit: w.errexit, pipefail: w.pipefail, at: at, depth: w.depth + 1, braces: bracesShell(name)}
 				for k, v := range assigns {
 					inner.vars[k], inner.exported[k] = v, true
 				}
@@ -485,6 +488,15 @@ func skipOpts(args []string, valued string, longValued map[string]bool) []string
 		args = args[1:]
 	}
 	return args
+}
+
+// bracesShell reports whether the shell expands braces.
+func bracesShell(name string) bool {
+	switch path.Base(name) {
+	case "bash", "zsh", "ksh", "mksh", "ksh93":
+		return true
+	}
+	return false
 }
 
 func isShell(name string) bool {

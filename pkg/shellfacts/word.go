@@ -3,6 +3,7 @@ package shellfacts
 import (
 	"strings"
 
+	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -94,6 +95,38 @@ func unescape(s string, quoted bool) string {
 // known variable in it is split on blanks, as the shell splits it
 // ("apt-get purge -y $BUILD_DEPS").
 func (w *walker) fields(word *syntax.Word) []string {
+	if w.braces {
+		if words, ok := braces(word); ok {
+			var out []string
+			for _, x := range words {
+				out = append(out, w.fields1(x)...)
+			}
+			return out
+		}
+	}
+	return w.fields1(word)
+}
+
+// braces returns the words a brace expansion makes of word
+// ("x.tar.gz{,.sha256}" is x.tar.gz and x.tar.gz.sha256), false when it
+// has none or would make too many. The word itself is left as it is.
+func braces(word *syntax.Word) ([]*syntax.Word, bool) {
+	cp := *word
+	if !syntax.SplitBraces(&cp) {
+		return nil, false
+	}
+	var out []*syntax.Word
+	for x, err := range expand.BracesSeq(nil, &cp) {
+		if err != nil || len(out) >= 256 {
+			return nil, false
+		}
+		out = append(out, x)
+	}
+	return out, len(out) > 1
+}
+
+// fields1 is fields after brace expansion.
+func (w *walker) fields1(word *syntax.Word) []string {
 	v := w.literal(word)
 	split := false
 	for _, p := range word.Parts {
