@@ -92,6 +92,9 @@ var hazards = []hazard{
 	{name: "--cache-dir alone",
 		in:   deb + "RUN pip install --cache-dir /pipcache flask\n",
 		safe: deb + "RUN pip install --no-cache-dir flask\n"},
+	{name: "an abbreviated --cache after --no-cache",
+		in:   deb + "RUN pip install --no-cache --cache /pipcache flask\n",
+		safe: deb + "RUN pip install --no-cache flask\n"},
 	{name: "PIP_NO_CACHE_DIR=off turns the cache off",
 		in: deb + "ENV PIP_NO_CACHE_DIR=off\nRUN pip install flask\n"},
 

@@ -43,6 +43,12 @@ func (aptRecommends) Check(p *Pass) []Finding {
 			if c.hasFlag("without-recommends") || configured || p.recommendsConfigured(ri) {
 				continue
 			}
+			// An install that names no package installs nothing of its own
+			// (its list, if any, reaches it in a way whittle does not
+			// read); -f installs what broken packages miss, recommends too.
+			if len(pk.Packages) == 0 && !c.hasFlag("f", "fix-broken") {
+				continue
+			}
 			f := p.FindingAt(ri.rangeOf(c),
 				c.Name+" install without --no-install-recommends also installs recommended packages, often more than the ones asked for",
 				"add --no-install-recommends and name any recommended package you really need")

@@ -61,8 +61,8 @@ func (layerCopyChown) Check(p *Pass) []Finding {
 							if !f.Recursive && t != path.Clean(q) && shellfacts.Under(t, q) && !strings.ContainsAny(q, "*?[") {
 								continue
 							}
-							it := layerItem{name: t, dirCopy: dirs[k]}
-							if layerPathOverlaps(t, q) && layerSubpathOK(it, q, steps[j].facts.Commands[:ci]) {
+							it := layerItem{step: i, name: t, dirCopy: dirs[k]}
+							if layerPathOverlaps(t, q) && layerSubpathOK(it, q, steps, j, steps[j].facts.Commands[:ci]) {
 								hit = q
 							}
 						}

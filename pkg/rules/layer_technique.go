@@ -47,6 +47,7 @@ type layerItem struct {
 	family  string // package family or cache manager
 	name    string // package name or absolute path
 	dirCopy bool   // a COPY of a directory: its subpaths may be made later
+	isDir   bool   // certainly a directory (extracted into, cloned)
 	virtual string // apk: the --virtual group the package belongs to
 }
 
@@ -205,17 +206,17 @@ func layerMade(steps []layerStep, i int) []layerItem {
 		}
 		var made []string
 		kind := itemPath
-		dirLike := true
+		dirLike, isDir := true, false
 		switch {
 		case c.Download != nil && c.Download.Output != "":
 			made, kind, dirLike = []string{c.Download.Output}, itemDownload, false
 		case c.Extract != nil && !c.Extract.Create:
-			made = layerExtracted(c)
+			made, isDir = layerExtracted(c), true
 		case c.File != nil && (c.File.Op == "cp" || c.File.Op == "mv" || c.File.Op == "install") && c.File.Dest != "" && !layerSystemDirs[c.File.Dest]:
 			made = []string{c.File.Dest}
 		case c.Name == "git" && len(c.Args) > 1 && c.Args[0] == "clone":
 			if dst := layerCloneDest(c); dst != "" {
-				made = []string{dst}
+				made, isDir = []string{dst}, true
 			}
 		}
 		for _, p := range made {
@@ -227,7 +228,7 @@ func layerMade(steps []layerStep, i int) []layerItem {
 			}) {
 				continue
 			}
-			items = append(items, layerItem{step: i, kind: kind, name: p, dirCopy: dirLike && kind == itemPath})
+			items = append(items, layerItem{step: i, kind: kind, name: p, dirCopy: dirLike && kind == itemPath, isDir: isDir && kind == itemPath})
 		}
 	}
 	// One item per thing made, however many commands made it.
@@ -334,7 +335,14 @@ func layerVerb(steps []layerStep, j, ci int, it layerItem) (string, string) {
 			if !layerPathOverlaps(it.name, p) {
 				continue
 			}
-			if !layerSubpathOK(it, p, steps[j].facts.Commands[:ci]) {
+			// A non-recursive chmod or chown of a directory rewrites only
+			// its own entry: of one above what was made, or of a made
+			// directory, nothing of the files.
+			if (f.Op == "chmod" || f.Op == "chown" || f.Op == "chgrp") && !f.Recursive &&
+				!strings.ContainsAny(p, "*?[") && (path.Clean(p) != it.name && shellfacts.Under(it.name, p) || path.Clean(p) == it.name && it.isDir) {
+				continue
+			}
+			if !layerSubpathOK(it, p, steps, j, steps[j].facts.Commands[:ci]) {
 				return "", ""
 			}
 			return verb, p
@@ -537,21 +545,30 @@ func layerFixText(first, later *dockerfile.Instruction, kinds map[layerItemKind]
 // a directory that an earlier step wrote (a copied or extracted tree),
 // undoes that step's files. A system directory such as / or /usr/bin is
 // written by many steps, so nothing below it is attributed to one; and if
-// the later RUN ran anything but quiet commands first, it may have made p
-// itself.
-func layerSubpathOK(it layerItem, p string, before []*shellfacts.Command) bool {
+// a RUN between the two steps, or the later RUN before the operation, ran
+// anything but quiet commands, it may have made p itself (npm install
+// after COPY . . makes node_modules).
+func layerSubpathOK(it layerItem, p string, steps []layerStep, j int, before []*shellfacts.Command) bool {
 	if !it.dirCopy || path.Clean(p) == it.name || shellfacts.Under(it.name, p) {
 		return true
 	}
 	if layerSystemDirs[it.name] {
 		return false
 	}
-	for _, d := range before {
-		if !layerQuiet[d.Name] {
+	quiet := func(cmds []*shellfacts.Command) bool {
+		for _, d := range cmds {
+			if !layerQuiet[d.Name] {
+				return false
+			}
+		}
+		return true
+	}
+	for k := it.step + 1; k < j && k < len(steps); k++ {
+		if steps[k].facts != nil && !quiet(steps[k].facts.Commands) {
 			return false
 		}
 	}
-	return true
+	return quiet(before)
 }
 
 // layerStem strips an archive suffix from a file name ("" if it has none).

@@ -50,6 +50,18 @@ func runLayerCases(t *testing.T, r Rule, cases []layerCase) {
 }
 
 var wh101Cases = []layerCase{
+	// What a RUN between makes under a copied tree is not the COPY's.
+	{name: "node_modules made by npm install after COPY . .", src: "FROM node\nWORKDIR /app\nCOPY . .\nRUN npm install\nRUN rm -rf node_modules/.cache\n"},
+	{name: "a subpath removed right after COPY . .", src: "FROM node\nWORKDIR /app\nCOPY . .\nRUN rm -rf /app/docs\n",
+		want: []layerWant{{4, []string{"removes", "/app/docs", "COPY at line 3"}, Warning}}},
+	// A non-recursive chmod or chown of a directory rewrites its entry,
+	// not the files below it.
+	{name: "chown of the extracted directory, not recursive", src: "FROM debian\nRUN curl -fsSL https://e/x.tgz | tar -xz -C /opt/app\nRUN chown app /opt/app\n"},
+	{name: "chmod of a directory above, not recursive", src: "FROM debian\nRUN cp /etc/hosts /opt/app/hosts\nRUN chmod 755 /opt/app\n"},
+	{name: "chown -R of the extracted directory", src: "FROM debian\nRUN curl -fsSL https://e/x.tgz | tar -xz -C /opt/app\nRUN chown -R app /opt/app\n",
+		want: []layerWant{{3, []string{"changes the owner of", "/opt/app"}, Warning}}},
+	{name: "chmod of the copied file itself", src: "FROM debian\nRUN cp /etc/hosts /usr/local/bin/tool\nRUN chmod +x /usr/local/bin/tool\n",
+		want: []layerWant{{3, []string{"changes the mode of", "/usr/local/bin/tool"}, Warning}}},
 	// PARFUM cc8c73f5...: the later RUN deletes the downloads (WH103's
 	// finding) before its mv, whose glob then matches only what was
 	// extracted.

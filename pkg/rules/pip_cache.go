@@ -117,10 +117,10 @@ func (p *Pass) pipCacheRepair(ri *runInfo, c command) *Repair {
 	if pipCacheFlag(c.Pkg) {
 		// The --cache-dir option goes; it becomes --no-cache-dir unless
 		// that is already there (then it was what the option overrode).
-		hasNo := slices.Contains(cl.args, "--no-cache-dir")
+		hasNo := slices.ContainsFunc(cl.args, func(a string) bool { return shellfacts.PipOption(a) == "--no-cache-dir" })
 		var edits []edit.Edit
 		for k := 0; k < len(cl.args); k++ {
-			a := cl.args[k]
+			a := shellfacts.PipOption(cl.args[k])
 			if !cl.lit[k] {
 				continue
 			}

@@ -60,6 +60,8 @@ var ruleCases = []ruleCase{
 	{"WH202", "recommends", "FROM debian\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n", true, 2},
 	{"WH202", "apt too", "FROM ubuntu\nRUN apt update && apt install -y curl && rm -rf /var/lib/apt/lists/*\n", true, 2},
 	{"WH202", "no recommends", "FROM debian\nRUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n", false, 0},
+	{"WH202", "names no package", "FROM debian\nRUN apt-get update && apt-get install -y && rm -rf /var/lib/apt/lists/*\n", false, 0},
+	{"WH202", "fixes broken packages", "FROM debian\nRUN dpkg -i /x.deb || apt-get install -y -f\n", true, 2},
 	{"WH202", "option form", "FROM debian\nRUN apt-get -o APT::Install-Recommends=false install -y curl\n", false, 0},
 	{"WH202", "configured earlier", "FROM debian\nRUN echo 'APT::Install-Recommends \"false\";' > /etc/apt/apt.conf.d/01norec\nRUN apt-get install -y curl\n", false, 0},
 

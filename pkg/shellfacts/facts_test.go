@@ -121,6 +121,10 @@ var meaningCases = []struct {
 	{script: "export PIP_NO_CACHE_DIR=true && pip install x", want: []string{"pip [pip install] nocache pkgs=x"}},
 	{script: "PIP_NO_CACHE_DIR=1; pip install x", want: []string{"pip [pip install] pkgs=x"}},
 	{script: "pip install x", opts: []Option{WithEnv(map[string]string{"PIP_NO_CACHE_DIR": "on"})}, want: []string{"pip [pip install] nocache pkgs=x"}},
+	// pip reads unique prefixes of its long options.
+	{script: "pip install --no-cache flask", want: []string{"pip [pip install] nocache pkgs=flask"}},
+	{script: "pip install --no-c flask", want: []string{"pip [pip install] pkgs=flask"}},
+	{script: "pip install --no-cache-dir --cache /c flask", want: []string{"pip [pip install] pkgs=flask"}},
 	// pip turns its cache off for every boolean value, false ones too.
 	{script: "pip install x", opts: []Option{WithEnv(map[string]string{"PIP_NO_CACHE_DIR": "0"})}, want: []string{"pip [pip install] nocache pkgs=x"}},
 	{script: "pip install x", opts: []Option{WithEnv(map[string]string{"PIP_NO_CACHE_DIR": ""})}, want: []string{"pip [pip install] pkgs=x"}},

@@ -266,8 +266,38 @@ func zypperOp(args []string) *PkgOp {
 	return p
 }
 
+// pipAbbrev are pip's long options whose unique prefixes pip accepts
+// (optparse), with the shortest prefix no other pip option shares.
+var pipAbbrev = []struct{ name, shortest string }{
+	{"--no-cache-dir", "--no-ca"},
+	{"--cache-dir", "--ca"},
+}
+
+// PipOption spells out an abbreviated long option of pip ("--no-cache" is
+// --no-cache-dir), keeping a value given with "="; other words come back
+// as they are.
+func PipOption(a string) string {
+	name, val, eq := strings.Cut(a, "=")
+	for _, o := range pipAbbrev {
+		if name != o.name && strings.HasPrefix(o.name, name) && len(name) >= len(o.shortest) {
+			if eq {
+				return o.name + "=" + val
+			}
+			return o.name
+		}
+	}
+	return a
+}
+
 func (w *walker) pipOp(c *Command, tool string, args []string) *PkgOp {
-	ops, rest := scan(args, pipSpec)
+	long := make([]string, len(args))
+	for i, a := range args {
+		long[i] = a
+		if strings.HasPrefix(a, "--") {
+			long[i] = PipOption(a)
+		}
+	}
+	ops, rest := scan(long, pipSpec)
 	p := &PkgOp{Manager: Pip, Tool: tool, Flags: words(ops)}
 	if len(rest) > 0 {
 		p.RawVerb, p.Packages = rest[0], rest[1:]
