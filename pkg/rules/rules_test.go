@@ -52,6 +52,10 @@ var ruleCases = []ruleCase{
 	{"WH201", "builder stage only", "FROM debian AS build\nRUN apt-get update && apt-get install -y gcc\nFROM scratch\nCOPY --from=build /bin/true /true\n", false, 0},
 	{"WH201", "inside sh -c", "FROM debian\nRUN sh -c 'apt-get update && apt-get install -y curl'\n", true, 2},
 
+	// WH602 with tar's old-style bundle, f not last
+	{"WH602", "tar xvfz", "FROM debian\nRUN wget https://e/app.tgz && tar xvfz app.tgz -C /opt\n", true, 2},
+	{"WH602", "tar xvfz, removed", "FROM debian\nRUN wget https://e/app.tgz && tar xvfz app.tgz -C /opt && rm app.tgz\n", false, 0},
+
 	// WH602 and bash's brace expansion
 	{"WH602", "bash removes both with braces", "FROM debian\nSHELL [\"/bin/bash\", \"-c\"]\nRUN curl -fsSLO https://e/x.tar.gz{,.sha256} && sha256sum -c x.tar.gz.sha256 && tar -xzf x.tar.gz -C /opt && rm -f x.tar.gz{,.sha256}\n", false, 0},
 	{"WH602", "sh does not expand braces", "FROM debian\nRUN curl -fsSLo /x.tar.gz https://e/x.tar.gz && tar -xzf /x.tar.gz -C /opt && rm -f /x.tar.gz{,.sha256}\n", true, 2},

@@ -121,6 +121,11 @@ var meaningCases = []struct {
 	{script: "export PIP_NO_CACHE_DIR=true && pip install x", want: []string{"pip [pip install] nocache pkgs=x"}},
 	{script: "PIP_NO_CACHE_DIR=1; pip install x", want: []string{"pip [pip install] pkgs=x"}},
 	{script: "pip install x", opts: []Option{WithEnv(map[string]string{"PIP_NO_CACHE_DIR": "on"})}, want: []string{"pip [pip install] nocache pkgs=x"}},
+	// tar's old-style bundle: a letter that takes a value takes the next
+	// word, wherever it is in the bundle.
+	{script: "tar xvfz /tmp/a.tgz -C /opt", want: []string{"tar [extract] archive=/tmp/a.tgz dest=/opt"}},
+	{script: "tar xzf /tmp/a.tgz", want: []string{"tar [extract] archive=/tmp/a.tgz dest=/"}},
+	{script: "tar -xvfz /tmp/a.tgz", want: []string{"tar [extract] archive=/z dest=/"}},
 	// pip reads unique prefixes of its long options.
 	{script: "pip install --no-cache flask", want: []string{"pip [pip install] nocache pkgs=flask"}},
 	{script: "pip install --no-c flask", want: []string{"pip [pip install] pkgs=flask"}},

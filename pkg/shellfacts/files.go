@@ -108,9 +108,10 @@ func (w *walker) extract(tool string, args []string, fl flow) *Extract {
 	e := &Extract{Tool: tool, Dest: w.dir}
 	switch tool {
 	case "tar", "bsdtar":
-		// Old-style bundled options: "tar xzf file".
+		// Old-style bundled options ("tar xzf file", "tar xvfz file"):
+		// each letter that takes a value takes the next word, in order.
 		if len(args) > 0 && !strings.HasPrefix(args[0], "-") && strings.Trim(args[0], "xzjJvfcCtpaoOkmUWrSBu") == "" {
-			args = append([]string{"-" + args[0]}, args[1:]...)
+			args = oldStyleTar(args)
 		}
 		ops, rest := scan(args, tarSpec)
 		if has(ops, "-c", "--create") {
@@ -267,4 +268,20 @@ func ofArgv(in *dockerfile.Instruction, opts []Option) (*Facts, error) {
 		c.Range = in.Range
 	}
 	return f, nil
+}
+
+// oldStyleTar spells tar's old-style bundle (the first word, without a
+// dash) as separate options: "xvfz a.tgz -C /x" is "-x -v -f a.tgz -z -C
+// /x". A letter that takes a value takes the next word after the bundle.
+func oldStyleTar(args []string) []string {
+	out := []string{}
+	next := 1
+	for _, c := range args[0] {
+		out = append(out, "-"+string(c))
+		if strings.ContainsRune("fbCgKLNTVX", c) && next < len(args) {
+			out = append(out, args[next])
+			next++
+		}
+	}
+	return append(out, args[next:]...)
 }
