@@ -29,22 +29,35 @@ const npmCacheDir = "/root/.npm"
 func (npmCache) Check(p *Pass) []Finding {
 	var out []Finding
 	for _, ri := range p.runs() {
-		if mountCovers(ri, npmCacheDir+"/_cacache") || mountContains(ri, "/.npm") {
-			continue
-		}
 		for i, c := range ri.cmds {
 			pk := c.pkg(shellfacts.Npm)
 			if pk == nil || !npmInstallVerbs[pk.RawVerb] {
 				continue
 			}
-			if npmCacheCleanedAfter(ri.cmds, i) {
+			// The cache is where npm_config_cache or --cache put it.
+			cache := npmCacheDir
+			if pk.CacheDir != "" {
+				cache = pk.CacheDir
+			}
+			if mountCovers(ri, cache+"/_cacache") || pk.CacheDir == "" && mountContains(ri, "/.npm") {
 				continue
 			}
+			if npmCacheCleanedAfter(ri.cmds, i, cache) {
+				continue
+			}
+			where := "~/.npm"
+			clean := "npm cache clean --force"
+			if pk.CacheDir != "" {
+				where = cache
+				clean += " --cache " + cache
+			}
 			f := p.FindingAt(ri.rangeOf(c),
-				"npm "+pk.RawVerb+" leaves its download cache in ~/.npm in this layer",
-				"end the same RUN with `npm cache clean --force` (without --force npm 5+ cleans nothing), or mount a cache on /root/.npm")
-			f.Repair, _ = p.cleanupRepair(ri, toolNpm, func(c command) bool { return c.pkg(shellfacts.Npm) != nil },
-				"run npm cache clean --force", "npm cache clean --force")
+				"npm "+pk.RawVerb+" leaves its download cache in "+where+" in this layer",
+				"end the same RUN with `"+clean+"` (without --force npm 5+ cleans nothing), or mount a cache on "+cache)
+			if pathText.MatchString(cache) {
+				f.Repair, _ = p.cleanupRepair(ri, toolNpm, func(c command) bool { return c.pkg(shellfacts.Npm) != nil },
+					"run "+clean, clean)
+			}
 			out = append(out, f)
 			break
 		}
@@ -52,14 +65,21 @@ func (npmCache) Check(p *Pass) []Finding {
 	return out
 }
 
-// npmCacheCleanedAfter reports whether `npm cache clean --force` (or rm of
-// ~/.npm) runs after i.
-func npmCacheCleanedAfter(cmds []command, i int) bool {
+// npmCacheCleanedAfter reports whether the npm cache at cache is emptied
+// after i: `npm cache clean --force` that sees the same cache, or an rm of
+// it (or of ~/.npm, for the default one).
+func npmCacheCleanedAfter(cmds []command, i int, cache string) bool {
 	for _, c := range cmds[i+1:] {
 		if pk := c.pkg(shellfacts.Npm); pk != nil && pk.Verb == shellfacts.Clean && pk.Force {
-			return true
+			sees := npmCacheDir
+			if pk.CacheDir != "" {
+				sees = pk.CacheDir
+			}
+			if sees == cache {
+				return true
+			}
 		}
-		if removes(c, npmCacheDir+"/_cacache") || removesHomeCache(c, "/.npm", "/.npm/_cacache") {
+		if removes(c, cache+"/_cacache") || cache == npmCacheDir && removesHomeCache(c, "/.npm", "/.npm/_cacache") {
 			return true
 		}
 	}

@@ -71,6 +71,8 @@ var repairCases = []repairCase{
 	{"WH501", "inside sh -c", "FROM python\nRUN sh -c 'pip install flask'\n", 0, ""},
 	{"WH502", "npm", "FROM node\nRUN npm ci\n", Safe, "FROM node\nRUN npm ci && npm cache clean --force\n"},
 	{"WH502", "npm removed where nothing can go between", "FROM node\nRUN if true; then npm ci; rm -rf /usr/local/lib/node_modules/npm; fi\n", 0, ""},
+	{"WH502", "npm cache moved", "FROM node\nRUN npm ci --cache /tmp/npmc\n", Safe, "FROM node\nRUN npm ci --cache /tmp/npmc && npm cache clean --force --cache /tmp/npmc\n"},
+	{"WH503", "yarn cache moved", "FROM node\nRUN yarn install --cache-folder /yc\n", Safe, "FROM node\nRUN yarn install --cache-folder /yc && yarn cache clean --cache-folder /yc\n"},
 	{"WH503", "yarn", "FROM node\nRUN yarn install\n", Safe, "FROM node\nRUN yarn install && yarn cache clean\n"},
 	{"WH503", "exec form", "FROM node\nRUN [\"yarn\", \"install\"]\n", 0, ""},
 	{"WH504", "gem", "FROM alpine\nRUN gem install rails\n", Safe, "FROM alpine\nRUN gem install --no-document rails\n"},

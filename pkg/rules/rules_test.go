@@ -98,6 +98,11 @@ var ruleCases = []ruleCase{
 
 	{"WH505", "clean of another cache", "FROM golang\nRUN GOCACHE=/gocache go build ./... && go clean -cache\n", true, 2},
 
+	{"WH502", "clean of the default cache, not the moved one", "FROM node\nRUN npm ci --cache /tmp/npmc && npm cache clean --force\n", true, 2},
+	{"WH502", "moved cache cleaned", "FROM node\nRUN npm ci --cache /tmp/npmc && npm cache clean --force --cache /tmp/npmc\n", false, 0},
+	{"WH503", "moved cache kept", "FROM node\nRUN yarn install --cache-folder /yc\n", true, 2},
+	{"WH503", "moved cache removed", "FROM node\nRUN yarn install --cache-folder /yc && rm -rf /yc\n", false, 0},
+
 	// WH302
 	{"WH302", "update then add --no-cache", "FROM alpine\nRUN apk update && apk add --no-cache curl\n", true, 2},
 	{"WH302", "update alone", "FROM alpine\nRUN apk update\n", true, 2},

@@ -27,9 +27,7 @@ var yarnCacheDirs = []string{"/usr/local/share/.cache/yarn", "/root/.cache/yarn"
 func (yarnCache) Check(p *Pass) []Finding {
 	var out []Finding
 	for _, ri := range p.runs() {
-		if mountContains(ri, ".cache/yarn") || mountContains(ri, "/.yarn") || mountCovers(ri, yarnCacheDirs...) {
-			continue
-		}
+		defaultMounted := mountContains(ri, ".cache/yarn") || mountContains(ri, "/.yarn") || mountCovers(ri, yarnCacheDirs...)
 		for i, c := range ri.cmds {
 			pk := c.pkg(shellfacts.Yarn)
 			if pk == nil {
@@ -42,18 +40,29 @@ func (yarnCache) Check(p *Pass) []Finding {
 			if v == "" && c.hasFlag("version", "help", "v", "h") {
 				continue
 			}
-			if c.hasFlag("cache-folder") || yarnCacheCleanedAfter(ri.cmds, i) {
+			// The cache is where YARN_CACHE_FOLDER or --cache-folder put it.
+			custom := pk.CacheDir
+			if custom != "" && mountCovers(ri, custom) || custom == "" && defaultMounted {
+				continue
+			}
+			if yarnCacheCleanedAfter(ri.cmds, i, custom) {
 				continue
 			}
 			what := "yarn"
 			if v != "" {
 				what += " " + v
 			}
+			where, clean, mount := "yarn's package cache", "yarn cache clean", yarnCacheDirs[0]
+			if custom != "" {
+				where, clean, mount = "its package cache ("+custom+")", clean+" --cache-folder "+custom, custom
+			}
 			f := p.FindingAt(ri.rangeOf(c),
-				what+" leaves yarn's package cache in this layer",
-				"end the same RUN with `yarn cache clean`, or mount a cache on /usr/local/share/.cache/yarn")
-			f.Repair, _ = p.cleanupRepair(ri, toolYarn, func(c command) bool { return c.pkg(shellfacts.Yarn) != nil },
-				"run yarn cache clean", "yarn cache clean")
+				what+" leaves "+where+" in this layer",
+				"end the same RUN with `"+clean+"`, or mount a cache on "+mount)
+			if pathText.MatchString(mount) {
+				f.Repair, _ = p.cleanupRepair(ri, toolYarn, func(c command) bool { return c.pkg(shellfacts.Yarn) != nil },
+					"run "+clean, clean)
+			}
 			out = append(out, f)
 			break
 		}
@@ -61,10 +70,19 @@ func (yarnCache) Check(p *Pass) []Finding {
 	return out
 }
 
-func yarnCacheCleanedAfter(cmds []command, i int) bool {
+// yarnCacheCleanedAfter reports whether yarn's cache (custom, or the
+// default ones when custom is "") is emptied after i: `yarn cache clean`
+// that sees the same cache, or an rm of it.
+func yarnCacheCleanedAfter(cmds []command, i int, custom string) bool {
 	for _, c := range cmds[i+1:] {
-		if pk := c.pkg(shellfacts.Yarn); pk != nil && pk.Verb == shellfacts.Clean {
+		if pk := c.pkg(shellfacts.Yarn); pk != nil && pk.Verb == shellfacts.Clean && pk.CacheDir == custom {
 			return true
+		}
+		if custom != "" {
+			if removes(c, custom) {
+				return true
+			}
+			continue
 		}
 		for _, d := range yarnCacheDirs {
 			if removes(c, d) {
