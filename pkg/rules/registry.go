@@ -29,6 +29,7 @@ func All() []Rule {
 		cargoCache{},
 		tmpFiles{},
 		archiveLeft{},
+		buildTree{},
 		addPlain{},
 		curlAndWget{},
 		useraddLastlog{},

@@ -52,6 +52,14 @@ var ruleCases = []ruleCase{
 	{"WH201", "builder stage only", "FROM debian AS build\nRUN apt-get update && apt-get install -y gcc\nFROM scratch\nCOPY --from=build /bin/true /true\n", false, 0},
 	{"WH201", "inside sh -c", "FROM debian\nRUN sh -c 'apt-get update && apt-get install -y curl'\n", true, 2},
 
+	// WH606
+	{"WH606", "configure, make, make install", "FROM debian\nRUN wget https://e/redis-7.2.tar.gz && tar -xzf redis-7.2.tar.gz && rm redis-7.2.tar.gz && cd redis-7.2 && ./configure && make && make install\n", true, 2},
+	{"WH606", "git clone, make, make install", "FROM debian\nRUN git clone https://e/tool.git /usr/src/tool && cd /usr/src/tool && make && make install\n", true, 2},
+	{"WH606", "tree removed", "FROM debian\nRUN git clone https://e/tool.git /usr/src/tool && cd /usr/src/tool && make && make install && cd / && rm -rf /usr/src/tool\n", false, 0},
+	{"WH606", "no install: the tree is the app", "FROM debian\nRUN git clone https://e/app.git /app && cd /app && make\nCMD [\"/app/bin/app\"]\n", false, 0},
+	{"WH606", "editable install", "FROM python\nRUN git clone https://e/lib.git /src/lib && cd /src/lib && python setup.py build && pip install -e .\n", false, 0},
+	{"WH606", "named later", "FROM debian\nRUN git clone https://e/tool.git /usr/src/tool && cd /usr/src/tool && make && make install\nWORKDIR /usr/src/tool\n", false, 0},
+
 	// WH602 with tar's old-style bundle, f not last
 	{"WH602", "tar xvfz", "FROM debian\nRUN wget https://e/app.tgz && tar xvfz app.tgz -C /opt\n", true, 2},
 	{"WH602", "tar xvfz, removed", "FROM debian\nRUN wget https://e/app.tgz && tar xvfz app.tgz -C /opt && rm app.tgz\n", false, 0},

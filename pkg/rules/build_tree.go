@@ -1,0 +1,154 @@
+package rules
+
+import (
+	"fmt"
+	"maps"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/whittle/whittle/pkg/shellfacts"
+)
+
+// buildTree is WH606: a RUN fetches sources (extracts an archive, clones a
+// repository), builds and installs them, and leaves the source tree, with
+// every object file the build made, in the layer.
+type buildTree struct{}
+
+func (buildTree) Meta() Meta {
+	return Meta{
+		ID:       "WH606",
+		Name:     "build-tree-left",
+		Summary:  "A RUN that builds and installs software from a source tree it extracted or cloned keeps the tree, object files included, in the layer unless it removes it.",
+		Severity: Warning,
+		Doc:      "docs/rules/WH606.md",
+		Repair:   Unsafe,
+		Measure:  MeasurePaths,
+		Intent:   []string{"source", "tree", "build dir"},
+	}
+}
+
+// buildCommands build in the directory they run in.
+var buildCommands = map[string]bool{
+	"make": true, "gmake": true, "cmake": true, "ninja": true, "meson": true, "configure": true,
+	"autoreconf": true, "bootstrap": true, "scons": true, "bazel": true, "mvn": true, "gradle": true,
+}
+
+// installsFromTree reports whether c installs what was built in its
+// working directory (make install, ninja install, cmake --install,
+// python setup.py install, pip install ., go install, cargo install
+// --path), and is not an editable install that keeps using the tree.
+func installsFromTree(c command) bool {
+	switch c.Name {
+	case "make", "gmake", "ninja", "checkinstall":
+		return c.Name == "checkinstall" || containsWord(c.Args, "install")
+	case "cmake":
+		return c.hasFlag("install")
+	case "meson":
+		return c.verb() == "install"
+	}
+	if strings.HasPrefix(c.Name, "python") && containsWord(c.Args, "setup.py") && containsWord(c.Args, "install") {
+		return true
+	}
+	if pk := c.pkg(shellfacts.Pip); pk != nil && pk.Verb == shellfacts.Install && !c.hasFlag("e", "editable") {
+		for _, op := range pk.Packages {
+			if op == "." || strings.HasPrefix(op, "./") || op == c.cwd() {
+				return true
+			}
+		}
+	}
+	if pk := c.pkg(shellfacts.Go); pk != nil && pk.RawVerb == "install" {
+		return true
+	}
+	if pk := c.pkg(shellfacts.Cargo); pk != nil && pk.RawVerb == "install" && c.hasFlag("path") {
+		return true
+	}
+	return false
+}
+
+// builds reports whether c builds in its working directory.
+func builds(c command) bool {
+	name := path.Base(c.Name)
+	if buildCommands[name] || strings.HasSuffix(c.Name, "/configure") || c.Name == "configure" {
+		return true
+	}
+	if pk := c.Pkg; pk != nil && pk.Verb == shellfacts.Build {
+		return true
+	}
+	return strings.HasPrefix(name, "python") && containsWord(c.Args, "setup.py")
+}
+
+// sourceTrees returns the directories the commands of a RUN extract or
+// clone sources into, with the index of the command that makes each.
+func sourceTrees(ri *runInfo) map[string]int {
+	out := map[string]int{}
+	for i, c := range ri.cmds {
+		var dirs []string
+		switch {
+		case c.Extract != nil && !c.Extract.Create:
+			dirs = layerExtracted(c.Command)
+		case c.Name == "git" && len(c.Args) > 1 && c.Args[0] == "clone":
+			if d := layerCloneDest(c.Command); d != "" {
+				dirs = []string{d}
+			}
+		}
+		for _, d := range dirs {
+			if path.IsAbs(d) && !layerSystemDirs[d] && d != "/" {
+				if _, ok := out[d]; !ok {
+					out[d] = i
+				}
+			}
+		}
+	}
+	return out
+}
+
+func (buildTree) Check(p *Pass) []Finding {
+	var out []Finding
+	for _, ri := range p.runs() {
+		trees := sourceTrees(ri)
+		for _, tree := range slices.Sorted(maps.Keys(trees)) {
+			at := trees[tree]
+			if mountCovers(ri, tree) || goneAfter(ri.cmds, at, tree) {
+				continue
+			}
+			built, installed := false, false
+			for _, c := range ri.cmds[at+1:] {
+				in := c.Dir != "" && shellfacts.Under(c.Dir, tree)
+				if !in {
+					continue
+				}
+				built = built || builds(c)
+				installed = installed || installsFromTree(c)
+			}
+			// Without an install the tree is what the image runs; and a
+			// later instruction that names it uses it.
+			if !built || !installed || p.mentionedLater(ri.in, tree) != nil {
+				continue
+			}
+			f := p.FindingAt(ri.rangeOf(ri.cmds[at]),
+				fmt.Sprintf("this RUN builds and installs from %s and keeps the source tree, object files included, in the layer", tree),
+				"remove the tree at the end of the same RUN once installed (`cd / && rm -rf "+tree+"`), or build in a separate stage and copy only what was installed")
+			f.Paths = []string{tree}
+			f.Repair = p.treeRepair(ri, tree)
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// treeRepair removes the tree at the end of the RUN. It is unsafe: what
+// was installed may still use files of the tree (a symbolic link into it,
+// a path compiled in).
+func (p *Pass) treeRepair(ri *runInfo, tree string) *Repair {
+	se := ri.shell()
+	if se == nil || !pathText.MatchString(tree) || unsafeText.MatchString(tree) {
+		return nil
+	}
+	e, ok := se.appendCmds("cd /", "rm -rf "+tree)
+	if !ok {
+		return nil
+	}
+	return newRepair(p.File, Unsafe, "remove the source tree "+tree+" at the end of the RUN",
+		"what the RUN installed may still use files of the tree (a symbolic link into it, a path compiled in)", e)
+}
