@@ -11,6 +11,7 @@ func All() []Rule {
 		consecutiveRuns{},
 		copyArchive{},
 		copyRoot{},
+		buildPackages{},
 		aptLists{},
 		aptRecommends{},
 		aptClean{},

@@ -52,6 +52,16 @@ var ruleCases = []ruleCase{
 	{"WH201", "builder stage only", "FROM debian AS build\nRUN apt-get update && apt-get install -y gcc\nFROM scratch\nCOPY --from=build /bin/true /true\n", false, 0},
 	{"WH201", "inside sh -c", "FROM debian\nRUN sh -c 'apt-get update && apt-get install -y curl'\n", true, 2},
 
+	// WH107
+	{"WH107", "build-base kept for pip", "FROM alpine\nRUN apk add --no-cache build-base python3-dev py3-pip\nRUN pip install numpy\n", true, 2},
+	{"WH107", "build-essential kept for make", "FROM debian\nRUN apt-get update && apt-get install -y --no-install-recommends build-essential && rm -rf /var/lib/apt/lists/*\nRUN make -C /src install\n", true, 2},
+	{"WH107", "a toolchain image: nothing builds after", "FROM debian\nRUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev make && rm -rf /var/lib/apt/lists/*\n", false, 0},
+	{"WH107", "virtual group removed", "FROM alpine\nRUN apk add --no-cache --virtual .build-deps build-base python3-dev && pip install numpy && apk del .build-deps\n", false, 0},
+	{"WH107", "purged with auto-remove", "FROM debian\nRUN apt-get update && apt-get install -y gcc libc6-dev && make && apt-mark auto '.*' && apt-get purge -y --auto-remove gcc\n", false, 0},
+	{"WH107", "builder stage", "FROM debian AS build\nRUN apt-get update && apt-get install -y build-essential\nFROM debian\nCOPY --from=build /out /out\n", false, 0},
+	{"WH107", "removed in a later RUN (WH101's)", "FROM alpine\nRUN apk add gcc\nRUN apk del gcc\n", false, 0},
+	{"WH107", "runtime packages only", "FROM debian\nRUN apt-get update && apt-get install -y --no-install-recommends libpq5 curl && rm -rf /var/lib/apt/lists/*\n", false, 0},
+
 	// WH606
 	{"WH606", "configure, make, make install", "FROM debian\nRUN wget https://e/redis-7.2.tar.gz && tar -xzf redis-7.2.tar.gz && rm redis-7.2.tar.gz && cd redis-7.2 && ./configure && make && make install\n", true, 2},
 	{"WH606", "git clone, make, make install", "FROM debian\nRUN git clone https://e/tool.git /usr/src/tool && cd /usr/src/tool && make && make install\n", true, 2},
