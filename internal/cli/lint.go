@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -24,6 +25,7 @@ type lintOptions struct {
 	skip            []string
 	registryLookups bool
 	config          string
+	context         string
 }
 
 // lintConfig is the lint section of .whittle.yaml.
@@ -92,6 +94,7 @@ func NewCmdLint() *cobra.Command {
 	fl.StringSliceVar(&o.skip, "skip", nil, "skip these rule `IDs` (whittle or hadolint; repeat or separate with commas)")
 	fl.BoolVar(&o.registryLookups, "registry-lookups", false, "let base-image rules (WH701) ask registries about base images")
 	fl.StringVar(&o.config, "config", "", "read the configuration from `FILE` (default: .whittle.yaml found from the current directory up)")
+	fl.StringVar(&o.context, "context", "", "the build context `DIR`, for WH108 (default: each Dockerfile's directory; none for standard input)")
 	return cmd
 }
 
@@ -146,7 +149,7 @@ func runLint(cmd *cobra.Command, o *lintOptions, args []string) error {
 				res.Errors = append(res.Errors, in.Err.Error())
 			}
 		}
-		found, err := rules.Lint(cmd.Context(), f, opts...)
+		found, err := rules.Lint(cmd.Context(), f, append(opts, lintContext(o.context, lf.name)...)...)
 		if err != nil {
 			res.Errors = append(res.Errors, err.Error())
 			continue
@@ -313,4 +316,16 @@ func splitIDs(in []string) []string {
 		}
 	}
 	return out
+}
+
+// lintContext gives lint the build context of a Dockerfile: dir when set,
+// else the file's own directory; none for standard input.
+func lintContext(dir, name string) []rules.Option {
+	switch {
+	case dir != "":
+		return []rules.Option{rules.WithContext(os.DirFS(dir))}
+	case name == "-":
+		return nil
+	}
+	return []rules.Option{rules.WithContext(os.DirFS(filepath.Dir(name)))}
 }

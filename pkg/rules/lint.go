@@ -35,7 +35,7 @@ func Lint(ctx context.Context, f *dockerfile.File, opts ...Option) ([]Finding, e
 		if (o.only != nil && !o.only[m.ID]) || o.skip[m.ID] {
 			continue
 		}
-		p := &Pass{File: f, Filename: f.Name, RegistryLookups: o.registryLookups, BaseImage: o.baseImage, meta: m, shared: sh}
+		p := &Pass{File: f, Filename: f.Name, RegistryLookups: o.registryLookups, BaseImage: o.baseImage, Context: o.context, meta: m, shared: sh}
 		var found []Finding
 		if cr, ok := r.(ContextRule); ok {
 			var err error

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"io/fs"
 	"strings"
 )
 
@@ -15,7 +16,18 @@ type options struct {
 	severity        map[string]Severity
 	registryLookups bool
 	baseImage       string
+	context         fs.FS
 	rules           []Rule
+}
+
+// WithContext gives lint the build context (for example os.DirFS of the
+// directory docker build is given): WH108 reads its .dockerignore and
+// looks for what COPY . would take. Without it, WH108 is quiet.
+func WithContext(fsys fs.FS) Option {
+	return func(o *options) error {
+		o.context = fsys
+		return nil
+	}
 }
 
 // WithBaseImage asks for the final stage's base image to become ref: WH701

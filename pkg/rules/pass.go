@@ -1,6 +1,10 @@
 package rules
 
-import "github.com/whittle/whittle/pkg/dockerfile"
+import (
+	"io/fs"
+
+	"github.com/whittle/whittle/pkg/dockerfile"
+)
 
 // Pass is what a rule sees while checking one Dockerfile. Lint builds a new
 // Pass for each rule; rules must not keep it.
@@ -12,6 +16,10 @@ type Pass struct {
 	// RegistryLookups allows rules to ask registries about base images
 	// (WH701); off by default so that linting needs no network.
 	RegistryLookups bool
+	// Context is the build context (WithContext), nil when unknown: the
+	// rules that look at the files a COPY would take (WH108) are quiet
+	// then.
+	Context fs.FS
 	// BaseImage is the base image a switch is asked for (WithBaseImage):
 	// WH701 then carries the repair that makes it.
 	BaseImage string

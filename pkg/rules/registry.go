@@ -12,6 +12,7 @@ func All() []Rule {
 		copyArchive{},
 		copyRoot{},
 		buildPackages{},
+		contextCopy{},
 		aptLists{},
 		aptRecommends{},
 		aptClean{},
