@@ -201,7 +201,7 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 		if lctx == nil {
 			lctx = context.Background()
 		}
-		if findings, err = lintrules.Lint(lctx, df); err != nil {
+		if findings, err = lintrules.Lint(lctx, df, lintContext("", o.dockerfile)...); err != nil {
 			return fail(err)
 		}
 	} else if o.target != "" {

@@ -86,7 +86,7 @@ func sourceTrees(ri *runInfo) map[string]int {
 		var dirs []string
 		switch {
 		case c.Extract != nil && !c.Extract.Create:
-			dirs = layerExtracted(c.Command)
+			dirs = extractedTree(c.Command)
 		case c.Name == "git" && len(c.Args) > 1 && c.Args[0] == "clone":
 			if d := layerCloneDest(c.Command); d != "" {
 				dirs = []string{d}
@@ -151,4 +151,32 @@ func (p *Pass) treeRepair(ri *runInfo, tree string) *Repair {
 	}
 	return newRepair(p.File, Unsafe, "remove the source tree "+tree+" at the end of the RUN",
 		"what the RUN installed may still use files of the tree (a symbolic link into it, a path compiled in)", e)
+}
+
+// extractedTree is the directory an extraction makes its tree in: the
+// -C/-d directory when it is the archive's own (not a directory many
+// things share, such as /usr/src or /tmp); else, as tarballs unpack, the
+// archive's name without its suffix below it (tar -xzf redis-7.2.tar.gz
+// -C /usr/src makes /usr/src/redis-7.2).
+func extractedTree(c *shellfacts.Command) []string {
+	e := c.Extract
+	dest := e.Dest
+	if dest == "" {
+		dest = c.Dir
+	}
+	if dest == "" || !path.IsAbs(dest) {
+		return nil
+	}
+	if e.Dest != "" && e.Dest != c.Dir && !layerSystemDirs[e.Dest] {
+		return []string{e.Dest}
+	}
+	stem := layerStem(path.Base(e.Archive))
+	if stem == "" || e.Archive == "" || slices.ContainsFunc(c.Args, func(a string) bool { return strings.HasPrefix(a, "--strip") }) {
+		return nil
+	}
+	switch e.Tool {
+	case "tar", "bsdtar", "unzip", "7z":
+		return []string{path.Join(dest, stem)}
+	}
+	return nil
 }

@@ -65,6 +65,7 @@ var ruleCases = []ruleCase{
 	// WH606
 	{"WH606", "configure, make, make install", "FROM debian\nRUN wget https://e/redis-7.2.tar.gz && tar -xzf redis-7.2.tar.gz && rm redis-7.2.tar.gz && cd redis-7.2 && ./configure && make && make install\n", true, 2},
 	{"WH606", "git clone, make, make install", "FROM debian\nRUN git clone https://e/tool.git /usr/src/tool && cd /usr/src/tool && make && make install\n", true, 2},
+	{"WH606", "extracted into /usr/src", "FROM debian\nRUN tar -xzf /tmp/tool-1.0.tar.gz -C /usr/src && cd /usr/src/tool-1.0 && make && make install\n", true, 2},
 	{"WH606", "tree removed", "FROM debian\nRUN git clone https://e/tool.git /usr/src/tool && cd /usr/src/tool && make && make install && cd / && rm -rf /usr/src/tool\n", false, 0},
 	{"WH606", "no install: the tree is the app", "FROM debian\nRUN git clone https://e/app.git /app && cd /app && make\nCMD [\"/app/bin/app\"]\n", false, 0},
 	{"WH606", "editable install", "FROM python\nRUN git clone https://e/lib.git /src/lib && cd /src/lib && python setup.py build && pip install -e .\n", false, 0},

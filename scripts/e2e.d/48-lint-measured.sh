@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# New lint rules against real builds: what `whittle analyze --dockerfile`
+# says a finding costs equals, within 5%, what the image loses when it is
+# rebuilt without the waste.
+#
+#   build-tree (WH606): a RUN extracts a source tree, builds and installs
+#     from it, and keeps it; the clean variant removes it in the same RUN.
+#   context-git (WH108): COPY . copies a context whose .git directory no
+#     .dockerignore excludes; the clean variant has a .dockerignore.
+#
+# Each case builds both images on the local Debian base, runs a functional
+# check on both, reads the finding's cost from analyze's JSON and checks it
+# against the difference of the two images' sizes (docker image inspect).
+# Environment: see scripts/e2e.sh.
+set -euo pipefail
+# shellcheck source=../lib/common.sh
+. "$E2E_LIB/common.sh"
+# shellcheck source=../lib/assert.sh
+. "$E2E_LIB/assert.sh"
+# shellcheck source=../lib/images.sh
+. "$E2E_LIB/images.sh"
+
+: "${WHITTLE:?}" "${E2E_WORK:?}" "${DEBIAN_BASE:?}"
+W=$E2E_WORK
+
+size() { docker image inspect -f '{{.Size}}' "$1"; }
+
+# within5 NAME COST DIFF: COST is within 5% of DIFF.
+within5() {
+	local name=$1 cost=$2 diff=$3
+	if [[ $cost =~ ^[0-9]+$ && $diff =~ ^[0-9]+$ ]] && [ "$diff" -gt 0 ] &&
+		awk -v c="$cost" -v d="$diff" 'BEGIN { r = c / d; exit !(r >= 0.95 && r <= 1.05) }'; then
+		_check_ok "$name: measured cost $cost is within 5% of the size difference $diff"
+	else
+		_check_fail "$name: measured cost $cost, size difference $diff (want within 5%)"
+	fi
+}
+
+# cost NAME RULE IMAGE DOCKERFILE: the finding's cost_bytes from analyze.
+cost() {
+	local name=$1 rule=$2 img=$3 df=$4 json=$W/$1.json
+	"$WHITTLE" analyze --format json --dockerfile "$df" "docker-daemon:$img" >"$json"
+	jq -r --arg r "$rule" '[.dockerfile.findings[] | select(.rule == $r and .measured) | .cost_bytes] | add // "none"' "$json"
+}
+
+# ---------------------------------------------------------------- build-tree
+
+step "build-tree (WH606)"
+ctx=$W/build-tree
+mkdir -p "$ctx/src/tool-1.0"
+# A source tree whose build makes 6 MiB of objects and installs a script.
+cat >"$ctx/src/tool-1.0/Makefile" <<'EOF'
+all:
+	head -c 6291456 /dev/urandom > tool.o
+	printf '#!/bin/sh\necho build-tree-ok\n' > tool
+install:
+	install -m 755 tool /usr/local/bin/tool
+EOF
+head -c 1048576 /dev/urandom >"$ctx/src/tool-1.0/data.c"
+tar -C "$ctx/src" -czf "$ctx/tool-1.0.tar.gz" tool-1.0
+rm -rf "$ctx/src"
+for variant in naive clean; do
+	tail=""
+	[ "$variant" = clean ] && tail=" && cd / && rm -rf /usr/src/tool-1.0"
+	cat >"$ctx/Dockerfile.$variant" <<EOF
+ARG BASE
+FROM \$BASE
+RUN apt-get update && apt-get install -y --no-install-recommends make && apt-get clean && rm -rf /var/lib/apt/lists/*
+COPY tool-1.0.tar.gz /tmp/
+RUN mkdir -p /usr/src && tar -xzf /tmp/tool-1.0.tar.gz -C /usr/src && rm /tmp/tool-1.0.tar.gz && cd /usr/src/tool-1.0 && make && make install$tail
+CMD ["tool"]
+EOF
+	check_cmd "build-tree: $variant builds" img_build "whittle-lint/build-tree:$variant" "$ctx" -f "$ctx/Dockerfile.$variant" --build-arg "BASE=$DEBIAN_BASE"
+	out=$(docker run --rm --network none "whittle-lint/build-tree:$variant" 2>&1 || true)
+	check_eq "build-tree: $variant works" build-tree-ok "$out"
+done
+set +e
+"$WHITTLE" lint --rule WH606 "$ctx/Dockerfile.naive" >"$W/build-tree.lint"
+rc=$?
+set -e
+check_eq "build-tree: lint reports WH606 on the naive file (exit)" 1 "$rc"
+sed 's/^/    /' "$W/build-tree.lint" >&2
+"$WHITTLE" lint --rule WH606 "$ctx/Dockerfile.clean" >"$W/build-tree-clean.lint" || true
+check_eq "build-tree: lint is quiet on the clean file" 0 "$(grep -c WH606 "$W/build-tree-clean.lint" || true)"
+c=$(cost build-tree WH606 whittle-lint/build-tree:naive "$ctx/Dockerfile.naive")
+d=$(($(size whittle-lint/build-tree:naive) - $(size whittle-lint/build-tree:clean)))
+within5 build-tree "$c" "$d"
+printf '%-12s %12s %12s %12s\n' case naive clean measured >"$W/sizes.txt"
+printf '%-12s %12s %12s %12s\n' build-tree "$(size whittle-lint/build-tree:naive)" "$(size whittle-lint/build-tree:clean)" "$c" >>"$W/sizes.txt"
+
+# --------------------------------------------------------------- context-git
+
+step "context-git (WH108)"
+ctx=$W/context-git
+mkdir -p "$ctx/.git/objects/pack"
+echo 'ref: refs/heads/main' >"$ctx/.git/HEAD"
+head -c 8388608 /dev/urandom >"$ctx/.git/objects/pack/pack-1.pack"
+printf '#!/bin/sh\necho context-git-ok\n' >"$ctx/app.sh"
+chmod 755 "$ctx/app.sh"
+cat >"$ctx/Dockerfile" <<'EOF'
+ARG BASE
+FROM $BASE
+WORKDIR /app
+COPY . .
+CMD ["/app/app.sh"]
+EOF
+check_cmd "context-git: naive builds" img_build whittle-lint/context-git:naive "$ctx" --build-arg "BASE=$DEBIAN_BASE"
+set +e
+"$WHITTLE" lint --rule WH108 "$ctx/Dockerfile" >"$W/context-git.lint"
+rc=$?
+set -e
+check_eq "context-git: lint reports WH108 (exit)" 1 "$rc"
+sed 's/^/    /' "$W/context-git.lint" >&2
+c=$(cost context-git WH108 whittle-lint/context-git:naive "$ctx/Dockerfile")
+printf '.git\n' >"$ctx/.dockerignore"
+check_cmd "context-git: clean builds" img_build whittle-lint/context-git:clean "$ctx" --build-arg "BASE=$DEBIAN_BASE"
+"$WHITTLE" lint --rule WH108 "$ctx/Dockerfile" >"$W/context-git-clean.lint" || true
+check_eq "context-git: lint is quiet with the .dockerignore" 0 "$(grep -c WH108 "$W/context-git-clean.lint" || true)"
+for variant in naive clean; do
+	out=$(docker run --rm --network none "whittle-lint/context-git:$variant" 2>&1 || true)
+	check_eq "context-git: $variant works" context-git-ok "$out"
+done
+d=$(($(size whittle-lint/context-git:naive) - $(size whittle-lint/context-git:clean)))
+within5 context-git "$c" "$d"
+printf '%-12s %12s %12s %12s\n' context-git "$(size whittle-lint/context-git:naive)" "$(size whittle-lint/context-git:clean)" "$c" >>"$W/sizes.txt"
+
+step "lint-measured: image sizes and measured costs (bytes)"
+cat "$W/sizes.txt" >&2
+check_done
