@@ -28,6 +28,7 @@ func All() []Rule {
 		yarnCache{},
 		gemDocs{},
 		goCache{},
+		goModCache{},
 		cargoCache{},
 		tmpFiles{},
 		archiveLeft{},

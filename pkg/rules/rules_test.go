@@ -122,6 +122,14 @@ var ruleCases = []ruleCase{
 	{"WH503", "moved cache kept", "FROM node\nRUN yarn install --cache-folder /yc\n", true, 2},
 	{"WH503", "moved cache removed", "FROM node\nRUN yarn install --cache-folder /yc && rm -rf /yc\n", false, 0},
 
+	// WH507
+	{"WH507", "go mod download", "FROM golang\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\n", true, 4},
+	{"WH507", "go install with a version", "FROM golang:1.22\nRUN go install golang.org/x/tools/cmd/goimports@latest\n", true, 2},
+	{"WH507", "cleaned", "FROM golang\nRUN go mod download && go build -o /app . && go clean -modcache\n", false, 0},
+	{"WH507", "removed with GOPATH", "FROM golang\nENV GOPATH=/go\nRUN go mod download && go build -o /app . && rm -rf /go/pkg\n", false, 0},
+	{"WH507", "cache mount", "FROM golang\nRUN --mount=type=cache,target=/root/go/pkg/mod go mod download\n", false, 0},
+	{"WH507", "go build alone", "FROM golang\nRUN go build -o /app .\n", false, 0},
+
 	// WH302
 	{"WH302", "update then add --no-cache", "FROM alpine\nRUN apk update && apk add --no-cache curl\n", true, 2},
 	{"WH302", "update alone", "FROM alpine\nRUN apk update\n", true, 2},

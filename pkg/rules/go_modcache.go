@@ -1,0 +1,131 @@
+package rules
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/whittle/whittle/pkg/shellfacts"
+)
+
+// goModCache is WH507: go mod download, go get or go install PKG@VERSION
+// fill Go's module cache (GOMODCACHE, by default GOPATH/pkg/mod) with the
+// modules' archives (cache/download) and extracted sources, which stay in
+// the layer.
+type goModCache struct{}
+
+func (goModCache) Meta() Meta {
+	return Meta{
+		ID:       "WH507",
+		Name:     "go-module-cache",
+		Summary:  "go mod download, go get and go install PKG@VERSION fill Go's module cache (GOMODCACHE, GOPATH/pkg/mod), which stays in the layer unless the same RUN cleans it or a cache mount holds it.",
+		Severity: Warning,
+		Doc:      "docs/rules/WH507.md",
+		Repair:   Safe,
+		Measure:  MeasurePaths,
+		Intent:   []string{"module cache", "modcache", "gomodcache"},
+	}
+}
+
+// goModDir is where a go command keeps its module cache: GOMODCACHE, else
+// GOPATH/pkg/mod (the first GOPATH entry), else /root/go/pkg/mod; from a
+// prefix assignment, else the stage's ENV. "" when it cannot be told.
+func (p *Pass) goModDir(ri *runInfo, c command) (string, bool) {
+	lookup := func(name string) (string, bool) {
+		if v, ok := c.Assigns[name]; ok {
+			return v, true
+		}
+		return envLookup(p.File, ri.in, name)
+	}
+	dir := "/root/go/pkg/mod"
+	if v, ok := lookup("GOPATH"); ok && v != "" {
+		dir = path.Join(strings.Split(v, ":")[0], "pkg", "mod")
+	}
+	_, assigned := c.Assigns["GOMODCACHE"]
+	if v, ok := lookup("GOMODCACHE"); ok && v != "" {
+		dir = v
+	}
+	if !path.IsAbs(dir) || strings.Contains(dir, "$") {
+		return "", false
+	}
+	return path.Clean(dir), assigned
+}
+
+// downloadsModules reports whether a go command fetches modules into the
+// module cache.
+func downloadsModules(pk *shellfacts.PkgOp) bool {
+	switch pk.RawVerb {
+	case "mod download", "get":
+		return true
+	case "install":
+		for _, op := range pk.Packages {
+			if strings.Contains(op, "@") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (goModCache) Check(p *Pass) []Finding {
+	var out []Finding
+	for _, ri := range p.runs() {
+		for i, c := range ri.cmds {
+			pk := c.pkg(shellfacts.Go)
+			if pk == nil || !downloadsModules(pk) {
+				continue
+			}
+			dir, assigned := p.goModDir(ri, c)
+			if dir == "" || mountCovers(ri, dir) || goModCleanedAfter(ri.cmds, i, dir) {
+				continue
+			}
+			f := p.FindingAt(ri.rangeOf(c),
+				"go "+pk.RawVerb+" leaves the downloaded modules in Go's module cache ("+dir+") in this layer",
+				"build in a separate stage and copy only the binary, or end the RUN with `go clean -modcache`, or use RUN --mount=type=cache,target="+dir)
+			f.Paths = []string{dir}
+			f.Repair = p.goModRepair(ri, dir, assigned)
+			out = append(out, f)
+			break
+		}
+	}
+	return out
+}
+
+// goModCleanedAfter reports whether the module cache dir is emptied after
+// index i: go clean -modcache, or an rm of it or of a directory above it.
+func goModCleanedAfter(cmds []command, i int, dir string) bool {
+	for _, c := range cmds[i+1:] {
+		if pk := c.pkg(shellfacts.Go); pk != nil && pk.Verb == shellfacts.Clean && c.hasArg("-modcache", "--modcache") {
+			return true
+		}
+		if removes(c, dir) {
+			return true
+		}
+	}
+	return false
+}
+
+// goModRepair chains go clean -modcache after go's last use in the RUN
+// (with the RUN's GOMODCACHE when the command was given one), unless a
+// later RUN of the stage runs go: it would fetch every module again.
+func (p *Pass) goModRepair(ri *runInfo, dir string, assigned bool) *Repair {
+	for _, o := range p.laterRuns(ri.in) {
+		for _, c := range o.cmds {
+			if c.pkg(shellfacts.Go) != nil {
+				return nil
+			}
+		}
+	}
+	clean := "go clean -modcache"
+	if assigned {
+		if !pathText.MatchString(dir) {
+			return nil
+		}
+		clean = "GOMODCACHE=" + dir + " " + clean
+	}
+	r, _ := p.cleanupRepair(ri, toolGo, func(c command) bool { return c.pkg(shellfacts.Go) != nil }, "run "+clean, clean)
+	if r != nil {
+		r.Reason = fmt.Sprintf("no later RUN of the stage runs go: nothing needs the modules in %s again", dir)
+	}
+	return r
+}
