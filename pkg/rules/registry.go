@@ -29,6 +29,7 @@ func All() []Rule {
 		gemDocs{},
 		goCache{},
 		goModCache{},
+		composerCache{},
 		cargoCache{},
 		tmpFiles{},
 		archiveLeft{},

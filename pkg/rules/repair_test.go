@@ -84,6 +84,8 @@ var repairCases = []repairCase{
 	{"WH507", "go mod download", "FROM golang\nENV GOPATH=/go\nRUN go mod download && go build -o /app .\n", Safe,
 		"FROM golang\nENV GOPATH=/go\nRUN go mod download && go build -o /app . && go clean -modcache\n"},
 	{"WH507", "a later RUN builds with the modules", "FROM golang\nRUN go mod download\nCOPY . .\nRUN go build -o /app .\n", 0, ""},
+	{"WH508", "composer install", "FROM php\nRUN composer install --no-dev\n", Safe, "FROM php\nRUN composer install --no-dev && composer clear-cache\n"},
+	{"WH508", "composer through sh -c in exec form", "FROM php\nRUN [\"sh\", \"-c\", \"composer install\"]\n", 0, ""},
 	{"WH601", "tmp file", "FROM debian\nRUN echo x > /tmp/x\n", Safe, "FROM debian\nRUN echo x > /tmp/x && rm -rf /tmp/x\n"},
 	{"WH601", "read by a later RUN", "FROM debian\nRUN echo x > /tmp/x\nRUN cat /tmp/x\n", 0, ""},
 	{"WH602", "archive left", "FROM debian\nRUN wget https://e/x.tgz && tar -xzf x.tgz -C /opt\n", Safe,

@@ -130,6 +130,14 @@ var ruleCases = []ruleCase{
 	{"WH507", "cache mount", "FROM golang\nRUN --mount=type=cache,target=/root/go/pkg/mod go mod download\n", false, 0},
 	{"WH507", "go build alone", "FROM golang\nRUN go build -o /app .\n", false, 0},
 
+	// WH508
+	{"WH508", "composer install", "FROM php:8.3-cli\nCOPY --from=composer:2 /usr/bin/composer /usr/bin/composer\nRUN composer install --no-dev --optimize-autoloader\n", true, 3},
+	{"WH508", "composer global require", "FROM php:8.3-cli\nRUN composer global require laravel/installer\n", true, 2},
+	{"WH508", "cleared", "FROM php:8.3-cli\nRUN composer install --no-dev && composer clear-cache\n", false, 0},
+	{"WH508", "--no-cache", "FROM php:8.3-cli\nRUN composer install --no-cache --no-dev\n", false, 0},
+	{"WH508", "COMPOSER_HOME cache removed", "FROM php:8.3-cli\nENV COMPOSER_HOME=/composer\nRUN composer install && rm -rf /composer/cache\n", false, 0},
+	{"WH508", "composer dump-autoload", "FROM php:8.3-cli\nRUN composer dump-autoload --optimize\n", false, 0},
+
 	// WH302
 	{"WH302", "update then add --no-cache", "FROM alpine\nRUN apk update && apk add --no-cache curl\n", true, 2},
 	{"WH302", "update alone", "FROM alpine\nRUN apk update\n", true, 2},

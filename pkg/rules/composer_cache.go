@@ -1,0 +1,106 @@
+package rules
+
+import (
+	"path"
+	"regexp"
+	"strings"
+)
+
+// composerCache is WH508: composer install, update, require or
+// create-project keep every downloaded package archive in composer's
+// cache, which stays in the layer.
+type composerCache struct{}
+
+func (composerCache) Meta() Meta {
+	return Meta{
+		ID:       "WH508",
+		Name:     "composer-cache",
+		Summary:  "composer install, update, require and create-project keep the downloaded packages in composer's cache (COMPOSER_CACHE_DIR, COMPOSER_HOME/cache, ~/.composer/cache or ~/.cache/composer), which stays in the layer.",
+		Severity: Warning,
+		Doc:      "docs/rules/WH508.md",
+		Repair:   Safe,
+		Measure:  MeasurePaths,
+		Intent:   []string{"cache"},
+	}
+}
+
+// composerInstalls are composer's commands that download packages.
+var composerInstalls = map[string]bool{"install": true, "i": true, "update": true, "u": true, "upgrade": true,
+	"require": true, "r": true, "create-project": true, "reinstall": true}
+
+var toolComposer = tool{name: "composer", pkgs: regexp.MustCompile(`^composer$`), paths: []string{"/usr/local/bin/composer", "/usr/bin/composer"}}
+
+// composerCacheDirs are where composer keeps its cache for root, as it
+// chooses: COMPOSER_CACHE_DIR, else COMPOSER_HOME/cache, else
+// ~/.composer/cache (composer 1, or 2 where ~/.composer exists) or
+// ~/.cache/composer (composer 2). The second result says whether the
+// command itself was given the variable (a prefix assignment).
+func (p *Pass) composerCacheDirs(ri *runInfo, c command) ([]string, string) {
+	lookup := func(name string) (string, string, bool) {
+		if v, ok := c.Assigns[name]; ok {
+			return v, name + "=" + v + " ", true
+		}
+		v, ok := envLookup(p.File, ri.in, name)
+		return v, "", ok
+	}
+	if v, pre, ok := lookup("COMPOSER_CACHE_DIR"); ok && path.IsAbs(v) {
+		return []string{path.Clean(v)}, pre
+	}
+	if v, pre, ok := lookup("COMPOSER_HOME"); ok && path.IsAbs(v) {
+		return []string{path.Join(v, "cache")}, pre
+	}
+	return []string{"/root/.composer/cache", "/root/.cache/composer"}, ""
+}
+
+func (composerCache) Check(p *Pass) []Finding {
+	var out []Finding
+	for _, ri := range p.runs() {
+		for i, c := range ri.cmds {
+			verb := c.verb("-d", "--working-dir")
+			if c.Name == "composer" && verb == "global" {
+				ops := c.operands("-d", "--working-dir")
+				if len(ops) > 1 {
+					verb = ops[1]
+				}
+			}
+			if c.Name != "composer" || !composerInstalls[verb] || c.hasFlag("no-cache") {
+				continue
+			}
+			dirs, pre := p.composerCacheDirs(ri, c)
+			if mountCovers(ri, dirs...) || composerCleanedAfter(ri.cmds, i, dirs) {
+				continue
+			}
+			f := p.FindingAt(ri.rangeOf(c),
+				"composer "+verb+" keeps the downloaded packages in composer's cache ("+strings.Join(dirs, " or ")+") in this layer",
+				"end the same RUN with `composer clear-cache`, or run composer with --no-cache, or mount a cache on "+dirs[0])
+			f.Paths = dirs
+			if pre == "" || pathText.MatchString(strings.TrimSpace(pre)) {
+				f.Repair, _ = p.cleanupRepair(ri, toolComposer, func(c command) bool { return c.Name == "composer" },
+					"run composer clear-cache", pre+"composer clear-cache")
+			}
+			out = append(out, f)
+			break
+		}
+	}
+	return out
+}
+
+// composerCleanedAfter reports whether composer's cache is emptied after
+// index i: composer clear-cache (clearcache, cc), or an rm of every
+// possible cache directory.
+func composerCleanedAfter(cmds []command, i int, dirs []string) bool {
+	for _, c := range cmds[i+1:] {
+		if c.Name == "composer" {
+			switch c.verb("-d", "--working-dir") {
+			case "clear-cache", "clearcache", "cc":
+				return true
+			}
+		}
+	}
+	for _, d := range dirs {
+		if !removedAfter(cmds, i, d) {
+			return false
+		}
+	}
+	return true
+}
