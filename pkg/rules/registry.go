@@ -30,6 +30,7 @@ func All() []Rule {
 		goCache{},
 		goModCache{},
 		composerCache{},
+		bundlerCache{},
 		cargoCache{},
 		tmpFiles{},
 		archiveLeft{},

@@ -138,6 +138,13 @@ var ruleCases = []ruleCase{
 	{"WH508", "COMPOSER_HOME cache removed", "FROM php:8.3-cli\nENV COMPOSER_HOME=/composer\nRUN composer install && rm -rf /composer/cache\n", false, 0},
 	{"WH508", "composer dump-autoload", "FROM php:8.3-cli\nRUN composer dump-autoload --optimize\n", false, 0},
 
+	// WH509
+	{"WH509", "bundle install on the official image", "FROM ruby:3.3-slim\nCOPY Gemfile Gemfile.lock ./\nRUN bundle install\n", true, 3},
+	{"WH509", "bundle install into vendor/bundle", "FROM ruby:3.3\nWORKDIR /app\nENV BUNDLE_PATH=vendor/bundle\nRUN bundle install\n", true, 4},
+	{"WH509", "cache removed", "FROM ruby:3.3-slim\nRUN bundle install && rm -rf /usr/local/bundle/cache\n", false, 0},
+	{"WH509", "glob removes the archives", "FROM ruby:3.3-slim\nRUN bundle install && rm -rf /usr/local/bundle/cache/*\n", false, 0},
+	{"WH509", "bundle exec", "FROM ruby:3.3-slim\nRUN bundle exec rake assets:precompile\n", false, 0},
+
 	// WH302
 	{"WH302", "update then add --no-cache", "FROM alpine\nRUN apk update && apk add --no-cache curl\n", true, 2},
 	{"WH302", "update alone", "FROM alpine\nRUN apk update\n", true, 2},
