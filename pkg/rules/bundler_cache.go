@@ -59,7 +59,8 @@ func (bundlerCache) Check(p *Pass) []Finding {
 			if c.Name != "bundle" && c.Name != "bundler" {
 				continue
 			}
-			if v := c.verb("--gemfile", "--path", "--jobs", "-j", "--retry", "--without", "--with"); v != "install" && v != "" {
+			v := c.verb("--gemfile", "--path", "--jobs", "-j", "--retry", "--without", "--with")
+			if v != "install" && v != "" || v == "" && c.hasFlag("version", "help", "v", "h") {
 				continue
 			}
 			dirs := p.bundlerCacheDirs(ri, c)

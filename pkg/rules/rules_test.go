@@ -143,6 +143,7 @@ var ruleCases = []ruleCase{
 	{"WH509", "bundle install into vendor/bundle", "FROM ruby:3.3\nWORKDIR /app\nENV BUNDLE_PATH=vendor/bundle\nRUN bundle install\n", true, 4},
 	{"WH509", "cache removed", "FROM ruby:3.3-slim\nRUN bundle install && rm -rf /usr/local/bundle/cache\n", false, 0},
 	{"WH509", "glob removes the archives", "FROM ruby:3.3-slim\nRUN bundle install && rm -rf /usr/local/bundle/cache/*\n", false, 0},
+	{"WH509", "bundle --version", "FROM ruby:3.3-slim\nRUN ruby --version && bundle --version\n", false, 0},
 	{"WH509", "bundle exec", "FROM ruby:3.3-slim\nRUN bundle exec rake assets:precompile\n", false, 0},
 
 	// WH302
