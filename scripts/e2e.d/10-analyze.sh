@@ -200,14 +200,14 @@ check_image() {
 		"$(awk '{ s += $2 } END { print s + 0 }' "$W/$name.caches")" "$GOT_CACHE"
 
 	step "$name: figures"
-	printf '  %-9s %12s %12s %12s %10s %10s %7s %12s\n' source size wasted visible cache duplicate files compressed
+	printf '  %-10s %12s %12s %12s %10s %10s %7s %12s\n' source size wasted visible cache duplicate files compressed
 	for s in "${ok[@]}"; do
 		jq -r --arg s "$s" '[$s, .image.size_bytes, .image.wasted_bytes, .image.visible_bytes,
 			.image.cache_bytes, .image.duplicate_bytes, .image.files, .image.compressed_bytes] | @tsv' \
 			"$W/$name.$s.json" |
-			awk -F'\t' '{ printf "  %-9s %12s %12s %12s %10s %10s %7s %12s\n", $1, $2, $3, $4, $5, $6, $7, $8 }'
+			awk -F'\t' '{ printf "  %-10s %12s %12s %12s %10s %10s %7s %12s\n", $1, $2, $3, $4, $5, $6, $7, $8 }'
 	done
-	printf '  %-9s %12s %12s %12s %10s %10s %7s\n' oracle "$tar_total" "$want_wasted" "$u_visible" "-" "$u_dup" "$u_files"
+	printf '  %-10s %12s %12s %12s %10s %10s %7s\n' oracle "$tar_total" "$want_wasted" "$u_visible" "-" "$u_dup" "$u_files"
 }
 
 # ---------------------------------------------------------------- busybox
