@@ -42,6 +42,7 @@ type analyzeOptions struct {
 	verify     bool
 	dockerfile string
 	target     string
+	dive       diveFlags
 }
 
 // analyzeConfig is the analyze section of .whittle.yaml.
@@ -83,15 +84,24 @@ biggest waste grouped by the layer that ships it and why it is hidden, a table
 of layers (size, compressed, wasted, the instruction that made it), caches by
 category, duplicate sets and the dive block. --format json has every item.
 
-CI gate (--ci, --ci-config or a threshold flag): each rule prints its figure,
-its threshold and PASS, FAIL or SKIP; the exit code is 0 when all pass, 1 when
-one fails, 2 on an error. Rules come from dive's .dive-ci (read as dive reads
-it: rules: lowestEfficiency, highestWastedBytes, highestUserWastedPercent,
-with dive's defaults for missing keys), then the analyze: section of
-.whittle.yaml or of --config FILE (max-wasted-bytes, max-wasted-ratio,
-min-efficiency, ci-config), then flags; a later source overrides an earlier
-one rule by rule, and "disabled" turns a rule off. With --ci and no rules
-anywhere, dive's defaults apply.
+CI gate (--ci, --ci-config or a threshold flag; or, as with dive, CI=true in
+the environment with a .dive-ci present, unless --ci=false): each rule prints
+its figure, its threshold and PASS, FAIL or SKIP; the exit code is 0 when all
+pass, 1 when one fails, 2 on an error. Rules come from dive's .dive-ci (read
+as dive reads it: rules: lowestEfficiency, highestWastedBytes,
+highestUserWastedPercent, with dive's defaults for missing keys), then the
+analyze: section of .whittle.yaml or of --config FILE (max-wasted-bytes,
+max-wasted-ratio, min-efficiency, ci-config), then flags; a later source
+overrides an earlier one rule by rule, and "disabled" turns a rule off. With
+--ci and no rules anywhere, dive's defaults apply.
+
+dive's flags work as they do there: --source docker|podman|docker-archive
+reads IMAGE from the Docker Engine (docker-daemon:IMAGE), podman's API socket
+(CONTAINER_HOST, else $XDG_RUNTIME_DIR/podman/podman.sock, else
+/run/podman/podman.sock) or a docker save tar (docker-archive:IMAGE); a bare
+IMAGE without --source is read from a registry, not from the engine as dive
+does. --lowestEfficiency, --highestWastedBytes and --highestUserWastedPercent
+set dive's rules (implying --ci), as a .dive-ci would.
 
 With --dockerfile FILE (the Dockerfile the image was built from; --target
 STAGE when it is not the last stage), analyze also lints it and measures what
@@ -147,6 +157,7 @@ func NewCmdAnalyze() *cobra.Command {
 	f.StringVar(&o.ciConfig, "ci-config", "", "read dive CI rules from `FILE` (default: .dive-ci when it exists; implies --ci)")
 	f.StringVar(&o.config, "config", "", "read the configuration from `FILE` (default: .whittle.yaml found from the current directory up)")
 	f.BoolVar(&o.noColor, "no-color", false, "never colour the output (colour is used only on a terminal, and not when NO_COLOR is set)")
+	o.dive.add(f)
 	return cmd
 }
 
@@ -181,7 +192,7 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 	if o.jobs < 0 {
 		return fail(fmt.Errorf("analyze: jobs must be 0 or more, not %d", o.jobs))
 	}
-	useGate := o.ci || o.ciConfig != "" || o.thresholds != (gate.Thresholds{})
+	useGate := analyzeGateOn(flags, o, cfg, cfgPath, os.Getenv)
 	var rules []gate.Rule
 	if useGate {
 		if rules, err = analyzeRules(o, cfg, cfgPath); err != nil {
@@ -208,6 +219,10 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 		return fail(fmt.Errorf("analyze: --target needs --dockerfile"))
 	}
 
+	arg, srcOpts, err := o.dive.reference(arg, os.Getenv)
+	if err != nil {
+		return fail(err)
+	}
 	ref, err := imageref.Parse(arg)
 	if err != nil {
 		return fail(err)
@@ -224,7 +239,7 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	img, err := ref.Image(ctx, imageref.WithPlatform(o.platform), imageref.WithInsecure(o.insecure))
+	img, err := ref.Image(ctx, append(srcOpts, imageref.WithPlatform(o.platform), imageref.WithInsecure(o.insecure))...)
 	if err != nil {
 		return fail(err)
 	}
@@ -371,7 +386,11 @@ func analyzeRules(o *analyzeOptions, cfg analyzeConfig, cfgPath string) ([]gate.
 		}
 		flagRules = append(flagRules, r)
 	}
-	sets = append(sets, flagRules)
+	diveRules, err := o.dive.rules(o.thresholds)
+	if err != nil {
+		return nil, err
+	}
+	sets = append(sets, append(flagRules, diveRules...))
 	rules := gate.Merge(sets...)
 	if len(rules) == 0 {
 		rules = gate.DiveDefaults()

@@ -51,7 +51,9 @@ func TestMain(m *testing.M) {
 // testdata/compat/dive at the repository root); the example image is also
 // served as $REGISTRY/app:1.0 by an in-process registry and written as the
 // OCI layout $LAYOUT (tag 1.0), and $REHEADER_LAYOUT is that layout with
-// the gzip header of its biggest blob changed;
+// the gzip header of its biggest blob changed; $ENGINE_HOST is the unix://
+// URL of a fake container engine (Docker's API, as podman's service speaks
+// it) that serves the example image as app:1.0 (serveEngine);
 // and the command `exitcode N CMD ARGS...`, which runs CMD and expects exit
 // status N (keeping stdout and stderr for the commands after it).
 func TestAnalyzeScripts(t *testing.T) {
@@ -72,6 +74,7 @@ func TestAnalyzeScripts(t *testing.T) {
 	}
 	registryHost, layoutDir := serveExample(t, app)
 	reheader := reheaderLayout(t, app)
+	engineHost := serveEngine(t, app)
 	testscript.Run(t, testscript.Params{
 		Dir: filepath.Join("testdata", "analyze"),
 		Setup: func(env *testscript.Env) error {
@@ -80,6 +83,7 @@ func TestAnalyzeScripts(t *testing.T) {
 			env.Setenv("REGISTRY", registryHost)
 			env.Setenv("LAYOUT", layoutDir)
 			env.Setenv("REHEADER_LAYOUT", reheader)
+			env.Setenv("ENGINE_HOST", engineHost)
 			for name, data := range map[string][]byte{
 				"app.tar":       app,
 				"truncated.tar": app[:len(app)/2],

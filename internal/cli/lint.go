@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -20,13 +21,25 @@ import (
 // lintOptions are the flags of `whittle lint`.
 type lintOptions struct {
 	format          string
+	output          string
 	failLevel       string
 	only            []string
 	skip            []string
 	registryLookups bool
 	config          string
 	context         string
+	sarifRoot       string
+	// hadolint's spellings (see lintHadolintHelp).
+	failureThreshold string
+	ignore           []string
+	noFail           bool
+	// git runs git for the SARIF source root (runGit; tests fake it).
+	git gitFunc
 }
+
+// lintFormats are the output formats of lint, in the order --help lists
+// them.
+var lintFormats = []string{"text", "json", "sarif", "gnu", "checkstyle", "codeclimate", "gitlab_codeclimate"}
 
 // lintConfig is the lint section of .whittle.yaml.
 type lintConfig struct {
@@ -51,10 +64,19 @@ cleanup; stages are followed, so a cache left in a build stage that does not
 reach the final image is only reported at info. Each finding has a rule ID,
 a severity, the fix, and a documentation page under docs/rules/.
 
-FILE is a Dockerfile path, or "-" for standard input. Output formats: text
-("file:line:col: severity ID message", then the fix and the repair on the
-lines below), json ({"findings": [...]}, each repair with its edits) and
-sarif (SARIF 2.1.0, each repair that whittle fix can make as a fix).
+FILE is a Dockerfile path, or "-" for standard input. Output formats (-f):
+  text                "file:line:col: severity ID message", then the fix and
+                      the repair on the lines below ("tty" is the same)
+  json                {"findings": [...]}, each repair with its edits
+  sarif               SARIF 2.1.0, each repair that whittle fix can make as a
+                      fix; files relative to --sarif-root (default: the top
+                      of the git work tree), declared as %SRCROOT%
+  gnu                 "whittle:file:line:col: ID severity: message"
+  checkstyle          Checkstyle XML
+  codeclimate         Code Climate issues, each ended by a NUL byte
+  gitlab_codeclimate  a GitLab Code Quality report (one JSON array, with
+                      fingerprints)
+-o FILE writes the report to FILE (atomically) instead of standard output.
 
 A finding that "whittle fix" repairs ends in [fix]; one that it repairs only
 with "whittle fix --unsafe-fixes" ends in [unsafe fix], because its repair
@@ -72,11 +94,36 @@ the whole file with "# whittle global ignore=WH104".
 
 Configuration: the lint: section of .whittle.yaml (searched from the current
 directory upwards) takes enable, disable, fail-level, severity (a map from
-rule ID to info, warning or error) and registry-lookups. Flags override it.`
+rule ID to info, warning or error) and registry-lookups. Flags override it.
+
+` + lintHadolintHelp
+
+// lintHadolintHelp describes the flags and the configuration that hadolint
+// users know.
+const lintHadolintHelp = `hadolint's flags and configuration work as aliases:
+  -t, --failure-threshold LEVEL  --fail-level in hadolint's levels: error,
+                                 warning, info; style is info; ignore and
+                                 none fail on any finding, as in hadolint
+  --ignore ID                    --skip; a hadolint ID whittle has no rule
+                                 for is accepted and changes nothing
+  --no-fail                      --fail-level none: exit 0 whatever the
+                                 findings (errors still exit 2)
+  -f tty                         -f text (gnu, checkstyle, codeclimate and
+                                 gitlab_codeclimate are shaped as hadolint's)
+When no .whittle.yaml has a lint: section, hadolint's configuration file is
+read where hadolint looks for it (.hadolint.yaml or .hadolint.yml in the
+current directory, then $XDG_CONFIG_HOME/hadolint.yaml, ~/.hadolint/ and
+~/.hadolint.yaml), or named with --config .hadolint.yaml: its ignored,
+failure-threshold, no-fail and override keys apply; its other keys are about
+rules whittle does not have.`
 
 // NewCmdLint builds `whittle lint`.
 func NewCmdLint() *cobra.Command {
-	o := &lintOptions{}
+	return newCmdLint(&lintOptions{git: runGit})
+}
+
+// newCmdLint builds `whittle lint` on o, whose git seam tests set.
+func newCmdLint(o *lintOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "lint FILE... | -",
 		Short: "Find what makes a Dockerfile's image big, with the fix",
@@ -88,13 +135,18 @@ func NewCmdLint() *cobra.Command {
 	}
 	cmd.SetFlagErrorFunc(flagError)
 	fl := cmd.Flags()
-	fl.StringVarP(&o.format, "format", "f", "text", "output `FORMAT`: text, json or sarif")
+	fl.StringVarP(&o.format, "format", "f", "text", "output `FORMAT`: "+strings.Join(lintFormats, ", "))
+	fl.StringVarP(&o.output, "output", "o", "", "write the report to `FILE` (atomically) instead of stdout")
 	fl.StringVar(&o.failLevel, "fail-level", "warning", "lowest `LEVEL` that makes lint exit 1: info, warning, error or none")
 	fl.StringSliceVar(&o.only, "rule", nil, "run only these rule `IDs` (whittle or hadolint; repeat or separate with commas)")
 	fl.StringSliceVar(&o.skip, "skip", nil, "skip these rule `IDs` (whittle or hadolint; repeat or separate with commas)")
 	fl.BoolVar(&o.registryLookups, "registry-lookups", false, "let base-image rules (WH701) ask registries about base images")
-	fl.StringVar(&o.config, "config", "", "read the configuration from `FILE` (default: .whittle.yaml found from the current directory up)")
 	fl.StringVar(&o.context, "context", "", "the build context `DIR`, for WH108 (default: each Dockerfile's directory; none for standard input)")
+	fl.StringVar(&o.config, "config", "", "read the configuration from `FILE`: a .whittle.yaml, or hadolint's .hadolint.yaml (default: .whittle.yaml found from the current directory up, else hadolint's)")
+	fl.StringVar(&o.sarifRoot, "sarif-root", "", "with -f sarif: name files relative to `DIR` (default: the top of the git work tree holding the current directory)")
+	fl.StringVarP(&o.failureThreshold, "failure-threshold", "t", "", "hadolint's name for --fail-level: `LEVEL` error, warning, info, style (as info), or ignore or none (fail on any finding)")
+	fl.StringSliceVar(&o.ignore, "ignore", nil, "hadolint's name for --skip: skip these rule `IDs` (a hadolint ID whittle has no rule for is accepted)")
+	fl.BoolVar(&o.noFail, "no-fail", false, "hadolint's: exit 0 whatever the findings, as --fail-level none (errors still exit 2)")
 	return cmd
 }
 
@@ -110,15 +162,29 @@ func runLint(cmd *cobra.Command, o *lintOptions, args []string) error {
 		fmt.Fprintf(stderr, "whittle: %v\n", err)
 		return withExitCode(ExitError)
 	}
-	opts, failLevel, err := lintSettings(cmd, o)
+	if o.format == "tty" { // hadolint's name for text
+		o.format = "text"
+	}
+	if !slices.Contains(lintFormats, o.format) {
+		return fail(fmt.Errorf("unknown --format %q (want %s)", o.format, strings.Join(lintFormats, ", ")))
+	}
+	set, err := lintSettings(cmd, o)
 	if err != nil {
 		return fail(err)
 	}
-	if err := rules.ValidateOptions(opts...); err != nil {
+	if err := rules.ValidateOptions(set.opts...); err != nil {
 		return fail(err)
 	}
-	if o.format != "text" && o.format != "json" && o.format != "sarif" {
-		return fail(fmt.Errorf("unknown --format %q (want text, json or sarif)", o.format))
+	if o.output != "" {
+		if err := checkLintOutput(o.output, args); err != nil {
+			return fail(err)
+		}
+	}
+	var sarifOpts report.SARIFOptions
+	if o.format == "sarif" {
+		if sarifOpts, err = lintSARIFOptions(cmd.Context(), o, args); err != nil {
+			return fail(err)
+		}
 	}
 	var res report.LintResult
 	for _, r := range rules.All() {
@@ -127,6 +193,7 @@ func runLint(cmd *cobra.Command, o *lintOptions, args []string) error {
 	files, readErrs := readLintFiles(cmd.InOrStdin(), args)
 	res.Errors = append(res.Errors, readErrs...)
 	for _, lf := range files {
+		res.Files = append(res.Files, lf.name)
 		if err := checkText(lf.name, lf.src); err != nil {
 			res.Errors = append(res.Errors, err.Error())
 			continue
@@ -149,7 +216,7 @@ func runLint(cmd *cobra.Command, o *lintOptions, args []string) error {
 				res.Errors = append(res.Errors, in.Err.Error())
 			}
 		}
-		found, err := rules.Lint(cmd.Context(), f, append(opts, lintContext(o.context, lf.name)...)...)
+		found, err := rules.Lint(cmd.Context(), f, slices.Concat(set.opts, lintContext(o.context, lf.name))...)
 		if err != nil {
 			res.Errors = append(res.Errors, err.Error())
 			continue
@@ -160,14 +227,25 @@ func runLint(cmd *cobra.Command, o *lintOptions, args []string) error {
 	for _, e := range res.Errors {
 		fmt.Fprintln(stderr, e)
 	}
-	out := cmd.OutOrStdout()
+	var buf bytes.Buffer
 	switch o.format {
 	case "json":
-		err = report.LintJSON(out, res)
+		err = report.LintJSON(&buf, res)
 	case "sarif":
-		err = report.LintSARIF(out, res, toolVersion())
+		err = report.LintSARIF(&buf, res, sarifOpts)
+	case "gnu":
+		err = report.LintGNU(&buf, res)
+	case "checkstyle":
+		err = report.LintCheckstyle(&buf, res)
+	case "codeclimate":
+		err = report.LintCodeClimate(&buf, res)
+	case "gitlab_codeclimate":
+		err = report.LintGitLabCodeClimate(&buf, res)
 	default:
-		err = report.LintText(out, res)
+		err = report.LintText(&buf, res)
+	}
+	if err == nil {
+		err = emitReport(cmd.OutOrStdout(), o.output, buf.Bytes())
 	}
 	if err != nil {
 		return fail(err)
@@ -175,11 +253,29 @@ func runLint(cmd *cobra.Command, o *lintOptions, args []string) error {
 	if len(res.Errors) > 0 {
 		return withExitCode(ExitError)
 	}
-	if failLevel != nil {
+	if set.failLevel != nil {
 		for _, f := range res.Findings {
-			if f.Severity >= *failLevel {
+			if f.Severity >= *set.failLevel {
 				return withExitCode(ExitFail)
 			}
+		}
+	}
+	return nil
+}
+
+// checkLintOutput fails before any work when the report cannot be written
+// to path, or would replace one of the Dockerfiles being linted.
+func checkLintOutput(path string, args []string) error {
+	if err := checkOutputFile(path); err != nil {
+		return err
+	}
+	out, err := os.Stat(path)
+	if err != nil {
+		return nil // a new file is none of the inputs
+	}
+	for _, a := range args {
+		if in, err := os.Stat(a); a != "-" && err == nil && os.SameFile(in, out) {
+			return fmt.Errorf("lint: refusing to write the report over %s, which it lints", a)
 		}
 	}
 	return nil
@@ -242,28 +338,66 @@ func unwrapPathError(err error) error {
 	return err
 }
 
-// lintSettings merges .whittle.yaml's lint section and the flags into
-// library options and the fail level (nil for "none").
-func lintSettings(cmd *cobra.Command, o *lintOptions) ([]rules.Option, *rules.Severity, error) {
-	var cfg lintConfig
+// lintSetting is what the configuration and the flags decide.
+type lintSetting struct {
+	opts []rules.Option
+	// failLevel is the lowest severity that fails; nil never fails.
+	failLevel *rules.Severity
+}
+
+// lintSettings merges the configuration and the flags into library options
+// and the fail level. The configuration is the lint section of .whittle.yaml
+// or, when no .whittle.yaml has one, hadolint's configuration file (see
+// lintHadolintHelp); flags override either.
+func lintSettings(cmd *cobra.Command, o *lintOptions) (lintSetting, error) {
+	var (
+		cfg        lintConfig
+		hasSection bool
+		hado       hadolintConfig
+		hadoPath   string
+	)
 	path := o.config
-	if path == "" {
-		p, err := config.Find(".")
-		if err != nil {
-			return nil, nil, err
+	if path != "" && isHadolintConfigName(path) {
+		hadoPath, path = path, ""
+	} else {
+		if path == "" {
+			p, err := config.Find(".")
+			if err != nil {
+				return lintSetting{}, err
+			}
+			path = p
 		}
-		path = p
-	}
-	if path != "" {
-		f, err := config.Load(path)
-		if err != nil {
-			return nil, nil, err
+		if path != "" {
+			f, err := config.Load(path)
+			if err != nil {
+				return lintSetting{}, err
+			}
+			if hasSection, err = f.Decode("lint", &cfg); err != nil {
+				return lintSetting{}, configError(err, f.Path, "lint", &cfg)
+			}
 		}
-		if _, err := f.Decode("lint", &cfg); err != nil {
-			return nil, nil, configError(err, f.Path, "lint", &cfg)
+		if !hasSection {
+			wd, err := os.Getwd()
+			if err != nil {
+				return lintSetting{}, fmt.Errorf("finding hadolint's configuration: %w", err)
+			}
+			if hadoPath, err = findHadolintConfig(wd, os.Getenv); err != nil {
+				return lintSetting{}, err
+			}
 		}
 	}
 	var opts []rules.Option
+	if hadoPath != "" {
+		var err error
+		if hado, err = loadHadolintConfig(hadoPath); err != nil {
+			return lintSetting{}, err
+		}
+		hopts, err := hadolintOptions(hado, hadoPath)
+		if err != nil {
+			return lintSetting{}, err
+		}
+		opts = append(opts, hopts...)
+	}
 	enable := cfg.Enable
 	if cmd.Flags().Changed("rule") {
 		enable = o.only
@@ -274,6 +408,13 @@ func lintSettings(cmd *cobra.Command, o *lintOptions) ([]rules.Option, *rules.Se
 	if skip := append(slices.Clone(cfg.Disable), o.skip...); len(skip) > 0 {
 		opts = append(opts, rules.WithoutRules(splitIDs(skip)...))
 	}
+	ignore, err := knownRuleIDs(splitIDs(o.ignore))
+	if err != nil {
+		return lintSetting{}, fmt.Errorf("--ignore: %w", err)
+	}
+	if len(ignore) > 0 {
+		opts = append(opts, rules.WithoutRules(ignore...))
+	}
 	ids := make([]string, 0, len(cfg.Severity))
 	for id := range cfg.Severity {
 		ids = append(ids, id)
@@ -282,7 +423,7 @@ func lintSettings(cmd *cobra.Command, o *lintOptions) ([]rules.Option, *rules.Se
 	for _, id := range ids {
 		s, err := rules.ParseSeverity(cfg.Severity[id])
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: lint.severity.%s: %w", path, id, err)
+			return lintSetting{}, fmt.Errorf("%s: lint.severity.%s: %w", path, id, err)
 		}
 		opts = append(opts, rules.WithSeverity(id, s))
 	}
@@ -291,18 +432,58 @@ func lintSettings(cmd *cobra.Command, o *lintOptions) ([]rules.Option, *rules.Se
 		lookups = *cfg.RegistryLookups
 	}
 	opts = append(opts, rules.WithRegistryLookups(lookups))
-	level, levelFrom := o.failLevel, "--fail-level"
-	if !cmd.Flags().Changed("fail-level") && cfg.FailLevel != "" {
-		level, levelFrom = cfg.FailLevel, path+": lint.fail-level"
+	level, err := lintFailLevel(cmd, o, cfg, path, hado, hadoPath)
+	if err != nil {
+		return lintSetting{}, err
 	}
+	return lintSetting{opts: opts, failLevel: level}, nil
+}
+
+// lintFailLevel decides the fail level: --no-fail (or hadolint's no-fail:
+// true) never fails; else --fail-level or --failure-threshold, else the
+// configuration's fail-level or failure-threshold, else warning.
+func lintFailLevel(cmd *cobra.Command, o *lintOptions, cfg lintConfig, path string, hado hadolintConfig, hadoPath string) (*rules.Severity, error) {
+	flags := cmd.Flags()
+	if flags.Changed("fail-level") && flags.Changed("failure-threshold") {
+		return nil, errors.New("--fail-level and --failure-threshold both set the fail level: give one")
+	}
+	if o.noFail || hado.NoFail != nil && *hado.NoFail {
+		return nil, nil
+	}
+	switch {
+	case flags.Changed("failure-threshold"):
+		return hadolintLevel(o.failureThreshold, "--failure-threshold")
+	case flags.Changed("fail-level"):
+		return whittleLevel(o.failLevel, "--fail-level")
+	case cfg.FailLevel != "":
+		return whittleLevel(cfg.FailLevel, path+": lint.fail-level")
+	case hado.FailureThreshold != "":
+		return hadolintLevel(hado.FailureThreshold, hadoPath+": failure-threshold")
+	}
+	return whittleLevel(o.failLevel, "--fail-level")
+}
+
+// whittleLevel parses a fail level (nil for "none"); from names its source
+// in errors.
+func whittleLevel(level, from string) (*rules.Severity, error) {
 	if strings.EqualFold(level, "none") || strings.EqualFold(level, "never") {
-		return opts, nil, nil
+		return nil, nil
 	}
 	s, err := rules.ParseSeverity(level)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: unknown level %q (want info, warning, error or none)", levelFrom, level)
+		return nil, fmt.Errorf("%s: unknown level %q (want info, warning, error or none)", from, level)
 	}
-	return opts, &s, nil
+	return &s, nil
+}
+
+// hadolintLevel parses hadolint's failure threshold; from names its source
+// in errors.
+func hadolintLevel(threshold, from string) (*rules.Severity, error) {
+	s, err := hadolintFailLevel(threshold)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", from, err)
+	}
+	return &s, nil
 }
 
 // splitIDs splits comma-separated IDs (from YAML lists that hold "a,b").

@@ -12,14 +12,18 @@ import (
 
 // TestLintScripts runs testdata/lint/*.txtar: formats, exit codes, stdin,
 // inline ignores, rule selection and the lint section of .whittle.yaml.
-// Scripts can use `exitcode N CMD ARGS...` (see TestAnalyzeScripts) and
-// `sarifcheck FILE`, which validates a SARIF 2.1.0 log.
+// Scripts can use `exitcode N CMD ARGS...` (see TestAnalyzeScripts),
+// `sarifcheck FILE`, which validates a SARIF 2.1.0 log, `gitlabcheck FILE`,
+// which validates a GitLab Code Quality report, and `findings FORMAT FILE`,
+// which lists the findings of a report in any format (cmdFindings).
 func TestLintScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: filepath.Join("testdata", "lint"),
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exitcode":   cmdExitCode,
-			"sarifcheck": cmdSARIFCheck,
+			"exitcode":    cmdExitCode,
+			"sarifcheck":  cmdSARIFCheck,
+			"gitlabcheck": cmdGitLabCheck,
+			"findings":    cmdFindings,
 		},
 	})
 }

@@ -19,6 +19,9 @@ const DocBaseURL = "https://github.com/whittle/whittle/blob/main/"
 type LintResult struct {
 	Findings []rules.Finding
 	Rules    []rules.Meta
+	// Files are the names of the files linted, as given, in order
+	// (checkstyle lists each, findings or not).
+	Files []string
 	// Errors are per-file problems that stopped a file from being linted
 	// (for example a Dockerfile that does not parse), already formatted
 	// "file:line:col: message".

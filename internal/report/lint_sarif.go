@@ -21,21 +21,53 @@ func sarifLevel(s rules.Severity) string {
 	return "note"
 }
 
+// SrcRootID is the uriBaseId of artifact URIs relative to the source root
+// (SARIF §3.14.14 names %SRCROOT% as the conventional one).
+const SrcRootID = "%SRCROOT%"
+
+// SARIFOptions is what a SARIF log carries beyond the findings.
+type SARIFOptions struct {
+	// Version is the tool's version; "" writes none.
+	Version string
+	// SrcRoot is the absolute file:// URI of the directory that relative
+	// artifact URIs are relative to, ending in "/": the run's
+	// originalUriBaseIds entry for SrcRootID. "" for none.
+	SrcRoot string
+	// Artifacts maps a finding's File to the URI its results and fixes
+	// name. A file not in the map is named as given, with no base.
+	Artifacts map[string]SARIFArtifact
+}
+
+// SARIFArtifact is where a file is, as a SARIF artifact location.
+type SARIFArtifact struct {
+	// URI is relative to SrcRoot when Relative is true, else absolute (a
+	// file outside the source root: file:///...).
+	URI      string
+	Relative bool
+}
+
 // LintSARIF writes a SARIF 2.1.0 log with one run of the tool "whittle"
-// (at version, when not empty): every rule that ran as a reporting
+// (at o.Version, when not empty): every rule that ran as a reporting
 // descriptor (with its documentation page as help URI and its default
 // level), and every finding as a result with its file and region, and with
-// its repair as a fix when whittle fix can apply it (see sarifFix).
-func LintSARIF(w io.Writer, r LintResult, version string) error {
+// its repair as a fix when whittle fix can apply it (see sarifFix). Files
+// are named as o.Artifacts says: relative to o.SrcRoot, which the run
+// declares as %SRCROOT% in originalUriBaseIds, or absolute.
+func LintSARIF(w io.Writer, r LintResult, o SARIFOptions) error {
 	log, err := sarif.New(sarif.Version210)
 	if err != nil {
 		return fmt.Errorf("writing lint report: %w", err)
 	}
 	driver := sarif.NewDriver("whittle").WithInformationURI(DocBaseURL + "docs/lint.md")
-	if version != "" {
-		driver.WithVersion(version)
+	if o.Version != "" {
+		driver.WithVersion(o.Version)
 	}
 	run := sarif.NewRun(*sarif.NewTool(driver))
+	if o.SrcRoot != "" {
+		run.WithOriginalUriBaseIds(map[string]*sarif.ArtifactLocation{
+			SrcRootID: sarif.NewSimpleArtifactLocation(o.SrcRoot),
+		})
+	}
 	index := map[string]int{}
 	for i, m := range r.Rules {
 		index[m.ID] = i
@@ -70,13 +102,13 @@ func LintSARIF(w io.Writer, r LintResult, version string) error {
 			WithMessage(sarif.NewTextMessage(text)).
 			WithLocations([]*sarif.Location{
 				sarif.NewLocationWithPhysicalLocation(sarif.NewPhysicalLocation().
-					WithArtifactLocation(sarif.NewSimpleArtifactLocation(f.File)).
+					WithArtifactLocation(o.location(f.File)).
 					WithRegion(region)),
 			})
 		if i, ok := index[f.Rule]; ok {
 			res.WithRuleIndex(i)
 		}
-		if fix := sarifFix(f); fix != nil {
+		if fix := sarifFix(f, o.location(f.File)); fix != nil {
 			res.AddFix(fix)
 		}
 		results = append(results, res)
@@ -97,15 +129,16 @@ func LintSARIF(w io.Writer, r LintResult, version string) error {
 // The fix's description is the repair's message; its properties say
 // "applicability" ("safe", or "unsafe" for a repair whittle fix applies
 // only with --unsafe-fixes: a consumer that applies fixes unreviewed
-// should take only safe ones) and "reason", when there is one. It changes one artifact, the finding's
-// file, with one replacement per edit in source order, each region given
-// both as bytes and as lines and columns, and the inserted text both as
-// text and, as SARIF requires beside a byte region, base64 (§3.57.2).
-func sarifFix(f rules.Finding) *sarif.Fix {
+// should take only safe ones) and "reason", when there is one. It changes
+// one artifact, the finding's file (at file), with one replacement per edit
+// in source order, each region given both as bytes and as lines and
+// columns, and the inserted text both as text and, as SARIF requires beside
+// a byte region, base64 (§3.57.2).
+func sarifFix(f rules.Finding, file *sarif.ArtifactLocation) *sarif.Fix {
 	if !f.Fixable() || len(f.Repair.Edits) == 0 {
 		return nil
 	}
-	change := sarif.NewArtifactChange(sarif.NewSimpleArtifactLocation(f.File))
+	change := sarif.NewArtifactChange(file)
 	for _, e := range f.Repair.Edits {
 		rep := sarif.NewReplacement(sarifEditRegion(e))
 		if e.Text != "" {
@@ -125,6 +158,19 @@ func sarifFix(f rules.Finding) *sarif.Fix {
 	}
 	fix.AttachPropertyBag(pb)
 	return fix
+}
+
+// location is the artifact location of a file, as o.Artifacts says.
+func (o SARIFOptions) location(file string) *sarif.ArtifactLocation {
+	a, ok := o.Artifacts[file]
+	if !ok {
+		return sarif.NewSimpleArtifactLocation(file)
+	}
+	loc := sarif.NewSimpleArtifactLocation(a.URI)
+	if a.Relative {
+		loc.WithUriBaseId(SrcRootID)
+	}
+	return loc
 }
 
 // sarifEditRegion is the region an edit replaces: its bytes, and its lines

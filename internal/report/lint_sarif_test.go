@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -18,7 +16,7 @@ import (
 
 func TestLintSARIF(t *testing.T) {
 	var b bytes.Buffer
-	if err := LintSARIF(&b, lintSample, "1.2.3"); err != nil {
+	if err := LintSARIF(&b, lintSample, SARIFOptions{Version: "1.2.3"}); err != nil {
 		t.Fatal(err)
 	}
 	log, err := sarif.FromBytes(b.Bytes())
@@ -56,7 +54,7 @@ func TestLintSARIF(t *testing.T) {
 		}
 	}
 	b.Reset()
-	if err := LintSARIF(&b, lintSample, ""); err != nil {
+	if err := LintSARIF(&b, lintSample, SARIFOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if bytes.Contains(b.Bytes(), []byte(`"version": ""`)) || bytes.Contains(b.Bytes(), []byte(`"semanticVersion"`)) {
@@ -70,7 +68,7 @@ func TestLintSARIF(t *testing.T) {
 func TestLintSARIFFixes(t *testing.T) {
 	in := repairSample(t)
 	var b bytes.Buffer
-	if err := LintSARIF(&b, in, "1.2.3"); err != nil {
+	if err := LintSARIF(&b, in, SARIFOptions{Version: "1.2.3"}); err != nil {
 		t.Fatal(err)
 	}
 	log, err := sarif.FromBytes(b.Bytes())
@@ -243,7 +241,7 @@ func offsetOf(t *testing.T, src string, line, col int) int {
 func TestLintSARIFNoEdits(t *testing.T) {
 	f := withRepair(lintSample.Findings[0], &rules.Repair{Message: "nothing", Applicability: rules.Safe})
 	var b bytes.Buffer
-	if err := LintSARIF(&b, LintResult{Findings: []rules.Finding{f}, Rules: lintSample.Rules}, ""); err != nil {
+	if err := LintSARIF(&b, LintResult{Findings: []rules.Finding{f}, Rules: lintSample.Rules}, SARIFOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if bytes.Contains(b.Bytes(), []byte(`"fixes"`)) {
@@ -257,18 +255,20 @@ func TestLintSARIFNoEdits(t *testing.T) {
 func TestLintSARIFSchema(t *testing.T) {
 	schema := compileSARIFSchema(t)
 	tests := []struct {
-		name    string
-		in      LintResult
-		version string
+		name string
+		in   LintResult
+		o    SARIFOptions
 	}{
-		{"no repairs", lintSample, "1.2.3"},
-		{"every kind of repair", repairSample(t), "v0.0.0-20260101000000-abcdef012345+dirty"},
-		{"nothing", LintResult{}, ""},
+		{"no repairs", lintSample, SARIFOptions{Version: "1.2.3"}},
+		{"every kind of repair", repairSample(t), SARIFOptions{Version: "v0.0.0-20260101000000-abcdef012345+dirty"}},
+		{"nothing", LintResult{}, SARIFOptions{}},
+		{"relative to the source root", repairSample(t), rootOptions("sub%20dir/Dockerfile", true)},
+		{"outside the source root", repairSample(t), rootOptions("file:///elsewhere/Dockerfile", false)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var b bytes.Buffer
-			if err := LintSARIF(&b, tc.in, tc.version); err != nil {
+			if err := LintSARIF(&b, tc.in, tc.o); err != nil {
 				t.Fatal(err)
 			}
 			doc, err := jsonschema.UnmarshalJSON(&b)
@@ -282,7 +282,7 @@ func TestLintSARIFSchema(t *testing.T) {
 	}
 	t.Run("broken fix", func(t *testing.T) {
 		var b bytes.Buffer
-		if err := LintSARIF(&b, repairSample(t), ""); err != nil {
+		if err := LintSARIF(&b, repairSample(t), SARIFOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		var doc map[string]any
@@ -297,26 +297,72 @@ func TestLintSARIFSchema(t *testing.T) {
 	})
 }
 
+// rootOptions names the file "Dockerfile" by uri, relative to the source
+// root file:///work/repo/ or not.
+func rootOptions(uri string, relative bool) SARIFOptions {
+	return SARIFOptions{
+		Version:   "1.2.3",
+		SrcRoot:   "file:///work/repo/",
+		Artifacts: map[string]SARIFArtifact{"Dockerfile": {URI: uri, Relative: relative}},
+	}
+}
+
+// TestLintSARIFSourceRoot checks that results and fixes name a file as
+// SARIFOptions.Artifacts says, relative to %SRCROOT% (declared in the run's
+// originalUriBaseIds) or absolute, and as given without a mapping.
+func TestLintSARIFSourceRoot(t *testing.T) {
+	tests := []struct {
+		name     string
+		o        SARIFOptions
+		uri      string
+		base     string // "" for none
+		declared bool   // originalUriBaseIds has %SRCROOT%
+	}{
+		{"relative", rootOptions("sub/Dockerfile", true), "sub/Dockerfile", SrcRootID, true},
+		{"outside the root", rootOptions("file:///elsewhere/Dockerfile", false), "file:///elsewhere/Dockerfile", "", true},
+		{"no root", SARIFOptions{}, "Dockerfile", "", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := LintSARIF(&b, repairSample(t), tc.o); err != nil {
+				t.Fatal(err)
+			}
+			log, err := sarif.FromBytes(b.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			run := log.Runs[0]
+			root, ok := run.OriginalUriBaseIDs[SrcRootID]
+			if ok != tc.declared || ok && (root.URI == nil || *root.URI != tc.o.SrcRoot) {
+				t.Errorf("originalUriBaseIds %+v", run.OriginalUriBaseIDs)
+			}
+			check := func(what string, loc *sarif.ArtifactLocation) {
+				t.Helper()
+				base := ""
+				if loc.URIBaseId != nil {
+					base = *loc.URIBaseId
+				}
+				if *loc.URI != tc.uri || base != tc.base {
+					t.Errorf("%s: uri %q base %q, want %q %q", what, *loc.URI, base, tc.uri, tc.base)
+				}
+			}
+			fixes := 0
+			for _, r := range run.Results {
+				check("result", r.Locations[0].PhysicalLocation.ArtifactLocation)
+				for _, f := range r.Fixes {
+					fixes++
+					check("fix", &f.ArtifactChanges[0].ArtifactLocation)
+				}
+			}
+			if fixes == 0 {
+				t.Error("no fix checked")
+			}
+		})
+	}
+}
+
 func compileSARIFSchema(t *testing.T) *jsonschema.Schema {
 	t.Helper()
-	path := filepath.Join("testdata", "sarif-schema-2.1.0.json")
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	doc, err := jsonschema.UnmarshalJSON(f)
-	if err != nil {
-		t.Fatalf("reading %s: %v", path, err)
-	}
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	if err := c.AddResource(path, doc); err != nil {
-		t.Fatal(err)
-	}
-	schema, err := c.Compile(path)
-	if err != nil {
-		t.Fatalf("compiling %s: %v", path, err)
-	}
-	return schema
+	return compileSchema(t, "sarif-schema-2.1.0.json")
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# whittle analyze against real images, read eight ways.
+# whittle analyze against real images, read ten ways.
 #
 # Builds two images with the real Docker Engine (one on the busybox base, one
 # on the Debian base), each with a RUN that creates files and a later RUN that
@@ -7,9 +7,9 @@
 # wasted bytes are known by construction. Then analyzes each image from the
 # daemon (docker-daemon:), a `docker save` tar (docker-archive:, and as a bare
 # path), an OCI layout made by skopeo (uncompressed layers, also as a bare
-# directory; and zstd layers) and the real registry (bare and docker://), and
-# checks that:
-#   - all eight give the same figures (sizes, waste, caches, duplicates, files,
+# directory; and zstd layers), the real registry (bare and docker://), and with
+# dive's --source docker and --source docker-archive, and checks that:
+#   - all ten give the same figures (sizes, waste, caches, duplicates, files,
 #     per-layer diff_ids and sizes, the list of wasted files);
 #   - diff_ids equal what the daemon reports, and each layer's size_bytes the
 #     regular-file bytes that GNU tar lists in that layer of the docker save tar;
@@ -158,6 +158,9 @@ check_image() {
 	analyze "$name.tarpath" "$save" && ok+=(tarpath)
 	analyze "$name.ocidir" "$oci" && ok+=(ocidir)
 	analyze "$name.docker" "docker://$pushed" --insecure && ok+=(docker)
+	# dive's spellings: --source docker (the daemon), --source docker-archive.
+	analyze "$name.divedaemon" "$ref" --source docker && ok+=(divedaemon)
+	analyze "$name.divetar" "$save" --source docker-archive && ok+=(divetar)
 	if [ "${#ok[@]}" -eq 0 ]; then
 		_check_fail "$name: no source could be analyzed; nothing more to check"
 		return 0
@@ -197,14 +200,14 @@ check_image() {
 		"$(awk '{ s += $2 } END { print s + 0 }' "$W/$name.caches")" "$GOT_CACHE"
 
 	step "$name: figures"
-	printf '  %-9s %12s %12s %12s %10s %10s %7s %12s\n' source size wasted visible cache duplicate files compressed
+	printf '  %-10s %12s %12s %12s %10s %10s %7s %12s\n' source size wasted visible cache duplicate files compressed
 	for s in "${ok[@]}"; do
 		jq -r --arg s "$s" '[$s, .image.size_bytes, .image.wasted_bytes, .image.visible_bytes,
 			.image.cache_bytes, .image.duplicate_bytes, .image.files, .image.compressed_bytes] | @tsv' \
 			"$W/$name.$s.json" |
-			awk -F'\t' '{ printf "  %-9s %12s %12s %12s %10s %10s %7s %12s\n", $1, $2, $3, $4, $5, $6, $7, $8 }'
+			awk -F'\t' '{ printf "  %-10s %12s %12s %12s %10s %10s %7s %12s\n", $1, $2, $3, $4, $5, $6, $7, $8 }'
 	done
-	printf '  %-9s %12s %12s %12s %10s %10s %7s\n' oracle "$tar_total" "$want_wasted" "$u_visible" "-" "$u_dup" "$u_files"
+	printf '  %-10s %12s %12s %12s %10s %10s %7s\n' oracle "$tar_total" "$want_wasted" "$u_visible" "-" "$u_dup" "$u_files"
 }
 
 # ---------------------------------------------------------------- busybox
