@@ -164,3 +164,20 @@ func TestOfficialRepo(t *testing.T) {
 }
 
 const sha256hex = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+func TestRPMCacheDir(t *testing.T) {
+	for _, tc := range []struct{ tool, base, want string }{
+		{"microdnf", "registry.access.redhat.com/ubi8/ubi-minimal", "/var/cache/yum"},
+		{"microdnf", "registry.access.redhat.com/ubi9/ubi-minimal:9.4", "/var/cache/yum"},
+		{"dnf", "registry.access.redhat.com/ubi9/ubi", "/var/cache/dnf"},
+		{"dnf", "rockylinux:9", "/var/cache/dnf"},
+		{"dnf", "fedora:40", "/var/cache/dnf"},
+		{"dnf", "fedora:41", "/var/cache/libdnf5"},
+		{"dnf", "registry.fedoraproject.org/fedora-minimal:42", "/var/cache/libdnf5"},
+		{"yum", "centos:7", "/var/cache/yum"},
+	} {
+		if got := rpmCacheDir(tc.tool, tc.base, "/var/cache/yum"); got != tc.want {
+			t.Errorf("rpmCacheDir(%s, %s) = %s, want %s", tc.tool, tc.base, got, tc.want)
+		}
+	}
+}

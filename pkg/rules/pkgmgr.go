@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -122,7 +124,7 @@ func (rc rpmCheck) check(p *Pass) []Finding {
 					continue
 				}
 				f := p.FindingAt(ri.rangeOf(c),
-					tool+" "+pk.RawVerb+" leaves its metadata and package cache in "+rc.cacheDirs[0]+" in this layer",
+					tool+" "+pk.RawVerb+" leaves its metadata and package cache in "+rpmCacheDir(tool, rootImage(ri.in.Stage), rc.cacheDirs[0])+" in this layer",
 					rc.fix)
 				cmd := rc.cleanCmd(tool)
 				f.Repair, _ = p.cleanupRepair(ri, rpmTools[tool], func(c command) bool { return rpmOp(c, tool) != nil },
@@ -147,4 +149,26 @@ func (rc rpmCheck) cleanedAfter(cmds []command, i int, tool string) bool {
 		}
 	}
 	return false
+}
+
+// fedoraRelease matches a Fedora image and its release ("fedora:41").
+var fedoraRelease = regexp.MustCompile(`(^|/)fedora(-minimal)?:([0-9]+)`)
+
+// rpmCacheDir is where tool keeps its cache on base: microdnf in
+// /var/cache/yum (UBI 8 and 9 alike), dnf 4 (RHEL, UBI, Rocky, Alma, older
+// Fedora) in /var/cache/dnf, dnf 5 (Fedora 41 and later) in
+// /var/cache/libdnf5; def for other tools.
+func rpmCacheDir(tool, base, def string) string {
+	switch tool {
+	case "microdnf":
+		return "/var/cache/yum"
+	case "dnf":
+		if m := fedoraRelease.FindStringSubmatch(strings.ToLower(base)); m != nil {
+			if n, err := strconv.Atoi(m[3]); err == nil && n >= 41 {
+				return "/var/cache/libdnf5"
+			}
+		}
+		return "/var/cache/dnf"
+	}
+	return def
 }

@@ -146,6 +146,9 @@ var ruleCases = []ruleCase{
 	{"WH509", "bundle --version", "FROM ruby:3.3-slim\nRUN ruby --version && bundle --version\n", false, 0},
 	{"WH509", "bundle exec", "FROM ruby:3.3-slim\nRUN bundle exec rake assets:precompile\n", false, 0},
 
+	// WH403 names the cache where the tool keeps it.
+	{"WH403", "microdnf on ubi-minimal: /var/cache/yum", "FROM registry.access.redhat.com/ubi9/ubi-minimal\nRUN microdnf install -y tar\n", true, 2},
+
 	// WH302
 	{"WH302", "update then add --no-cache", "FROM alpine\nRUN apk update && apk add --no-cache curl\n", true, 2},
 	{"WH302", "update alone", "FROM alpine\nRUN apk update\n", true, 2},
