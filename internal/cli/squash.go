@@ -67,7 +67,8 @@ The same input and options give the same digest.
 
 --dry-run reads the layers and prints what would be saved, writing nothing:
 the wasted bytes of the merged layers as analyze counts them, plus what
-pruning would drop.
+pruning would drop. When every layer belongs to the base it says "nothing to
+save" and exits 0; without --dry-run that is an error (nothing to write).
 
 Exit codes: 0 written (or reported, with --dry-run), 2 an error (nothing is
 written then).`
@@ -290,6 +291,10 @@ func printSquash(w io.Writer, src, dst imageref.Ref, hasDst bool, digest v1.Hash
 	}
 	for _, l := range p.Merged {
 		row("merged", l)
+	}
+	if len(p.Merged) == 0 {
+		fmt.Fprintf(w, "nothing to save: all %d layers belong to the base, so there is nothing to merge\n", len(p.Kept))
+		return
 	}
 	verb := "saved"
 	if res.DryRun {
