@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -389,6 +390,54 @@ func TestFleetSchemaDocCoversEveryField(t *testing.T) {
 	for k := range documented {
 		if !keys[k] {
 			t.Errorf("docs/schema/fleet-v1.md documents key %q, which the report does not have", k)
+		}
+	}
+}
+
+// TestAnalyzeTextWasteOrder: the biggest waste is grouped by layer, then by
+// why and by which layer; layers come in the order of their total waste
+// and groups in the order of theirs, not of their biggest file. Layer 1
+// wastes 15 kB in five files, layer 0 10 kB in one file; in layer 2 the
+// group deleted by layer 3 (9 kB in three files) outweighs the one file
+// overwritten by layer 4 (4 kB).
+func TestAnalyzeTextWasteOrder(t *testing.T) {
+	r := &account.Report{SchemaVersion: account.SchemaVersion, Image: account.Image{Reference: "synthetic.tar"}}
+	for i, wasted := range []int64{10000, 15000, 13000, 0, 0} {
+		r.Layers = append(r.Layers, account.Layer{Index: i, WastedBytes: wasted, CreatedBy: fmt.Sprintf("RUN step %d", i)})
+	}
+	r.Waste = append(r.Waste, account.WasteItem{Path: "/a", Layer: 0, Bytes: 10000, Reason: account.ReasonDeleted, ShadowedBy: 3})
+	for i := range 5 {
+		r.Waste = append(r.Waste, account.WasteItem{Path: fmt.Sprintf("/b%d", i), Layer: 1, Bytes: 3000, Reason: account.ReasonDeleted, ShadowedBy: 3})
+	}
+	r.Waste = append(r.Waste, account.WasteItem{Path: "/c", Layer: 2, Bytes: 4000, Reason: account.ReasonOverwritten, ShadowedBy: 4})
+	for i := range 3 {
+		r.Waste = append(r.Waste, account.WasteItem{Path: fmt.Sprintf("/d%d", i), Layer: 2, Bytes: 3000, Reason: account.ReasonDeleted, ShadowedBy: 3})
+	}
+	for _, v := range []struct {
+		top  int
+		want []string
+	}{
+		{0, []string{"layer 1  RUN step 1  15 kB wasted", "deleted by layer 3: 15 kB in 5 files", "/b0",
+			"layer 2  RUN step 2  13 kB wasted", "deleted by layer 3: 9.0 kB in 3 files", "/d0", "overwritten by layer 4\n", "/c",
+			"layer 0  RUN step 0  10 kB wasted", "deleted by layer 3\n", "/a"}},
+		// Cut to the biggest files, the groups keep the order of their totals.
+		{2, []string{"layer 2  RUN step 2  13 kB wasted", "overwritten by layer 4\n", "/c",
+			"layer 0  RUN step 0  10 kB wasted", "/a", "… 8 more"}},
+	} {
+		var buf bytes.Buffer
+		if err := AnalyzeText(&buf, r, TextOptions{Top: v.top}); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		out = out[strings.Index(out, "Biggest waste"):strings.Index(out, "\nLayers")]
+		at := 0
+		for _, w := range v.want {
+			i := strings.Index(out[at:], w)
+			if i < 0 {
+				t.Errorf("top %d: %q missing or out of order after byte %d:\n%s", v.top, w, at, out)
+				break
+			}
+			at += i + len(w)
 		}
 	}
 }
