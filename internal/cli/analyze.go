@@ -138,7 +138,7 @@ func NewCmdAnalyze() *cobra.Command {
 	f.IntVar(&o.top, "top", report.DefaultTop, "list the `N` biggest waste files, duplicate sets and dive inefficiencies in text (0: all)")
 	f.IntVar(&o.jobs, "jobs", 0, "read `N` layers at once (0: one per CPU)")
 	f.StringVar(&o.dockerfile, "dockerfile", "", "measure what each lint finding of the Dockerfile `FILE` the image was built from costs in it")
-	f.StringVar(&o.target, "target", "", "with --dockerfile: the `STAGE` the image was built from (default: the last)")
+	f.StringVar(&o.target, "target", "", "with --dockerfile: the `STAGE` the image was built from, by name or index from 0 (default: the last)")
 	f.BoolVar(&o.verify, "verify-blobs", false, "also check the sha256 of every compressed layer blob against the manifest (diff_ids are always checked)")
 	f.BoolVar(&o.ci, "ci", false, "judge the image by the CI rules; exit 1 when one fails")
 	f.StringVar(&o.thresholds.MaxWastedBytes, "max-wasted-bytes", "", "CI rule: fail when wasted bytes exceed `SIZE` (20MB, 1.5GiB or bytes; implies --ci)")
