@@ -256,16 +256,19 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 		}
 	}
 
+	var outcome *gate.Outcome // the JSON and HTML reports hold the verdict too
+	if useGate {
+		g := gate.Evaluate(rep, rules)
+		outcome = &g
+	}
 	stdout := cmd.OutOrStdout()
 	var buf bytes.Buffer
 	color := o.output == "" && colorFor(stdout, o.noColor)
 	switch {
-	case o.format == "json" && measured != nil:
-		err = report.AnalyzeMeasuredJSON(&buf, rep, measured)
 	case o.format == "json":
-		err = report.AnalyzeJSON(&buf, rep)
+		err = report.AnalyzeJSON(&buf, rep, measured, outcome)
 	case o.format == "html":
-		err = report.AnalyzeHTML(&buf, rep, measured, report.TextOptions{Top: o.top})
+		err = report.AnalyzeHTML(&buf, rep, measured, outcome, report.TextOptions{Top: o.top})
 	default:
 		err = report.AnalyzeText(&buf, rep, report.TextOptions{Top: o.top, Color: color})
 		if err == nil && measured != nil {
@@ -280,17 +283,16 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 		return fail(err)
 	}
 
-	if !useGate {
+	if outcome == nil {
 		return nil
 	}
-	outcome := gate.Evaluate(rep, rules)
 	gw := stdout
 	if o.format == "json" && o.output == "" {
 		gw = stderr // keep stdout a JSON document
 	} else if o.output == "" {
 		fmt.Fprintln(gw)
 	}
-	if err := report.GateText(gw, outcome, report.TextOptions{Color: colorFor(gw, o.noColor)}); err != nil {
+	if err := report.GateText(gw, *outcome, report.TextOptions{Color: colorFor(gw, o.noColor)}); err != nil {
 		return fail(fmt.Errorf("writing CI result: %w", err))
 	}
 	if !outcome.Pass {

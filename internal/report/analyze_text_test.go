@@ -200,7 +200,7 @@ func TestRenderersReportWriteErrors(t *testing.T) {
 			t.Errorf("GateText after %d writes: nil error", n)
 		}
 	}
-	if err := AnalyzeJSON(&failWriter{}, r); err == nil {
+	if err := AnalyzeJSON(&failWriter{}, r, nil, nil); err == nil {
 		t.Error("AnalyzeJSON: nil error")
 	}
 }
@@ -210,7 +210,7 @@ func TestRenderersReportWriteErrors(t *testing.T) {
 func TestAnalyzeJSON(t *testing.T) {
 	r := exampleReport(t)
 	var buf bytes.Buffer
-	if err := AnalyzeJSON(&buf, r); err != nil {
+	if err := AnalyzeJSON(&buf, r, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(buf.String(), "{\n  \"schema_version\": \"whittle.analyze/v1\",\n  \"image\": {\n    \"reference\"") {
@@ -248,9 +248,10 @@ func TestSchemaDocCoversEveryField(t *testing.T) {
 			documented[k[1]] = true
 		}
 	}
-	keys := map[string]bool{"dockerfile": true}
+	keys := map[string]bool{"dockerfile": true, "gate": true}
 	jsonKeys(reflect.TypeOf(account.Report{}), keys)
 	jsonKeys(reflect.TypeOf(measure.Result{}), keys)
+	jsonKeys(reflect.TypeOf(gateJSON{}), keys)
 	for k := range keys {
 		if !documented[k] {
 			t.Errorf("JSON key %q is not documented in docs/schema/analyze-v1.md", k)
@@ -439,5 +440,65 @@ func TestAnalyzeTextWasteOrder(t *testing.T) {
 			}
 			at += i + len(w)
 		}
+	}
+}
+
+// exampleGate judges the example image (wasted 50,228 bytes of 223,862,
+// dive efficiency 0.7696) by a passing, a failing and a disabled rule.
+func exampleGate(t *testing.T, r *account.Report) gate.Outcome {
+	t.Helper()
+	var rules []gate.Rule
+	for _, s := range [][3]string{
+		{gate.NameMaxWastedBytes, "20MB", "--max-wasted-bytes"},
+		{gate.NameLowestEfficiency, "0.9", ".dive-ci"},
+		{gate.NameHighestWastedBytes, "disabled", ".dive-ci"},
+	} {
+		rule, err := gate.ParseRule(s[0], s[1], s[2])
+		if err != nil {
+			t.Fatal(err)
+		}
+		rules = append(rules, rule)
+	}
+	return gate.Evaluate(r, gate.Merge(rules))
+}
+
+// TestAnalyzeJSONGate: with the gate on, the JSON report holds its verdict
+// and every rule (figure, value, bound, threshold, setting, source,
+// verdict); without it, no gate key.
+func TestAnalyzeJSONGate(t *testing.T) {
+	r := exampleReport(t)
+	o := exampleGate(t, r)
+	var buf bytes.Buffer
+	if err := AnalyzeJSON(&buf, r, nil, &o); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Gate *struct {
+			Verdict string
+			Failed  int
+			Rules   []map[string]any
+		}
+		Image account.Image
+	}
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Gate == nil || doc.Gate.Verdict != "fail" || doc.Gate.Failed != 1 || len(doc.Gate.Rules) != 3 || doc.Image.WastedBytes != r.Image.WastedBytes {
+		t.Fatalf("gate block: %+v", doc.Gate)
+	}
+	want := []map[string]any{
+		{"name": "max-wasted-bytes", "figure": "image.wasted_bytes", "value": float64(50228), "bound": "maximum", "threshold": float64(20000000), "setting": "20MB", "source": "--max-wasted-bytes", "verdict": "pass"},
+		{"name": "lowestEfficiency", "figure": "dive.efficiency", "value": r.Dive.Efficiency, "bound": "minimum", "threshold": 0.9, "setting": "0.9", "source": ".dive-ci", "verdict": "fail"},
+		{"name": "highestWastedBytes", "figure": "dive.wasted_bytes", "value": float64(r.Dive.WastedBytes), "bound": "maximum", "threshold": nil, "setting": "disabled", "source": ".dive-ci", "verdict": "skip"},
+	}
+	if !reflect.DeepEqual(doc.Gate.Rules, want) {
+		t.Errorf("gate rules:\n%v\nwant\n%v", doc.Gate.Rules, want)
+	}
+	buf.Reset()
+	if err := AnalyzeJSON(&buf, r, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), `"gate"`) || strings.Contains(buf.String(), `"dockerfile"`) {
+		t.Error("a gate or dockerfile key without either")
 	}
 }
