@@ -148,7 +148,7 @@ func NewCmdAnalyze() *cobra.Command {
 	f.IntVar(&o.top, "top", report.DefaultTop, "list the `N` biggest waste files, duplicate sets and dive inefficiencies in text (0: all)")
 	f.IntVar(&o.jobs, "jobs", 0, "read `N` layers at once (0: one per CPU)")
 	f.StringVar(&o.dockerfile, "dockerfile", "", "measure what each lint finding of the Dockerfile `FILE` the image was built from costs in it")
-	f.StringVar(&o.target, "target", "", "with --dockerfile: the `STAGE` the image was built from (default: the last)")
+	f.StringVar(&o.target, "target", "", "with --dockerfile: the `STAGE` the image was built from, by name or index from 0 (default: the last)")
 	f.BoolVar(&o.verify, "verify-blobs", false, "also check the sha256 of every compressed layer blob against the manifest (diff_ids are always checked)")
 	f.BoolVar(&o.ci, "ci", false, "judge the image by the CI rules; exit 1 when one fails")
 	f.StringVar(&o.thresholds.MaxWastedBytes, "max-wasted-bytes", "", "CI rule: fail when wasted bytes exceed `SIZE` (20MB, 1.5GiB or bytes; implies --ci)")
@@ -271,16 +271,19 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 		}
 	}
 
+	var outcome *gate.Outcome // the JSON and HTML reports hold the verdict too
+	if useGate {
+		g := gate.Evaluate(rep, rules)
+		outcome = &g
+	}
 	stdout := cmd.OutOrStdout()
 	var buf bytes.Buffer
 	color := o.output == "" && colorFor(stdout, o.noColor)
 	switch {
-	case o.format == "json" && measured != nil:
-		err = report.AnalyzeMeasuredJSON(&buf, rep, measured)
 	case o.format == "json":
-		err = report.AnalyzeJSON(&buf, rep)
+		err = report.AnalyzeJSON(&buf, rep, measured, outcome)
 	case o.format == "html":
-		err = report.AnalyzeHTML(&buf, rep, measured, report.TextOptions{Top: o.top})
+		err = report.AnalyzeHTML(&buf, rep, measured, outcome, report.TextOptions{Top: o.top})
 	default:
 		err = report.AnalyzeText(&buf, rep, report.TextOptions{Top: o.top, Color: color})
 		if err == nil && measured != nil {
@@ -295,17 +298,16 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 		return fail(err)
 	}
 
-	if !useGate {
+	if outcome == nil {
 		return nil
 	}
-	outcome := gate.Evaluate(rep, rules)
 	gw := stdout
 	if o.format == "json" && o.output == "" {
 		gw = stderr // keep stdout a JSON document
 	} else if o.output == "" {
 		fmt.Fprintln(gw)
 	}
-	if err := report.GateText(gw, outcome, report.TextOptions{Color: colorFor(gw, o.noColor)}); err != nil {
+	if err := report.GateText(gw, *outcome, report.TextOptions{Color: colorFor(gw, o.noColor)}); err != nil {
 		return fail(fmt.Errorf("writing CI result: %w", err))
 	}
 	if !outcome.Pass {

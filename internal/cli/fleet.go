@@ -38,6 +38,11 @@ docker-daemon:NAME[:TAG], docker://REF or a bare REF, or an existing path);
 --from FILE adds one reference per line (blank lines and # comments skipped;
 - reads standard input).
 
+An image given more than once (the same image ID, the config digest, under
+any reference: a tag given twice, an archive and the registry it was pushed
+to) is one image: it is counted once, under the first reference, and the
+report names the others.
+
 Two images share a layer when its chain ID is the same: the same content on
 the same layers below (the OCI image specification's ChainID), which is how
 a container engine stores and pulls layers. Each distinct layer blob is read

@@ -48,6 +48,7 @@ Exit codes: 0 success, 1 a check failed (findings or thresholds), 2 error.`,
 		NewCmdSquash(),
 		NewCmdFleet(),
 	)
+	registerCompletions(root)
 	return root
 }
 

@@ -67,7 +67,8 @@ The same input and options give the same digest.
 
 --dry-run reads the layers and prints what would be saved, writing nothing:
 the wasted bytes of the merged layers as analyze counts them, plus what
-pruning would drop.
+pruning would drop. When every layer belongs to the base it says "nothing to
+save" and exits 0; without --dry-run that is an error (nothing to write).
 
 Exit codes: 0 written (or reported, with --dry-run), 2 an error (nothing is
 written then).`
@@ -291,6 +292,10 @@ func printSquash(w io.Writer, src, dst imageref.Ref, hasDst bool, digest v1.Hash
 	for _, l := range p.Merged {
 		row("merged", l)
 	}
+	if len(p.Merged) == 0 {
+		fmt.Fprintf(w, "nothing to save: all %d layers belong to the base, so there is nothing to merge\n", len(p.Kept))
+		return
+	}
 	verb := "saved"
 	if res.DryRun {
 		verb = "would save"
@@ -334,13 +339,17 @@ type squashProgress struct {
 	w     io.Writer
 	bar   *progressbar.ProgressBar
 	phase string
+	// rate measures the write phase's rate (progressbar's own counts the
+	// bytes done before the bar's first draw as if they took no time).
+	rate byteRate
+	now  func() time.Time
 }
 
 func newSquashProgress(w io.Writer) *squashProgress {
 	if !isTerminalWriter(w) {
 		return nil
 	}
-	return &squashProgress{w: w}
+	return &squashProgress{w: w, now: time.Now}
 }
 
 // update is the squash.WithProgress callback (never called concurrently).
@@ -348,21 +357,39 @@ func (p *squashProgress) update(pr squash.Progress) {
 	if pr.Done {
 		return
 	}
+	var desc string
+	if pr.Phase == squash.PhaseWrite {
+		if p.phase != pr.Phase {
+			p.rate = byteRate{}
+		}
+		desc = "writing the merged layer (" + humanize.Bytes(uint64(max(pr.TotalBytes, 0))) + ")"
+		if rate := p.rate.text(pr.Bytes, p.now()); rate != "" {
+			desc += " at " + rate
+		}
+	}
+	if p.bar != nil && p.phase == pr.Phase && desc != "" {
+		p.bar.Describe(desc) // drawn now, or with the next draw
+	}
 	if p.bar == nil || p.phase != pr.Phase {
 		p.finish()
 		p.phase = pr.Phase
-		max, desc, count := int64(pr.Layers), "reading layers", progressbar.OptionShowCount()
-		if pr.Phase == squash.PhaseWrite {
-			max, desc, count = pr.TotalBytes, "writing the merged layer", progressbar.OptionShowBytes(true)
-		}
-		p.bar = progressbar.NewOptions64(max,
+		limit := int64(pr.Layers)
+		opts := []progressbar.Option{
 			progressbar.OptionSetWriter(p.w),
-			progressbar.OptionSetDescription(desc),
-			count,
 			progressbar.OptionSetPredictTime(false),
 			progressbar.OptionClearOnFinish(),
-			progressbar.OptionThrottle(80*time.Millisecond),
-		)
+			progressbar.OptionThrottle(80 * time.Millisecond),
+		}
+		if pr.Phase == squash.PhaseWrite {
+			// The rate goes in the description (see byteRate):
+			// progressbar's own counts the bytes written before its
+			// first draw as written in no time.
+			limit = pr.TotalBytes
+		} else {
+			desc = "reading layers"
+			opts = append(opts, progressbar.OptionShowCount())
+		}
+		p.bar = progressbar.NewOptions64(limit, append(opts, progressbar.OptionSetDescription(desc))...)
 	}
 	if pr.Phase == squash.PhaseWrite {
 		_ = p.bar.Set64(pr.Bytes) // drawing errors only lose the bar

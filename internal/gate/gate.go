@@ -47,6 +47,24 @@ func (f Figure) String() string {
 	return fmt.Sprintf("Figure(%d)", int(f))
 }
 
+// Key names the figure by its place in analyze's JSON report
+// ("image.wasted_bytes"), or the fields it is computed from.
+func (f Figure) Key() string {
+	switch f {
+	case WastedBytes:
+		return "image.wasted_bytes"
+	case WastedRatio:
+		return "image.wasted_bytes / image.size_bytes"
+	case DiveEfficiency:
+		return "dive.efficiency"
+	case DiveWastedBytes:
+		return "dive.wasted_bytes"
+	case DiveUserWastedPercent:
+		return "dive.user_wasted_percent"
+	}
+	return ""
+}
+
 // IsBytes reports whether the figure and its threshold are byte counts.
 func (f Figure) IsBytes() bool { return f == WastedBytes || f == DiveWastedBytes }
 

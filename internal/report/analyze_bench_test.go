@@ -28,7 +28,7 @@ func bigReport() *account.Report {
 func BenchmarkAnalyzeJSON(b *testing.B) {
 	r := bigReport()
 	for b.Loop() {
-		if err := AnalyzeJSON(io.Discard, r); err != nil {
+		if err := AnalyzeJSON(io.Discard, r, nil, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -29,26 +29,8 @@ func GateText(w io.Writer, o gate.Outcome, opts TextOptions) error {
 		default:
 			verdict = styled(st, p.dim)
 		}
-		fig := res.Rule.Figure
-		threshold := "disabled"
-		if !res.Rule.Disabled {
-			op := "<="
-			if fig.IsMinimum() {
-				op = ">="
-			}
-			threshold = op + " " + gateValue(fig, res.Rule.Threshold)
-			if fig.IsBytes() && res.Rule.Setting != strconv.FormatFloat(res.Rule.Threshold, 'f', -1, 64) {
-				threshold += " (" + res.Rule.Setting + ")"
-			}
-		}
-		value := gateValue(fig, res.Value)
-		if !fig.IsBytes() {
-			value = strconv.FormatFloat(res.Value, 'f', 4, 64)
-			if rounded, _ := strconv.ParseFloat(value, 64); rounded == res.Rule.Threshold && res.Value != res.Rule.Threshold {
-				value = gateValue(fig, res.Value) // rounding would hide why the rule decided
-			}
-		}
-		rows = append(rows, []cell{verdict, plain(res.Rule.Name), plain(fig.String()), num(value),
+		value, threshold := gateCells(res)
+		rows = append(rows, []cell{verdict, plain(res.Rule.Name), plain(res.Rule.Figure.String()), num(value),
 			plain(threshold), styled(res.Rule.Source, p.dim)})
 	}
 	if err := table(ew, "  ", rows); err != nil {
@@ -60,6 +42,37 @@ func GateText(w io.Writer, o gate.Outcome, opts TextOptions) error {
 		ew.printf("%s\n", p.bold(p.red(fmt.Sprintf("FAIL (%d of %s failed)", o.Failed(), plural(int64(len(o.Results)), "rule", "rules")))))
 	}
 	return ew.err
+}
+
+// gateCells formats a rule's figure and its threshold ("disabled", or the
+// comparison and the threshold, with the setting as written when it was a
+// size).
+func gateCells(res gate.Result) (value, threshold string) {
+	fig := res.Rule.Figure
+	threshold = "disabled"
+	if !res.Rule.Disabled {
+		threshold = comparison(fig) + " " + gateValue(fig, res.Rule.Threshold)
+		if fig.IsBytes() && res.Rule.Setting != strconv.FormatFloat(res.Rule.Threshold, 'f', -1, 64) {
+			threshold += " (" + res.Rule.Setting + ")"
+		}
+	}
+	value = gateValue(fig, res.Value)
+	if !fig.IsBytes() {
+		value = strconv.FormatFloat(res.Value, 'f', 4, 64)
+		if rounded, _ := strconv.ParseFloat(value, 64); rounded == res.Rule.Threshold && res.Value != res.Rule.Threshold {
+			value = gateValue(fig, res.Value) // rounding would hide why the rule decided
+		}
+	}
+	return value, threshold
+}
+
+// comparison is how a figure must stand to its threshold for the rule to
+// pass.
+func comparison(f gate.Figure) string {
+	if f.IsMinimum() {
+		return ">="
+	}
+	return "<="
 }
 
 // gateValue formats a figure or threshold: byte counts in full, ratios with

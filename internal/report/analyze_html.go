@@ -8,6 +8,7 @@ import (
 
 	"github.com/dustin/go-humanize"
 
+	"github.com/whittle/whittle/internal/gate"
 	"github.com/whittle/whittle/pkg/account"
 	"github.com/whittle/whittle/pkg/fleet"
 	"github.com/whittle/whittle/pkg/measure"
@@ -66,15 +67,42 @@ type htmlView struct {
 	Findings     []measure.Finding
 	MoreFindings int
 	Unmeasured   int
+	// Gate is the CI gate's outcome, nil when the gate was off.
+	Gate *htmlGate
+}
+
+// htmlGate is the CI gate's verdict and its rules, formatted as in text.
+type htmlGate struct {
+	Pass   bool
+	Failed int
+	Rules  []htmlGateRule
+}
+
+// htmlGateRule is one rule's row.
+type htmlGateRule struct {
+	Verdict, Name, Figure, Value, Threshold, Source string
+}
+
+func newHTMLGate(g *gate.Outcome) *htmlGate {
+	if g == nil {
+		return nil
+	}
+	out := &htmlGate{Pass: g.Pass, Failed: g.Failed()}
+	for _, res := range g.Results {
+		value, threshold := gateCells(res)
+		out.Rules = append(out.Rules, htmlGateRule{Verdict: res.Status.String(), Name: res.Rule.Name, Figure: res.Rule.Figure.String(),
+			Value: value, Threshold: threshold, Source: res.Rule.Source})
+	}
+	return out
 }
 
 // AnalyzeHTML writes the report as one self-contained HTML page: no
 // script, no style sheet, font or image fetched from anywhere; the charts
-// are inline SVG. m, when not nil, adds the Dockerfile's measured findings.
-// Lists are cut to opts.Top (0: all), as in text. It prints only what r
-// (and m) hold.
-func AnalyzeHTML(w io.Writer, r *account.Report, m *measure.Result, opts TextOptions) error {
-	v := htmlView{R: r, M: m}
+// are inline SVG. m, when not nil, adds the Dockerfile's measured findings,
+// and g, when not nil, the CI gate's verdict and rules. Lists are cut to
+// opts.Top (0: all), as in text. It prints only what r, m and g hold.
+func AnalyzeHTML(w io.Writer, r *account.Report, m *measure.Result, g *gate.Outcome, opts TextOptions) error {
+	v := htmlView{R: r, M: m, Gate: newHTMLGate(g)}
 	for _, l := range r.Layers {
 		v.Layers = append(v.Layers, htmlLayer{Layer: l, Visible: l.SizeBytes - l.WastedBytes})
 		v.MaxLayer = max(v.MaxLayer, l.SizeBytes)

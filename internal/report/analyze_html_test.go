@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"github.com/whittle/whittle/internal/gate"
 	"github.com/whittle/whittle/pkg/account"
 	"github.com/whittle/whittle/pkg/measure"
 	"github.com/whittle/whittle/pkg/rules"
@@ -57,7 +58,7 @@ func parseHTML(t *testing.T, page []byte) (text string, elements map[string]int)
 func TestAnalyzeHTMLExample(t *testing.T) {
 	r := exampleReport(t)
 	var buf bytes.Buffer
-	if err := AnalyzeHTML(&buf, r, nil, TextOptions{Top: 2}); err != nil {
+	if err := AnalyzeHTML(&buf, r, nil, nil, TextOptions{Top: 2}); err != nil {
 		t.Fatal(err)
 	}
 	text, el := parseHTML(t, buf.Bytes())
@@ -98,7 +99,7 @@ func TestAnalyzeHTMLEscapes(t *testing.T) {
 		{Finding: rules.Finding{Rule: "WH201", Line: 2, Message: evil}, Layer: 0, Measured: true, CostBytes: 10, Basis: evil},
 	}}
 	var buf bytes.Buffer
-	if err := AnalyzeHTML(&buf, r, m, TextOptions{}); err != nil {
+	if err := AnalyzeHTML(&buf, r, m, nil, TextOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	text, el := parseHTML(t, buf.Bytes())
@@ -116,7 +117,7 @@ func TestAnalyzeHTMLMeasured(t *testing.T) {
 			{Finding: rules.Finding{Rule: "WH202", Line: 5}, Layer: 1, Basis: "not measurable"},
 		}}
 	var buf bytes.Buffer
-	if err := AnalyzeHTML(&buf, r, m, TextOptions{}); err != nil {
+	if err := AnalyzeHTML(&buf, r, m, nil, TextOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	text, el := parseHTML(t, buf.Bytes())
@@ -127,5 +128,38 @@ func TestAnalyzeHTMLMeasured(t *testing.T) {
 	}
 	if el["section"] != 7 {
 		t.Errorf("%d sections, want 7", el["section"])
+	}
+}
+
+// TestAnalyzeHTMLGate: with the gate on, the page shows its verdict and
+// every rule, as text does.
+func TestAnalyzeHTMLGate(t *testing.T) {
+	r := exampleReport(t)
+	o := exampleGate(t, r)
+	var buf bytes.Buffer
+	if err := AnalyzeHTML(&buf, r, nil, &o, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	text, el := parseHTML(t, buf.Bytes())
+	for _, want := range []string{
+		"CI gate: FAIL", "1 of 3 rules failed.",
+		"PASS", "max-wasted-bytes", "wasted bytes", "50,228 bytes", "<= 20,000,000 bytes (20MB)", "--max-wasted-bytes",
+		"FAIL", "lowestEfficiency", "dive efficiency", "0.7696", ">= 0.9", ".dive-ci",
+		"SKIP", "highestWastedBytes", "disabled",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	if el["section"] != 7 {
+		t.Errorf("%d sections, want 7", el["section"])
+	}
+	o = gate.Evaluate(r, nil)
+	buf.Reset()
+	if err := AnalyzeHTML(&buf, r, nil, &o, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if text, _ := parseHTML(t, buf.Bytes()); !strings.Contains(text, "CI gate: PASS") || !strings.Contains(text, "No rules.") {
+		t.Errorf("a gate without rules: %.300s", text)
 	}
 }

@@ -4,13 +4,71 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 
+	"github.com/whittle/whittle/internal/gate"
 	"github.com/whittle/whittle/pkg/account"
+	"github.com/whittle/whittle/pkg/measure"
 )
 
 // AnalyzeJSON writes the report as it is, indented by two spaces, followed
-// by a newline. The fields are documented in docs/schema/analyze-v1.md.
-func AnalyzeJSON(w io.Writer, r *account.Report) error { return indentJSON(w, r) }
+// by a newline. m, when not nil, adds the "dockerfile" block (the
+// Dockerfile's findings measured in the image) and g, when not nil, the
+// "gate" block (the CI gate's rules and verdict). The fields are
+// documented in docs/schema/analyze-v1.md.
+func AnalyzeJSON(w io.Writer, r *account.Report, m *measure.Result, g *gate.Outcome) error {
+	return indentJSON(w, struct {
+		*account.Report
+		Dockerfile *measure.Result `json:"dockerfile,omitempty"`
+		Gate       *gateJSON       `json:"gate,omitempty"`
+	}{r, m, newGateJSON(g)})
+}
+
+// gateJSON is the CI gate's outcome as the JSON report holds it.
+type gateJSON struct {
+	// Verdict is "pass" when no rule failed, else "fail"; Failed counts
+	// the rules that failed.
+	Verdict string         `json:"verdict"`
+	Failed  int            `json:"failed"`
+	Rules   []gateRuleJSON `json:"rules"`
+}
+
+// gateRuleJSON is one rule with the figure it judged and its verdict.
+type gateRuleJSON struct {
+	Name   string  `json:"name"`
+	Figure string  `json:"figure"`
+	Value  float64 `json:"value"`
+	// Bound says what the threshold is: a "maximum" (the rule passes
+	// when the figure is at most the threshold) or a "minimum" (at
+	// least). Threshold is null for a disabled rule.
+	Bound     string   `json:"bound"`
+	Threshold *float64 `json:"threshold"`
+	Setting   string   `json:"setting"`
+	Source    string   `json:"source"`
+	Verdict   string   `json:"verdict"`
+}
+
+func newGateJSON(g *gate.Outcome) *gateJSON {
+	if g == nil {
+		return nil
+	}
+	out := &gateJSON{Verdict: "pass", Failed: g.Failed(), Rules: []gateRuleJSON{}}
+	if !g.Pass {
+		out.Verdict = "fail"
+	}
+	for _, res := range g.Results {
+		r := gateRuleJSON{Name: res.Rule.Name, Figure: res.Rule.Figure.Key(), Value: res.Value, Bound: "maximum",
+			Setting: res.Rule.Setting, Source: res.Rule.Source, Verdict: strings.ToLower(res.Status.String())}
+		if res.Rule.Figure.IsMinimum() {
+			r.Bound = "minimum"
+		}
+		if !res.Rule.Disabled {
+			r.Threshold = &res.Rule.Threshold
+		}
+		out.Rules = append(out.Rules, r)
+	}
+	return out
+}
 
 // indentJSON writes v indented by two spaces, followed by a newline.
 func indentJSON(w io.Writer, v any) error {

@@ -122,11 +122,68 @@ func textSummary(w *errWriter, r *account.Report, _ TextOptions, p palette) erro
 func (c cell) alignRight() cell { c.right = true; return c }
 
 // wasteGroup is the waste items of one layer hidden for one reason by one
-// later layer, for display.
+// later layer, for display: the items shown, and the files and bytes of
+// the whole group.
 type wasteGroup struct {
 	reason     string
 	shadowedBy int
 	items      []account.WasteItem
+	files      int
+	bytes      int64
+}
+
+// layerWaste is the shown waste of one layer, in groups, with the layer's
+// total waste.
+type layerWaste struct {
+	layer  int
+	total  int64
+	groups []*wasteGroup
+}
+
+// wasteGroups groups the shown items by layer, then by reason and hiding
+// layer. Layers come in the order of their total waste (the report's), and
+// each layer's groups in the order of theirs (over every item of the
+// report, shown or not), the biggest first; items keep their order. Ties
+// keep the order of the biggest item.
+func wasteGroups(r *account.Report, shown []account.WasteItem) []*layerWaste {
+	type key struct {
+		layer, by int
+		reason    string
+	}
+	totals := map[key]*wasteGroup{}
+	for _, it := range r.Waste {
+		k := key{it.Layer, it.ShadowedBy, it.Reason}
+		g := totals[k]
+		if g == nil {
+			g = &wasteGroup{reason: it.Reason, shadowedBy: it.ShadowedBy}
+			totals[k] = g
+		}
+		g.files++
+		g.bytes += it.Bytes
+	}
+	var out []*layerWaste
+	byLayer := map[int]*layerWaste{}
+	for _, it := range shown {
+		lw := byLayer[it.Layer]
+		if lw == nil {
+			lw = &layerWaste{layer: it.Layer}
+			if it.Layer >= 0 && it.Layer < len(r.Layers) {
+				lw.total = r.Layers[it.Layer].WastedBytes
+			}
+			byLayer[it.Layer] = lw
+			out = append(out, lw)
+		}
+		g := totals[key{it.Layer, it.ShadowedBy, it.Reason}]
+		if len(g.items) == 0 {
+			lw.groups = append(lw.groups, g)
+		}
+		g.items = append(g.items, it)
+	}
+	slices.SortStableFunc(out, func(a, b *layerWaste) int { return cmp.Compare(b.total, a.total) })
+	for _, lw := range out {
+		slices.SortStableFunc(lw.groups, func(a, b *wasteGroup) int { return cmp.Compare(b.bytes, a.bytes) })
+	}
+	return out
 }
 
 func reasonText(reason string, by int) string {
@@ -170,28 +227,8 @@ func textWaste(w *errWriter, r *account.Report, opts TextOptions, p palette) err
 	}
 	w.printf("%s\n", p.bold(title))
 
-	// Group the shown items by layer, then by reason; layers in the order of
-	// their biggest item, which is the order of first appearance.
-	var layerOrder []int
-	groups := map[int][]*wasteGroup{}
-	for _, it := range items[:shown] {
-		gs, seen := groups[it.Layer]
-		if !seen {
-			layerOrder = append(layerOrder, it.Layer)
-		}
-		var g *wasteGroup
-		for _, cand := range gs {
-			if cand.reason == it.Reason && cand.shadowedBy == it.ShadowedBy {
-				g = cand
-			}
-		}
-		if g == nil {
-			g = &wasteGroup{reason: it.Reason, shadowedBy: it.ShadowedBy}
-			groups[it.Layer] = append(gs, g)
-		}
-		g.items = append(g.items, it)
-	}
-	for _, li := range layerOrder {
+	for _, lg := range wasteGroups(r, items[:shown]) {
+		li := lg.layer
 		head := fmt.Sprintf("layer %d", li)
 		if li >= 0 && li < len(r.Layers) {
 			l := r.Layers[li]
@@ -200,8 +237,12 @@ func textWaste(w *errWriter, r *account.Report, opts TextOptions, p palette) err
 		} else {
 			w.printf("  %s\n", p.bold(head))
 		}
-		for _, g := range groups[li] {
-			w.printf("    %s\n", p.yellow(reasonText(g.reason, g.shadowedBy)))
+		for _, g := range lg.groups {
+			why := reasonText(g.reason, g.shadowedBy)
+			if g.files > 1 {
+				why += fmt.Sprintf(": %s in %d files", size(g.bytes), g.files)
+			}
+			w.printf("    %s\n", p.yellow(why))
 			rows := make([][]cell, 0, len(g.items))
 			for _, it := range g.items {
 				rows = append(rows, []cell{num(size(it.Bytes)), plain(it.Path)})

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -199,7 +200,7 @@ func TestRenderersReportWriteErrors(t *testing.T) {
 			t.Errorf("GateText after %d writes: nil error", n)
 		}
 	}
-	if err := AnalyzeJSON(&failWriter{}, r); err == nil {
+	if err := AnalyzeJSON(&failWriter{}, r, nil, nil); err == nil {
 		t.Error("AnalyzeJSON: nil error")
 	}
 }
@@ -209,7 +210,7 @@ func TestRenderersReportWriteErrors(t *testing.T) {
 func TestAnalyzeJSON(t *testing.T) {
 	r := exampleReport(t)
 	var buf bytes.Buffer
-	if err := AnalyzeJSON(&buf, r); err != nil {
+	if err := AnalyzeJSON(&buf, r, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(buf.String(), "{\n  \"schema_version\": \"whittle.analyze/v1\",\n  \"image\": {\n    \"reference\"") {
@@ -247,9 +248,10 @@ func TestSchemaDocCoversEveryField(t *testing.T) {
 			documented[k[1]] = true
 		}
 	}
-	keys := map[string]bool{"dockerfile": true}
+	keys := map[string]bool{"dockerfile": true, "gate": true}
 	jsonKeys(reflect.TypeOf(account.Report{}), keys)
 	jsonKeys(reflect.TypeOf(measure.Result{}), keys)
+	jsonKeys(reflect.TypeOf(gateJSON{}), keys)
 	for k := range keys {
 		if !documented[k] {
 			t.Errorf("JSON key %q is not documented in docs/schema/analyze-v1.md", k)
@@ -390,5 +392,113 @@ func TestFleetSchemaDocCoversEveryField(t *testing.T) {
 		if !keys[k] {
 			t.Errorf("docs/schema/fleet-v1.md documents key %q, which the report does not have", k)
 		}
+	}
+}
+
+// TestAnalyzeTextWasteOrder: the biggest waste is grouped by layer, then by
+// why and by which layer; layers come in the order of their total waste
+// and groups in the order of theirs, not of their biggest file. Layer 1
+// wastes 15 kB in five files, layer 0 10 kB in one file; in layer 2 the
+// group deleted by layer 3 (9 kB in three files) outweighs the one file
+// overwritten by layer 4 (4 kB).
+func TestAnalyzeTextWasteOrder(t *testing.T) {
+	r := &account.Report{SchemaVersion: account.SchemaVersion, Image: account.Image{Reference: "synthetic.tar"}}
+	for i, wasted := range []int64{10000, 15000, 13000, 0, 0} {
+		r.Layers = append(r.Layers, account.Layer{Index: i, WastedBytes: wasted, CreatedBy: fmt.Sprintf("RUN step %d", i)})
+	}
+	r.Waste = append(r.Waste, account.WasteItem{Path: "/a", Layer: 0, Bytes: 10000, Reason: account.ReasonDeleted, ShadowedBy: 3})
+	for i := range 5 {
+		r.Waste = append(r.Waste, account.WasteItem{Path: fmt.Sprintf("/b%d", i), Layer: 1, Bytes: 3000, Reason: account.ReasonDeleted, ShadowedBy: 3})
+	}
+	r.Waste = append(r.Waste, account.WasteItem{Path: "/c", Layer: 2, Bytes: 4000, Reason: account.ReasonOverwritten, ShadowedBy: 4})
+	for i := range 3 {
+		r.Waste = append(r.Waste, account.WasteItem{Path: fmt.Sprintf("/d%d", i), Layer: 2, Bytes: 3000, Reason: account.ReasonDeleted, ShadowedBy: 3})
+	}
+	for _, v := range []struct {
+		top  int
+		want []string
+	}{
+		{0, []string{"layer 1  RUN step 1  15 kB wasted", "deleted by layer 3: 15 kB in 5 files", "/b0",
+			"layer 2  RUN step 2  13 kB wasted", "deleted by layer 3: 9.0 kB in 3 files", "/d0", "overwritten by layer 4\n", "/c",
+			"layer 0  RUN step 0  10 kB wasted", "deleted by layer 3\n", "/a"}},
+		// Cut to the biggest files, the groups keep the order of their totals.
+		{2, []string{"layer 2  RUN step 2  13 kB wasted", "overwritten by layer 4\n", "/c",
+			"layer 0  RUN step 0  10 kB wasted", "/a", "… 8 more"}},
+	} {
+		var buf bytes.Buffer
+		if err := AnalyzeText(&buf, r, TextOptions{Top: v.top}); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		out = out[strings.Index(out, "Biggest waste"):strings.Index(out, "\nLayers")]
+		at := 0
+		for _, w := range v.want {
+			i := strings.Index(out[at:], w)
+			if i < 0 {
+				t.Errorf("top %d: %q missing or out of order after byte %d:\n%s", v.top, w, at, out)
+				break
+			}
+			at += i + len(w)
+		}
+	}
+}
+
+// exampleGate judges the example image (wasted 50,228 bytes of 223,862,
+// dive efficiency 0.7696) by a passing, a failing and a disabled rule.
+func exampleGate(t *testing.T, r *account.Report) gate.Outcome {
+	t.Helper()
+	var rules []gate.Rule
+	for _, s := range [][3]string{
+		{gate.NameMaxWastedBytes, "20MB", "--max-wasted-bytes"},
+		{gate.NameLowestEfficiency, "0.9", ".dive-ci"},
+		{gate.NameHighestWastedBytes, "disabled", ".dive-ci"},
+	} {
+		rule, err := gate.ParseRule(s[0], s[1], s[2])
+		if err != nil {
+			t.Fatal(err)
+		}
+		rules = append(rules, rule)
+	}
+	return gate.Evaluate(r, gate.Merge(rules))
+}
+
+// TestAnalyzeJSONGate: with the gate on, the JSON report holds its verdict
+// and every rule (figure, value, bound, threshold, setting, source,
+// verdict); without it, no gate key.
+func TestAnalyzeJSONGate(t *testing.T) {
+	r := exampleReport(t)
+	o := exampleGate(t, r)
+	var buf bytes.Buffer
+	if err := AnalyzeJSON(&buf, r, nil, &o); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Gate *struct {
+			Verdict string
+			Failed  int
+			Rules   []map[string]any
+		}
+		Image account.Image
+	}
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Gate == nil || doc.Gate.Verdict != "fail" || doc.Gate.Failed != 1 || len(doc.Gate.Rules) != 3 || doc.Image.WastedBytes != r.Image.WastedBytes {
+		t.Fatalf("gate block: %+v", doc.Gate)
+	}
+	want := []map[string]any{
+		{"name": "max-wasted-bytes", "figure": "image.wasted_bytes", "value": float64(50228), "bound": "maximum", "threshold": float64(20000000), "setting": "20MB", "source": "--max-wasted-bytes", "verdict": "pass"},
+		{"name": "lowestEfficiency", "figure": "dive.efficiency", "value": r.Dive.Efficiency, "bound": "minimum", "threshold": 0.9, "setting": "0.9", "source": ".dive-ci", "verdict": "fail"},
+		{"name": "highestWastedBytes", "figure": "dive.wasted_bytes", "value": float64(r.Dive.WastedBytes), "bound": "maximum", "threshold": nil, "setting": "disabled", "source": ".dive-ci", "verdict": "skip"},
+	}
+	if !reflect.DeepEqual(doc.Gate.Rules, want) {
+		t.Errorf("gate rules:\n%v\nwant\n%v", doc.Gate.Rules, want)
+	}
+	buf.Reset()
+	if err := AnalyzeJSON(&buf, r, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), `"gate"`) || strings.Contains(buf.String(), `"dockerfile"`) {
+		t.Error("a gate or dockerfile key without either")
 	}
 }

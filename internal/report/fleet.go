@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/whittle/whittle/pkg/fleet"
 )
@@ -48,6 +49,11 @@ func FleetText(w io.Writer, r *fleet.Report, opts TextOptions) error {
 	}
 	if err := table(ew, "  ", rows); err != nil {
 		return err
+	}
+	for _, im := range r.Images {
+		if len(im.Aliases) > 0 {
+			ew.printf("  %s\n", p.dim(fmt.Sprintf("(%s given again as %s: the same image, counted once)", im.Reference, strings.Join(im.Aliases, ", "))))
+		}
 	}
 
 	ew.printf("\n%s\n", p.bold("Shared bases"))

@@ -17,7 +17,7 @@ func TestFleetText(t *testing.T) {
 		SchemaVersion: fleet.SchemaVersion,
 		Images: []fleet.ImageFigures{
 			{Reference: "api", Layers: 3, SizeBytes: 3000, CompressedBytes: 1500, UniqueBytes: 1000},
-			{Reference: "web", Layers: 3, SizeBytes: 2500, CompressedBytes: 1200, UniqueBytes: 500},
+			{Reference: "web", Layers: 3, SizeBytes: 2500, CompressedBytes: 1200, UniqueBytes: 500, Aliases: []string{"web:2", "oci:web"}},
 		},
 		Layers:            make([]fleet.LayerFigures, 4),
 		SizeBytes:         5500,
@@ -42,6 +42,7 @@ func TestFleetText(t *testing.T) {
 		"Fleet 2 images, 4 distinct layers\n",
 		"  saved by sharing    2.0 kB     0 B  36.36 % of disk, 0.00 % of pulls\n",
 		"  api         3  3.0 kB      1.5 kB        1.0 kB  2.0 kB\n",
+		"  (web given again as web:2, oci:web: the same image, counted once)\n",
 		"       2  2.0 kB  2.0 kB  api, web  RUN apt-get install -y curl\n",
 		"  ... and 1 more (--top 0 lists all)\n",
 		"Base images in use\n",
@@ -78,7 +79,7 @@ func TestFleetHTML(t *testing.T) {
 		SchemaVersion: fleet.SchemaVersion,
 		Images: []fleet.ImageFigures{
 			{Reference: "api<script>", Layers: 3, SizeBytes: 3000, CompressedBytes: 1500, UniqueBytes: 1000, BaseLayers: 1},
-			{Reference: "web", Layers: 3, SizeBytes: 2500, CompressedBytes: 1200, UniqueBytes: 500},
+			{Reference: "web", Layers: 3, SizeBytes: 2500, CompressedBytes: 1200, UniqueBytes: 500, Aliases: []string{"web:2", "oci:web"}},
 		},
 		Layers:            make([]fleet.LayerFigures, 4),
 		SizeBytes:         5500,

@@ -5,18 +5,8 @@ import (
 	"io"
 	"strconv"
 
-	"github.com/whittle/whittle/pkg/account"
 	"github.com/whittle/whittle/pkg/measure"
 )
-
-// AnalyzeMeasuredJSON writes the report with its "dockerfile" block: the
-// Dockerfile's findings measured in the image (docs/schema/analyze-v1.md).
-func AnalyzeMeasuredJSON(w io.Writer, r *account.Report, m *measure.Result) error {
-	return indentJSON(w, struct {
-		*account.Report
-		Dockerfile *measure.Result `json:"dockerfile"`
-	}{r, m})
-}
 
 // MeasureText writes the Dockerfile's findings with what each costs in the
 // image, the largest first (opts.Top of the measured ones; 0: all), then

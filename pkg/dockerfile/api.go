@@ -51,8 +51,9 @@ func (o *options) platformArgs() map[string]string {
 	return out
 }
 
-// WithTarget names the stage built (docker build --target); "" means the
-// last stage. Parse fails if no stage has that name.
+// WithTarget names the stage built (docker build --target) by its name or,
+// as COPY --from does, its index from 0; "" means the last stage. Parse
+// fails if no stage has that name or index, listing the stages.
 func WithTarget(name string) Option {
 	return func(o *options) error {
 		o.target = name

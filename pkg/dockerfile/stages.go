@@ -299,6 +299,20 @@ func (s *Stage) addCopiesFrom(o *Stage) {
 	}
 }
 
+// stage returns the stage named name (case-insensitively), or else the
+// stage whose index name is, as COPY --from finds a stage; nil if none.
+func (f *File) stage(name string) *Stage {
+	for _, st := range f.Stages {
+		if st.Name == strings.ToLower(name) {
+			return st
+		}
+	}
+	if i, err := strconv.Atoi(name); err == nil && i >= 0 && i < len(f.Stages) && strconv.Itoa(i) == name {
+		return f.Stages[i]
+	}
+	return nil
+}
+
 // markTarget picks the target stage and marks the stages reaching it.
 func (f *File) markTarget(o *options) error {
 	if len(f.Stages) == 0 {
@@ -309,24 +323,16 @@ func (f *File) markTarget(o *options) error {
 	}
 	f.Target = f.Stages[len(f.Stages)-1]
 	if o.target != "" {
-		f.Target = nil
-		for _, st := range f.Stages {
-			if st.Name == strings.ToLower(o.target) {
-				f.Target = st
-				break
-			}
-		}
-		if f.Target == nil {
-			var names []string
+		if f.Target = f.stage(o.target); f.Target == nil {
+			var stages []string
 			for _, st := range f.Stages {
+				s := strconv.Itoa(st.Index)
 				if st.Name != "" {
-					names = append(names, st.Name)
+					s += " named " + st.Name
 				}
+				stages = append(stages, s+" (FROM "+st.Base+")")
 			}
-			if len(names) == 0 {
-				return fmt.Errorf("target stage %q not found: no stage is named", o.target)
-			}
-			return fmt.Errorf("target stage %q not found (stages: %s)", o.target, strings.Join(names, ", "))
+			return fmt.Errorf("target stage %q not found: the stages are %s", o.target, strings.Join(stages, ", "))
 		}
 	}
 	work := []*Stage{f.Target}

@@ -113,6 +113,40 @@ func TestStages(t *testing.T) {
 	}
 }
 
+// TestTargetByIndex: a target is a stage's name or its index (as COPY
+// --from takes them), and a target that is neither lists every stage,
+// unnamed ones by their index.
+func TestTargetByIndex(t *testing.T) {
+	for target, want := range map[string]int{"1": 1, "TEST": 1, "3": 3, "0": 0, "assets": 2} {
+		f, err := Parse("Dockerfile", []byte(multiStage), WithTarget(target))
+		if err != nil {
+			t.Errorf("target %q: %v", target, err)
+			continue
+		}
+		if f.Target != f.Stages[want] {
+			t.Errorf("target %q: stage %d, want %d", target, f.Target.Index, want)
+		}
+	}
+	f, err := Parse("Dockerfile", []byte(multiStage), WithTarget("1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !f.Stages[0].Reaches || f.Stages[2].Reaches || f.Stages[3].Reaches {
+		t.Errorf("target 1: reaches %v %v %v", f.Stages[0].Reaches, f.Stages[2].Reaches, f.Stages[3].Reaches)
+	}
+	const want = `the stages are 0 named build (FROM golang:1.22), 1 named test (FROM build), 2 named assets (FROM node:20), 3 (FROM alpine:3.19)`
+	for _, bad := range []string{"nope", "4", "-1", "01x"} {
+		_, err := Parse("Dockerfile", []byte(multiStage), WithTarget(bad))
+		if err == nil || !strings.Contains(err.Error(), `target stage "`+bad+`" not found: `+want) {
+			t.Errorf("target %q: %v, want the stages listed: %s", bad, err, want)
+		}
+	}
+	_, err = Parse("Dockerfile", []byte("FROM alpine\nRUN true\nFROM scratch\n"), WithTarget("x"))
+	if err == nil || !strings.HasSuffix(err.Error(), `target stage "x" not found: the stages are 0 (FROM alpine), 1 (FROM scratch)`) {
+		t.Errorf("unnamed stages not listed: %v", err)
+	}
+}
+
 func TestDirectives(t *testing.T) {
 	f, err := Parse("Dockerfile", []byte("# syntax=docker/dockerfile:1.7\n# escape=`\n# not a directive\nFROM alpine\n"))
 	if err != nil {

@@ -83,6 +83,11 @@ type BaseInUse struct {
 // ImageFigures is one image's account within the fleet.
 type ImageFigures struct {
 	Reference string `json:"reference"`
+	// Aliases are the other references given for the same image (the
+	// same config digest: Docker's image ID), in the order given; the
+	// image is counted once, under Reference, the first given. Empty,
+	// never nil, when it was given once.
+	Aliases []string `json:"aliases"`
 	// Digest is the manifest digest ("" for a docker-save archive of
 	// plain tar layers, which has no manifest of its own).
 	Digest   string `json:"digest"`
@@ -189,7 +194,10 @@ func WithProgress(fn func(Progress)) Option {
 
 // Analyze accounts for a fleet of images: each distinct layer blob is read
 // once, however many images hold it, streamed and checked as analyze reads
-// layers.
+// layers. An image given more than once (the same config digest, Docker's
+// image ID, under any reference) is counted once, under the first
+// reference given, the others being its Aliases; the blobs of every
+// reference are still read and checked.
 func Analyze(ctx context.Context, images []Image, opts ...Option) (*Report, error) {
 	o := options{jobs: runtime.GOMAXPROCS(0)}
 	for _, opt := range opts {
@@ -206,8 +214,12 @@ func Analyze(ctx context.Context, images []Image, opts ...Option) (*Report, erro
 		chains  []string
 		created []string
 	}
-	rep := &Report{SchemaVersion: SchemaVersion, Images: make([]ImageFigures, len(images)), Layers: []LayerFigures{}, Bases: []Base{}, BasesInUse: []BaseInUse{}}
-	all := make([]imageLayers, len(images))
+	rep := &Report{SchemaVersion: SchemaVersion, Images: []ImageFigures{}, Layers: []LayerFigures{}, Bases: []Base{}, BasesInUse: []BaseInUse{}}
+	// all holds the layers of each image counted, in the order of
+	// rep.Images; an image given again (the same image ID) is only an
+	// alias, though its blobs are read and checked like any other.
+	var all []imageLayers
+	first := map[v1.Hash]int{} // image ID -> index in rep.Images
 	// The distinct blobs to read, each with the first layer met that holds it.
 	type content struct {
 		layer            v1.Layer
@@ -217,9 +229,8 @@ func Analyze(ctx context.Context, images []Image, opts ...Option) (*Report, erro
 	}
 	contents := map[blobKey]*content{}
 	var order []blobKey
-	for i, im := range images {
-		fig := &rep.Images[i]
-		fig.Reference = im.Reference
+	for _, im := range images {
+		fig := &ImageFigures{Reference: im.Reference, Aliases: []string{}}
 		ls, err := im.Image.Layers()
 		if err != nil {
 			return nil, fmt.Errorf("%s: listing layers: %w", im.Reference, err)
@@ -230,6 +241,10 @@ func Analyze(ctx context.Context, images []Image, opts ...Option) (*Report, erro
 		}
 		if len(cfg.RootFS.DiffIDs) != len(ls) {
 			return nil, fmt.Errorf("%s: the config lists %d diff_ids for %d layers", im.Reference, len(cfg.RootFS.DiffIDs), len(ls))
+		}
+		id, err := im.Image.ConfigName()
+		if err != nil {
+			return nil, fmt.Errorf("%s: computing image ID: %w", im.Reference, err)
 		}
 		native := false
 		for _, l := range ls {
@@ -267,7 +282,13 @@ func Analyze(ctx context.Context, images []Image, opts ...Option) (*Report, erro
 				order = append(order, key)
 			}
 		}
-		all[i] = il
+		if k, again := first[id]; again {
+			rep.Images[k].Aliases = append(rep.Images[k].Aliases, im.Reference)
+			continue
+		}
+		first[id] = len(rep.Images)
+		rep.Images = append(rep.Images, *fig)
+		all = append(all, il)
 	}
 
 	// Read each distinct blob once, several at a time.
@@ -371,7 +392,7 @@ func Analyze(ctx context.Context, images []Image, opts ...Option) (*Report, erro
 				b.CompressedBytes += rep.Layers[byChain[c]].CompressedBytes
 			}
 			for _, x := range h {
-				b.Images = append(b.Images, images[x].Reference)
+				b.Images = append(b.Images, rep.Images[x].Reference)
 			}
 			b.SavedBytes = b.SizeBytes * int64(len(h)-1)
 			rep.Bases = append(rep.Bases, b)

@@ -129,7 +129,7 @@ func TestAnalyzeByConstruction(t *testing.T) {
 }
 
 func TestAnalyzeEdges(t *testing.T) {
-	// One image: nothing shared. The same image twice: everything shared.
+	// One image: nothing shared. The same image twice: counted once.
 	a := image(t, "a", base0, appA)
 	rep, err := Analyze(context.Background(), []Image{a})
 	if err != nil {
@@ -138,11 +138,27 @@ func TestAnalyzeEdges(t *testing.T) {
 	if rep.SizeBytes != 110 || rep.FootprintBytes != 110 || rep.SharedSavingBytes != 0 || len(rep.Bases) != 0 || rep.Images[0].UniqueBytes != 110 {
 		t.Errorf("one image: %+v", rep)
 	}
-	rep, err = Analyze(context.Background(), []Image{a, {Reference: "again", Image: a.Image}})
+	if !reflect.DeepEqual(rep.Images[0].Aliases, []string{}) {
+		t.Errorf("one image: aliases %#v, want empty", rep.Images[0].Aliases)
+	}
+	// The same image again, under two more references (one of them the
+	// same value, as when the config is read again): one image, the others
+	// its aliases; nothing is "saved by sharing" with itself.
+	b := image(t, "b", base0, appB)
+	again, err := synth.Build(synth.Image{Layers: []synth.Layer{base0, appA}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.SizeBytes != 220 || rep.FootprintBytes != 110 || rep.Images[1].UniqueBytes != 0 || len(rep.Bases) != 1 || rep.Bases[0].Layers != 2 {
+	rep, err = Analyze(context.Background(), []Image{a, b, {Reference: "again", Image: a.Image}, {Reference: "rebuilt", Image: again}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Images) != 2 || rep.Images[0].Reference != "a" || !reflect.DeepEqual(rep.Images[0].Aliases, []string{"again", "rebuilt"}) ||
+		rep.Images[1].Reference != "b" || len(rep.Images[1].Aliases) != 0 {
+		t.Fatalf("twice: images %+v", rep.Images)
+	}
+	if rep.SizeBytes != 110+120 || rep.FootprintBytes != 100+10+20 || rep.SharedSavingBytes != 100 || rep.Images[0].UniqueBytes != 10 ||
+		len(rep.Bases) != 1 || !reflect.DeepEqual(rep.Bases[0].Images, []string{"a", "b"}) {
 		t.Errorf("twice: %+v", rep)
 	}
 	rep, err = Analyze(context.Background(), nil)

@@ -77,17 +77,29 @@ type Finding struct {
 
 // MismatchError reports an image whose layers do not follow the
 // Dockerfile: the instruction at Line should have made layer Layer, whose
-// history says something else.
+// history (CreatedBy) says something else: another instruction, or (Dest
+// set) a COPY or ADD to another destination. Kind "FROM" is a stage built
+// FROM scratch (at Line) under whose instructions' layers the image has
+// more, Layer the highest of them. Layer is -1 when the image has too few
+// layers.
 type MismatchError struct {
 	Line      int
 	Kind      string
 	Layer     int
 	CreatedBy string
+	// Dest is where the COPY or ADD at Line copies to, absolute; "" when
+	// the mismatch is not about the destination.
+	Dest string
 }
 
 func (e *MismatchError) Error() string {
-	if e.Layer < 0 {
+	switch {
+	case e.Layer < 0:
 		return fmt.Sprintf("the image has too few layers for the Dockerfile: no layer left for the %s at line %d", e.Kind, e.Line)
+	case e.Kind == string(dockerfile.KindFrom):
+		return fmt.Sprintf("the image does not follow the Dockerfile: the stage at line %d is built FROM scratch, so no layer should lie below the ones its instructions made, but layer %d was made by %q", e.Line, e.Layer, e.CreatedBy)
+	case e.Dest != "":
+		return fmt.Sprintf("the image does not follow the Dockerfile: the %s at line %d copies to %s, but layer %d, which it should have made, was made by %q", e.Kind, e.Line, e.Dest, e.Layer, e.CreatedBy)
 	}
 	return fmt.Sprintf("the image does not follow the Dockerfile: the %s at line %d should have made layer %d, made by %q", e.Kind, e.Line, e.Layer, e.CreatedBy)
 }
@@ -167,6 +179,11 @@ func Measure(f *dockerfile.File, findings []rules.Finding, rep *account.Report) 
 			if got := kindOf(rep.Layers[j].CreatedBy); got != "" && got != string(in.Kind) {
 				return nil, &MismatchError{Line: in.Range.Start.Line, Kind: string(in.Kind), Layer: j, CreatedBy: rep.Layers[j].CreatedBy}
 			}
+			if in.Copy != nil && in.Copy.DestPath != "" && in.Scope != nil {
+				if d := historyDest(rep.Layers[j].CreatedBy); d != "" && !sameDest(resolveIn(in.Scope.Workdir, d), in.Copy.DestPath) {
+					return nil, &MismatchError{Line: in.Range.Start.Line, Kind: string(in.Kind), Layer: j, CreatedBy: rep.Layers[j].CreatedBy, Dest: in.Copy.DestPath}
+				}
+			}
 		case in.Kind == dockerfile.KindWorkdir:
 			// WORKDIR makes a layer only when it creates the directory.
 			if j < 0 || kindOf(rep.Layers[j].CreatedBy) != "WORKDIR" {
@@ -177,6 +194,11 @@ func Measure(f *dockerfile.File, findings []rules.Finding, rep *account.Report) 
 		}
 		layerOf[in] = j
 		j--
+	}
+	// A stage built FROM scratch starts with no layer: every layer lies
+	// above it.
+	if bottom := chain[0]; j >= 0 && bottom.BaseStage == nil && bottom.Base == "scratch" && bottom.From != nil {
+		return nil, &MismatchError{Line: bottom.From.Range.Start.Line, Kind: string(dockerfile.KindFrom), Layer: j, CreatedBy: rep.Layers[j].CreatedBy}
 	}
 	res.BaseLayers = j + 1
 	for _, in := range ins {
@@ -399,6 +421,49 @@ func measure(m *Finding, rep *account.Report, baseLayers int, at func(int) int) 
 		return
 	}
 	m.Basis = "not measurable in the image alone: it takes a rebuild to compare"
+}
+
+// historyDest is the destination a COPY or ADD history entry records, as
+// written there: the classic builder's "COPY file:... in DEST" or
+// BuildKit's "COPY SRC... DEST # buildkit"; "" when it shows none plainly
+// (a variable, exec form, a heredoc's text).
+func historyDest(createdBy string) string {
+	s := strings.TrimSpace(createdBy)
+	if strings.ContainsAny(s, "\n$\"[") {
+		return ""
+	}
+	if _, after, ok := strings.Cut(s, "#(nop)"); ok {
+		if i := strings.LastIndex(after, " in "); i >= 0 {
+			return strings.TrimSpace(after[i+len(" in "):])
+		}
+		s = after
+	} else {
+		s = strings.TrimSuffix(s, "# buildkit")
+	}
+	f := strings.Fields(s)
+	if len(f) < 3 { // the keyword, a source, the destination
+		return ""
+	}
+	return f[len(f)-1]
+}
+
+// resolveIn makes a destination absolute against the working directory.
+func resolveIn(workdir, dest string) string {
+	if path.IsAbs(dest) {
+		return path.Clean(dest)
+	}
+	if workdir == "" {
+		workdir = "/"
+	}
+	return path.Join(workdir, dest)
+}
+
+// sameDest reports whether a history's destination (absolute) is the
+// Dockerfile's: the same path, or one the directory the other names (a
+// file copied into a directory is recorded either way).
+func sameDest(hist, dest string) bool {
+	h, d := path.Clean(hist), path.Clean(dest)
+	return h == d || path.Dir(h) == d || path.Dir(d) == h
 }
 
 // kindOf is the instruction a history entry's created_by records: "RUN",

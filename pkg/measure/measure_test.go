@@ -379,3 +379,98 @@ func TestCacheCategoriesKnown(t *testing.T) {
 		t.Errorf("only %d rules are measured by a cache category", n)
 	}
 }
+
+// copyImage is an image whose history ends in a copy of one file, as
+// examples/app.tar's does: a base layer, a RUN, and a COPY to
+// /app/config.yaml, written by the classic builder or by BuildKit.
+func copyImage(t *testing.T, buildkit bool) *account.Report {
+	t.Helper()
+	hist := []v1.History{
+		{CreatedBy: "/bin/sh -c #(nop) ADD file:0123 in / "},
+		{CreatedBy: `/bin/sh -c #(nop)  CMD ["bash"]`, EmptyLayer: true},
+		{CreatedBy: "/bin/sh -c apt-get update"},
+		{CreatedBy: "/bin/sh -c #(nop) WORKDIR /app", EmptyLayer: true},
+		{CreatedBy: "/bin/sh -c #(nop) COPY file:9e1c3a5b7d9f in config.yaml "},
+	}
+	if buildkit {
+		hist[2].CreatedBy = "RUN /bin/sh -c apt-get update # buildkit"
+		hist[3].CreatedBy = "WORKDIR /app"
+		hist[4].CreatedBy = "COPY config.yaml config.yaml # buildkit"
+	}
+	img, err := synth.Build(synth.Image{
+		Layers: []synth.Layer{
+			{Entries: []synth.Entry{synth.File("etc/os-release", "base")}},
+			{Entries: []synth.Entry{synth.File("var/lib/apt/lists/x", "lists")}},
+			{Entries: []synth.Entry{synth.File("app/config.yaml", "config")}},
+		},
+		History: hist,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := account.Analyze(context.Background(), img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// TestMeasureFinalStageMismatch: a final stage whose instructions do not
+// match the image's history is a mismatch naming the line and the layer,
+// never a silent pairing: a COPY whose destination the history does not
+// show, and a stage FROM scratch under which the image has base layers.
+func TestMeasureFinalStageMismatch(t *testing.T) {
+	const build = "FROM golang:1.22 AS build\nRUN go build -o /x .\n"
+	for _, buildkit := range []bool{false, true} {
+		rep := copyImage(t, buildkit)
+		for _, c := range []struct {
+			name, src  string
+			line, lyr  int
+			kind, text string
+		}{
+			{"another destination", build + "FROM scratch\nCOPY --from=build /x /x\n", 4, 2, "COPY",
+				`the COPY at line 4 copies to /x, but layer 2, which it should have made, was made by "`},
+			{"scratch under base layers", build + "FROM scratch\nWORKDIR /app\nCOPY --from=build /x config.yaml\n", 3, 1, "FROM",
+				`the stage at line 3 is built FROM scratch, so no layer should lie below the ones its instructions made, but layer 1 was made by "`},
+		} {
+			f, fs := lint(t, c.src)
+			_, err := Measure(f, fs, rep)
+			var mm *MismatchError
+			if !errors.As(err, &mm) || mm.Line != c.line || mm.Layer != c.lyr || mm.Kind != c.kind || !strings.Contains(err.Error(), c.text) {
+				t.Errorf("buildkit %v, %s: %v (%+v), want a mismatch at line %d, layer %d: %s", buildkit, c.name, err, mm, c.line, c.lyr, c.text)
+			}
+		}
+		// The Dockerfile that made it pairs, its destination written
+		// relative to WORKDIR or absolute, a file or the directory it is
+		// copied into; so does one whose destination has a variable.
+		for _, dest := range []string{"config.yaml", "/app/config.yaml", "./config.yaml", "/app/", ".", "/app/${NAME}"} {
+			f, fs := lint(t, "FROM debian:12\nRUN apt-get update\nWORKDIR /app\nARG NAME\nCOPY config.yaml "+dest+"\n")
+			if res, err := Measure(f, fs, rep); err != nil || res.BaseLayers != 1 {
+				t.Errorf("buildkit %v, dest %s: %v", buildkit, dest, err)
+			}
+		}
+		for _, dest := range []string{"/", "/etc/config.yaml", "/app/config.yml"} {
+			f, fs := lint(t, "FROM debian:12\nRUN apt-get update\nWORKDIR /app\nCOPY config.yaml "+dest+"\n")
+			var mm *MismatchError
+			if _, err := Measure(f, fs, rep); !errors.As(err, &mm) || mm.Line != 4 || mm.Layer != 2 {
+				t.Errorf("buildkit %v, dest %s: %v, want a mismatch at line 4", buildkit, dest, err)
+			}
+		}
+	}
+	// FROM scratch with exactly the layers its instructions made pairs.
+	img, err := synth.Build(synth.Image{
+		Layers:  []synth.Layer{{Entries: []synth.Entry{synth.File("x", "x")}}},
+		History: []v1.History{{CreatedBy: "COPY /x /x # buildkit"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := account.Analyze(context.Background(), img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, fs := lint(t, build+"FROM scratch\nCOPY --from=build /x /x\n")
+	if res, err := Measure(f, fs, rep); err != nil || res.BaseLayers != 0 || len(res.Instructions) != 1 {
+		t.Errorf("FROM scratch: %+v, %v", res, err)
+	}
+}

@@ -18,3 +18,5 @@
 // awareness: a finding in a stage whose layers do not reach the final image
 // is reported at Info with InFinalImage false.
 package rules
+
+//go:generate go run ../../internal/rulesindex -index ../../docs/rules/README.md

@@ -54,13 +54,68 @@ func TestRuleDocs(t *testing.T) {
 		if row := "| [" + m.ID + "](" + m.ID + ".md) | " + m.Name + " | " + m.Severity.String() + " |"; !strings.Contains(string(index), row) {
 			t.Errorf("docs/rules/README.md: the row of %s does not start %q (name and default severity)", m.ID, row)
 		}
-		if sev := "\n**Severity:** " + m.Severity.String(); !strings.Contains(page, sev) {
-			t.Errorf("%s: no %q line", m.Doc, strings.TrimSpace(sev))
+		if got, want := severityLine(page), pageSeverity(m.Severity); got != want {
+			t.Errorf("%s: the severity line is %q, want %q (the rule's default severity, rules.Meta.Severity)", m.Doc, got, want)
 		}
 		for _, h := range m.Hadolint {
 			if !strings.Contains(page, h) || !strings.Contains(string(index), "| "+h+" | ["+m.ID+"]") {
 				t.Errorf("%s: hadolint mapping %s not documented", m.ID, h)
 			}
+		}
+	}
+}
+
+// pageSeverity is the severity line a rule page has for a rule of default
+// severity sev: a rule above info is lowered to info in stages that do not
+// reach the final image, which the line says.
+func pageSeverity(sev Severity) string {
+	if sev == Info {
+		return "**Severity:** info"
+	}
+	return "**Severity:** " + sev.String() + " (info in stages that do not reach the final image)"
+}
+
+// severityLine returns a page's line starting "**Severity:**", or "".
+func severityLine(page string) string {
+	for line := range strings.Lines(page) {
+		if strings.HasPrefix(line, "**Severity:**") {
+			return strings.TrimRight(line, "\n")
+		}
+	}
+	return ""
+}
+
+// TestRuleDocsHadolintTable checks the hand-written table of hadolint's
+// rules in docs/rules/README.md against the rules' metadata: a row for
+// every mapping, naming the rule and its default severity, and no other.
+func TestRuleDocsHadolintTable(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "rules", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(b), "## hadolint mapping")
+	if !ok {
+		t.Fatal(`docs/rules/README.md has no "## hadolint mapping" section`)
+	}
+	row := regexp.MustCompile(`(?m)^\| (DL[0-9]{4}) \| \[(WH[0-9]{3})\]\(WH[0-9]{3}\.md\) \| [a-z]+ \| ([a-z]+) \|$`)
+	rows := map[string][2]string{}
+	for _, m := range row.FindAllStringSubmatch(table, -1) {
+		rows[m[1]] = [2]string{m[2], m[3]}
+	}
+	want := map[string][2]string{}
+	for _, m := range Metas() {
+		for _, h := range m.Hadolint {
+			want[h] = [2]string{m.ID, m.Severity.String()}
+		}
+	}
+	for h, w := range want {
+		if got, ok := rows[h]; !ok || got != w {
+			t.Errorf("docs/rules/README.md: the hadolint row of %s says %v, want %s with whittle severity %s", h, got, w[0], w[1])
+		}
+	}
+	for h := range rows {
+		if _, ok := want[h]; !ok {
+			t.Errorf("docs/rules/README.md maps %s, which no rule implements", h)
 		}
 	}
 }

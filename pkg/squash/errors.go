@@ -30,3 +30,7 @@ var ErrSameRef = errors.New("the destination is the source")
 // ErrNoBase is returned when no option names the base and the image's
 // annotations and history do not tell where it ends.
 var ErrNoBase = errors.New("cannot tell where the base image ends: give --base, --keep-layers or --all")
+
+// ErrNothingToMerge is returned by Squash (not in a dry run) when every
+// layer of the image belongs to the base: there is no layer to merge.
+var ErrNothingToMerge = errors.New("nothing to merge")

@@ -267,8 +267,11 @@ func (m *merger) sealedBelow(p string, at int32) bool {
 // the range whited out, made opaque or replaced by a non-directory, the
 // marker its final state calls for (none for a non-directory, which
 // replaces what is below by itself), unless a lower layer of the range
-// already hid the path's parents from the kept layers.
+// already hid the path's parents from the kept layers. With no kept layer
+// (the image flattened) nothing lies below to hide, so there is no marker,
+// only the directories made again implicitly.
 func (m *merger) markers(hasChildren map[string]bool) []record {
+	flat := len(m.keptNames) == 0
 	var out []record
 	for p, st := range m.state {
 		if st.lowWR < 0 && st.lowOp < 0 {
@@ -286,6 +289,9 @@ func (m *merger) markers(hasChildren map[string]bool) []record {
 			if p != "" {
 				out = append(out, record{path: p, marker: "dir", layer: int(st.lowWR)})
 			}
+		}
+		if flat {
+			continue
 		}
 		var kind string
 		var at int32

@@ -243,3 +243,35 @@ func sizeBytes(t *testing.T, img v1.Image) int64 {
 }
 
 var testTime = time.Unix(1700000000, 0).UTC()
+
+// markerEntries lists the whiteouts and opaque markers in img's layers,
+// as "layer N: path".
+func markerEntries(t testing.TB, img v1.Image) []string {
+	t.Helper()
+	layers, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for i, l := range layers {
+		rc, err := l.Uncompressed()
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := tar.NewReader(rc)
+		for {
+			h, err := tr.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.HasPrefix(path.Base(cleanName(h.Name)), ".wh.") {
+				out = append(out, fmt.Sprintf("layer %d: %s", i, h.Name))
+			}
+		}
+		rc.Close()
+	}
+	return out
+}

@@ -52,7 +52,9 @@ type Plan struct {
 }
 
 // MakePlan decides which layers of img to keep and which to merge, without
-// reading any layer.
+// reading any layer. Merged is empty when every layer belongs to the base
+// (Squash then returns ErrNothingToMerge, or, in a dry run, a Result that
+// saves nothing).
 func MakePlan(ctx context.Context, img v1.Image, opts ...Option) (*Plan, error) {
 	o := defaults()
 	if err := o.apply(opts); err != nil {
@@ -110,9 +112,6 @@ func makePlan(ctx context.Context, img v1.Image, o *options) (*Plan, error) {
 		keep, p.BaseFrom, p.Reason, p.historySplit = account.CountLayers(cfg.History[:split]), FromHistory, why, split
 	} else if hist != nil {
 		p.historySplit = splitAfterLayers(cfg.History, keep)
-	}
-	if keep >= n {
-		return nil, fmt.Errorf("nothing to merge: all %d layers belong to the base (%s)", n, p.Reason)
 	}
 	for i, l := range layers {
 		li := LayerInfo{Index: i, DiffID: cfg.RootFS.DiffIDs[i].String()}

@@ -190,3 +190,28 @@ func TestSquashProgress(t *testing.T) {
 		}
 	}
 }
+
+// TestNothingToMerge: when every layer belongs to the base, the plan keeps
+// them all; a dry run reports that nothing would be saved, and a real run
+// refuses with ErrNothingToMerge, writing nothing.
+func TestNothingToMerge(t *testing.T) {
+	ctx := context.Background()
+	img := buildImage(t, false, []te{f("a", "a")}, []te{f("a", "b")})
+	base := img
+	for _, opt := range []Option{WithKeepLayers(2), WithBase(base)} {
+		p, err := MakePlan(ctx, img, opt)
+		if err != nil || len(p.Kept) != 2 || len(p.Merged) != 0 {
+			t.Errorf("plan: %+v, %v", p, err)
+		}
+		res, err := Squash(ctx, img, opt, WithDryRun(true), WithTempDir(t.TempDir()))
+		if err != nil {
+			t.Fatalf("dry run: %v", err)
+		}
+		if !res.DryRun || res.Image != nil || res.SavedBytes != 0 || res.WastedBytes != 0 || len(res.Plan.Merged) != 0 || res.Pruned == nil {
+			t.Errorf("dry run: %+v", res)
+		}
+		if _, err := Squash(ctx, img, opt, WithTempDir(t.TempDir())); !errors.Is(err, ErrNothingToMerge) || !strings.Contains(err.Error(), "all 2 layers belong to the base") {
+			t.Errorf("real run: %v, want ErrNothingToMerge", err)
+		}
+	}
+}

@@ -57,6 +57,9 @@ func TestSquashRandomStacks(t *testing.T) {
 			if got != want {
 				t.Fatalf("stack %d keep %d: trees differ\n%s--- input\n%s--- output\n%s", it, keep, describe(layers), want, got)
 			}
+			if m := markerEntries(t, res.Image); keep == 0 && (len(m) > 0 || res.Markers != 0) {
+				t.Fatalf("stack %d flattened: %d markers left: %v\n%s", it, res.Markers, m, describe(layers))
+			}
 			res.Close()
 			checked++
 		}

@@ -77,6 +77,14 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 	if err != nil {
 		return nil, err
 	}
+	if len(plan.Merged) == 0 {
+		// Every layer belongs to the base: a dry run saves nothing, a
+		// real run has nothing to write.
+		if o.dryRun {
+			return &Result{Plan: *plan, Pruned: []Pruned{}, DryRun: true}, nil
+		}
+		return nil, fmt.Errorf("%w: all %d layers belong to the base (%s)", ErrNothingToMerge, len(plan.Kept), plan.Reason)
+	}
 	manifest, err := img.Manifest()
 	if err != nil {
 		return nil, fmt.Errorf("reading manifest: %w", err)

@@ -289,6 +289,13 @@ func TestSquashLossless(t *testing.T) {
 					if got := applyImage(t, out).canon(); got != want {
 						t.Errorf("final tree differs\n--- input\n%s--- output\n%s", want, got)
 					}
+					// Flattened, nothing lies below the merged layer for a
+					// whiteout or opaque marker to hide.
+					if mode == "all" {
+						if m := markerEntries(t, out); len(m) > 0 || res.Markers != 0 {
+							t.Errorf("a flattened image keeps %d markers: %v", res.Markers, m)
+						}
+					}
 					if !tc.noExtract {
 						ex := memfs{}
 						rc := mutate.Extract(img)

@@ -59,7 +59,9 @@ check_page() {
 check_page debian "docker-daemon:$DEBIAN_BASE"
 check_page example "$E2E_SRC/examples/app.tar" --dockerfile "$E2E_SRC/examples/Dockerfile"
 
-# The fleet page of the two, the example twice (shared with itself).
+# The fleet page of the two, the example twice: its archive and the OCI layout
+# skopeo copied it to, with a config skopeo rewrote (another image ID, so two
+# images that share every layer; the same image ID would be counted once).
 step "html: fleet"
 fleet=(fleet "docker-daemon:$DEBIAN_BASE" "$E2E_SRC/examples/app.tar" "oci:$W/app-layout:1")
 skopeo --insecure-policy copy -q "docker-archive:$E2E_SRC/examples/app.tar" "oci:$W/app-layout:1"
