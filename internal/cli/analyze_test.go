@@ -53,7 +53,8 @@ func TestMain(m *testing.M) {
 // OCI layout $LAYOUT (tag 1.0), and $REHEADER_LAYOUT is that layout with
 // the gzip header of its biggest blob changed;
 // and the command `exitcode N CMD ARGS...`, which runs CMD and expects exit
-// status N (keeping stdout and stderr for the commands after it).
+// status N (keeping stdout and stderr for the commands after it), and
+// `emptydir DIR` (outputs_test.go).
 func TestAnalyzeScripts(t *testing.T) {
 	app, err := os.ReadFile(filepath.Join("..", "..", "examples", "app.tar"))
 	if err != nil {
@@ -94,6 +95,7 @@ func TestAnalyzeScripts(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitCode,
+			"emptydir": cmdEmptyDir,
 		},
 	})
 }
