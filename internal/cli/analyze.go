@@ -59,9 +59,11 @@ type analyzeConfig struct {
 const analyzeLong = `Analyze reads an image without Docker and accounts for every byte in it.
 
 IMAGE is docker-archive:PATH (a docker save or OCI archive tar), oci:DIR[:TAG]
-(an OCI image layout), docker-daemon:NAME[:TAG] (the local Docker Engine),
-docker://REF or a bare REF (a registry), or an existing path (a tar file, or a
-directory holding index.json).
+(an OCI image layout), oci-archive:PATH[:TAG] (an OCI layout in a tar, as
+skopeo writes it), docker-daemon:NAME[:TAG] (the local Docker Engine),
+docker://REF or a bare REF (a registry), an existing path (a tar file, or a
+directory holding index.json), or - for a docker save stream on standard input
+(spooled to a temporary file, removed afterwards).
 
 The figures (all byte counts are regular-file content, as tar headers say):
   size         content of every layer, uncompressed
@@ -121,6 +123,7 @@ JSON fields.`
 
 const analyzeExample = `  whittle analyze examples/app.tar
   whittle analyze examples/app.tar --dockerfile examples/Dockerfile
+  docker save myapp:latest | whittle analyze -
   whittle analyze --format json -o report.json docker-daemon:myapp:latest
   whittle analyze --ci --max-wasted-bytes 20MB --max-wasted-ratio 0.1 registry.example.com/app:1.2
   whittle analyze --ci --ci-config .dive-ci oci:build/layout:latest`
@@ -142,7 +145,7 @@ func NewCmdAnalyze() *cobra.Command {
 	f := cmd.Flags()
 	cmd.SetFlagErrorFunc(flagError)
 	f.StringVarP(&o.format, "format", "f", "text", "output `FORMAT`: text, json, or html (one self-contained page with charts)")
-	f.StringVarP(&o.output, "output", "o", "", "write the report to `FILE` (atomically) instead of stdout")
+	f.StringVarP(&o.output, "output", "o", "", "write the report to `FILE` (atomically) instead of stdout (- is stdout)")
 	f.StringVar(&o.platform, "platform", "", "pick `os/arch[/variant]` from a multi-platform image (default: linux on this machine's architecture)")
 	f.BoolVar(&o.insecure, "insecure", false, "allow plain HTTP and unverified TLS to registries")
 	f.IntVar(&o.top, "top", report.DefaultTop, "list the `N` biggest waste files, duplicate sets and dive inefficiencies in text (0: all)")
@@ -165,8 +168,9 @@ func NewCmdAnalyze() *cobra.Command {
 // turned into exit code 2; a failed gate is exit code 1.
 func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 	stderr := cmd.ErrOrStderr()
+	var spool *stdinSpool // the image read from stdin (IMAGE "-")
 	fail := func(err error) error {
-		fmt.Fprintf(stderr, "whittle: %s\n", errorLine(err))
+		fmt.Fprintf(stderr, "whittle: %s\n", errorLine(spool.hide(err)))
 		return withExitCode(ExitError)
 	}
 	cfg, cfgPath, err := loadAnalyzeConfig(o.config)
@@ -191,6 +195,12 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 	}
 	if o.jobs < 0 {
 		return fail(fmt.Errorf("analyze: jobs must be 0 or more, not %d", o.jobs))
+	}
+	if arg == "-" && o.dockerfile == "-" {
+		return fail(errors.New("analyze: the image and --dockerfile cannot both be read from standard input"))
+	}
+	if o.output == "-" {
+		o.output = "" // stdout
 	}
 	useGate := analyzeGateOn(flags, o, cfg, cfgPath, os.Getenv)
 	var rules []gate.Rule
@@ -219,13 +229,15 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 		return fail(fmt.Errorf("analyze: --target needs --dockerfile"))
 	}
 
-	arg, srcOpts, err := o.dive.reference(arg, os.Getenv)
-	if err != nil {
-		return fail(err)
-	}
-	ref, err := imageref.Parse(arg)
-	if err != nil {
-		return fail(err)
+	var srcOpts []imageref.Option
+	var ref imageref.Ref // IMAGE "-" is known once spooled
+	if arg != "-" {
+		if arg, srcOpts, err = o.dive.reference(arg, os.Getenv); err != nil {
+			return fail(err)
+		}
+		if ref, err = imageref.Parse(arg); err != nil {
+			return fail(err)
+		}
 	}
 	if o.output != "" {
 		if err := refuseOverwrite(ref, o.output); err != nil {
@@ -238,6 +250,13 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 	ctx := cmd.Context()
 	if ctx == nil {
 		ctx = context.Background()
+	}
+	if arg == "-" {
+		if spool, err = spoolStdin(ctx, cmd.InOrStdin()); err != nil {
+			return fail(fmt.Errorf("analyze -: %w", err))
+		}
+		defer spool.Close()
+		ref = spool.Ref
 	}
 	img, err := ref.Image(ctx, append(srcOpts, imageref.WithPlatform(o.platform), imageref.WithInsecure(o.insecure))...)
 	if err != nil {
@@ -402,7 +421,7 @@ func analyzeRules(o *analyzeOptions, cfg analyzeConfig, cfgPath string) ([]gate.
 
 // refuseOverwrite fails when the output file is the image being read.
 func refuseOverwrite(ref imageref.Ref, output string) error {
-	if ref.Kind() != imageref.Archive && ref.Kind() != imageref.Layout {
+	if ref.Kind() != imageref.Archive && ref.Kind() != imageref.Layout && ref.Kind() != imageref.OCIArchive {
 		return nil
 	}
 	out, err := os.Stat(output)
@@ -456,31 +475,30 @@ func emitReport(stdout io.Writer, output string, data []byte) error {
 
 // writeReportAtomic writes data to a temporary file beside path and renames
 // it into place: readers see the old file or the new one, never a part.
+// Errors name path, never the temporary file.
 func writeReportAtomic(path string, data []byte) (err error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return fmt.Errorf("writing %s: %w", path, pathErrCause(err))
 	}
 	defer func() {
 		if err != nil {
 			tmp.Close()
 			os.Remove(tmp.Name())
+			err = fmt.Errorf("writing %s: %w", path, pathErrCause(err))
 		}
 	}()
 	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return err
 	}
 	if err = tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return err
 	}
 	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return err
 	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
+	return os.Rename(tmp.Name(), path)
 }
 
 // isTerminalWriter reports whether w is a terminal.

@@ -55,7 +55,8 @@ func TestMain(m *testing.M) {
 // URL of a fake container engine (Docker's API, as podman's service speaks
 // it) that serves the example image as app:1.0 (serveEngine);
 // and the command `exitcode N CMD ARGS...`, which runs CMD and expects exit
-// status N (keeping stdout and stderr for the commands after it).
+// status N (keeping stdout and stderr for the commands after it), and
+// `emptydir DIR` (outputs_test.go).
 func TestAnalyzeScripts(t *testing.T) {
 	app, err := os.ReadFile(filepath.Join("..", "..", "examples", "app.tar"))
 	if err != nil {
@@ -98,6 +99,7 @@ func TestAnalyzeScripts(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitCode,
+			"emptydir": cmdEmptyDir,
 		},
 	})
 }

@@ -3,6 +3,8 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -14,8 +16,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"gopkg.in/yaml.v3"
-
-	"github.com/whittle/whittle/pkg/imageref"
 )
 
 // argsBetween accepts min to max positional arguments and otherwise names
@@ -58,11 +58,18 @@ func flagError(_ *cobra.Command, err error) error {
 	return fmt.Errorf("%s: %q is not %s", flag, ive.GetValue(), what)
 }
 
-// checkOutputFile fails before any work is done when a file cannot be
-// written at path: its directory is missing, or path is a directory.
+// checkOutputFile fails before any work is done when a report cannot be
+// written at path: its directory is missing or not writable, or path is a
+// directory or a tar archive (an image, which a report never replaces; a
+// report already there is replaced).
 func checkOutputFile(path string) error {
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return fmt.Errorf("writing %s: it is a directory", path)
+	if fi, err := os.Stat(path); err == nil {
+		switch {
+		case fi.IsDir():
+			return fmt.Errorf("writing %s: it is a directory", path)
+		case isTarFile(path):
+			return fmt.Errorf("writing %s: it is a tar archive, not a report; refusing to replace it", path)
+		}
 	}
 	dir := filepath.Dir(path)
 	fi, err := os.Stat(dir)
@@ -74,22 +81,42 @@ func checkOutputFile(path string) error {
 	case !fi.IsDir():
 		return fmt.Errorf("writing %s: %s is not a directory", path, dir)
 	}
-	return nil
+	// Only writing tells (read-only mounts, ACLs, root).
+	probe, err := os.CreateTemp(dir, ".whittle-probe-*")
+	if err != nil {
+		return fmt.Errorf("writing %s: directory %s is not writable (%w)", path, dir, pathErrCause(err))
+	}
+	probe.Close()
+	return os.Remove(probe.Name())
 }
 
-// checkDestination fails early when an archive or layout destination
-// cannot be written: the directory it goes into is missing.
-func checkDestination(ref imageref.Ref) error {
-	switch ref.Kind() {
-	case imageref.Archive:
-		return checkOutputFile(ref.Path())
-	case imageref.Layout:
-		dir := filepath.Dir(filepath.Clean(ref.Path()))
-		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-			return fmt.Errorf("writing %s: directory %s does not exist", ref, dir)
-		}
+// isTarFile reports whether the file at path starts with a tar header
+// (the "ustar" magic of POSIX, PAX and GNU tars).
+func isTarFile(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
 	}
-	return nil
+	defer f.Close()
+	var block [512]byte
+	if _, err := io.ReadFull(f, block[:]); err != nil {
+		return false
+	}
+	return string(block[257:262]) == "ustar"
+}
+
+// pathErrCause is the cause of a file-system error without the path it
+// names: a temporary file's name means nothing to the user.
+func pathErrCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
+	}
+	return err
 }
 
 // yamlUnknownField matches yaml.v3's message for a key the struct lacks.

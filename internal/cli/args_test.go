@@ -60,8 +60,26 @@ func TestBadInput(t *testing.T) {
 		// Outputs that cannot be written fail before the image is read.
 		{[]string{"analyze", "-o", "nodir/r.json", "app.tar"}, "whittle: writing nodir/r.json: directory nodir does not exist"},
 		{[]string{"analyze", "-o", "sub", "app.tar"}, "whittle: writing sub: it is a directory"},
-		{[]string{"squash", "--all", "app.tar", "nodir/out.tar"}, "whittle: writing nodir/out.tar: directory nodir does not exist"},
+		{[]string{"analyze", "-o", "bin.tar", "app.tar"}, "whittle: writing bin.tar: it is a tar archive, not a report; refusing to replace it"},
+		{[]string{"fleet", "-o", "nodir/r.json", "app.tar"}, "whittle: writing nodir/r.json: directory nodir does not exist"},
+		{[]string{"fleet", "-o", "bin.tar", "app.tar"}, "whittle: writing bin.tar: it is a tar archive, not a report; refusing to replace it"},
+		{[]string{"squash", "--all", "app.tar", "nodir/out.tar"}, "whittle: writing docker-archive:nodir/out.tar: directory nodir does not exist"},
 		{[]string{"squash", "--all", "app.tar", "oci:nodir/layout"}, "whittle: writing oci:nodir/layout: directory nodir does not exist"},
+		{[]string{"squash", "--all", "app.tar", "oci-archive:nodir/out.tar"}, "whittle: writing oci-archive:nodir/out.tar: directory nodir does not exist"},
+		{[]string{"squash", "--all", "app.tar", "app.tar/out.tar"}, "whittle: writing docker-archive:app.tar/out.tar: app.tar is not a directory"},
+		// Destinations that would lose a file, a directory or push to a
+		// registry by accident.
+		{[]string{"squash", "--all", "app.tar", "bin.tar"}, "whittle: writing docker-archive:bin.tar: bin.tar already exists (use --force to replace it)"},
+		{[]string{"squash", "--all", "app.tar", "sub"}, `whittle: parsing destination "sub": a directory that is not an OCI image layout (no index.json); whittle does not write into it (name a new directory, oci:NEWDIR, or a file, NAME.tar)`},
+		{[]string{"squash", "--all", "--force", "app.tar", "oci:sub"}, "whittle: writing oci:sub: sub is not empty and holds no index.json (not an OCI layout)"},
+		{[]string{"squash", "--all", "app.tar", "sub/.keep"}, "whittle: writing docker-archive:sub/.keep: sub/.keep already exists (use --force to replace it)"},
+		{[]string{"squash", "--all", "app.tar", "newimage"}, `whittle: parsing destination "newimage": neither an existing path, a new *.tar file nor an image name with a registry host; write newimage.tar (a docker save archive), oci:newimage (an OCI image layout), docker://newimage (push to a registry) or docker-daemon:newimage (load into the Docker Engine)`},
+		{[]string{"squash", "--all", "app.tar", "-"}, `whittle: parsing destination "-": writing an image to standard output is not supported; name a file (out.tar, oci-archive:out.tar), a layout (oci:DIR) or docker://REF`},
+		{[]string{"squash", "--all", "-", "out.tar"}, `whittle: parsing image reference "-": standard input is not an image reference here (save the stream to a file first; ./- names a file called -)`},
+		// Standard input for analyze: a docker save stream, not nothing.
+		{[]string{"analyze", "-"}, "whittle: opening standard input: not a tar archive (empty file)"},
+		{[]string{"analyze", "-", "--dockerfile", "-"}, "whittle: analyze: the image and --dockerfile cannot both be read from standard input"},
+		{[]string{"fleet", "-"}, `whittle: parsing image reference "-": standard input is not an image reference here (save the stream to a file first; ./- names a file called -)`},
 		// The image is named once, not once per wrapping layer.
 		{[]string{"squash", "missing.tar", "out.tar"}, "whittle: opening docker-archive:missing.tar: image not found: stat missing.tar: no such file or directory"},
 		// A binary file or a Dockerfile that does not build is refused by

@@ -90,7 +90,7 @@ func NewCmdFleet() *cobra.Command {
 	f := cmd.Flags()
 	cmd.SetFlagErrorFunc(flagError)
 	f.StringVarP(&o.format, "format", "f", "text", "output `FORMAT`: text, json, or html (one self-contained page with charts)")
-	f.StringVarP(&o.output, "output", "o", "", "write the report to `FILE` (atomically) instead of stdout")
+	f.StringVarP(&o.output, "output", "o", "", "write the report to `FILE` (atomically) instead of stdout (- is stdout)")
 	f.StringVar(&o.from, "from", "", "read image references from `FILE`, one per line (- for standard input)")
 	f.StringVar(&o.platform, "platform", "", "pick `os/arch[/variant]` from multi-platform images (default: linux on this machine's architecture)")
 	f.BoolVar(&o.insecure, "insecure", false, "allow plain HTTP and unverified TLS to registries")
@@ -117,6 +117,9 @@ func runFleet(cmd *cobra.Command, o *fleetOptions, args []string) error {
 	}
 	if o.jobs < 0 {
 		return fail(fmt.Errorf("fleet: jobs must be 0 or more, not %d", o.jobs))
+	}
+	if o.output == "-" {
+		o.output = "" // stdout
 	}
 	names := append([]string(nil), args...)
 	if o.from != "" {

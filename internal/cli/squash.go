@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -34,6 +35,7 @@ type squashOptions struct {
 	insecure    bool
 	tmpDir      string
 	listPruned  bool
+	force       bool
 }
 
 const squashLong = `Squash rewrites an image without rebuilding it: the layers above the base
@@ -42,8 +44,17 @@ final filesystem (overwritten, deleted, hidden by an opaque directory) are gone,
 while the base image's layers stay untouched and shared with other images.
 
 SRC and DST are image references: docker-archive:PATH, oci:DIR[:TAG],
-docker-daemon:NAME[:TAG], docker://REF or a bare REF (a registry), or an
-existing path. DST may not be SRC; SRC is only read.
+oci-archive:PATH[:TAG], docker-daemon:NAME[:TAG], docker://REF (a registry),
+or an existing path. A bare DST is an existing path, a new PATH.tar, or a
+registry when it starts with a registry host (registry.example.com/app:1,
+localhost:5000/app); any other bare name is refused, so that a typo never
+pushes to Docker Hub. DST may not be SRC; SRC is only read.
+
+DST replaces nothing unless --force: an existing archive, an image of the
+same tag in an OCI layout, or a whole layout when no tag is given (with
+--force it is written beside the old one and swapped in). A directory that is
+not an OCI layout is never written into. DST is checked (its directory exists
+and is writable, nothing would be replaced) before SRC is read.
 
 Which layers are kept (the first that applies):
   --base REF         the layers the image shares with REF (by diff_id)
@@ -103,6 +114,7 @@ func NewCmdSquash() *cobra.Command {
 	fl.BoolVar(&o.insecure, "insecure", false, "allow plain HTTP and unverified TLS to registries")
 	fl.StringVar(&o.tmpDir, "tmp-dir", "", "`DIR` for temporary files (default: the system's)")
 	fl.BoolVar(&o.listPruned, "list-pruned", false, "list every pruned path in text output")
+	fl.BoolVar(&o.force, "force", false, "replace an existing DST: an archive, a layout's image of the same tag, or a whole layout when no tag is given")
 	return cmd
 }
 
@@ -126,22 +138,28 @@ func runSquash(ctx context.Context, stdout, stderr io.Writer, args []string, o *
 	if err != nil {
 		return err
 	}
+	refOpts := []imageref.Option{imageref.WithInsecure(o.insecure)}
+	if o.platform != "" {
+		refOpts = append(refOpts, imageref.WithPlatform(o.platform))
+	}
+	wopts := append([]imageref.Option{imageref.WithReplace(o.force)}, refOpts...)
+	if o.tag != "" {
+		wopts = append(wopts, imageref.WithTag(o.tag))
+	}
 	var dst imageref.Ref
 	if len(args) == 2 {
-		dst, err = imageref.Parse(args[1])
+		dst, err = imageref.ParseDestination(args[1])
 		if err != nil {
 			return err
 		}
 		if dst.Same(src) {
 			return fmt.Errorf("%s: %w", dst, squash.ErrSameRef)
 		}
-		if err := checkDestination(dst); err != nil {
-			return err
+		if !o.dryRun {
+			if err := dst.CheckWrite(ctx, wopts...); err != nil {
+				return forceHint(err)
+			}
 		}
-	}
-	refOpts := []imageref.Option{imageref.WithInsecure(o.insecure)}
-	if o.platform != "" {
-		refOpts = append(refOpts, imageref.WithPlatform(o.platform))
 	}
 	img, err := src.Image(ctx, refOpts...)
 	if err != nil {
@@ -183,18 +201,13 @@ func runSquash(ctx context.Context, stdout, stderr io.Writer, args []string, o *
 	defer res.Close()
 	var digest v1.Hash
 	if res.Image != nil {
-		var wopts []imageref.Option
-		wopts = append(wopts, refOpts...)
-		if o.tag != "" {
-			wopts = append(wopts, imageref.WithTag(o.tag))
-		}
 		if err := dst.Write(ctx, res.Image, wopts...); err != nil {
-			return err // imageref's error names the destination ("writing DST: ...")
+			return forceHint(err) // imageref's error names the destination ("writing DST: ...")
 		}
 		if digest, err = res.Image.Digest(); err != nil {
 			return fmt.Errorf("computing digest: %w", err)
 		}
-		if dst.Kind() == imageref.Layout {
+		if dst.Kind() == imageref.Layout || dst.Kind() == imageref.OCIArchive {
 			// A layout stores a Docker manifest with OCI media types, so
 			// its digest is not the result's: report the one written.
 			digest = layoutDigest(ctx, dst, o.tag)
@@ -416,13 +429,21 @@ func plural(n int64, one, many string) string {
 	return many
 }
 
+// forceHint adds how to replace a destination to an error saying it exists.
+func forceHint(err error) error {
+	if errors.Is(err, imageref.ErrExists) {
+		return fmt.Errorf("%w (use --force to replace it)", err)
+	}
+	return err
+}
+
 // layoutDigest reads back the digest of the image just written to the OCI
-// layout dst (under tag when dst names none). It returns the zero hash when
-// the image cannot be told apart in the layout: no digest is better than a
-// wrong one.
+// layout or OCI archive dst (under tag when dst names none). It returns the
+// zero hash when the image cannot be told apart there: no digest is better
+// than a wrong one.
 func layoutDigest(ctx context.Context, dst imageref.Ref, tag string) v1.Hash {
 	if dst.Tag() == "" && tag != "" {
-		r, err := imageref.Parse("oci:" + dst.Path() + ":" + tag)
+		r, err := imageref.Parse(dst.Kind().String() + ":" + dst.Path() + ":" + tag)
 		if err != nil {
 			return v1.Hash{}
 		}

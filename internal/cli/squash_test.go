@@ -21,7 +21,8 @@ import (
 
 // TestSquashScripts runs testdata/squash/*.txtar. Each script starts with
 // app.tar (examples/app.tar, the example image) in $WORK, and has the
-// `exitcode N CMD ARGS...` command of the analyze scripts.
+// `exitcode N CMD ARGS...` command of the analyze scripts, `samefigures`
+// (outputs_test.go) and the condition [root].
 func TestSquashScripts(t *testing.T) {
 	app, err := os.ReadFile(filepath.Join("..", "..", "examples", "app.tar"))
 	if err != nil {
@@ -33,8 +34,10 @@ func TestSquashScripts(t *testing.T) {
 			return os.WriteFile(filepath.Join(env.WorkDir, "app.tar"), app, 0o644)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exitcode": cmdExitCode,
+			"exitcode":    cmdExitCode,
+			"samefigures": cmdSameFigures,
 		},
+		Condition: scriptCondition,
 	})
 }
 

@@ -129,6 +129,7 @@ func TestE2E(t *testing.T) {
 		"docker-daemon:" + src,
 		"docker-archive:" + filepath.Join(w, "save.tar"),
 		filepath.Join(w, "oci.tar"),
+		"oci-archive:" + filepath.Join(w, "oci.tar") + ":latest",
 		"oci:" + filepath.Join(w, "zstd") + ":z",
 		reg + "/" + src,
 	} {
@@ -189,6 +190,31 @@ func TestE2E(t *testing.T) {
 		}
 		skopeo("copy", "-q", "--dest-daemon-host", os.Getenv("DOCKER_HOST"), "oci:"+dir+":v1", "docker-daemon:e2e/imageref-out:oci")
 		if got := engineDiffIDs(t, "e2e/imageref-out:oci"); !slices.Equal(got, want) {
+			t.Errorf("copied diff_ids %v, want %v", got, want)
+		}
+	})
+	t.Run("write oci-archive, skopeo inspect and copy", func(t *testing.T) {
+		p := filepath.Join(w, "out-oci.tar")
+		write(t, "oci-archive:"+p+":v1")
+		var info struct {
+			Digest string
+			Layers []string
+		}
+		if err := json.Unmarshal([]byte(skopeo("inspect", "oci-archive:"+p+":v1")), &info); err != nil {
+			t.Fatal(err)
+		}
+		back, err := openRef(t, "oci-archive:"+p+":v1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := mustDigest(t, back); info.Digest != d.String() {
+			t.Errorf("skopeo sees %s, want %s", info.Digest, d)
+		}
+		if len(info.Layers) != len(want) {
+			t.Errorf("skopeo sees %d layers, want %d", len(info.Layers), len(want))
+		}
+		skopeo("copy", "-q", "--dest-daemon-host", os.Getenv("DOCKER_HOST"), "oci-archive:"+p+":v1", "docker-daemon:e2e/imageref-out:ociarchive")
+		if got := engineDiffIDs(t, "e2e/imageref-out:ociarchive"); !slices.Equal(got, want) {
 			t.Errorf("copied diff_ids %v, want %v", got, want)
 		}
 	})

@@ -40,6 +40,31 @@ func ExampleParse() {
 	// parsing image reference "oci:": missing directory after oci:
 }
 
+// A bare destination is a registry only with a registry host; other bare
+// names are refused with the ways to spell each kind of destination.
+func ExampleParseDestination() {
+	for _, s := range []string{
+		"slim.tar",
+		"oci-archive:slim.tar:v1",
+		"registry.example.com/app:slim",
+		"localhost:5000/app",
+		"newimage",
+	} {
+		r, err := imageref.ParseDestination(s)
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		fmt.Println(r)
+	}
+	// Output:
+	// docker-archive:slim.tar
+	// oci-archive:slim.tar:v1
+	// docker://registry.example.com/app:slim
+	// docker://localhost:5000/app
+	// parsing destination "newimage": neither an existing path, a new *.tar file nor an image name with a registry host; write newimage.tar (a docker save archive), oci:newimage (an OCI image layout), docker://newimage (push to a registry) or docker-daemon:newimage (load into the Docker Engine)
+}
+
 func ExampleRef_Same() {
 	pairs := [][2]string{
 		{"docker-archive:app.tar", "docker-archive:./build/../app.tar"},
@@ -103,7 +128,14 @@ func ExampleRef_Write() {
 	}
 	_, err = missing.Image(ctx)
 	fmt.Println(errors.Is(err, imageref.ErrNotFound))
+
+	// The tag is there: writing it again is refused unless replacing.
+	err = out.CheckWrite(ctx)
+	fmt.Println(errors.Is(err, imageref.ErrExists))
+	fmt.Println(out.Write(ctx, img, imageref.WithReplace(true)))
 	// Output:
 	// 3 layers, application/vnd.oci.image.manifest.v1+json
 	// true
+	// true
+	// <nil>
 }

@@ -23,6 +23,7 @@ type options struct {
 	keychain         authn.Keychain
 	daemonClient     daemon.Client
 	tag              string
+	replace          bool
 
 	// transport replaces the HTTP transport for registry access (tests).
 	transport http.RoundTripper
@@ -137,6 +138,19 @@ func WithTag(tag string) Option {
 			return fmt.Errorf("invalid tag %q", tag)
 		}
 		o.tag = tag
+		return nil
+	}
+}
+
+// WithReplace lets Ref.Write replace what is already at the destination:
+// an existing archive file, an image of the same tag in an OCI layout, or,
+// when no tag is given, a whole OCI layout (written beside it and swapped
+// in). Without it (the default) those writes fail with ErrExists. Registry
+// and Docker Engine destinations are not checked: a push or a load always
+// replaces the tag.
+func WithReplace(replace bool) Option {
+	return func(o *options) error {
+		o.replace = replace
 		return nil
 	}
 }

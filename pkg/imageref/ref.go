@@ -24,6 +24,9 @@ const (
 	Daemon
 	// Registry is an image in a container registry.
 	Registry
+	// OCIArchive is an OCI image layout packed in a tar, as skopeo's
+	// oci-archive: transport reads and writes it. Written as such.
+	OCIArchive
 )
 
 // String returns the transport prefix of the kind.
@@ -37,22 +40,24 @@ func (k Kind) String() string {
 		return "docker-daemon"
 	case Registry:
 		return "docker"
+	case OCIArchive:
+		return "oci-archive"
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
 
 // Transport prefixes accepted by Parse.
 const (
-	prefixArchive  = "docker-archive:"
-	prefixLayout   = "oci:"
-	prefixDaemon   = "docker-daemon:"
-	prefixRegistry = "docker://"
+	prefixArchive    = "docker-archive:"
+	prefixLayout     = "oci:"
+	prefixOCIArchive = "oci-archive:"
+	prefixDaemon     = "docker-daemon:"
+	prefixRegistry   = "docker://"
 )
 
 // Prefixes of transports other tools know that whittle does not read; they
 // are refused with a hint rather than taken for registry references.
 var unsupportedPrefixes = map[string]string{
-	"oci-archive:":        "use docker-archive:PATH, which also reads OCI archives",
 	"containers-storage:": "export the image first, for example with docker-archive:PATH",
 	"dir:":                "use oci:DIR for an OCI image layout",
 }
@@ -61,11 +66,12 @@ var unsupportedPrefixes = map[string]string{
 // The zero Ref is invalid; get one from Parse.
 type Ref struct {
 	kind Kind
-	// path is the file or directory of an Archive or Layout, as given.
+	// path is the file or directory of an Archive, OCIArchive or Layout,
+	// as given.
 	path string
 	// tag selects (and names, when writing) an image in an Archive
-	// (a docker reference such as "app:v1") or a Layout (the
-	// org.opencontainers.image.ref.name annotation).
+	// (a docker reference such as "app:v1"), or in a Layout or OCIArchive
+	// (the org.opencontainers.image.ref.name annotation).
 	tag string
 	// ref is the image of a Registry or Daemon reference.
 	ref name.Reference
@@ -74,12 +80,12 @@ type Ref struct {
 // Kind returns the kind of location r names.
 func (r Ref) Kind() Kind { return r.kind }
 
-// Path returns the file or directory of an Archive or Layout reference, as
-// given, and "" for other kinds.
+// Path returns the file or directory of an Archive, OCIArchive or Layout
+// reference, as given, and "" for other kinds.
 func (r Ref) Path() string { return r.path }
 
-// Tag returns the tag of an Archive or Layout reference ("" when none was
-// given), or the tag or digest of a Registry or Daemon reference.
+// Tag returns the tag of an Archive, OCIArchive or Layout reference (""
+// when none was given), or the tag or digest of a Registry or Daemon reference.
 func (r Ref) Tag() string {
 	if r.ref != nil {
 		return r.ref.Identifier()
@@ -99,7 +105,7 @@ func (r Ref) Name() string {
 // String returns r with its transport prefix, in a form Parse accepts.
 func (r Ref) String() string {
 	switch r.kind {
-	case Archive, Layout:
+	case Archive, Layout, OCIArchive:
 		if r.tag != "" {
 			return r.kind.String() + ":" + r.path + ":" + r.tag
 		}
@@ -112,15 +118,21 @@ func (r Ref) String() string {
 	return "<invalid image reference>"
 }
 
-// ParseError reports a reference Parse cannot accept.
+// ParseError reports a reference Parse or ParseDestination cannot accept.
 type ParseError struct {
 	Input string
 	Msg   string
 	Err   error
+	// Destination is true for an error of ParseDestination.
+	Destination bool
 }
 
 func (e *ParseError) Error() string {
-	s := fmt.Sprintf("parsing image reference %q: %s", e.Input, e.Msg)
+	what := "image reference"
+	if e.Destination {
+		what = "destination"
+	}
+	s := fmt.Sprintf("parsing %s %q: %s", what, e.Input, e.Msg)
 	if e.Err != nil {
 		s += ": " + e.Err.Error()
 	}
@@ -129,12 +141,17 @@ func (e *ParseError) Error() string {
 
 func (e *ParseError) Unwrap() error { return e.Err }
 
-// Parse parses an image reference:
+// stdinName is how a command line names standard input.
+const stdinName = "-"
+
+// Parse parses an image reference to read from:
 //
 //	docker-archive:PATH[:NAME]  a `docker save` tar or an OCI archive tar;
 //	                            NAME picks one image of several by RepoTag
 //	oci:DIR[:TAG]               an OCI image layout; TAG matches the
 //	                            org.opencontainers.image.ref.name annotation
+//	oci-archive:PATH[:TAG]      an OCI image layout packed in a tar (skopeo's
+//	                            oci-archive:); TAG as for oci:
 //	docker-daemon:NAME[:TAG]    an image in the local Docker Engine
 //	docker://REF or REF         an image in a registry
 //	PATH                        an existing tar file (as docker-archive:) or
@@ -146,76 +163,26 @@ func (e *ParseError) Unwrap() error { return e.Err }
 // whole string names an existing file (or a new one in an existing directory
 // with a colon in its name). Parse looks at the file system only
 // to tell paths from registry references; it opens nothing.
+//
+// References to write to are parsed with ParseDestination, whose rules for
+// a bare string are stricter.
 func Parse(s string) (Ref, error) {
 	fail := func(msg string, err error) (Ref, error) {
 		return Ref{}, &ParseError{Input: s, Msg: msg, Err: err}
 	}
-	if strings.TrimSpace(s) == "" {
-		return fail("empty reference", nil)
+	if r, ok, err := parsePrefixed(s, fail); ok {
+		return r, err
 	}
-	switch {
-	case strings.HasPrefix(s, prefixArchive):
-		path, tag := splitPathTag(strings.TrimPrefix(s, prefixArchive))
-		if path == "" {
-			return fail("missing path after "+prefixArchive, nil)
-		}
-		if tag != "" {
-			if _, err := name.NewTag(tag); err != nil {
-				return fail("invalid image name after the path", err)
-			}
-		}
-		return Ref{kind: Archive, path: path, tag: tag}, nil
-	case strings.HasPrefix(s, prefixLayout):
-		path, tag := splitPathTag(strings.TrimPrefix(s, prefixLayout))
-		if path == "" {
-			return fail("missing directory after "+prefixLayout, nil)
-		}
-		if strings.ContainsAny(tag, " \t\r\n") {
-			return fail("invalid tag after the directory", nil)
-		}
-		return Ref{kind: Layout, path: path, tag: tag}, nil
-	case strings.HasPrefix(s, prefixDaemon):
-		rest := strings.TrimPrefix(s, prefixDaemon)
-		if rest == "" {
-			return fail("missing image name after "+prefixDaemon, nil)
-		}
-		ref, err := name.ParseReference(rest)
-		if err != nil {
-			return fail("invalid image name", err)
-		}
-		return Ref{kind: Daemon, ref: ref}, nil
-	case strings.HasPrefix(s, prefixRegistry):
-		rest := strings.TrimPrefix(s, prefixRegistry)
-		if rest == "" {
-			return fail("missing image name after "+prefixRegistry, nil)
-		}
-		ref, err := name.ParseReference(rest)
-		if err != nil {
-			return fail("invalid image name", err)
-		}
-		return Ref{kind: Registry, ref: ref}, nil
-	}
-	for p, hint := range unsupportedPrefixes {
-		if strings.HasPrefix(s, p) {
-			return fail(fmt.Sprintf("unsupported transport %q (%s)", strings.TrimSuffix(p, ":"), hint), nil)
-		}
+	if s == stdinName {
+		return fail("standard input is not an image reference here (save the stream to a file first; ./- names a file called -)", nil)
 	}
 
 	// A bare string: an existing path, or a registry reference.
-	if fi, err := os.Stat(s); err == nil {
-		if fi.IsDir() {
-			if _, err := os.Stat(filepath.Join(s, "index.json")); err != nil {
-				return fail("directory holds no index.json, so it is not an OCI image layout", nil)
-			}
-			return Ref{kind: Layout, path: s}, nil
-		}
-		if !fi.Mode().IsRegular() {
-			return fail("not a regular file or directory", nil)
-		}
-		return Ref{kind: Archive, path: s}, nil
+	if r, ok, err := parseExisting(s, fail); ok {
+		return r, err
 	}
 	if looksLikePath(s) {
-		if strings.HasSuffix(strings.ToLower(s), ".tar") && !strings.ContainsAny(s, ":@") {
+		if isNewTar(s) {
 			return Ref{kind: Archive, path: s}, nil
 		}
 		return fail("no such file or directory (name a new output with docker-archive:PATH or oci:DIR)", os.ErrNotExist)
@@ -225,6 +192,198 @@ func Parse(s string) (Ref, error) {
 		return fail("neither an existing path nor a valid image name", err)
 	}
 	return Ref{kind: Registry, ref: ref}, nil
+}
+
+// ParseDestination parses a reference to write to. With a transport prefix
+// it is read as Parse reads it. A bare string names:
+//
+//   - an existing path: a file (as docker-archive:), a directory holding
+//     index.json or an empty directory (as oci:); a directory holding other
+//     things is refused, since whittle never writes into it;
+//   - a new PATH ending in ".tar" (as docker-archive:PATH);
+//   - a registry, only when the name starts with a registry host, as Docker
+//     decides it: a first path component with a dot or a colon (a port), or
+//     "localhost" (registry.example.com/app:1, localhost:5000/app,
+//     127.0.0.1:5000/app). A host that is also an existing directory here
+//     is refused as ambiguous.
+//
+// Anything else ("newimage", "app:v2", "team/app") is an error that shows
+// how to write each kind of destination: NAME.tar, oci:NAME, docker://NAME
+// and docker-daemon:NAME. "-" (standard output) is refused.
+//
+// Whether the destination may be replaced, and whether its directory is
+// writable, is checked by Ref.CheckWrite, not here.
+func ParseDestination(s string) (Ref, error) {
+	fail := func(msg string, err error) (Ref, error) {
+		return Ref{}, &ParseError{Input: s, Msg: msg, Err: err, Destination: true}
+	}
+	if r, ok, err := parsePrefixed(s, fail); ok {
+		return r, err
+	}
+	if s == stdinName {
+		return fail("writing an image to standard output is not supported; name a file (out.tar, oci-archive:out.tar), a layout (oci:DIR) or docker://REF", nil)
+	}
+	if fi, err := os.Stat(s); err == nil && fi.IsDir() {
+		if _, err := os.Stat(filepath.Join(s, "index.json")); err != nil {
+			ents, err := os.ReadDir(s)
+			if err != nil {
+				return fail("reading the directory", err)
+			}
+			if len(ents) > 0 {
+				return fail("a directory that is not an OCI image layout (no index.json); whittle does not write into it (name a new directory, oci:NEWDIR, or a file, NAME.tar)", nil)
+			}
+		}
+		return Ref{kind: Layout, path: s}, nil
+	}
+	if r, ok, err := parseExisting(s, fail); ok {
+		return r, err
+	}
+	if isNewTar(s) {
+		return Ref{kind: Archive, path: s}, nil
+	}
+	if looksLikePath(s) {
+		return fail("no such file or directory; write "+spellings(s), nil)
+	}
+	if host, ok := registryHost(s); ok {
+		ref, err := name.ParseReference(s)
+		if err != nil {
+			return fail("not a valid image name", err)
+		}
+		if fi, err := os.Stat(host); err == nil && fi.IsDir() {
+			return fail(fmt.Sprintf("ambiguous: %s is a registry host and a directory here; write docker://%s for the registry, or oci:%s for a new layout", host, s, s), nil)
+		}
+		return Ref{kind: Registry, ref: ref}, nil
+	}
+	return fail("neither an existing path, a new *.tar file nor an image name with a registry host; write "+spellings(s), nil)
+}
+
+// parsePrefixed parses s when it starts with a transport prefix; ok is
+// false when it has none.
+func parsePrefixed(s string, fail func(string, error) (Ref, error)) (r Ref, ok bool, err error) {
+	if strings.TrimSpace(s) == "" {
+		r, err = fail("empty reference", nil)
+		return r, true, err
+	}
+	switch {
+	case strings.HasPrefix(s, prefixArchive):
+		path, tag := splitPathTag(strings.TrimPrefix(s, prefixArchive))
+		if path == "" {
+			r, err = fail("missing path after "+prefixArchive, nil)
+			return r, true, err
+		}
+		if tag != "" {
+			if _, err := name.NewTag(tag); err != nil {
+				r, err = fail("invalid image name after the path", err)
+				return r, true, err
+			}
+		}
+		return Ref{kind: Archive, path: path, tag: tag}, true, nil
+	case strings.HasPrefix(s, prefixLayout), strings.HasPrefix(s, prefixOCIArchive):
+		kind, prefix, what := Layout, prefixLayout, "directory"
+		if strings.HasPrefix(s, prefixOCIArchive) {
+			kind, prefix, what = OCIArchive, prefixOCIArchive, "path"
+		}
+		path, tag := splitPathTag(strings.TrimPrefix(s, prefix))
+		if path == "" {
+			r, err = fail("missing "+what+" after "+prefix, nil)
+			return r, true, err
+		}
+		if strings.ContainsAny(tag, " \t\r\n") {
+			r, err = fail("invalid tag after the "+what, nil)
+			return r, true, err
+		}
+		return Ref{kind: kind, path: path, tag: tag}, true, nil
+	case strings.HasPrefix(s, prefixDaemon), strings.HasPrefix(s, prefixRegistry):
+		kind, prefix := Daemon, prefixDaemon
+		if strings.HasPrefix(s, prefixRegistry) {
+			kind, prefix = Registry, prefixRegistry
+		}
+		rest := strings.TrimPrefix(s, prefix)
+		if rest == "" {
+			r, err = fail("missing image name after "+prefix, nil)
+			return r, true, err
+		}
+		ref, err := name.ParseReference(rest)
+		if err != nil {
+			r, err = fail("invalid image name", err)
+			return r, true, err
+		}
+		return Ref{kind: kind, ref: ref}, true, nil
+	}
+	for p, hint := range unsupportedPrefixes {
+		if strings.HasPrefix(s, p) {
+			r, err = fail(fmt.Sprintf("unsupported transport %q (%s)", strings.TrimSuffix(p, ":"), hint), nil)
+			return r, true, err
+		}
+	}
+	return Ref{}, false, nil
+}
+
+// parseExisting parses s when it names an existing path: a regular file
+// is an archive, a directory holding index.json a layout. ok is false when
+// nothing exists at s.
+func parseExisting(s string, fail func(string, error) (Ref, error)) (r Ref, ok bool, err error) {
+	fi, err := os.Stat(s)
+	if err != nil {
+		return Ref{}, false, nil
+	}
+	if fi.IsDir() {
+		if _, err := os.Stat(filepath.Join(s, "index.json")); err != nil {
+			r, err = fail("directory holds no index.json, so it is not an OCI image layout", nil)
+			return r, true, err
+		}
+		return Ref{kind: Layout, path: s}, true, nil
+	}
+	if !fi.Mode().IsRegular() {
+		r, err = fail("not a regular file or directory", nil)
+		return r, true, err
+	}
+	return Ref{kind: Archive, path: s}, true, nil
+}
+
+// isNewTar reports whether s, which does not exist, names a new archive: a
+// path ending in ".tar" with no colon or @ (which would make it an image
+// name with a tag or digest).
+func isNewTar(s string) bool {
+	return strings.HasSuffix(strings.ToLower(s), ".tar") && !strings.ContainsAny(s, ":@")
+}
+
+// registryHost returns the registry host s starts with, by Docker's rule:
+// a first component, before a slash, with a dot or a colon or that is
+// "localhost".
+func registryHost(s string) (string, bool) {
+	host, rest, ok := strings.Cut(s, "/")
+	if !ok || rest == "" || host == "" {
+		return "", false
+	}
+	if strings.ContainsAny(host, ".:") || host == "localhost" {
+		return host, true
+	}
+	return "", false
+}
+
+// spellings lists how to write s as each kind of destination, for the
+// error of a bare name that is none of them.
+func spellings(s string) string {
+	base, tag := s, ""
+	if i := strings.LastIndexAny(s, ":@"); i > strings.LastIndex(s, "/") {
+		base, tag = s[:i], s[i:]
+	}
+	archive := base + ".tar"
+	if tag != "" && tag[0] == ':' {
+		archive = prefixArchive + base + ".tar" + ":" + s
+	}
+	parts := []string{
+		archive + " (a docker save archive)",
+		prefixLayout + s + " (an OCI image layout)",
+	}
+	if _, err := name.ParseReference(s); err == nil && !looksLikePath(s) {
+		parts = append(parts,
+			prefixRegistry+s+" (push to a registry)",
+			prefixDaemon+s+" (load into the Docker Engine)")
+	}
+	last := len(parts) - 1
+	return strings.Join(parts[:last], ", ") + " or " + parts[last]
 }
 
 // splitPathTag splits "PATH[:TAG]" at the first colon, unless the whole
@@ -278,7 +437,7 @@ func (r Ref) Same(o Ref) bool {
 	return false
 }
 
-func (r Ref) isFile() bool { return r.kind == Archive || r.kind == Layout }
+func (r Ref) isFile() bool { return r.kind == Archive || r.kind == Layout || r.kind == OCIArchive }
 
 // canonicalPath returns p absolute and clean, with symbolic links resolved
 // as far as the path exists.

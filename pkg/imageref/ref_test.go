@@ -2,6 +2,7 @@ package imageref
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -71,7 +72,13 @@ func TestParse(t *testing.T) {
 		{in: filepath.Join(dir, "new.tar"), kind: Archive, path: filepath.Join(dir, "new.tar")},
 		{in: "", wantErr: "empty reference"},
 		{in: "   ", wantErr: "empty reference"},
-		{in: "oci-archive:x.tar", wantErr: "use docker-archive:PATH"},
+		{in: "oci-archive:x.tar", kind: OCIArchive, path: "x.tar"},
+		{in: "oci-archive:x.tar:v1", kind: OCIArchive, path: "x.tar", tag: "v1"},
+		{in: "oci-archive:" + tarPath, kind: OCIArchive, path: tarPath},
+		{in: "oci-archive:" + colonPath, kind: OCIArchive, path: colonPath},
+		{in: "oci-archive:", wantErr: "missing path"},
+		{in: "oci-archive:x.tar:bad tag", wantErr: "invalid tag"},
+		{in: "-", wantErr: "standard input is not an image reference"},
 		{in: "containers-storage:alpine", wantErr: "unsupported transport"},
 		{in: "Alpine", wantErr: "neither an existing path nor a valid image name"},
 		{in: "alpine:bad tag", wantErr: "neither an existing path nor a valid image name"},
@@ -107,6 +114,102 @@ func TestParse(t *testing.T) {
 			if again.String() != r.String() || again.Kind() != r.Kind() || again.Path() != r.Path() ||
 				again.Tag() != r.Tag() || again.Name() != r.Name() {
 				t.Errorf("String round trip: %q -> %q", r.String(), again.String())
+			}
+		})
+	}
+}
+
+// TestParseDestination: a bare destination names a registry only with a
+// registry host; anything else that is not a path is refused with the
+// spellings of each kind.
+func TestParseDestination(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	for _, f := range []string{"app.tar", "busybox"} {
+		if err := os.WriteFile(f, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, d := range []string{"lay", "emptydir", "plain", "build.d", "localhost"} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{"lay/index.json", "plain/notes.txt"} {
+		if err := os.WriteFile(f, []byte("{}"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+	tests := []struct {
+		in      string
+		kind    Kind
+		path    string
+		name    string
+		wantErr string // the whole message after `parsing destination "IN": `
+	}{
+		// Existing paths, whatever they look like.
+		{in: "app.tar", kind: Archive, path: "app.tar"},
+		{in: "busybox", kind: Archive, path: "busybox"},
+		{in: "lay", kind: Layout, path: "lay"},
+		{in: "emptydir", kind: Layout, path: "emptydir"},
+		{in: "plain", wantErr: "a directory that is not an OCI image layout (no index.json); whittle does not write into it (name a new directory, oci:NEWDIR, or a file, NAME.tar)"},
+		// New archives.
+		{in: "new.tar", kind: Archive, path: "new.tar"},
+		{in: "NEW.TAR", kind: Archive, path: "NEW.TAR"},
+		{in: "missing/new.tar", kind: Archive, path: "missing/new.tar"},
+		{in: "./x.tar", kind: Archive, path: "./x.tar"},
+		// Registries: a host with a dot, a port or localhost.
+		{in: "registry.example.com/app:1", kind: Registry, name: "registry.example.com/app:1"},
+		{in: "localhost:5000/app", kind: Registry, name: "localhost:5000/app:latest"},
+		{in: "127.0.0.1:5000/app", kind: Registry, name: "127.0.0.1:5000/app:latest"},
+		{in: "ghcr.io/o/r@" + digest, kind: Registry, name: "ghcr.io/o/r@" + digest},
+		{in: "[::1]:5000/app", kind: Registry, name: "[::1]:5000/app:latest"},
+		{in: "registry.example.com/App", wantErr: "not a valid image name: could not parse reference: registry.example.com/App"},
+		// A host that is also a directory here: ambiguous.
+		{in: "localhost/app", wantErr: "ambiguous: localhost is a registry host and a directory here; write docker://localhost/app for the registry, or oci:localhost/app for a new layout"},
+		{in: "build.d/out", wantErr: "ambiguous: build.d is a registry host and a directory here; write docker://build.d/out for the registry, or oci:build.d/out for a new layout"},
+		// Prefixes say it all.
+		{in: "docker://newimage", kind: Registry, name: "index.docker.io/library/newimage:latest"},
+		{in: "oci:newimage", kind: Layout, path: "newimage"},
+		{in: "oci-archive:newimage", kind: OCIArchive, path: "newimage"},
+		{in: "docker-daemon:newimage", kind: Daemon, name: "index.docker.io/library/newimage:latest"},
+		// Bare names: refused, with the spellings.
+		{in: "newimage", wantErr: "neither an existing path, a new *.tar file nor an image name with a registry host; write newimage.tar (a docker save archive), oci:newimage (an OCI image layout), docker://newimage (push to a registry) or docker-daemon:newimage (load into the Docker Engine)"},
+		{in: "app:v2", wantErr: "neither an existing path, a new *.tar file nor an image name with a registry host; write docker-archive:app.tar:app:v2 (a docker save archive), oci:app:v2 (an OCI image layout), docker://app:v2 (push to a registry) or docker-daemon:app:v2 (load into the Docker Engine)"},
+		{in: "team/app", wantErr: "neither an existing path, a new *.tar file nor an image name with a registry host; write team/app.tar (a docker save archive), oci:team/app (an OCI image layout), docker://team/app (push to a registry) or docker-daemon:team/app (load into the Docker Engine)"},
+		{in: "Bad Name", wantErr: "neither an existing path, a new *.tar file nor an image name with a registry host; write Bad Name.tar (a docker save archive) or oci:Bad Name (an OCI image layout)"},
+		{in: "localhost:5000", wantErr: "neither an existing path, a new *.tar file nor an image name with a registry host; write docker-archive:localhost.tar:localhost:5000 (a docker save archive), oci:localhost:5000 (an OCI image layout), docker://localhost:5000 (push to a registry) or docker-daemon:localhost:5000 (load into the Docker Engine)"},
+		{in: "./newdir", wantErr: "no such file or directory; write ./newdir.tar (a docker save archive) or oci:./newdir (an OCI image layout)"},
+		{in: "/surely/missing/out", wantErr: "no such file or directory; write /surely/missing/out.tar (a docker save archive) or oci:/surely/missing/out (an OCI image layout)"},
+		{in: "-", wantErr: "writing an image to standard output is not supported; name a file (out.tar, oci-archive:out.tar), a layout (oci:DIR) or docker://REF"},
+		{in: "", wantErr: "empty reference"},
+		{in: "dir:out", wantErr: `unsupported transport "dir" (use oci:DIR for an OCI image layout)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			r, err := ParseDestination(tt.in)
+			if tt.wantErr != "" {
+				var pe *ParseError
+				if !errors.As(err, &pe) || pe.Input != tt.in || !pe.Destination {
+					t.Fatalf("ParseDestination(%q) = %v, %v; want a destination *ParseError", tt.in, r, err)
+				}
+				if want := fmt.Sprintf("parsing destination %q: %s", tt.in, tt.wantErr); err.Error() != want {
+					t.Errorf("error\n  %s\nwant\n  %s", err, want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("ParseDestination(%q): %v", tt.in, err)
+			}
+			if r.Kind() != tt.kind || r.Path() != tt.path || r.Name() != tt.name {
+				t.Errorf("ParseDestination(%q) = kind %v path %q name %q; want %v %q %q",
+					tt.in, r.Kind(), r.Path(), r.Name(), tt.kind, tt.path, tt.name)
+			}
+			again, err := ParseDestination(r.String())
+			if err != nil || again.String() != r.String() {
+				t.Errorf("String round trip: %q -> %q, %v", r.String(), again.String(), err)
 			}
 		})
 	}

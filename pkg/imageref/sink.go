@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -26,17 +29,27 @@ import (
 //   - docker-archive: a `docker save` tar, written to a temporary file in
 //     the same directory and renamed into place; the name from the reference
 //     or WithTag becomes its RepoTag.
+//   - oci-archive: an OCI image layout packed in a tar, as skopeo writes it,
+//     holding img alone (annotated with the tag); written to a temporary
+//     file and renamed into place like an archive.
 //   - oci: the image is added to the layout (created when missing, or when
-//     the directory is empty) and annotated with the tag; an entry with the
-//     same tag is replaced. index.json is replaced atomically. A Docker
-//     manifest is rewritten with OCI media types (other tools ignore Docker
-//     manifests in a layout): blobs keep their digests, the image digest
-//     changes.
+//     the directory is empty) and annotated with the tag. index.json is
+//     replaced atomically. A Docker manifest is rewritten with OCI media
+//     types (other tools ignore Docker manifests in a layout): blobs keep
+//     their digests, the image digest changes.
 //   - docker:// or a bare name: pushed to the registry.
 //   - docker-daemon: loaded into the Docker Engine under the reference's name.
 //
+// Write replaces nothing unless WithReplace(true): an existing archive, an
+// image of the same tag in a layout, or (no tag given) a layout that holds
+// images are refused with an *ExistsError (errors.Is(err, ErrExists)). With
+// it, an archive is replaced by rename, a layout's entry of that tag is
+// replaced, and a whole layout is written beside the old one and swapped
+// in. A directory that is neither a layout nor empty is never written to.
+//
 // Write never checks whether r is also the source of img: callers refuse
-// that with Ref.Same before reading.
+// that with Ref.Same before reading. Errors name the reference, never a
+// temporary file.
 func (r Ref) Write(ctx context.Context, img v1.Image, opts ...Option) error {
 	if err := r.write(ctx, img, opts); err != nil {
 		return fmt.Errorf("writing %s: %w", r, err)
@@ -58,6 +71,8 @@ func (r Ref) write(ctx context.Context, img v1.Image, opts []Option) error {
 	switch r.kind {
 	case Archive:
 		return r.writeArchive(ctx, img, o)
+	case OCIArchive:
+		return r.writeOCIArchive(ctx, img, o)
 	case Layout:
 		return r.writeLayout(ctx, img, o)
 	case Registry:
@@ -66,6 +81,192 @@ func (r Ref) write(ctx context.Context, img v1.Image, opts []Option) error {
 		return r.writeDaemon(ctx, img, o)
 	}
 	return errors.New("invalid reference (use Parse)")
+}
+
+// CheckWrite tells, before any work is done, whether Write with the same
+// options would be refused: bad options or tags (the reference's tag and
+// WithTag disagree, a Docker Engine reference without a tag), something to
+// replace without WithReplace(true) (ErrExists), a directory where a file
+// goes or a directory that is not a layout, and a directory to write in
+// that is missing or not writable (tested by creating and removing a file
+// in it). Registries are not contacted. Errors name the reference as
+// Write's do.
+func (r Ref) CheckWrite(ctx context.Context, opts ...Option) error {
+	if err := r.checkWrite(ctx, opts); err != nil {
+		return fmt.Errorf("writing %s: %w", r, err)
+	}
+	return nil
+}
+
+func (r Ref) checkWrite(ctx context.Context, opts []Option) error {
+	o, err := makeOptions(opts)
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	switch r.kind {
+	case Archive, OCIArchive, Layout:
+		tag, err := r.sinkTag(o)
+		if err != nil {
+			return err
+		}
+		if r.kind == Archive && tag != "" {
+			if _, err := name.NewTag(tag); err != nil {
+				return fmt.Errorf("parsing tag: %w", err)
+			}
+		}
+		if err := r.checkReplace(o); err != nil {
+			return err
+		}
+		if r.kind != Layout {
+			return checkDirWritable(filepath.Dir(r.path))
+		}
+		if _, err := os.Stat(r.path); err != nil {
+			return checkDirWritable(filepath.Dir(filepath.Clean(r.path)))
+		}
+		if err := checkDirWritable(r.path); err != nil {
+			return err
+		}
+		if r.replacesLayout(tag) {
+			// The new layout is written beside the old one.
+			return checkDirWritable(filepath.Dir(filepath.Clean(r.path)))
+		}
+		return nil
+	case Daemon:
+		if _, ok := r.ref.(name.Tag); !ok {
+			return errDaemonDigest
+		}
+		return nil
+	case Registry:
+		return nil
+	}
+	return errors.New("invalid reference (use Parse)")
+}
+
+var errDaemonDigest = errors.New("the Docker Engine needs a tag to load an image under, not a digest")
+
+// checkDirWritable fails when dir is missing, not a directory or not
+// writable. It creates and removes a file in dir, which tells what the
+// permission bits do not (read-only mounts, ACLs, root).
+func checkDirWritable(dir string) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("directory %s does not exist", dir)
+	case err != nil:
+		return err
+	case !fi.IsDir():
+		return fmt.Errorf("%s is not a directory", dir)
+	}
+	f, err := os.CreateTemp(dir, ".whittle-probe-*")
+	if err != nil {
+		return fmt.Errorf("directory %s is not writable (%w)", dir, pathErrCause(err))
+	}
+	name := f.Name()
+	_ = f.Close()
+	return os.Remove(name)
+}
+
+// pathErrCause is the cause of a file-system error, without the path it
+// names (a temporary file's, which means nothing to the user).
+func pathErrCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
+	}
+	return err
+}
+
+// checkReplace refuses a write that would replace what is at r, unless
+// o.replace, and a write that must never happen: a directory where a file
+// goes, a directory that is neither a layout nor empty.
+func (r Ref) checkReplace(o *options) error {
+	fi, err := os.Stat(r.path)
+	if errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return nil // nothing there (the directory is checked on its own)
+	}
+	if err != nil {
+		return err
+	}
+	if r.kind != Layout {
+		switch {
+		case fi.IsDir():
+			return fmt.Errorf("%s is a directory, not a file", r.path)
+		case !fi.Mode().IsRegular():
+			return fmt.Errorf("%s exists and is not a regular file", r.path)
+		case !o.replace:
+			return &ExistsError{Path: r.path}
+		}
+		return nil
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s exists and is not a directory", r.path)
+	}
+	if _, err := os.Stat(filepath.Join(r.path, "index.json")); err != nil {
+		ents, err := os.ReadDir(r.path)
+		if err != nil {
+			return err
+		}
+		if len(ents) > 0 {
+			return fmt.Errorf("%s is not empty and holds no index.json (not an OCI layout)", r.path)
+		}
+		return nil
+	}
+	if o.replace {
+		return nil
+	}
+	tag, err := r.sinkTag(o)
+	if err != nil {
+		return err
+	}
+	im, err := readLayoutIndex(r.path)
+	if err != nil {
+		return err
+	}
+	if tag == "" {
+		if len(im.Manifests) > 0 {
+			return &ExistsError{Path: r.path}
+		}
+		return nil
+	}
+	for _, d := range im.Manifests {
+		if d.Annotations[annotationRefName] == tag {
+			return &ExistsError{Path: r.path, Tag: tag}
+		}
+	}
+	return nil
+}
+
+// readLayoutIndex reads the index.json of the layout at dir.
+func readLayoutIndex(dir string) (*v1.IndexManifest, error) {
+	ix, err := layout.ImageIndexFromPath(dir)
+	if err != nil {
+		return nil, fmt.Errorf("reading index.json: %w", err)
+	}
+	im, err := ix.IndexManifest()
+	if err != nil {
+		return nil, fmt.Errorf("reading index.json: %w", err)
+	}
+	return im, nil
+}
+
+// replacesLayout reports whether writing to r with tag replaces the whole
+// layout: no tag, and a layout holding images.
+func (r Ref) replacesLayout(tag string) bool {
+	if r.kind != Layout || tag != "" {
+		return false
+	}
+	if _, err := os.Stat(filepath.Join(r.path, "index.json")); err != nil {
+		return false
+	}
+	im, err := readLayoutIndex(r.path)
+	return err == nil && len(im.Manifests) > 0
 }
 
 // sinkTag is the name an archive or layout entry gets.
@@ -102,8 +303,8 @@ func (r Ref) writeArchive(ctx context.Context, img v1.Image, o *options) error {
 			return err
 		}
 	}
-	if fi, err := os.Stat(r.path); err == nil && !fi.Mode().IsRegular() {
-		return errors.New("exists and is not a regular file")
+	if err := r.checkReplace(o); err != nil {
+		return err
 	}
 	return writeFileAtomic(r.path, o, func(w io.Writer) error {
 		return tarball.Write(ref, img, &ctxWriter{ctx: ctx, w: w})
@@ -112,17 +313,19 @@ func (r Ref) writeArchive(ctx context.Context, img v1.Image, o *options) error {
 
 // writeFileAtomic writes dst through a temporary file in its directory,
 // renamed into place only when fill succeeded; otherwise nothing is left.
+// Errors name dst, never the temporary file.
 func writeFileAtomic(dst string, o *options, fill func(io.Writer) error) (err error) {
 	dir := filepath.Dir(dst)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(dst)+".tmp-*")
 	if err != nil {
-		return err
+		return fmt.Errorf("creating %s: %w", dst, pathErrCause(err))
 	}
 	tmp := f.Name()
 	defer func() {
 		if err != nil {
 			_ = f.Close()
 			_ = os.Remove(tmp)
+			err = hideTemp(err, tmp, dst)
 		}
 	}()
 	if err := fill(f); err != nil {
@@ -142,8 +345,37 @@ func writeFileAtomic(dst string, o *options, fill func(io.Writer) error) (err er
 			return err
 		}
 	}
-	return os.Rename(tmp, dst)
+	if err := os.Rename(tmp, dst); err != nil {
+		return fmt.Errorf("renaming into place: %w", pathErrCause(err))
+	}
+	return nil
 }
+
+// hideTemp shows an error about the temporary file or directory tmp under
+// the name of dst, the destination it stands for; errors.Is and errors.As
+// still see the original.
+func hideTemp(err error, tmp, dst string) error {
+	if err == nil {
+		return err
+	}
+	msg := err.Error()
+	// Paths are written as given ("./.x.tmp-1") and as joined (".x.tmp-1/...").
+	for _, p := range []string{tmp, filepath.Clean(tmp)} {
+		msg = strings.ReplaceAll(msg, p, dst)
+	}
+	if msg == err.Error() {
+		return err
+	}
+	return &renamedError{err: err, msg: msg}
+}
+
+type renamedError struct {
+	err error
+	msg string
+}
+
+func (e *renamedError) Error() string { return e.msg }
+func (e *renamedError) Unwrap() error { return e.err }
 
 // ctxWriter stops a long write when its context is done.
 type ctxWriter struct {
@@ -159,14 +391,20 @@ func (c *ctxWriter) Write(p []byte) (int, error) {
 }
 
 // writeLayout adds img to an OCI layout, replacing an entry with the same
-// tag.
+// tag, or replaces the whole layout when no tag is given.
 func (r Ref) writeLayout(ctx context.Context, img v1.Image, o *options) (err error) {
 	tag, err := r.sinkTag(o)
 	if err != nil {
 		return err
 	}
+	if err := r.checkReplace(o); err != nil {
+		return err
+	}
 	if img, err = asOCI(img); err != nil {
 		return fmt.Errorf("converting to OCI media types: %w", err)
+	}
+	if r.replacesLayout(tag) {
+		return r.replaceLayout(ctx, img, o)
 	}
 	p, created, err := openOrCreateLayout(r.path)
 	if err != nil {
@@ -179,6 +417,12 @@ func (r Ref) writeLayout(ctx context.Context, img v1.Image, o *options) (err err
 			}
 		}()
 	}
+	return addToLayout(ctx, p, img, tag, o)
+}
+
+// addToLayout writes img's blobs into the layout p, then a new index.json
+// that lists it (under tag, replacing an entry of that tag).
+func addToLayout(ctx context.Context, p layout.Path, img v1.Image, tag string, o *options) error {
 	// Blobs are content-addressed and each is written atomically by
 	// layout; only index.json makes the image visible.
 	if err := p.WriteImage(ctxImage{Image: img, ctx: ctx}); err != nil {
@@ -213,10 +457,69 @@ func (r Ref) writeLayout(ctx context.Context, img v1.Image, o *options) (err err
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(r.path, "index.json"), o, func(w io.Writer) error {
+	return writeFileAtomic(filepath.Join(string(p), "index.json"), o, func(w io.Writer) error {
 		_, err := w.Write(raw)
 		return err
 	})
+}
+
+// replaceLayout writes img as the only image of a new layout in a
+// directory beside r's, then swaps the two directories; the old layout is
+// removed. A failure before the swap leaves the old layout as it was.
+func (r Ref) replaceLayout(ctx context.Context, img v1.Image, o *options) (err error) {
+	target := filepath.Clean(r.path)
+	if resolved, err := filepath.EvalSymlinks(target); err == nil {
+		target = resolved // replace the directory a symbolic link names, not the link
+	}
+	fi, err := os.Stat(target)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(target), "."+filepath.Base(target)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("creating a directory beside %s: %w", r.path, pathErrCause(err))
+	}
+	// After the swap tmp holds the old layout: removed either way.
+	defer func() {
+		if rerr := os.RemoveAll(tmp); rerr != nil && err == nil {
+			err = fmt.Errorf("removing the old layout: %w", pathErrCause(rerr))
+		}
+		err = hideTemp(err, tmp, r.path)
+	}()
+	if err := os.Chmod(tmp, fi.Mode().Perm()); err != nil {
+		return err
+	}
+	p, err := layout.Write(tmp, empty.Index)
+	if err != nil {
+		return err
+	}
+	if err := addToLayout(ctx, p, img, "", o); err != nil {
+		return err
+	}
+	if o.beforeRename != nil {
+		if err := o.beforeRename(tmp); err != nil {
+			return err
+		}
+	}
+	if err := swapDirs(tmp, target); err != nil {
+		return fmt.Errorf("replacing the layout: %w", pathErrCause(err))
+	}
+	return nil
+}
+
+// swapDirsByRename exchanges the directories a and b with two renames
+// through a third name, for systems without an atomic exchange: b is
+// missing between the renames, and put back when the second fails.
+func swapDirsByRename(a, b string) error {
+	aside := a + ".old"
+	if err := os.Rename(b, aside); err != nil {
+		return err
+	}
+	if err := os.Rename(a, b); err != nil {
+		_ = os.Rename(aside, b)
+		return err
+	}
+	return os.Rename(aside, a)
 }
 
 // openOrCreateLayout opens the layout at dir, or makes a new one when dir is
@@ -307,7 +610,7 @@ func (r Ref) writeRegistry(ctx context.Context, img v1.Image, o *options) error 
 func (r Ref) writeDaemon(ctx context.Context, img v1.Image, o *options) error {
 	tag, ok := r.ref.(name.Tag)
 	if !ok {
-		return errors.New("the Docker Engine needs a tag to load an image under, not a digest")
+		return errDaemonDigest
 	}
 	if _, err := daemon.Write(tag, img, daemonOptions(ctx, o)...); err != nil {
 		return err

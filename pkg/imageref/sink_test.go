@@ -58,7 +58,7 @@ func TestWriteArchive(t *testing.T) {
 		{ref: dir + "/c.tar", img: rnd, sameDgst: true},
 		{ref: "docker-archive:" + dir + "/d.tar:app:x", img: rnd, opts: []Option{WithTag("app:y")}, wantErr: "tag option says"},
 		{ref: "docker-archive:" + dir + "/e.tar", img: rnd, opts: []Option{WithTag("Bad:Tag")}, wantErr: "parsing tag"},
-		{ref: "docker-archive:" + dir, img: rnd, wantErr: "not a regular file"},
+		{ref: "docker-archive:" + dir, img: rnd, wantErr: "is a directory, not a file"},
 		{ref: "docker-archive:" + dir + "/missing/f.tar", img: rnd, wantErr: "no such file"},
 	}
 	for _, tt := range tests {
@@ -104,6 +104,26 @@ func TestWriteArchive(t *testing.T) {
 		})
 	}
 	noTempFiles(t, dir)
+
+	// An existing archive is replaced only with WithReplace(true).
+	p := filepath.Join(dir, "a.tar")
+	err := write(t, p, oci)
+	var ee *ExistsError
+	if !errors.Is(err, ErrExists) || !errors.As(err, &ee) || ee.Path != p || ee.Tag != "" {
+		t.Fatalf("writing over %s: %v, want an *ExistsError", p, err)
+	}
+	if want := "writing docker-archive:" + p + ": " + p + " already exists"; err.Error() != want {
+		t.Errorf("error %q, want %q", err, want)
+	}
+	if err := write(t, p, oci, WithReplace(true)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := openRef(t, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameLayers(t, got, oci)
+	noTempFiles(t, dir)
 }
 
 // layoutEntries maps ref.name (or "" for untagged) to digests, from the
@@ -135,22 +155,48 @@ func TestWriteLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	steps := []struct {
-		ref  string
-		img  v1.Image
-		opts []Option
-		want map[string][]v1.Hash
+		ref     string
+		img     v1.Image
+		opts    []Option
+		want    map[string][]v1.Hash
+		wantErr error
 	}{
-		{"oci:" + dir + ":v1", a, nil, map[string][]v1.Hash{"v1": {mustDigest(t, a)}}},
-		{"oci:" + dir, b, []Option{WithTag("v2")}, map[string][]v1.Hash{"v1": {mustDigest(t, a)}, "v2": {mustDigest(t, b)}}},
-		// The same tag again replaces the entry.
-		{"oci:" + dir + ":v1", c, nil, map[string][]v1.Hash{"v1": {mustDigest(t, c)}, "v2": {mustDigest(t, b)}}},
-		// Untagged writes of one image give one entry.
-		{dir, a, nil, map[string][]v1.Hash{"v1": {mustDigest(t, c)}, "v2": {mustDigest(t, b)}, "": {mustDigest(t, a)}}},
-		{dir, a, nil, map[string][]v1.Hash{"v1": {mustDigest(t, c)}, "v2": {mustDigest(t, b)}, "": {mustDigest(t, a)}}},
+		{ref: "oci:" + dir + ":v1", img: a, want: map[string][]v1.Hash{"v1": {mustDigest(t, a)}}},
+		// A new tag is added beside the others.
+		{ref: "oci:" + dir, img: b, opts: []Option{WithTag("v2")}, want: map[string][]v1.Hash{"v1": {mustDigest(t, a)}, "v2": {mustDigest(t, b)}}},
+		// The same tag again is refused, unless replacing: then the entry
+		// is replaced and the others stay.
+		{ref: "oci:" + dir + ":v1", img: c, wantErr: &ExistsError{Path: dir, Tag: "v1"}},
+		{ref: "oci:" + dir, img: c, opts: []Option{WithTag("v1")}, wantErr: &ExistsError{Path: dir, Tag: "v1"}},
+		{ref: "oci:" + dir + ":v1", img: c, opts: []Option{WithReplace(true)}, want: map[string][]v1.Hash{"v1": {mustDigest(t, c)}, "v2": {mustDigest(t, b)}}},
+		// No tag names the whole layout: refused, or replaced by a layout
+		// holding the image alone.
+		{ref: dir, img: a, wantErr: &ExistsError{Path: dir}},
+		{ref: dir, img: a, opts: []Option{WithReplace(true)}, want: map[string][]v1.Hash{"": {mustDigest(t, a)}}},
+		{ref: "oci:" + dir + ":v3", img: c, want: map[string][]v1.Hash{"": {mustDigest(t, a)}, "v3": {mustDigest(t, c)}}},
 	}
 	for i, st := range steps {
-		if err := write(t, st.ref, st.img, st.opts...); err != nil {
+		r, err := Parse(st.ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checked := r.CheckWrite(context.Background(), st.opts...)
+		err = write(t, st.ref, st.img, st.opts...)
+		if st.wantErr != nil {
+			var ee *ExistsError
+			if !errors.Is(err, ErrExists) || !errors.As(err, &ee) || *ee != *st.wantErr.(*ExistsError) {
+				t.Fatalf("step %d: %v, want %v", i, err, st.wantErr)
+			}
+			if checked == nil || checked.Error() != err.Error() {
+				t.Errorf("step %d: CheckWrite said %v, Write %v", i, checked, err)
+			}
+			continue
+		}
+		if err != nil {
 			t.Fatalf("step %d: %v", i, err)
+		}
+		if checked != nil {
+			t.Errorf("step %d: CheckWrite refused (%v) what Write did", i, checked)
 		}
 		got := layoutEntries(t, dir)
 		if len(got) != len(st.want) {
@@ -162,7 +208,7 @@ func TestWriteLayout(t *testing.T) {
 			}
 		}
 	}
-	for tag, want := range map[string]v1.Image{"v1": c, "v2": b} {
+	for tag, want := range map[string]v1.Image{"v3": c} {
 		got, err := openRef(t, "oci:"+dir+":"+tag)
 		if err != nil {
 			t.Fatal(err)
@@ -242,21 +288,26 @@ func TestWriteAtomic(t *testing.T) {
 	big := layerOf(t, "big", strings.Repeat("x", 1<<20))
 	fail := errors.New("disk full")
 
-	for _, kind := range []string{"docker-archive", "oci"} {
+	// "oci" replaces the whole layout, "oci-tag" the entry of one tag.
+	for _, kind := range []string{"docker-archive", "oci-archive", "oci", "oci-tag"} {
 		for _, how := range []string{"cancel", "rename", "cancel-new"} {
 			t.Run(kind+"/"+how, func(t *testing.T) {
 				dir := t.TempDir()
 				target := filepath.Join(dir, "out")
+				ref := kind + ":" + target
+				if kind == "oci-tag" {
+					ref = "oci:" + target + ":v1"
+				}
 				var before []byte
 				if how != "cancel-new" {
 					// An existing target must survive a failed write.
-					if err := write(t, kind+":"+target, base); err != nil {
+					if err := write(t, ref, base); err != nil {
 						t.Fatal(err)
 					}
 				}
 				snapshot := func() []byte {
 					p := target
-					if kind == "oci" {
+					if strings.HasPrefix(kind, "oci") && kind != "oci-archive" {
 						p = filepath.Join(target, "index.json")
 					}
 					b, err := os.ReadFile(p)
@@ -276,11 +327,11 @@ func TestWriteAtomic(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				r, err := Parse(kind + ":" + target)
+				r, err := Parse(ref)
 				if err != nil {
 					t.Fatal(err)
 				}
-				var opts []Option
+				opts := []Option{WithReplace(true)}
 				wantErr := context.Canceled
 				if how == "rename" {
 					ctx = context.Background()
@@ -304,7 +355,7 @@ func TestWriteAtomic(t *testing.T) {
 					}
 				}
 				noTempFiles(t, dir)
-				if kind == "oci" && how != "cancel-new" {
+				if (kind == "oci" || kind == "oci-tag") && how != "cancel-new" {
 					noTempFiles(t, target)
 					// Blobs present are whole: named by their digest, and
 					// layout's own temporary blob files are gone.
@@ -318,7 +369,7 @@ func TestWriteAtomic(t *testing.T) {
 						}
 					}
 					// The layout still opens to the old image.
-					got, err := openRef(t, "oci:"+target)
+					got, err := openRef(t, ref)
 					if err != nil {
 						t.Fatal(err)
 					}

@@ -43,7 +43,7 @@ func (r Ref) Image(ctx context.Context, opts ...Option) (v1.Image, error) {
 	}
 	var img v1.Image
 	switch r.kind {
-	case Archive:
+	case Archive, OCIArchive:
 		img, err = r.archiveImage(ctx, o)
 	case Layout:
 		img, err = r.layoutImage(o)
@@ -98,9 +98,10 @@ func sniffCompressed(p string) error {
 	return nil
 }
 
-// archiveImage reads a tar: through manifest.json when it has one (every
-// `docker save`, legacy or current), else as an OCI image layout packed in
-// the tar, served in place.
+// archiveImage reads a tar: for docker-archive:, through manifest.json when
+// it has one (every `docker save`, legacy or current), else as an OCI image
+// layout packed in the tar, served in place; for oci-archive:, always as an
+// OCI image layout (index.json).
 func (r Ref) archiveImage(ctx context.Context, o *options) (v1.Image, error) {
 	if fi, err := os.Stat(r.path); err != nil {
 		return nil, notFound(err)
@@ -115,7 +116,9 @@ func (r Ref) archiveImage(ctx context.Context, o *options) (v1.Image, error) {
 		return nil, err
 	}
 	switch {
-	case t.has("manifest.json"):
+	case r.kind == OCIArchive && !t.has("index.json"):
+		return nil, errors.New("no index.json at its root, so it is not an OCI archive (a docker save tar? use docker-archive:PATH)")
+	case r.kind == Archive && t.has("manifest.json"):
 		img, err := r.dockerSaveImage()
 		if err != nil {
 			return nil, err
