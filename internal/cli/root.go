@@ -38,15 +38,21 @@ rebuild (squash), and accounts for many images together, shared layers counted
 once (fleet).
 
 Exit codes: 0 success, 1 a check failed (findings or thresholds), 2 error.`,
+		Version:       readVersionInfo().line(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	// --version prints the first line of "whittle version". Defining the
+	// flag here, rather than letting cobra add its own, sets its help text.
+	root.SetVersionTemplate("{{.Version}}\n")
+	root.Flags().BoolP("version", "v", false, `print the version and exit ("whittle version" gives the build details)`)
 	root.AddCommand(
 		NewCmdAnalyze(),
 		NewCmdLint(),
 		NewCmdFix(),
 		NewCmdSquash(),
 		NewCmdFleet(),
+		NewCmdVersion(),
 	)
 	registerCompletions(root)
 	return root
