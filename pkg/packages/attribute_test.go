@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/whittle/whittle/internal/benchutil"
 	"github.com/whittle/whittle/internal/synth"
 	"github.com/whittle/whittle/pkg/account"
 )
@@ -400,4 +401,41 @@ func FuzzAttribute(f *testing.F) {
 		}
 		checkInvariant(t, res, rep)
 	})
+}
+
+// The benchmark image with a dpkg database: its packages own the files
+// of their directories that stay visible, and the invariant holds.
+func TestLargeImage(t *testing.T) {
+	p, err := synth.Large(context.Background(), t.TempDir(), synth.LargeSpec{Layers: 4, Files: 3000, Bytes: 3 << 20, Seed: 5, Packages: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := benchutil.OpenLayout(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := account.Analyze(context.Background(), img, AnalyzeOptions()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Attribute(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkInvariant(t, res, rep)
+	if len(res.Packages) != 9 || !res.Complete {
+		t.Fatalf("%d packages, complete %v; want 9, complete", len(res.Packages), res.Complete)
+	}
+	var owned int64
+	for _, p := range res.Packages {
+		owned += p.Files
+		if want := p.Name[len("pkg-l") : len("pkg-l")+1]; fmt.Sprint(p.Layer) != want {
+			t.Errorf("%s: layer %d", p.Name, p.Layer)
+		}
+	}
+	// Layers 0 to 2 write 750 files each; later layers delete and
+	// overwrite some.
+	if owned < 1500 || owned > 2250 {
+		t.Errorf("packages own %d files", owned)
+	}
 }
