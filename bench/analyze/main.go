@@ -7,6 +7,10 @@
 //	analyze -mode generate -dir DIR      write (or reuse) the image, print its path
 //	analyze -mode baseline -image PATH   decompress and read every layer
 //	analyze -mode analyze  -image PATH   account.Analyze
+//	analyze -mode analyze -attribute -image PATH   the same with package attribution
+//	analyze -mode attribute-ab -runs N -image PATH
+//	    in one process, N runs each of analyze and analyze with package
+//	    attribution, alternating, and the CPU time of each and their ratio
 package main
 
 import (
@@ -20,6 +24,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -29,6 +34,7 @@ import (
 	"github.com/whittle/whittle/internal/benchutil"
 	"github.com/whittle/whittle/internal/synth"
 	"github.com/whittle/whittle/pkg/account"
+	"github.com/whittle/whittle/pkg/packages"
 )
 
 func main() {
@@ -41,16 +47,20 @@ func main() {
 }
 
 type result struct {
-	Mode      string  `json:"mode"`
-	Seconds   float64 `json:"seconds"`
-	CPU       float64 `json:"cpu_seconds"`
-	MaxRSSMB  float64 `json:"max_rss_mb"`
-	Entries   int64   `json:"entries,omitempty"`
-	Bytes     int64   `json:"bytes,omitempty"`
-	Files     int64   `json:"files,omitempty"`
-	Wasted    int64   `json:"wasted_bytes,omitempty"`
-	Jobs      int     `json:"jobs"`
-	Generated string  `json:"image,omitempty"`
+	Mode     string  `json:"mode"`
+	Seconds  float64 `json:"seconds"`
+	CPU      float64 `json:"cpu_seconds"`
+	MaxRSSMB float64 `json:"max_rss_mb"`
+	Entries  int64   `json:"entries,omitempty"`
+	// Packages and PackageBytes: with -attribute, the packages found and
+	// the visible bytes they own.
+	Packages     int    `json:"packages,omitempty"`
+	PackageBytes int64  `json:"package_bytes,omitempty"`
+	Bytes        int64  `json:"bytes,omitempty"`
+	Files        int64  `json:"files,omitempty"`
+	Wasted       int64  `json:"wasted_bytes,omitempty"`
+	Jobs         int    `json:"jobs"`
+	Generated    string `json:"image,omitempty"`
 }
 
 func run(ctx context.Context) error {
@@ -59,12 +69,15 @@ func run(ctx context.Context) error {
 	image := flag.String("image", "", "OCI layout of the image")
 	files := flag.Int("files", synth.DefaultLarge.Files, "files of the generated image")
 	size := flag.Int64("bytes", synth.DefaultLarge.Bytes, "uncompressed bytes of the generated image")
+	pkgs := flag.Int("packages", 0, "generate: packages of the dpkg database the image holds (0: none)")
 	jobs := flag.Int("jobs", runtime.GOMAXPROCS(0), "layers read at once")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
 	memprofile := flag.String("memprofile", "", "write a heap profile here after the analysis")
 	duplicates := flag.Bool("duplicates", true, "analyze: look for duplicate files (hash every file)")
 	dive := flag.Bool("dive", true, "analyze: compute dive's figures")
 	verify := flag.Bool("verify-blobs", false, "analyze: also check the sha256 of every compressed blob (whittle analyze --verify-blobs)")
+	runs := flag.Int("runs", 5, "attribute-ab: runs of each variant")
+	attribute := flag.Bool("attribute", false, "analyze: also capture the package databases and attribute every visible byte (pkg/packages)")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -83,7 +96,7 @@ func run(ctx context.Context) error {
 	switch *mode {
 	case "generate":
 		spec := synth.DefaultLarge
-		spec.Files, spec.Bytes = *files, *size
+		spec.Files, spec.Bytes, spec.Packages = *files, *size, *pkgs
 		p, err := synth.Large(ctx, *dir, spec)
 		if err != nil {
 			return err
@@ -98,7 +111,20 @@ func run(ctx context.Context) error {
 			res.Entries, res.Bytes, err = baseline(ctx, img, *jobs)
 		} else {
 			var rep *account.Report
-			rep, err = account.Analyze(ctx, img, account.WithJobs(*jobs), account.WithDuplicates(*duplicates), account.WithDive(*dive), account.WithBlobDigests(*verify))
+			opts := []account.Option{account.WithJobs(*jobs), account.WithDuplicates(*duplicates), account.WithDive(*dive), account.WithBlobDigests(*verify)}
+			if *attribute {
+				opts = append(opts, packages.AnalyzeOptions()...)
+			}
+			rep, err = account.Analyze(ctx, img, opts...)
+			if err == nil && *attribute {
+				var pr *packages.Result
+				if pr, err = packages.Attribute(rep); err == nil {
+					res.Packages = len(pr.Packages)
+					for _, p := range pr.Packages {
+						res.PackageBytes += p.Bytes
+					}
+				}
+			}
 			if *memprofile != "" {
 				f, ferr := os.Create(*memprofile)
 				if ferr != nil {
@@ -114,6 +140,13 @@ func run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+	case "attribute-ab":
+		img, err := benchutil.OpenLayout(*image)
+		if err != nil {
+			return err
+		}
+		opts := []account.Option{account.WithJobs(*jobs), account.WithDuplicates(*duplicates), account.WithDive(*dive), account.WithBlobDigests(*verify)}
+		return attributeAB(ctx, img, opts, *runs)
 	default:
 		return fmt.Errorf("unknown mode %q", *mode)
 	}
@@ -177,4 +210,82 @@ func baseline(ctx context.Context, img v1.Image, jobs int) (entries, size int64,
 		size += c[1]
 	}
 	return entries, size, nil
+}
+
+// attributeAB runs, in this one process, analyze and analyze with package
+// attribution n times each, alternating which goes first, and prints
+// each run's CPU and wall time (Attribute's own share apart) as JSON
+// lines, then the best and median of each and their ratios. Alternating
+// in one process keeps a busy machine's noise out of the ratio as far as
+// separate processes cannot.
+func attributeAB(ctx context.Context, img v1.Image, opts []account.Option, n int) error {
+	type run struct {
+		Variant   string  `json:"variant"`
+		CPU       float64 `json:"cpu_seconds"`
+		Wall      float64 `json:"seconds"`
+		Attribute float64 `json:"attribute_cpu_seconds,omitempty"`
+	}
+	one := func(withPackages bool) (run, error) {
+		runtime.GC()
+		c0, _ := benchutil.Usage()
+		t0 := time.Now()
+		o := opts
+		r := run{Variant: "analyze"}
+		if withPackages {
+			o = append(append([]account.Option(nil), opts...), packages.AnalyzeOptions()...)
+			r.Variant = "analyze-packages"
+		}
+		rep, err := account.Analyze(ctx, img, o...)
+		if err != nil {
+			return r, err
+		}
+		if withPackages {
+			a0, _ := benchutil.Usage()
+			if _, err := packages.Attribute(rep); err != nil {
+				return r, err
+			}
+			a1, _ := benchutil.Usage()
+			r.Attribute = a1 - a0
+		}
+		c1, _ := benchutil.Usage()
+		r.CPU, r.Wall = c1-c0, time.Since(t0).Seconds()
+		return r, nil
+	}
+	var plain, pkgs []run
+	enc := json.NewEncoder(os.Stdout)
+	for i := 0; i < n; i++ {
+		for _, withPackages := range [][2]bool{{false, true}, {true, false}}[i%2] {
+			r, err := one(withPackages)
+			if err != nil {
+				return err
+			}
+			enc.Encode(r)
+			if withPackages {
+				pkgs = append(pkgs, r)
+			} else {
+				plain = append(plain, r)
+			}
+		}
+	}
+	stat := func(rs []run, f func(run) float64) (best, median float64) {
+		v := make([]float64, len(rs))
+		for i, r := range rs {
+			v[i] = f(r)
+		}
+		slices.Sort(v)
+		return v[0], v[len(v)/2]
+	}
+	cpu := func(r run) float64 { return r.CPU }
+	wall := func(r run) float64 { return r.Wall }
+	attr := func(r run) float64 { return r.Attribute }
+	pb, pm := stat(plain, cpu)
+	kb, km := stat(pkgs, cpu)
+	pwb, _ := stat(plain, wall)
+	kwb, _ := stat(pkgs, wall)
+	ab, am := stat(pkgs, attr)
+	fmt.Printf("runs %d each, alternating, one process\n", n)
+	fmt.Printf("analyze:          cpu best %.2fs median %.2fs, wall best %.2fs\n", pb, pm, pwb)
+	fmt.Printf("analyze-packages: cpu best %.2fs median %.2fs, wall best %.2fs (Attribute alone: best %.3fs, median %.3fs)\n", kb, km, kwb, ab, am)
+	fmt.Printf("ratio analyze-packages/analyze: cpu best %.3f, median %.3f; wall best %.3f (target <= 1.10)\n", kb/pb, km/pm, kwb/pwb)
+	return nil
 }

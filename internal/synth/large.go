@@ -29,6 +29,11 @@ type LargeSpec struct {
 	Bytes  int64
 	// Seed makes the image; equal specs give equal images.
 	Seed uint64
+	// Packages, when > 0, adds a dpkg database (var/lib/dpkg/status and
+	// info/NAME.list) of that many packages, installed by the first three
+	// layers (fewer when there are fewer layers), each owning some of the
+	// directories its layer writes. Zero gives the same image as before.
+	Packages int `json:",omitempty"`
 }
 
 // DefaultLarge is the benchmark image of whittle analyze: 6 layers, 300k
@@ -45,7 +50,11 @@ func Large(ctx context.Context, dir string, spec LargeSpec) (string, error) {
 	if spec.Layers < 3 || spec.Files < spec.Layers*100 || spec.Bytes <= 0 {
 		return "", fmt.Errorf("invalid large image spec %+v", spec)
 	}
-	out := filepath.Join(dir, fmt.Sprintf("large-l%d-f%d-b%d-s%d", spec.Layers, spec.Files, spec.Bytes, spec.Seed))
+	name := fmt.Sprintf("large-l%d-f%d-b%d-s%d", spec.Layers, spec.Files, spec.Bytes, spec.Seed)
+	if spec.Packages > 0 {
+		name += fmt.Sprintf("-p%d", spec.Packages)
+	}
+	out := filepath.Join(dir, name)
 	stamp := filepath.Join(out, "whittle-large.json")
 	if b, err := os.ReadFile(stamp); err == nil {
 		var got LargeSpec
@@ -279,6 +288,9 @@ func (g *largeGen) writeLayer(idx int, p string) error {
 			return err
 		}
 	}
+	if err := g.writePackages(tw, idx, budget); err != nil {
+		return err
+	}
 	if err := tw.Close(); err != nil {
 		return err
 	}
@@ -289,4 +301,46 @@ func (g *largeGen) writeLayer(idx int, p string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// pkgLayers is how many of the first layers install packages.
+func (g *largeGen) pkgLayers() int { return min(3, g.spec.Layers) }
+
+// writePackages writes the dpkg database of layer idx: the .list of each
+// package this layer installs (package k of the layer owns its new
+// directories d with d % perLayer == k) and the status of every package
+// installed so far. files is the number of new files the layer wrote.
+func (g *largeGen) writePackages(tw *tar.Writer, idx, files int) error {
+	if g.spec.Packages <= 0 || idx >= g.pkgLayers() {
+		return nil
+	}
+	perLayer := max(1, g.spec.Packages/g.pkgLayers())
+	put := func(name string, b []byte) error {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Typeflag: tar.TypeReg, Size: int64(len(b)), Mode: 0o644, ModTime: epoch}); err != nil {
+			return err
+		}
+		_, err := tw.Write(b)
+		return err
+	}
+	lists := make([]strings.Builder, perLayer)
+	for n := 0; n < files; n++ {
+		d, k := n/g.perDir, n%g.perDir
+		l := &lists[d%perLayer]
+		if k == 0 {
+			fmt.Fprintf(l, "/l%d/d%05d\n", idx, d)
+		}
+		fmt.Fprintf(l, "/l%d/d%05d/f%03d\n", idx, d, k)
+	}
+	for k := range lists {
+		if err := put(fmt.Sprintf("var/lib/dpkg/info/pkg-l%d-%04d.list", idx, k), []byte("/.\n/l"+fmt.Sprint(idx)+"\n"+lists[k].String())); err != nil {
+			return err
+		}
+	}
+	var status strings.Builder
+	for l := 0; l <= idx; l++ {
+		for k := 0; k < perLayer; k++ {
+			fmt.Fprintf(&status, "Package: pkg-l%d-%04d\nStatus: install ok installed\nPriority: optional\nSection: misc\nInstalled-Size: %d\nMaintainer: Bench <bench@example.org>\nArchitecture: amd64\nVersion: 1.%d-%d\nDescription: a synthetic package\n of the benchmark image\n\n", l, k, g.avg*int64(g.perDir)/1024, l, k)
+		}
+	}
+	return put("var/lib/dpkg/status", []byte(status.String()))
 }

@@ -348,7 +348,7 @@ func visibleFiles(t *testing.T, img v1.Image) map[string][16]byte {
 	}
 	tree := fstree.New()
 	for i, l := range layers {
-		s, err := scanLayer(context.Background(), l, true)
+		s, err := scanLayer(context.Background(), l, true, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -18,8 +18,9 @@ import (
 
 // layerScan is what reading one layer yields.
 type layerScan struct {
-	info    layer.Info
-	records []fstree.Record
+	info     layer.Info
+	records  []fstree.Record
+	captures []layerCapture
 }
 
 // Analyze computes the exact account of img. Layers are read at most
@@ -50,6 +51,10 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 	rep := &Report{SchemaVersion: SchemaVersion, Waste: []WasteItem{}, Caches: []Cache{}, Duplicates: []Duplicate{}}
 	if len(o.watch) > 0 {
 		rep.Watched = []WatchedFile{} // asked for, even if none is found
+	}
+	var capt *captured
+	if spec := newCaptureSpec(&o); spec != nil {
+		capt = &captured{spec: spec, byIno: map[int]layerCapture{}}
 	}
 	rep.Image.Reference = o.reference
 	if mt, err := img.MediaType(); err == nil {
@@ -99,7 +104,11 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 		if diveIn != nil {
 			diveIn <- s.records // never blocks: room for every layer
 		}
+		base := tree.NumInodes()
 		st := tree.Apply(i, s.records)
+		if capt != nil {
+			capt.add(tree, base, s.captures)
+		}
 		L := &rep.Layers[i]
 		L.Index = i
 		L.Digest = s.info.Digest.String()
@@ -137,6 +146,16 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 		wg.Go(func() { dups = duplicates(files, tree) })
 	}
 	wg.Go(func() { rep.Caches = caches(files, tree) })
+	if capt != nil {
+		rep.Captured = capt.result(files, tree)
+	}
+	if o.visibleFiles {
+		rep.VisibleFiles = make([]VisibleFile, len(files))
+		for k, f := range files {
+			in := tree.Inode(f.Inode)
+			rep.VisibleFiles[k] = VisibleFile{Path: f.Path, File: f.Inode, Layer: int(in.Layer), Bytes: in.Size}
+		}
+	}
 	for i := 0; i < tree.NumInodes(); i++ {
 		in := tree.Inode(i)
 		if in.Links > 0 {
@@ -261,7 +280,7 @@ func scanLayers(ctx context.Context, layers []v1.Layer, cfg *v1.ConfigFile, o *o
 				if len(cfg.RootFS.DiffIDs) == len(layers) {
 					wopts = append(wopts, layer.WithDiffID(cfg.RootFS.DiffIDs[i]))
 				}
-				s, err := scanLayer(gctx, l, o.duplicates, wopts...)
+				s, err := scanLayer(gctx, l, o.duplicates, newCaptureSpec(o), wopts...)
 				if err != nil {
 					return fmt.Errorf("reading layer %d: %w", i, err)
 				}
@@ -305,17 +324,48 @@ func waitErr(g *errgroup.Group, ctx context.Context) error {
 	return ctx.Err()
 }
 
-func scanLayer(ctx context.Context, l v1.Layer, hash bool, opts ...layer.Option) (layerScan, error) {
+// scanLayer reads one layer into records, hashing regular files' content
+// when hash is set, and keeping the content of the files capt matches
+// (capt may be nil).
+func scanLayer(ctx context.Context, l v1.Layer, hash bool, capt *captureSpec, opts ...layer.Option) (layerScan, error) {
 	var s layerScan
 	var fh *fileHasher
 	if hash {
 		fh = newFileHasher()
 	}
+	var regs int // regular-file records so far
+	var held int64
 	info, err := layer.WalkInfo(ctx, l, func(e *layer.Entry) error {
 		r := fstree.RecordOf(e)
+		if r.Type == fstree.TypeReg {
+			regs++
+			if capt != nil && capt.match(r.Path) {
+				lc := layerCapture{reg: regs - 1}
+				switch {
+				case e.Sparse():
+					lc.skipped = SkippedSparse
+				case r.Size > capt.maxFile || held+r.Size > capt.maxAll:
+					lc.skipped = SkippedTooLarge
+				default:
+					data := make([]byte, r.Size)
+					n, err := io.ReadFull(e.Reader, data)
+					if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+						return err
+					}
+					// A short read (a truncated stream) is reported by
+					// the walk.
+					lc.data = data[:n]
+					held += r.Size
+					if fh != nil && r.Size > 0 {
+						r.Hash, r.Hashed = xxh3.Hash128(lc.data).Bytes(), true
+					}
+				}
+				s.captures = append(s.captures, lc)
+			}
+		}
 		// Sparse files are not hashed: their holes read as zeros, and a
 		// few kB of tar can declare a terabyte.
-		if fh != nil && r.Type == fstree.TypeReg && r.Size > 0 && !e.Sparse() {
+		if fh != nil && r.Type == fstree.TypeReg && r.Size > 0 && !r.Hashed && !e.Sparse() {
 			h, err := fh.sum(e.Reader, r.Size)
 			if err != nil {
 				return err

@@ -18,10 +18,15 @@ type options struct {
 	dive       bool
 	blobDigest bool
 	watch      []string
+
+	capture                   []string
+	captureFile, captureTotal int64
+	visibleFiles              bool
 }
 
 func defaults() options {
-	return options{jobs: runtime.GOMAXPROCS(0), duplicates: true, dive: true}
+	return options{jobs: runtime.GOMAXPROCS(0), duplicates: true, dive: true,
+		captureFile: DefaultCaptureMaxFile, captureTotal: DefaultCaptureMaxTotal}
 }
 
 // WithJobs sets how many layers are read at the same time (default
@@ -110,6 +115,61 @@ func WithWatch(paths []string) Option {
 				o.watch = append(o.watch, strings.TrimPrefix(path.Clean(p), "/"))
 			}
 		}
+		return nil
+	}
+}
+
+// Default limits of WithCapture (see WithCaptureLimits).
+const (
+	DefaultCaptureMaxFile  = 64 << 20
+	DefaultCaptureMaxTotal = 256 << 20
+)
+
+// WithCapture asks for the content of the regular files visible in the
+// final filesystem at the given absolute paths (or under them; names may
+// hold path.Match patterns, see PathUnder) to be returned in
+// Report.Captured, read as the layers stream (each layer is still read
+// once). Only what stays visible is returned: a file that a later layer
+// overwrites or deletes is dropped as soon as that layer is merged.
+//
+// Memory is bounded by the limits of WithCaptureLimits: a file larger
+// than the per-file limit, or one that would take a layer's captured
+// bytes, or those of the files captured so far and still visible, past
+// the total limit, is returned without content and with Skipped
+// "too-large". Peak memory for captured content is at most the total
+// limit times one more than the number of layers read but not yet merged.
+// Paths are cleaned; relative ones are ignored.
+func WithCapture(paths []string) Option {
+	return func(o *options) error {
+		for _, p := range paths {
+			if path.IsAbs(p) {
+				o.capture = append(o.capture, strings.TrimPrefix(path.Clean(p), "/"))
+			}
+		}
+		return nil
+	}
+}
+
+// WithCaptureLimits sets the limits of WithCapture: the largest file whose
+// content is kept, and the most content kept in all (defaults
+// DefaultCaptureMaxFile and DefaultCaptureMaxTotal). Both must be at least
+// 1.
+func WithCaptureLimits(perFile, total int64) Option {
+	return func(o *options) error {
+		if perFile < 1 || total < 1 {
+			return fmt.Errorf("capture limits must be at least 1, got %d and %d", perFile, total)
+		}
+		o.captureFile, o.captureTotal = perFile, total
+		return nil
+	}
+}
+
+// WithVisibleFiles turns on the list of every visible regular file of the
+// final filesystem in Report.VisibleFiles (default off): its path, size,
+// layer, and which names are hard links to one file.
+func WithVisibleFiles(enabled bool) Option {
+	return func(o *options) error {
+		o.visibleFiles = enabled
 		return nil
 	}
 }

@@ -20,6 +20,58 @@ type Report struct {
 	// asked for, in layer order then tar order (empty, not nil, when none
 	// is found); nil when WithWatch was not given.
 	Watched []WatchedFile `json:"watched,omitempty"`
+
+	// Captured holds the content of the visible files at the paths
+	// WithCapture asked for, in path order (empty, not nil, when none is
+	// found); nil when WithCapture was not given. Not part of the JSON
+	// document.
+	Captured []CapturedFile `json:"-"`
+	// VisibleFiles lists every visible regular file of the final
+	// filesystem, every name of a hard-linked file included, in no
+	// particular order, when WithVisibleFiles asked for it; nil otherwise.
+	// Not part of the JSON document.
+	VisibleFiles []VisibleFile `json:"-"`
+}
+
+// Reasons a captured file comes without its content.
+const (
+	// SkippedTooLarge: the file is over the per-file limit, or keeping it
+	// would pass the total limit (WithCaptureLimits).
+	SkippedTooLarge = "too-large"
+	// SkippedSparse: a sparse file, whose holes could read as far more
+	// bytes than the layer holds.
+	SkippedSparse = "sparse"
+	// SkippedNotCaptured: a hard link whose file was shipped at a path
+	// that is not captured.
+	SkippedNotCaptured = "not-captured"
+)
+
+// CapturedFile is the content of one visible regular file asked for with
+// WithCapture.
+type CapturedFile struct {
+	// Path is relative to the root, without a leading slash ("var/lib/x"),
+	// the visible name; Layer is the layer that shipped the content; Size
+	// the content's length as the tar header says.
+	Path  string
+	Layer int
+	Size  int64
+	// Data is the whole content, or nil when Skipped says why it was not
+	// kept.
+	Data    []byte
+	Skipped string
+}
+
+// VisibleFile is one name of a regular file visible in the final
+// filesystem.
+type VisibleFile struct {
+	// Path is relative to the root, without a leading slash ("usr/bin/x").
+	Path string
+	// File identifies the file: names with the same File are hard links
+	// to one file, whose Bytes count once in Image.VisibleBytes.
+	File int
+	// Layer is the layer that shipped the content; Bytes its length.
+	Layer int
+	Bytes int64
 }
 
 // WatchedFile is one regular file a layer ships at a watched path.
