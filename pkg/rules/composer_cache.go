@@ -4,6 +4,9 @@ import (
 	"path"
 	"regexp"
 	"strings"
+
+	"github.com/whittle/whittle/pkg/edit"
+	"github.com/whittle/whittle/pkg/shellfacts"
 )
 
 // composerCache is WH508: composer install, update, require or
@@ -103,4 +106,64 @@ func composerCleanedAfter(cmds []command, i int, dirs []string) bool {
 		}
 	}
 	return true
+}
+
+// composerDev is WH510: composer install (or update) without --no-dev in a
+// stage that makes the final image installs the require-dev packages
+// (test frameworks, linters, debuggers) into the image.
+type composerDev struct{}
+
+func (composerDev) Meta() Meta {
+	return Meta{
+		ID:       "WH510",
+		Name:     "composer-dev-dependencies",
+		Summary:  "composer install without --no-dev in a stage that makes the final image installs the require-dev packages (test frameworks, linters) into it.",
+		Severity: Info,
+		Doc:      "docs/rules/WH510.md",
+		Repair:   Unsafe,
+		Intent:   []string{"dev", "test"},
+	}
+}
+
+func (composerDev) Check(p *Pass) []Finding {
+	var out []Finding
+	for _, ri := range p.runs() {
+		if ri.in.Stage != nil && !p.Ships(ri.in.Stage) {
+			continue // a builder stage may need them (tests)
+		}
+		if v, ok := envLookup(p.File, ri.in, "COMPOSER_NO_DEV"); ok && v != "" && v != "0" {
+			continue
+		}
+		for _, c := range ri.cmds {
+			verb := c.verb("-d", "--working-dir")
+			if c.Name != "composer" || (verb != "install" && verb != "i" && verb != "update" && verb != "u") || c.hasFlag("no-dev") {
+				continue
+			}
+			if _, ok := c.Assigns["COMPOSER_NO_DEV"]; ok {
+				continue
+			}
+			f := p.FindingAt(ri.rangeOf(c),
+				"composer "+verb+" without --no-dev installs the require-dev packages into the final image",
+				"add --no-dev (and --optimize-autoloader) for the image that ships; keep the dev packages in a stage that runs the tests")
+			if se := ri.shell(); se != nil {
+				if cl, ok := se.callOf(c.Command); ok {
+					if k, ok := composerVerbAt(cl); ok {
+						f.Repair = newRepair(p.File, Unsafe, "add --no-dev to composer "+verb,
+							"the require-dev packages are no longer installed: code the image runs that uses one of them fails", edit.Insert(se.wordEnd(cl.words[k]), " --no-dev"))
+					}
+				}
+			}
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// composerVerbAt returns the index of composer's subcommand word.
+func composerVerbAt(cl call) (int, bool) {
+	_, i := shellfacts.Subcommand(cl.args, "-d", "--working-dir")
+	if i < 0 || !cl.lit[i] {
+		return 0, false
+	}
+	return i, true
 }

@@ -31,6 +31,7 @@ func All() []Rule {
 		goModCache{},
 		composerCache{},
 		bundlerCache{},
+		composerDev{},
 		cargoCache{},
 		tmpFiles{},
 		archiveLeft{},

@@ -88,6 +88,8 @@ var repairCases = []repairCase{
 	{"WH508", "composer through sh -c in exec form", "FROM php\nRUN [\"sh\", \"-c\", \"composer install\"]\n", 0, ""},
 	{"WH509", "bundle install", "FROM ruby:3.3\nRUN bundle install\n", Safe, "FROM ruby:3.3\nRUN bundle install && rm -rf /usr/local/bundle/cache\n"},
 	{"WH509", "exec form", "FROM ruby:3.3\nRUN [\"bundle\", \"install\"]\n", 0, ""},
+	{"WH510", "composer install", "FROM php\nRUN composer install -o\n", Unsafe, "FROM php\nRUN composer install --no-dev -o\n"},
+	{"WH510", "exec form", "FROM php\nRUN [\"composer\", \"install\"]\n", 0, ""},
 	{"WH601", "tmp file", "FROM debian\nRUN echo x > /tmp/x\n", Safe, "FROM debian\nRUN echo x > /tmp/x && rm -rf /tmp/x\n"},
 	{"WH601", "read by a later RUN", "FROM debian\nRUN echo x > /tmp/x\nRUN cat /tmp/x\n", 0, ""},
 	{"WH602", "archive left", "FROM debian\nRUN wget https://e/x.tgz && tar -xzf x.tgz -C /opt\n", Safe,

@@ -138,6 +138,12 @@ var ruleCases = []ruleCase{
 	{"WH508", "COMPOSER_HOME cache removed", "FROM php:8.3-cli\nENV COMPOSER_HOME=/composer\nRUN composer install && rm -rf /composer/cache\n", false, 0},
 	{"WH508", "composer dump-autoload", "FROM php:8.3-cli\nRUN composer dump-autoload --optimize\n", false, 0},
 
+	// WH510
+	{"WH510", "composer install in the final image", "FROM php:8.3-fpm\nRUN composer install --optimize-autoloader && composer clear-cache\n", true, 2},
+	{"WH510", "--no-dev", "FROM php:8.3-fpm\nRUN composer install --no-dev && composer clear-cache\n", false, 0},
+	{"WH510", "COMPOSER_NO_DEV", "FROM php:8.3-fpm\nENV COMPOSER_NO_DEV=1\nRUN composer install && composer clear-cache\n", false, 0},
+	{"WH510", "a test stage", "FROM php:8.3 AS test\nRUN composer install && vendor/bin/phpunit\nFROM php:8.3-fpm\nCOPY --from=test /app /app\n", false, 0},
+
 	// WH509
 	{"WH509", "bundle install on the official image", "FROM ruby:3.3-slim\nCOPY Gemfile Gemfile.lock ./\nRUN bundle install\n", true, 3},
 	{"WH509", "bundle install into vendor/bundle", "FROM ruby:3.3\nWORKDIR /app\nENV BUNDLE_PATH=vendor/bundle\nRUN bundle install\n", true, 4},
