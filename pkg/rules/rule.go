@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 )
 
 // Meta describes a rule: what the CLI lists, what the documentation indexes
@@ -68,6 +69,7 @@ func Repairable() []string {
 			out = append(out, m.ID)
 		}
 	}
+	slices.Sort(out)
 	return out
 }
 
