@@ -341,3 +341,14 @@ func TestArchiveNames(t *testing.T) {
 		}
 	}
 }
+
+// TestAllOrderedByID holds All to its documented order, which every list
+// derived from it (the index, completion, fix's help) shows.
+func TestAllOrderedByID(t *testing.T) {
+	ms := Metas()
+	for i := 1; i < len(ms); i++ {
+		if ms[i-1].ID >= ms[i].ID {
+			t.Errorf("All lists %s before %s", ms[i-1].ID, ms[i].ID)
+		}
+	}
+}
