@@ -260,6 +260,11 @@ type PackageChange struct {
 	DeltaBytes int64 `json:"delta_bytes"`
 	OldFiles   int64 `json:"old_files"`
 	NewFiles   int64 `json:"new_files"`
+	// FilesKnown is false when the package's file list is missing or
+	// unreadable in an image that holds it (packages.Package.FilesKnown):
+	// its files then count as owned by no package there, and its bytes
+	// as 0.
+	FilesKnown bool `json:"files_known"`
 	// Layer is the layer that installed it in New (in Old for a removed
 	// package), CreatedBy that layer's instruction.
 	Layer     int    `json:"layer"`

@@ -32,10 +32,11 @@ func comparePackages(old, new *account.Report) (PackageChanges, error) {
 		ref := packages.PackageRef{Manager: p.Manager, Name: p.Name, Architecture: p.Architecture}
 		c := byRef[ref]
 		if c == nil {
-			c = &PackageChange{Manager: p.Manager, Name: p.Name, Architecture: p.Architecture}
+			c = &PackageChange{Manager: p.Manager, Name: p.Name, Architecture: p.Architecture, FilesKnown: true}
 			byRef[ref] = c
 			order = append(order, ref)
 		}
+		c.FilesKnown = c.FilesKnown && p.FilesKnown
 		return c
 	}
 	seenOld := map[packages.PackageRef]bool{}
