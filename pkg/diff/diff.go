@@ -490,9 +490,11 @@ func Diff(ctx context.Context, old, new v1.Image, opts ...Option) (*Report, erro
 }
 
 // Compare compares two accounts made with the options Diff uses:
-// account.WithVisiblePaths and packages.AnalyzeOptions (their packages
-// are then compared), and the duplicate search on (for content hashes).
-// depth is the roll-up's directory depth (at least 1).
+// account.WithVisiblePaths, packages.AnalyzeOptions (without them, no
+// package is compared), and the duplicate search on (without it, files
+// of equal size compare equal). depth is the roll-up's directory depth (at
+// least 1). It sorts the accounts' VisibleFiles and VisibleOthers by path,
+// in place.
 func Compare(old, new *account.Report, depth int) (*Report, error) {
 	if depth < 1 {
 		return nil, fmt.Errorf("depth must be at least 1, got %d", depth)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -525,5 +526,45 @@ func TestRollUp(t *testing.T) {
 		if got := rollUp(tc.p, tc.depth); got != tc.want {
 			t.Errorf("rollUp(%q, %d) = %q, want %q", tc.p, tc.depth, got, tc.want)
 		}
+	}
+}
+
+// allocated runs Diff of two images and returns the bytes it allocated.
+func allocated(t *testing.T, old, new v1.Image) uint64 {
+	t.Helper()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	if _, err := Diff(context.Background(), old, new, WithJobs(1)); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// TestDiffMemoryBoundedByPaths counts the bytes Diff allocates: they do
+// not grow with the files' content (streamed, hashed, never held), and
+// grow with the number of paths about linearly.
+func TestDiffMemoryBoundedByPaths(t *testing.T) {
+	pair := func(files int, size int64) (v1.Image, v1.Image) {
+		var a, b []synth.Entry
+		for i := range files {
+			a = append(a, file(fmt.Sprintf("d%d/f%d", i%10, i), size, uint64(i)))
+			b = append(b, file(fmt.Sprintf("d%d/f%d", i%10, i), size, uint64(i+files)))
+		}
+		return build(t, mkLayer(t, a...)), build(t, mkLayer(t, b...))
+	}
+	measure := func(old, new v1.Image) uint64 { return allocated(t, old, new) }
+	small := measure(pair(4, 1<<10))
+	big := measure(pair(4, 16<<20)) // 64 MiB of content per image
+	t.Logf("allocated: %d bytes (4 files of 1 KiB), %d (4 of 16 MiB)", small, big)
+	if big > small+8<<20 {
+		t.Errorf("Diff allocated %d bytes for 4 files of 16 MiB, %d for 4 of 1 KiB: it grows with content", big, small)
+	}
+	few := measure(pair(2000, 10))
+	many := measure(pair(8000, 10))
+	t.Logf("allocated: %d bytes (2,000 paths), %d (8,000 paths)", few, many)
+	if many > 6*few {
+		t.Errorf("Diff allocated %d bytes for 8,000 paths, %d for 2,000: more than linear", many, few)
 	}
 }
