@@ -62,13 +62,13 @@ for r in $(seq "$runs"); do
 		rss[$mode]=$(awk -v a="${rss[$mode]}" -v b="$m" 'BEGIN{print (b>a)?b:a}')
 	done
 done
+declare -A bw bc
 for mode in $modes; do
-	w=$(printf '%s' "${wall[$mode]}" | best) c=$(printf '%s' "${cpu[$mode]}" | best)
-	printf '%-12s wall %6.2fs cpu %6.2fs peak RSS %5.0f MB\n' "$mode" "$w" "$c" "${rss[$mode]}"
-	declare "W_${mode//-/_}=$w" "C_${mode//-/_}=$c"
+	bw[$mode]=$(printf '%s' "${wall[$mode]}" | best) bc[$mode]=$(printf '%s' "${cpu[$mode]}" | best)
+	printf '%-12s wall %6.2fs cpu %6.2fs peak RSS %5.0f MB\n' "$mode" "${bw[$mode]}" "${bc[$mode]}" "${rss[$mode]}"
 done
-awk -v ao="$W_analyze_old" -v an="$W_analyze_new" -v am="$W_analyze_mix" -v dn="$W_diff_new" -v dm="$W_diff_mix" \
-	-v cao="$C_analyze_old" -v can="$C_analyze_new" -v cam="$C_analyze_mix" -v cdn="$C_diff_new" -v cdm="$C_diff_mix" -v j="$jobs" -v f="$files" 'BEGIN{
+awk -v ao="${bw[analyze-old]}" -v an="${bw[analyze-new]}" -v am="${bw[analyze-mix]}" -v dn="${bw[diff-new]}" -v dm="${bw[diff-mix]}" \
+	-v cao="${bc[analyze-old]}" -v can="${bc[analyze-new]}" -v cam="${bc[analyze-mix]}" -v cdn="${bc[diff-new]}" -v cdm="${bc[diff-mix]}" -v j="$jobs" -v f="$files" 'BEGIN{
 	printf "files %d per image, jobs %d (best of runs)\n", f, j
 	printf "ratio diff/(analyze old + analyze new), no layer shared: wall %.2f, cpu %.2f (target <= 2)\n", dn/(ao+an), cdn/(cao+can)
 	printf "ratio diff/(analyze old + analyze mix), 3 of 6 layers shared: wall %.2f, cpu %.2f (target <= 2)\n", dm/(ao+am), cdm/(cao+cam)
