@@ -238,7 +238,10 @@ func layerBlob(entries []entry, mtime time.Time) ([]byte, error) {
 }
 
 // Image builds the example image.
-func Image() (v1.Image, error) {
+func Image() (v1.Image, error) { return imageOf(steps()) }
+
+// imageOf builds the image of the steps.
+func imageOf(steps []step) (v1.Image, error) {
 	cfg := &v1.ConfigFile{
 		Architecture: "amd64",
 		OS:           "linux",
@@ -257,7 +260,7 @@ func Image() (v1.Image, error) {
 		return nil, fmt.Errorf("setting config: %w", err)
 	}
 	var adds []mutate.Addendum
-	for i, s := range steps() {
+	for i, s := range steps {
 		when := epoch.Add(time.Duration(i) * time.Minute)
 		h := v1.History{CreatedBy: s.createdBy, Created: v1.Time{Time: when}}
 		if s.entries == nil {
@@ -290,7 +293,12 @@ func Build(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	tag, err := name.NewTag(Tag)
+	return write(w, img, Tag)
+}
+
+// write writes img as a docker-archive tar named t to w.
+func write(w io.Writer, img v1.Image, t string) error {
+	tag, err := name.NewTag(t)
 	if err != nil {
 		return fmt.Errorf("parsing tag: %w", err)
 	}

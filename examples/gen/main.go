@@ -4,13 +4,16 @@
 //	go run ./examples/gen
 //
 // The archive is byte-identical on every run (see package appimage, which
-// describes the image).
+// describes the image). With -next it writes the next release of the
+// example instead (app-1.1.tar unless -o says otherwise), which is not
+// committed: `whittle diff examples/app.tar app-1.1.tar` compares them.
 package main
 
 import (
 	"bytes"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -18,19 +21,28 @@ import (
 )
 
 func main() {
-	out := flag.String("o", filepath.Join("examples", "app.tar"), "output path")
+	out := flag.String("o", "", "output path (default examples/app.tar, or app-1.1.tar with -next)")
+	next := flag.Bool("next", false, "write the next release of the example (for whittle diff)")
 	flag.Parse()
-	if err := writeFile(*out); err != nil {
+	build, path := appimage.Build, filepath.Join("examples", "app.tar")
+	if *next {
+		build, path = appimage.BuildNext, "app-1.1.tar"
+	}
+	if *out != "" {
+		path = *out
+	}
+	if err := writeFile(path, build); err != nil {
 		fmt.Fprintf(os.Stderr, "gen: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-// writeFile writes the archive to a temporary file beside path and renames
-// it into place, so that a failed run leaves the old file untouched.
-func writeFile(path string) error {
+// writeFile writes the archive build makes to a temporary file beside
+// path and renames it into place, so that a failed run leaves the old file
+// untouched.
+func writeFile(path string, build func(io.Writer) error) error {
 	var buf bytes.Buffer
-	if err := appimage.Build(&buf); err != nil {
+	if err := build(&buf); err != nil {
 		return err
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".app-*.tar")

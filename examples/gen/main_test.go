@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/whittle/whittle/examples/appimage"
 )
 
 // TestWriteFileIsAtomic checks that writeFile replaces the target in one
@@ -15,7 +17,7 @@ func TestWriteFileIsAtomic(t *testing.T) {
 	if err := os.WriteFile(p, []byte("old"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := writeFile(p); err != nil {
+	if err := writeFile(p, appimage.Build); err != nil {
 		t.Fatal(err)
 	}
 	ents, err := os.ReadDir(dir)

@@ -22,13 +22,14 @@ type choice struct{ value, desc string }
 // choiceDescriptions describe the values of choice flags, where a word
 // helps; a value without one is offered bare.
 var choiceDescriptions = map[string]string{
-	"text":  "for people",
-	"json":  "every item, documented schema",
-	"html":  "one self-contained page with charts",
-	"sarif": "SARIF 2.1.0, for code scanning",
-	"none":  "never exit 1 for a finding",
-	"gzip":  "any image",
-	"zstd":  "OCI images only",
+	"text":     "for people",
+	"json":     "every item, documented schema",
+	"html":     "one self-contained page with charts",
+	"markdown": "for a pull-request comment",
+	"sarif":    "SARIF 2.1.0, for code scanning",
+	"none":     "never exit 1 for a finding",
+	"gzip":     "any image",
+	"zstd":     "OCI images only",
 }
 
 // choiceFlags are the flags that take one of a few words, which their

@@ -34,8 +34,8 @@ func NewRootCmd() *cobra.Command {
 		Short: "Make container images small, and prove every byte it saves",
 		Long: `whittle finds the waste in Dockerfiles (lint), repairs it (fix), measures it
 exactly in built images (analyze), removes it from built images without a
-rebuild (squash), and accounts for many images together, shared layers counted
-once (fleet).
+rebuild (squash), accounts for many images together, shared layers counted
+once (fleet), and shows what changed between two images (diff).
 
 Exit codes: 0 success, 1 a check failed (findings or thresholds), 2 error.`,
 		Version:       readVersionInfo().line(),
@@ -52,6 +52,7 @@ Exit codes: 0 success, 1 a check failed (findings or thresholds), 2 error.`,
 		NewCmdFix(),
 		NewCmdSquash(),
 		NewCmdFleet(),
+		NewCmdDiff(),
 		NewCmdVersion(),
 	)
 	registerCompletions(root)

@@ -1,5 +1,7 @@
 // Package gate decides whether an analyzed image passes the CI thresholds of
-// `whittle analyze --ci`.
+// `whittle analyze --ci`, and whether the change between two images passes
+// those of `whittle diff` (max-growth and max-growth-ratio, judged by
+// EvaluateDiff on a diff.Report).
 //
 // A Rule compares one figure of an account.Report with a threshold. whittle's
 // own rules are max-wasted-bytes (the exact wasted_bytes), max-wasted-ratio

@@ -28,6 +28,10 @@ const (
 	DiveWastedBytes
 	// DiveUserWastedPercent is dive.user_wasted_percent (a ratio, as in dive).
 	DiveUserWastedPercent
+	// GrowthBytes is whittle diff's change.size_bytes (see growth.go).
+	GrowthBytes
+	// GrowthRatio is change.size_bytes / old.size_bytes.
+	GrowthRatio
 )
 
 // String describes the figure in a few words.
@@ -43,6 +47,10 @@ func (f Figure) String() string {
 		return "dive wasted bytes"
 	case DiveUserWastedPercent:
 		return "dive user wasted ratio"
+	case GrowthBytes:
+		return "size growth"
+	case GrowthRatio:
+		return "size growth / old size"
 	}
 	return fmt.Sprintf("Figure(%d)", int(f))
 }
@@ -61,12 +69,16 @@ func (f Figure) Key() string {
 		return "dive.wasted_bytes"
 	case DiveUserWastedPercent:
 		return "dive.user_wasted_percent"
+	case GrowthBytes:
+		return "change.size_bytes"
+	case GrowthRatio:
+		return "change.size_bytes / old.size_bytes"
 	}
 	return ""
 }
 
 // IsBytes reports whether the figure and its threshold are byte counts.
-func (f Figure) IsBytes() bool { return f == WastedBytes || f == DiveWastedBytes }
+func (f Figure) IsBytes() bool { return f == WastedBytes || f == DiveWastedBytes || f == GrowthBytes }
 
 // IsMinimum reports whether the rule fails below the threshold (efficiency)
 // rather than above it.
@@ -110,6 +122,8 @@ var figureOf = map[string]Figure{
 	NameLowestEfficiency:         DiveEfficiency,
 	NameHighestWastedBytes:       DiveWastedBytes,
 	NameHighestUserWastedPercent: DiveUserWastedPercent,
+	NameMaxGrowth:                GrowthBytes,
+	NameMaxGrowthRatio:           GrowthRatio,
 }
 
 // Rule is one threshold on one figure.
@@ -169,7 +183,12 @@ func ParseRule(name, setting, source string) (Rule, error) {
 	if err != nil {
 		return Rule{}, fmt.Errorf("%w: %s: %q is not a number", ErrInvalidRule, name, setting)
 	}
-	if math.IsNaN(v) || v < 0 || v > 1 {
+	if fig == GrowthRatio {
+		// An image may grow by more than its size.
+		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+			return Rule{}, fmt.Errorf("%w: %s: %s is not a ratio of 0 or more", ErrInvalidRule, name, r.Setting)
+		}
+	} else if math.IsNaN(v) || v < 0 || v > 1 {
 		return Rule{}, fmt.Errorf("%w: %s: %s is outside the allowed range 0 to 1", ErrInvalidRule, name, r.Setting)
 	}
 	r.Threshold = v
@@ -276,9 +295,14 @@ func (o Outcome) Failed() int {
 // maximum rule when the figure is greater than the threshold. A figure equal
 // to its threshold passes.
 func Evaluate(r *account.Report, rules []Rule) Outcome {
+	return evaluate(rules, func(f Figure) float64 { return f.value(r) })
+}
+
+// evaluate judges each rule's figure, read by value.
+func evaluate(rules []Rule, value func(Figure) float64) Outcome {
 	o := Outcome{Pass: true}
 	for _, rule := range rules {
-		res := Result{Rule: rule, Value: rule.Figure.value(r)}
+		res := Result{Rule: rule, Value: value(rule.Figure)}
 		switch {
 		case rule.Disabled:
 			res.Status = Skip

@@ -21,6 +21,8 @@ type layerScan struct {
 	info     layer.Info
 	records  []fstree.Record
 	captures []layerCapture
+	// owners holds the owner of each record, with WithVisiblePaths.
+	owners []owner
 }
 
 // Analyze computes the exact account of img. Layers are read at most
@@ -70,6 +72,15 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 		rep.Image.Digest = d.String()
 	}
 	rep.Image.Platform = Platform(cfg)
+	if o.share != nil {
+		if err := o.share.configure(o.scanSpec()); err != nil {
+			return nil, fmt.Errorf("configuring analysis: %w", err)
+		}
+	}
+	var meta *pathMeta
+	if o.visiblePaths {
+		meta = newPathMeta()
+	}
 
 	tree := fstree.New()
 	// dive's figures are computed beside the merge, in their own
@@ -108,6 +119,9 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 		st := tree.Apply(i, s.records)
 		if capt != nil {
 			capt.add(tree, base, s.captures)
+		}
+		if meta != nil {
+			meta.add(i, s)
 		}
 		L := &rep.Layers[i]
 		L.Index = i
@@ -153,8 +167,14 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 		rep.VisibleFiles = make([]VisibleFile, len(files))
 		for k, f := range files {
 			in := tree.Inode(f.Inode)
-			rep.VisibleFiles[k] = VisibleFile{Path: f.Path, File: f.Inode, Layer: int(in.Layer), Bytes: in.Size}
+			rep.VisibleFiles[k] = VisibleFile{Path: f.Path, File: f.Inode, Layer: int(in.Layer), Bytes: in.Size, Hash: in.Hash, Hashed: in.Hashed}
+			if meta != nil {
+				meta.file(&rep.VisibleFiles[k])
+			}
 		}
+	}
+	if meta != nil {
+		rep.VisibleOthers = meta.result(tree)
 	}
 	for i := 0; i < tree.NumInodes(); i++ {
 		in := tree.Inode(i)
@@ -280,7 +300,9 @@ func scanLayers(ctx context.Context, layers []v1.Layer, cfg *v1.ConfigFile, o *o
 				if len(cfg.RootFS.DiffIDs) == len(layers) {
 					wopts = append(wopts, layer.WithDiffID(cfg.RootFS.DiffIDs[i]))
 				}
-				s, err := scanLayer(gctx, l, o.duplicates, newCaptureSpec(o), wopts...)
+				spec := scanSpec{hash: o.duplicates, capt: newCaptureSpec(o), owners: o.visiblePaths}
+				read := func() (layerScan, error) { return scanLayerWith(gctx, l, spec, wopts...) }
+				s, err := sharedScanOf(gctx, o.share, l, cfg, i, len(layers), read)
 				if err != nil {
 					return fmt.Errorf("reading layer %d: %w", i, err)
 				}
@@ -328,6 +350,21 @@ func waitErr(g *errgroup.Group, ctx context.Context) error {
 // when hash is set, and keeping the content of the files capt matches
 // (capt may be nil).
 func scanLayer(ctx context.Context, l v1.Layer, hash bool, capt *captureSpec, opts ...layer.Option) (layerScan, error) {
+	return scanLayerWith(ctx, l, scanSpec{hash: hash, capt: capt}, opts...)
+}
+
+// scanSpec says what scanLayerWith keeps beside the records: hash
+// regular files' content, the captured files' content (capt may be nil),
+// and each record's owner.
+type scanSpec struct {
+	hash   bool
+	capt   *captureSpec
+	owners bool
+}
+
+// scanLayerWith reads one layer as spec says.
+func scanLayerWith(ctx context.Context, l v1.Layer, spec scanSpec, opts ...layer.Option) (layerScan, error) {
+	hash, capt := spec.hash, spec.capt
 	var s layerScan
 	var fh *fileHasher
 	if hash {
@@ -373,6 +410,9 @@ func scanLayer(ctx context.Context, l v1.Layer, hash bool, capt *captureSpec, op
 			r.Hash, r.Hashed = h, true
 		}
 		s.records = append(s.records, r)
+		if spec.owners {
+			s.owners = append(s.owners, owner{uid: int32(e.Header.Uid), gid: int32(e.Header.Gid)})
+		}
 		return nil
 	}, opts...)
 	if err != nil {

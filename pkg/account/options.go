@@ -22,6 +22,8 @@ type options struct {
 	capture                   []string
 	captureFile, captureTotal int64
 	visibleFiles              bool
+	visiblePaths              bool
+	share                     *LayerShare
 }
 
 func defaults() options {

@@ -31,6 +31,11 @@ type Report struct {
 	// particular order, when WithVisibleFiles asked for it; nil otherwise.
 	// Not part of the JSON document.
 	VisibleFiles []VisibleFile `json:"-"`
+	// VisibleOthers lists every other visible path of the final
+	// filesystem (directories, symbolic links, devices, fifos), in no
+	// particular order, when WithVisiblePaths asked for it; nil
+	// otherwise. Not part of the JSON document.
+	VisibleOthers []VisibleOther `json:"-"`
 }
 
 // Reasons a captured file comes without its content.
@@ -72,6 +77,46 @@ type VisibleFile struct {
 	// Layer is the layer that shipped the content; Bytes its length.
 	Layer int
 	Bytes int64
+	// Hash is the XXH3-128 of the content (big endian) when Hashed: the
+	// duplicate search (WithDuplicates, on by default) hashes every file
+	// with content, sparse files excepted.
+	Hash   [16]byte
+	Hashed bool
+	// Mode (the permission bits with setuid, setgid and sticky), UID and
+	// GID of the file, as the tar header that shipped it says; filled
+	// with WithVisiblePaths only.
+	Mode     int64
+	UID, GID int
+}
+
+// Types of VisibleOther.
+const (
+	TypeDir     = "dir"
+	TypeSymlink = "symlink"
+	// TypeOther: a device, a fifo, or a hard link to something that is
+	// not a regular file.
+	TypeOther = "other"
+)
+
+// VisibleOther is one visible path of the final filesystem that is not a
+// regular file.
+type VisibleOther struct {
+	// Path is relative to the root, without a leading slash.
+	Path string
+	// Type is TypeDir, TypeSymlink or TypeOther.
+	Type string
+	// Layer is the layer of the entry that made it (for a directory, the
+	// last layer that wrote it).
+	Layer int
+	// Mode, UID and GID as the entry's tar header says (Mode as
+	// VisibleFile.Mode), unless Implicit.
+	Mode     int64
+	UID, GID int
+	// Implicit is true for a directory that no entry names, made as the
+	// parent of an entry: it has no mode or owner of its own.
+	Implicit bool
+	// Target is a symbolic link's target, as written.
+	Target string
 }
 
 // WatchedFile is one regular file a layer ships at a watched path.

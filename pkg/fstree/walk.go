@@ -1,0 +1,45 @@
+package fstree
+
+// Node is one visible path of the merged filesystem, as Walk reports it.
+type Node struct {
+	// Path is relative to the root, without a leading slash.
+	Path string
+	// Type is TypeReg (a regular file, or a hard link to one), TypeDir,
+	// or TypeOther for anything else: a symbolic link, a device, a fifo,
+	// or a hard link whose target was not a regular file. The records
+	// that made the node tell these apart.
+	Type Type
+	// Layer is the layer of the entry that made the node. For a
+	// directory it is the last layer that wrote an entry for it, or that
+	// made it as the parent of an entry (a directory no entry names).
+	Layer int
+	// Inode indexes Tree.Inode for TypeReg; -1 otherwise.
+	Inode int
+}
+
+// Walk calls fn for every visible path of the tree, the root excepted: a
+// directory before what it holds, otherwise in no particular order.
+func (t *Tree) Walk(fn func(Node)) {
+	var walk func(n *node, p string)
+	walk = func(n *node, p string) {
+		for _, c := range n.children {
+			switch c.kind {
+			case nodeDir:
+				cp := join(p, c.name)
+				fn(Node{Path: cp, Type: TypeDir, Layer: int(c.layer), Inode: -1})
+				walk(c, cp)
+			case nodeReg:
+				// As in FilesUnordered, the entry's own path is reused
+				// when it names the file.
+				cp := t.Inode(int(c.ino)).Path
+				if !isJoin(cp, p, c.name) {
+					cp = join(p, c.name)
+				}
+				fn(Node{Path: cp, Type: TypeReg, Layer: int(c.layer), Inode: int(c.ino)})
+			default:
+				fn(Node{Path: join(p, c.name), Type: TypeOther, Layer: int(c.layer), Inode: -1})
+			}
+		}
+	}
+	walk(t.root, "")
+}
