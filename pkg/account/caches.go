@@ -112,6 +112,13 @@ func isGem(name string) bool {
 // caches sums visible files by cache category; files are in path order,
 // and a file with several names counts once, at its first.
 func caches(files []fstree.File, tree *fstree.Tree) []Cache {
+	return categorize(files, tree, CacheCategory, cacheCategories)
+}
+
+// categorize sums the visible files that category puts in a category, in
+// the order given (categories without a file left out). A file with
+// several names counts once in a category.
+func categorize(files []fstree.File, tree *fstree.Tree, category func(string) string, order []string) []Cache {
 	type acc struct {
 		c      Cache
 		layers map[int]int64
@@ -119,7 +126,7 @@ func caches(files []fstree.File, tree *fstree.Tree) []Cache {
 	by := map[string]*acc{}
 	seen := map[int]map[string]bool{}
 	for _, f := range files {
-		cat := CacheCategory(f.Path)
+		cat := category(f.Path)
 		if cat == "" {
 			continue
 		}
@@ -141,7 +148,7 @@ func caches(files []fstree.File, tree *fstree.Tree) []Cache {
 		a.layers[int(in.Layer)] += in.Size
 	}
 	out := []Cache{}
-	for _, cat := range cacheCategories {
+	for _, cat := range order {
 		a := by[cat]
 		if a == nil {
 			continue
