@@ -123,20 +123,22 @@ func categorize(files []fstree.File, tree *fstree.Tree, category func(string) st
 		c      Cache
 		layers map[int]int64
 	}
+	type counted struct {
+		inode    int
+		category string
+	}
 	by := map[string]*acc{}
-	seen := map[int]map[string]bool{}
+	seen := map[counted]bool{}
 	for _, f := range files {
 		cat := category(f.Path)
 		if cat == "" {
 			continue
 		}
-		if seen[f.Inode] == nil {
-			seen[f.Inode] = map[string]bool{}
-		}
-		if seen[f.Inode][cat] {
+		k := counted{f.Inode, cat}
+		if seen[k] {
 			continue
 		}
-		seen[f.Inode][cat] = true
+		seen[k] = true
 		in := tree.Inode(f.Inode)
 		a := by[cat]
 		if a == nil {
