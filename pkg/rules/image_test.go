@@ -374,7 +374,8 @@ func TestImageRulesCatalogue(t *testing.T) {
 	}
 	// Lint does not run them: an image rule's ID is unknown to it.
 	var unknown *UnknownRuleError
-	if err := ValidateOptions(WithRules("WH801")); err == nil || !errors.As(err, &unknown) {
+	if err := ValidateOptions(WithRules("WH801")); err == nil || !errors.As(err, &unknown) ||
+		err.Error() != `unknown rule "WH801" (an image rule: whittle analyze reports it about a built image)` {
 		t.Errorf("lint --rule WH801: %v", err)
 	}
 }
