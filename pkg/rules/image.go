@@ -148,12 +148,9 @@ func groupByLayer(res *packages.Result, keep func(packages.Package) bool) []*pac
 		if !keep(p) {
 			continue
 		}
-		layer, createdBy := p.Layer, p.CreatedBy
-		if !p.FilesKnown {
-			// Without its files, a package's layer is its record's, for
-			// dpkg's status the last layer that changed any package:
-			// not known to be the one that installed it.
-			layer, createdBy = -1, ""
+		layer, createdBy := groupLayer(p), p.CreatedBy
+		if layer < 0 {
+			createdBy = ""
 		}
 		g := by[layer]
 		if g == nil {
@@ -172,6 +169,17 @@ func groupByLayer(res *packages.Result, keep func(packages.Package) bool) []*pac
 		})
 	}
 	return out
+}
+
+// groupLayer is the layer a package is reported at: the one that
+// installed it, or -1 when its file list is unknown. Without its files, a
+// package's layer is its record's, for dpkg's status the last layer that
+// changed any package: not known to be the one that installed it.
+func groupLayer(p packages.Package) int {
+	if !p.FilesKnown {
+		return -1
+	}
+	return p.Layer
 }
 
 // finding makes the finding of a group of packages.

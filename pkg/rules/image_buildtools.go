@@ -57,7 +57,7 @@ func (buildToolsInImage) CheckImage(in *ImageInput) []ImageFinding {
 	}
 	var out []ImageFinding
 	for _, g := range groupByLayer(in.Packages, func(p packages.Package) bool {
-		return isBuildTool(p) || isHeaders(p) && tools[p.Layer]
+		return isBuildTool(p) || isHeaders(p) && tools[groupLayer(p)]
 	}) {
 		var named []ImagePackage
 		for _, p := range g.pkgs {

@@ -260,24 +260,25 @@ func TestCheckImageApk(t *testing.T) {
 	}
 }
 
-// TestCheckImageIncomplete: a package whose file list is unknown is still
-// named, with its bytes (0) and layer (-1) unknown; without attribution
-// only the cache rule runs.
+// TestCheckImageIncomplete: packages whose file lists are unknown are
+// still named, with their bytes (0) and layer (-1) unknown, the headers
+// with the tools; without attribution only the cache rule runs.
 func TestCheckImageIncomplete(t *testing.T) {
 	spec := synth.Image{Layers: []synth.Layer{{CreatedBy: "RUN apt-get install -y make", Entries: []synth.Entry{
-		synth.File("var/lib/dpkg/status", "Package: make\nStatus: install ok installed\nArchitecture: amd64\nVersion: 4.3-4.1\n\n"),
+		synth.File("var/lib/dpkg/status", "Package: make\nStatus: install ok installed\nArchitecture: amd64\nVersion: 4.3-4.1\n\n"+
+			"Package: libc6-dev\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.36-9\n\n"),
 		{Kind: synth.KindFile, Path: "usr/bin/make", Size: 250, Seed: 1},
 		{Kind: synth.KindFile, Path: "var/cache/apt/pkgcache.bin", Size: 700, Seed: 2},
 	}}}}
 	got := checkImage(t, spec)
 	want := []summary{
 		{"WH804", Warning, 700, 0, "", "apt-archives"},
-		{"WH801", Warning, 0, -1, "make", ""},
+		{"WH801", Warning, 0, -1, "libc6-dev make", ""},
 	}
 	if s := summarize(got); !reflect.DeepEqual(s, want) {
 		t.Errorf("findings:\n got %+v\nwant %+v", s, want)
 	}
-	if len(got) == 2 && (got[1].Packages[0].FilesKnown || got[1].CreatedBy != "" || !strings.Contains(got[1].Message, "file lists are unknown")) {
+	if len(got) == 2 && (got[1].Packages[1].FilesKnown || got[1].CreatedBy != "" || !strings.Contains(got[1].Message, "file lists are unknown")) {
 		t.Errorf("make's file list is not known: %+v", got[1])
 	}
 	img, err := synth.Build(spec)
