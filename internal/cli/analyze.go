@@ -23,6 +23,7 @@ import (
 	"github.com/whittle/whittle/pkg/dockerfile"
 	"github.com/whittle/whittle/pkg/imageref"
 	"github.com/whittle/whittle/pkg/measure"
+	"github.com/whittle/whittle/pkg/packages"
 	lintrules "github.com/whittle/whittle/pkg/rules"
 )
 
@@ -42,6 +43,7 @@ type analyzeOptions struct {
 	verify     bool
 	dockerfile string
 	target     string
+	packages   bool
 	dive       diveFlags
 }
 
@@ -54,6 +56,8 @@ type analyzeConfig struct {
 	Jobs     *int   `yaml:"jobs"`
 	// VerifyBlobs also checks the sha256 of every compressed blob.
 	VerifyBlobs *bool `yaml:"verify-blobs"`
+	// Packages turns package attribution on or off (--packages).
+	Packages *bool `yaml:"packages"`
 }
 
 const analyzeLong = `Analyze reads an image without Docker and accounts for every byte in it.
@@ -75,16 +79,30 @@ The figures (all byte counts are regular-file content, as tar headers say):
   visible      bytes visible in the final filesystem (size - wasted)
   caches       visible bytes in package-manager and build caches (apt lists
                and archives, apk, pip, npm, yarn, gem, go build, /tmp, ...)
+  docs         visible documentation, manual pages and locales (/usr/share/doc,
+               man, info, locale)
   duplicates   visible files whose content equals another visible file's
                (every copy after the first; hard links excluded)
   dive block   efficiency, wasted bytes and user wasted percent computed the
                way dive computes them, so .dive-ci thresholds carry over
                (dive counts every copy of a file that is in several layers)
 
+Packages (on unless --packages=false): every visible byte is attributed to
+the OS package that owns it, read from the image's dpkg or apk database (rpm
+databases are found and shown as not read), or to no package, grouped by top
+directory; when a database or a file list could not be read, those bytes are
+"not attributed" rather than "no package". The findings about the image
+follow, with rule IDs and pages like lint's (docs/rules/README.md): build
+tools (WH801), -dev headers (WH802), pip (WH803) and package-manager caches
+(WH804) left in the final image, each with its bytes, its layer and the
+instruction that put it there.
+
 The text report shows the summary (wasted also as a percentage of size), the
 biggest waste grouped by the layer that ships it and why it is hidden, a table
-of layers (size, compressed, wasted, the instruction that made it), caches by
-category, duplicate sets and the dive block. --format json has every item.
+of layers (size, compressed, wasted, the instruction that made it), caches and
+documentation by category, duplicate sets, the dive block, the biggest
+packages and the findings about the image. --format json has every item;
+--format html adds a chart of the final filesystem by size.
 
 CI gate (--ci, --ci-config or a threshold flag; or, as with dive, CI=true in
 the environment with a .dive-ci present, unless --ci=false): each rule prints
@@ -148,10 +166,11 @@ func NewCmdAnalyze() *cobra.Command {
 	f.StringVarP(&o.output, "output", "o", "", "write the report to `FILE` (atomically) instead of stdout (- is stdout)")
 	f.StringVar(&o.platform, "platform", "", "pick `os/arch[/variant]` from a multi-platform image (default: linux on this machine's architecture)")
 	f.BoolVar(&o.insecure, "insecure", false, "allow plain HTTP and unverified TLS to registries")
-	f.IntVar(&o.top, "top", report.DefaultTop, "list the `N` biggest waste files, duplicate sets and dive inefficiencies in text (0: all)")
+	f.IntVar(&o.top, "top", report.DefaultTop, "list the `N` biggest waste files, duplicate sets, dive inefficiencies and packages in text and HTML (0: all)")
 	f.IntVar(&o.jobs, "jobs", 0, "read `N` layers at once (0: one per CPU)")
 	f.StringVar(&o.dockerfile, "dockerfile", "", "measure what each lint finding of the Dockerfile `FILE` the image was built from costs in it")
 	f.StringVar(&o.target, "target", "", "with --dockerfile: the `STAGE` the image was built from, by name or index from 0 (default: the last)")
+	f.BoolVar(&o.packages, "packages", true, "attribute the visible bytes to the OS packages that own them (dpkg, apk) and report the build tools left in the image (--packages=false: off)")
 	f.BoolVar(&o.verify, "verify-blobs", false, "also check the sha256 of every compressed layer blob against the manifest (diff_ids are always checked)")
 	f.BoolVar(&o.ci, "ci", false, "judge the image by the CI rules; exit 1 when one fails")
 	f.StringVar(&o.thresholds.MaxWastedBytes, "max-wasted-bytes", "", "CI rule: fail when wasted bytes exceed `SIZE` (20MB, 1.5GiB or bytes; implies --ci)")
@@ -163,6 +182,14 @@ func NewCmdAnalyze() *cobra.Command {
 	o.dive.add(f)
 	return cmd
 }
+
+// The size chart of the HTML report: the final filesystem down to this
+// many levels below the root, leaving out what holds less than
+// 1/sizeChartShare of the visible bytes.
+const (
+	sizeChartDepth = 6
+	sizeChartShare = 200
+)
 
 // runAnalyze runs the command. Every error is printed here as one line and
 // turned into exit code 2; a failed gate is exit code 1.
@@ -186,6 +213,9 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 	}
 	if cfg.VerifyBlobs != nil && !flags.Changed("verify-blobs") {
 		o.verify = *cfg.VerifyBlobs
+	}
+	if cfg.Packages != nil && !flags.Changed("packages") {
+		o.packages = *cfg.Packages
 	}
 	if o.format != "text" && o.format != "json" && o.format != "html" {
 		return fail(fmt.Errorf("unknown --format %q (want text, json or html)", o.format))
@@ -269,6 +299,11 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 	if o.jobs > 0 {
 		aopts = append(aopts, account.WithJobs(o.jobs))
 	}
+	if o.packages {
+		aopts = append(aopts, packages.AnalyzeOptions()...)
+	} else if o.format == "html" {
+		aopts = append(aopts, account.WithVisibleFiles(true)) // for the size chart
+	}
 	bar := newLayerProgress(stderr)
 	if bar != nil {
 		aopts = append(aopts, account.WithProgress(bar.update))
@@ -290,21 +325,31 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 		}
 	}
 
-	var outcome *gate.Outcome // the JSON and HTML reports hold the verdict too
+	a := report.Analysis{Report: rep, Dockerfile: measured}
+	if o.packages {
+		if a.Packages, err = packages.Attribute(rep); err != nil {
+			return fail(fmt.Errorf("attributing %s to packages: %w", ref, err))
+		}
+	}
+	a.Findings = lintrules.CheckImage(rep, a.Packages)
+	if o.format == "html" {
+		a.Tree = account.SizeTree(rep.VisibleFiles, sizeChartDepth, rep.Image.VisibleBytes/sizeChartShare)
+	}
 	if useGate {
 		g := gate.Evaluate(rep, rules)
-		outcome = &g
+		a.Gate = &g // the JSON and HTML reports hold the verdict too
 	}
+	outcome := a.Gate
 	stdout := cmd.OutOrStdout()
 	var buf bytes.Buffer
 	color := o.output == "" && colorFor(stdout, o.noColor)
 	switch {
 	case o.format == "json":
-		err = report.AnalyzeJSON(&buf, rep, measured, outcome)
+		err = report.AnalyzeJSON(&buf, a)
 	case o.format == "html":
-		err = report.AnalyzeHTML(&buf, rep, measured, outcome, report.TextOptions{Top: o.top})
+		err = report.AnalyzeHTML(&buf, a, report.TextOptions{Top: o.top})
 	default:
-		err = report.AnalyzeText(&buf, rep, report.TextOptions{Top: o.top, Color: color})
+		err = report.AnalyzeText(&buf, a, report.TextOptions{Top: o.top, Color: color})
 		if err == nil && measured != nil {
 			buf.WriteString("\n")
 			err = report.MeasureText(&buf, measured, report.TextOptions{Top: o.top, Color: color})

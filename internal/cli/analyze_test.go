@@ -46,6 +46,8 @@ func TestMain(m *testing.M) {
 //	truncated.tar  its first half
 //	corrupt.tar    the example with one byte of its biggest layer blob changed
 //	notes.txt      a text file, not an image
+//	pkgs.tar, apk.tar, rpm.tar  synthetic images with package databases
+//	               (packageImages says what each holds)
 //
 // and $DIVE_TEST_IMAGE names dive's test-docker-image.tar (in
 // testdata/compat/dive at the repository root); the example image is also
@@ -76,6 +78,7 @@ func TestAnalyzeScripts(t *testing.T) {
 	registryHost, layoutDir := serveExample(t, app)
 	reheader := reheaderLayout(t, app)
 	engineHost := serveEngine(t, app)
+	pkgImages := packageImages(t)
 	testscript.Run(t, testscript.Params{
 		Dir: filepath.Join("testdata", "analyze"),
 		Setup: func(env *testscript.Env) error {
@@ -85,12 +88,16 @@ func TestAnalyzeScripts(t *testing.T) {
 			env.Setenv("LAYOUT", layoutDir)
 			env.Setenv("REHEADER_LAYOUT", reheader)
 			env.Setenv("ENGINE_HOST", engineHost)
-			for name, data := range map[string][]byte{
+			files := map[string][]byte{
 				"app.tar":       app,
 				"truncated.tar": app[:len(app)/2],
 				"corrupt.tar":   corrupt,
 				"notes.txt":     []byte("not an image\n"),
-			} {
+			}
+			for name, data := range pkgImages {
+				files[name] = data
+			}
+			for name, data := range files {
 				if err := os.WriteFile(filepath.Join(env.WorkDir, name), data, 0o644); err != nil {
 					return err
 				}

@@ -28,7 +28,7 @@ func bigReport() *account.Report {
 func BenchmarkAnalyzeJSON(b *testing.B) {
 	r := bigReport()
 	for b.Loop() {
-		if err := AnalyzeJSON(io.Discard, r, nil, nil); err != nil {
+		if err := AnalyzeJSON(io.Discard, Analysis{Report: r}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -38,7 +38,7 @@ func BenchmarkAnalyzeJSON(b *testing.B) {
 func BenchmarkAnalyzeText(b *testing.B) {
 	r := bigReport()
 	for b.Loop() {
-		if err := AnalyzeText(io.Discard, r, TextOptions{Top: DefaultTop}); err != nil {
+		if err := AnalyzeText(io.Discard, Analysis{Report: r}, TextOptions{Top: DefaultTop}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -58,7 +58,7 @@ func parseHTML(t *testing.T, page []byte) (text string, elements map[string]int)
 func TestAnalyzeHTMLExample(t *testing.T) {
 	r := exampleReport(t)
 	var buf bytes.Buffer
-	if err := AnalyzeHTML(&buf, r, nil, nil, TextOptions{Top: 2}); err != nil {
+	if err := AnalyzeHTML(&buf, Analysis{Report: r}, TextOptions{Top: 2}); err != nil {
 		t.Fatal(err)
 	}
 	text, el := parseHTML(t, buf.Bytes())
@@ -75,9 +75,11 @@ func TestAnalyzeHTMLExample(t *testing.T) {
 			t.Errorf("the page lacks %q", want)
 		}
 	}
-	// One SVG for the size bar and one per layer.
-	if el["svg"] != 1+len(r.Layers) || el["section"] != 6 {
-		t.Errorf("%d svg, %d sections: want %d and 6", el["svg"], el["section"], 1+len(r.Layers))
+	// One SVG for the size bar and one per layer; without attribution
+	// and without a size tree, neither the package sections nor the
+	// icicle.
+	if el["svg"] != 1+len(r.Layers) || el["section"] != 7 {
+		t.Errorf("%d svg, %d sections: want %d and 7", el["svg"], el["section"], 1+len(r.Layers))
 	}
 	if strings.Contains(text, "Dockerfile") {
 		t.Error("a Dockerfile section without --dockerfile")
@@ -99,7 +101,7 @@ func TestAnalyzeHTMLEscapes(t *testing.T) {
 		{Finding: rules.Finding{Rule: "WH201", Line: 2, Message: evil}, Layer: 0, Measured: true, CostBytes: 10, Basis: evil},
 	}}
 	var buf bytes.Buffer
-	if err := AnalyzeHTML(&buf, r, m, nil, TextOptions{}); err != nil {
+	if err := AnalyzeHTML(&buf, Analysis{Report: r, Dockerfile: m}, TextOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	text, el := parseHTML(t, buf.Bytes())
@@ -117,7 +119,7 @@ func TestAnalyzeHTMLMeasured(t *testing.T) {
 			{Finding: rules.Finding{Rule: "WH202", Line: 5}, Layer: 1, Basis: "not measurable"},
 		}}
 	var buf bytes.Buffer
-	if err := AnalyzeHTML(&buf, r, m, nil, TextOptions{}); err != nil {
+	if err := AnalyzeHTML(&buf, Analysis{Report: r, Dockerfile: m}, TextOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	text, el := parseHTML(t, buf.Bytes())
@@ -126,8 +128,8 @@ func TestAnalyzeHTMLMeasured(t *testing.T) {
 			t.Errorf("the page lacks %q", want)
 		}
 	}
-	if el["section"] != 7 {
-		t.Errorf("%d sections, want 7", el["section"])
+	if el["section"] != 8 {
+		t.Errorf("%d sections, want 8", el["section"])
 	}
 }
 
@@ -137,7 +139,7 @@ func TestAnalyzeHTMLGate(t *testing.T) {
 	r := exampleReport(t)
 	o := exampleGate(t, r)
 	var buf bytes.Buffer
-	if err := AnalyzeHTML(&buf, r, nil, &o, TextOptions{}); err != nil {
+	if err := AnalyzeHTML(&buf, Analysis{Report: r, Gate: &o}, TextOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	text, el := parseHTML(t, buf.Bytes())
@@ -151,12 +153,12 @@ func TestAnalyzeHTMLGate(t *testing.T) {
 			t.Errorf("the page lacks %q", want)
 		}
 	}
-	if el["section"] != 7 {
-		t.Errorf("%d sections, want 7", el["section"])
+	if el["section"] != 8 {
+		t.Errorf("%d sections, want 8", el["section"])
 	}
 	o = gate.Evaluate(r, nil)
 	buf.Reset()
-	if err := AnalyzeHTML(&buf, r, nil, &o, TextOptions{}); err != nil {
+	if err := AnalyzeHTML(&buf, Analysis{Report: r, Gate: &o}, TextOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if text, _ := parseHTML(t, buf.Bytes()); !strings.Contains(text, "CI gate: PASS") || !strings.Contains(text, "No rules.") {

@@ -9,19 +9,28 @@ import (
 	"github.com/whittle/whittle/internal/gate"
 	"github.com/whittle/whittle/pkg/account"
 	"github.com/whittle/whittle/pkg/measure"
+	"github.com/whittle/whittle/pkg/rules"
 )
 
-// AnalyzeJSON writes the report as it is, indented by two spaces, followed
-// by a newline. m, when not nil, adds the "dockerfile" block (the
-// Dockerfile's findings measured in the image) and g, when not nil, the
-// "gate" block (the CI gate's rules and verdict). The fields are
-// documented in docs/schema/analyze-v1.md.
-func AnalyzeJSON(w io.Writer, r *account.Report, m *measure.Result, g *gate.Outcome) error {
+// AnalyzeJSON writes the analysis as one JSON document, indented by two
+// spaces, followed by a newline: the report as it is, then "findings" (the
+// image rules' findings, an empty array when there are none) and, when
+// present, "packages" (the package attribution), "dockerfile" (the
+// Dockerfile's findings measured in the image) and "gate" (the CI gate's
+// rules and verdict). The fields are documented in
+// docs/schema/analyze-v1.md.
+func AnalyzeJSON(w io.Writer, a Analysis) error {
+	findings := a.Findings
+	if findings == nil {
+		findings = []rules.ImageFinding{}
+	}
 	return indentJSON(w, struct {
 		*account.Report
-		Dockerfile *measure.Result `json:"dockerfile,omitempty"`
-		Gate       *gateJSON       `json:"gate,omitempty"`
-	}{r, m, newGateJSON(g)})
+		Findings   []rules.ImageFinding `json:"findings"`
+		Packages   *packagesJSON        `json:"packages,omitempty"`
+		Dockerfile *measure.Result      `json:"dockerfile,omitempty"`
+		Gate       *gateJSON            `json:"gate,omitempty"`
+	}{a.Report, findings, newPackagesJSON(a.Packages), a.Dockerfile, newGateJSON(a.Gate)})
 }
 
 // gateJSON is the CI gate's outcome as the JSON report holds it.

@@ -58,19 +58,37 @@ func (e *errWriter) Write(p []byte) (int, error) {
 func (e *errWriter) printf(format string, args ...any) { fmt.Fprintf(e, format, args...) }
 
 // AnalyzeText writes the human report of one image: a summary, the biggest
-// waste grouped by layer and reason, a table of layers, caches, duplicates
-// and the dive-compatible figures. It prints only what r holds.
-func AnalyzeText(w io.Writer, r *account.Report, opts TextOptions) error {
+// waste grouped by layer and reason, a table of layers, caches,
+// documentation and locales, duplicates and the dive-compatible figures;
+// then, when the analysis has them, the packages and the findings about
+// the image. It prints only what a holds; the Dockerfile's measured
+// findings and the gate have renderers of their own (MeasureText,
+// GateText).
+func AnalyzeText(w io.Writer, a Analysis, opts TextOptions) error {
 	ew := &errWriter{w: w}
 	p := palette{on: opts.Color}
-	sections := []func(*errWriter, *account.Report, TextOptions, palette) error{
-		textHeader, textSummary, textWaste, textLayers, textCaches, textDuplicates, textDive,
+	r := a.Report
+	sections := []func() error{
+		func() error { return textHeader(ew, r, opts, p) },
+		func() error { return textSummary(ew, r, opts, p) },
+		func() error { return textWaste(ew, r, opts, p) },
+		func() error { return textLayers(ew, r, opts, p) },
+		func() error { return textCaches(ew, r, opts, p) },
+		func() error { return textDocs(ew, r, opts, p) },
+		func() error { return textDuplicates(ew, r, opts, p) },
+		func() error { return textDive(ew, r, opts, p) },
+	}
+	if a.Packages != nil {
+		sections = append(sections, func() error { return textPackages(ew, a.Packages, opts, p) })
+	}
+	if a.Packages != nil || len(a.Findings) > 0 {
+		sections = append(sections, func() error { return textFindings(ew, a.Findings, a.Packages, opts, p) })
 	}
 	for i, s := range sections {
 		if i > 0 {
 			ew.printf("\n")
 		}
-		if err := s(ew, r, opts, p); err != nil {
+		if err := s(); err != nil {
 			return err
 		}
 		if ew.err != nil {
@@ -112,6 +130,7 @@ func textSummary(w *errWriter, r *account.Report, _ TextOptions, p palette) erro
 			styled(wastedPct+"shipped but not visible in the final filesystem", p.dim)},
 		{plain("visible"), num(size(im.VisibleBytes)), plain(exact(im.VisibleBytes)), styled("file content in the final filesystem", p.dim)},
 		{plain("caches"), num(size(im.CacheBytes)), plain(exact(im.CacheBytes)), styled("package-manager and build caches left visible", p.dim)},
+		{plain("docs"), num(size(im.DocBytes)), plain(exact(im.DocBytes)), styled("documentation, manual pages and locales", p.dim)},
 		{plain("duplicates"), num(size(im.DuplicateBytes)), plain(exact(im.DuplicateBytes)), styled("visible copies of other visible files", p.dim)},
 		{plain("files"), num(humanize.Comma(im.Files)), plain(""), styled("regular files in the final filesystem", p.dim)},
 	}

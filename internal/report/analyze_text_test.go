@@ -21,6 +21,8 @@ import (
 	"github.com/whittle/whittle/pkg/account"
 	"github.com/whittle/whittle/pkg/fleet"
 	"github.com/whittle/whittle/pkg/measure"
+	"github.com/whittle/whittle/pkg/packages"
+	"github.com/whittle/whittle/pkg/rules"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -39,6 +41,25 @@ func exampleReport(t *testing.T) *account.Report {
 	return r
 }
 
+// exampleAnalysis analyzes examples/app.tar as whittle analyze does by
+// default: with package attribution and the image rules.
+func exampleAnalysis(t *testing.T) Analysis {
+	t.Helper()
+	img, err := tarball.ImageFromPath(filepath.Join("..", "..", "examples", "app.tar"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := account.Analyze(context.Background(), img, append(packages.AnalyzeOptions(), account.WithReference("examples/app.tar"))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk, err := packages.Attribute(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Analysis{Report: r, Packages: pk, Findings: rules.CheckImage(r, pk)}
+}
+
 // TestExampleFiguresMatchOracle checks the report that the renderers print
 // against the figures the example image holds by construction.
 func TestExampleFiguresMatchOracle(t *testing.T) {
@@ -55,9 +76,10 @@ func TestExampleFiguresMatchOracle(t *testing.T) {
 // TestAnalyzeTextExample checks that the text report of the example image
 // prints each figure of the report, and matches the golden file.
 func TestAnalyzeTextExample(t *testing.T) {
-	r := exampleReport(t)
+	a := exampleAnalysis(t)
+	r := a.Report
 	var buf bytes.Buffer
-	if err := AnalyzeText(&buf, r, TextOptions{Top: DefaultTop}); err != nil {
+	if err := AnalyzeText(&buf, a, TextOptions{Top: DefaultTop}); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
@@ -86,6 +108,16 @@ func TestAnalyzeTextExample(t *testing.T) {
 		line(`user wasted percent`, regexp.QuoteMeta(percent(r.Dive.UserWastedPercent))),
 		line(`WORKDIR /app`),
 		line(`RUN rm /tmp/tool.tar.gz && cp /opt/tool/bin/tool`),
+		line(`docs`, `0 B`, `0 bytes`, `documentation, manual pages and locales`),
+		// The example's dpkg status has no file lists: attribution is
+		// incomplete, and the bytes are not called unowned.
+		line(`Packages \(incomplete\)`),
+		line(`dpkg`, `/var/lib/dpkg/status`, `31 packages`),
+		line(`the file lists of 31 packages are unknown`),
+		line(`not attributed`, size(im.VisibleBytes), exact(im.VisibleBytes), `22 files`),
+		line(`layer 1: warning WH804 apt's package lists`, size(r.Caches[0].Bytes)),
+		line(`left by: RUN apt-get update`),
+		line(`doc: docs/rules/WH804.md`),
 	} {
 		if !want.MatchString(out) {
 			t.Errorf("output has no line matching %s", want)
@@ -131,7 +163,7 @@ func golden(t *testing.T, path, got string) {
 func TestAnalyzeTextTop(t *testing.T) {
 	r := exampleReport(t)
 	var buf bytes.Buffer
-	if err := AnalyzeText(&buf, r, TextOptions{Top: 1}); err != nil {
+	if err := AnalyzeText(&buf, Analysis{Report: r}, TextOptions{Top: 1}); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
@@ -150,7 +182,7 @@ func TestAnalyzeTextTop(t *testing.T) {
 func TestAnalyzeTextColor(t *testing.T) {
 	r := exampleReport(t)
 	var buf bytes.Buffer
-	if err := AnalyzeText(&buf, r, TextOptions{Top: 3, Color: true}); err != nil {
+	if err := AnalyzeText(&buf, Analysis{Report: r}, TextOptions{Top: 3, Color: true}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(buf.String(), "\x1b[1mSummary\x1b[0m") {
@@ -158,7 +190,7 @@ func TestAnalyzeTextColor(t *testing.T) {
 	}
 	// Colour never changes the text once escapes are removed.
 	var plainBuf bytes.Buffer
-	if err := AnalyzeText(&plainBuf, r, TextOptions{Top: 3}); err != nil {
+	if err := AnalyzeText(&plainBuf, Analysis{Report: r}, TextOptions{Top: 3}); err != nil {
 		t.Fatal(err)
 	}
 	stripped := regexp.MustCompile("\x1b\\[[0-9;]*m").ReplaceAllString(buf.String(), "")
@@ -170,7 +202,7 @@ func TestAnalyzeTextColor(t *testing.T) {
 func TestAnalyzeTextEmpty(t *testing.T) {
 	var buf bytes.Buffer
 	r := &account.Report{SchemaVersion: account.SchemaVersion, Image: account.Image{Reference: "scratch.tar"}, Dive: account.Dive{Efficiency: 1}}
-	if err := AnalyzeText(&buf, r, TextOptions{}); err != nil {
+	if err := AnalyzeText(&buf, Analysis{Report: r}, TextOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"none: every byte shipped is visible", "Caches\n  none", "Duplicates\n  none", "100.00 %"} {
@@ -193,14 +225,14 @@ func (f *failWriter) Write(p []byte) (int, error) {
 func TestRenderersReportWriteErrors(t *testing.T) {
 	r := exampleReport(t)
 	for n := range 5 {
-		if err := AnalyzeText(&failWriter{n: n}, r, TextOptions{}); err == nil {
+		if err := AnalyzeText(&failWriter{n: n}, Analysis{Report: r}, TextOptions{}); err == nil {
 			t.Errorf("AnalyzeText after %d writes: nil error", n)
 		}
 		if err := GateText(&failWriter{n: n}, gate.Evaluate(r, gate.DiveDefaults()), TextOptions{}); err == nil && n < 3 {
 			t.Errorf("GateText after %d writes: nil error", n)
 		}
 	}
-	if err := AnalyzeJSON(&failWriter{}, r, nil, nil); err == nil {
+	if err := AnalyzeJSON(&failWriter{}, Analysis{Report: r}); err == nil {
 		t.Error("AnalyzeJSON: nil error")
 	}
 }
@@ -210,7 +242,7 @@ func TestRenderersReportWriteErrors(t *testing.T) {
 func TestAnalyzeJSON(t *testing.T) {
 	r := exampleReport(t)
 	var buf bytes.Buffer
-	if err := AnalyzeJSON(&buf, r, nil, nil); err != nil {
+	if err := AnalyzeJSON(&buf, Analysis{Report: r}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(buf.String(), "{\n  \"schema_version\": \"whittle.analyze/v1\",\n  \"image\": {\n    \"reference\"") {
@@ -248,8 +280,10 @@ func TestSchemaDocCoversEveryField(t *testing.T) {
 			documented[k[1]] = true
 		}
 	}
-	keys := map[string]bool{"dockerfile": true, "gate": true}
+	keys := map[string]bool{"dockerfile": true, "gate": true, "findings": true, "packages": true}
 	jsonKeys(reflect.TypeOf(account.Report{}), keys)
+	jsonKeys(reflect.TypeOf(rules.ImageFinding{}), keys)
+	jsonKeys(reflect.TypeOf(packagesJSON{}), keys)
 	jsonKeys(reflect.TypeOf(measure.Result{}), keys)
 	jsonKeys(reflect.TypeOf(gateJSON{}), keys)
 	for k := range keys {
@@ -426,7 +460,7 @@ func TestAnalyzeTextWasteOrder(t *testing.T) {
 			"layer 0  RUN step 0  10 kB wasted", "/a", "… 8 more"}},
 	} {
 		var buf bytes.Buffer
-		if err := AnalyzeText(&buf, r, TextOptions{Top: v.top}); err != nil {
+		if err := AnalyzeText(&buf, Analysis{Report: r}, TextOptions{Top: v.top}); err != nil {
 			t.Fatal(err)
 		}
 		out := buf.String()
@@ -469,7 +503,7 @@ func TestAnalyzeJSONGate(t *testing.T) {
 	r := exampleReport(t)
 	o := exampleGate(t, r)
 	var buf bytes.Buffer
-	if err := AnalyzeJSON(&buf, r, nil, &o); err != nil {
+	if err := AnalyzeJSON(&buf, Analysis{Report: r, Gate: &o}); err != nil {
 		t.Fatal(err)
 	}
 	var doc struct {
@@ -495,7 +529,7 @@ func TestAnalyzeJSONGate(t *testing.T) {
 		t.Errorf("gate rules:\n%v\nwant\n%v", doc.Gate.Rules, want)
 	}
 	buf.Reset()
-	if err := AnalyzeJSON(&buf, r, nil, nil); err != nil {
+	if err := AnalyzeJSON(&buf, Analysis{Report: r}); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(buf.String(), `"gate"`) || strings.Contains(buf.String(), `"dockerfile"`) {

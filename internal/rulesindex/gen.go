@@ -12,7 +12,7 @@ import (
 
 // The markers around the generated part of the index.
 const (
-	beginMarker = "<!-- BEGIN generated rule tables: `go generate ./pkg/rules` writes them from rules.Metas(); do not edit by hand -->"
+	beginMarker = "<!-- BEGIN generated rule tables: `go generate ./pkg/rules` writes them from rules.Catalogue(); do not edit by hand -->"
 	endMarker   = "<!-- END generated rule tables -->"
 )
 
@@ -27,6 +27,7 @@ var families = []struct{ digit, title string }{
 	{"5", "Language package managers"},
 	{"6", "Files"},
 	{"7", "Base images"},
+	{"8", "Built image (whittle analyze)"},
 }
 
 // tables renders one Markdown table per family of metas, each under its
@@ -64,7 +65,7 @@ func tables(metas []rules.Meta) (string, error) {
 	if known != len(metas) {
 		var lost []string
 		for _, m := range metas {
-			if !strings.ContainsAny(m.ID[2:3], "01234567") {
+			if !strings.ContainsAny(m.ID[2:3], "012345678") {
 				lost = append(lost, m.ID)
 			}
 		}

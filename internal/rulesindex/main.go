@@ -15,7 +15,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "rulesindex: unexpected arguments %q\n", flag.Args())
 		os.Exit(2)
 	}
-	old, fresh, err := regenerate(*index, rules.Metas())
+	old, fresh, err := regenerate(*index, rules.Catalogue())
 	if err == nil && fresh != old {
 		err = writeAtomic(*index, []byte(fresh))
 	}

@@ -50,7 +50,7 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 		}
 	}
 
-	rep := &Report{SchemaVersion: SchemaVersion, Waste: []WasteItem{}, Caches: []Cache{}, Duplicates: []Duplicate{}}
+	rep := &Report{SchemaVersion: SchemaVersion, Waste: []WasteItem{}, Caches: []Cache{}, Docs: []DocBytes{}, Duplicates: []Duplicate{}}
 	if len(o.watch) > 0 {
 		rep.Watched = []WatchedFile{} // asked for, even if none is found
 	}
@@ -159,7 +159,10 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 	if o.duplicates {
 		wg.Go(func() { dups = duplicates(files, tree) })
 	}
-	wg.Go(func() { rep.Caches = caches(files, tree) })
+	wg.Go(func() {
+		rep.Caches = caches(files, tree)
+		rep.Docs = docs(files, tree)
+	})
 	if capt != nil {
 		rep.Captured = capt.result(files, tree)
 	}
@@ -190,6 +193,9 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 	wg.Wait()
 	for _, c := range rep.Caches {
 		rep.Image.CacheBytes += c.Bytes
+	}
+	for _, d := range rep.Docs {
+		rep.Image.DocBytes += d.Bytes
 	}
 	rep.Dive = Dive{Inefficiencies: []DiveInefficient{}}
 	if diveOut != nil {

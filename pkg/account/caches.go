@@ -112,24 +112,33 @@ func isGem(name string) bool {
 // caches sums visible files by cache category; files are in path order,
 // and a file with several names counts once, at its first.
 func caches(files []fstree.File, tree *fstree.Tree) []Cache {
+	return categorize(files, tree, CacheCategory, cacheCategories)
+}
+
+// categorize sums the visible files that category puts in a category, in
+// the order given (categories without a file left out). A file with
+// several names counts once in a category.
+func categorize(files []fstree.File, tree *fstree.Tree, category func(string) string, order []string) []Cache {
 	type acc struct {
 		c      Cache
 		layers map[int]int64
 	}
+	type counted struct {
+		inode    int
+		category string
+	}
 	by := map[string]*acc{}
-	seen := map[int]map[string]bool{}
+	seen := map[counted]bool{}
 	for _, f := range files {
-		cat := CacheCategory(f.Path)
+		cat := category(f.Path)
 		if cat == "" {
 			continue
 		}
-		if seen[f.Inode] == nil {
-			seen[f.Inode] = map[string]bool{}
-		}
-		if seen[f.Inode][cat] {
+		k := counted{f.Inode, cat}
+		if seen[k] {
 			continue
 		}
-		seen[f.Inode][cat] = true
+		seen[k] = true
 		in := tree.Inode(f.Inode)
 		a := by[cat]
 		if a == nil {
@@ -141,7 +150,7 @@ func caches(files []fstree.File, tree *fstree.Tree) []Cache {
 		a.layers[int(in.Layer)] += in.Size
 	}
 	out := []Cache{}
-	for _, cat := range cacheCategories {
+	for _, cat := range order {
 		a := by[cat]
 		if a == nil {
 			continue

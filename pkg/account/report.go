@@ -14,8 +14,12 @@ type Report struct {
 	Layers        []Layer     `json:"layers"`
 	Waste         []WasteItem `json:"waste"`
 	Caches        []Cache     `json:"caches"`
-	Duplicates    []Duplicate `json:"duplicates"`
-	Dive          Dive        `json:"dive"`
+	// Docs holds the visible bytes of documentation, manuals and locales,
+	// by category (DocCategory), in the order of DocCategories;
+	// categories without a file are left out.
+	Docs       []DocBytes  `json:"docs"`
+	Duplicates []Duplicate `json:"duplicates"`
+	Dive       Dive        `json:"dive"`
 	// Watched lists the regular files shipped at the paths WithWatch
 	// asked for, in layer order then tar order (empty, not nil, when none
 	// is found); nil when WithWatch was not given.
@@ -151,6 +155,10 @@ type Image struct {
 	WastedBytes int64 `json:"wasted_bytes"`
 	// CacheBytes: visible bytes under known package-manager and build caches.
 	CacheBytes int64 `json:"cache_bytes"`
+	// DocBytes: visible bytes of documentation, manuals and locales
+	// (/usr/share/doc, man, info, locale, ...: see DocCategory), the sum
+	// of Report.Docs.
+	DocBytes int64 `json:"doc_bytes"`
 	// DuplicateBytes: visible regular-file bytes whose content equals an
 	// earlier visible file's (every copy after the first, in path order;
 	// hard links to one another and empty files excluded).
@@ -220,6 +228,16 @@ type Cache struct {
 	// Category: apt-lists, apt-archives, apk-cache, pip-cache, npm-cache,
 	// yarn-cache, gem-cache, go-build-cache, dnf-cache, yum-cache,
 	// zypper-cache, tmp.
+	Category string `json:"category"`
+	Bytes    int64  `json:"bytes"`
+	Files    int64  `json:"files"`
+	// Layers lists the layers whose files make up the bytes.
+	Layers []LayerBytes `json:"layers"`
+}
+
+// DocBytes is the visible bytes of one documentation or locale category.
+type DocBytes struct {
+	// Category: doc, man, info, locale (DocCategory says which paths).
 	Category string `json:"category"`
 	Bytes    int64  `json:"bytes"`
 	Files    int64  `json:"files"`

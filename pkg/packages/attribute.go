@@ -78,6 +78,55 @@ func (c *claims) divert(divs []Diversion, pkgs []*pkg) {
 	}
 }
 
+// usrMerged are the top directories that a merged /usr makes symlinks
+// into /usr (bin -> usr/bin, lib -> usr/lib, ...). Packages built before
+// the merge (Debian 12's, Ubuntu 22.04's) list their files there, and
+// dpkg writes them through the symlink, so the file is visible under usr/.
+var usrMerged = []string{"bin", "sbin", "lib", "lib32", "lib64", "libx32", "libo32"}
+
+// mergeUsr moves the claims on paths under a directory of usrMerged to the
+// same path under usr/ when the image has merged /usr there: no visible
+// regular file under the directory (a symlink, whose target the layers do
+// not tell the account) and some under its usr/ twin. A claim that moves
+// onto a path another package lists makes a shared file.
+func (c *claims) mergeUsr(vf []account.VisibleFile) {
+	under := map[string]bool{} // top directories (and usr/ twins) holding a visible file
+	for i := range vf {
+		first, rest, ok := strings.Cut(vf[i].Path, "/")
+		if !ok {
+			continue
+		}
+		under[first] = true
+		if first == "usr" {
+			if second, _, ok := strings.Cut(rest, "/"); ok {
+				under["usr/"+second] = true
+			}
+		}
+	}
+	merged := map[string]bool{}
+	for _, d := range usrMerged {
+		merged[d] = !under[d] && under["usr/"+d]
+	}
+	type move struct {
+		from string
+		who  []int32
+	}
+	var moves []move
+	for p := range c.first {
+		if d, _, ok := strings.Cut(p, "/"); ok && merged[d] {
+			moves = append(moves, move{p, c.of(p)})
+		}
+	}
+	slices.SortFunc(moves, func(a, b move) int { return strings.Compare(a.from, b.from) })
+	for _, m := range moves {
+		delete(c.first, m.from)
+		delete(c.more, m.from)
+		for _, i := range m.who {
+			c.add("usr/"+m.from, i)
+		}
+	}
+}
+
 // dirAcc sums one Unowned group.
 type dirAcc struct {
 	d      DirBytes

@@ -249,6 +249,58 @@ func TestDpkgDiversions(t *testing.T) {
 	}
 }
 
+// Merged /usr: bin, lib and sbin are symlinks into usr/, and packages
+// built before the merge list their files under /bin and /lib, where dpkg
+// wrote them through the symlinks; the files are visible under usr/. A
+// package listing the same file under usr/ shares it. Where bin is a real
+// directory holding files, its claims stay.
+func TestMergedUsr(t *testing.T) {
+	status := stanza("libc6", "2.36-9", "amd64") + stanza("bash", "5.2", "amd64") + stanza("usrmerged", "1", "all") + stanza("coreutils", "9.1", "amd64")
+	res, _ := attribute(t, synth.Image{Layers: []synth.Layer{
+		layer("ADD rootfs.tar /",
+			synth.Symlink("bin", "usr/bin"), synth.Symlink("lib", "usr/lib"), synth.Symlink("sbin", "usr/sbin"),
+			file("usr/lib/x86_64-linux-gnu/libc.so.6", 2000), file("usr/lib/x86_64-linux-gnu/libm.so.6", 900),
+			file("usr/bin/bash", 1200), file("usr/bin/ls", 140), file("usr/sbin/ldconfig", 80),
+			synth.File("var/lib/dpkg/status", status),
+			synth.File("var/lib/dpkg/info/libc6:amd64.list", list("lib/x86_64-linux-gnu/libc.so.6", "usr/lib/x86_64-linux-gnu/libm.so.6", "sbin/ldconfig")),
+			synth.File("var/lib/dpkg/info/bash.list", list("bin/bash")),
+			synth.File("var/lib/dpkg/info/usrmerged.list", list("usr/bin/bash")),
+			synth.File("var/lib/dpkg/info/coreutils.list", list("bin/ls"))),
+	}})
+	want := []pkgWant{
+		{"libc6", "2.36-9", "amd64", 2980, 3, 0, true},
+		{"bash", "5.2", "amd64", 1200, 1, 0, true},
+		{"coreutils", "9.1", "amd64", 140, 1, 0, true},
+		{"usrmerged", "1", "all", 0, 0, 0, true},
+	}
+	if got := packagesOf(res); !reflect.DeepEqual(got, want) {
+		t.Errorf("packages %+v\nwant %+v", got, want)
+	}
+	if u := unownedOf(res); u["/usr/lib"] != 0 || u["/usr/bin"] != 0 || u["/usr/sbin"] != 0 {
+		t.Errorf("files of packages counted in no package: %v", u)
+	}
+	if len(res.Shared) != 1 || res.Shared[0].Path != "/usr/bin/bash" || res.Shared[0].Owner.Name != "bash" {
+		t.Errorf("shared %+v", res.Shared)
+	}
+
+	// Not merged: /bin is a directory with files, and a package's claim on
+	// a path there that is gone is not moved onto usr/.
+	res, _ = attribute(t, synth.Image{Layers: []synth.Layer{
+		layer("ADD rootfs.tar /",
+			file("bin/sh", 100), file("usr/bin/ls", 140),
+			synth.File("var/lib/dpkg/status", stanza("dash", "0.5", "amd64")+stanza("coreutils", "9.1", "amd64")),
+			synth.File("var/lib/dpkg/info/dash.list", list("bin/sh", "bin/ls")),
+			synth.File("var/lib/dpkg/info/coreutils.list", list("usr/bin/ls"))),
+	}})
+	want = []pkgWant{
+		{"coreutils", "9.1", "amd64", 140, 1, 0, true},
+		{"dash", "0.5", "amd64", 100, 1, 0, true},
+	}
+	if got := packagesOf(res); !reflect.DeepEqual(got, want) || len(res.Shared) != 0 {
+		t.Errorf("packages %+v, shared %+v\nwant %+v", got, res.Shared, want)
+	}
+}
+
 // Hard links: one file, counted once, owned by the package that lists
 // any of its names.
 func TestHardLinks(t *testing.T) {

@@ -192,6 +192,7 @@ func Attribute(rep *account.Report) (*Result, error) {
 	})
 	cl := newClaims(pkgs)
 	cl.divert(r.diversions, pkgs)
+	cl.mergeUsr(rep.VisibleFiles)
 	a := attribution{rep: rep, pkgs: pkgs, claims: cl, res: res, unowned: map[string]*dirAcc{}}
 	a.assign()
 	a.finish()

@@ -17,6 +17,13 @@
 // "# whittle global ignore=ID" anywhere), severity overrides, and stage
 // awareness: a finding in a stage whose layers do not reach the final image
 // is reported at Info with InFinalImage false.
+//
+// The image rules (WH8xx, ImageRules) share the catalogue (Catalogue) and
+// its numbering: CheckImage runs them over a built image's account and its
+// package attribution (pkg/packages) and returns plain ImageFindings: build
+// tools, -dev headers, pip and caches left in the final filesystem, with
+// their bytes and the instruction that installed them. Lint does not run
+// them, and they have no repair.
 package rules
 
 //go:generate go run ../../internal/rulesindex -index ../../docs/rules/README.md

@@ -13,12 +13,11 @@ import (
 // hadolint mapping and what `whittle fix` does about it.
 var docSections = []string{"## What", "## Why", "## Typical cost", "## Fix", "## When not to apply it", "## hadolint", "## Repair"}
 
-// rulePages yields every registered rule with the text of its page; a
-// missing page is an error.
+// rulePages yields every rule of the catalogue (the Dockerfile rules and
+// the image rules) with the text of its page; a missing page is an error.
 func rulePages(t *testing.T) func(yield func(Meta, string) bool) {
 	return func(yield func(Meta, string) bool) {
-		for _, r := range All() {
-			m := r.Meta()
+		for _, m := range Catalogue() {
 			b, err := os.ReadFile(filepath.Join("..", "..", filepath.FromSlash(m.Doc)))
 			if err != nil {
 				t.Errorf("%s: %v", m.ID, err)
@@ -54,7 +53,7 @@ func TestRuleDocs(t *testing.T) {
 		if row := "| [" + m.ID + "](" + m.ID + ".md) | " + m.Name + " | " + m.Severity.String() + " |"; !strings.Contains(string(index), row) {
 			t.Errorf("docs/rules/README.md: the row of %s does not start %q (name and default severity)", m.ID, row)
 		}
-		if got, want := severityLine(page), pageSeverity(m.Severity); got != want {
+		if got, want := severityLine(page), pageSeverity(m); got != want {
 			t.Errorf("%s: the severity line is %q, want %q (the rule's default severity, rules.Meta.Severity)", m.Doc, got, want)
 		}
 		for _, h := range m.Hadolint {
@@ -65,14 +64,15 @@ func TestRuleDocs(t *testing.T) {
 	}
 }
 
-// pageSeverity is the severity line a rule page has for a rule of default
-// severity sev: a rule above info is lowered to info in stages that do not
-// reach the final image, which the line says.
-func pageSeverity(sev Severity) string {
-	if sev == Info {
-		return "**Severity:** info"
+// pageSeverity is the severity line a rule page has for the rule's
+// default severity: a Dockerfile rule above info is lowered to info in
+// stages that do not reach the final image, which the line says; an
+// image rule is about the final image only.
+func pageSeverity(m Meta) string {
+	if m.Severity == Info || IsImageRule(m.ID) {
+		return "**Severity:** " + m.Severity.String()
 	}
-	return "**Severity:** " + sev.String() + " (info in stages that do not reach the final image)"
+	return "**Severity:** " + m.Severity.String() + " (info in stages that do not reach the final image)"
 }
 
 // severityLine returns a page's line starting "**Severity:**", or "".
@@ -179,9 +179,10 @@ func TestRuleDocsRepair(t *testing.T) {
 			t.Errorf("%s: Repair section is not the text of docs/fix.md:\n got: %s\nwant: %s", m.Doc, got, want)
 		case !ok && (!strings.HasPrefix(got, "No automatic repair: ") || len(got) < len("No automatic repair: ")+20):
 			t.Errorf("%s: no repair in docs/fix.md, and the page does not say \"No automatic repair: <why>\": %s", m.Doc, got)
-		case !ok && m.ID != "WH000" && !strings.Contains(notRepaired, m.ID):
-			// WH000 (a script that does not parse) is not a size rule and
-			// docs/fix.md does not name it.
+		case !ok && m.ID != "WH000" && !IsImageRule(m.ID) && !strings.Contains(notRepaired, m.ID):
+			// WH000 (a script that does not parse) is not a size rule,
+			// and an image rule is about an image, not a Dockerfile:
+			// docs/fix.md names neither.
 			t.Errorf("%s: not repaired, but docs/fix.md does not list it under \"Not repaired\"", m.ID)
 		}
 	}

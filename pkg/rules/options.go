@@ -137,7 +137,12 @@ func (o *options) resolve(id string) (string, error) {
 // UnknownRuleError is returned for a rule ID that no rule has.
 type UnknownRuleError struct{ ID string }
 
-func (e *UnknownRuleError) Error() string { return fmt.Sprintf("unknown rule %q", e.ID) }
+func (e *UnknownRuleError) Error() string {
+	if IsImageRule(strings.ToUpper(strings.TrimSpace(e.ID))) {
+		return fmt.Sprintf("unknown rule %q (an image rule: whittle analyze reports it about a built image)", e.ID)
+	}
+	return fmt.Sprintf("unknown rule %q", e.ID)
+}
 
 // ValidateOptions applies options as Lint would and returns their first
 // error, so that a command can reject bad flags before reading any file.

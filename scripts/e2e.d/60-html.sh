@@ -6,7 +6,8 @@
 # page of the two (the example also as an OCI layout), then loads each page
 # in headless Chromium, as ENVIRONMENT.md shows, and checks that:
 #   - the page Chromium builds (--dump-dom) holds the exact figures of the
-#     JSON report (size, wasted, visible bytes; the measured total);
+#     JSON report (size, wasted, visible bytes; the measured total), the
+#     biggest package and every finding's rule;
 #   - it holds no script and loads nothing (the page is self-contained);
 #   - a screenshot renders (a PNG of the page).
 # Environment: see scripts/e2e.sh.
@@ -50,6 +51,16 @@ check_page() {
 		text="$(commas "$(jq '.dockerfile.measured_bytes' "$W/$name.json")") bytes, each byte once"
 		check_eq "$name: the page shows the measured total ($text)" found "$(grep -q -F "$text" "$W/$name.dom.html" && echo found || echo missing)"
 	fi
+	# The table lists the packages whose files are known (the example's
+	# dpkg status has no file lists: it names them in a line instead).
+	text="$(jq -r '[.packages.installed[]? | select(.files_known)][0] // empty | "\(.name) \(.version)"' "$W/$name.json")"
+	if [ -n "$text" ]; then
+		check_eq "$name: the package table shows the biggest package ($text)" found \
+			"$(grep -q -F "<td>${text% *}</td><td>${text#* }</td>" "$W/$name.dom.html" && echo found || echo missing)"
+	fi
+	for text in $(jq -r '[.findings[].rule] | unique | .[]' "$W/$name.json"); do
+		check_eq "$name: the page shows the finding $text" found "$(grep -q -F "<td>$text<br>" "$W/$name.dom.html" && echo found || echo missing)"
+	done
 	check_eq "$name: no script, no fetched resource" 0 "$(grep -c -E '<script|<link|<img|src=|url\(' "$W/$name.dom.html" || true)"
 	chrome --screenshot="$W/$name.png" --window-size=1400,2000 "file://$W/$name.html" >/dev/null
 	check_eq "$name: the screenshot is a PNG" "89504e47" "$(head -c 4 "$W/$name.png" | od -An -tx1 | tr -d ' \n')"
