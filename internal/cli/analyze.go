@@ -45,6 +45,7 @@ type analyzeOptions struct {
 	target     string
 	packages   bool
 	dive       diveFlags
+	limits     limitFlags
 }
 
 // analyzeConfig is the analyze section of .whittle.yaml.
@@ -180,6 +181,7 @@ func NewCmdAnalyze() *cobra.Command {
 	f.StringVar(&o.config, "config", "", "read the configuration from `FILE` (default: .whittle.yaml found from the current directory up)")
 	f.BoolVar(&o.noColor, "no-color", false, "never colour the output (colour is used only on a terminal, and not when NO_COLOR is set)")
 	o.dive.add(f)
+	o.limits.add(f)
 	return cmd
 }
 
@@ -288,11 +290,19 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 		defer spool.Close()
 		ref = spool.Ref
 	}
-	img, err := ref.Image(ctx, append(srcOpts, imageref.WithPlatform(o.platform), imageref.WithInsecure(o.insecure))...)
+	layerLimits, refLimits, err := o.limits.limits()
 	if err != nil {
 		return fail(err)
 	}
-	aopts := []account.Option{account.WithReference(arg), account.WithBlobDigests(o.verify)}
+	netOpts, err := o.limits.sourceOptions(refLimits)
+	if err != nil {
+		return fail(err)
+	}
+	img, err := ref.Image(ctx, append(append(srcOpts, imageref.WithPlatform(o.platform), imageref.WithInsecure(o.insecure)), netOpts...)...)
+	if err != nil {
+		return fail(limitHint(err))
+	}
+	aopts := []account.Option{account.WithReference(arg), account.WithBlobDigests(o.verify), account.WithLayerLimits(layerLimits)}
 	if paths := measure.WatchPaths(findings); len(paths) > 0 {
 		aopts = append(aopts, account.WithWatch(paths)) // the files findings name
 	}
@@ -311,7 +321,7 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 	rep, err := account.Analyze(ctx, img, aopts...)
 	bar.finish()
 	if err != nil {
-		return fail(fmt.Errorf("analyzing %s: %w", ref, err))
+		return fail(fmt.Errorf("analyzing %s: %w", ref, limitHint(err)))
 	}
 
 	var measured *measure.Result

@@ -27,6 +27,7 @@ type fleetOptions struct {
 	jobs     int
 	verify   bool
 	noColor  bool
+	limits   limitFlags
 }
 
 const fleetLong = `Fleet reads several images and accounts for them together: what a host that
@@ -98,6 +99,7 @@ func NewCmdFleet() *cobra.Command {
 	f.IntVar(&o.jobs, "jobs", 0, "read `N` layers at once (0: one per CPU)")
 	f.BoolVar(&o.verify, "verify-blobs", false, "also check the sha256 of every compressed layer blob against its manifest (diff_ids are always checked)")
 	f.BoolVar(&o.noColor, "no-color", false, "never colour the output (colour is used only on a terminal, and not when NO_COLOR is set)")
+	o.limits.add(f)
 	return cmd
 }
 
@@ -154,15 +156,23 @@ func runFleet(cmd *cobra.Command, o *fleetOptions, args []string) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	layerLimits, refLimits, err := o.limits.limits()
+	if err != nil {
+		return fail(err)
+	}
+	netOpts, err := o.limits.sourceOptions(refLimits)
+	if err != nil {
+		return fail(err)
+	}
 	images := make([]fleet.Image, len(refs))
 	for i, ref := range refs {
-		img, err := ref.Image(ctx, imageref.WithPlatform(o.platform), imageref.WithInsecure(o.insecure))
+		img, err := ref.Image(ctx, append([]imageref.Option{imageref.WithPlatform(o.platform), imageref.WithInsecure(o.insecure)}, netOpts...)...)
 		if err != nil {
-			return fail(err)
+			return fail(limitHint(err))
 		}
 		images[i] = fleet.Image{Reference: names[i], Image: img}
 	}
-	fopts := []fleet.Option{fleet.WithBlobDigests(o.verify)}
+	fopts := []fleet.Option{fleet.WithBlobDigests(o.verify), fleet.WithLayerLimits(layerLimits)}
 	if o.jobs > 0 {
 		fopts = append(fopts, fleet.WithJobs(o.jobs))
 	}
@@ -173,7 +183,7 @@ func runFleet(cmd *cobra.Command, o *fleetOptions, args []string) error {
 	rep, err := fleet.Analyze(ctx, images, fopts...)
 	bar.finish()
 	if err != nil {
-		return fail(fmt.Errorf("fleet: %w", err))
+		return fail(fmt.Errorf("fleet: %w", limitHint(err)))
 	}
 
 	stdout := cmd.OutOrStdout()

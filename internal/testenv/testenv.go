@@ -1,9 +1,11 @@
 // Package testenv finds the test data that lives outside the repository:
 // the real Dockerfiles of shared/corpus and the peers' test data of
 // shared/compat (hadolint's cases, PARFUM's Dockerfiles), whose licences do
-// not let the repository carry a copy.
+// not let the repository carry a copy. It also holds the scaling check
+// (Linear) that tests use to prove work grows linearly with input, by
+// counting work rather than timing it.
 //
-// Only the shared test tier reads it: test files that do are built with
+// Only the shared test tier reads the data: test files that do are built with
 // -tags shared, and go test ./... alone reads nothing outside the
 // repository (docs/testing.md).
 package testenv

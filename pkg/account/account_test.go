@@ -352,7 +352,9 @@ func visibleFiles(t *testing.T, img v1.Image) map[string][16]byte {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tree.Apply(i, s.records)
+		if _, err := tree.Apply(i, s.records); err != nil {
+			t.Fatal(err)
+		}
 	}
 	out := map[string][16]byte{}
 	for _, f := range tree.Files() {

@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -35,13 +36,9 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 			return nil, fmt.Errorf("configuring analysis: %w", err)
 		}
 	}
-	layers, err := img.Layers()
+	layers, cfg, err := layer.Layers(img)
 	if err != nil {
-		return nil, fmt.Errorf("listing layers: %w", err)
-	}
-	cfg, err := img.ConfigFile()
-	if err != nil {
-		return nil, fmt.Errorf("reading image config: %w", err)
+		return nil, err
 	}
 	native := false
 	for _, l := range layers {
@@ -111,12 +108,19 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 	var entries int64
 	// Layers are read in parallel; each is merged, bottom first, as soon
 	// as it and the layers below it are read, and its records dropped.
-	err = scanLayers(ctx, layers, cfg, &o, func(i int, s *layerScan) {
+	err = scanLayers(ctx, layers, cfg, &o, func(i int, s *layerScan) error {
+		base := tree.NumInodes()
+		st, err := tree.Apply(i, s.records)
+		if err != nil {
+			var ie *layer.InvalidEntryError
+			if errors.As(err, &ie) && ie.Layer == "" {
+				ie.Layer = s.info.Digest.String()
+			}
+			return fmt.Errorf("reading layer %d: %w", i, err)
+		}
 		if diveIn != nil {
 			diveIn <- s.records // never blocks: room for every layer
 		}
-		base := tree.NumInodes()
-		st := tree.Apply(i, s.records)
 		if capt != nil {
 			capt.add(tree, base, s.captures)
 		}
@@ -142,6 +146,7 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 		rep.Image.SizeBytes += L.SizeBytes
 		rep.Image.CompressedBytes += L.CompressedBytes
 		entries += s.info.Entries
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -282,12 +287,15 @@ func LayerHistory(cfg *v1.ConfigFile, n int) []v1.History {
 // scanLayers reads the layers, at most o.jobs at a time, and calls merge
 // for each in index order as soon as it and all layers below it are read.
 // merge runs in the caller's goroutine.
-func scanLayers(ctx context.Context, layers []v1.Layer, cfg *v1.ConfigFile, o *options, merge func(int, *layerScan)) error {
+func scanLayers(ctx context.Context, layers []v1.Layer, cfg *v1.ConfigFile, o *options, merge func(int, *layerScan) error) error {
 	scans := make([]*layerScan, len(layers))
 	ready := make([]chan struct{}, len(layers))
 	for i := range ready {
 		ready[i] = make(chan struct{})
 	}
+	// A merge that fails (an invalid hard link) stops the reading too.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(o.jobs)
 	var (
@@ -302,9 +310,11 @@ func scanLayers(ctx context.Context, layers []v1.Layer, cfg *v1.ConfigFile, o *o
 		defer close(launched)
 		for i, l := range layers {
 			g.Go(func() error {
-				wopts := []layer.Option{layer.WithBlobDigestCheck(o.blobDigest)}
-				if len(cfg.RootFS.DiffIDs) == len(layers) {
-					wopts = append(wopts, layer.WithDiffID(cfg.RootFS.DiffIDs[i]))
+				// layer.Layers made sure the config has a diff_id for
+				// every layer.
+				wopts := []layer.Option{layer.WithBlobDigestCheck(o.blobDigest), layer.WithDiffID(cfg.RootFS.DiffIDs[i])}
+				if o.limits != nil {
+					wopts = append(wopts, layer.WithLimits(*o.limits))
 				}
 				spec := scanSpec{hash: o.duplicates, capt: newCaptureSpec(o), owners: o.visiblePaths}
 				read := func() (layerScan, error) { return scanLayerWith(gctx, l, spec, wopts...) }
@@ -333,9 +343,15 @@ func scanLayers(ctx context.Context, layers []v1.Layer, cfg *v1.ConfigFile, o *o
 			return waitErr(g, gctx)
 		}
 		mu.Lock() // progress reports are never concurrent with merging
-		merge(i, scans[i])
+		err := merge(i, scans[i])
 		mu.Unlock()
 		scans[i] = nil
+		if err != nil {
+			cancel(err)
+			<-launched
+			_ = g.Wait()
+			return err
+		}
 	}
 	<-launched
 	if err := g.Wait(); err != nil {

@@ -60,6 +60,17 @@ func FuzzAnalyzeLayer(f *testing.F) {
 			}
 		}
 	}
+	// Hostile seeds (issue 11): links to nothing, to a directory, to
+	// themselves; whiteouts of . and .., shaped as a directory.
+	for _, es := range [][]synth.Entry{
+		{synth.Hardlink("l", "missing")}, {synth.Hardlink("l", "d")}, {synth.Hardlink("l", "l")},
+		{{Kind: synth.KindFile, Path: "d/.wh.."}, {Kind: synth.KindFile, Path: "d/.wh..."}},
+		{synth.Dir(".wh.d"), synth.File(".wh.d/x", "x")},
+	} {
+		if raw, err := synth.TarBytes(es); err == nil {
+			f.Add(raw)
+		}
+	}
 	base, _ := synth.TarBytes([]synth.Entry{synth.Dir("d"), synth.File("d/x", "xx"), synth.Hardlink("d/h", "d/x"), synth.Symlink("s", "d")})
 	f.Fuzz(func(t *testing.T, blob []byte) {
 		bl := synth.RawLayer(base, types.OCIUncompressedLayer, synth.Digest(base), synth.Digest(base))

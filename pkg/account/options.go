@@ -5,6 +5,8 @@ import (
 	"path"
 	"runtime"
 	"strings"
+
+	"github.com/whittle/whittle/pkg/layer"
 )
 
 // Option configures Analyze.
@@ -24,6 +26,7 @@ type options struct {
 	visibleFiles              bool
 	visiblePaths              bool
 	share                     *LayerShare
+	limits                    *layer.Limits // nil: layer.DefaultLimits()
 }
 
 func defaults() options {
@@ -162,6 +165,19 @@ func WithCaptureLimits(perFile, total int64) Option {
 			return fmt.Errorf("capture limits must be at least 1, got %d and %d", perFile, total)
 		}
 		o.captureFile, o.captureTotal = perFile, total
+		return nil
+	}
+}
+
+// WithLayerLimits sets what a layer may expand to (default
+// layer.DefaultLimits(), see docs/limits.md): a layer past them fails the
+// analysis with a *layer.LimitError naming it.
+func WithLayerLimits(l layer.Limits) Option {
+	return func(o *options) error {
+		if err := l.Validate(); err != nil {
+			return err
+		}
+		o.limits = &l
 		return nil
 	}
 }

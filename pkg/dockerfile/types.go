@@ -349,8 +349,13 @@ type ParseError struct {
 	Line int
 	Col  int
 	Msg  string
+	// Err, when set, is a sentinel that tells the error's kind
+	// (ErrNestedTooDeep).
+	Err error
 }
 
 func (e *ParseError) Error() string {
 	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
 }
+
+func (e *ParseError) Unwrap() error { return e.Err }

@@ -155,6 +155,7 @@ type options struct {
 	jobs        int
 	verifyBlobs bool
 	progress    func(Progress)
+	limits      []layer.Option
 }
 
 // WithJobs sets how many layers are read at the same time (default
@@ -174,6 +175,18 @@ func WithJobs(n int) Option {
 func WithBlobDigests(on bool) Option {
 	return func(o *options) error {
 		o.verifyBlobs = on
+		return nil
+	}
+}
+
+// WithLayerLimits sets what a layer may expand to (default
+// layer.DefaultLimits(), see docs/limits.md).
+func WithLayerLimits(l layer.Limits) Option {
+	return func(o *options) error {
+		if err := l.Validate(); err != nil {
+			return err
+		}
+		o.limits = []layer.Option{layer.WithLimits(l)}
 		return nil
 	}
 }
@@ -231,16 +244,9 @@ func Analyze(ctx context.Context, images []Image, opts ...Option) (*Report, erro
 	var order []blobKey
 	for _, im := range images {
 		fig := &ImageFigures{Reference: im.Reference, Aliases: []string{}}
-		ls, err := im.Image.Layers()
+		ls, cfg, err := layer.Layers(im.Image)
 		if err != nil {
-			return nil, fmt.Errorf("%s: listing layers: %w", im.Reference, err)
-		}
-		cfg, err := im.Image.ConfigFile()
-		if err != nil {
-			return nil, fmt.Errorf("%s: reading image config: %w", im.Reference, err)
-		}
-		if len(cfg.RootFS.DiffIDs) != len(ls) {
-			return nil, fmt.Errorf("%s: the config lists %d diff_ids for %d layers", im.Reference, len(cfg.RootFS.DiffIDs), len(ls))
+			return nil, fmt.Errorf("%s: %w", im.Reference, err)
 		}
 		id, err := im.Image.ConfigName()
 		if err != nil {
@@ -305,7 +311,7 @@ func Analyze(ctx context.Context, images []Image, opts ...Option) (*Report, erro
 					size += r.Size
 				}
 				return nil
-			}, layer.WithName(c.name), layer.WithDiffID(key.diffID), layer.WithBlobDigestCheck(o.verifyBlobs))
+			}, append([]layer.Option{layer.WithName(c.name), layer.WithDiffID(key.diffID), layer.WithBlobDigestCheck(o.verifyBlobs)}, o.limits...)...)
 			if err != nil {
 				return err // the layer's errors name it
 			}

@@ -8,7 +8,8 @@
 // ".wh..wh..opq" hides entries of LOWER layers only, so entries of the same
 // layer stay visible whatever their order in the tar; an entry replaces
 // what was at its path; a hard link names the same file as its target (its
-// bytes are counted once, and stay visible while any name does); symlinks
+// bytes are counted once, and stay visible while any name does), which
+// must exist before it and not be a directory (layer.CheckLink); symlinks
 // are never followed.
 //
 // The tree stores one node per path with its name interned, never file

@@ -3,6 +3,8 @@ package fstree
 import (
 	"slices"
 	"strings"
+
+	"github.com/whittle/whittle/pkg/layer"
 )
 
 // Reasons a regular file's bytes are not visible in the final filesystem
@@ -72,6 +74,7 @@ type Tree struct {
 	slab    []node            // nodes are allocated from here, in blocks
 	layers  int
 	removed map[string]bool // paths removed by the current layer's whiteouts
+	pathBuf []byte          // reused by removeChildren
 }
 
 // New returns an empty tree.
@@ -139,8 +142,11 @@ func (t *Tree) lookup(p string) *node {
 }
 
 // Apply merges one layer's records (in tar order) on top of the tree.
-// Layers must be applied bottom first, with increasing index.
-func (t *Tree) Apply(idx int, recs []Record) LayerStats {
+// Layers must be applied bottom first, with increasing index. A hard link
+// whose target is missing or a directory, in the layers below or before
+// it in this layer, stops it with the *layer.InvalidEntryError of
+// layer.CheckLink (its Layer left for the caller to name).
+func (t *Tree) Apply(idx int, recs []Record) (LayerStats, error) {
 	var st LayerStats
 	t.layers = idx + 1
 	t.removed = map[string]bool{}
@@ -175,10 +181,13 @@ func (t *Tree) Apply(idx int, recs []Record) LayerStats {
 		case TypeWhiteout, TypeOpaque, TypeMeta:
 			continue
 		}
-		t.add(idx, r, &st)
+		if err := t.add(idx, r, &st); err != nil {
+			t.removed = nil
+			return st, err
+		}
 	}
 	t.removed = nil
-	return st
+	return st, nil
 }
 
 // parentOf returns the directory that holds p, creating missing
@@ -203,20 +212,33 @@ func (t *Tree) parentOf(idx int, p string) (*node, string) {
 	}
 }
 
-func (t *Tree) add(idx int, r *Record, st *LayerStats) {
+func (t *Tree) add(idx int, r *Record, st *LayerStats) error {
+	if r.Type == TypeHardlink {
+		target := t.lookup(r.Link)
+		kind := layer.TargetOther
+		switch {
+		case target == nil:
+			kind = layer.TargetMissing
+		case target.kind == nodeDir:
+			kind = layer.TargetDir
+		}
+		if err := layer.CheckLink("", r.Path, r.Link, kind); err != nil {
+			return err
+		}
+	}
 	parent, name := t.parentOf(idx, r.Path)
 	old := parent.children[name]
 	if r.Type == TypeDir {
 		if old != nil && old.kind == nodeDir {
 			old.layer = int32(idx)
-			return
+			return nil
 		}
 		if old != nil {
 			t.drop(old, ReasonOverwritten, idx)
 		}
 		nn := t.newNode(node{name: t.intern(name), parent: parent, children: map[string]*node{}, layer: int32(idx), ino: -1, kind: nodeDir})
 		parent.children[nn.name] = nn
-		return
+		return nil
 	}
 	nn := t.newNode(node{name: t.intern(name), parent: parent, layer: int32(idx), ino: -1, kind: nodeOther})
 	switch r.Type {
@@ -224,8 +246,7 @@ func (t *Tree) add(idx int, r *Record, st *LayerStats) {
 		nn.kind = nodeReg
 		nn.ino = t.newInode(Inode{Path: r.Path, Layer: int32(idx), Size: r.Size, Hashed: r.Hashed, Hash: r.Hash, Links: 1, ShadowedBy: -1})
 	case TypeHardlink:
-		// Resolve the target before removing what the link replaces: a
-		// link to itself keeps the file.
+		// Resolve the target before removing what the link replaces.
 		if tn := t.lookup(r.Link); tn != nil && tn.kind == nodeReg {
 			nn.kind, nn.ino = nodeReg, tn.ino
 			t.Inode(int(tn.ino)).Links++
@@ -248,6 +269,7 @@ func (t *Tree) add(idx int, r *Record, st *LayerStats) {
 		t.drop(old, ReasonOverwritten, idx)
 	}
 	parent.children[nn.name] = nn
+	return nil
 }
 
 // drop unlinks n from its parent; a regular file loses one visible name.
@@ -259,10 +281,8 @@ func (t *Tree) drop(n *node, reason string, idx int) {
 	if n.kind == nodeReg {
 		t.unlink(n.ino, reason, idx)
 	}
-	if n.kind == nodeDir {
-		for _, c := range n.children {
-			t.removeSubtree(c, "", reason, idx)
-		}
+	if n.kind == nodeDir && len(n.children) > 0 {
+		t.removeChildren(n, t.pathOf(n), reason, idx)
 	}
 }
 
@@ -278,46 +298,46 @@ func (t *Tree) unlink(ino int32, reason string, idx int) {
 // returns the number of non-directory paths removed.
 func (t *Tree) removeChildren(n *node, p string, reason string, idx int) int64 {
 	var count int64
+	buf := append(t.pathBuf[:0], p...)
 	for _, c := range n.children {
-		count += t.removeSubtree(c, join(p, c.name), reason, idx)
+		var k int64
+		k, buf = t.removeSubtree(c, buf, reason, idx)
+		count += k
 	}
+	t.pathBuf = buf
 	n.children = map[string]*node{}
 	return count
 }
 
-func (t *Tree) removeSubtree(n *node, p string, reason string, idx int) int64 {
+// removeSubtree removes n, whose parent's path is in buf, and everything
+// under it. The path of each node is built in buf, one name at a time, and
+// made a string only for a non-directory recorded in t.removed: never one
+// copy of a full path per level, which would make a deep path cost the
+// square of its depth.
+func (t *Tree) removeSubtree(n *node, buf []byte, reason string, idx int) (int64, []byte) {
+	mark := len(buf)
+	if mark > 0 {
+		buf = append(buf, '/')
+	}
+	buf = append(buf, n.name...)
 	var count int64
 	if n.kind == nodeDir {
 		for _, c := range n.children {
-			count += t.removeSubtree(c, join(p, c.name), reason, idx)
+			var k int64
+			k, buf = t.removeSubtree(c, buf, reason, idx)
+			count += k
 		}
 		n.children = nil
 	} else {
 		count = 1
-		if t.removed != nil && p != "" {
-			t.removed[p] = true
+		if t.removed != nil {
+			t.removed[string(buf)] = true
 		}
 	}
 	if n.kind == nodeReg {
 		t.unlink(n.ino, reason, idx)
 	}
-	return count
-}
-
-// isJoin reports whether p is join(dir, name).
-func isJoin(p, dir, name string) bool {
-	if dir == "" {
-		return p == name
-	}
-	return len(p) == len(dir)+1+len(name) && p[len(dir)] == '/' &&
-		strings.HasPrefix(p, dir) && strings.HasSuffix(p, name)
-}
-
-func join(dir, name string) string {
-	if dir == "" {
-		return name
-	}
-	return dir + "/" + name
+	return count, buf[:mark]
 }
 
 // File is a visible regular file of the final filesystem.
@@ -339,23 +359,43 @@ func (t *Tree) Files() []File {
 // (and without the cost of sorting them).
 func (t *Tree) FilesUnordered() []File {
 	out := make([]File, 0, t.ninodes)
-	var walk func(n *node, p string)
-	walk = func(n *node, p string) {
+	// The path of the node visited is built in one buffer, a name at a
+	// time: a string is made only for a file, and only when the entry
+	// that made it named it otherwise (a hard link, a path written
+	// differently), so a deep path costs its length, not its length
+	// times its depth.
+	buf := make([]byte, 0, 256)
+	var walk func(n *node)
+	walk = func(n *node) {
 		for _, c := range n.children {
+			mark := len(buf)
+			if mark > 0 {
+				buf = append(buf, '/')
+			}
+			buf = append(buf, c.name...)
 			switch c.kind {
 			case nodeDir:
-				walk(c, join(p, c.name))
+				walk(c)
 			case nodeReg:
-				// Most files are still named by the entry that made
-				// them: its path is reused rather than built again.
 				cp := t.Inode(int(c.ino)).Path
-				if !isJoin(cp, p, c.name) {
-					cp = join(p, c.name)
+				if cp != string(buf) {
+					cp = string(buf)
 				}
 				out = append(out, File{Path: cp, Inode: int(c.ino)})
 			}
+			buf = buf[:mark]
 		}
 	}
-	walk(t.root, "")
+	walk(t.root)
 	return out
+}
+
+// pathOf returns the path of n, built from the root down.
+func (t *Tree) pathOf(n *node) string {
+	var names []string
+	for ; n != nil && n != t.root; n = n.parent {
+		names = append(names, n.name)
+	}
+	slices.Reverse(names)
+	return strings.Join(names, "/")
 }

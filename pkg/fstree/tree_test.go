@@ -1,10 +1,13 @@
 package fstree
 
 import (
+	"errors"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/whittle/whittle/pkg/layer"
 )
 
 func reg(p string, size int64) Record { return Record{Path: p, Type: TypeReg, Size: size} }
@@ -61,11 +64,11 @@ func TestTree(t *testing.T) {
 			want:  []visible{{"f/g", 1, 1}},
 		},
 		{
-			name: "hard link to a missing or non-regular target carries no bytes",
+			name: "hard link to a non-regular target carries no bytes",
 			layers: [][]Record{
-				{sym("s", "t"), link("l1", "missing"), link("l2", "s"), reg("t", 2), link("l3", "t")},
+				{sym("s", "t"), link("l2", "s"), reg("t", 2), link("l3", "t")},
 			},
-			stats: []LayerStats{{Added: 5}},
+			stats: []LayerStats{{Added: 4}},
 			want:  []visible{{"l3", 0, 2}, {"t", 0, 2}},
 		},
 		{
@@ -90,7 +93,11 @@ func TestTree(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tree := New()
 			for i, l := range tc.layers {
-				if st := tree.Apply(i, l); st != tc.stats[i] {
+				st, err := tree.Apply(i, l)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if st != tc.stats[i] {
 					t.Errorf("layer %d stats = %+v, want %+v", i, st, tc.stats[i])
 				}
 			}
@@ -122,6 +129,46 @@ func TestTree(t *testing.T) {
 			}
 			if visibleBytes+wasted != size {
 				t.Errorf("visible %d + wasted %d != size %d", visibleBytes, wasted, size)
+			}
+		})
+	}
+}
+
+// A hard link to nothing, to a directory (the root included) or to an
+// entry that comes after it in its layer is refused with the error of
+// layer.CheckLink; a link to an entry of a lower layer, or to one before
+// it in its own, is not.
+func TestApplyInvalidLinks(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		layers [][]Record
+		reason string
+	}{
+		{"to nothing", [][]Record{{reg("a", 1), link("l", "b")}}, layer.InvalidLinkMissing},
+		{"to a directory", [][]Record{{dir("d"), reg("d/a", 1)}, {link("l", "d")}}, layer.InvalidLinkDir},
+		{"to the root", [][]Record{{link("l", "")}}, layer.InvalidLinkDir},
+		{"to a later entry of its layer", [][]Record{{link("l", "a"), reg("a", 1)}}, layer.InvalidLinkMissing},
+		{"to what a whiteout of its layer removed", [][]Record{{reg("a", 1)}, {wh("a"), link("l", "a")}}, layer.InvalidLinkMissing},
+		{"to an entry of a lower layer", [][]Record{{reg("a", 1)}, {link("l", "a")}}, ""},
+		{"to an earlier entry of its layer", [][]Record{{reg("a", 1), link("l", "a")}}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tree := New()
+			var err error
+			for i, l := range tc.layers {
+				if _, err = tree.Apply(i, l); err != nil {
+					break
+				}
+			}
+			var ie *layer.InvalidEntryError
+			if tc.reason == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if !errors.As(err, &ie) || ie.Reason != tc.reason || ie.Path != "l" {
+				t.Fatalf("err = %v, want %s", err, tc.reason)
 			}
 		})
 	}

@@ -1,5 +1,7 @@
 package fstree
 
+import "strings"
+
 // Node is one visible path of the merged filesystem, as Walk reports it.
 type Node struct {
 	// Path is relative to the root, without a leading slash.
@@ -42,4 +44,21 @@ func (t *Tree) Walk(fn func(Node)) {
 		}
 	}
 	walk(t.root, "")
+}
+
+// isJoin reports whether p is join(dir, name).
+func isJoin(p, dir, name string) bool {
+	if dir == "" {
+		return p == name
+	}
+	return len(p) == len(dir)+1+len(name) && p[len(dir)] == '/' &&
+		strings.HasPrefix(p, dir) && strings.HasSuffix(p, name)
+}
+
+// join is dir/name, or name at the root.
+func join(dir, name string) string {
+	if dir == "" {
+		return name
+	}
+	return dir + "/" + name
 }

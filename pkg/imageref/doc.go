@@ -13,8 +13,9 @@
 //	                            index.json
 //
 // Ref.Image opens a source as a v1.Image of go-containerregistry, with its
-// layers in manifest order. OCI archive tars are indexed by one scan of their
-// headers and read in place, never extracted. Multi-platform indexes are
+// layers in manifest order. Archives (docker save and OCI) are indexed by one
+// scan of their headers and read in place, never extracted; archives and
+// layouts alike cost time linear in their number of layers. Multi-platform indexes are
 // resolved with WithPlatform (default: linux on the host's architecture, or
 // the only image there is).
 //

@@ -16,6 +16,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/whittle/whittle/pkg/layer"
 )
 
 // FuzzParse checks that Parse and ParseDestination never panic and that
@@ -92,6 +94,26 @@ func FuzzArchive(f *testing.F) {
 	})
 	_ = tw.Close()
 	f.Add(buf.Bytes())
+	// A docker save archive of plain layers, and one whose config lists
+	// fewer diff_ids than it has layers (issue 11).
+	plain := filepath.Join(dir, "plain.tar")
+	writeLegacySave(f, plain, img)
+	if b, err := os.ReadFile(plain); err == nil {
+		f.Add(b)
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		f.Fatal(err)
+	}
+	cf = cf.DeepCopy()
+	cf.RootFS.DiffIDs = cf.RootFS.DiffIDs[:1]
+	if short, err := mutate.ConfigFile(img, cf); err == nil {
+		p := filepath.Join(dir, "short.tar")
+		writeLegacySave(f, p, short)
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
 
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p := filepath.Join(t.TempDir(), "in.tar")
@@ -106,7 +128,7 @@ func FuzzArchive(f *testing.F) {
 		if err != nil {
 			return
 		}
-		ls, err := img.Layers()
+		ls, _, err := layer.Layers(img)
 		if err != nil {
 			return
 		}

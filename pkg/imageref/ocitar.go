@@ -13,15 +13,14 @@ import (
 	"io"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
+	"sync"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 )
-
-// maxMetadataSize bounds index, manifest and config blobs read into memory.
-const maxMetadataSize = 64 << 20
 
 // span locates a regular file's content inside a tar file.
 type span struct {
@@ -33,6 +32,7 @@ type span struct {
 type tarFile struct {
 	path    string
 	entries map[string]span
+	lim     Limits
 }
 
 // indexTar scans the headers of the tar at p and records where each regular
@@ -189,28 +189,57 @@ type sectionReadCloser struct {
 
 func (s sectionReadCloser) Close() error { return s.f.Close() }
 
-// readSmall reads a whole metadata entry.
-func (t *tarFile) readSmall(n string) ([]byte, error) {
-	rc, size, err := t.open(n)
+// blobSource serves the files of an OCI image layout, packed in a tar
+// (tarFile) or in a directory (dirFile), by their names in the layout.
+type blobSource interface {
+	open(name string) (io.ReadCloser, int64, error)
+	// limits bounds the metadata read whole.
+	limits() Limits
+	// checksLayers reports whether layer blobs are hashed as they are
+	// read (metadata blobs always are).
+	checksLayers() bool
+}
+
+var (
+	_ blobSource = (*tarFile)(nil)
+	_ blobSource = dirFile{}
+)
+
+// readSmall reads a whole metadata file: what it is ("index", "manifest"
+// or "config") says which limit holds.
+func readSmall(s blobSource, n, what string) ([]byte, error) {
+	rc, size, err := s.open(n)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	if size > maxMetadataSize {
-		return nil, fmt.Errorf("%s: %d bytes is too large for metadata", n, size)
+	if err := s.limits().check(what, n, size); err != nil {
+		return nil, err
 	}
 	return io.ReadAll(rc)
 }
+
+func (t *tarFile) readSmall(n, what string) ([]byte, error) { return readSmall(t, n, what) }
+
+func (t *tarFile) limits() Limits { return t.lim }
+
+func (t *tarFile) checksLayers() bool { return true }
+
+// checksLayers is false for a layout directory, read as
+// go-containerregistry's layout package reads it: a layer's content is
+// checked through its diff_id, its compressed bytes only when asked
+// (layer.WithBlobDigestCheck), and its length always.
+func (d dirFile) checksLayers() bool { return false }
 
 func blobName(h v1.Hash) string { return "blobs/" + h.Algorithm + "/" + h.Hex }
 
 // blob opens the blob h, verifying its digest (and size, when want >= 0) as
 // it is read.
-func (t *tarFile) blob(h v1.Hash, want int64) (io.ReadCloser, int64, error) {
-	if h.Algorithm != "sha256" {
+func blob(s blobSource, h v1.Hash, want int64) (io.ReadCloser, int64, error) {
+	if h.Algorithm != "sha256" || !isHex64(h.Hex) {
 		return nil, 0, fmt.Errorf("blob %s: unsupported digest algorithm", h)
 	}
-	rc, size, err := t.open(blobName(h))
+	rc, size, err := s.open(blobName(h))
 	if err != nil {
 		return nil, 0, fmt.Errorf("blob %s not in archive: %w", h, err)
 	}
@@ -221,17 +250,59 @@ func (t *tarFile) blob(h v1.Hash, want int64) (io.ReadCloser, int64, error) {
 	return &verifyingReader{rc: rc, h: sha256.New(), want: h, left: size}, size, nil
 }
 
-// blobBytes reads a small blob whole, verified.
-func (t *tarFile) blobBytes(h v1.Hash, want int64) ([]byte, error) {
-	rc, size, err := t.blob(h, want)
+func isHex64(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// blobBytes reads a metadata blob whole, verified: what it is ("index",
+// "manifest" or "config") says which limit holds.
+func blobBytes(s blobSource, h v1.Hash, want int64, what string) ([]byte, error) {
+	if err := s.limits().check(what, h.String(), want); err != nil {
+		return nil, err
+	}
+	rc, size, err := blob(s, h, want)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	if size > maxMetadataSize {
-		return nil, fmt.Errorf("blob %s: %d bytes is too large for metadata", h, size)
+	if err := s.limits().check(what, h.String(), size); err != nil {
+		return nil, err
 	}
 	return io.ReadAll(rc)
+}
+
+// dirFile is an OCI image layout directory: its files are opened where
+// they are, and only regular files are served (a FIFO or a device named
+// as a blob would block or never end).
+type dirFile struct {
+	root string
+	lim  Limits
+}
+
+func (d dirFile) limits() Limits { return d.lim }
+
+func (d dirFile) open(n string) (io.ReadCloser, int64, error) {
+	p := filepath.Join(d.root, filepath.FromSlash(n))
+	fi, err := os.Stat(p)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, 0, fmt.Errorf("%s is not a regular file", n)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, 0, err
+	}
+	return sectionReadCloser{SectionReader: io.NewSectionReader(f, 0, fi.Size()), f: f}, fi.Size(), nil
 }
 
 // verifyingReader checks the sha256 of what it reads when it reaches EOF.
@@ -262,7 +333,7 @@ func (v *verifyingReader) Close() error { return v.rc.Close() }
 // tarIndex is an OCI image index stored in an archive: the top-level
 // index.json, or an index blob.
 type tarIndex struct {
-	t   *tarFile
+	t   blobSource
 	raw []byte
 	mt  types.MediaType
 }
@@ -313,7 +384,7 @@ func (x *tarIndex) Image(h v1.Hash) (v1.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	raw, err := x.t.blobBytes(h, d.Size)
+	raw, err := blobBytes(x.t, h, d.Size, "manifest")
 	if err != nil {
 		return nil, err
 	}
@@ -333,7 +404,7 @@ func (x *tarIndex) ImageIndex(h v1.Hash) (v1.ImageIndex, error) {
 	if err != nil {
 		return nil, err
 	}
-	raw, err := x.t.blobBytes(h, d.Size)
+	raw, err := blobBytes(x.t, h, d.Size, "index")
 	if err != nil {
 		return nil, err
 	}
@@ -343,37 +414,67 @@ func (x *tarIndex) ImageIndex(h v1.Hash) (v1.ImageIndex, error) {
 // tarImage is an image manifest stored in an archive; partial turns it into
 // a v1.Image whose layers follow the manifest's order.
 type tarImage struct {
-	t        *tarFile
+	t        blobSource
 	raw      []byte
 	manifest *v1.Manifest
 	mt       types.MediaType
+
+	once     sync.Once
+	byDigest map[v1.Hash]int
+	diffIDs  []v1.Hash // the config's, when as many as the layers
 }
 
 var _ partial.CompressedImageCore = (*tarImage)(nil)
 
 func (i *tarImage) RawConfigFile() ([]byte, error) {
-	return i.t.blobBytes(i.manifest.Config.Digest, i.manifest.Config.Size)
+	return blobBytes(i.t, i.manifest.Config.Digest, i.manifest.Config.Size, "config")
 }
 
 func (i *tarImage) MediaType() (types.MediaType, error) { return i.mt, nil }
 
 func (i *tarImage) RawManifest() ([]byte, error) { return i.raw, nil }
 
+// index maps the layers' digests to their places once (looking each up
+// in the manifest made reading n layers cost n squared), and learns their
+// diff_ids from the config.
+func (i *tarImage) index() {
+	i.once.Do(func() {
+		i.byDigest = make(map[v1.Hash]int, len(i.manifest.Layers))
+		for k, d := range i.manifest.Layers {
+			if _, ok := i.byDigest[d.Digest]; !ok {
+				i.byDigest[d.Digest] = k
+			}
+		}
+		raw, err := i.RawConfigFile()
+		if err != nil {
+			return // reported by whoever reads the config
+		}
+		cfg, err := v1.ParseConfigFile(bytes.NewReader(raw))
+		if err == nil && len(cfg.RootFS.DiffIDs) == len(i.manifest.Layers) {
+			i.diffIDs = cfg.RootFS.DiffIDs
+		}
+	})
+}
+
 func (i *tarImage) LayerByDigest(h v1.Hash) (partial.CompressedLayer, error) {
 	if h == i.manifest.Config.Digest {
 		return &tarLayer{t: i.t, desc: i.manifest.Config}, nil
 	}
-	for _, d := range i.manifest.Layers {
-		if d.Digest == h {
-			return &tarLayer{t: i.t, desc: d}, nil
-		}
+	i.index()
+	k, ok := i.byDigest[h]
+	if !ok {
+		return nil, fmt.Errorf("blob %s is not in the manifest", h)
 	}
-	return nil, fmt.Errorf("blob %s is not in the manifest", h)
+	l := &tarLayer{t: i.t, desc: i.manifest.Layers[k]}
+	if i.diffIDs != nil {
+		return &tarLayerDiffID{tarLayer: l, diffID: i.diffIDs[k]}, nil
+	}
+	return l, nil
 }
 
-// tarLayer is a layer blob stored in an archive.
+// tarLayer is a layer blob stored in an archive or a layout.
 type tarLayer struct {
-	t    *tarFile
+	t    blobSource
 	desc v1.Descriptor
 }
 
@@ -382,7 +483,18 @@ var _ partial.CompressedLayer = (*tarLayer)(nil)
 func (l *tarLayer) Digest() (v1.Hash, error) { return l.desc.Digest, nil }
 
 func (l *tarLayer) Compressed() (io.ReadCloser, error) {
-	rc, _, err := l.t.blob(l.desc.Digest, l.desc.Size)
+	if !l.t.checksLayers() {
+		if h := l.desc.Digest; h.Algorithm != "sha256" || !isHex64(h.Hex) {
+			return nil, fmt.Errorf("blob %s: unsupported digest algorithm", h)
+		}
+		rc, size, err := l.t.open(blobName(l.desc.Digest))
+		if err == nil && size != l.desc.Size {
+			rc.Close()
+			return nil, fmt.Errorf("blob %s: the layout holds %d bytes, the manifest says %d", l.desc.Digest, size, l.desc.Size)
+		}
+		return rc, err
+	}
+	rc, _, err := blob(l.t, l.desc.Digest, l.desc.Size)
 	return rc, err
 }
 
@@ -392,3 +504,15 @@ func (l *tarLayer) MediaType() (types.MediaType, error) { return l.desc.MediaTyp
 
 // Descriptor lets partial keep annotations and URLs of the manifest entry.
 func (l *tarLayer) Descriptor() (*v1.Descriptor, error) { d := l.desc; return &d, nil }
+
+// tarLayerDiffID is a layer whose diff_id the config gives (as a
+// registry's or go-containerregistry's layout's do), so that asking for
+// it neither decompresses the layer nor parses the manifest and the
+// config again (partial.BlobToDiffID), which for every layer would cost n
+// squared.
+type tarLayerDiffID struct {
+	*tarLayer
+	diffID v1.Hash
+}
+
+func (l *tarLayerDiffID) DiffID() (v1.Hash, error) { return l.diffID, nil }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -24,9 +25,14 @@ type options struct {
 	daemonClient     daemon.Client
 	tag              string
 	replace          bool
+	limits           Limits
+	timeout          time.Duration
 
 	// transport replaces the HTTP transport for registry access (tests).
 	transport http.RoundTripper
+	// backoff, when set, is the first wait between retries and resumes
+	// (tests; go-containerregistry's default is 1 s, then 3 s).
+	backoff time.Duration
 	// beforeRename runs after a file sink has been written to its temporary
 	// file and before the rename (tests use it to simulate failures).
 	beforeRename func(tmp string) error
@@ -36,6 +42,8 @@ func makeOptions(opts []Option) (*options, error) {
 	o := &options{
 		platform: hostPlatform(),
 		keychain: authn.DefaultKeychain,
+		limits:   DefaultLimits(),
+		timeout:  DefaultTimeout,
 	}
 	for _, opt := range opts {
 		if opt == nil {

@@ -8,17 +8,16 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
-	"strings"
+	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/daemon"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/moby/moby/client"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -115,11 +114,12 @@ func (r Ref) archiveImage(ctx context.Context, o *options) (v1.Image, error) {
 	if err != nil {
 		return nil, err
 	}
+	t.lim = o.limits
 	switch {
 	case r.kind == OCIArchive && !t.has("index.json"):
 		return nil, errors.New("no index.json at its root, so it is not an OCI archive (a docker save tar? use docker-archive:PATH)")
 	case r.kind == Archive && t.has("manifest.json"):
-		img, err := r.dockerSaveImage()
+		img, err := r.dockerSaveImage(t)
 		if err != nil {
 			return nil, err
 		}
@@ -128,7 +128,7 @@ func (r Ref) archiveImage(ctx context.Context, o *options) (v1.Image, error) {
 		}
 		return img, nil
 	case t.has("index.json"):
-		raw, err := t.readSmall("index.json")
+		raw, err := t.readSmall("index.json", "index")
 		if err != nil {
 			return nil, fmt.Errorf("reading index.json: %w", err)
 		}
@@ -138,49 +138,21 @@ func (r Ref) archiveImage(ctx context.Context, o *options) (v1.Image, error) {
 }
 
 // dockerSaveImage picks the image of a `docker save` archive and opens it
-// with ggcr's tarball package.
-func (r Ref) dockerSaveImage() (v1.Image, error) {
-	opener := func() (io.ReadCloser, error) { return os.Open(r.path) }
-	m, err := tarball.LoadManifest(opener)
+// in place (dockersave.go).
+func (r Ref) dockerSaveImage(t *tarFile) (v1.Image, error) {
+	m, err := loadSaveManifest(t)
+	var tl *TooLargeError
+	if errors.As(err, &tl) {
+		return nil, err // it names manifest.json
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading manifest.json: %w", err)
 	}
-	var all []string
-	for i, d := range m {
-		if len(d.RepoTags) == 0 {
-			all = append(all, fmt.Sprintf("#%d (untagged, config %s)", i, d.Config))
-		}
-		all = append(all, d.RepoTags...)
-	}
-	if len(m) == 0 {
-		return nil, fmt.Errorf("%w: manifest.json lists no images", ErrNotFound)
-	}
-	var tag *name.Tag
-	if r.tag != "" {
-		want, err := name.NewTag(r.tag)
-		if err != nil {
-			return nil, err
-		}
-		found := false
-		for _, d := range m {
-			for _, rt := range d.RepoTags {
-				if have, err := name.NewTag(rt); err == nil && have.Name() == want.Name() {
-					found = true
-				}
-			}
-		}
-		if !found {
-			return nil, fmt.Errorf("%w: no image tagged %q (available: %s)", ErrNotFound, r.tag, strings.Join(all, ", "))
-		}
-		tag = &want
-	} else if len(m) > 1 {
-		return nil, &AmbiguousError{Images: all}
-	}
-	img, err := tarball.Image(opener, tag)
+	d, err := pickSaved(m, r.tag)
 	if err != nil {
 		return nil, err
 	}
-	return img, nil
+	return savedImage(t, d)
 }
 
 // checkPlatform refuses an image whose config names another platform than
@@ -210,11 +182,14 @@ func (r Ref) layoutImage(o *options) (v1.Image, error) {
 	} else if !fi.IsDir() {
 		return nil, errors.New("is a file, not an OCI layout directory (use docker-archive:PATH for archives)")
 	}
-	ix, err := layout.ImageIndexFromPath(r.path)
+	// Read in place, as an OCI archive is (ocitar.go): go-containerregistry's
+	// layout package parses the manifest again for every layer.
+	dir := dirFile{root: r.path, lim: o.limits}
+	raw, err := readSmall(dir, "index.json", "index")
 	if err != nil {
-		return nil, notFound(err)
+		return nil, notFound(fmt.Errorf("reading index.json: %w", err))
 	}
-	return imageFromLayoutIndex(ix, r.tag, o)
+	return imageFromLayoutIndex(&tarIndex{t: dir, raw: raw}, r.tag, o)
 }
 
 // registryName is the reference with the insecure setting applied.
@@ -227,13 +202,22 @@ func (r Ref) registryName(o *options) (name.Reference, error) {
 
 func (r Ref) remoteOptions(ctx context.Context, o *options) []remote.Option {
 	ro := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(o.keychain)}
-	if o.transport != nil {
-		ro = append(ro, remote.WithTransport(o.transport))
-	} else if o.insecure {
+	base := o.transport
+	if base == nil {
 		tr := remote.DefaultTransport.(*http.Transport).Clone()
-		tr.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // asked for with WithInsecure
-		ro = append(ro, remote.WithTransport(tr))
+		if o.insecure {
+			tr.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // asked for with WithInsecure
+		}
+		base = tr
 	}
+	// Under go-containerregistry's retries: timeouts, and bodies resumed
+	// where they stopped (network.go).
+	backoff := time.Second
+	if o.backoff > 0 {
+		backoff = o.backoff
+		ro = append(ro, remote.WithRetryBackoff(remote.Backoff{Duration: o.backoff, Factor: 3, Jitter: 0.1, Steps: 3}))
+	}
+	ro = append(ro, remote.WithTransport(&netTransport{base: base, timeout: o.timeout, resumes: defaultResumes, backoff: backoff}))
 	return ro
 }
 
@@ -248,17 +232,29 @@ func (r Ref) registryImage(ctx context.Context, o *options) (v1.Image, error) {
 	if err != nil {
 		return nil, registryErr(err)
 	}
+	what := "manifest"
+	if desc.MediaType.IsIndex() {
+		what = "index"
+	}
+	if err := o.limits.check(what, ref.String(), int64(len(desc.Manifest))); err != nil {
+		return nil, err
+	}
 	if desc.MediaType.IsIndex() {
 		ix, err := desc.ImageIndex()
 		if err != nil {
 			return nil, err
 		}
-		return imageFromIndex(ix, o)
+		img, err := imageFromIndex(ix, o)
+		if err != nil {
+			return nil, err
+		}
+		return limitedImage{Image: img, lim: o.limits}, nil
 	}
 	img, err := desc.Image()
 	if err != nil {
 		return nil, err
 	}
+	img = limitedImage{Image: img, lim: o.limits}
 	if err := checkPlatform(img, o); err != nil {
 		return nil, err
 	}
@@ -267,6 +263,12 @@ func (r Ref) registryImage(ctx context.Context, o *options) (v1.Image, error) {
 
 // registryErr marks "no such manifest or repository" as ErrNotFound.
 func registryErr(err error) error {
+	// net/http's *url.Error would name the request a second time.
+	var ne *NetworkError
+	var ue *url.Error
+	if errors.As(err, &ue) && errors.As(ue.Err, &ne) {
+		return ne
+	}
 	var te *transport.Error
 	if errors.As(err, &te) {
 		if te.StatusCode == http.StatusNotFound {

@@ -7,4 +7,8 @@
 // diff_id (the sha256 of the uncompressed stream) and, where known, the
 // digest of the compressed blob. A layer is never held in memory: entries
 // are handed to a callback one at a time, with a reader over their content.
+// A layer that expands past its Limits (a decompression bomb, an entry
+// declaring terabytes) is refused as soon as it does, with a *LimitError
+// naming it (docs/limits.md). Layers returns an image's layers with its
+// config, refusing a config whose diff_ids are not as many as the layers.
 package layer

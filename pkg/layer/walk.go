@@ -137,6 +137,7 @@ type options struct {
 	name       string
 	skipVerify bool
 	noBlobHash bool
+	limits     *Limits // nil: DefaultLimits()
 }
 
 // WithDiffID gives the expected diff_id (from the image config), so that
@@ -206,7 +207,9 @@ func Walk(ctx context.Context, l v1.Layer, fn func(e *Entry) error, opts ...Opti
 // stream exactly once and to its end, and returns what it learnt of the
 // stream. The root entry ("./") is not handed to fn. An error returned by
 // fn stops the walk and is returned as is. Errors of the stream itself are
-// typed: *UnsafeEntryError, *DigestMismatchError, *CorruptError. (A layer
+// typed: *UnsafeEntryError, *InvalidEntryError (Entry.Check),
+// *DigestMismatchError, *CorruptError, *LimitError (see Limits: the walk stops as soon as a limit is passed,
+// never after reading what a bomb expands to). (A layer
 // from a registry has its blob digest checked by go-containerregistry's
 // remote package as it streams; a mismatch there is a *CorruptError.)
 func WalkInfo(ctx context.Context, l v1.Layer, fn func(e *Entry) error, opts ...Option) (Info, error) {
@@ -277,6 +280,11 @@ func WalkInfo(ctx context.Context, l v1.Layer, fn func(e *Entry) error, opts ...
 	default:
 		dec = br
 	}
+	lim := DefaultLimits()
+	if o.limits != nil {
+		lim = *o.limits
+	}
+	dec = &limitReader{r: dec, l: lim, compressed: blob, ratio: info.Compression != Uncompressed, layer: name}
 	tarStream := &hashCounter{r: dec, h: sha256.New()}
 
 	tr := tar.NewReader(tarStream)
@@ -292,6 +300,10 @@ func WalkInfo(ctx context.Context, l v1.Layer, fn func(e *Entry) error, opts ...
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		var le *LimitError
+		if errors.As(err, &le) {
+			return info, le
+		}
 		if err != nil && !errors.Is(err, tar.ErrInsecurePath) {
 			return info, &CorruptError{Layer: name, Err: fmt.Errorf("reading tar: %w", err)}
 		}
@@ -301,6 +313,9 @@ func WalkInfo(ctx context.Context, l v1.Layer, fn func(e *Entry) error, opts ...
 		}
 		if p == "" || hdr.Typeflag == tar.TypeXGlobalHeader {
 			continue // the root directory itself; pax global headers
+		}
+		if lim.MaxEntryBytes > 0 && hdr.Size > lim.MaxEntryBytes {
+			return info, &LimitError{Layer: name, Entry: p, Kind: LimitEntry, Limit: float64(lim.MaxEntryBytes), Got: hdr.Size}
 		}
 		er.path = p
 		e = Entry{Path: p, Header: hdr, Reader: er}
@@ -314,6 +329,9 @@ func WalkInfo(ctx context.Context, l v1.Layer, fn func(e *Entry) error, opts ...
 		case tar.TypeSymlink:
 			e.Link = hdr.Linkname
 		}
+		if err := e.Check(name); err != nil {
+			return info, err
+		}
 		info.Entries++
 		if err := fn(&e); err != nil {
 			return info, err
@@ -322,6 +340,10 @@ func WalkInfo(ctx context.Context, l v1.Layer, fn func(e *Entry) error, opts ...
 	// Read to the end of the tar stream (padding after the end-of-archive
 	// blocks belongs to the diff_id), then to the end of the blob.
 	if _, err := io.Copy(io.Discard, tarStream); err != nil {
+		var le *LimitError
+		if errors.As(err, &le) {
+			return info, le
+		}
 		return info, &CorruptError{Layer: name, Err: fmt.Errorf("reading to the end of the tar stream: %w", err)}
 	}
 	if _, err := io.Copy(io.Discard, br); err != nil {
@@ -363,14 +385,15 @@ func WalkInfo(ctx context.Context, l v1.Layer, fn func(e *Entry) error, opts ...
 		info.Digest = info.DiffID
 		return info, nil
 	}
-	if declared {
-		if !selfVerified {
-			// Without the hash, at least the length must be the
-			// declared one.
-			if size, err := l.Size(); err == nil && size != info.CompressedSize {
-				return info, &CorruptError{Layer: name, Err: fmt.Errorf("blob is %d bytes, the manifest says %d", info.CompressedSize, size)}
-			}
+	if !selfVerified {
+		// The length must be the declared one, hashed or not: a
+		// manifest that says another size than its blob's is refused
+		// by every reader, whatever else it checks.
+		if size, err := l.Size(); err == nil && size != info.CompressedSize {
+			return info, &CorruptError{Layer: name, Err: fmt.Errorf("blob is %d bytes, the manifest says %d", info.CompressedSize, size)}
 		}
+	}
+	if declared {
 		return info, nil
 	}
 	wantDigest := o.digest
@@ -473,7 +496,8 @@ type entryReader struct {
 
 func (r *entryReader) Read(p []byte) (int, error) {
 	n, err := r.r.Read(p)
-	if err != nil && err != io.EOF {
+	var le *LimitError
+	if err != nil && err != io.EOF && !errors.As(err, &le) {
 		err = &CorruptError{Layer: r.layer, Err: fmt.Errorf("reading entry %s: %w", r.path, err)}
 	}
 	return n, err

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"reflect"
+	"strings"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -247,6 +248,19 @@ func FuzzWalk(f *testing.F) {
 	rc, _ = zl.Compressed()
 	b, _ = io.ReadAll(rc)
 	f.Add(b)
+	// Hostile seeds (issue 11): a sparse entry of 2 TiB, and zstd that
+	// expands 8 MiB of zeros from a few hundred bytes.
+	f.Add(synth.SparseTar("huge", 2<<40))
+	zeros, _ := synth.TarBytes([]synth.Entry{{Kind: synth.KindFile, Path: "zeros", Content: make([]byte, 8<<20)}})
+	zb, _ := synth.CompressedLayer(zeros, "zstd", false)
+	rc, _ = zb.Compressed()
+	b, _ = io.ReadAll(rc)
+	f.Add(b)
+	for _, tc := range invalidCases { // the entries no reader accepts
+		if raw, err := synth.TarBytes(tc.entries); err == nil {
+			f.Add(raw)
+		}
+	}
 	f.Fuzz(func(t *testing.T, blob []byte) {
 		l := synth.RawLayer(blob, types.OCILayer, synth.Digest(nil), synth.Digest(blob))
 		_ = Walk(context.Background(), l, func(e *Entry) error {
@@ -307,6 +321,11 @@ func TestWalkBlobDigestCheck(t *testing.T) {
 		}},
 		{"off: length still checked", sizedLayer{reblob, int64(len(other)) + 1}, []Option{WithBlobDigestCheck(false)}, func(_ Info, err error) bool {
 			return errors.As(err, &corrupt) && corrupt.Layer == declared.String()
+		}},
+		// The right bytes under a manifest that says another size: every
+		// reader refuses them, hashing or not (squash accepted them).
+		{"on: length checked too", sizedLayer{synth.RawLayer(gz, types.OCILayer, synth.Digest(raw), declared), int64(len(gz)) - 1}, nil, func(_ Info, err error) bool {
+			return errors.As(err, &corrupt) && corrupt.Layer == declared.String() && strings.Contains(err.Error(), "the manifest says")
 		}},
 		{"off: diff_id still checked", synth.RawLayer(gz, types.OCILayer, synth.Digest(nil), declared), []Option{WithBlobDigestCheck(false)}, func(_ Info, err error) bool {
 			return errors.As(err, &mismatch) && mismatch.Kind == KindDiffID

@@ -124,19 +124,13 @@ func apkRefreshes(c command) bool {
 // index i of the RUN (or in the later RUNs of the stage) that reads the
 // index without fetching it, before anything fetches it again; 0 if none.
 func (p *Pass) apkIndexUsedAfter(ri *runInfo, i int) (int, string) {
-	who := ""
-	line := p.after(ri, i, func(c command) bool {
-		if apkRefreshes(c) {
-			who = "-"
-			return true
-		}
-		who = apkIndexUser(c)
-		return who != ""
-	})
-	if who == "-" {
+	at, ok := p.cmdIndex("apk index read or fetched", func(c command) bool {
+		return apkRefreshes(c) || apkIndexUser(c) != ""
+	}).after(ri, i)
+	if !ok || apkRefreshes(at.ri.cmds[at.i]) {
 		return 0, ""
 	}
-	return line, who
+	return at.line(), apkIndexUser(at.ri.cmds[at.i])
 }
 
 // apkNoCacheRepair adds --no-cache to the apk add at index i. It is safe
@@ -166,22 +160,18 @@ func (p *Pass) apkUpdateRepair(ri *runInfo, i int) *Repair {
 	if se == nil {
 		return nil
 	}
-	laterRun := 0
-	for _, o := range p.laterRuns(ri.in) {
+	// A later RUN that reads the index before fetching it.
+	if _, ok := p.runIndex("reads the apk index before fetching it", func(o *runInfo) bool {
 		for _, c := range o.cmds {
 			if apkRefreshes(c) {
-				break
+				return false
 			}
 			if apkIndexUser(c) != "" {
-				laterRun = o.in.Range.Start.Line
-				break
+				return true
 			}
 		}
-		if laterRun > 0 {
-			break
-		}
-	}
-	if laterRun > 0 {
+		return false
+	}).afterRuns(ri); ok {
 		return nil
 	}
 	// Every later apk command of the RUN must be an add that fetches the

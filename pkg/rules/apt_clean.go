@@ -109,16 +109,11 @@ func aptCleanAfter(cmds []command, i int) bool {
 // stage chain removes /etc/apt/apt.conf.d/docker-clean (or sets
 // Keep-Downloaded-Packages), undoing the base's auto-clean.
 func (p *Pass) dockerCleanRemoved(ri *runInfo) bool {
-	for _, r := range append(p.runsBefore(ri.in), ri) {
-		for _, c := range r.cmds {
-			if removes(c, "/etc/apt/apt.conf.d/docker-clean") {
-				return true
-			}
-			if (c.Name == "echo" || c.Name == "printf") && strings.Contains(strings.Join(c.Args, " "), "Keep-Downloaded-Packages") &&
-				strings.Contains(strings.Join(c.Args, " "), "true") {
-				return true
-			}
+	return p.cmdIndex("docker-clean removed", func(c command) bool {
+		if removes(c, "/etc/apt/apt.conf.d/docker-clean") {
+			return true
 		}
-	}
-	return false
+		return (c.Name == "echo" || c.Name == "printf") && strings.Contains(strings.Join(c.Args, " "), "Keep-Downloaded-Packages") &&
+			strings.Contains(strings.Join(c.Args, " "), "true")
+	}).before(ri, len(ri.cmds))
 }

@@ -101,20 +101,22 @@ func (p *Pass) aptListsRepair(ri *runInfo) *Repair {
 // lists this RUN fetched.
 func (p *Pass) listsNeeders(ri *runInfo) []*runInfo {
 	var out []*runInfo
-	for _, o := range p.laterRuns(ri.in) {
+	for _, at := range p.runIndex("installs from the apt lists", func(o *runInfo) bool {
 		if mountCovers(o, aptListsDir) {
-			continue
+			return false
 		}
 		for _, c := range o.cmds {
 			v := aptVerb(c)
 			if v == "update" {
-				break
+				return false
 			}
 			if aptInstallVerbs[v] {
-				out = append(out, o)
-				break
+				return true
 			}
 		}
+		return false
+	}).allAfter(ri) {
+		out = append(out, at.ri)
 	}
 	return out
 }

@@ -181,29 +181,15 @@ func (p *Pass) aptInstalled(ri *runInfo, i int, name string) bool {
 		}
 		return false
 	}
-	for _, prev := range p.runsBefore(ri.in) {
-		if slices.ContainsFunc(prev.cmds, named) {
-			return true
-		}
-	}
-	return slices.ContainsFunc(ri.cmds[:i+1], named)
+	return p.cmdIndex("apt-installs "+name, named).before(ri, i+1)
 }
 
-// after calls fn for the commands after index i of the RUN, then for those
-// of the later RUNs of the stage and of stages built on it, until it
-// returns a line; it returns that line, or 0.
-func (p *Pass) after(ri *runInfo, i int, fn func(c command) bool) int {
-	for _, c := range ri.cmds[i+1:] {
-		if fn(c) {
-			return ri.rangeOf(c).Start.Line
-		}
-	}
-	for _, o := range p.laterRuns(ri.in) {
-		for _, c := range o.cmds {
-			if fn(c) {
-				return o.rangeOf(c).Start.Line
-			}
-		}
+// after returns the line of the first command after index i of the RUN,
+// then of the later RUNs of the stage and of stages built on it, for which
+// fn holds, or 0. key names fn (see cmdIndex).
+func (p *Pass) after(ri *runInfo, i int, key string, fn func(c command) bool) int {
+	if at, ok := p.cmdIndex(key, fn).after(ri, i); ok {
+		return at.line()
 	}
 	return 0
 }
@@ -211,7 +197,7 @@ func (p *Pass) after(ri *runInfo, i int, fn func(c command) bool) int {
 // httpsUse returns the line of the first command after index i that names
 // an https URL (a download, a git clone, an apt source), or 0.
 func (p *Pass) httpsUse(ri *runInfo, i int) int {
-	return p.after(ri, i, func(c command) bool {
+	return p.after(ri, i, "https", func(c command) bool {
 		return slices.ContainsFunc(c.Args, func(a string) bool { return strings.Contains(strings.ToLower(a), "https://") })
 	})
 }
@@ -219,7 +205,7 @@ func (p *Pass) httpsUse(ri *runInfo, i int) int {
 // recvKeys returns the line of the first gpg or apt-key command after
 // index i that fetches keys from a keyserver, or 0.
 func (p *Pass) recvKeys(ri *runInfo, i int) int {
-	return p.after(ri, i, func(c command) bool {
+	return p.after(ri, i, "recv-keys", func(c command) bool {
 		if c.Name != "gpg" && c.Name != "gpg2" && c.Name != "apt-key" {
 			return false
 		}
@@ -230,7 +216,7 @@ func (p *Pass) recvKeys(ri *runInfo, i int) int {
 // managerInstallsLater reports whether manager m installs packages after
 // index i.
 func (p *Pass) managerInstallsLater(ri *runInfo, i int, m shellfacts.Manager) bool {
-	return p.after(ri, i, func(c command) bool {
+	return p.after(ri, i, "installs "+string(m), func(c command) bool {
 		pk := c.pkg(m)
 		return pk != nil && pk.Verb == shellfacts.Install
 	}) > 0
@@ -254,12 +240,5 @@ func configuresNoRecommends(c command) bool {
 // recommendsConfigured reports whether an earlier RUN of the stage chain
 // configured apt not to install recommends.
 func (p *Pass) recommendsConfigured(ri *runInfo) bool {
-	for _, prev := range p.runsBefore(ri.in) {
-		for _, c := range prev.cmds {
-			if configuresNoRecommends(c) {
-				return true
-			}
-		}
-	}
-	return false
+	return p.cmdIndex("configures no recommends", configuresNoRecommends).before(ri, 0)
 }

@@ -3,7 +3,6 @@ package rules
 import (
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/whittle/whittle/pkg/dockerfile"
@@ -42,6 +41,7 @@ func (buildPackages) Check(p *Pass) []Finding {
 			continue // a builder stage is where build tools belong
 		}
 		steps, _ := layerHistory(p, s)
+		rm := newRemovals(steps)
 		for i, st := range steps {
 			if st.facts == nil || seen[st.in] {
 				continue
@@ -62,10 +62,10 @@ func (buildPackages) Check(p *Pass) []Finding {
 					if name == "" || strings.ContainsAny(name, "/$*") {
 						continue
 					}
-					gone := func(d *shellfacts.Command) bool {
-						return layerRemovesPkg(d, fam, name) || pk.Virtual != "" && layerRemovesPkg(d, fam, pk.Virtual) || aptAutoRemoves(d, fam)
-					}
-					if slices.ContainsFunc(ri.cmds[k+1:], func(d command) bool { return gone(d.Command) }) || removedLaterIn(steps[i+1:], gone) {
+					// Removed by a later command of the RUN or of a later
+					// step: by name, as its --virtual group, or by
+					// apt's autoremove.
+					if rm.after(i, k, fam, name) || pk.Virtual != "" && rm.after(i, k, fam, pk.Virtual) || rm.autoAfter(i, k, fam) {
 						continue
 					}
 					switch {
@@ -77,7 +77,7 @@ func (buildPackages) Check(p *Pass) []Finding {
 				}
 				// Without a build after them in the stage, the tools are
 				// what the image offers its users (a toolchain image).
-				line := p.after(ri, k, usesBuild)
+				line := p.after(ri, k, "uses a build", usesBuild)
 				if len(tools)+len(devs) == 0 || line == 0 {
 					continue
 				}
@@ -115,14 +115,59 @@ func aptAutoRemoves(d *shellfacts.Command, fam string) bool {
 	return fam == "apt" && d.Pkg != nil && d.Pkg.Manager == shellfacts.Apt && (d.Pkg.Verb == shellfacts.Autoremove || d.Pkg.AutoRemove)
 }
 
-// removedLaterIn reports whether a command of the later steps matches gone.
-func removedLaterIn(steps []layerStep, gone func(*shellfacts.Command) bool) bool {
-	for _, st := range steps {
-		if st.facts != nil && slices.ContainsFunc(st.facts.Commands, gone) {
-			return true
+// removals knows, for a stage history, the last command that removes
+// each package (by family and name) and the last apt autoremove, so that
+// whether a package is removed after a command is answered at once rather
+// than by reading every later step again for every package.
+type removals struct {
+	pkg  map[[2]string]stepCmd
+	auto map[string]stepCmd
+}
+
+// stepCmd is the command cmd of step step.
+type stepCmd struct{ step, cmd int }
+
+func (a stepCmd) after(step, cmd int) bool {
+	return a.step > step || a.step == step && a.cmd > cmd
+}
+
+func newRemovals(steps []layerStep) *removals {
+	r := &removals{pkg: map[[2]string]stepCmd{}, auto: map[string]stepCmd{}}
+	for i, st := range steps {
+		if st.facts == nil {
+			continue
+		}
+		for k, d := range st.facts.Commands {
+			p := d.Pkg
+			if p == nil {
+				continue
+			}
+			if p.Verb == shellfacts.Remove || p.Verb == shellfacts.Purge {
+				fam := layerFamily(p.Manager)
+				for _, op := range p.Packages {
+					r.pkg[[2]string{fam, layerPkgName(p.Manager, op)}] = stepCmd{i, k}
+				}
+			}
+			if aptAutoRemoves(d, "apt") {
+				r.auto["apt"] = stepCmd{i, k}
+			}
 		}
 	}
-	return false
+	return r
+}
+
+// after reports whether a command after command k of step i removes the
+// package (layerRemovesPkg).
+func (r *removals) after(i, k int, fam, name string) bool {
+	last, ok := r.pkg[[2]string{fam, name}]
+	return ok && last.after(i, k)
+}
+
+// autoAfter reports whether an autoremove of the family runs after
+// command k of step i (aptAutoRemoves).
+func (r *removals) autoAfter(i, k int, fam string) bool {
+	last, ok := r.auto[fam]
+	return ok && last.after(i, k)
 }
 
 // usesBuild reports whether c builds or installs language packages that

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"path"
+	"sort"
 	"strings"
 
 	"github.com/whittle/whittle/pkg/dockerfile"
@@ -26,6 +27,7 @@ func (copyArchive) Meta() Meta {
 func (copyArchive) Check(p *Pass) []Finding {
 	var out []Finding
 	for _, st := range stagesOrWhole(p.File) {
+		ext := extractions(p, st)
 		for k, in := range st {
 			if in.Kind != dockerfile.KindCopy || in.Copy == nil || in.Copy.From != "" {
 				continue
@@ -43,7 +45,7 @@ func (copyArchive) Check(p *Pass) []Finding {
 			if len(names) == 0 {
 				continue
 			}
-			if name, ok := extractedLater(p, st[k+1:], names); ok {
+			if name, ok := ext.after(k, names); ok {
 				f := p.FindingAt(in.Range,
 					"the archive "+name+" is copied in, then extracted by a later RUN: the archive stays in this COPY layer",
 					"use ADD (which extracts local tar archives without keeping them), or RUN --mount=type=bind,source="+name+" to extract it without copying")
@@ -71,31 +73,47 @@ func stagesOrWhole(f *dockerfile.File) [][]*dockerfile.Instruction {
 	return out
 }
 
-// extractedLater reports whether a RUN among ins extracts one of the
-// archive names.
-func extractedLater(p *Pass, ins []*dockerfile.Instruction, names []string) (string, bool) {
-	byIn := map[*dockerfile.Instruction]*runInfo{}
-	for _, ri := range p.runs() {
-		byIn[ri.in] = ri
-	}
-	for _, in := range ins {
-		ri := byIn[in]
+// extracted lists, by archive base name, where the RUNs of a group of
+// instructions extract an archive: the instruction's place in the group
+// and the command's in the RUN, in order.
+type extracted map[string][]stepCmd
+
+func extractions(p *Pass, ins []*dockerfile.Instruction) extracted {
+	x := extracted{}
+	for k, in := range ins {
+		ri := p.run(in)
 		if ri == nil {
 			continue
 		}
-		for _, c := range ri.cmds {
+		for ci, c := range ri.cmds {
 			e := c.Extract
 			if e == nil || e.Create || e.Archive == "" {
 				continue
 			}
-			for _, n := range names {
-				if baseName(e.Archive) == n {
-					return n, true
-				}
-			}
+			n := baseName(e.Archive)
+			x[n] = append(x[n], stepCmd{k, ci})
 		}
 	}
-	return "", false
+	return x
+}
+
+// after returns the name, among names, of the first archive a RUN after
+// instruction k extracts (the first of names when one command extracts
+// several), and whether there is one.
+func (x extracted) after(k int, names []string) (string, bool) {
+	best, found := "", false
+	var at stepCmd
+	for _, n := range names {
+		l := x[n]
+		i := sort.Search(len(l), func(i int) bool { return l[i].step > k })
+		if i == len(l) {
+			continue
+		}
+		if !found || at.after(l[i].step, l[i].cmd) {
+			best, at, found = n, l[i], true
+		}
+	}
+	return best, found
 }
 
 // copiedTo is where a COPY puts the file named name: DEST/name when DEST

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/whittle/whittle/internal/testenv"
@@ -17,6 +18,12 @@ func FuzzLint(f *testing.F) {
 	for _, c := range ruleCases {
 		f.Add([]byte(c.src))
 	}
+	// Hostile shapes (issue 11): nesting past the limit, removals of what
+	// is already gone, a merge further than a repair goes.
+	f.Add([]byte("FROM debian\nRUN echo " + strings.Repeat("$(echo ", 70) + "x" + strings.Repeat(")", 70) + "\n"))
+	f.Add([]byte("FROM debian\nRUN sh -c 'echo " + strings.Repeat("$(echo ", 70) + "x" + strings.Repeat(")", 70) + "'\n"))
+	f.Add([]byte("FROM debian AS a\nRUN apt-get install -y gcc && curl -o /tmp/a.tgz https://e/a.tgz\nRUN apt-get purge -y gcc && rm /tmp/a.tgz\nFROM a\nRUN apt-get purge -y gcc && rm -f /tmp/a.tgz\n"))
+	f.Add([]byte("FROM debian\nRUN cp /etc/hosts /opt/x\n" + strings.Repeat("RUN true\n", 70) + "RUN rm /opt/x\n"))
 	if testenv.SharedTier {
 		for _, dir := range []string{
 			testenv.Shared(f, "corpus", "naive"),

@@ -85,14 +85,7 @@ func gemrcWrite(c command) bool {
 // gemrcNoDocument reports whether an earlier RUN of the stage chain wrote
 // --no-document into a gemrc.
 func (p *Pass) gemrcNoDocument(ri *runInfo) bool {
-	for _, prev := range p.runsBefore(ri.in) {
-		for _, c := range prev.cmds {
-			if gemrcWrite(c) {
-				return true
-			}
-		}
-	}
-	return false
+	return p.cmdIndex("gemrc no-document", gemrcWrite).before(ri, 0)
 }
 
 // gemDocDirs are where gem writes documentation: GEM_HOME/doc when the

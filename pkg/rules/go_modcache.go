@@ -109,12 +109,8 @@ func goModCleanedAfter(cmds []command, i int, dir string) bool {
 // (with the RUN's GOMODCACHE when the command was given one), unless a
 // later RUN of the stage runs go: it would fetch every module again.
 func (p *Pass) goModRepair(ri *runInfo, dir string, assigned bool) *Repair {
-	for _, o := range p.laterRuns(ri.in) {
-		for _, c := range o.cmds {
-			if c.pkg(shellfacts.Go) != nil {
-				return nil
-			}
-		}
+	if _, ok := p.cmdIndex("runs go", func(c command) bool { return c.pkg(shellfacts.Go) != nil }).afterRuns(ri); ok {
+		return nil
 	}
 	clean := "go clean -modcache"
 	if assigned {

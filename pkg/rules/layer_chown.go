@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/whittle/whittle/pkg/dockerfile"
@@ -31,8 +32,20 @@ func (layerCopyChown) Check(p *Pass) []Finding {
 	var out []Finding
 	for _, s := range p.File.Stages {
 		steps, own := layerHistory(p, s)
-		for j := own; j < len(steps); j++ {
+		sf := newStepFacts(steps)
+		// What the COPYs and ADDs wrote, by path, so that a chown looks
+		// only at the copies it may cover.
+		copied := newLiveItems()
+		var cand []int
+		for j := range steps {
 			if steps[j].facts == nil {
+				targets, _ := layerCopyTargets(steps[j].in)
+				for _, t := range targets {
+					copied.add(layerItem{step: j, kind: itemPath, name: t})
+				}
+				continue
+			}
+			if j < own {
 				continue
 			}
 			for ci, c := range steps[j].facts.Commands {
@@ -40,10 +53,20 @@ func (layerCopyChown) Check(p *Pass) []Finding {
 				if f == nil || (f.Op != "chown" && f.Op != "chgrp" && f.Op != "chmod") {
 					continue
 				}
-				for i := j - 1; i >= 0; i-- {
-					if steps[i].facts != nil {
-						continue
+				cand = cand[:0]
+				for _, q := range f.Paths {
+					if path.IsAbs(q) {
+						cand = copied.pathCandidates(q, cand)
 					}
+				}
+				var cands []int
+				for _, k := range cand {
+					cands = append(cands, copied.items[k].step)
+				}
+				slices.Sort(cands)
+				cands = slices.Compact(cands)
+				for x := len(cands) - 1; x >= 0; x-- {
+					i := cands[x]
 					cp := steps[i].in
 					targets, dirs := layerCopyTargets(cp)
 					hit := ""
@@ -62,7 +85,7 @@ func (layerCopyChown) Check(p *Pass) []Finding {
 								continue
 							}
 							it := layerItem{step: i, name: t, dirCopy: dirs[k]}
-							if layerPathOverlaps(t, q) && layerSubpathOK(it, q, steps, j, steps[j].facts.Commands[:ci]) {
+							if layerPathOverlaps(t, q) && layerSubpathOK(it, q, sf, j, ci) {
 								hit = q
 							}
 						}

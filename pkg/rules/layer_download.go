@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/whittle/whittle/pkg/dockerfile"
@@ -59,49 +60,82 @@ func layerTouchesArchive(c *shellfacts.Command, file string) string {
 	return ""
 }
 
+// download is a file a step downloaded, with what later commands did
+// with it.
+type download struct {
+	step            int
+	file            string
+	first           *shellfacts.Command
+	firstIn, lastIn *dockerfile.Instruction
+	acts            []string
+}
+
 func (layerDownload) Check(p *Pass) []Finding {
 	var out []Finding
 	for _, s := range p.File.Stages {
 		steps, own := layerHistory(p, s)
-		for i := range steps {
-			for _, file := range layerDownloads(steps, i) {
-				var first *shellfacts.Command
-				var firstIn, lastIn *dockerfile.Instruction
-				var acts []string
-				for j := max(i+1, own); j < len(steps); j++ {
-					if steps[j].facts == nil {
-						continue
+		// The downloads of the steps read so far, by path; a download
+		// that a command deletes is gone, and nothing later touches it.
+		live := newLiveItems()
+		var dls []*download
+		var cand []int
+		for j := range steps {
+			// The stages s is built FROM delete downloads too; only what
+			// s's own RUNs do is reported.
+			if steps[j].facts != nil {
+				for _, c := range steps[j].facts.Commands {
+					cand = cand[:0]
+					if e := c.Extract; e != nil && !e.Create && e.Archive != "" && path.IsAbs(e.Archive) {
+						cand = live.pathCandidates(e.Archive, cand)
 					}
-					for _, c := range steps[j].facts.Commands {
-						v := layerTouchesArchive(c, file)
-						if v == "" {
+					if f := c.File; f != nil && (f.Op == "rm" || f.Op == "unlink") {
+						for _, q := range f.Paths {
+							if path.IsAbs(q) {
+								cand = live.pathCandidates(q, cand)
+							}
+						}
+					}
+					slices.Sort(cand)
+					for _, k := range slices.Compact(cand) {
+						d := dls[k]
+						v := layerTouchesArchive(c, d.file)
+						if v == "deletes" {
+							live.dead[k] = true
+						}
+						if v == "" || j < own {
 							continue
 						}
-						if first == nil {
-							first, firstIn = c, steps[j].in
+						if d.first == nil {
+							d.first, d.firstIn = c, steps[j].in
 						}
-						lastIn = steps[j].in
+						d.lastIn = steps[j].in
 						act := v + " it at " + layerLine(steps[j].in)
-						if len(acts) == 0 || acts[len(acts)-1] != act {
-							acts = append(acts, act)
+						if len(d.acts) == 0 || d.acts[len(d.acts)-1] != act {
+							d.acts = append(d.acts, act)
 						}
 					}
 				}
-				if first == nil {
-					continue
-				}
-				src := steps[i].in
-				msg := fmt.Sprintf("%s at %s downloads %s and a later RUN %s: the download still ships in the layer of %s",
-					src.Kind, layerLine(src), file, strings.Join(acts, ", then "), layerLine(src))
-				f := p.FindingAt(layerRange(first, firstIn), msg, layerDownloadFix(src))
-				f.RelatedLine = src.Range.Start.Line
-				if src.Kind == dockerfile.KindRun {
-					if span := stageSpan(src, lastIn); span != nil {
-						f.Repair, _ = p.mergeRepair(span, "merge the RUNs at "+lineRange(span)+" into one, so that the download is never committed")
-					}
-				}
-				out = append(out, f)
 			}
+			for _, file := range layerDownloads(steps, j) {
+				live.add(layerItem{step: j, kind: itemDownload, name: file})
+				dls = append(dls, &download{step: j, file: file})
+			}
+		}
+		for _, d := range dls {
+			if d.first == nil {
+				continue
+			}
+			src := steps[d.step].in
+			msg := fmt.Sprintf("%s at %s downloads %s and a later RUN %s: the download still ships in the layer of %s",
+				src.Kind, layerLine(src), d.file, strings.Join(d.acts, ", then "), layerLine(src))
+			f := p.FindingAt(layerRange(d.first, d.firstIn), msg, layerDownloadFix(src))
+			f.RelatedLine = src.Range.Start.Line
+			if src.Kind == dockerfile.KindRun {
+				if span := stageSpan(src, d.lastIn); span != nil {
+					f.Repair, _ = p.mergeRepair(span, "merge the RUNs at "+lineRange(span)+" into one, so that the download is never committed")
+				}
+			}
+			out = append(out, f)
 		}
 	}
 	return out

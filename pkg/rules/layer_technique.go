@@ -286,7 +286,7 @@ func layerCloneDest(c *shellfacts.Command) string {
 // layerVerb says how c undoes item it, or "" if it does not. WH101 leaves
 // COPY followed by chmod/chown to WH102, and deleting or extracting a
 // download to WH103.
-func layerVerb(steps []layerStep, j, ci int, it layerItem) (string, string) {
+func layerVerb(steps []layerStep, sf *stepFacts, j, ci int, it layerItem) (string, string) {
 	c := steps[j].facts.Commands[ci]
 	switch it.kind {
 	case itemPackage:
@@ -305,14 +305,11 @@ func layerVerb(steps []layerStep, j, ci int, it layerItem) (string, string) {
 		if f == nil {
 			return "", ""
 		}
-		if layerRemovedBefore(steps[j].facts.Commands[:ci], it.name) {
-			return "", "" // already gone when c runs
-		}
 		fromCopy := steps[it.step].facts == nil
 		var verb string
 		switch f.Op {
 		case "rm", "rmdir":
-			if it.kind == itemDownload || (fromCopy && layerCopiedArchiveExtracted(steps, it)) {
+			if it.kind == itemDownload || (fromCopy && layerCopiedArchiveExtracted(steps, sf, it)) {
 				return "", ""
 			}
 			verb = "removes"
@@ -342,29 +339,13 @@ func layerVerb(steps []layerStep, j, ci int, it layerItem) (string, string) {
 				!strings.ContainsAny(p, "*?[") && (path.Clean(p) != it.name && shellfacts.Under(it.name, p) || path.Clean(p) == it.name && it.isDir) {
 				continue
 			}
-			if !layerSubpathOK(it, p, steps, j, steps[j].facts.Commands[:ci]) {
+			if !layerSubpathOK(it, p, sf, j, ci) {
 				return "", ""
 			}
 			return verb, p
 		}
 	}
 	return "", ""
-}
-
-// layerRemovedBefore reports whether one of the commands removes name
-// (rm of it, an ancestor, or a glob matching either).
-func layerRemovedBefore(cmds []*shellfacts.Command, name string) bool {
-	for _, d := range cmds {
-		if d.File == nil || d.File.Op != "rm" {
-			continue
-		}
-		for _, p := range d.File.Paths {
-			if p == name || shellfacts.Under(name, p) || layerGlobCovers(p, name) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // layerGlobCovers reports whether glob matches name or one of its
@@ -406,68 +387,97 @@ type LayerUndo struct {
 // LayerUndos lists what WH101 finds in f: for every stage, each later RUN
 // command that undoes something an earlier instruction of the stage (or
 // of a stage it is built FROM) made. ONBUILD triggers are not included.
+// What a command removes, purges, cleans or moves away is gone: a later
+// command does not undo it again.
+//
+// What the earlier steps made is indexed (layer_index.go), so that a
+// command looks only at what it may undo: a stage of n steps costs time
+// in n, not n squared.
 func LayerUndos(f *dockerfile.File) []LayerUndo {
-	var out []LayerUndo
 	if f == nil {
 		return nil
 	}
-	p := &Pass{File: f, shared: newShared(f)}
-	for _, s := range f.Stages {
+	return layerUndos(&Pass{File: f, shared: newShared(f)})
+}
+
+func layerUndos(p *Pass) []LayerUndo {
+	var out []LayerUndo
+	for _, s := range p.File.Stages {
 		steps, own := layerHistory(p, s)
-		var items []layerItem
-		for i := range steps {
-			items = append(items, layerMade(steps, i)...)
-		}
-		for j := own; j < len(steps); j++ {
-			if steps[j].facts == nil {
-				continue
+		sf := newStepFacts(steps)
+		live := newLiveItems()
+		var cand []int
+		var verbs []string
+		seen := map[int]bool{}
+		for j := range steps {
+			// The steps of the stages s is built FROM are read too, for
+			// what they remove: it is gone in s as well. Only s's own
+			// are reported.
+			if steps[j].facts != nil {
+				for ci, c := range steps[j].facts.Commands {
+					cand = live.candidates(c, cand[:0])
+					clear(seen)
+					hit := cand[:0]
+					for _, k := range cand {
+						if !seen[k] {
+							seen[k] = true
+							hit = append(hit, k)
+						}
+					}
+					slices.Sort(hit) // in the order things were made
+					// group what c undoes by the step that made it
+					hits := map[int]*LayerUndo{}
+					verbs = verbs[:0]
+					for _, k := range hit {
+						it := live.items[k]
+						v, hitPath := layerVerb(steps, sf, j, ci, it)
+						verbs = append(verbs, v)
+						if v == "" {
+							continue
+						}
+						if it.kind == itemPackage && it.virtual != "" && layerRemovesPkg(c, it.family, it.virtual) {
+							continue // reported as the group
+						}
+						u := hits[it.step]
+						if u == nil {
+							u = &LayerUndo{Made: steps[it.step].in, Undo: steps[j].in, Command: c, Verb: v, Packages: map[string][]string{}}
+							hits[it.step] = u
+						}
+						switch it.kind {
+						case itemPackage:
+							if !slices.Contains(u.Packages[it.family], it.name) {
+								u.Packages[it.family] = append(u.Packages[it.family], it.name)
+							}
+						case itemCache:
+							if !slices.Contains(u.Caches, it.name) {
+								u.Caches = append(u.Caches, it.name)
+							}
+						default:
+							label := it.name
+							if hitPath != "" && path.Clean(hitPath) != it.name && shellfacts.Under(hitPath, it.name) {
+								label = path.Clean(hitPath)
+							}
+							if !slices.Contains(u.Paths, label) {
+								u.Paths = append(u.Paths, label)
+							}
+						}
+					}
+					live.kill(c, hit, verbs)
+					if j < own {
+						continue
+					}
+					var made []int
+					for k := range hits {
+						made = append(made, k)
+					}
+					sort.Ints(made)
+					for _, k := range made {
+						out = append(out, *hits[k])
+					}
+				}
 			}
-			for ci, c := range steps[j].facts.Commands {
-				// group what c undoes by the step that made it
-				hits := map[int]*LayerUndo{}
-				for _, it := range items {
-					if it.step >= j {
-						continue
-					}
-					v, hitPath := layerVerb(steps, j, ci, it)
-					if v == "" {
-						continue
-					}
-					if it.kind == itemPackage && it.virtual != "" && layerRemovesPkg(c, it.family, it.virtual) {
-						continue // reported as the group
-					}
-					u := hits[it.step]
-					if u == nil {
-						u = &LayerUndo{Made: steps[it.step].in, Undo: steps[j].in, Command: c, Verb: v, Packages: map[string][]string{}}
-						hits[it.step] = u
-					}
-					switch it.kind {
-					case itemPackage:
-						if !slices.Contains(u.Packages[it.family], it.name) {
-							u.Packages[it.family] = append(u.Packages[it.family], it.name)
-						}
-					case itemCache:
-						if !slices.Contains(u.Caches, it.name) {
-							u.Caches = append(u.Caches, it.name)
-						}
-					default:
-						label := it.name
-						if hitPath != "" && path.Clean(hitPath) != it.name && shellfacts.Under(hitPath, it.name) {
-							label = path.Clean(hitPath)
-						}
-						if !slices.Contains(u.Paths, label) {
-							u.Paths = append(u.Paths, label)
-						}
-					}
-				}
-				var made []int
-				for k := range hits {
-					made = append(made, k)
-				}
-				sort.Ints(made)
-				for _, k := range made {
-					out = append(out, *hits[k])
-				}
+			for _, it := range layerMade(steps, j) {
+				live.add(it)
 			}
 		}
 	}
@@ -496,7 +506,7 @@ func (u LayerUndo) what() []string {
 
 func (layerTechnique) Check(p *Pass) []Finding {
 	var out []Finding
-	for _, u := range LayerUndos(p.File) {
+	for _, u := range layerUndos(p) {
 		first, later := u.Made, u.Undo
 		msg := fmt.Sprintf("%s at %s %s %s, which the %s at %s made: the bytes still ship in the layer of %s",
 			later.Kind, layerLine(later), u.Verb, layerJoin(u.what()), first.Kind, layerLine(first), layerLine(first))
@@ -548,27 +558,14 @@ func layerFixText(first, later *dockerfile.Instruction, kinds map[layerItemKind]
 // a RUN between the two steps, or the later RUN before the operation, ran
 // anything but quiet commands, it may have made p itself (npm install
 // after COPY . . makes node_modules).
-func layerSubpathOK(it layerItem, p string, steps []layerStep, j int, before []*shellfacts.Command) bool {
+func layerSubpathOK(it layerItem, p string, sf *stepFacts, j, ci int) bool {
 	if !it.dirCopy || path.Clean(p) == it.name || shellfacts.Under(it.name, p) {
 		return true
 	}
 	if layerSystemDirs[it.name] {
 		return false
 	}
-	quiet := func(cmds []*shellfacts.Command) bool {
-		for _, d := range cmds {
-			if !layerQuiet[d.Name] {
-				return false
-			}
-		}
-		return true
-	}
-	for k := it.step + 1; k < j && k < len(steps); k++ {
-		if steps[k].facts != nil && !quiet(steps[k].facts.Commands) {
-			return false
-		}
-	}
-	return quiet(before)
+	return sf.quietBetween(it.step, j) && sf.firstLoud[j] >= ci
 }
 
 // layerStem strips an archive suffix from a file name ("" if it has none).
@@ -616,20 +613,10 @@ func layerExtracted(c *shellfacts.Command) []string {
 // layerCopiedArchiveExtracted reports whether a local archive that a COPY
 // wrote is extracted by a later RUN: WH105 reports that case (at the COPY,
 // with ADD as the repair), so WH101 does not report its removal again.
-func layerCopiedArchiveExtracted(steps []layerStep, it layerItem) bool {
+func layerCopiedArchiveExtracted(steps []layerStep, sf *stepFacts, it layerItem) bool {
 	cp := steps[it.step].in
 	if cp.Kind != dockerfile.KindCopy || cp.Copy == nil || cp.Copy.From != "" || layerStem(path.Base(it.name)) == "" {
 		return false
 	}
-	for _, st := range steps[it.step+1:] {
-		if st.facts == nil {
-			continue
-		}
-		for _, c := range st.facts.Commands {
-			if c.Extract != nil && !c.Extract.Create && c.Extract.Archive == it.name {
-				return true
-			}
-		}
-	}
-	return false
+	return sf.extractedAfter(it.name, it.step)
 }

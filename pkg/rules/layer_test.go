@@ -50,6 +50,13 @@ func runLayerCases(t *testing.T, r Rule, cases []layerCase) {
 }
 
 var wh101Cases = []layerCase{
+	// What a command removes is gone: a later command does not undo it
+	// again (each of n removals reporting every earlier install made n
+	// squared findings).
+	{name: "purged twice: the first purge undoes the install", src: "FROM debian\nRUN apt-get update && apt-get install -y gcc && rm -rf /var/lib/apt/lists/*\nRUN apt-get purge -y gcc\nRUN apt-get purge -y gcc\n",
+		want: []layerWant{{3, []string{"purges package gcc (apt)", "line 2"}, Warning}}},
+	{name: "a stage built on one that removed it", src: "FROM debian AS a\nRUN cp /etc/hosts /opt/x.bin\nRUN rm /opt/x.bin\nFROM a\nRUN rm -f /opt/x.bin\n",
+		want: []layerWant{{3, []string{"removes /opt/x.bin", "line 2"}, Warning}}},
 	// What a RUN between makes under a copied tree is not the COPY's.
 	{name: "node_modules made by npm install after COPY . .", src: "FROM node\nWORKDIR /app\nCOPY . .\nRUN npm install\nRUN rm -rf node_modules/.cache\n"},
 	{name: "a subpath removed right after COPY . .", src: "FROM node\nWORKDIR /app\nCOPY . .\nRUN rm -rf /app/docs\n",
@@ -228,6 +235,11 @@ RUN chown app /etc/app/app.conf
 func TestWH102(t *testing.T) { runLayerCases(t, layerCopyChown{}, wh102Cases) }
 
 var wh103Cases = []layerCase{
+	{name: "deleted, then deleted again: the second rm touches nothing downloaded", src: `FROM debian
+RUN curl -fsSL -o /tmp/a.tgz https://e/a.tgz
+RUN tar -xzf /tmp/a.tgz -C /opt && rm /tmp/a.tgz
+RUN rm -f /tmp/a.tgz
+`, want: []layerWant{{line: 3, sev: Warning, contains: []string{"extracts it at line 3, then deletes it at line 3: the download"}}}},
 	{name: "curl then tar and rm in a later RUN", src: `FROM debian
 RUN curl -fsSL -o /tmp/node.tar.xz https://nodejs.org/dist/v20.0.0/node-v20.0.0-linux-x64.tar.xz
 RUN tar -xJf /tmp/node.tar.xz -C /usr/local --strip-components=1 && rm /tmp/node.tar.xz

@@ -42,25 +42,6 @@ func rootImage(s *dockerfile.Stage) string {
 	return chain[len(chain)-1].Base
 }
 
-// runsBefore returns the RUNs of the stage chain that come before in, in
-// source order.
-func (p *Pass) runsBefore(in *dockerfile.Instruction) []*runInfo {
-	chain := map[*dockerfile.Stage]bool{}
-	for _, s := range stageChain(in.Stage) {
-		chain[s] = true
-	}
-	var out []*runInfo
-	for _, ri := range p.runs() {
-		if ri.in.Range.Start.Offset >= in.Range.Start.Offset {
-			break
-		}
-		if ri.in.Stage == nil || chain[ri.in.Stage] {
-			out = append(out, ri)
-		}
-	}
-	return out
-}
-
 // officialRepo returns the repository of an image reference in Docker Hub's
 // official namespace ("python" for "python:3.12-slim",
 // "docker.io/library/python@sha256:...", "docker.io/python:3.12" or

@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/whittle/whittle/pkg/dockerfile"
 	"github.com/whittle/whittle/pkg/shellfacts"
 )
 
@@ -117,34 +116,6 @@ func (p *Pass) cleanupRepair(ri *runInfo, t tool, uses func(c command) bool, mes
 		return nil, fmt.Sprintf("%s is removed by %s before the RUN ends, and the cleanup cannot be placed between its last use and that removal", t.name, ri.cmds[gone].Name)
 	}
 	return newRepair(p.File, Safe, message+fmt.Sprintf(", before %s removes %s", ri.cmds[gone].Name, t.name), "", e), ""
-}
-
-// laterRuns returns the RUNs after in, in source order, of in's stage and
-// of the stages built on it (FROM <stage>, transitively).
-func (p *Pass) laterRuns(in *dockerfile.Instruction) []*runInfo {
-	var out []*runInfo
-	for _, ri := range p.runs() {
-		if ri.in.Index <= in.Index || ri.in.Stage == nil || in.Stage == nil {
-			continue
-		}
-		for s := ri.in.Stage; s != nil; s = s.BaseStage {
-			if s == in.Stage {
-				out = append(out, ri)
-				break
-			}
-		}
-	}
-	return out
-}
-
-// mentionedLater reports whether an instruction after in names text.
-func (p *Pass) mentionedLater(in *dockerfile.Instruction, text string) *dockerfile.Instruction {
-	for _, x := range p.File.Instructions {
-		if x.Index > in.Index && strings.Contains(x.Original, text) {
-			return x
-		}
-	}
-	return nil
 }
 
 // pathText matches a path that can be written into a command as is.

@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -36,25 +37,15 @@ var stateCommands = map[string]bool{
 	"ulimit": true, "enable": true, "hash": true,
 }
 
+// maxMergeSpan is the most instructions a merge moves over: the repair of
+// a RUN far from the one it merges with would rewrite most of the stage
+// (and computing one for each of n findings would cost n squared).
+const maxMergeSpan = 64
+
 var (
 	safeWord  = regexp.MustCompile(`^[A-Za-z0-9_./@%+:,=-]+$`)
 	validName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
-
-// stageSpan returns the instructions of the stage from a to b, both
-// included; nil when they are not in one stage in that order.
-func stageSpan(a, b *dockerfile.Instruction) []*dockerfile.Instruction {
-	if a == nil || b == nil || a.Stage == nil || a.Stage != b.Stage || a.Index >= b.Index {
-		return nil
-	}
-	var out []*dockerfile.Instruction
-	for _, in := range a.Stage.Instructions {
-		if in.Index >= a.Index && in.Index <= b.Index {
-			out = append(out, in)
-		}
-	}
-	return out
-}
 
 // mergeEdits returns the edits that move every RUN of span after the
 // first to the end of the first, when that keeps the meaning; span starts
@@ -62,6 +53,9 @@ func stageSpan(a, b *dockerfile.Instruction) []*dockerfile.Instruction {
 func (p *Pass) mergeEdits(span []*dockerfile.Instruction) ([]edit.Edit, string) {
 	if len(span) < 2 {
 		return nil, "the RUNs are not in one stage"
+	}
+	if len(span) > maxMergeSpan {
+		return nil, fmt.Sprintf("the RUNs are %d instructions apart: a merge of more than %d instructions is no repair to make blindly", len(span)-1, maxMergeSpan)
 	}
 	first := p.run(span[0])
 	if first == nil || first.shell() == nil || first.shell().appendAt < 0 || first.shell().heredoc {
@@ -74,7 +68,11 @@ func (p *Pass) mergeEdits(span []*dockerfile.Instruction) ([]edit.Edit, string) 
 	var parts []mergePart
 	var edits []edit.Edit
 	prev := first
-	for _, in := range span[1:] {
+	carried := 1 // span[carried:] holds the ENVs not carried over yet
+	for k, in := range span {
+		if k == 0 {
+			continue
+		}
 		if !mergeKinds[in.Kind] {
 			return nil, fmt.Sprintf("the %s at line %d stands between them", in.Kind, in.Range.Start.Line)
 		}
@@ -106,7 +104,8 @@ func (p *Pass) mergeEdits(span []*dockerfile.Instruction) ([]edit.Edit, string) 
 			pre = append(pre, "cd "+dir)
 			cwdKnown = in.Scope.Workdir == first.in.Scope.Workdir
 		}
-		ex, ok := p.envCarry(span[0], in, exports)
+		ex, ok := envCarry(span[carried:k], exports)
+		carried = k + 1
 		if !ok {
 			return nil, "an ENV or ARG between them cannot be carried over"
 		}
@@ -191,14 +190,13 @@ func lineRange(span []*dockerfile.Instruction) string {
 }
 
 // envCarry returns the exports that give a moved RUN the ENV values set
-// between the first RUN and it; false when one cannot be written safely
-// (or an ARG is declared between: a build argument may override it).
-func (p *Pass) envCarry(first, in *dockerfile.Instruction, done map[string]string) ([]string, bool) {
+// by between, the instructions since the previous RUN moved (the values
+// set before it are in done already); false when one cannot be written
+// safely (or an ARG is declared between: a build argument may override
+// it).
+func envCarry(between []*dockerfile.Instruction, done map[string]string) ([]string, bool) {
 	var out []string
-	for _, d := range p.File.Instructions {
-		if d.Index <= first.Index || d.Index >= in.Index || d.Stage != in.Stage {
-			continue
-		}
+	for _, d := range between {
 		switch d.Kind {
 		case dockerfile.KindArg:
 			return nil, false
@@ -338,9 +336,10 @@ func commentsAbove(src []byte, off int) (int, []string) {
 		if !strings.HasPrefix(line, "#") {
 			break
 		}
-		lines = append([]string{line}, lines...)
+		lines = append(lines, line)
 		start = ls
 	}
+	slices.Reverse(lines)
 	return start, lines
 }
 

@@ -19,6 +19,12 @@ type shared struct {
 
 	linesOnce sync.Once
 	srcLines  []string
+
+	// The indexes of index.go, built once per file and question.
+	indexMu  sync.Mutex
+	indexes  map[string]*cmdIndex
+	children map[*dockerfile.Stage][]*dockerfile.Stage
+	mentions map[string][]*dockerfile.Instruction
 }
 
 // lines returns the file's lines, split once.

@@ -6,16 +6,16 @@ import (
 	"github.com/whittle/whittle/pkg/dockerfile"
 )
 
-// shellSyntax is WH000: a RUN whose shell script does not parse. The rest
-// of the file is still linted; the RUN itself is skipped by shell-aware
-// rules.
+// shellSyntax is WH000: a RUN whose shell script does not parse, or nests
+// deeper than dockerfile.MaxShellNesting. The rest of the file is still
+// linted; the RUN itself is skipped by shell-aware rules.
 type shellSyntax struct{}
 
 func (shellSyntax) Meta() Meta {
 	return Meta{
 		ID:       "WH000",
 		Name:     "shell-syntax",
-		Summary:  "A RUN's shell script does not parse, so whittle cannot check it.",
+		Summary:  "A RUN's shell script does not parse, or nests too deep to read, so whittle cannot check it.",
 		Severity: Warning,
 		Doc:      "docs/rules/WH000.md",
 	}
@@ -35,6 +35,12 @@ func (shellSyntax) Check(p *Pass) []Finding {
 				line, col = pe.Line, pe.Col
 			}
 			msg = pe.Msg
+		}
+		if errors.Is(ri.script.Err, dockerfile.ErrNestedTooDeep) {
+			out = append(out, p.Finding(line, col, line, col+1,
+				"the shell script of this RUN is "+msg,
+				"nest less: put the inner commands in a script file, or in variables set by earlier commands; the other rules skip this RUN"))
+			continue
 		}
 		out = append(out, p.Finding(line, col, line, col+1,
 			"the shell script of this RUN does not parse: "+msg,

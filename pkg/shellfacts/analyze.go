@@ -63,7 +63,7 @@ func OfRun(in *dockerfile.Instruction) (*Facts, error) {
 			// any stage, such as an ONBUILD RUN before the first FROM):
 			// parse it here. Positions are relative to Text, which
 			// sc.Range maps to the file.
-			if parsed, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(sc.Text), ""); err == nil {
+			if parsed, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(sc.Text), ""); err == nil && !tooDeep(parsed) {
 				file = parsed
 			}
 		}
@@ -76,4 +76,13 @@ func OfRun(in *dockerfile.Instruction) (*Facts, error) {
 		c.Range = sc.Range(c.Call)
 	}
 	return f, nil
+}
+
+// tooDeep reports whether a script nests deeper than whittle reads
+// (dockerfile.MaxShellNesting): reading it would cost time in the square
+// of its depth. Such a script is not read (Unparsed, or an opaque
+// command for a `sh -c` script).
+func tooDeep(f *syntax.File) bool {
+	_, deep := dockerfile.TooDeep(f)
+	return deep
 }

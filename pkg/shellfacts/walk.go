@@ -288,7 +288,7 @@ func (w *walker) call(x *syntax.CallExpr, st *syntax.Stmt, fl flow) {
 	// sh -c 'script': read the literal script as well.
 	if isShell(name) {
 		if script, ok := dashC(args); ok && w.depth < 4 {
-			if file, err := syntax.NewParser().Parse(strings.NewReader(script), ""); err == nil {
+			if file, err := syntax.NewParser().Parse(strings.NewReader(script), ""); err == nil && !tooDeep(file) {
 				at := w.at
 				if at == nil {
 					at = x

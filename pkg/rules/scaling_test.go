@@ -1,0 +1,148 @@
+package rules
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/whittle/whittle/internal/testenv"
+	"github.com/whittle/whittle/pkg/dockerfile"
+)
+
+// scalingBody is the instructions of every single-stage case that makes
+// its rule fire, one after the other: a stage in which most rules find
+// something, and look back and forward over the others.
+func scalingBody() string {
+	var b strings.Builder
+	for _, c := range ruleCases {
+		if !c.want || strings.Count(c.src, "FROM ") != 1 {
+			continue
+		}
+		for _, l := range strings.SplitAfter(c.src, "\n") {
+			if l == "" || strings.HasPrefix(l, "FROM ") {
+				continue
+			}
+			b.WriteString(strings.TrimSuffix(l, "\n") + "\n")
+		}
+	}
+	return b.String()
+}
+
+// lintWork lints src and returns the bytes allocated.
+func lintWork(t *testing.T, src string) float64 {
+	t.Helper()
+	var err error
+	b := testenv.AllocBytes(func() {
+		var f *dockerfile.File
+		f, err = dockerfile.Parse("Dockerfile", []byte(src))
+		if err == nil {
+			_, err = Lint(context.Background(), f)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Linting costs work in the number of instructions (issue 11: 2000,
+// 4000, 8000 RUN lines took 0.41 s, 1.28 s and 4.74 s): the questions
+// rules ask about earlier and later RUNs are answered from indexes
+// (index.go, layer_index.go), never by reading the file again for each.
+func TestLintLinearInInstructions(t *testing.T) {
+	body := scalingBody()
+	for _, tc := range []struct {
+		name string
+		src  func(n int) string
+	}{
+		{"every rule's case, repeated in one stage", func(n int) string {
+			return "FROM debian:12\n" + strings.Repeat(body, n)
+		}},
+		{"RUN lines that install and download", func(n int) string {
+			var b strings.Builder
+			b.WriteString("FROM debian:12\n")
+			for i := range n * 50 {
+				fmt.Fprintf(&b, "RUN apt-get update && apt-get install -y curl pkg%d && curl -fsSL -o /tmp/f%d.tgz https://example.com/%d.tgz && tar -xzf /tmp/f%d.tgz -C /opt\n", i, i, i, i)
+			}
+			b.WriteString("RUN rm -rf /tmp/* /var/lib/apt/lists/*\n")
+			return b.String()
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			testenv.Linear(t, "lint: "+tc.name, 2, func(n int) float64 { return lintWork(t, tc.src(n)) })
+		})
+	}
+}
+
+// A merge repair moves at most maxMergeSpan instructions: the finding
+// stands, without a repair, when the RUNs are further apart.
+func TestMergeSpanLimit(t *testing.T) {
+	for _, between := range []int{maxMergeSpan - 2, maxMergeSpan} {
+		var b strings.Builder
+		b.WriteString("FROM debian\nRUN cp /etc/hosts /opt/x.bin\n")
+		for i := range between {
+			fmt.Fprintf(&b, "RUN touch /f%d\n", i)
+		}
+		b.WriteString("RUN rm /opt/x.bin\n")
+		var wh101 []Finding
+		for _, f := range lintString(t, b.String()) {
+			if f.Rule == "WH101" {
+				wh101 = append(wh101, f)
+			}
+		}
+		if len(wh101) != 1 {
+			t.Fatalf("%d between: %d WH101 findings", between, len(wh101))
+		}
+		if got, want := wh101[0].Repair != nil, between+2 <= maxMergeSpan; got != want {
+			t.Errorf("%d instructions between: repair %v, want %v", between, got, want)
+		}
+	}
+}
+
+// A script nested deeper than dockerfile.MaxShellNesting is reported by
+// WH000 and not read further, so that linting costs time in the size of
+// the script whatever its depth (issue 11: 10,000 levels of $( took 103 s
+// and 665 MB); below the limit, a script is read as before.
+func TestLintLinearInNesting(t *testing.T) {
+	nest := func(open, inner, shut string) func(int) string {
+		return func(depth int) string {
+			return strings.Repeat(open, depth) + inner + strings.Repeat(shut, depth)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		run  func(depth int) string // the RUN's script
+		// levels is how many levels of nesting one step of depth makes
+		// (0: the nesting is inside a sh -c string, read apart).
+		levels int
+	}{
+		{"command substitutions", nest("echo $(", "echo x", ")"), 1},
+		{"command substitutions on continuation lines", nest("echo $( \\\n", "echo x", ")"), 1},
+		{"subshells", nest("( ", "echo x", " )"), 1},
+		{"parameter expansions", nest("echo ${A:-", "x", "}"), 1},
+		{"quoted substitutions", nest(`echo "$(`, "echo x", `)"`), 2},
+		{"inside sh -c", func(depth int) string { return "sh -c '" + nest("echo $(", "echo x", ")")(depth) + "'" }, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := func(depth int) string {
+				return "FROM debian:12\nRUN " + tc.run(depth) + " && apt-get install -y curl\n"
+			}
+			testenv.Linear(t, "lint: "+tc.name, dockerfile.MaxShellNesting*4, func(n int) float64 { return lintWork(t, src(n)) })
+			for _, depth := range []int{dockerfile.MaxShellNesting / 8, dockerfile.MaxShellNesting * 3} {
+				deep := false
+				for _, f := range lintString(t, src(depth)) {
+					if f.Rule == "WH000" {
+						if !strings.Contains(f.Message, "too deep to read") {
+							t.Fatalf("depth %d: %s", depth, f.Message)
+						}
+						deep = true
+					}
+				}
+				if want := depth*tc.levels > dockerfile.MaxShellNesting; deep != want {
+					t.Errorf("depth %d: reported too deep %v, want %v", depth, deep, want)
+				}
+			}
+		})
+	}
+}
