@@ -73,11 +73,11 @@ func TestRemovalDpkg(t *testing.T) {
 		{name: "libc6-dev", depends: "libc6, libcrypt-dev", provides: "libc-dev", size: 800, auto: true},
 		{name: "libcrypt-dev", size: 100, auto: true},
 		{name: "make", size: 300, auto: true},
-		{name: "binutils", size: 700},                                   // installed by name: stays
-		{name: "curl", depends: "libcurl4", size: 400},                  // by name
-		{name: "libcurl4", depends: "libssl3", size: 500, auto: true},   // curl's
-		{name: "libssl3", depends: "libc6", size: 600, auto: true},      // curl's too: stays
-		{name: "dpkg-dev", depends: "make, libdpkg-perl", auto: true},   // a package without files
+		{name: "binutils", size: 700},                                 // installed by name: stays
+		{name: "curl", depends: "libcurl4", size: 400},                // by name
+		{name: "libcurl4", depends: "libssl3", size: 500, auto: true}, // curl's
+		{name: "libssl3", depends: "libc6", size: 600, auto: true},    // curl's too: stays
+		{name: "dpkg-dev", depends: "make, libdpkg-perl", auto: true}, // a package without files
 		{name: "libdpkg-perl", recommends: "libgmp10", size: 250, auto: true},
 	}
 	for _, extended := range []bool{true, false} {
