@@ -22,6 +22,7 @@ func (buildPackages) Meta() Meta {
 		Summary:  "Compilers, build tools and -dev headers installed for a build in a stage that makes the final image, and never removed, ship in it.",
 		Severity: Warning,
 		Doc:      "docs/rules/WH107.md",
+		Measure:  MeasurePackages,
 	}
 }
 
@@ -93,6 +94,7 @@ func (buildPackages) Check(p *Pass) []Finding {
 					f.Message += " (headers only: the image may need their runtime libraries)"
 				}
 				f.Message += fmt.Sprintf("; they serve the build at line %d", line)
+				f.Packages = append(append([]string{}, tools...), devs...)
 				out = append(out, f)
 			}
 		}
