@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/whittle/whittle/pkg/dockerfile"
@@ -70,6 +71,8 @@ func (buildPackages) Check(p *Pass) []Finding {
 						continue
 					}
 					switch {
+					case slices.Contains(tools, name) || slices.Contains(devs, name):
+						// named twice
 					case buildTools.MatchString(name):
 						tools = append(tools, name)
 					case headers.MatchString(name):
