@@ -248,15 +248,20 @@ func skipped(db *Database, c *account.CapturedFile) {
 func (r *reader) dpkg() []*pkg {
 	var out []*pkg
 	seen := map[PackageRef]bool{}
-	auto := map[string]bool{}
+	// apt records a package of architecture "all" under the native one
+	// ("dpkg-dev", Architecture: amd64): such a package is auto when its
+	// name is marked under any architecture.
+	auto, autoName := map[string]bool{}, map[string]bool{}
 	if c := r.captured[aptExtended]; c != nil {
 		for _, k := range ParseAptExtendedStates(c.Data) {
 			auto[k] = true
+			name, _, _ := strings.Cut(k, ":")
+			autoName[name] = true
 		}
 	}
 	add := func(rec DpkgRecord, list *account.CapturedFile, recordLayer int, parse func([]byte) []string) {
 		p := &pkg{Package: Package{Manager: Dpkg, Name: rec.Package, Version: rec.Version, Architecture: rec.Architecture,
-			Depends: rec.Depends, Provides: rec.Provides, Auto: auto[rec.Package+":"+rec.Architecture] || auto[rec.Package]}, recordLayer: recordLayer}
+			Depends: rec.Depends, Provides: rec.Provides, Auto: auto[rec.Package+":"+rec.Architecture] || auto[rec.Package] || rec.Architecture == "all" && autoName[rec.Package]}, recordLayer: recordLayer}
 		if seen[p.ref()] {
 			return
 		}

@@ -23,7 +23,11 @@ func dpkgLayer(createdBy string, before, these []dpkgPkg, extended bool) synth.L
 	var status, ext strings.Builder
 	var entries []synth.Entry
 	for _, p := range append(append([]dpkgPkg{}, before...), these...) {
-		fmt.Fprintf(&status, "Package: %s\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1\n", p.name)
+		arch := "amd64"
+		if strings.HasSuffix(p.name, "-perl") {
+			arch = "all" // apt's extended_states says amd64 all the same
+		}
+		fmt.Fprintf(&status, "Package: %s\nStatus: install ok installed\nArchitecture: %s\nVersion: 1\n", p.name, arch)
 		for _, f := range [][2]string{{"Depends", p.depends}, {"Recommends", p.recommends}, {"Provides", p.provides}} {
 			if f[1] != "" {
 				fmt.Fprintf(&status, "%s: %s\n", f[0], f[1])
@@ -33,12 +37,15 @@ func dpkgLayer(createdBy string, before, these []dpkgPkg, extended bool) synth.L
 		fmt.Fprintf(&ext, "Package: %s\nArchitecture: amd64\nAuto-Installed: %d\n\n", p.name, map[bool]int{true: 1}[p.auto])
 	}
 	for _, p := range these {
-		f := "usr/share/" + p.name + "/data"
+		f, lst := "usr/share/"+p.name+"/data", "var/lib/dpkg/info/"+p.name+":amd64.list"
+		if strings.HasSuffix(p.name, "-perl") {
+			lst = "var/lib/dpkg/info/" + p.name + ".list"
+		}
 		if p.size > 0 {
 			entries = append(entries, file(f, p.size))
-			entries = append(entries, synth.File("var/lib/dpkg/info/"+p.name+":amd64.list", list(f)))
+			entries = append(entries, synth.File(lst, list(f)))
 		} else {
-			entries = append(entries, synth.File("var/lib/dpkg/info/"+p.name+":amd64.list", "/.\n"))
+			entries = append(entries, synth.File(lst, "/.\n"))
 		}
 	}
 	entries = append(entries, synth.File("var/lib/dpkg/status", status.String()))

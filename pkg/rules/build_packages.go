@@ -194,7 +194,7 @@ func buildPackagesFix(fam string) string {
 	oneRun := "install, use and remove them in one RUN"
 	switch fam {
 	case "apt":
-		oneRun = "install, use and remove them in one RUN (`apt-get install -y --no-install-recommends gcc ... && pip install ... && apt-get purge -y --auto-remove gcc ...`; `apt-mark manual` the runtime libraries the build needs first)"
+		oneRun = "install, use and remove them in one RUN (`apt-get install -y --no-install-recommends gcc ... && pip install ... && apt-get purge -y --auto-remove -o APT::AutoRemove::SuggestsImportant=false gcc ...`: without the option apt keeps what an installed package suggests, and apt itself suggests dpkg-dev, which keeps gcc; `apt-mark manual` the runtime libraries the build needs first)"
 	case "apk":
 		oneRun = "install, use and remove them in one RUN (`apk add --no-cache --virtual .build-deps gcc musl-dev ... && pip install ... && apk del .build-deps`)"
 	}
