@@ -11,9 +11,11 @@ type Removal struct {
 	Named []Package
 	// Deps are the packages the layer installed automatically (Auto) as
 	// dependencies of the named ones, directly or through one another,
-	// that no other package of the image needs or recommends: what
-	// `apt-get purge --auto-remove` or `apk del` of the named packages
-	// would take with them. Largest first.
+	// that no other package of the image needs or recommends (one that
+	// only suggests it does not hold it back): what a build stage keeps
+	// out of the image, and what `apk del` or `apt-get purge
+	// --auto-remove -o APT::AutoRemove::SuggestsImportant=false` of the
+	// named packages would take with them. Largest first.
 	Deps []Package
 	// Missing are the names asked for that no package of the layer has
 	// (not installed, or installed by another layer), in the order given.
