@@ -288,7 +288,9 @@ func Measure(f *dockerfile.File, findings []rules.Finding, rep *account.Report, 
 // it sets each finding's SharedBytes. Bytes are identified as a hidden
 // file (a report waste item), a visible cache category of a layer, a
 // visible watched file (which a measured cache category of its layer
-// already holds when the file is in that category), or the base.
+// already holds when the file is in that category), the base, or an OS
+// package (its visible files, taken as apart from the caches and the
+// files the other rules name: packages do not ship those).
 func union(fs []Finding, rep *account.Report) int64 {
 	wasteBy, keyBy, fileBy, pkgBy := map[int]int{}, map[string]int{}, map[int]int{}, map[string]int{}
 	for _, m := range fs {
