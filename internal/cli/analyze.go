@@ -324,22 +324,22 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 		return fail(fmt.Errorf("analyzing %s: %w", ref, limitHint(err)))
 	}
 
+	a := report.Analysis{Report: rep}
+	if o.packages {
+		if a.Packages, err = packages.Attribute(rep); err != nil {
+			return fail(fmt.Errorf("attributing %s to packages: %w", ref, err))
+		}
+	}
 	var measured *measure.Result
 	if df != nil {
-		if measured, err = measure.Measure(df, findings, rep); err != nil {
+		if measured, err = measure.Measure(df, findings, rep, measure.WithPackages(a.Packages)); err != nil {
 			var mm *measure.MismatchError
 			if errors.As(err, &mm) && o.target == "" && len(df.Stages) > 1 {
 				err = fmt.Errorf("%w (was the image built from another stage? name it with --target)", err)
 			}
 			return fail(fmt.Errorf("%s and %s: %w", o.dockerfile, ref, err))
 		}
-	}
-
-	a := report.Analysis{Report: rep, Dockerfile: measured}
-	if o.packages {
-		if a.Packages, err = packages.Attribute(rep); err != nil {
-			return fail(fmt.Errorf("attributing %s to packages: %w", ref, err))
-		}
+		a.Dockerfile = measured
 	}
 	a.Findings = lintrules.CheckImage(rep, a.Packages)
 	if o.format == "html" {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/whittle/whittle/pkg/account"
 	"github.com/whittle/whittle/pkg/dockerfile"
+	"github.com/whittle/whittle/pkg/packages"
 	"github.com/whittle/whittle/pkg/rules"
 )
 
@@ -64,6 +65,10 @@ type Finding struct {
 	// too (a download under /tmp is both a /tmp file left and a download
 	// deleted later); MeasuredBytes counts it once.
 	SharedBytes int64 `json:"shared_bytes"`
+	// CostPackages are, for a finding about OS packages (WH107), the
+	// packages its cost is made of, largest first: those it names, then
+	// the dependencies installed for them alone.
+	CostPackages []CostPackage `json:"cost_packages,omitempty"`
 
 	// What was measured, so that the total counts each byte once: the
 	// visible part by key, the hidden part as indices of report waste
@@ -73,6 +78,35 @@ type Finding struct {
 	waste        []int
 	files        []int // indices of visible report Watched files
 	base         bool
+	pkgs         []string // keys of the packages counted
+}
+
+// CostPackage is one package a finding's cost counts.
+type CostPackage struct {
+	Manager      string `json:"manager"`
+	Name         string `json:"name"`
+	Version      string `json:"version"`
+	Architecture string `json:"architecture"`
+	Bytes        int64  `json:"bytes"`
+	Files        int64  `json:"files"`
+	// Dependency is true for a package the finding does not name, which
+	// the layer installed automatically for the named ones alone.
+	Dependency bool `json:"dependency"`
+}
+
+// Option changes what Measure can measure.
+type Option func(*options)
+
+type options struct {
+	packages *packages.Result
+}
+
+// WithPackages gives Measure the image's package attribution
+// (packages.Attribute of the same report), with which it measures the
+// findings about OS packages (rules.MeasurePackages). Without it they are
+// not measured.
+func WithPackages(res *packages.Result) Option {
+	return func(o *options) { o.packages = res }
 }
 
 // MismatchError reports an image whose layers do not follow the
@@ -144,7 +178,11 @@ func wasteIndex(rep *account.Report, w account.WatchedFile) int {
 // Measure pairs the target stage's instructions with the image's layers
 // and measures each finding. rep must be the account of the image built
 // from f (its target stage); findings are rules.Lint's for f.
-func Measure(f *dockerfile.File, findings []rules.Finding, rep *account.Report) (*Result, error) {
+func Measure(f *dockerfile.File, findings []rules.Finding, rep *account.Report, opts ...Option) (*Result, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if f.Target == nil {
 		return nil, fmt.Errorf("%s: no build stage", f.Name)
 	}
@@ -224,7 +262,7 @@ func Measure(f *dockerfile.File, findings []rules.Finding, rep *account.Report) 
 		if fd.InFinalImage {
 			m.Layer = at(fd.Line)
 		}
-		measure(&m, rep, res.BaseLayers, at)
+		measure(&m, rep, res.BaseLayers, at, o.packages)
 		res.Findings = append(res.Findings, m)
 	}
 	res.MeasuredBytes = union(res.Findings, rep)
@@ -250,12 +288,17 @@ func Measure(f *dockerfile.File, findings []rules.Finding, rep *account.Report) 
 // it sets each finding's SharedBytes. Bytes are identified as a hidden
 // file (a report waste item), a visible cache category of a layer, a
 // visible watched file (which a measured cache category of its layer
-// already holds when the file is in that category), or the base.
+// already holds when the file is in that category), the base, or an OS
+// package (its visible files, taken as apart from the caches and the
+// files the other rules name: packages do not ship those).
 func union(fs []Finding, rep *account.Report) int64 {
-	wasteBy, keyBy, fileBy := map[int]int{}, map[string]int{}, map[int]int{}
+	wasteBy, keyBy, fileBy, pkgBy := map[int]int{}, map[string]int{}, map[int]int{}, map[string]int{}
 	for _, m := range fs {
 		if !m.Measured {
 			continue
+		}
+		for _, k := range m.pkgs {
+			pkgBy[k]++
 		}
 		for _, w := range m.waste {
 			wasteBy[w]++
@@ -308,6 +351,16 @@ func union(fs []Finding, rep *account.Report) int64 {
 			base = true
 			total += m.CostBytes
 		}
+		for j, k := range m.pkgs {
+			b := m.CostPackages[j].Bytes
+			if pkgBy[k] > 1 {
+				m.SharedBytes += b
+			}
+			if k := "p" + k; !seen[k] {
+				seen[k] = true
+				total += b
+			}
+		}
 	}
 	// A cache category shares with a watched file in it.
 	for i := range fs {
@@ -326,7 +379,7 @@ func union(fs []Finding, rep *account.Report) int64 {
 }
 
 // measure works out one finding's cost.
-func measure(m *Finding, rep *account.Report, baseLayers int, at func(int) int) {
+func measure(m *Finding, rep *account.Report, baseLayers int, at func(int) int, pk *packages.Result) {
 	switch {
 	case !m.InFinalImage:
 		m.Basis = "its stage does not reach the image"
@@ -420,7 +473,67 @@ func measure(m *Finding, rep *account.Report, baseLayers int, at func(int) int) 
 		m.Basis = fmt.Sprintf("bytes of %s that layer %d ships (visible or hidden later)", strings.Join(m.Paths, ", "), m.Layer)
 		return
 	}
+	if measureKind(m.Rule) == rules.MeasurePackages {
+		measurePackages(m, pk)
+		return
+	}
 	m.Basis = "not measurable in the image alone: it takes a rebuild to compare"
+}
+
+// measurePackages measures a finding about OS packages: the bytes of the
+// packages it names that its layer installed, with the dependencies the
+// layer installed for them alone (packages.Result.Removal).
+func measurePackages(m *Finding, pk *packages.Result) {
+	if len(m.Packages) == 0 {
+		m.Basis = "the finding names no package"
+		return
+	}
+	if pk == nil {
+		m.Basis = "the image's packages were not attributed (analyze --packages=false)"
+		return
+	}
+	read := false
+	for _, db := range pk.Databases {
+		if db.Status == packages.StatusRead && (db.Manager == packages.Dpkg || db.Manager == packages.Apk) {
+			read = true
+		}
+	}
+	if !read {
+		m.Basis = "no dpkg or apk database of the image was read (rpm's are not read: see docs/packages.md)"
+		return
+	}
+	rm := pk.Removal(m.Packages, m.Layer)
+	add := func(ps []packages.Package, dep bool) {
+		for _, p := range ps {
+			m.CostPackages = append(m.CostPackages, CostPackage{Manager: p.Manager, Name: p.Name, Version: p.Version, Architecture: p.Architecture, Bytes: p.Bytes, Files: p.Files, Dependency: dep})
+			m.pkgs = append(m.pkgs, p.Manager+" "+p.Name+" "+p.Architecture)
+		}
+	}
+	add(rm.Named, false)
+	add(rm.Deps, true)
+	m.CostBytes = rm.Bytes
+	m.Measured = true
+	var names []string
+	for _, p := range rm.Named {
+		names = append(names, p.Name)
+	}
+	switch len(names) {
+	case 0:
+		m.Basis = fmt.Sprintf("no package it names was installed by layer %d", m.Layer)
+	default:
+		m.Basis = fmt.Sprintf("bytes of %s, installed by layer %d", strings.Join(names, ", "), m.Layer)
+		switch n := len(rm.Deps); n {
+		case 0:
+			m.Basis += ", no dependency installed for them alone"
+		case 1:
+			m.Basis += ", with 1 dependency installed for them alone"
+		default:
+			m.Basis += fmt.Sprintf(", with %d dependencies installed for them alone", n)
+		}
+	}
+	if len(rm.Missing) > 0 {
+		m.Basis += fmt.Sprintf(" (not installed by it: %s)", strings.Join(rm.Missing, ", "))
+	}
 }
 
 // historyDest is the destination a COPY or ADD history entry records, as

@@ -81,6 +81,17 @@ type Package struct {
 	// over the capture limit): its files then count as Unowned, and
 	// Result.Complete is false.
 	FilesKnown bool
+	// Depends are the names the package needs or recommends (dpkg's
+	// Depends, Pre-Depends and Recommends, every alternative; apk's D:),
+	// Provides the names it provides (dpkg's Provides, apk's p:): see
+	// Removal.
+	Depends, Provides []string
+	// Auto is true when the image records the package as installed
+	// automatically, as another's dependency: apt's extended_states says
+	// "Auto-Installed: 1", or apk's world does not name it. False when it
+	// was installed by name, or when the image does not say (no
+	// extended_states, no world, distroless).
+	Auto bool
 }
 
 // PackageRef names a package.
@@ -129,7 +140,9 @@ const (
 	dpkgStatusD    = "var/lib/dpkg/status.d"
 	dpkgInfo       = "var/lib/dpkg/info"
 	dpkgDiversions = "var/lib/dpkg/diversions"
+	aptExtended    = "var/lib/apt/extended_states"
 	apkInstalled   = "lib/apk/db/installed"
+	apkWorld       = "etc/apk/world"
 )
 
 // rpmDatabases maps the files of rpm's databases to their format.
@@ -150,7 +163,9 @@ func CapturePaths() []string {
 		"/" + dpkgStatusD,
 		"/" + dpkgInfo + "/*.list",
 		"/" + dpkgDiversions,
+		"/" + aptExtended,
 		"/" + apkInstalled,
+		"/" + apkWorld,
 	}
 }
 
@@ -233,8 +248,20 @@ func skipped(db *Database, c *account.CapturedFile) {
 func (r *reader) dpkg() []*pkg {
 	var out []*pkg
 	seen := map[PackageRef]bool{}
+	// apt records a package of architecture "all" under the native one
+	// ("dpkg-dev", Architecture: amd64): such a package is auto when its
+	// name is marked under any architecture.
+	auto, autoName := map[string]bool{}, map[string]bool{}
+	if c := r.captured[aptExtended]; c != nil {
+		for _, k := range ParseAptExtendedStates(c.Data) {
+			auto[k] = true
+			name, _, _ := strings.Cut(k, ":")
+			autoName[name] = true
+		}
+	}
 	add := func(rec DpkgRecord, list *account.CapturedFile, recordLayer int, parse func([]byte) []string) {
-		p := &pkg{Package: Package{Manager: Dpkg, Name: rec.Package, Version: rec.Version, Architecture: rec.Architecture}, recordLayer: recordLayer}
+		p := &pkg{Package: Package{Manager: Dpkg, Name: rec.Package, Version: rec.Version, Architecture: rec.Architecture,
+			Depends: rec.Depends, Provides: rec.Provides, Auto: auto[rec.Package+":"+rec.Architecture] || auto[rec.Package] || rec.Architecture == "all" && autoName[rec.Package]}, recordLayer: recordLayer}
 		if seen[p.ref()] {
 			return
 		}
@@ -336,6 +363,15 @@ func (r *reader) apk() []*pkg {
 	if c.Data == nil {
 		skipped(&db, c)
 	}
+	// What the world does not name was installed as a dependency (when
+	// the image has a world to say so).
+	var world map[string]bool
+	if w := r.captured[apkWorld]; w != nil && w.Skipped == "" {
+		world = map[string]bool{}
+		for _, n := range ParseApkWorld(w.Data) {
+			world[n] = true
+		}
+	}
 	seen := map[string]bool{}
 	for _, rec := range ParseApkInstalled(c.Data) {
 		if seen[rec.Name] {
@@ -343,7 +379,8 @@ func (r *reader) apk() []*pkg {
 		}
 		seen[rec.Name] = true
 		out = append(out, &pkg{
-			Package:     Package{Manager: Apk, Name: rec.Name, Version: rec.Version, Architecture: rec.Architecture, FilesKnown: true},
+			Package: Package{Manager: Apk, Name: rec.Name, Version: rec.Version, Architecture: rec.Architecture, FilesKnown: true,
+				Depends: rec.Depends, Provides: rec.Provides, Auto: world != nil && !world[rec.Name]},
 			files:       rec.Files,
 			recordLayer: c.Layer,
 		})

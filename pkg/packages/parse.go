@@ -13,6 +13,13 @@ type DpkgRecord struct {
 	// Status is the Status field as written ("install ok installed"), ""
 	// when absent.
 	Status string
+	// Depends are the names the package needs (Depends and Pre-Depends)
+	// or recommends (Recommends), every alternative of an "a | b", without
+	// version constraints or architecture qualifiers, in field order; they
+	// may name a virtual package (see Provides). Nil when there are none.
+	Depends []string
+	// Provides are the virtual package names the package provides.
+	Provides []string
 }
 
 // installed reports whether the record is a package whose files are on
@@ -83,10 +90,107 @@ func ParseDpkgStatus(b []byte) []DpkgRecord {
 			cur.Architecture = v
 		case strings.EqualFold(n, "Status"):
 			cur.Status = v
+		case strings.EqualFold(n, "Depends"), strings.EqualFold(n, "Pre-Depends"), strings.EqualFold(n, "Recommends"):
+			cur.Depends = append(cur.Depends, dpkgRelations(v)...)
+		case strings.EqualFold(n, "Provides"):
+			cur.Provides = append(cur.Provides, dpkgRelations(v)...)
 		}
 	})
 	flush()
 	return out
+}
+
+// dpkgRelations reads a relationship field ("libc6 (>= 2.34), gcc-12 |
+// clang:any, awk"): the package names of every alternative, without
+// version constraints ("(>= 2.34)"), architecture qualifiers (":any") or
+// architecture restrictions ("[amd64]") and build profiles ("<!nocheck>").
+func dpkgRelations(v string) []string {
+	var out []string
+	for _, group := range strings.Split(v, ",") {
+		for _, alt := range strings.Split(group, "|") {
+			name := strings.TrimSpace(alt)
+			if i := strings.IndexAny(name, " \t([<"); i >= 0 {
+				name = name[:i]
+			}
+			name, _, _ = strings.Cut(name, ":")
+			if name != "" {
+				out = append(out, name)
+			}
+		}
+	}
+	return out
+}
+
+// ParseAptExtendedStates reads apt's /var/lib/apt/extended_states: stanzas
+// of Package, Architecture and Auto-Installed. It returns the packages
+// marked installed automatically ("Auto-Installed: 1"), as "NAME:ARCH"
+// ("NAME" when the stanza has no Architecture).
+func ParseAptExtendedStates(b []byte) []string {
+	var out []string
+	var name, arch string
+	auto := false
+	flush := func() {
+		if name != "" && auto {
+			if arch != "" {
+				out = append(out, name+":"+arch)
+			} else {
+				out = append(out, name)
+			}
+		}
+		name, arch, auto = "", "", false
+	}
+	lines(b, func(l []byte) {
+		if len(bytes.TrimSpace(l)) == 0 {
+			flush()
+			return
+		}
+		if l[0] == ' ' || l[0] == '\t' {
+			return
+		}
+		n, value, ok := bytes.Cut(l, []byte(":"))
+		if !ok {
+			return
+		}
+		v := string(bytes.TrimSpace(value))
+		switch n := string(bytes.TrimSpace(n)); {
+		case strings.EqualFold(n, "Package"):
+			name = v
+		case strings.EqualFold(n, "Architecture"):
+			arch = v
+		case strings.EqualFold(n, "Auto-Installed"):
+			auto = v == "1"
+		}
+	})
+	flush()
+	return out
+}
+
+// ParseApkWorld reads apk's /etc/apk/world: the names the administrator
+// asked for (whitespace-separated constraints such as "curl",
+// "python3>=3.11", "so:libz.so.1", ".build-deps", "name@testing"),
+// without their version or repository tag. Conflicts ("!name") are
+// skipped.
+func ParseApkWorld(b []byte) []string {
+	var out []string
+	for _, w := range strings.Fields(string(b)) {
+		if strings.HasPrefix(w, "!") {
+			continue
+		}
+		if n := apkName(w); n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// apkName is the name of an apk dependency or provide ("gcc>=13",
+// "cmd:cc=13.2", "name@tag", "name~1.2"): the text before its version
+// or tag.
+func apkName(w string) string {
+	if i := strings.IndexAny(w, "<>=~@"); i >= 0 {
+		w = w[:i]
+	}
+	return w
 }
 
 // ParseDpkgFileList reads a dpkg info/NAME.list file: one absolute path a
@@ -155,13 +259,18 @@ type ApkRecord struct {
 	// Files are the package's files (R: lines, under the directory of
 	// the F: line before them), relative to the root, cleaned.
 	Files []string
+	// Depends are the names of its D: line without versions (conflicts,
+	// "!name", skipped); they may name what another package provides
+	// ("so:libc.musl-x86_64.so.1", "cmd:cc"). Provides are the names of
+	// its p: line, without versions.
+	Depends, Provides []string
 }
 
 // ParseApkInstalled reads apk's /lib/apk/db/installed: stanzas of
 // "X:value" lines separated by blank lines; P: name, V: version,
 // A: architecture, F: a directory, R: a file in the last F: directory
-// (the root before any F:). Other lines (a:, Z:, M: and the rest) are
-// ignored; stanzas without P: are skipped.
+// (the root before any F:), D: dependencies, p: provides. Other lines
+// (a:, Z:, M: and the rest) are ignored; stanzas without P: are skipped.
 func ParseApkInstalled(b []byte) []ApkRecord {
 	var out []ApkRecord
 	var cur ApkRecord
@@ -193,6 +302,18 @@ func ParseApkInstalled(b []byte) []ApkRecord {
 		case 'R':
 			if p := cleanRel(dir + "/" + v); v != "" && p != "" {
 				cur.Files = append(cur.Files, p)
+			}
+		case 'D':
+			for _, w := range strings.Fields(v) {
+				if n := apkName(w); n != "" && !strings.HasPrefix(w, "!") {
+					cur.Depends = append(cur.Depends, n)
+				}
+			}
+		case 'p':
+			for _, w := range strings.Fields(v) {
+				if n := apkName(w); n != "" {
+					cur.Provides = append(cur.Provides, n)
+				}
 			}
 		}
 	})

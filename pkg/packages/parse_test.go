@@ -14,7 +14,10 @@ var parseCases = []struct {
 }{
 	{"status: two stanzas, continuation, any case, CRLF", "status",
 		"Package: a\r\nStatus: install ok installed\r\nversion: 1:2.3-4\r\nDescription: x\r\n more\r\nArchitecture: amd64\r\n\r\n\r\npackage: b\nStatus: deinstall ok config-files\n",
-		[]DpkgRecord{{"a", "1:2.3-4", "amd64", "install ok installed"}, {"b", "", "", "deinstall ok config-files"}}},
+		[]DpkgRecord{{Package: "a", Version: "1:2.3-4", Architecture: "amd64", Status: "install ok installed"}, {Package: "b", Status: "deinstall ok config-files"}}},
+	{"status: relationships, alternatives, versions, qualifiers, restrictions", "status",
+		"Package: gcc\nPre-Depends: dpkg (>= 1.17)\nDepends: cpp (= 4:12.2.0-3), gcc-12 (>= 12.2.0-1~) | clang:any,  libc6\nRecommends: libc6-dev | libc-dev\nSuggests: gcc-doc\nProvides: c-compiler, cc (= 1)\nBuild-Depends: foo [amd64] <!nocheck>\n",
+		[]DpkgRecord{{Package: "gcc", Depends: []string{"dpkg", "cpp", "gcc-12", "clang", "libc6", "libc6-dev", "libc-dev"}, Provides: []string{"c-compiler", "cc"}}}},
 	{"status: a stanza without Package is skipped; junk lines ignored", "status",
 		"Version: 1\nno colon here\n\nPackage:  c  \n \n", []DpkgRecord{{Package: "c"}}},
 	{"status: empty", "status", "", []DpkgRecord(nil)},
@@ -27,7 +30,16 @@ var parseCases = []struct {
 		"/usr/bin/gzip\n/usr/bin/gzip.real\nwrapper\n/etc/a\n/etc/a.orig\n:\n/x\n/y\n", []Diversion{{"usr/bin/gzip", "usr/bin/gzip.real", "wrapper"}, {"etc/a", "etc/a.orig", ":"}}},
 	{"apk: F and R lines, R before F is at the root, a: and Z: ignored", "apk",
 		"C:Q1abc=\nP:musl\nV:1.2.4-r2\nA:x86_64\nR:top\nF:lib\nR:ld-musl-x86_64.so.1\na:0:0:755\nZ:Q1xyz=\nR:libc.musl-x86_64.so.1\nF:usr/lib\n\nP:busybox\nV:1.36.1-r5\nF:bin\nR:busybox\n",
-		[]ApkRecord{{"musl", "1.2.4-r2", "x86_64", []string{"top", "lib/ld-musl-x86_64.so.1", "lib/libc.musl-x86_64.so.1"}}, {"busybox", "1.36.1-r5", "", []string{"bin/busybox"}}}},
+		[]ApkRecord{{Name: "musl", Version: "1.2.4-r2", Architecture: "x86_64", Files: []string{"top", "lib/ld-musl-x86_64.so.1", "lib/libc.musl-x86_64.so.1"}}, {Name: "busybox", Version: "1.36.1-r5", Files: []string{"bin/busybox"}}}},
+	{"apk: D: and p: without versions, conflicts skipped", "apk",
+		"P:gcc\nD:binutils>=2.40 so:libc.musl-x86_64.so.1 !gcc-doc isl26~0.26\np:cmd:cc=13.2.1-r0 cmd:gcc\n",
+		[]ApkRecord{{Name: "gcc", Depends: []string{"binutils", "so:libc.musl-x86_64.so.1", "isl26"}, Provides: []string{"cmd:cc", "cmd:gcc"}}}},
+	{"extended_states: auto-installed only, with or without architecture", "extended",
+		"Package: cpp\nArchitecture: amd64\nAuto-Installed: 1\n\nPackage: gcc\nArchitecture: amd64\nAuto-Installed: 0\n\npackage: binutils\nauto-installed: 1\n",
+		[]string{"cpp:amd64", "binutils"}},
+	{"world: names without versions or tags, conflicts skipped", "world",
+		"alpine-baselayout busybox\npython3>=3.11 .build-deps curl@edge !bash so:libz.so.1\n",
+		[]string{"alpine-baselayout", "busybox", "python3", ".build-deps", "curl", "so:libz.so.1"}},
 	{"apk: stanza without P skipped, R with a path stays under the root", "apk",
 		"V:1\nR:x\n\nP:p\nF:a\nR:../../b\nR:\n", []ApkRecord{{Name: "p", Files: []string{"b"}}}},
 }
@@ -44,6 +56,10 @@ func parse(parser string, in []byte) any {
 		return ParseDpkgDiversions(in)
 	case "apk":
 		return ParseApkInstalled(in)
+	case "extended":
+		return ParseAptExtendedStates(in)
+	case "world":
+		return ParseApkWorld(in)
 	}
 	panic("unknown parser " + parser)
 }

@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/whittle/whittle/pkg/dockerfile"
@@ -22,6 +23,7 @@ func (buildPackages) Meta() Meta {
 		Summary:  "Compilers, build tools and -dev headers installed for a build in a stage that makes the final image, and never removed, ship in it.",
 		Severity: Warning,
 		Doc:      "docs/rules/WH107.md",
+		Measure:  MeasurePackages,
 	}
 }
 
@@ -69,6 +71,8 @@ func (buildPackages) Check(p *Pass) []Finding {
 						continue
 					}
 					switch {
+					case slices.Contains(tools, name) || slices.Contains(devs, name):
+						// named twice
 					case buildTools.MatchString(name):
 						tools = append(tools, name)
 					case headers.MatchString(name):
@@ -93,6 +97,7 @@ func (buildPackages) Check(p *Pass) []Finding {
 					f.Message += " (headers only: the image may need their runtime libraries)"
 				}
 				f.Message += fmt.Sprintf("; they serve the build at line %d", line)
+				f.Packages = append(append([]string{}, tools...), devs...)
 				out = append(out, f)
 			}
 		}
@@ -189,7 +194,7 @@ func buildPackagesFix(fam string) string {
 	oneRun := "install, use and remove them in one RUN"
 	switch fam {
 	case "apt":
-		oneRun = "install, use and remove them in one RUN (`apt-get install -y --no-install-recommends gcc ... && pip install ... && apt-get purge -y --auto-remove gcc ...`; `apt-mark manual` the runtime libraries the build needs first)"
+		oneRun = "install, use and remove them in one RUN (`apt-get install -y --no-install-recommends gcc ... && pip install ... && apt-get purge -y --auto-remove -o APT::AutoRemove::SuggestsImportant=false gcc ...`: without the option apt keeps what an installed package suggests, and apt itself suggests dpkg-dev, which keeps gcc; `apt-mark manual` the runtime libraries the build needs first)"
 	case "apk":
 		oneRun = "install, use and remove them in one RUN (`apk add --no-cache --virtual .build-deps gcc musl-dev ... && pip install ... && apk del .build-deps`)"
 	}

@@ -86,8 +86,12 @@ type Finding struct {
 	// path may be a directory, meaning everything under it, and its names
 	// may hold path.Match patterns for what the rule cannot know
 	// ("/var/lib/gems/*/doc").
-	Paths   []string `json:"paths,omitempty"`
-	Message string   `json:"message"`
+	Paths []string `json:"paths,omitempty"`
+	// Packages are the names of the OS packages the finding is about,
+	// when the rule names them (the build packages kept), as the
+	// Dockerfile writes them, without a version or architecture.
+	Packages []string `json:"packages,omitempty"`
+	Message  string   `json:"message"`
 	// Fix says in words how to repair it.
 	Fix string `json:"fix,omitempty"`
 	// Repair is the repair whittle fix can make, as byte edits with their

@@ -211,3 +211,32 @@ func TestFindingPaths(t *testing.T) {
 		}
 	}
 }
+
+// WH107's findings name the build packages kept, tools then headers,
+// without versions or architectures, for analyze --dockerfile to measure.
+func TestFindingPackages(t *testing.T) {
+	for _, tc := range []struct {
+		src  string
+		want []string
+	}{
+		{"FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends libpq-dev gcc=4:12.2.0-3 curl make:amd64\nRUN make\n", []string{"gcc", "make", "libpq-dev"}},
+		{"FROM alpine:3.20\nRUN apk add --no-cache build-base python3-dev py3-pip\nRUN pip install numpy\n", []string{"build-base", "python3-dev"}},
+		{"FROM debian:12\nRUN apt-get update && apt-get install -y libffi-dev\nRUN pip install cffi\n", []string{"libffi-dev"}},
+		{"FROM debian:12\nRUN apt-get update && apt-get install -y libc6-dev gcc \\\n  libc6-dev\nRUN make\n", []string{"libc6-dev", "gcc"}},
+	} {
+		var got *Finding
+		for _, f := range lintString(t, tc.src) {
+			if f.Rule == "WH107" {
+				got = &f
+				break
+			}
+		}
+		if got == nil {
+			t.Errorf("WH107: not reported in %q", tc.src)
+			continue
+		}
+		if !slices.Equal(got.Packages, tc.want) {
+			t.Errorf("%q: packages %q, want %q", tc.src, got.Packages, tc.want)
+		}
+	}
+}

@@ -59,6 +59,10 @@ const (
 	MeasureHidden
 	// MeasureBase: the base image's layers.
 	MeasureBase
+	// MeasurePackages: the bytes of the OS packages Finding.Packages
+	// names that the finding's layer installed, with the dependencies it
+	// installed for them alone (packages.Result.Removal).
+	MeasurePackages
 )
 
 // Repairable returns the IDs of the rules that have a repair, sorted.

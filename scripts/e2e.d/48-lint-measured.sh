@@ -7,6 +7,16 @@
 #     from it, and keeps it; the clean variant removes it in the same RUN.
 #   context-git (WH108): COPY . copies a context whose .git directory no
 #     .dockerignore excludes; the clean variant has a .dockerignore.
+#   build-packages (WH107): build-essential installed for a make and never
+#     removed; the clean variants build in a separate stage and copy the
+#     program out, or install, build and purge (--auto-remove, with
+#     APT::AutoRemove::SuggestsImportant=false: by default apt keeps what
+#     an installed package suggests, and apt suggests dpkg-dev, which keeps
+#     gcc) in one RUN. The packages the cost counts are also checked
+#     against those apt itself would take out with build-essential
+#     (apt-get -s purge --auto-remove, same option, in the naive image). Only on the Debian base: the
+#     busybox base has no package manager (no apk), so there is no apk case
+#     here; pkg/measure's tests hold one on a synthetic apk database.
 #
 # Each case builds both images on the local Debian base, runs a functional
 # check on both, reads the finding's cost from analyze's JSON and checks it
@@ -123,6 +133,83 @@ done
 d=$(($(size whittle-lint/context-git:naive) - $(size whittle-lint/context-git:clean)))
 within5 context-git "$c" "$d"
 printf '%-12s %12s %12s %12s\n' context-git "$(size whittle-lint/context-git:naive)" "$(size whittle-lint/context-git:clean)" "$c" >>"$W/sizes.txt"
+
+# ------------------------------------------------------------ build-packages
+
+step "build-packages (WH107)"
+ctx=$W/build-packages
+mkdir -p "$ctx/src"
+cat >"$ctx/src/hello.c" <<'EOF'
+#include <stdio.h>
+int main(void) { puts("build-packages-ok"); return 0; }
+EOF
+cat >"$ctx/src/Makefile" <<'EOF'
+hello: hello.c
+	cc -O2 -o hello hello.c
+install: hello
+	install -m 755 hello /usr/local/bin/hello
+EOF
+install_be='apt-get update && apt-get install -y --no-install-recommends build-essential && apt-get clean && rm -rf /var/lib/apt/lists/*'
+cat >"$ctx/Dockerfile.naive" <<EOF
+ARG BASE
+FROM \$BASE
+RUN $install_be
+COPY src /src
+RUN make -C /src install
+CMD ["hello"]
+EOF
+cat >"$ctx/Dockerfile.stage" <<EOF
+ARG BASE
+FROM \$BASE AS build
+RUN $install_be
+COPY src /src
+RUN make -C /src install
+FROM \$BASE
+COPY --from=build /usr/local/bin/hello /usr/local/bin/hello
+CMD ["hello"]
+EOF
+cat >"$ctx/Dockerfile.onerun" <<EOF
+ARG BASE
+FROM \$BASE
+COPY src /src
+RUN apt-get update && apt-get install -y --no-install-recommends build-essential && make -C /src install && apt-get purge -y --auto-remove -o APT::AutoRemove::SuggestsImportant=false build-essential && apt-get clean && rm -rf /var/lib/apt/lists/*
+CMD ["hello"]
+EOF
+for variant in naive stage onerun; do
+	check_cmd "build-packages: $variant builds" img_build "whittle-lint/build-packages:$variant" "$ctx" -f "$ctx/Dockerfile.$variant" --build-arg "BASE=$DEBIAN_BASE"
+	out=$(docker run --rm --network none "whittle-lint/build-packages:$variant" 2>&1 || true)
+	check_eq "build-packages: $variant works" build-packages-ok "$out"
+done
+set +e
+"$WHITTLE" lint --rule WH107 "$ctx/Dockerfile.naive" >"$W/build-packages.lint"
+rc=$?
+set -e
+check_eq "build-packages: lint reports WH107 on the naive file (exit)" 1 "$rc"
+sed 's/^/    /' "$W/build-packages.lint" >&2
+for variant in stage onerun; do
+	"$WHITTLE" lint --rule WH107 "$ctx/Dockerfile.$variant" >"$W/build-packages-$variant.lint" || true
+	check_eq "build-packages: lint is quiet on the $variant file" 0 "$(grep -c WH107 "$W/build-packages-$variant.lint" || true)"
+done
+c=$(cost build-packages WH107 whittle-lint/build-packages:naive "$ctx/Dockerfile.naive")
+jq -r '.dockerfile.findings[] | select(.rule == "WH107") | "    basis: \(.basis)"' "$W/build-packages.json" >&2
+# The packages counted are the ones apt itself would purge with
+# build-essential (simulated in the naive image) when what an installed
+# package merely suggests does not hold a package back (apt suggests
+# dpkg-dev, which brings gcc: by default a purge keeps nearly all).
+jq -r '.dockerfile.findings[] | select(.rule == "WH107") | .cost_packages[]? | .name' "$W/build-packages.json" | sort >"$W/build-packages.counted"
+purged() {
+	docker run --rm --network none whittle-lint/build-packages:naive apt-get -s "$@" purge --auto-remove build-essential |
+		awk '$1 == "Purg" { sub(/:.*/, "", $2); print $2 }' | sort
+}
+purged -o APT::AutoRemove::SuggestsImportant=false >"$W/build-packages.apt"
+check_cmd "build-packages: the packages counted are those apt-get purge --auto-remove build-essential takes ($(wc -l <"$W/build-packages.apt") packages)" \
+	diff "$W/build-packages.apt" "$W/build-packages.counted"
+printf '    apt-get purge --auto-remove build-essential with apt'"'"'s defaults: %s packages\n' "$(purged | wc -l)" >&2
+for variant in stage onerun; do
+	d=$(($(size whittle-lint/build-packages:naive) - $(size "whittle-lint/build-packages:$variant")))
+	within5 "build-packages ($variant)" "$c" "$d"
+	printf '%-12s %12s %12s %12s\n' "bp-$variant" "$(size whittle-lint/build-packages:naive)" "$(size "whittle-lint/build-packages:$variant")" "$c" >>"$W/sizes.txt"
+done
 
 step "lint-measured: image sizes and measured costs (bytes)"
 cat "$W/sizes.txt" >&2
