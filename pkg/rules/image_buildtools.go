@@ -80,7 +80,7 @@ func buildToolsFix(pkgs []ImagePackage) string {
 	oneRun := "install, use and remove them in one RUN"
 	switch dpkg, apk := managers(pkgs); {
 	case dpkg && !apk:
-		oneRun += " (`apt-get install -y --no-install-recommends gcc make ... && make && apt-get purge -y --auto-remove gcc make ...`)"
+		oneRun += " (`apt-get install -y --no-install-recommends gcc make ... && make && apt-get purge -y --auto-remove -o APT::AutoRemove::SuggestsImportant=false gcc make ...`)"
 	case apk && !dpkg:
 		oneRun += " (`apk add --no-cache --virtual .build-deps gcc make ... && make && apk del .build-deps`)"
 	}
