@@ -48,6 +48,10 @@ type Build struct {
 // Built is a built image.
 type Built struct {
 	Image v1.Image
+	// Uncompressed is true when the engine gave the layers out as plain
+	// tars (`docker save`): their blob sizes are then the tars' sizes, not
+	// compressed sizes.
+	Uncompressed bool
 	// Release frees what reading Image needs (a temporary archive); nil
 	// when nothing.
 	Release func()
@@ -165,7 +169,8 @@ func (e *DockerCLI) Build(ctx context.Context, b Build) (*Built, error) {
 		release()
 		return nil, fmt.Errorf("reading %s as `docker save` wrote it: %w", b.Tag, err)
 	}
-	return &Built{Image: img, Release: release}, nil
+	// docker save writes every layer as a plain tar.
+	return &Built{Image: img, Uncompressed: true, Release: release}, nil
 }
 
 // Remove implements Engine: `docker rmi TAG`.

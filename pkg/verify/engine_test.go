@@ -89,6 +89,9 @@ func TestDockerCLIEngine(t *testing.T) {
 	if err != nil || len(got.RootFS.DiffIDs) != 1 || got.RootFS.DiffIDs[0] != want.RootFS.DiffIDs[0] {
 		t.Errorf("image read back: %v %v", got, err)
 	}
+	if !b.Uncompressed {
+		t.Error("docker save's layers not marked uncompressed")
+	}
 	if !strings.Contains(out.String(), "Step 1/2") {
 		t.Errorf("build output not passed on: %q", out.String())
 	}
@@ -143,6 +146,9 @@ func TestBuildahEngine(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Release()
+	if b.Uncompressed {
+		t.Error("buildah's OCI archive marked uncompressed")
+	}
 	if ls, err := b.Image.Layers(); err != nil || len(ls) != 1 {
 		t.Errorf("layers %v %v", ls, err)
 	}

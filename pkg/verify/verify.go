@@ -92,8 +92,8 @@ type Image struct {
 	Tag       string `json:"tag"`
 	SizeBytes int64  `json:"size_bytes"`
 	// CompressedBytes is the layer blobs as the engine gave them out;
-	// CompressedKnown is false when some layer came uncompressed (a
-	// legacy `docker save`): the figure then is the tars' own size.
+	// CompressedKnown is false when some layer came uncompressed (`docker
+	// save` writes plain tars): the figure then is the tars' own size.
 	CompressedBytes int64 `json:"compressed_bytes"`
 	CompressedKnown bool  `json:"compressed_known"`
 	VisibleBytes    int64 `json:"visible_bytes"`
@@ -270,6 +270,7 @@ func Verify(ctx context.Context, original, fixed []byte, opts Options) (res *Res
 		if known[i], err = compressedKnown(s.built.Image); err != nil {
 			return nil, fmt.Errorf("reading the %s image: %w", s.which, err)
 		}
+		known[i] = known[i] && !s.built.Uncompressed
 	}
 	res.Original = imageOf(sides[0].tag, rep.Old, known[0])
 	res.Fixed = imageOf(sides[1].tag, rep.New, known[1])

@@ -23,6 +23,8 @@ type fakeEngine struct {
 	ignores []string // each build's NAME.dockerignore content ("" if none)
 	removed []string
 	release int
+	// uncompressed marks the images as a `docker save` gives them.
+	uncompressed bool
 }
 
 func (f *fakeEngine) Name() string { return "fake" }
@@ -48,7 +50,7 @@ func (f *fakeEngine) Build(_ context.Context, b Build) (*Built, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Built{Image: img, Release: func() { f.release++ }}, nil
+	return &Built{Image: img, Uncompressed: f.uncompressed, Release: func() { f.release++ }}, nil
 }
 
 func (f *fakeEngine) Remove(_ context.Context, tag string) error {
@@ -201,7 +203,7 @@ func TestVerifyOnlyCachesVanish(t *testing.T) {
 func TestVerifyNeededFileVanishes(t *testing.T) {
 	orig := synth.Image{Layers: []synth.Layer{base, install("a\n", true, true, true, "")}}
 	fixed := synth.Image{Layers: []synth.Layer{base, install("b\n", false, true, false, "port=8080\n")}}
-	eng := &fakeEngine{images: map[string]synth.Image{"ORIGINAL": orig, "FIXED": fixed}}
+	eng := &fakeEngine{images: map[string]synth.Image{"ORIGINAL": orig, "FIXED": fixed}, uncompressed: true}
 	res, err := verifyWith(t, eng, Options{KeepImages: true})
 	if err != nil {
 		t.Fatal(err)
@@ -225,6 +227,9 @@ func TestVerifyNeededFileVanishes(t *testing.T) {
 	}
 	if res.Saved.SizeBytes != contentBytes(orig)-contentBytes(fixed) {
 		t.Errorf("saved %d, want %d", res.Saved.SizeBytes, contentBytes(orig)-contentBytes(fixed))
+	}
+	if res.Saved.CompressedKnown || res.Original.CompressedKnown || res.Fixed.CompressedKnown {
+		t.Errorf("compressed known for plain tars: %+v", res)
 	}
 	if len(eng.removed) != 0 || !res.ImagesKept {
 		t.Errorf("KeepImages: removed %v", eng.removed)

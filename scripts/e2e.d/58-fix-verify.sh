@@ -85,6 +85,7 @@ fixed=$(j .verification.fixed.tag)
 check_eq "harmless: harmless" true "$(j .verification.harmless)"
 check_eq "harmless: suspect paths" 0 "$(j '.verification.suspect | length')"
 check_gt "harmless: saved size_bytes" "$(j .verification.saved.size_bytes)" 0
+check_eq "harmless: compressed size known (docker save writes plain tars)" false "$(j .verification.saved.compressed_known)"
 check_eq "harmless: changes made" "WH201 WH203" "$(j '[.changes[].rule] | sort | join(" ")')"
 if docker image inspect "$orig" >/dev/null 2>&1 && docker image inspect "$fixed" >/dev/null 2>&1; then
 	_check_ok "harmless: --keep-images kept $orig and $fixed"
@@ -128,8 +129,8 @@ check_eq "harmless: fix --verify --write exits" 0 "$rc"
 sed 's/^/    /' "$W/harmless.txt" >&2
 grep -q 'the repair is harmless' "$W/harmless.txt" && _check_ok "harmless: the text report says harmless" || _check_fail "harmless: text report: $(cat "$W/harmless.txt")"
 check_eq "harmless: images left by --verify" "" "$(verify_images)"
-"$WHITTLE" fix -q "$CASES/harmless/Dockerfile" >"$W/harmless.fixed"
-check_same_file "harmless: --write wrote the repair" "$W/harmless.fixed" "$ctx/Dockerfile"
+"$WHITTLE" fix -q "$CASES/harmless/Dockerfile" >"$W/harmless.repaired"
+check_same_file "harmless: --write wrote the repair" "$W/harmless.repaired" "$ctx/Dockerfile"
 cp "$CASES/harmless/Dockerfile" "$ctx/Dockerfile"
 check_eq "harmless: the context is unchanged" "$before_state" "$(tree_state "$ctx")"
 
