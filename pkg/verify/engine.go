@@ -90,7 +90,11 @@ func FindEngine(ctx context.Context, name string) (Engine, error) {
 	if name == "" || name == EngineDocker {
 		p, err := lookPath("docker")
 		if err != nil {
-			tried = append(tried, "docker: no docker CLI on PATH")
+			msg := "docker: no docker CLI on PATH"
+			if sock := dockerSocket(); sock != "" {
+				msg += " (a Docker Engine socket is at " + sock + ", but whittle builds through the docker CLI: put it on PATH)"
+			}
+			tried = append(tried, msg)
 		} else {
 			e := &DockerCLI{Path: p}
 			if err := e.probe(ctx); err != nil {
@@ -125,6 +129,22 @@ func dockerHost() string {
 		return "DOCKER_CONTEXT=" + c
 	}
 	return "the CLI's default (unix:///var/run/docker.sock unless a docker context says otherwise)"
+}
+
+// dockerSocket returns the path of the Docker Engine's unix socket when
+// one exists (DOCKER_HOST's, or the default), else "".
+func dockerSocket() string {
+	p := "/var/run/docker.sock"
+	if h := os.Getenv("DOCKER_HOST"); h != "" {
+		if !strings.HasPrefix(h, "unix://") {
+			return ""
+		}
+		p = strings.TrimPrefix(h, "unix://")
+	}
+	if fi, err := os.Stat(p); err == nil && fi.Mode()&os.ModeSocket != 0 {
+		return p
+	}
+	return ""
 }
 
 // DockerCLI builds with the docker CLI: `docker build`, then `docker save`

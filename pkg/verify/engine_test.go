@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -171,6 +172,22 @@ func TestBuildahEngine(t *testing.T) {
 	var ne *NoEngineError
 	if !errors.As(err, &ne) || !strings.Contains(err.Error(), "found, but no Docker Engine answered at DOCKER_HOST=unix:///nowhere/docker.sock") ||
 		!strings.Contains(err.Error(), "Cannot connect to the Docker daemon") || !strings.Contains(err.Error(), "buildah: not on PATH") {
+		t.Errorf("error %v", err)
+	}
+}
+
+func TestFindEngineSocketWithoutCLI(t *testing.T) {
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "docker.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	t.Setenv("PATH", t.TempDir())
+	t.Setenv("DOCKER_HOST", "unix://"+sock)
+	_, err = FindEngine(context.Background(), "")
+	if err == nil || !strings.Contains(err.Error(), "docker: no docker CLI on PATH (a Docker Engine socket is at "+sock+", but whittle builds through the docker CLI: put it on PATH)") {
 		t.Errorf("error %v", err)
 	}
 }

@@ -249,6 +249,12 @@ func Verify(ctx context.Context, original, fixed []byte, opts Options) (res *Res
 			Output: progress,
 		})
 		if err != nil {
+			if ctx.Err() != nil && !opts.KeepImages {
+				// Interrupted: the engine may still tag the image.
+				rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+				_ = opts.Engine.Remove(rctx, s.tag)
+				cancel()
+			}
 			return nil, fmt.Errorf("building the %s Dockerfile: %w", s.which, err)
 		}
 		if b == nil || b.Image == nil {

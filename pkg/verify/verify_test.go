@@ -253,6 +253,20 @@ func TestVerifyBuildFails(t *testing.T) {
 	}
 }
 
+func TestVerifyInterruptedBuild(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	eng := &fakeEngine{images: map[string]synth.Image{}, fail: map[string]error{"ORIGINAL": context.Canceled}}
+	cancel()
+	_, err := Verify(ctx, []byte("ORIGINAL\n"), []byte("FIXED\n"), Options{Engine: eng, Context: t.TempDir(), Tag: "t"})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	// The engine may still tag what it was building: it is removed.
+	if strings.Join(eng.removed, ",") != "t:original" || len(eng.builds) != 1 {
+		t.Errorf("removed %v after %d builds", eng.removed, len(eng.builds))
+	}
+}
+
 func TestVerifyBadOptions(t *testing.T) {
 	if _, err := Verify(context.Background(), nil, nil, Options{Context: "."}); err == nil {
 		t.Error("no engine: no error")

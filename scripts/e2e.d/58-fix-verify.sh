@@ -49,10 +49,11 @@ content_size() {
 	echo $(($(docker image inspect -f '{{.Size}}' "$ref") - links))
 }
 
-# tree_state DIR: a listing of the directory (paths, sizes, sha256) to
-# prove nothing was written into it.
+# tree_state DIR: the sha256 of a listing of the directory (paths, types,
+# sizes, modes, and each file's sha256), to prove nothing was written into
+# it.
 tree_state() {
-	(cd "$1" && find . -printf '%p %y %s %m\n' | LC_ALL=C sort && find . -type f -exec sha256sum {} + | LC_ALL=C sort)
+	(cd "$1" && find . -printf '%p %y %s %m\n' | LC_ALL=C sort && find . -type f -exec sha256sum {} + | LC_ALL=C sort) | sha256sum | cut -c1-16
 }
 
 verify_images() { docker image ls --format '{{.Repository}}:{{.Tag}}' | grep '^whittle-verify-' || true; }
