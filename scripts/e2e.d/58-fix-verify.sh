@@ -13,7 +13,10 @@
 #   - recommends: --unsafe-fixes adds --no-install-recommends, which drops
 #     psmisc (recommended by procps) and /usr/bin/pstree that the CMD runs;
 #     --verify exits 1 and names /usr/bin/pstree, and the kept images prove
-#     it: pstree runs in the original and is missing from the fixed one.
+#     it: pstree runs in the original and is missing from the fixed one;
+#   - buildah-tmp: the same with buildah (its own storage here) on the
+#     busybox base: the safe repair removes a 300,000-byte file under /tmp,
+#     and --verify saves exactly those bytes, with the compressed size known.
 # Also: the Dockerfile and the context are left byte-identical, the images
 # are removed afterwards unless --keep-images, --write writes only a repair
 # proven harmless, and with no engine the error says which were looked for.
@@ -26,7 +29,7 @@ set -euo pipefail
 # shellcheck source=../lib/images.sh
 . "$E2E_LIB/images.sh"
 
-: "${WHITTLE:?}" "${E2E_WORK:?}" "${DEBIAN_BASE:?}" "${E2E_SRC:?}" "${DOCKER_HOST:?}"
+: "${WHITTLE:?}" "${E2E_WORK:?}" "${DEBIAN_BASE:?}" "${BUSYBOX_BASE:?}" "${E2E_SRC:?}" "${DOCKER_HOST:?}"
 W=$E2E_WORK
 CASES=$E2E_SRC/scripts/e2e.d/fix-verify
 
@@ -161,6 +164,41 @@ fi
 check_cmd "recommends: /usr/bin/pstree missing from the fixed image" docker run --rm --network none --entrypoint sh "$fixed" -c '! test -e /usr/bin/pstree'
 docker rmi "$orig" "$fixed" >/dev/null || true
 check_eq "recommends: images left" "" "$(verify_images)"
+
+step "fix --verify: buildah"
+# buildah (installed here) with its own storage under the scratch
+# directory, vfs and chroot isolation as ENVIRONMENT.md describes, and the
+# busybox base copied in from the Docker Engine.
+apt_ensure buildah
+B=$W/buildah
+mkdir -p "$B"
+printf '[storage]\ndriver = "vfs"\ngraphroot = "%s"\nrunroot = "%s"\n' "$B/root" "$B/run" >"$B/storage.conf"
+export CONTAINERS_STORAGE_CONF=$B/storage.conf BUILDAH_ISOLATION=chroot
+docker save -o "$W/busybox.tar" "$BUSYBOX_BASE"
+buildah pull -q "docker-archive:$W/busybox.tar" >/dev/null
+buildah tag "$(buildah images -q | head -n 1)" localhost/whittle-verify-busybox:latest
+buildah_images() { buildah images --format '{{.Name}}:{{.Tag}}' | grep 'whittle-verify-[0-9a-f]' || true; }
+ctx=$W/buildah-tmp
+mkdir -p "$ctx"
+cp -r "$CASES/buildah-tmp/." "$ctx/"
+before_state=$(tree_state "$ctx")
+rc=0
+"$WHITTLE" fix --verify --engine buildah --format json "$ctx/Dockerfile" >"$W/buildah.json" 2>"$W/buildah.err" || rc=$?
+check_eq "buildah: fix --verify exits" 0 "$rc"
+[ "$rc" -eq 0 ] || tail -n 30 "$W/buildah.err" | sed 's/^/    /'
+j() { jq -r "$1" "$W/buildah.json"; }
+check_eq "buildah: engine" buildah "$(j .verification.engine)"
+check_eq "buildah: harmless" true "$(j .verification.harmless)"
+# The oracle: the RUN's scratch file is 300,000 bytes (head -c), and it is
+# the only content the repair removes.
+check_eq "buildah: saved size_bytes = the scratch file's size" 300000 "$(j .verification.saved.size_bytes)"
+check_eq "buildah: saved visible_bytes = the scratch file's size" 300000 "$(j .verification.saved.visible_bytes)"
+check_eq "buildah: gone: one tmp file" "cache tmp 1 0 300000" "$(j '.verification.expected[] | "\(.kind) \(.name) \(.removed) \(.changed) \(.old_bytes - .new_bytes)"' | tr '\n' ';' | sed 's/;$//')"
+check_eq "buildah: compressed size known (gzip layers)" true "$(j .verification.saved.compressed_known)"
+check_gt "buildah: compressed bytes saved" "$(j .verification.saved.compressed_bytes)" 0
+check_eq "buildah: images left" "" "$(buildah_images)"
+check_eq "buildah: the context is unchanged" "$before_state" "$(tree_state "$ctx")"
+unset CONTAINERS_STORAGE_CONF BUILDAH_ISOLATION
 
 step "fix --verify: no engine"
 rc=0
