@@ -156,6 +156,8 @@ type DockerCLI struct {
 	TempDir string
 }
 
+var _ Engine = (*DockerCLI)(nil)
+
 // Name implements Engine.
 func (e *DockerCLI) Name() string { return EngineDocker }
 
@@ -207,6 +209,8 @@ type Buildah struct {
 	Path    string
 	TempDir string
 }
+
+var _ Engine = (*Buildah)(nil)
 
 // Name implements Engine.
 func (e *Buildah) Name() string { return EngineBuildah }
