@@ -36,6 +36,17 @@ type fixFlags struct {
 	skip      []string
 	baseImage string
 	unsafe    bool
+	force     bool
+
+	// --verify and its build flags.
+	verify     bool
+	context    string
+	engine     string
+	network    string
+	target     string
+	buildArgs  []string
+	keepImages bool
+	format     string
 }
 
 // NewCmdFix builds `whittle fix`.
@@ -72,16 +83,37 @@ directory up, or --config): enable: [IDs] and disable: [IDs]. --rule replaces
 enable; --skip adds to disable. Lint's inline ignores ("# whittle
 ignore=WH202") also keep fix away from an instruction.
 
-Exit codes: 0 success, 1 --check found a repair it would apply (a safe one;
-with --unsafe-fixes, any), 2 an error (a file that cannot be read or does not
-parse, a bad flag).
+--write replaces the file through a temporary file in its directory and a
+rename: the file keeps its mode, a symbolic link is followed, a read-only
+file is refused unless --force, and a hard link to the file is broken (the
+other names keep the old text), which fix says on stderr.
+
+--verify proves a repair: it builds the original and the repaired Dockerfile
+with the local container engine (the docker CLI with a Docker Engine at
+DOCKER_HOST or its default socket; else buildah on PATH; --engine chooses),
+in the build context (--context, default the Dockerfile's directory), never
+writing into it, compares the two images as whittle diff does, and prints
+the bytes saved and every path that disappeared or changed outside the known
+caches, documentation and package-manager files: a possible change in
+behaviour. Docker builds use --network host unless --network says otherwise;
+--build-arg and --target are passed to both builds. The images are removed
+afterwards unless --keep-images. With --write the file is written only when
+the repair is proven harmless.
+
+Exit codes: 0 success (with --verify: the repair is harmless), 1 --check
+found a repair it would apply (a safe one; with --unsafe-fixes, any), or
+--verify found a path gone or changed outside those categories, 2 an error
+(a file that cannot be read or does not parse, a bad flag, a build that
+fails, no container engine).
 
 Repairable rules: ` + strings.Join(fix.Rules(), ", ") + `.`,
 		Example: `  whittle fix Dockerfile > Dockerfile.new
   whittle fix --diff Dockerfile
   whittle fix --write --skip WH202 Dockerfile
   whittle fix --check Dockerfile   # exit 1 when a safe repair would apply
-  whittle fix --unsafe-fixes --diff Dockerfile`,
+  whittle fix --unsafe-fixes --diff Dockerfile
+  whittle fix --unsafe-fixes --verify Dockerfile   # build both, prove the repair
+  whittle fix --verify --context . --build-arg VERSION=1.2 -f json docker/Dockerfile`,
 		Args:          argsBetween(1, 1, "one DOCKERFILE (or - for standard input)"),
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -92,7 +124,7 @@ Repairable rules: ` + strings.Join(fix.Rules(), ", ") + `.`,
 	cmd.SetFlagErrorFunc(flagError)
 	f := cmd.Flags()
 	f.BoolVar(&fl.diff, "diff", false, "print a unified diff instead of the repaired file")
-	f.BoolVarP(&fl.write, "write", "w", false, "rewrite the file in place (atomically)")
+	f.BoolVarP(&fl.write, "write", "w", false, "rewrite the file in place (temporary file and rename; mode kept; read-only refused without --force)")
 	f.BoolVar(&fl.check, "check", false, "change nothing; exit 1 when a repair would apply")
 	f.BoolVar(&fl.unsafe, "unsafe-fixes", false, "also apply unsafe repairs (they may change what the build installs, fetches or fails on)")
 	f.BoolVarP(&fl.quiet, "quiet", "q", false, "print no summary on stderr")
@@ -100,6 +132,15 @@ Repairable rules: ` + strings.Join(fix.Rules(), ", ") + `.`,
 	f.StringSliceVar(&fl.skip, "skip", nil, "do not repair these rule `IDs` (repeat or separate with commas)")
 	f.StringVar(&fl.config, "config", "", "read the configuration from `FILE` (default: .whittle.yaml found from the current directory up)")
 	f.StringVar(&fl.baseImage, "base-image", "", "replace the final stage's base image with `REF` (WH701)")
+	f.BoolVar(&fl.force, "force", false, "with --write, rewrite a read-only file too")
+	f.BoolVar(&fl.verify, "verify", false, "build the original and the repaired Dockerfile and compare the images: exit 1 when a path outside caches, documentation and package-manager files disappeared or changed")
+	f.StringVar(&fl.context, "context", "", "with --verify, the build context `DIR` (default: the Dockerfile's directory; the current one for stdin)")
+	f.StringVar(&fl.engine, "engine", "", "with --verify, the container `ENGINE`: docker or buildah (default: docker when a Docker Engine answers, else buildah)")
+	f.StringVar(&fl.network, "network", "", "with --verify, the builds' network `MODE` (default: host for docker, the engine's own for buildah)")
+	f.StringVar(&fl.target, "target", "", "with --verify, build this `STAGE` of both Dockerfiles")
+	f.StringArrayVar(&fl.buildArgs, "build-arg", nil, "with --verify, a build argument `KEY=VALUE` for both builds (repeat the flag)")
+	f.BoolVar(&fl.keepImages, "keep-images", false, "with --verify, keep the two images in the engine")
+	f.StringVarP(&fl.format, "format", "f", "text", "with --verify, the report's `FORMAT`: text or json")
 	return cmd
 }
 
@@ -109,6 +150,15 @@ func runFix(cmd *cobra.Command, name string, fl fixFlags) error {
 	}
 	if fl.write && name == "-" {
 		return fmt.Errorf("--write needs a file, not stdin")
+	}
+	if err := checkVerifyFlags(cmd, fl); err != nil {
+		return err
+	}
+	if fl.write {
+		// Refuse a read-only file before any work.
+		if err := checkWritable(name, fl.force); err != nil {
+			return err
+		}
 	}
 	src, err := readDockerfile(cmd.InOrStdin(), name)
 	if err != nil {
@@ -153,6 +203,9 @@ func runFix(cmd *cobra.Command, name string, fl fixFlags) error {
 		}
 	}
 	out := cmd.OutOrStdout()
+	if fl.verify {
+		return runVerify(cmd, name, src, res, fl)
+	}
 	switch {
 	case fl.diff:
 		if _, err := out.Write(unifiedDiff(name, src, res.Output)); err != nil {
@@ -164,7 +217,7 @@ func runFix(cmd *cobra.Command, name string, fl fixFlags) error {
 		}
 	}
 	if fl.write && !bytes.Equal(src, res.Output) {
-		if err := writeFileAtomic(name, res.Output); err != nil {
+		if err := writeFixed(cmd, name, res.Output, src, fl); err != nil {
 			return err
 		}
 	}
@@ -226,42 +279,6 @@ func readDockerfile(stdin io.Reader, name string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: reading: %w", name, unwrapPathError(err))
 	}
 	return b, nil
-}
-
-// writeFileAtomic replaces path with data through a temporary file in the
-// same directory and a rename, keeping the file's mode. A symbolic link is
-// followed: the file it points to is replaced, the link stays.
-func writeFileAtomic(path string, data []byte) error {
-	if real, err := filepath.EvalSymlinks(path); err == nil {
-		path = real
-	}
-	mode := os.FileMode(0o644)
-	if fi, err := os.Stat(path); err == nil {
-		mode = fi.Mode().Perm()
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".whittle-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	name := tmp.Name()
-	_, werr := tmp.Write(data)
-	if werr == nil {
-		werr = tmp.Sync()
-	}
-	if cerr := tmp.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(name, mode)
-	}
-	if werr == nil {
-		werr = os.Rename(name, path)
-	}
-	if werr != nil {
-		os.Remove(name)
-		return fmt.Errorf("writing %s: %w", path, werr)
-	}
-	return nil
 }
 
 // withoutUnrepairable drops from a skip list the lint rules that have no
