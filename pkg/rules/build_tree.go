@@ -109,7 +109,7 @@ func (buildTree) Check(p *Pass) []Finding {
 		trees := sourceTrees(ri)
 		for _, tree := range slices.Sorted(maps.Keys(trees)) {
 			at := trees[tree]
-			if mountCovers(ri, tree) || goneAfter(ri.cmds, at, tree) {
+			if mountCovers(ri, tree) || goneAfter(ri, at, tree) {
 				continue
 			}
 			built, installed := false, false

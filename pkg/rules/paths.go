@@ -87,16 +87,6 @@ func mountContains(ri *runInfo, frag string) bool {
 	return false
 }
 
-// removedAfter reports whether a command after index i removes target.
-func removedAfter(cmds []command, i int, target string) bool {
-	for _, c := range cmds[i+1:] {
-		if removes(c, target) {
-			return true
-		}
-	}
-	return false
-}
-
 // removes reports whether one command removes target: rm with an operand
 // (resolved against the command's working directory) covering it, or
 // find DIR ... -delete.

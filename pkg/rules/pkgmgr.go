@@ -105,7 +105,7 @@ func (rc rpmCheck) check(p *Pass) []Finding {
 					continue
 				}
 				f := p.FindingAt(ri.rangeOf(c),
-					tool+" "+pk.RawVerb+" leaves its metadata and package cache in "+rpmCacheDir(tool, rootImage(ri.in.Stage), rc.cacheDirs[0])+" in this layer",
+					tool+" "+pk.RawVerb+" leaves its metadata and package cache in "+rpmCacheDir(tool, p.rootImage(ri.in.Stage), rc.cacheDirs[0])+" in this layer",
 					rc.fix)
 				cmd := rc.cleanCmd(tool)
 				f.Repair, _ = p.cleanupRepair(ri, rpmTools[tool], func(c command) bool { return rpmOp(c, tool) != nil },

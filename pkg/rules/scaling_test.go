@@ -146,3 +146,88 @@ func TestLintLinearInNesting(t *testing.T) {
 		})
 	}
 }
+
+// chainSrc is a chain of n stages, each built FROM the one before and
+// downloading and extracting an archive of its own.
+func chainSrc(n int) string {
+	var b strings.Builder
+	b.WriteString("FROM debian:12 AS s0\nRUN apt-get update && apt-get install -y curl\n")
+	for i := 1; i < n; i++ {
+		fmt.Fprintf(&b, "FROM s%d AS s%d\nRUN curl -o /tmp/x%d.tgz https://example.com/%d && tar xzf /tmp/x%d.tgz\n", i-1, i, i, i, i)
+	}
+	return b.String()
+}
+
+// A chain of stages each built FROM the one before (issue 11: 500, 1000,
+// 2000 stages took 3.3 s, 9.3 s and 73 s) costs work in its length: the
+// layer rules read the maxStageChain nearest stages of a chain, and what
+// every stage inherits is remembered once per file.
+func TestLintLinearInStageChain(t *testing.T) {
+	testenv.Linear(t, "lint: a chain of stages", maxStageChain, func(n int) float64 { return lintWork(t, chainSrc(n)) })
+}
+
+// Beyond maxStageChain stages, WH000 says so once, at the first stage cut,
+// and the layer rules still see what the nearest stages made.
+func TestStageChainLimit(t *testing.T) {
+	for _, tc := range []struct {
+		remover int // the stage that removes what stage 1 installed
+		wh101   bool
+	}{
+		{maxStageChain - 1, true}, // stage 1 is among its maxStageChain nearest
+		{maxStageChain + 1, false},
+	} {
+		var b strings.Builder
+		b.WriteString("FROM debian:12 AS s0\nFROM s0 AS s1\nRUN apt-get update && apt-get install -y build-essential && rm -rf /var/lib/apt/lists/*\n")
+		for i := 2; i <= maxStageChain+3; i++ {
+			fmt.Fprintf(&b, "FROM s%d AS s%d\n", i-1, i)
+			if i == tc.remover {
+				b.WriteString("RUN apt-get purge -y build-essential\n")
+			}
+		}
+		var wh000, wh101 []Finding
+		for _, f := range lintString(t, b.String()) {
+			switch f.Rule {
+			case "WH000":
+				wh000 = append(wh000, f)
+			case "WH101":
+				wh101 = append(wh101, f)
+			}
+		}
+		// s64, the 65th stage of the chain, is built FROM on line 66
+		// (s_i on line i+2), one line later when the remover's RUN comes
+		// before it.
+		if len(wh000) != 1 || !strings.Contains(wh000[0].Message, "chain of 64 stages") {
+			t.Fatalf("remover at s%d: WH000 findings %v", tc.remover, wh000)
+		}
+		want := 2 + maxStageChain
+		if tc.remover < maxStageChain {
+			want++
+		}
+		if wh000[0].Line != want {
+			t.Errorf("remover at s%d: WH000 at line %d, want %d", tc.remover, wh000[0].Line, want)
+		}
+		if got := len(wh101) > 0; got != tc.wh101 {
+			t.Errorf("remover at s%d: WH101 %v, want %v (%v)", tc.remover, got, tc.wh101, wh101)
+		}
+	}
+}
+
+// runSrc is one RUN of n chained commands that update, download, extract,
+// install and remove.
+func runSrc(n int) string {
+	var b strings.Builder
+	b.WriteString("FROM debian:12\nRUN apt-get update")
+	for i := range n {
+		fmt.Fprintf(&b, " \\\n && curl -o /tmp/x%d.tgz https://example.com/%d && tar xzf /tmp/x%d.tgz -C /opt && pip install p%d && rm -f /tmp/y%d", i, i, i, i, i)
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+// One RUN of many chained commands (issue 11: 500, 1000, 2000 lines of
+// five commands took 0.78 s, 1.37 s and 9.6 s) costs work in its length:
+// whether a later command of the RUN removes, extracts or cleans what one
+// made is answered from indexes of the RUN built once (run_index.go).
+func TestLintLinearInCommands(t *testing.T) {
+	testenv.Linear(t, "lint: one RUN of chained commands", 32, func(n int) float64 { return lintWork(t, runSrc(n)) })
+}

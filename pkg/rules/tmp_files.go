@@ -39,7 +39,7 @@ func (tmpFiles) Check(p *Pass) []Finding {
 		first := -1
 		seen := map[string]bool{}
 		for _, m := range facts {
-			if !underTmp(m.path) || seen[m.path] || left[m.path] || mountCovers(ri, m.path) || goneAfter(ri.cmds, m.at, m.path) {
+			if !underTmp(m.path) || seen[m.path] || left[m.path] || mountCovers(ri, m.path) || goneAfter(ri, m.at, m.path) {
 				continue
 			}
 			if coveredBy(facts, m, seen) {
