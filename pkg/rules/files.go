@@ -161,6 +161,7 @@ func extracts(c command, p string) bool {
 // matching it. Expansions in p ("ruby-${V}.tar.gz", "$(...).tar.gz") match
 // anything.
 func sameFile(cwd, op, p string) bool {
+	compared(1)
 	op = unquote(op)
 	if op == "" || strings.HasPrefix(op, "-") {
 		return false

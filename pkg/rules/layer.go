@@ -75,6 +75,7 @@ func layerHistory(p *Pass, s *dockerfile.Stage) ([]layerStep, int) {
 // made: target is made, one of its ancestors, lies below it, or is a glob
 // matching made or an ancestor of it.
 func layerPathOverlaps(made, target string) bool {
+	compared(1)
 	if made == "" || target == "" || !path.IsAbs(made) || !path.IsAbs(target) {
 		return false
 	}

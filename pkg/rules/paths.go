@@ -40,6 +40,7 @@ func normPath(p string) string {
 // covers reports whether removing (or mounting) dir takes away target:
 // dir is target or one of its ancestors, or a glob matching one of them.
 func covers(dir, target string) bool {
+	compared(1)
 	dir, target = normPath(dir), normPath(target)
 	if dir == "" || target == "" {
 		return false

@@ -65,6 +65,7 @@ func (x *pathsAfter) coversAfter(i int, target string) bool {
 	}
 	globs := x.globs[g:]
 	for t := target; ; t = path.Dir(t) {
+		compared(1 + len(globs))
 		if pos, ok := x.last[t]; ok && pos > i {
 			return true
 		}
@@ -143,6 +144,7 @@ func (ri *runInfo) lastWhere(key string, fn func(c command) bool) int {
 	}
 	at := -1
 	for j := len(ri.cmds) - 1; j >= 0; j-- {
+		compared(1)
 		if fn(ri.cmds[j]) {
 			at = j
 			break
@@ -242,6 +244,7 @@ func (x *extractsAfter) extractedAfter(i int, p string) bool {
 	if len(x.all) == 0 {
 		return false
 	}
+	compared(1)
 	if pos, ok := x.byPath[p]; ok && pos > i {
 		return true
 	}
@@ -250,6 +253,7 @@ func (x *extractsAfter) extractedAfter(i int, p string) bool {
 		return true
 	}
 	for g := len(x.globs) - 1; g >= 0 && x.globs[g].pos > i; g-- {
+		compared(1)
 		if ok, _ := path.Match(x.globs[g].path, pb); ok {
 			return true
 		}
@@ -257,6 +261,7 @@ func (x *extractsAfter) extractedAfter(i int, p string) bool {
 	if strings.Contains(pb, "$") {
 		pat := expansion.ReplaceAllString(pb, "*")
 		for g := len(x.all) - 1; g >= 0 && x.all[g].pos > i; g-- {
+			compared(1)
 			if ok, _ := path.Match(pat, x.all[g].path); ok {
 				return true
 			}
@@ -333,6 +338,7 @@ func (x *overlapsAfter) overlapsAfter(k int, made string) bool {
 	}
 	found := true
 	for _, name := range pathNames(made) {
+		compared(1)
 		if n = n.kids[name]; n == nil {
 			found = false
 			break
@@ -345,6 +351,7 @@ func (x *overlapsAfter) overlapsAfter(k int, made string) bool {
 		return true
 	}
 	for g := len(x.globs) - 1; g >= 0 && x.globs[g].pos > k; g-- {
+		compared(1)
 		if layerGlobOverlaps(made, x.globs[g].path) {
 			return true
 		}

@@ -46,6 +46,21 @@ func lintWork(t *testing.T, src string) float64 {
 	return b
 }
 
+// lintCompares lints src and returns the comparisons the rules made
+// (compares).
+func lintCompares(t *testing.T, src string) float64 {
+	t.Helper()
+	f, err := dockerfile.Parse("Dockerfile", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := compares.Load()
+	if _, err := Lint(context.Background(), f); err != nil {
+		t.Fatal(err)
+	}
+	return float64(compares.Load() - before)
+}
+
 // Linting costs work in the number of instructions (issue 11: 2000,
 // 4000, 8000 RUN lines took 0.41 s, 1.28 s and 4.74 s): the questions
 // rules ask about earlier and later RUNs are answered from indexes
@@ -71,6 +86,7 @@ func TestLintLinearInInstructions(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			testenv.Linear(t, "lint: "+tc.name, 2, func(n int) float64 { return lintWork(t, tc.src(n)) })
+			testenv.Linear(t, "lint comparisons: "+tc.name, 2, func(n int) float64 { return lintCompares(t, tc.src(n)) })
 		})
 	}
 }
@@ -164,6 +180,7 @@ func chainSrc(n int) string {
 // every stage inherits is remembered once per file.
 func TestLintLinearInStageChain(t *testing.T) {
 	testenv.Linear(t, "lint: a chain of stages", maxStageChain, func(n int) float64 { return lintWork(t, chainSrc(n)) })
+	testenv.Linear(t, "lint comparisons: a chain of stages", maxStageChain, func(n int) float64 { return lintCompares(t, chainSrc(n)) })
 }
 
 // Beyond maxStageChain stages, WH000 says so once, at the first stage cut,
@@ -230,4 +247,5 @@ func runSrc(n int) string {
 // made is answered from indexes of the RUN built once (run_index.go).
 func TestLintLinearInCommands(t *testing.T) {
 	testenv.Linear(t, "lint: one RUN of chained commands", 32, func(n int) float64 { return lintWork(t, runSrc(n)) })
+	testenv.Linear(t, "lint comparisons: one RUN of chained commands", 32, func(n int) float64 { return lintCompares(t, runSrc(n)) })
 }

@@ -29,6 +29,11 @@ type shared struct {
 	// text, once many texts have been asked about (mentionedLater).
 	mentionGrams map[[3]byte][]int32
 
+	// intents remembers the comments read for a rule's intent
+	// (holdForIntent).
+	intentMu sync.Mutex
+	intents  map[intentKey]intentHit
+
 	// roots is the image each stage is ultimately built on (rootImage).
 	roots map[*dockerfile.Stage]string
 }
