@@ -23,15 +23,47 @@ import (
 // ancestors" (covers) is answered by walking target's ancestors.
 type pathsAfter struct {
 	last map[string]int
-	// globs are the operands with glob characters, in the order of their
-	// commands (they also stand in last, for operands that name a path
-	// with those characters literally).
-	globs []posPath
+	// globs are the operands with glob characters (they also stand in
+	// last, for operands that name a path with those characters
+	// literally).
+	globs globsAfter
 }
 
 type posPath struct {
 	pos  int
 	path string
+}
+
+// globsAfter holds distinct glob patterns with the position of the last
+// command that names each: a RUN that repeats `rm -rf /tmp/*` holds it
+// once. A question reads every distinct pattern (a RUN of thousands of
+// distinct globs costs that many steps per question: docs/limits.md).
+type globsAfter struct {
+	at   map[string]int
+	list []posPath
+}
+
+func (g *globsAfter) add(pat string, pos int) {
+	if i, ok := g.at[pat]; ok {
+		g.list[i].pos = max(g.list[i].pos, pos)
+		return
+	}
+	if g.at == nil {
+		g.at = map[string]int{}
+	}
+	g.at[pat] = len(g.list)
+	g.list = append(g.list, posPath{pos, pat})
+}
+
+// after reports whether fn holds for a pattern named after position i.
+func (g *globsAfter) after(i int, fn func(pat string) bool) bool {
+	for _, e := range g.list {
+		compared(1)
+		if e.pos > i && fn(e.path) {
+			return true
+		}
+	}
+	return false
 }
 
 // add records operand dir (normalised as covers does) at position pos.
@@ -47,7 +79,7 @@ func (x *pathsAfter) add(dir string, pos int) {
 		x.last[dir] = pos
 	}
 	if strings.ContainsAny(dir, "*?[") {
-		x.globs = append(x.globs, posPath{pos, dir})
+		x.globs.add(dir, pos)
 	}
 }
 
@@ -55,24 +87,16 @@ func (x *pathsAfter) add(dir string, pos int) {
 // covers target (covers(operand, target)).
 func (x *pathsAfter) coversAfter(i int, target string) bool {
 	target = normPath(target)
-	if target == "" || (len(x.last) == 0 && len(x.globs) == 0) {
+	if target == "" || len(x.last) == 0 {
 		return false
 	}
-	// A glob operand recorded after i; globs are in position order.
-	g := len(x.globs)
-	for g > 0 && x.globs[g-1].pos > i {
-		g--
-	}
-	globs := x.globs[g:]
 	for t := target; ; t = path.Dir(t) {
-		compared(1 + len(globs))
+		compared(1)
 		if pos, ok := x.last[t]; ok && pos > i {
 			return true
 		}
-		for _, gl := range globs {
-			if ok, _ := path.Match(gl.path, t); ok {
-				return true
-			}
+		if x.globs.after(i, func(pat string) bool { ok, _ := path.Match(pat, t); return ok }) {
+			return true
 		}
 		if t == "/" || t == "." || !strings.Contains(t, "/") {
 			return false
@@ -180,11 +204,10 @@ func goneAfter(ri *runInfo, i int, p string) bool {
 // all (sameFile).
 type extractsAfter struct {
 	// byPath: operands resolved against their command's directory;
-	// byBase: their base names; globs: the operands whose base name is
-	// a glob; all: every operand, for made paths with an expansion in
-	// their name.
+	// byBase: their base names (read one by one for made paths with an
+	// expansion in their name); globs: the base names that are globs.
 	byPath, byBase map[string]int
-	globs, all     []posPath
+	globs          globsAfter
 }
 
 // extractOperands are the operands extracts matches against a made file.
@@ -232,16 +255,15 @@ func (x *extractsAfter) add(c command, pos int) {
 		ob := baseName(op)
 		x.byBase[ob] = pos
 		if strings.ContainsAny(ob, "*?[") {
-			x.globs = append(x.globs, posPath{pos, ob})
+			x.globs.add(ob, pos)
 		}
-		x.all = append(x.all, posPath{pos, ob})
 	}
 }
 
 // extractedAfter reports whether a command after index i extracts (or
 // installs from) the archive at p (extracts).
 func (x *extractsAfter) extractedAfter(i int, p string) bool {
-	if len(x.all) == 0 {
+	if len(x.byBase) == 0 {
 		return false
 	}
 	compared(1)
@@ -252,17 +274,14 @@ func (x *extractsAfter) extractedAfter(i int, p string) bool {
 	if pos, ok := x.byBase[pb]; ok && pos > i {
 		return true
 	}
-	for g := len(x.globs) - 1; g >= 0 && x.globs[g].pos > i; g-- {
-		compared(1)
-		if ok, _ := path.Match(x.globs[g].path, pb); ok {
-			return true
-		}
+	if x.globs.after(i, func(pat string) bool { ok, _ := path.Match(pat, pb); return ok }) {
+		return true
 	}
 	if strings.Contains(pb, "$") {
 		pat := expansion.ReplaceAllString(pb, "*")
-		for g := len(x.all) - 1; g >= 0 && x.all[g].pos > i; g-- {
+		for ob, pos := range x.byBase {
 			compared(1)
-			if ok, _ := path.Match(pat, x.all[g].path); ok {
+			if ok, _ := path.Match(pat, ob); ok && pos > i {
 				return true
 			}
 		}
@@ -283,7 +302,7 @@ func extractedAfter(ri *runInfo, i int, p string) bool {
 // each node, the last position recorded there and below it.
 type overlapsAfter struct {
 	root  overlapNode
-	globs []posPath
+	globs globsAfter
 	n     int
 }
 
@@ -319,7 +338,7 @@ func (x *overlapsAfter) add(target string, pos int) {
 	}
 	n.here = pos
 	if strings.ContainsAny(target, "*?[") {
-		x.globs = append(x.globs, posPath{pos, target})
+		x.globs.add(target, pos)
 	}
 }
 
@@ -350,13 +369,7 @@ func (x *overlapsAfter) overlapsAfter(k int, made string) bool {
 	if found && n.below > k {
 		return true
 	}
-	for g := len(x.globs) - 1; g >= 0 && x.globs[g].pos > k; g-- {
-		compared(1)
-		if layerGlobOverlaps(made, x.globs[g].path) {
-			return true
-		}
-	}
-	return false
+	return x.globs.after(k, func(pat string) bool { return layerGlobOverlaps(made, pat) })
 }
 
 // layerGlobOverlaps is the glob part of layerPathOverlaps, for a clean

@@ -248,4 +248,30 @@ func runSrc(n int) string {
 func TestLintLinearInCommands(t *testing.T) {
 	testenv.Linear(t, "lint: one RUN of chained commands", 32, func(n int) float64 { return lintWork(t, runSrc(n)) })
 	testenv.Linear(t, "lint comparisons: one RUN of chained commands", 32, func(n int) float64 { return lintCompares(t, runSrc(n)) })
+	script := scalingScript()
+	every := func(n int) string {
+		return "FROM debian:12\nRUN " + strings.TrimSuffix(strings.Repeat(script+" && ", n), " && ") + "\n"
+	}
+	testenv.Linear(t, "lint: every rule's RUN, chained in one RUN", 2, func(n int) float64 { return lintWork(t, every(n)) })
+	testenv.Linear(t, "lint comparisons: every rule's RUN, chained in one RUN", 2, func(n int) float64 { return lintCompares(t, every(n)) })
+}
+
+// scalingScript is the scripts of the one-line RUNs (no flags, no
+// comment, no continuation, no heredoc) of every single-stage case that
+// makes its rule fire, chained with &&.
+func scalingScript() string {
+	var parts []string
+	for _, c := range ruleCases {
+		if !c.want || strings.Count(c.src, "FROM ") != 1 {
+			continue
+		}
+		for _, l := range strings.Split(c.src, "\n") {
+			script, ok := strings.CutPrefix(l, "RUN ")
+			if !ok || strings.HasPrefix(script, "-") || strings.HasPrefix(script, "[") || strings.ContainsAny(script, "#\\") || strings.Contains(script, "<<") {
+				continue
+			}
+			parts = append(parts, "{ "+script+"; }")
+		}
+	}
+	return strings.Join(parts, " && ")
 }
