@@ -275,3 +275,42 @@ func scalingScript() string {
 	}
 	return strings.Join(parts, " && ")
 }
+
+// Once many texts have been asked about, mentionedLater looks for a text
+// only in the instructions holding its rarest trigram: it finds what
+// reading every instruction finds.
+func TestMentionedLaterIndexed(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("FROM debian:12\n")
+	for i := range 3 * mentionScans {
+		fmt.Fprintf(&b, "RUN curl -o /tmp/a%d.tgz https://example.com/%d && tar xzf /tmp/a%d.tgz\n", i, i, i%5)
+	}
+	b.WriteString("COPY x /tmp/a7.tgz\nENV P=/tmp\n")
+	f, err := dockerfile.Parse("Dockerfile", []byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Pass{File: f, shared: newShared(f)}
+	want := func(in *dockerfile.Instruction, text string) *dockerfile.Instruction {
+		for _, x := range f.Instructions {
+			if x.Index > in.Index && strings.Contains(x.Original, text) {
+				return x
+			}
+		}
+		return nil
+	}
+	texts := []string{"/tmp", "a7.tgz", "a3.tgz", "a1", "xzf /tmp/a2", "nowhere", "P=", "a", "tg"}
+	for i := range 3 * mentionScans {
+		texts = append(texts, fmt.Sprintf("a%d.tgz", i))
+	}
+	for _, text := range texts {
+		for _, in := range f.Instructions {
+			if got, w := p.mentionedLater(in, text), want(in, text); got != w {
+				t.Fatalf("%q after line %d: got %v, want %v", text, in.Range.Start.Line, got, w)
+			}
+		}
+	}
+	if p.shared.mentionGrams == nil {
+		t.Fatal("the trigram index was never used")
+	}
+}
