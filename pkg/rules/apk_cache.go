@@ -39,7 +39,7 @@ func (apkCache) Check(p *Pass) []Finding {
 		}
 		for i, c := range ri.cmds {
 			pk := c.pkg(shellfacts.Apk)
-			if pk == nil || pk.RawVerb != "add" || pk.NoCache || c.hasFlag("no-network") || removedAfter(ri.cmds, i, apkCacheDir) {
+			if pk == nil || pk.RawVerb != "add" || pk.NoCache || c.hasFlag("no-network") || removedAfter(ri, i, apkCacheDir) {
 				continue
 			}
 			f := p.FindingAt(ri.rangeOf(c),
@@ -79,7 +79,7 @@ func (apkUpdate) Check(p *Pass) []Finding {
 		}
 		for i, c := range ri.cmds {
 			pk := c.pkg(shellfacts.Apk)
-			if pk == nil || pk.Verb != shellfacts.Update || removedAfter(ri.cmds, i, apkCacheDir) {
+			if pk == nil || pk.Verb != shellfacts.Update || removedAfter(ri, i, apkCacheDir) {
 				continue
 			}
 			f := p.FindingAt(ri.rangeOf(c),

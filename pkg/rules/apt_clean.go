@@ -65,7 +65,7 @@ func (aptClean) Check(p *Pass) []Finding {
 		if ri.in.Stage == nil || mountCovers(ri, aptArchivesDir) || mountCovers(ri, "/var/cache/apt") {
 			continue
 		}
-		base := rootImage(ri.in.Stage)
+		base := p.rootImage(ri.in.Stage)
 		if autoCleans(base) && !p.dockerCleanRemoved(ri) {
 			continue
 		}
@@ -74,7 +74,7 @@ func (aptClean) Check(p *Pass) []Finding {
 			if !aptCacheVerbs[v] {
 				continue
 			}
-			if aptCleanAfter(ri.cmds, i) || removedAfter(ri.cmds, i, "/var/cache/apt") {
+			if aptCleanAfter(ri, i) || removedAfter(ri, i, "/var/cache/apt") {
 				break
 			}
 			what := "every .deb this " + c.Name + " " + v + " fetches stays in /var/cache/apt/archives, next to the package caches /var/cache/apt/*.bin"
@@ -96,13 +96,11 @@ func (aptClean) Check(p *Pass) []Finding {
 }
 
 // aptCleanAfter reports whether apt-get clean (or apt clean) runs after i.
-func aptCleanAfter(cmds []command, i int) bool {
-	for _, c := range cmds[i+1:] {
-		if v := aptVerb(c); v == "clean" || v == "distclean" {
-			return true
-		}
-	}
-	return false
+func aptCleanAfter(ri *runInfo, i int) bool {
+	return ri.lastWhere("apt clean", func(c command) bool {
+		v := aptVerb(c)
+		return v == "clean" || v == "distclean"
+	}) > i
 }
 
 // dockerCleanRemoved reports whether this RUN or an earlier one of its

@@ -39,7 +39,7 @@ func (aptLists) Check(p *Pass) []Finding {
 			if aptVerb(c) != "update" {
 				continue
 			}
-			if removedAfter(ri.cmds, i, aptListsDir) || aptDistcleanAfter(ri.cmds, i) {
+			if removedAfter(ri, i, aptListsDir) || aptDistcleanAfter(ri, i) {
 				break
 			}
 			f := p.FindingAt(ri.rangeOf(c),
@@ -147,11 +147,9 @@ func (p *Pass) prependUpdate(ri *runInfo) (edit.Edit, bool) {
 
 // aptDistcleanAfter reports whether `apt-get distclean` (apt >= 2.7, which
 // removes the lists) runs after index i.
-func aptDistcleanAfter(cmds []command, i int) bool {
-	for _, c := range cmds[i+1:] {
-		if v := aptVerb(c); v == "distclean" || v == "dist-clean" {
-			return true
-		}
-	}
-	return false
+func aptDistcleanAfter(ri *runInfo, i int) bool {
+	return ri.lastWhere("apt distclean", func(c command) bool {
+		v := aptVerb(c)
+		return v == "distclean" || v == "dist-clean"
+	}) > i
 }

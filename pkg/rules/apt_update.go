@@ -36,7 +36,7 @@ func (aptUpdateAlone) Check(p *Pass) []Finding {
 				installs = true
 			}
 		}
-		if upd < 0 || installs || removedAfter(ri.cmds, upd, aptListsDir) {
+		if upd < 0 || installs || removedAfter(ri, upd, aptListsDir) {
 			continue
 		}
 		c := ri.cmds[upd]

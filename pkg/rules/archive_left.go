@@ -34,20 +34,11 @@ func leftArchives(ri *runInfo, facts []made) map[string]bool {
 		if !m.download || !isPackageArchive(m.path) {
 			continue
 		}
-		if extractedIn(ri.cmds[m.at+1:], m.path) && !goneAfter(ri.cmds, m.at, m.path) {
+		if extractedAfter(ri, m.at, m.path) && !goneAfter(ri, m.at, m.path) {
 			left[m.path] = true
 		}
 	}
 	return left
-}
-
-func extractedIn(cmds []command, p string) bool {
-	for _, c := range cmds {
-		if extracts(c, p) {
-			return true
-		}
-	}
-	return false
 }
 
 func (archiveLeft) Check(p *Pass) []Finding {

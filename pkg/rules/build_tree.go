@@ -107,20 +107,16 @@ func (buildTree) Check(p *Pass) []Finding {
 	var out []Finding
 	for _, ri := range p.runs() {
 		trees := sourceTrees(ri)
+		if len(trees) == 0 {
+			continue
+		}
+		built, installed := treeUses(ri, trees)
 		for _, tree := range slices.Sorted(maps.Keys(trees)) {
 			at := trees[tree]
-			if mountCovers(ri, tree) || goneAfter(ri.cmds, at, tree) {
+			if mountCovers(ri, tree) || goneAfter(ri, at, tree) {
 				continue
 			}
-			built, installed := false, false
-			for _, c := range ri.cmds[at+1:] {
-				in := c.Dir != "" && shellfacts.Under(c.Dir, tree)
-				if !in {
-					continue
-				}
-				built = built || builds(c)
-				installed = installed || installsFromTree(c)
-			}
+			built, installed := built[tree], installed[tree]
 			// Without an install the tree is what the image runs; and a
 			// later instruction that names it uses it.
 			if !built || !installed || p.mentionedLater(ri.in, tree) != nil {
@@ -135,6 +131,41 @@ func (buildTree) Check(p *Pass) []Finding {
 		}
 	}
 	return out
+}
+
+// treeUses reports, for each tree, whether a command after the one that
+// makes it builds, and whether one installs, in the tree or below it: each
+// command looks up the ancestors of its directory among the trees, rather
+// than each tree reading the commands after it.
+func treeUses(ri *runInfo, trees map[string]int) (built, installed map[string]bool) {
+	built, installed = map[string]bool{}, map[string]bool{}
+	byClean := map[string][]string{}
+	for tree := range trees {
+		c := path.Clean(tree)
+		byClean[c] = append(byClean[c], tree)
+	}
+	for j, c := range ri.cmds {
+		if c.Dir == "" {
+			continue
+		}
+		b, inst, known := false, false, false
+		for t := path.Clean(c.Dir); ; t = path.Dir(t) {
+			for _, tree := range byClean[t] {
+				if j <= trees[tree] || !shellfacts.Under(c.Dir, tree) {
+					continue
+				}
+				if !known {
+					b, inst, known = builds(c), installsFromTree(c), true
+				}
+				built[tree] = built[tree] || b
+				installed[tree] = installed[tree] || inst
+			}
+			if t == "/" || t == "." {
+				break
+			}
+		}
+	}
+	return built, installed
 }
 
 // treeRepair removes the tree at the end of the RUN. It is unsafe: what

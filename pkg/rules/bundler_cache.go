@@ -46,7 +46,7 @@ func (p *Pass) bundlerCacheDirs(ri *runInfo, c command) []string {
 	if v, ok := lookup("GEM_HOME"); ok && path.IsAbs(v) && !strings.Contains(v, "$") {
 		return []string{path.Join(v, "cache")}
 	}
-	if ri.in.Stage != nil && officialRepo(rootImage(ri.in.Stage)) == "ruby" {
+	if ri.in.Stage != nil && officialRepo(p.rootImage(ri.in.Stage)) == "ruby" {
 		return []string{"/usr/local/bundle/cache"}
 	}
 	return []string{"/var/lib/gems/*/cache", "/usr/local/lib/ruby/gems/*/cache"}
@@ -64,7 +64,7 @@ func (bundlerCache) Check(p *Pass) []Finding {
 				continue
 			}
 			dirs := p.bundlerCacheDirs(ri, c)
-			if len(dirs) == 0 || mountCovers(ri, dirs...) || allRemovedAfter(ri.cmds, i, dirs) {
+			if len(dirs) == 0 || mountCovers(ri, dirs...) || allRemovedAfter(ri, i, dirs) {
 				continue
 			}
 			f := p.FindingAt(ri.rangeOf(c),
@@ -80,9 +80,9 @@ func (bundlerCache) Check(p *Pass) []Finding {
 }
 
 // allRemovedAfter reports whether every one of dirs is removed after i.
-func allRemovedAfter(cmds []command, i int, dirs []string) bool {
+func allRemovedAfter(ri *runInfo, i int, dirs []string) bool {
 	for _, d := range dirs {
-		if !removedAfter(cmds, i, d) {
+		if !removedAfter(ri, i, d) {
 			return false
 		}
 	}

@@ -28,7 +28,7 @@ func (cargoCache) Check(p *Pass) []Finding {
 		// /usr/local/cargo, or root's ~/.cargo.
 		homes := []string{"/root/.cargo", "/usr/local/cargo", "${CARGO_HOME}", "$CARGO_HOME"}
 		home := homes[0]
-		if officialRepo(rootImage(ri.in.Stage)) == "rust" {
+		if officialRepo(p.rootImage(ri.in.Stage)) == "rust" {
 			home = homes[1]
 		}
 		if v, ok := envLookup(p.File, ri.in, "CARGO_HOME"); ok && strings.HasPrefix(v, "/") {
@@ -47,7 +47,7 @@ func (cargoCache) Check(p *Pass) []Finding {
 			if v != "build" && v != "install" && v != "fetch" && v != "b" {
 				continue
 			}
-			if registryRemoved(ri.cmds, i, homes) {
+			if registryRemoved(ri, i, homes) {
 				continue
 			}
 			f := p.FindingAt(ri.rangeOf(c),
@@ -61,9 +61,9 @@ func (cargoCache) Check(p *Pass) []Finding {
 	return out
 }
 
-func registryRemoved(cmds []command, i int, homes []string) bool {
+func registryRemoved(ri *runInfo, i int, homes []string) bool {
 	for _, h := range homes {
-		if removedAfter(cmds, i, h+"/registry") {
+		if removedAfter(ri, i, h+"/registry") {
 			return true
 		}
 	}

@@ -70,7 +70,7 @@ func (composerCache) Check(p *Pass) []Finding {
 				continue
 			}
 			dirs, pre := p.composerCacheDirs(ri, c)
-			if mountCovers(ri, dirs...) || composerCleanedAfter(ri.cmds, i, dirs) {
+			if mountCovers(ri, dirs...) || composerCleanedAfter(ri, i, dirs) {
 				continue
 			}
 			f := p.FindingAt(ri.rangeOf(c),
@@ -91,21 +91,26 @@ func (composerCache) Check(p *Pass) []Finding {
 // composerCleanedAfter reports whether composer's cache is emptied after
 // index i: composer clear-cache (clearcache, cc), or an rm of every
 // possible cache directory.
-func composerCleanedAfter(cmds []command, i int, dirs []string) bool {
-	for _, c := range cmds[i+1:] {
-		if c.Name == "composer" {
-			switch c.verb("-d", "--working-dir") {
-			case "clear-cache", "clearcache", "cc":
-				return true
-			}
-		}
+func composerCleanedAfter(ri *runInfo, i int, dirs []string) bool {
+	if ri.lastWhere("composer clear-cache", composerClearsCache) > i {
+		return true
 	}
 	for _, d := range dirs {
-		if !removedAfter(cmds, i, d) {
+		if !removedAfter(ri, i, d) {
 			return false
 		}
 	}
 	return true
+}
+
+func composerClearsCache(c command) bool {
+	if c.Name == "composer" {
+		switch c.verb("-d", "--working-dir") {
+		case "clear-cache", "clearcache", "cc":
+			return true
+		}
+	}
+	return false
 }
 
 // composerDev is WH510: composer install (or update) without --no-dev in a

@@ -121,36 +121,6 @@ func gitCloneDir(c command) string {
 	return ""
 }
 
-// goneAfter reports whether a made path is removed or moved away by a
-// command after index i.
-func goneAfter(cmds []command, i int, p string) bool {
-	for _, c := range cmds[i+1:] {
-		if removes(c, p) {
-			return true
-		}
-		f := c.File
-		if f == nil {
-			continue
-		}
-		if f.Op == "mv" {
-			for _, src := range f.Paths {
-				if covers(c.at(src), p) {
-					return true
-				}
-			}
-		}
-		// rm of a variable: assume it is the temporary path (mktemp).
-		if f.Op == "rm" && strings.Contains(p, "tmp.*") {
-			for _, op := range f.Paths {
-				if strings.HasPrefix(op, "$") {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}
-
 // extracts reports whether command c extracts (or installs from) the
 // archive at p, a path made by the same RUN.
 func extracts(c command, p string) bool {
@@ -191,6 +161,7 @@ func extracts(c command, p string) bool {
 // matching it. Expansions in p ("ruby-${V}.tar.gz", "$(...).tar.gz") match
 // anything.
 func sameFile(cwd, op, p string) bool {
+	compared(1)
 	op = unquote(op)
 	if op == "" || strings.HasPrefix(op, "-") {
 		return false

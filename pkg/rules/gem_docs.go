@@ -25,7 +25,7 @@ func (gemDocs) Meta() Meta {
 func (gemDocs) Check(p *Pass) []Finding {
 	var out []Finding
 	for _, ri := range p.runs() {
-		if ri.in.Stage != nil && officialRepo(rootImage(ri.in.Stage)) == "ruby" {
+		if ri.in.Stage != nil && officialRepo(p.rootImage(ri.in.Stage)) == "ruby" {
 			continue // the official ruby images ship a gemrc with --no-document
 		}
 		if p.gemrcNoDocument(ri) {

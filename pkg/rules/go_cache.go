@@ -54,7 +54,7 @@ func (goCache) Check(p *Pass) []Finding {
 				}
 				cache = d
 			}
-			if goCleanedAfter(ri.cmds, i, cache, gocache) {
+			if goCleanedAfter(ri, i, cache, gocache) {
 				continue
 			}
 			f := p.FindingAt(ri.rangeOf(c),
@@ -85,8 +85,11 @@ func (goCache) Check(p *Pass) []Finding {
 // goCleanedAfter reports whether the build cache gocache is cleaned after
 // index i: by a go clean -cache that sees the same GOCACHE (def is the
 // stage's), or an rm of it.
-func goCleanedAfter(cmds []command, i int, gocache, def string) bool {
-	for _, c := range cmds[i+1:] {
+func goCleanedAfter(ri *runInfo, i int, gocache, def string) bool {
+	if removedAfter(ri, i, gocache) || removedAfter(ri, i, "${GOCACHE}") || removedAfter(ri, i, "$GOCACHE") {
+		return true
+	}
+	return ri.lastWhere("go clean -cache:"+gocache+":"+def, func(c command) bool {
 		if pk := c.pkg(shellfacts.Go); pk != nil && pk.Verb == shellfacts.Clean && c.hasArg("-cache", "--cache") {
 			sees := def
 			if pk.CacheDir != "" {
@@ -96,9 +99,6 @@ func goCleanedAfter(cmds []command, i int, gocache, def string) bool {
 				return true
 			}
 		}
-		if removes(c, gocache) || removes(c, "${GOCACHE}") || removes(c, "$GOCACHE") {
-			return true
-		}
 		if c.Name == "rm" {
 			for _, op := range c.operands() {
 				if strings.Contains(op, "$(go env GOCACHE)") {
@@ -106,6 +106,6 @@ func goCleanedAfter(cmds []command, i int, gocache, def string) bool {
 				}
 			}
 		}
-	}
-	return false
+		return false
+	}) > i
 }

@@ -267,11 +267,27 @@ func (x *cmdIndex) allAfter(ri *runInfo) []cmdAt {
 }
 
 // mentionedLater returns the first instruction after in whose text holds text,
-// or nil. The instructions holding each text asked about are found once.
+// or nil. The instructions holding each text asked about are found once;
+// once many texts have been asked about (a file with a finding in each of
+// thousands of RUNs), a text is looked for only in the instructions that
+// hold its rarest trigram (mentionTrigrams), so that asking costs time in
+// the size of the file rather than that size times the number of texts.
 func (p *Pass) mentionedLater(in *dockerfile.Instruction, text string) *dockerfile.Instruction {
 	sh := p.shared
 	sh.indexMu.Lock()
 	at, ok := sh.mentions[text]
+	if !ok && len(text) >= 3 && len(sh.mentions) >= mentionScans {
+		list := sh.mentionTrigrams(text)
+		sh.indexMu.Unlock()
+		ins := p.File.Instructions
+		k := sort.Search(len(list), func(k int) bool { return ins[list[k]].Index > in.Index })
+		for _, x := range list[k:] {
+			if strings.Contains(ins[x].Original, text) {
+				return ins[x]
+			}
+		}
+		return nil
+	}
 	if !ok {
 		for _, x := range p.File.Instructions {
 			if strings.Contains(x.Original, text) {
@@ -289,4 +305,39 @@ func (p *Pass) mentionedLater(in *dockerfile.Instruction, text string) *dockerfi
 		return at[k]
 	}
 	return nil
+}
+
+// mentionScans is how many texts mentionedLater looks for by reading the
+// whole file before it indexes the file's trigrams.
+const mentionScans = 16
+
+// mentionTrigrams returns the positions in f.Instructions of the
+// instructions that hold the rarest trigram of text (len(text) >= 3), in
+// order: every instruction holding text is among them. The index is built
+// on first use; sh.indexMu is held.
+func (sh *shared) mentionTrigrams(text string) []int32 {
+	if sh.mentionGrams == nil {
+		sh.mentionGrams = map[[3]byte][]int32{}
+		for k, x := range sh.f.Instructions {
+			o := x.Original
+			for i := 0; i+3 <= len(o); i++ {
+				g := [3]byte{o[i], o[i+1], o[i+2]}
+				list := sh.mentionGrams[g]
+				if len(list) == 0 || list[len(list)-1] != int32(k) {
+					sh.mentionGrams[g] = append(list, int32(k))
+				}
+			}
+		}
+	}
+	var best []int32
+	for i := 0; i+3 <= len(text); i++ {
+		list, ok := sh.mentionGrams[[3]byte{text[i], text[i+1], text[i+2]}]
+		if !ok {
+			return nil
+		}
+		if i == 0 || len(list) < len(best) {
+			best = list
+		}
+	}
+	return best
 }

@@ -35,12 +35,42 @@ func (sh *shared) holdForIntent(in *dockerfile.Instruction, m Meta, r *Repair) {
 		}
 	}
 	for _, x := range ins {
-		if line, text := intentComment(sh.lines(), x, m.Intent); line > 0 {
+		if line, text := sh.intentComment(x, m); line > 0 {
 			r.Applicability = DisplayOnly
 			r.Reason = fmt.Sprintf("the comment at line %d (%q) speaks about this: whittle leaves the choice to you", line, text)
 			return
 		}
 	}
+}
+
+// intentKey names the comments of an instruction read for a rule's
+// intent subjects.
+type intentKey struct {
+	in   *dockerfile.Instruction
+	rule string
+}
+
+type intentHit struct {
+	line int
+	text string
+}
+
+// intentComment is intentComment for the rule's subjects, read once per
+// instruction and rule: a RUN of thousands of commands with a repair for
+// each reads its lines once, not once per repair.
+func (sh *shared) intentComment(in *dockerfile.Instruction, m Meta) (int, string) {
+	key := intentKey{in, m.ID}
+	sh.intentMu.Lock()
+	defer sh.intentMu.Unlock()
+	if h, ok := sh.intents[key]; ok {
+		return h.line, h.text
+	}
+	line, text := intentComment(sh.lines(), in, m.Intent)
+	if sh.intents == nil {
+		sh.intents = map[intentKey]intentHit{}
+	}
+	sh.intents[key] = intentHit{line, text}
+	return line, text
 }
 
 // intentComment returns the line and text of a comment directly above in,
@@ -53,6 +83,7 @@ func intentComment(lines []string, in *dockerfile.Instruction, subjects []string
 		}
 		first = n
 	}
+	compared(last - first + 1)
 	for n := first; n <= last && n <= len(lines); n++ {
 		c := commentOf(lines[n-1])
 		if c == "" || isPragma(c) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/whittle/whittle/pkg/dockerfile"
@@ -20,16 +21,32 @@ type layerStep struct {
 	facts *shellfacts.Facts // nil for COPY and ADD
 }
 
+// maxStageChain is how many stages of a chain (a stage and the stages it
+// is built FROM, nearest first) the layer rules read: each stage's history
+// is read once per stage, so a chain of n stages would cost time in n
+// squared. Real Dockerfiles chain a handful of stages; a longer chain is
+// reported by WH000 at its first stage beyond the limit.
+const maxStageChain = 64
+
+// stageDepth returns how many stages the chain of s holds (s and the
+// stages it is built FROM), counting no further than limit.
+func stageDepth(s *dockerfile.Stage, limit int) int {
+	n := 0
+	for st := s; st != nil && n < limit; st = st.BaseStage {
+		n++
+	}
+	return n
+}
+
 // layerHistory returns, for stage s, the layer-creating instructions of s
-// and of the stages it is built FROM (oldest first), and the index where
-// s's own instructions begin.
+// and of the stages it is built FROM (oldest first, at most maxStageChain
+// stages in all), and the index where s's own instructions begin.
 func layerHistory(p *Pass, s *dockerfile.Stage) ([]layerStep, int) {
 	var chain []*dockerfile.Stage
-	seen := map[*dockerfile.Stage]bool{}
-	for st := s; st != nil && !seen[st]; st = st.BaseStage {
-		seen[st] = true
-		chain = append([]*dockerfile.Stage{st}, chain...)
+	for st := s; st != nil && len(chain) < maxStageChain && !slices.Contains(chain, st); st = st.BaseStage {
+		chain = append(chain, st)
 	}
+	slices.Reverse(chain)
 	var steps []layerStep
 	own := 0
 	for _, st := range chain {
@@ -58,6 +75,7 @@ func layerHistory(p *Pass, s *dockerfile.Stage) ([]layerStep, int) {
 // made: target is made, one of its ancestors, lies below it, or is a glob
 // matching made or an ancestor of it.
 func layerPathOverlaps(made, target string) bool {
+	compared(1)
 	if made == "" || target == "" || !path.IsAbs(made) || !path.IsAbs(target) {
 		return false
 	}

@@ -30,6 +30,11 @@ type liveItems struct {
 type pathNode struct {
 	kids  map[string]*pathNode
 	items []int
+	// sys are the items of a directory copied to a system directory
+	// (layerSystemDirs): nothing strictly below it is attributed to
+	// them (layerSubpathOK), so a command on a plain path below looks
+	// past them, and they cost nothing however many there are.
+	sys []int
 }
 
 func newLiveItems() *liveItems {
@@ -66,8 +71,13 @@ func (l *liveItems) add(it layerItem) {
 			return // no path matches it (layerPathOverlaps)
 		}
 		n := l.paths
-		for _, name := range pathNames(path.Clean(it.name)) {
+		name := path.Clean(it.name)
+		for _, name := range pathNames(name) {
 			n = n.child(name, true)
+		}
+		if it.dirCopy && layerSystemDirs[name] {
+			n.sys = append(n.sys, k)
+			return
 		}
 		n.items = append(n.items, k)
 	}
@@ -107,9 +117,12 @@ func (l *liveItems) candidates(c *shellfacts.Command, out []int) []int {
 		}
 		if p.Verb == shellfacts.Clean {
 			for _, dir := range layerCleanDirs {
-				if n := l.exact(dir); n != nil {
+				// Only what c's own manager cleans (layerVerb).
+				if n := l.exact(dir); n != nil && layerCleans(c, dir) {
 					n.items = l.alive(n.items)
 					out = append(out, n.items...)
+					n.sys = l.alive(n.sys)
+					out = append(out, n.sys...)
 				}
 			}
 		}
@@ -148,27 +161,41 @@ func (l *liveItems) exact(p string) *pathNode {
 // and every one below that directory.
 func (l *liveItems) pathCandidates(target string, out []int) []int {
 	base := path.Clean(target)
-	if strings.ContainsAny(target, "*?[") {
+	glob := strings.ContainsAny(target, "*?[")
+	if glob {
 		base = layerGlobDir(path.Clean(target))
 	}
+	// Above a plain target, the items of a system directory are not
+	// touched (pathNode.sys); a glob may still remove them (kill).
+	names := pathNames(base)
 	n := l.paths
 	n.items = l.alive(n.items)
 	out = append(out, n.items...)
-	for _, name := range pathNames(base) {
+	if glob || len(names) == 0 {
+		n.sys = l.alive(n.sys)
+		out = append(out, n.sys...)
+	}
+	for i, name := range names {
 		if n = n.child(name, false); n == nil {
 			return out
 		}
 		n.items = l.alive(n.items)
 		out = append(out, n.items...)
+		if glob || i == len(names)-1 {
+			n.sys = l.alive(n.sys)
+			out = append(out, n.sys...)
+		}
 	}
 	// Below base.
 	var walk func(n *pathNode)
 	walk = func(n *pathNode) {
 		for name, c := range n.kids {
 			c.items = l.alive(c.items)
+			c.sys = l.alive(c.sys)
 			out = append(out, c.items...)
+			out = append(out, c.sys...)
 			walk(c)
-			if len(c.items) == 0 && len(c.kids) == 0 {
+			if len(c.items) == 0 && len(c.sys) == 0 && len(c.kids) == 0 {
 				delete(n.kids, name) // nothing lives there any more
 			}
 		}

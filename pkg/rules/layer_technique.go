@@ -104,6 +104,7 @@ func layerCaches(c *shellfacts.Command) []string {
 // layerCleans reports whether c empties the cache dir (by rm or the
 // manager's own clean verb).
 func layerCleans(c *shellfacts.Command, dir string) bool {
+	compared(1)
 	if c.File != nil && (c.File.Op == "rm" || c.File.Op == "rmdir") {
 		for _, p := range c.File.Paths {
 			if layerPathOverlaps(dir, p) {
@@ -135,6 +136,7 @@ func layerCleans(c *shellfacts.Command, dir string) bool {
 // layerRemovesPkg reports whether c removes the package or group name of
 // the family.
 func layerRemovesPkg(c *shellfacts.Command, family, name string) bool {
+	compared(1)
 	p := c.Pkg
 	if p == nil || (p.Verb != shellfacts.Remove && p.Verb != shellfacts.Purge) || layerFamily(p.Manager) != family {
 		return false
@@ -165,20 +167,13 @@ func layerMade(steps []layerStep, i int) []layerItem {
 		return items
 	}
 	cmds := st.facts.Commands
-	undone := func(k int, match func(c *shellfacts.Command) bool) bool {
-		for _, c := range cmds[k+1:] {
-			if match(c) {
-				return true
-			}
-		}
-		return false
-	}
+	ux := newMadeUndos(cmds)
 	for k, c := range cmds {
 		if p := c.Pkg; p != nil && p.Verb == shellfacts.Install {
 			fam := layerFamily(p.Manager)
 			switch p.Manager {
 			case shellfacts.Apt, shellfacts.Apk, shellfacts.Dnf, shellfacts.Yum, shellfacts.Microdnf, shellfacts.Zypper, shellfacts.Pip, shellfacts.Gem:
-				if p.Virtual != "" && !undone(k, func(d *shellfacts.Command) bool { return layerRemovesPkg(d, fam, p.Virtual) }) {
+				if p.Virtual != "" && !ux.pkgRemoved(k, fam, p.Virtual) {
 					items = append(items, layerItem{step: i, kind: itemPackage, family: fam, name: p.Virtual})
 				}
 				for _, op := range p.Packages {
@@ -186,9 +181,7 @@ func layerMade(steps []layerStep, i int) []layerItem {
 						continue
 					}
 					name := layerPkgName(p.Manager, op)
-					if name == "" || undone(k, func(d *shellfacts.Command) bool {
-						return layerRemovesPkg(d, fam, name) || (p.Virtual != "" && layerRemovesPkg(d, fam, p.Virtual))
-					}) {
+					if name == "" || ux.pkgRemoved(k, fam, name) || (p.Virtual != "" && ux.pkgRemoved(k, fam, p.Virtual)) {
 						continue
 					}
 					items = append(items, layerItem{step: i, kind: itemPackage, family: fam, name: name, virtual: p.Virtual})
@@ -199,7 +192,7 @@ func layerMade(steps []layerStep, i int) []layerItem {
 			if _, ok := st.facts.CacheCovers(dir); ok {
 				continue
 			}
-			if undone(k, func(d *shellfacts.Command) bool { return layerCleans(d, dir) }) {
+			if ux.cleaned(k, dir) {
 				continue
 			}
 			items = append(items, layerItem{step: i, kind: itemCache, family: string(c.Pkg.Manager), name: dir})
@@ -223,9 +216,7 @@ func layerMade(steps []layerStep, i int) []layerItem {
 			if !path.IsAbs(p) {
 				continue
 			}
-			if undone(k, func(d *shellfacts.Command) bool {
-				return d.File != nil && (d.File.Op == "rm" || d.File.Op == "mv") && layerAnyOverlap(p, d.File.Paths)
-			}) {
+			if ux.rmMv.overlapsAfter(k, p) {
 				continue
 			}
 			items = append(items, layerItem{step: i, kind: kind, name: p, dirCopy: dirLike && kind == itemPath, isDir: isDir && kind == itemPath})
@@ -243,13 +234,64 @@ func layerMade(steps []layerStep, i int) []layerItem {
 	return out
 }
 
-func layerAnyOverlap(made string, paths []string) bool {
-	for _, p := range paths {
-		if layerPathOverlaps(made, p) {
-			return true
+// madeUndos indexes what the commands of one RUN remove, purge, clean and
+// move, so that whether a later command of the RUN undoes what one made
+// costs no reading of the commands after it.
+type madeUndos struct {
+	// pkgs: the last command removing or purging each package (by
+	// family and name, layerRemovesPkg); cleanVerb: the last command
+	// whose manager's clean verb empties each cache (layerCleans).
+	pkgs      map[[2]string]int
+	cleanVerb map[string]int
+	// cleanRm: the operands of rm and rmdir; rmMv: those of rm and mv.
+	cleanRm, rmMv overlapsAfter
+}
+
+func newMadeUndos(cmds []*shellfacts.Command) *madeUndos {
+	ux := &madeUndos{pkgs: map[[2]string]int{}, cleanVerb: map[string]int{}}
+	for j, d := range cmds {
+		if p := d.Pkg; p != nil {
+			if p.Verb == shellfacts.Remove || p.Verb == shellfacts.Purge {
+				fam := layerFamily(p.Manager)
+				for _, op := range p.Packages {
+					ux.pkgs[[2]string{fam, layerPkgName(p.Manager, op)}] = j
+				}
+			}
+			if p.Verb == shellfacts.Clean {
+				for _, dir := range layerCleanDirs {
+					if layerCleans(d, dir) {
+						ux.cleanVerb[dir] = j
+					}
+				}
+			}
+		}
+		if f := d.File; f != nil {
+			for _, q := range f.Paths {
+				if f.Op == "rm" || f.Op == "rmdir" {
+					ux.cleanRm.add(q, j)
+				}
+				if f.Op == "rm" || f.Op == "mv" {
+					ux.rmMv.add(q, j)
+				}
+			}
 		}
 	}
-	return false
+	return ux
+}
+
+// pkgRemoved reports whether a command after k removes the package (or
+// group) name of the family.
+func (ux *madeUndos) pkgRemoved(k int, family, name string) bool {
+	at, ok := ux.pkgs[[2]string{family, name}]
+	return ok && at > k
+}
+
+// cleaned reports whether a command after k empties the cache dir.
+func (ux *madeUndos) cleaned(k int, dir string) bool {
+	if at, ok := ux.cleanVerb[dir]; ok && at > k {
+		return true
+	}
+	return ux.cleanRm.overlapsAfter(k, dir)
 }
 
 // layerCloneDest is the directory "git clone URL [DIR]" writes.

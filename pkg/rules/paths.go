@@ -40,6 +40,7 @@ func normPath(p string) string {
 // covers reports whether removing (or mounting) dir takes away target:
 // dir is target or one of its ancestors, or a glob matching one of them.
 func covers(dir, target string) bool {
+	compared(1)
 	dir, target = normPath(dir), normPath(target)
 	if dir == "" || target == "" {
 		return false
@@ -81,16 +82,6 @@ func mountCovers(ri *runInfo, targets ...string) bool {
 func mountContains(ri *runInfo, frag string) bool {
 	for _, m := range ri.mounts {
 		if (m.Type == "cache" || m.Type == "tmpfs") && strings.Contains(m.Target, frag) {
-			return true
-		}
-	}
-	return false
-}
-
-// removedAfter reports whether a command after index i removes target.
-func removedAfter(cmds []command, i int, target string) bool {
-	for _, c := range cmds[i+1:] {
-		if removes(c, target) {
 			return true
 		}
 	}

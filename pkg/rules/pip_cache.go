@@ -57,7 +57,7 @@ func (pipCache) Check(p *Pass) []Finding {
 			if v, ok := envLookup(p.File, ri.in, "PIP_NO_CACHE_DIR"); ok && shellfacts.PipNoCacheValue(v) && !pipCacheFlag(pk) {
 				continue
 			}
-			if pipCacheCleanedAfter(ri.cmds, i, cache) {
+			if pipCacheCleanedAfter(ri, i, cache) {
 				continue
 			}
 			where := "~/.cache/pip"
@@ -90,16 +90,18 @@ func pipCacheFlag(pk *shellfacts.PkgOp) bool {
 // pipCacheCleanedAfter reports whether the pip cache is removed after i:
 // `pip cache purge` (where the cache is pip's default), or an rm of the
 // cache directory (or ~/.cache).
-func pipCacheCleanedAfter(cmds []command, i int, cache string) bool {
-	for _, c := range cmds[i+1:] {
-		if c.Pkg != nil && c.Pkg.Manager == shellfacts.Pip && c.Pkg.Verb == shellfacts.Clean && cache == "/root/.cache/pip" {
-			return true
-		}
-		if removes(c, cache) || cache == "/root/.cache/pip" && removesHomeCache(c, "/.cache/pip", "/.cache") {
-			return true
-		}
+func pipCacheCleanedAfter(ri *runInfo, i int, cache string) bool {
+	if removedAfter(ri, i, cache) {
+		return true
 	}
-	return false
+	if cache != "/root/.cache/pip" {
+		return false
+	}
+	return ri.lastWhere("pip cache purge", func(c command) bool {
+		return c.Pkg != nil && c.Pkg.Manager == shellfacts.Pip && c.Pkg.Verb == shellfacts.Clean
+	}) > i || ri.lastWhere("rm of a home's pip cache", func(c command) bool {
+		return removesHomeCache(c, "/.cache/pip", "/.cache")
+	}) > i
 }
 
 // pipCacheRepair adds --no-cache-dir after pip's install; where the

@@ -101,11 +101,11 @@ func (rc rpmCheck) check(p *Pass) []Finding {
 				if pk == nil || !rc.installs[pk.RawVerb] {
 					continue
 				}
-				if rc.cleanedAfter(ri.cmds, i, tool) {
+				if rc.cleanedAfter(ri, i, tool) {
 					continue
 				}
 				f := p.FindingAt(ri.rangeOf(c),
-					tool+" "+pk.RawVerb+" leaves its metadata and package cache in "+rpmCacheDir(tool, rootImage(ri.in.Stage), rc.cacheDirs[0])+" in this layer",
+					tool+" "+pk.RawVerb+" leaves its metadata and package cache in "+rpmCacheDir(tool, p.rootImage(ri.in.Stage), rc.cacheDirs[0])+" in this layer",
 					rc.fix)
 				cmd := rc.cleanCmd(tool)
 				f.Repair, _ = p.cleanupRepair(ri, rpmTools[tool], func(c command) bool { return rpmOp(c, tool) != nil },
@@ -118,15 +118,18 @@ func (rc rpmCheck) check(p *Pass) []Finding {
 	return out
 }
 
-func (rc rpmCheck) cleanedAfter(cmds []command, i int, tool string) bool {
-	for _, c := range cmds[i+1:] {
-		if pk := rpmOp(c, tool); pk != nil && rc.clean(pk) {
+func (rc rpmCheck) cleanedAfter(ri *runInfo, i int, tool string) bool {
+	// One rpmCheck per rule, each with its own tools.
+	key := "rpm clean:" + strings.Join(rc.tools, ",") + ":" + tool
+	if ri.lastWhere(key, func(c command) bool {
+		pk := rpmOp(c, tool)
+		return pk != nil && rc.clean(pk)
+	}) > i {
+		return true
+	}
+	for _, d := range rc.cacheDirs {
+		if removedAfter(ri, i, d) {
 			return true
-		}
-		for _, d := range rc.cacheDirs {
-			if removes(c, d) {
-				return true
-			}
 		}
 	}
 	return false

@@ -25,6 +25,17 @@ type shared struct {
 	indexes  map[string]*cmdIndex
 	children map[*dockerfile.Stage][]*dockerfile.Stage
 	mentions map[string][]*dockerfile.Instruction
+	// mentionGrams indexes the instructions by the trigrams of their
+	// text, once many texts have been asked about (mentionedLater).
+	mentionGrams map[[3]byte][]int32
+
+	// intents remembers the comments read for a rule's intent
+	// (holdForIntent).
+	intentMu sync.Mutex
+	intents  map[intentKey]intentHit
+
+	// roots is the image each stage is ultimately built on (rootImage).
+	roots map[*dockerfile.Stage]string
 }
 
 // lines returns the file's lines, split once.
@@ -34,11 +45,29 @@ func (sh *shared) lines() []string {
 }
 
 func newShared(f *dockerfile.File) *shared {
-	sh := &shared{f: f, shipping: map[*dockerfile.Stage]bool{}}
+	sh := &shared{f: f, shipping: map[*dockerfile.Stage]bool{}, roots: map[*dockerfile.Stage]string{}}
 	for s := f.Target; s != nil && !sh.shipping[s]; s = s.BaseStage {
 		sh.shipping[s] = true
 	}
+	// A stage is built FROM an earlier one: its root is known by then.
+	for _, s := range f.Stages {
+		if r, ok := sh.roots[s.BaseStage]; ok && s.BaseStage != nil {
+			sh.roots[s] = r
+		} else {
+			sh.roots[s] = rootImage(s)
+		}
+	}
 	return sh
+}
+
+// rootImage is rootImage(s), remembered for the stages of the file.
+func (p *Pass) rootImage(s *dockerfile.Stage) string {
+	if p.shared != nil {
+		if r, ok := p.shared.roots[s]; ok {
+			return r
+		}
+	}
+	return rootImage(s)
 }
 
 func (sh *shared) ships(s *dockerfile.Stage) bool {
@@ -81,6 +110,9 @@ type runInfo struct {
 
 	shellOnce sync.Once
 	shellEd   *shellEdit
+
+	indexOnce sync.Once
+	idx       *runIndex
 }
 
 // shell returns what repairs need to edit the RUN's script, nil when it

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/whittle/whittle/pkg/dockerfile"
 )
@@ -45,6 +46,18 @@ func (shellSyntax) Check(p *Pass) []Finding {
 		out = append(out, p.Finding(line, col, line, col+1,
 			"the shell script of this RUN does not parse: "+msg,
 			"fix the shell syntax (or use the exec form); the other rules skip this RUN"))
+	}
+	// A chain of stages each built FROM the one before is read no
+	// further back than maxStageChain stages: said once, at the first
+	// stage beyond it (the stages built on it are cut the same way).
+	for _, s := range p.File.Stages {
+		if s.From == nil || stageDepth(s, maxStageChain+2) != maxStageChain+1 {
+			continue
+		}
+		r := s.From.Range
+		out = append(out, p.Finding(r.Start.Line, r.Start.Col, r.Start.Line, r.Start.Col+1,
+			fmt.Sprintf("this stage is built FROM a chain of %d stages: WH101, WH102, WH103 and WH107 look back over the %d nearest stages only, here and in the stages built on this one", maxStageChain, maxStageChain),
+			"build FROM fewer stages in a row: put the steps of several stages in one"))
 	}
 	return out
 }

@@ -38,14 +38,18 @@ func (tmpFiles) Check(p *Pass) []Finding {
 		var paths []string
 		first := -1
 		seen := map[string]bool{}
+		// listed holds the paths listed so far, to ask whether one of
+		// them is an ancestor of another made path.
+		var listed pathsAfter
 		for _, m := range facts {
-			if !underTmp(m.path) || seen[m.path] || left[m.path] || mountCovers(ri, m.path) || goneAfter(ri.cmds, m.at, m.path) {
+			if !underTmp(m.path) || seen[m.path] || left[m.path] || mountCovers(ri, m.path) || goneAfter(ri, m.at, m.path) {
 				continue
 			}
-			if coveredBy(facts, m, seen) {
+			if listed.coversAfter(-1, m.path) {
 				continue
 			}
 			seen[m.path] = true
+			listed.add(m.path, 0)
 			paths = append(paths, m.path)
 			if first < 0 {
 				first = m.at
@@ -65,16 +69,6 @@ func (tmpFiles) Check(p *Pass) []Finding {
 		out = append(out, f)
 	}
 	return out
-}
-
-// coveredBy reports whether a path already listed is an ancestor of m's.
-func coveredBy(facts []made, m made, listed map[string]bool) bool {
-	for q := range listed {
-		if covers(q, m.path) {
-			return true
-		}
-	}
-	return false
 }
 
 // tmpRepair removes the paths at the end of the RUN, when each is a plain
