@@ -46,6 +46,7 @@ type analyzeOptions struct {
 	packages   bool
 	dive       diveFlags
 	limits     limitFlags
+	maxTemp    string // --max-temp-bytes: what `analyze -` spools
 }
 
 // analyzeConfig is the analyze section of .whittle.yaml.
@@ -182,6 +183,7 @@ func NewCmdAnalyze() *cobra.Command {
 	f.BoolVar(&o.noColor, "no-color", false, "never colour the output (colour is used only on a terminal, and not when NO_COLOR is set)")
 	o.dive.add(f)
 	o.limits.add(f)
+	addMaxTemp(f, &o.maxTemp, "the temporary file that holds an image read from standard input (IMAGE -)")
 	return cmd
 }
 
@@ -199,6 +201,10 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 	stderr := cmd.ErrOrStderr()
 	var spool *stdinSpool // the image read from stdin (IMAGE "-")
 	fail := func(err error) error {
+		var ie *interruptedError
+		if errors.As(interrupted(cmd.Context(), "analyze", err), &ie) {
+			return ie // Execute prints it
+		}
 		fmt.Fprintf(stderr, "whittle: %s\n", errorLine(spool.hide(err)))
 		return withExitCode(ExitError)
 	}
@@ -284,8 +290,13 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 		ctx = context.Background()
 	}
 	if arg == "-" {
-		if spool, err = spoolStdin(ctx, cmd.InOrStdin()); err != nil {
-			return fail(fmt.Errorf("analyze -: %w", err))
+		budget, err := tempBudget(o.maxTemp, "")
+		if err != nil {
+			return fail(err)
+		}
+		setActivity(ctx, "while reading the image from standard input", "")
+		if spool, err = spoolStdin(ctx, cmd.InOrStdin(), budget); err != nil {
+			return fail(tempHint(fmt.Errorf("analyze -: %w", err)))
 		}
 		defer spool.Close()
 		ref = spool.Ref

@@ -29,11 +29,17 @@ func NewBudget(limit int64) *Budget {
 	return &Budget{limit: limit}
 }
 
-// DefaultBudget returns a budget of DefaultShare of the free space of the
+// DefaultBudget returns ShareBudget(DefaultShare, dirs...).
+func DefaultBudget(dirs ...string) (*Budget, error) { return ShareBudget(DefaultShare, dirs...) }
+
+// ShareBudget returns a budget of share (0 to 1) of the free space of the
 // file system with the least free space among those holding dirs ("" is
 // the system's temporary directory), measured now. Where free space cannot
 // be measured (systems other than Linux and the BSDs) it caps nothing.
-func DefaultBudget(dirs ...string) (*Budget, error) {
+func ShareBudget(share float64, dirs ...string) (*Budget, error) {
+	if share <= 0 || share > 1 {
+		return nil, fmt.Errorf("a share of the free space is more than 0 and at most 1, not %g", share)
+	}
 	var least int64 = -1
 	for _, d := range dirs {
 		free, ok, err := FreeBytes(d)
@@ -48,7 +54,7 @@ func DefaultBudget(dirs ...string) (*Budget, error) {
 		return NewBudget(0), nil
 	}
 	// At least one byte: 0 would mean no cap on a full disk.
-	return NewBudget(max(int64(float64(least)*DefaultShare), 1)), nil
+	return NewBudget(max(int64(float64(least)*share), 1)), nil
 }
 
 // Limit is the cap in bytes (0: none).

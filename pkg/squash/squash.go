@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -176,6 +177,10 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 	}
 	if bw != nil {
 		if err := bw.Flush(); err != nil {
+			var le *spool.LimitError
+			if errors.As(err, &le) {
+				return nil, err // it names the spool
+			}
 			return nil, fmt.Errorf("writing spool: %w", err)
 		}
 	}
