@@ -183,7 +183,7 @@ func NewCmdAnalyze() *cobra.Command {
 	f.BoolVar(&o.noColor, "no-color", false, "never colour the output (colour is used only on a terminal, and not when NO_COLOR is set)")
 	o.dive.add(f)
 	o.limits.add(f)
-	addMaxTemp(f, &o.maxTemp, "the temporary file that holds an image read from standard input (IMAGE -)")
+	addMaxTemp(f, &o.maxTemp, "the temporary file that holds an image read from standard input (IMAGE -) or from the Docker Engine")
 	return cmd
 }
 
@@ -201,6 +201,7 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 	stderr := cmd.ErrOrStderr()
 	var spool *stdinSpool // the image read from stdin (IMAGE "-")
 	fail := func(err error) error {
+		err = tempHint(err)
 		var ie *interruptedError
 		if errors.As(interrupted(cmd.Context(), "analyze", err), &ie) {
 			return ie // Execute prints it
@@ -289,14 +290,14 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	budget, err := tempBudget(o.maxTemp, "")
+	if err != nil {
+		return fail(err)
+	}
 	if arg == "-" {
-		budget, err := tempBudget(o.maxTemp, "")
-		if err != nil {
-			return fail(err)
-		}
 		setActivity(ctx, "while reading the image from standard input", "")
 		if spool, err = spoolStdin(ctx, cmd.InOrStdin(), budget); err != nil {
-			return fail(tempHint(fmt.Errorf("analyze -: %w", err)))
+			return fail(fmt.Errorf("analyze -: %w", err))
 		}
 		defer spool.Close()
 		ref = spool.Ref
@@ -309,6 +310,7 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 	if err != nil {
 		return fail(err)
 	}
+	netOpts = append(netOpts, imageref.WithBudget(budget)) // the Docker Engine's image, spooled
 	img, err := ref.Image(ctx, append(append(srcOpts, imageref.WithPlatform(o.platform), imageref.WithInsecure(o.insecure)), netOpts...)...)
 	if err != nil {
 		return fail(limitHint(err))

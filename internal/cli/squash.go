@@ -19,7 +19,6 @@ import (
 
 	"github.com/whittle/whittle/internal/report"
 	"github.com/whittle/whittle/pkg/imageref"
-	"github.com/whittle/whittle/pkg/spool"
 	"github.com/whittle/whittle/pkg/squash"
 )
 
@@ -194,20 +193,23 @@ func doSquash(ctx context.Context, stdout, stderr io.Writer, args []string, o *s
 			}
 		}
 	}
-	var budget *spool.Budget
+	// One budget for everything squash writes: the Docker Engine's image
+	// when SRC is there, the spool, the merged layer and DST.
+	dirs := []string{o.tmpDir}
 	if len(args) == 2 && !o.dryRun {
-		dirs := []string{o.tmpDir}
 		switch dst.Kind() {
 		case imageref.Archive, imageref.OCIArchive, imageref.Layout:
 			dirs = append(dirs, filepath.Dir(filepath.Clean(dst.Path())))
 		}
-		if budget, err = tempBudget(o.maxTemp, dirs...); err != nil {
-			return err
-		}
-		wopts = append(wopts, imageref.WithBudget(budget))
 	}
+	budget, err := tempBudget(o.maxTemp, dirs...)
+	if err != nil {
+		return err
+	}
+	wopts = append(wopts, imageref.WithBudget(budget))
+	srcOpts := append(append([]imageref.Option(nil), refOpts...), imageref.WithBudget(budget))
 	setActivity(ctx, "while opening "+src.String(), "")
-	img, err := src.Image(ctx, refOpts...)
+	img, err := src.Image(ctx, srcOpts...)
 	if err != nil {
 		return err // imageref's error names the image ("opening SRC: ...")
 	}

@@ -189,3 +189,35 @@ func TestWriteBudget(t *testing.T) {
 		}
 	}
 }
+
+// The Docker Engine's image is spooled once into a file with no name in
+// $TMPDIR, counted against the budget.
+func TestDaemonSpool(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	fd := newFakeDaemon()
+	img := randomImage(t, 3)
+	fd.add(t, "app:v1", img)
+	b := spool.NewBudget(0)
+	got, err := openRef(t, "docker-daemon:app:v1", WithDaemonClient(fd), WithBudget(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameImage(t, got, img)
+	if ents, _ := os.ReadDir(tmp); len(ents) != 0 {
+		t.Errorf("$TMPDIR holds %v while the image is in use", ents)
+	}
+	if b.Used() == 0 || len(fd.saves) != 1 {
+		t.Errorf("spooled %d bytes in %d saves, want some in one", b.Used(), len(fd.saves))
+	}
+	// Past the budget: refused as it spools (when the image is first
+	// read: opening it only inspects it).
+	small, err := openRef(t, "docker-daemon:app:v1", WithDaemonClient(fd), WithBudget(spool.NewBudget(100)))
+	if err == nil {
+		_, err = small.Manifest()
+	}
+	var le *spool.LimitError
+	if !errors.As(err, &le) {
+		t.Errorf("past the budget: %v", err)
+	}
+}
