@@ -167,10 +167,10 @@ func WithReplace(replace bool) Option {
 }
 
 // WithBudget counts what Write writes to files (an archive, a layout's
-// blobs and index.json) against b, as it is written: a write past it fails
-// with a *spool.LimitError, and nothing is left. Pushes and loads into the
-// Docker Engine write no file and are not counted. Without it, Write caps
-// nothing. Share one budget with squash.WithBudget to cap everything a
+// blobs and index.json), and the spool of a docker-daemon: image that
+// Image reads, against b, as it is written: a write past it fails with a
+// *spool.LimitError, and nothing is left. Pushes and loads into the Docker
+// Engine write no file and are not counted. Without it, nothing is capped. Share one budget with squash.WithBudget to cap everything a
 // squash writes.
 func WithBudget(b *spool.Budget) Option {
 	return func(o *options) error {
