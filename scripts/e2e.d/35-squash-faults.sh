@@ -11,7 +11,11 @@
 #     the next squash to the same place succeeds and removes it;
 #   - SIGTERM while it writes, SIGINT while it reads: it exits within a
 #     second, 143 or 130, says what was interrupted and that nothing was
-#     written, and leaves nothing;
+#     written, and leaves nothing. "Within a second" is measured from the
+#     signal to the exit, less what the kernel alone takes to end the
+#     process (freeing hundreds of MB of files): the time SIGKILL took in
+#     the same phase of this run, which on a loaded machine nears a second;
+#     the raw figures are logged;
 #   - the source archive's sha256 is the same before and after.
 # Environment: see scripts/e2e.sh.
 set -euo pipefail
@@ -68,7 +72,7 @@ writing_dst() { find "$OUT" -path "*whittle-tmp-$SQ_PID-*" -type f -size +50M 2>
 
 # stop_squash SIGNAL: send SIGNAL, wait for the exit; sets RC and MS, the
 # milliseconds from the signal to the exit.
-RC=0 MS=0
+RC=0 MS=0 KILL_MS=0
 stop_squash() {
 	local t0 t1
 	t0=$(date +%s%N)
@@ -112,6 +116,9 @@ kill_writing() {
 		return 0
 	fi
 	stop_squash KILL
+	if [ "$kind" = docker-archive ]; then
+		KILL_MS=$MS # the floor for the SIGTERM check, in the same phase
+	fi
 	check_eq "$kind: killed while writing: exit status" 137 "$RC"
 	check_empty "$kind: killed while writing: \$TMPDIR holds nothing" "$T"
 	local left
@@ -142,10 +149,10 @@ start_squash "docker-archive:$OUT/app-sq.tar"
 if wait_for 300 writing_dst; then
 	stop_squash TERM
 	check_eq "SIGTERM: exit status" 143 "$RC"
-	if [ "$MS" -le 1000 ]; then
-		_check_ok "SIGTERM: answered within a second ($MS ms)"
+	if [ "$MS" -le $((KILL_MS + 1000)) ]; then
+		_check_ok "SIGTERM: answered within a second ($MS ms; SIGKILL took $KILL_MS ms)"
 	else
-		_check_fail "SIGTERM: answered after $MS ms"
+		_check_fail "SIGTERM: answered after $MS ms (SIGKILL took $KILL_MS ms)"
 	fi
 	msg=$(cat "$W/sq.err")
 	want="whittle: squash interrupted (SIGTERM) while writing docker-archive:$OUT/app-sq.tar: nothing was written to $OUT/app-sq.tar"
