@@ -322,10 +322,15 @@ func (r Ref) writeArchive(ctx context.Context, img v1.Image, o *options) error {
 // is left. What a killed run left there is removed first
 // (spool.RemoveStale). Errors name dst, never the temporary file.
 func writeFileAtomic(dst string, o *options, fill func(io.Writer) error) error {
-	if _, err := spool.RemoveStale(filepath.Dir(dst)); err != nil {
-		return err
-	}
+	removeStale(filepath.Dir(dst))
 	return createAtomic(dst, o, fill)
+}
+
+// removeStale removes what killed writers left in dir (spool.RemoveStale),
+// as well as it can: a leftover it cannot remove (another user's, in a
+// shared directory) does not stop the write.
+func removeStale(dir string) {
+	_, _ = spool.RemoveStale(dir)
 }
 
 // createAtomic is writeFileAtomic without the removal of leftovers.
@@ -457,9 +462,7 @@ func (r Ref) newLayout(ctx context.Context, img v1.Image, tag string, o *options
 	case !errors.Is(err, os.ErrNotExist):
 		return err
 	}
-	if _, err := spool.RemoveStale(filepath.Dir(target)); err != nil {
-		return err
-	}
+	removeStale(filepath.Dir(target))
 	d, err := spool.MkdirBeside(target)
 	if err != nil {
 		return fmt.Errorf("creating a directory beside %s: %w", r.path, pathErrCause(err))
@@ -542,9 +545,7 @@ func writeBlobs(ctx context.Context, p layout.Path, img v1.Image, o *options) er
 		}
 		if !removed[dir] {
 			removed[dir] = true
-			if _, err := spool.RemoveStale(dir); err != nil {
-				return err
-			}
+			removeStale(dir)
 		}
 		dst := filepath.Join(dir, b.h.Hex)
 		if fi, err := os.Stat(dst); err == nil && fi.Mode().IsRegular() && fi.Size() == b.size {
@@ -629,9 +630,7 @@ func (r Ref) replaceLayout(ctx context.Context, img v1.Image, o *options) (err e
 	if err != nil {
 		return err
 	}
-	if _, err := spool.RemoveStale(filepath.Dir(target)); err != nil {
-		return err
-	}
+	removeStale(filepath.Dir(target))
 	d, err := spool.MkdirBeside(target)
 	if err != nil {
 		return fmt.Errorf("creating a directory beside %s: %w", r.path, pathErrCause(err))

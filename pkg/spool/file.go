@@ -104,8 +104,9 @@ func (d *Dir) Release() {
 // RemoveStale removes from dir the temporary files and directories of
 // CreateBeside and MkdirBeside that a process which no longer runs left
 // (killed before it could remove them): those whose process id is not a
-// live process and that no process holds locked. It returns their paths.
-// A missing dir holds nothing.
+// live process and that no process holds locked. It returns their paths,
+// and what it could not remove as an error (it removes the others). A
+// missing dir holds nothing.
 func RemoveStale(dir string) ([]string, error) {
 	ents, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
@@ -115,6 +116,7 @@ func RemoveStale(dir string) ([]string, error) {
 		return nil, err
 	}
 	var removed []string
+	var errs []error
 	for _, e := range ents {
 		name := e.Name()
 		if !strings.Contains(name, tempTag) {
@@ -129,9 +131,10 @@ func RemoveStale(dir string) ([]string, error) {
 			continue
 		}
 		if err := os.RemoveAll(p); err != nil {
-			return removed, fmt.Errorf("removing %s, left by process %d: %w", p, pid, err)
+			errs = append(errs, fmt.Errorf("removing %s, left by process %d: %w", p, pid, err))
+			continue
 		}
 		removed = append(removed, p)
 	}
-	return removed, nil
+	return removed, errors.Join(errs...)
 }
