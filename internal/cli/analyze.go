@@ -46,6 +46,7 @@ type analyzeOptions struct {
 	packages   bool
 	dive       diveFlags
 	limits     limitFlags
+	maxTemp    string // --max-temp-bytes: what `analyze -` spools
 }
 
 // analyzeConfig is the analyze section of .whittle.yaml.
@@ -182,6 +183,7 @@ func NewCmdAnalyze() *cobra.Command {
 	f.BoolVar(&o.noColor, "no-color", false, "never colour the output (colour is used only on a terminal, and not when NO_COLOR is set)")
 	o.dive.add(f)
 	o.limits.add(f)
+	addMaxTemp(f, &o.maxTemp, "the temporary file that holds an image read from standard input (IMAGE -) or from the Docker Engine")
 	return cmd
 }
 
@@ -199,6 +201,11 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 	stderr := cmd.ErrOrStderr()
 	var spool *stdinSpool // the image read from stdin (IMAGE "-")
 	fail := func(err error) error {
+		err = tempHint(err)
+		var ie *interruptedError
+		if errors.As(interrupted(cmd.Context(), "analyze", err), &ie) {
+			return ie // Execute prints it
+		}
 		fmt.Fprintf(stderr, "whittle: %s\n", errorLine(spool.hide(err)))
 		return withExitCode(ExitError)
 	}
@@ -283,8 +290,13 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	budget, err := tempBudget(o.maxTemp, "")
+	if err != nil {
+		return fail(err)
+	}
 	if arg == "-" {
-		if spool, err = spoolStdin(ctx, cmd.InOrStdin()); err != nil {
+		setActivity(ctx, "while reading the image from standard input", "")
+		if spool, err = spoolStdin(ctx, cmd.InOrStdin(), budget); err != nil {
 			return fail(fmt.Errorf("analyze -: %w", err))
 		}
 		defer spool.Close()
@@ -298,6 +310,7 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 	if err != nil {
 		return fail(err)
 	}
+	netOpts = append(netOpts, imageref.WithBudget(budget)) // the Docker Engine's image, spooled
 	img, err := ref.Image(ctx, append(append(srcOpts, imageref.WithPlatform(o.platform), imageref.WithInsecure(o.insecure)), netOpts...)...)
 	if err != nil {
 		return fail(limitHint(err))

@@ -37,7 +37,8 @@ exactly in built images (analyze), removes it from built images without a
 rebuild (squash), accounts for many images together, shared layers counted
 once (fleet), and shows what changed between two images (diff).
 
-Exit codes: 0 success, 1 a check failed (findings or thresholds), 2 error.`,
+Exit codes: 0 success, 1 a check failed (findings or thresholds), 2 error,
+130 and 143 interrupted by SIGINT and SIGTERM (nothing written then).`,
 		Version:       readVersionInfo().line(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -66,9 +67,19 @@ func Execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	ctx, _ = withActivity(ctx)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
+	}
+	command := "whittle"
+	if c, _, ferr := root.Find(args); ferr == nil && c != root {
+		command = c.Name()
+	}
+	var ie *interruptedError
+	if errors.As(interrupted(ctx, command, err), &ie) {
+		fmt.Fprintf(stderr, "whittle: %v\n", ie)
+		return ie.exitCode()
 	}
 	var ec *exitCodeError
 	if errors.As(err, &ec) {

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/whittle/whittle/pkg/imageref"
+	"github.com/whittle/whittle/pkg/spool"
 )
 
 // stdinSpool is a `docker save` stream read from standard input into a
@@ -28,35 +29,40 @@ type stdinSpool struct {
 // errStdinTerminal is the error for `analyze -` typed at a terminal.
 var errStdinTerminal = errors.New("standard input is a terminal; pipe an image archive into it: docker save IMAGE | whittle analyze -")
 
-// spoolStdin copies stdin to a file in a new temporary directory (under
-// $TMPDIR). On Linux the file is unlinked as soon as it is created and read
-// back through /proc/self/fd, so nothing is left on disk even when whittle
-// is killed; elsewhere Close removes the directory. The caller must Close
-// the spool on every path.
-func spoolStdin(ctx context.Context, stdin io.Reader) (_ *stdinSpool, err error) {
+// spoolStdin copies stdin to a temporary file (under $TMPDIR), counted
+// against budget as it is written. On Linux the file has no name
+// (spool.Create) and is read back through /proc/self/fd, so nothing is left
+// on disk even when whittle is killed; elsewhere it is a file in a new
+// temporary directory, which Close removes. The caller must Close the
+// spool on every path.
+func spoolStdin(ctx context.Context, stdin io.Reader, budget *spool.Budget) (_ *stdinSpool, err error) {
 	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		return nil, errStdinTerminal
 	}
-	dir, err := os.MkdirTemp("", "whittle-stdin-")
-	if err != nil {
-		return nil, fmt.Errorf("spooling standard input: %w", err)
-	}
-	s := &stdinSpool{dir: dir}
+	s := &stdinSpool{}
 	defer func() {
 		if err != nil {
 			s.Close()
 		}
 	}()
-	if s.f, err = os.Create(filepath.Join(dir, "image.tar")); err != nil {
-		return nil, fmt.Errorf("spooling standard input: %w", err)
-	}
-	s.path = s.f.Name()
-	if alias := fmt.Sprintf("/proc/self/fd/%d", s.f.Fd()); sameFile(alias, s.f) {
-		if err := os.Remove(s.path); err == nil {
-			s.path = alias
+	if f, err := spool.Create("", "whittle-stdin.tar"); err == nil {
+		if alias := fmt.Sprintf("/proc/self/fd/%d", f.Fd()); sameFile(alias, f) {
+			s.f, s.path = f, alias
+		} else {
+			f.Close()
 		}
 	}
-	if _, err := io.CopyBuffer(&ctxWriter{ctx: ctx, w: s.f}, stdin, make([]byte, 1<<20)); err != nil {
+	if s.f == nil {
+		if s.dir, err = os.MkdirTemp("", "whittle-stdin-"); err != nil {
+			return nil, fmt.Errorf("spooling standard input: %w", err)
+		}
+		if s.f, err = os.Create(filepath.Join(s.dir, "image.tar")); err != nil {
+			return nil, fmt.Errorf("spooling standard input: %w", err)
+		}
+		s.path = s.f.Name()
+	}
+	w := budget.Writer(s.f, "standard input's spool")
+	if _, err := io.CopyBuffer(&ctxWriter{ctx: ctx, w: w}, stdin, make([]byte, 1<<20)); err != nil {
 		return nil, fmt.Errorf("spooling standard input: %w", pathErrCause(err))
 	}
 	if s.Ref, err = imageref.Parse("docker-archive:" + s.path); err != nil {
@@ -75,12 +81,15 @@ func sameFile(p string, f *os.File) bool {
 	return err == nil && os.SameFile(a, b)
 }
 
-// Close removes the spool file and its directory.
+// Close frees the spool file (and removes its directory, where it has
+// one).
 func (s *stdinSpool) Close() {
 	if s.f != nil {
 		s.f.Close()
 	}
-	os.RemoveAll(s.dir)
+	if s.dir != "" {
+		os.RemoveAll(s.dir)
+	}
 }
 
 // hide names standard input in err where it names the spool file.

@@ -10,6 +10,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/whittle/whittle/pkg/spool"
 )
 
 // TestSpoolStdin: the spool holds the stream, is invisible on disk while
@@ -28,15 +30,16 @@ func TestSpoolStdin(t *testing.T) {
 		}
 	}
 
-	s, err := spoolStdin(context.Background(), bytes.NewReader(app))
+	s, err := spoolStdin(context.Background(), bytes.NewReader(app), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if runtime.GOOS == "linux" {
-		// Unlinked at once: only the empty directory is there.
-		ents, _ := os.ReadDir(s.dir)
-		if len(ents) != 0 || !strings.HasPrefix(s.path, "/proc/self/fd/") {
-			t.Errorf("spool file visible while in use: %v (read through %s)", ents, s.path)
+		// A file with no name: nothing at all in $TMPDIR, even while in
+		// use, so a killed whittle leaves nothing.
+		empty("while in use")
+		if !strings.HasPrefix(s.path, "/proc/self/fd/") {
+			t.Errorf("spool read through %s", s.path)
 		}
 	}
 	img, err := s.Ref.Image(context.Background())
@@ -56,16 +59,25 @@ func TestSpoolStdin(t *testing.T) {
 
 	// A stream that fails, or a cancelled context, leaves nothing.
 	broken := io.MultiReader(bytes.NewReader(app[:1000]), errReader{errors.New("pipe broke")})
-	if _, err := spoolStdin(context.Background(), broken); err == nil || !strings.Contains(err.Error(), "pipe broke") {
+	if _, err := spoolStdin(context.Background(), broken, nil); err == nil || !strings.Contains(err.Error(), "pipe broke") {
 		t.Errorf("broken stream: %v", err)
 	}
 	empty("after a broken stream")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := spoolStdin(ctx, bytes.NewReader(app)); !errors.Is(err, context.Canceled) {
+	if _, err := spoolStdin(ctx, bytes.NewReader(app), nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v", err)
 	}
 	empty("after cancelling")
+
+	// Past --max-temp-bytes: refused as it is written, naming what.
+	b := spool.NewBudget(int64(len(app) / 2))
+	_, err = spoolStdin(context.Background(), bytes.NewReader(app), b)
+	var le *spool.LimitError
+	if !errors.As(err, &le) || !strings.Contains(err.Error(), "standard input") || b.Used() > int64(len(app)/2) {
+		t.Errorf("past the cap: %v (wrote %d of %d allowed)", err, b.Used(), len(app)/2)
+	}
+	empty("after the cap")
 
 	// A nil spool hides nothing.
 	var none *stdinSpool

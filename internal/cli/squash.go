@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -36,6 +38,7 @@ type squashOptions struct {
 	tmpDir      string
 	listPruned  bool
 	force       bool
+	maxTemp     string
 }
 
 const squashLong = `Squash rewrites an image without rebuilding it: the layers above the base
@@ -81,8 +84,15 @@ the wasted bytes of the merged layers as analyze counts them, plus what
 pruning would drop. When every layer belongs to the base it says "nothing to
 save" and exits 0; without --dry-run that is an error (nothing to write).
 
-Exit codes: 0 written (or reported, with --dry-run), 2 an error (nothing is
-written then).`
+--max-temp-bytes caps what squash writes: its temporary files (the merged
+layers' visible content, uncompressed, and the merged layer) and DST's file
+or layout, together; by default 90% of the free space when squash starts.
+Temporary files have no name in --tmp-dir, so nothing is left there however
+squash ends; DST is written beside its place (.NAME.whittle-tmp-PID-N) and
+renamed into it; what a killed run left there is removed by the next.
+
+Exit codes: 0 written (or reported, with --dry-run), 2 an error, 130 and 143
+interrupted by SIGINT and SIGTERM (nothing is written then).`
 
 // NewCmdSquash builds `whittle squash`.
 func NewCmdSquash() *cobra.Command {
@@ -114,11 +124,32 @@ func NewCmdSquash() *cobra.Command {
 	fl.BoolVar(&o.insecure, "insecure", false, "allow plain HTTP and unverified TLS to registries")
 	fl.StringVar(&o.tmpDir, "tmp-dir", "", "`DIR` for temporary files (default: the system's)")
 	fl.BoolVar(&o.listPruned, "list-pruned", false, "list every pruned path in text output")
+	addMaxTemp(fl, &o.maxTemp, "temporary files and DST, together")
 	fl.BoolVar(&o.force, "force", false, "replace an existing DST: an archive, a layout's image of the same tag, or a whole layout when no tag is given")
 	return cmd
 }
 
 func runSquash(ctx context.Context, stdout, stderr io.Writer, args []string, o *squashOptions) error {
+	err := doSquash(ctx, stdout, stderr, args, o)
+	return interrupted(ctx, "squash", tempHint(err))
+}
+
+// nothingWritten says what an interrupt leaves of dst: nothing.
+func nothingWritten(dst imageref.Ref) string {
+	switch dst.Kind() {
+	case imageref.Registry:
+		return "nothing was pushed to " + dst.Name()
+	case imageref.Daemon:
+		return "nothing was loaded into the Docker Engine"
+	case imageref.Layout:
+		if _, err := os.Stat(filepath.Join(dst.Path(), "index.json")); err == nil {
+			return "the index of " + dst.Path() + " is as it was"
+		}
+	}
+	return "nothing was written to " + dst.Path()
+}
+
+func doSquash(ctx context.Context, stdout, stderr io.Writer, args []string, o *squashOptions) error {
 	if o.format != "text" && o.format != "json" {
 		return fmt.Errorf("unknown --format %q (want text or json)", o.format)
 	}
@@ -156,12 +187,29 @@ func runSquash(ctx context.Context, stdout, stderr io.Writer, args []string, o *
 			return fmt.Errorf("%s: %w", dst, squash.ErrSameRef)
 		}
 		if !o.dryRun {
+			setActivity(ctx, "before reading "+src.String(), nothingWritten(dst))
 			if err := dst.CheckWrite(ctx, wopts...); err != nil {
 				return forceHint(err)
 			}
 		}
 	}
-	img, err := src.Image(ctx, refOpts...)
+	// One budget for everything squash writes: the Docker Engine's image
+	// when SRC is there, the spool, the merged layer and DST.
+	dirs := []string{o.tmpDir}
+	if len(args) == 2 && !o.dryRun {
+		switch dst.Kind() {
+		case imageref.Archive, imageref.OCIArchive, imageref.Layout:
+			dirs = append(dirs, filepath.Dir(filepath.Clean(dst.Path())))
+		}
+	}
+	budget, err := tempBudget(o.maxTemp, dirs...)
+	if err != nil {
+		return err
+	}
+	wopts = append(wopts, imageref.WithBudget(budget))
+	srcOpts := append(append([]imageref.Option(nil), refOpts...), imageref.WithBudget(budget))
+	setActivity(ctx, "while opening "+src.String(), "")
+	img, err := src.Image(ctx, srcOpts...)
 	if err != nil {
 		return err // imageref's error names the image ("opening SRC: ...")
 	}
@@ -169,6 +217,7 @@ func runSquash(ctx context.Context, stdout, stderr io.Writer, args []string, o *
 		squash.WithCompression(squash.Compression(o.compression)),
 		squash.WithDryRun(o.dryRun),
 		squash.WithTempDir(o.tmpDir),
+		squash.WithBudget(budget),
 		squash.WithAll(o.all),
 		squash.WithBaseResolver(baseResolver(src, refOpts)),
 	}
@@ -190,9 +239,18 @@ func runSquash(ctx context.Context, stdout, stderr io.Writer, args []string, o *
 		opts = append(opts, squash.WithBase(base))
 	}
 	bar := newSquashProgress(stderr)
-	if bar != nil {
-		opts = append(opts, squash.WithProgress(bar.update))
-	}
+	opts = append(opts, squash.WithProgress(func(p squash.Progress) {
+		switch {
+		case p.Phase == squash.PhaseRead && p.LayersDone < p.Layers:
+			// Read top first: the first read is the image's last layer.
+			setActivity(ctx, fmt.Sprintf("while reading layer %d of %d to merge", p.LayersDone+1, p.Layers), "")
+		case p.Phase == squash.PhaseWrite || !o.dryRun:
+			setActivity(ctx, "while writing the merged layer", "")
+		}
+		if bar != nil {
+			bar.update(p)
+		}
+	}))
 	res, err := squash.Squash(ctx, img, opts...)
 	bar.finish()
 	if err != nil {
@@ -201,6 +259,7 @@ func runSquash(ctx context.Context, stdout, stderr io.Writer, args []string, o *
 	defer res.Close()
 	var digest v1.Hash
 	if res.Image != nil {
+		setActivity(ctx, "while writing "+dst.String(), "")
 		if err := dst.Write(ctx, res.Image, wopts...); err != nil {
 			return forceHint(err) // imageref's error names the destination ("writing DST: ...")
 		}

@@ -120,7 +120,7 @@ func TestCheckWriteReadOnly(t *testing.T) {
 		if err == nil || err.Error() != want || !errors.Is(err, fs.ErrPermission) {
 			t.Errorf("CheckWrite: %v, want %q", err, want)
 		}
-		if err := r.Write(context.Background(), smallImage(t, 1, "")); err == nil || strings.Contains(err.Error(), ".tmp-") {
+		if err := r.Write(context.Background(), smallImage(t, 1, "")); err == nil || strings.Contains(err.Error(), "whittle-tmp-") {
 			t.Errorf("Write: %v, want an error naming no temporary file", err)
 		}
 	}
@@ -147,7 +147,7 @@ func TestWriteErrorsNameTheDestination(t *testing.T) {
 			if !errors.Is(err, syscall.ENOSPC) {
 				t.Fatalf("error %v, want ENOSPC", err)
 			}
-			if strings.Contains(err.Error(), ".tmp-") || !strings.Contains(err.Error(), "out") {
+			if strings.Contains(err.Error(), "whittle-tmp-") || !strings.Contains(err.Error(), "out") {
 				t.Errorf("error %q names a temporary file", err)
 			}
 			noTempFiles(t, dir)

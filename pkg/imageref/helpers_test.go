@@ -165,7 +165,7 @@ func noTempFiles(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 	for _, e := range ents {
-		if strings.Contains(e.Name(), ".tmp-") {
+		if strings.Contains(e.Name(), "whittle-tmp-") {
 			t.Errorf("temporary file %s left in %s", e.Name(), dir)
 		}
 	}

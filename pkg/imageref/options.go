@@ -11,6 +11,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/daemon"
+
+	"github.com/whittle/whittle/pkg/spool"
 )
 
 // Option configures Ref.Image and Ref.Write. Options validate their
@@ -27,6 +29,7 @@ type options struct {
 	replace          bool
 	limits           Limits
 	timeout          time.Duration
+	budget           *spool.Budget
 
 	// transport replaces the HTTP transport for registry access (tests).
 	transport http.RoundTripper
@@ -159,6 +162,19 @@ func WithTag(tag string) Option {
 func WithReplace(replace bool) Option {
 	return func(o *options) error {
 		o.replace = replace
+		return nil
+	}
+}
+
+// WithBudget counts what Write writes to files (an archive, a layout's
+// blobs and index.json), and the spool of a docker-daemon: image that
+// Image reads, against b, as it is written: a write past it fails with a
+// *spool.LimitError, and nothing is left. Pushes and loads into the Docker
+// Engine write no file and are not counted. Without it, nothing is capped. Share one budget with squash.WithBudget to cap everything a
+// squash writes.
+func WithBudget(b *spool.Budget) Option {
+	return func(o *options) error {
+		o.budget = b
 		return nil
 	}
 }

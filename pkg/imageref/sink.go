@@ -1,7 +1,10 @@
 package imageref
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,6 +25,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/whittle/whittle/pkg/spool"
 )
 
 // Write writes img to the location r names:
@@ -311,12 +316,26 @@ func (r Ref) writeArchive(ctx context.Context, img v1.Image, o *options) error {
 	})
 }
 
-// writeFileAtomic writes dst through a temporary file in its directory,
-// renamed into place only when fill succeeded; otherwise nothing is left.
-// Errors name dst, never the temporary file.
-func writeFileAtomic(dst string, o *options, fill func(io.Writer) error) (err error) {
-	dir := filepath.Dir(dst)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(dst)+".tmp-*")
+// writeFileAtomic writes dst through a temporary file in its directory
+// (spool.CreateBeside: .BASE.whittle-tmp-PID-N, locked while it is
+// written), renamed into place only when fill succeeded; otherwise nothing
+// is left. What a killed run left there is removed first
+// (spool.RemoveStale). Errors name dst, never the temporary file.
+func writeFileAtomic(dst string, o *options, fill func(io.Writer) error) error {
+	removeStale(filepath.Dir(dst))
+	return createAtomic(dst, o, fill)
+}
+
+// removeStale removes what killed writers left in dir (spool.RemoveStale),
+// as well as it can: a leftover it cannot remove (another user's, in a
+// shared directory) does not stop the write.
+func removeStale(dir string) {
+	_, _ = spool.RemoveStale(dir)
+}
+
+// createAtomic is writeFileAtomic without the removal of leftovers.
+func createAtomic(dst string, o *options, fill func(io.Writer) error) (err error) {
+	f, err := spool.CreateBeside(dst)
 	if err != nil {
 		return fmt.Errorf("creating %s: %w", dst, pathErrCause(err))
 	}
@@ -328,16 +347,13 @@ func writeFileAtomic(dst string, o *options, fill func(io.Writer) error) (err er
 			err = hideTemp(err, tmp, dst)
 		}
 	}()
-	if err := fill(f); err != nil {
+	if err := fill(o.budget.Writer(f, dst)); err != nil {
 		return err
 	}
 	if err := f.Chmod(0o644); err != nil {
 		return err
 	}
 	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
 		return err
 	}
 	if o.beforeRename != nil {
@@ -348,6 +364,9 @@ func writeFileAtomic(dst string, o *options, fill func(io.Writer) error) (err er
 	if err := os.Rename(tmp, dst); err != nil {
 		return fmt.Errorf("renaming into place: %w", pathErrCause(err))
 	}
+	// Closed after the rename, so that the lock holds until the file has
+	// its name; Sync has made its content durable already.
+	_ = f.Close()
 	return nil
 }
 
@@ -406,25 +425,161 @@ func (r Ref) writeLayout(ctx context.Context, img v1.Image, o *options) (err err
 	if r.replacesLayout(tag) {
 		return r.replaceLayout(ctx, img, o)
 	}
-	p, created, err := openOrCreateLayout(r.path)
+	if _, err := os.Stat(filepath.Join(r.path, "index.json")); err == nil {
+		p, err := layout.FromPath(r.path)
+		if err != nil {
+			return err
+		}
+		return addToLayout(ctx, p, img, tag, o)
+	}
+	return r.newLayout(ctx, img, tag, o)
+}
+
+// newLayout writes img as the only image of a new layout, assembled in a
+// directory beside r's (spool.MkdirBeside) and renamed into place: a
+// missing directory, or an empty one, which it replaces. A killed run
+// leaves no half-written layout at r, only the directory beside it, which
+// the next write there removes.
+func (r Ref) newLayout(ctx context.Context, img v1.Image, tag string, o *options) (err error) {
+	target := filepath.Clean(r.path)
+	if resolved, err := filepath.EvalSymlinks(target); err == nil {
+		target = resolved // fill the directory a symbolic link names, not the link
+	}
+	mode := os.FileMode(0o755)
+	fi, err := os.Stat(target)
+	switch {
+	case err == nil && !fi.IsDir():
+		return errors.New("exists and is not a directory")
+	case err == nil:
+		ents, err := os.ReadDir(target)
+		if err != nil {
+			return err
+		}
+		if len(ents) > 0 {
+			return errors.New("directory is not empty and holds no index.json (not an OCI layout)")
+		}
+		mode = fi.Mode().Perm()
+	case !errors.Is(err, os.ErrNotExist):
+		return err
+	}
+	removeStale(filepath.Dir(target))
+	d, err := spool.MkdirBeside(target)
+	if err != nil {
+		return fmt.Errorf("creating a directory beside %s: %w", r.path, pathErrCause(err))
+	}
+	defer d.Release()
+	defer func() {
+		if err != nil {
+			_ = os.RemoveAll(d.Path)
+			err = hideTemp(err, d.Path, r.path)
+		}
+	}()
+	if err := os.Chmod(d.Path, mode); err != nil {
+		return err
+	}
+	p, err := layout.Write(d.Path, empty.Index)
 	if err != nil {
 		return err
 	}
-	if created {
-		defer func() {
-			if err != nil {
-				_ = os.RemoveAll(r.path)
-			}
-		}()
+	if err := addToLayout(ctx, p, img, tag, o); err != nil {
+		return err
 	}
-	return addToLayout(ctx, p, img, tag, o)
+	if o.beforeRename != nil {
+		if err := o.beforeRename(d.Path); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(d.Path, target); err != nil {
+		if fi == nil {
+			return fmt.Errorf("renaming into place: %w", pathErrCause(err))
+		}
+		// Systems whose rename does not replace an empty directory.
+		if rerr := os.Remove(target); rerr != nil {
+			return fmt.Errorf("renaming into place: %w", pathErrCause(err))
+		}
+		if err := os.Rename(d.Path, target); err != nil {
+			return fmt.Errorf("renaming into place: %w", pathErrCause(err))
+		}
+	}
+	return nil
+}
+
+// writeBlobs writes img's blobs (layers, config, manifest) that the layout
+// p lacks, each through a temporary file renamed to its digest, so that a
+// blob is never seen half-written under its name; what a killed run left
+// in blobs/ is removed first.
+func writeBlobs(ctx context.Context, p layout.Path, img v1.Image, o *options) error {
+	type blob struct {
+		h    v1.Hash
+		size int64
+		open func() (io.ReadCloser, error)
+	}
+	var blobs []blob
+	ls, err := img.Layers()
+	if err != nil {
+		return err
+	}
+	for _, l := range ls {
+		h, err := l.Digest()
+		if err != nil {
+			return err
+		}
+		size, err := l.Size()
+		if err != nil {
+			return err
+		}
+		blobs = append(blobs, blob{h, size, l.Compressed})
+	}
+	for _, raw := range []func() ([]byte, error){img.RawConfigFile, img.RawManifest} {
+		b, err := raw()
+		if err != nil {
+			return err
+		}
+		blobs = append(blobs, blob{synthDigest(b), int64(len(b)), func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }})
+	}
+	removed := map[string]bool{}
+	for _, b := range blobs {
+		dir := filepath.Join(string(p), "blobs", b.h.Algorithm)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		if !removed[dir] {
+			removed[dir] = true
+			removeStale(dir)
+		}
+		dst := filepath.Join(dir, b.h.Hex)
+		if fi, err := os.Stat(dst); err == nil && fi.Mode().IsRegular() && fi.Size() == b.size {
+			continue
+		}
+		err := createAtomic(dst, o, func(w io.Writer) error {
+			rc, err := b.open()
+			if err != nil {
+				return err
+			}
+			defer rc.Close()
+			_, err = io.Copy(w, &ctxReadCloser{ReadCloser: rc, ctx: ctx})
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("writing blob %s: %w", b.h, err)
+		}
+	}
+	return nil
+}
+
+func synthDigest(b []byte) v1.Hash {
+	s := sha256.Sum256(b)
+	return v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(s[:])}
 }
 
 // addToLayout writes img's blobs into the layout p, then a new index.json
 // that lists it (under tag, replacing an entry of that tag).
 func addToLayout(ctx context.Context, p layout.Path, img v1.Image, tag string, o *options) error {
-	// Blobs are content-addressed and each is written atomically by
-	// layout; only index.json makes the image visible.
+	// Blobs are content-addressed and each is written atomically
+	// (writeBlobs); only index.json makes the image visible.
+	if err := writeBlobs(ctx, p, img, o); err != nil {
+		return err
+	}
 	if err := p.WriteImage(ctxImage{Image: img, ctx: ctx}); err != nil {
 		return err
 	}
@@ -475,10 +630,13 @@ func (r Ref) replaceLayout(ctx context.Context, img v1.Image, o *options) (err e
 	if err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(target), "."+filepath.Base(target)+".tmp-*")
+	removeStale(filepath.Dir(target))
+	d, err := spool.MkdirBeside(target)
 	if err != nil {
 		return fmt.Errorf("creating a directory beside %s: %w", r.path, pathErrCause(err))
 	}
+	defer d.Release()
+	tmp := d.Path
 	// After the swap tmp holds the old layout: removed either way.
 	defer func() {
 		if rerr := os.RemoveAll(tmp); rerr != nil && err == nil {
@@ -520,34 +678,6 @@ func swapDirsByRename(a, b string) error {
 		return err
 	}
 	return os.Rename(aside, a)
-}
-
-// openOrCreateLayout opens the layout at dir, or makes a new one when dir is
-// missing or empty. It refuses a directory holding other things.
-func openOrCreateLayout(dir string) (p layout.Path, created bool, err error) {
-	fi, err := os.Stat(dir)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		p, err := layout.Write(dir, empty.Index)
-		return p, true, err
-	case err != nil:
-		return "", false, err
-	case !fi.IsDir():
-		return "", false, errors.New("exists and is not a directory")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "index.json")); err == nil {
-		p, err := layout.FromPath(dir)
-		return p, false, err
-	}
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return "", false, err
-	}
-	if len(ents) > 0 {
-		return "", false, errors.New("directory is not empty and holds no index.json (not an OCI layout)")
-	}
-	p, err = layout.Write(dir, empty.Index)
-	return p, false, err
 }
 
 // ctxImage makes layer reads stop when ctx is done, for writers that take

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"sync"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -20,6 +21,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/moby/moby/client"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/whittle/whittle/pkg/spool"
 )
 
 // Image opens the image r names. Layers come in the order the image's
@@ -294,26 +297,28 @@ func daemonOptions(ctx context.Context, o *options) []daemon.Option {
 }
 
 // daemonImage reads an image from the Docker Engine. The engine's `docker
-// save` output is buffered once to a temporary file, not to memory. An
+// save` output is buffered once to a file with no name in the temporary
+// directory (spoolClient), not to memory. An
 // explicit WithPlatform is passed to the engine (API 1.49 or later), which
 // then inspects and saves that platform of a multi-platform image.
 func (r Ref) daemonImage(ctx context.Context, o *options) (v1.Image, error) {
-	if o.explicitPlatform {
-		c := o.daemonClient
-		if c == nil {
-			// The client ggcr would make: configured from the environment.
-			dc, err := client.New(client.FromEnv)
-			if err != nil {
-				return nil, fmt.Errorf("connecting to the Docker Engine: %w", err)
-			}
-			c = dc
+	c := o.daemonClient
+	if c == nil {
+		// The client ggcr would make: configured from the environment.
+		dc, err := client.New(client.FromEnv)
+		if err != nil {
+			return nil, fmt.Errorf("connecting to the Docker Engine: %w", err)
 		}
-		p := o.platform
-		o2 := *o
-		o2.daemonClient = platformClient{Client: c, platform: ocispec.Platform{OS: p.OS, Architecture: p.Architecture, Variant: p.Variant}}
-		o = &o2
+		c = dc
 	}
-	do := append(daemonOptions(ctx, o), daemon.WithFileBufferedOpener())
+	if o.explicitPlatform {
+		p := o.platform
+		c = platformClient{Client: c, platform: ocispec.Platform{OS: p.OS, Architecture: p.Architecture, Variant: p.Variant}}
+	}
+	o2 := *o
+	o2.daemonClient = &spoolClient{Client: c, budget: o.budget}
+	o = &o2
+	do := append(daemonOptions(ctx, o), daemon.WithUnbufferedOpener())
 	img, err := daemon.Image(r.ref, do...)
 	if err != nil {
 		if cerrdefs.IsNotFound(err) {
@@ -337,6 +342,48 @@ func (i daemonImage) ConfigFile() (*v1.ConfigFile, error) {
 		return nil, err
 	}
 	return v1.ParseConfigFile(bytes.NewReader(raw))
+}
+
+// spoolClient saves the image from the engine once, into a file with no
+// name in the temporary directory (spool.Create: nothing is left however
+// whittle ends), counted against budget, and serves every later ImageSave
+// from that file. The file is closed when the image is no longer used.
+type spoolClient struct {
+	daemon.Client
+	budget *spool.Budget
+
+	once sync.Once
+	f    *os.File
+	size int64
+	err  error
+}
+
+func (c *spoolClient) ImageSave(ctx context.Context, images []string, opts ...client.ImageSaveOption) (client.ImageSaveResult, error) {
+	c.once.Do(func() { c.err = c.save(ctx, images, opts) })
+	if c.err != nil {
+		return nil, c.err
+	}
+	return io.NopCloser(io.NewSectionReader(c.f, 0, c.size)), nil
+}
+
+func (c *spoolClient) save(ctx context.Context, images []string, opts []client.ImageSaveOption) error {
+	rc, err := c.Client.ImageSave(ctx, images, opts...)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	f, err := spool.Create("", "whittle-docker-save.tar")
+	if err != nil {
+		return fmt.Errorf("spooling the Docker Engine's image: %w", err)
+	}
+	n, err := io.Copy(c.budget.Writer(spool.Writer(ctx, f), "the Docker Engine's image, spooled"), rc)
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("spooling the Docker Engine's image: %w", err)
+	}
+	// The file is closed by its finalizer once the image is dropped.
+	c.f, c.size = f, n
+	return nil
 }
 
 // platformClient asks the engine for one platform of an image.

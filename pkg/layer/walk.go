@@ -19,6 +19,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/whittle/whittle/pkg/spool"
 )
 
 // Compression names how a layer blob is stored.
@@ -253,7 +255,9 @@ func WalkInfo(ctx context.Context, l v1.Layer, fn func(e *Entry) error, opts ...
 	// declared: the blob's digest is not hashed here, either because the
 	// source checks it or because the caller only needs the content.
 	declared := selfVerified || (!native && o.noBlobHash)
-	blob := &hashCounter{r: rc}
+	// Reading stops once ctx is done, within one read of the blob, even
+	// in the middle of an entry that is being skipped.
+	blob := &hashCounter{r: spool.Reader(ctx, rc)}
 	if !declared {
 		blob.h = sha256.New()
 	}

@@ -3,11 +3,16 @@ package squash
 import (
 	"errors"
 	"fmt"
+
+	"github.com/dustin/go-humanize"
+
+	"github.com/whittle/whittle/pkg/layer"
 )
 
 // EntryError reports an entry of a merged layer that squash refuses: one
 // that would write through a symlink or under another non-directory, a hard
-// link to nothing or to a directory, or an entry of an unsupported type.
+// link to nothing or to a directory, a sparse file, or an entry of an
+// unsupported type.
 // Entries whose path escapes the root are refused earlier by pkg/layer with
 // a *layer.UnsafeEntryError. Nothing is written when either is returned.
 type EntryError struct {
@@ -34,3 +39,12 @@ var ErrNoBase = errors.New("cannot tell where the base image ends: give --base, 
 // ErrNothingToMerge is returned by Squash (not in a dry run) when every
 // layer of the image belongs to the base: there is no layer to merge.
 var ErrNothingToMerge = errors.New("nothing to merge")
+
+// sparseError refuses a sparse entry that the merged layer would hold:
+// archive/tar cannot write one sparse, and writing its holes as zeros could
+// turn a few kB of tar into a terabyte on disk.
+func sparseError(layerName string, e *layer.Entry) error {
+	return &EntryError{Layer: layerName, Path: e.Path, Reason: fmt.Sprintf(
+		"is a sparse file (%s declared, holes included): squash cannot write it sparse, and does not write its holes as zeros",
+		humanize.IBytes(uint64(max(e.Header.Size, 0))))}
+}

@@ -184,6 +184,9 @@ func (m *merger) readLayer(ctx context.Context, idx int, l v1.Layer, opts ...lay
 		if st := m.state[e.Path]; st != nil && st.decided != undecided {
 			return nil // a higher layer decided this path
 		}
+		if e.Sparse() && m.prune.match(e.Path) == "" {
+			return sparseError(name, e)
+		}
 		switch hdr.Typeflag {
 		case tar.TypeReg, tar.TypeDir, tar.TypeSymlink, tar.TypeLink,
 			tar.TypeChar, tar.TypeBlock, tar.TypeFifo:

@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/whittle/whittle/pkg/spool"
 )
 
 // Option configures Plan and Squash.
@@ -25,6 +27,7 @@ type options struct {
 	compression Compression
 	dryRun      bool
 	tempDir     string
+	budget      *spool.Budget
 	progress    func(Progress)
 }
 
@@ -127,10 +130,25 @@ func WithDryRun(dry bool) Option {
 }
 
 // WithTempDir sets where the spool and the merged layer are written
-// (default: the system's temporary directory).
+// (default: the system's temporary directory). Both are files with no name
+// there (spool.Create): nothing is left in it however squash ends.
 func WithTempDir(dir string) Option {
 	return func(o *options) error {
 		o.tempDir = dir
+		return nil
+	}
+}
+
+// WithBudget caps the bytes squash writes to its spool and the merged
+// layer, counted as they are written: a write past it fails with a
+// *spool.LimitError naming what was being written. Pass the same budget to
+// the writer of the result (imageref.WithBudget) to cap the output too.
+// Without it, squash makes one of spool.DefaultShare of the free space of
+// the temporary directory's file system (spool.DefaultBudget); a budget of
+// 0 bytes caps nothing.
+func WithBudget(b *spool.Budget) Option {
+	return func(o *options) error {
+		o.budget = b
 		return nil
 	}
 }

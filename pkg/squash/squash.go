@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/whittle/whittle/pkg/layer"
+	"github.com/whittle/whittle/pkg/spool"
 )
 
 // Result is what Squash did (or, in a dry run, would do).
@@ -48,16 +50,17 @@ type Result struct {
 	// Image is the squashed image (nil in a dry run). Its merged layer is a
 	// temporary file: write the image before calling Close.
 	Image v1.Image `json:"-"`
-	dir   string
+	layer *os.File // the merged layer: a file with no name
 }
 
-// Close removes the temporary files behind Result.Image.
+// Close frees the temporary file behind Result.Image (a file with no name,
+// which nothing else has to remove).
 func (r *Result) Close() error {
-	if r == nil || r.dir == "" {
+	if r == nil || r.layer == nil {
 		return nil
 	}
-	err := os.RemoveAll(r.dir)
-	r.dir = ""
+	err := r.layer.Close()
+	r.layer = nil
 	return err
 }
 
@@ -110,24 +113,24 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 	keep := len(plan.Kept)
 
 	res := &Result{Plan: *plan, DryRun: o.dryRun}
-	var spool *os.File
+	var sp *os.File
+	budget := o.budget
 	if !o.dryRun {
-		res.dir, err = os.MkdirTemp(o.tempDir, "whittle-squash-")
-		if err != nil {
-			return nil, fmt.Errorf("creating temporary directory: %w", err)
+		if budget == nil {
+			if budget, err = spool.DefaultBudget(o.tempDir); err != nil {
+				return nil, err
+			}
 		}
+		// A file with no name: nothing is left however squash ends.
+		sp, err = spool.Create(o.tempDir, "whittle-squash-spool")
+		if err != nil {
+			return nil, fmt.Errorf("creating spool file: %w", err)
+		}
+		defer sp.Close()
 		defer func() {
 			if err != nil {
 				res.Close()
 			}
-		}()
-		spool, err = os.CreateTemp(res.dir, "spool-*")
-		if err != nil {
-			return nil, fmt.Errorf("creating spool file: %w", err)
-		}
-		defer func() {
-			spool.Close()
-			os.Remove(spool.Name())
 		}()
 	}
 	names := make([]string, len(layers)-keep)
@@ -136,9 +139,11 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 	}
 	var sw io.Writer
 	var bw *bufio.Writer
-	if spool != nil {
-		bw = bufio.NewWriterSize(spool, 1<<20)
-		sw = bw
+	if sp != nil {
+		bw = bufio.NewWriterSize(budget.Writer(sp, "the squash spool (the merged layers' visible content, uncompressed)"), 1<<20)
+		// The copy of one entry's content stops within a write once ctx
+		// is done, however large the entry.
+		sw = spool.Writer(ctx, bw)
 	}
 	m := newMerger(sw, pr, names)
 	walkOpts := func(j int) []layer.Option {
@@ -172,6 +177,10 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 	}
 	if bw != nil {
 		if err := bw.Flush(); err != nil {
+			var le *spool.LimitError
+			if errors.As(err, &le) {
+				return nil, err // it names the spool
+			}
 			return nil, fmt.Errorf("writing spool: %w", err)
 		}
 	}
@@ -206,10 +215,11 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 	wrote := func(n int64) {
 		report(Progress{Phase: PhaseWrite, LayersDone: len(names), Bytes: n, TotalBytes: res.OutBytes})
 	}
-	ml, written, err := writeLayer(ctx, res.dir, recs, spool, o.compression, mt, wrote)
+	ml, written, err := writeLayer(ctx, o.tempDir, budget, recs, spool.ReaderAt(ctx, sp), o.compression, mt, wrote)
 	if err != nil {
 		return nil, err
 	}
+	res.layer = ml.f
 	if written != res.OutBytes {
 		return nil, fmt.Errorf("merged layer holds %d content bytes, expected %d", written, res.OutBytes)
 	}

@@ -182,6 +182,9 @@ func (m *merger) readWanted(ctx context.Context, name string, read func(context.
 		if f, ok := seen[e.Path]; ok && f.off >= 0 && e.Header.Typeflag == tar.TypeReg {
 			return nil // content copied on an earlier pass
 		}
+		if e.Sparse() {
+			return sparseError(name, e)
+		}
 		h := *e.Header
 		f := found{hdr: &h, off: -1}
 		if h.Typeflag == tar.TypeReg && m.spool != nil {

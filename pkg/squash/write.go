@@ -10,7 +10,6 @@ import (
 	"hash"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -18,6 +17,8 @@ import (
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 	"github.com/klauspost/pgzip"
+
+	spoolpkg "github.com/whittle/whittle/pkg/spool"
 )
 
 // Compression names how the merged layer is compressed.
@@ -47,20 +48,19 @@ func (hw *hashWriter) sum() v1.Hash {
 }
 
 // writeLayer writes the merged layer's entries, their content read from
-// spool, compressed, to a new file in dir, and returns it as a layer. The
-// blob is written under a temporary name and renamed to its digest.
-func writeLayer(ctx context.Context, dir string, recs []*record, spool io.ReaderAt, c Compression, mt types.MediaType, wrote func(int64)) (*fileLayer, int64, error) {
-	f, err := os.CreateTemp(dir, "layer-*.tmp")
+// spool, compressed, to a new file with no name in dir (spool.Create),
+// counted against budget, and returns it as a layer.
+func writeLayer(ctx context.Context, dir string, budget *spoolpkg.Budget, recs []*record, spool io.ReaderAt, c Compression, mt types.MediaType, wrote func(int64)) (*fileLayer, int64, error) {
+	f, err := spoolpkg.Create(dir, "whittle-squash-layer")
 	if err != nil {
 		return nil, 0, fmt.Errorf("creating layer file: %w", err)
 	}
 	defer func() {
 		if f != nil {
 			f.Close()
-			os.Remove(f.Name())
 		}
 	}()
-	bw := bufio.NewWriterSize(f, 1<<20)
+	bw := bufio.NewWriterSize(budget.Writer(f, "the merged layer"), 1<<20)
 	blob := &hashWriter{w: bw, h: sha256.New()}
 	var zw io.WriteCloser
 	switch c {
@@ -113,22 +113,16 @@ func writeLayer(ctx context.Context, dir string, recs []*record, spool io.Reader
 	if err := bw.Flush(); err != nil {
 		return nil, 0, fmt.Errorf("writing layer file: %w", err)
 	}
-	if err := f.Close(); err != nil {
-		return nil, 0, fmt.Errorf("closing layer file: %w", err)
-	}
-	l := &fileLayer{digest: blob.sum(), diffID: raw.sum(), size: blob.n, mt: mt, compression: c}
-	l.path = filepath.Join(dir, l.digest.Algorithm+"-"+l.digest.Hex)
-	if err := os.Rename(f.Name(), l.path); err != nil {
-		return nil, 0, fmt.Errorf("renaming layer file: %w", err)
-	}
+	l := &fileLayer{f: f, digest: blob.sum(), diffID: raw.sum(), size: blob.n, mt: mt, compression: c}
 	f = nil
 	return l, content, nil
 }
 
-// fileLayer is the merged layer, stored compressed in a file whose digests
-// were computed while it was written.
+// fileLayer is the merged layer, stored compressed in a file with no name
+// whose digests were computed while it was written. Its readers read the
+// file at offsets, so any number may be open at once.
 type fileLayer struct {
-	path           string
+	f              *os.File
 	digest, diffID v1.Hash
 	size           int64
 	mt             types.MediaType
@@ -143,33 +137,23 @@ func (l *fileLayer) Size() (int64, error)                { return l.size, nil }
 func (l *fileLayer) MediaType() (types.MediaType, error) { return l.mt, nil }
 
 func (l *fileLayer) Compressed() (io.ReadCloser, error) {
-	f, err := os.Open(l.path)
-	if err != nil {
-		return nil, fmt.Errorf("opening merged layer: %w", err)
-	}
-	return f, nil
+	return io.NopCloser(io.NewSectionReader(l.f, 0, l.size)), nil
 }
 
 func (l *fileLayer) Uncompressed() (io.ReadCloser, error) {
-	f, err := os.Open(l.path)
-	if err != nil {
-		return nil, fmt.Errorf("opening merged layer: %w", err)
-	}
-	br := bufio.NewReaderSize(f, 1<<16)
+	br := bufio.NewReaderSize(io.NewSectionReader(l.f, 0, l.size), 1<<16)
 	if l.compression == Zstd {
 		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1))
 		if err != nil {
-			f.Close()
 			return nil, fmt.Errorf("opening merged layer: %w", err)
 		}
-		return &readCloser{Reader: zr, close: func() error { zr.Close(); return f.Close() }}, nil
+		return &readCloser{Reader: zr, close: func() error { zr.Close(); return nil }}, nil
 	}
 	zr, err := gzip.NewReader(br)
 	if err != nil {
-		f.Close()
 		return nil, fmt.Errorf("opening merged layer: %w", err)
 	}
-	return &readCloser{Reader: zr, close: func() error { zr.Close(); return f.Close() }}, nil
+	return &readCloser{Reader: zr, close: zr.Close}, nil
 }
 
 type readCloser struct {
