@@ -206,7 +206,7 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 	wrote := func(n int64) {
 		report(Progress{Phase: PhaseWrite, LayersDone: len(names), Bytes: n, TotalBytes: res.OutBytes})
 	}
-	ml, written, err := writeLayer(ctx, res.dir, recs, spool, o.compression, mt, wrote)
+	ml, written, err := writeLayer(ctx, res.dir, recs, spool, o.compression, o.level, mt, wrote)
 	if err != nil {
 		return nil, err
 	}

@@ -11,13 +11,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
-	"github.com/klauspost/pgzip"
 )
 
 // Compression names how the merged layer is compressed.
@@ -49,7 +47,7 @@ func (hw *hashWriter) sum() v1.Hash {
 // writeLayer writes the merged layer's entries, their content read from
 // spool, compressed, to a new file in dir, and returns it as a layer. The
 // blob is written under a temporary name and renamed to its digest.
-func writeLayer(ctx context.Context, dir string, recs []*record, spool io.ReaderAt, c Compression, mt types.MediaType, wrote func(int64)) (*fileLayer, int64, error) {
+func writeLayer(ctx context.Context, dir string, recs []*record, spool io.ReaderAt, c Compression, level int, mt types.MediaType, wrote func(int64)) (*fileLayer, int64, error) {
 	f, err := os.CreateTemp(dir, "layer-*.tmp")
 	if err != nil {
 		return nil, 0, fmt.Errorf("creating layer file: %w", err)
@@ -62,21 +60,7 @@ func writeLayer(ctx context.Context, dir string, recs []*record, spool io.Reader
 	}()
 	bw := bufio.NewWriterSize(f, 1<<20)
 	blob := &hashWriter{w: bw, h: sha256.New()}
-	var zw io.WriteCloser
-	switch c {
-	case Zstd:
-		zw, err = zstd.NewWriter(blob, zstd.WithEncoderConcurrency(1), zstd.WithEncoderLevel(zstd.SpeedDefault))
-	default:
-		// pgzip compresses blocks of 1 MiB on all cores; its output
-		// depends only on the input (each block's dictionary is the end
-		// of the one before), so the layer stays reproducible.
-		var pz *pgzip.Writer
-		pz, err = pgzip.NewWriterLevel(blob, pgzip.DefaultCompression)
-		if err == nil {
-			err = pz.SetConcurrency(1<<20, runtime.GOMAXPROCS(0))
-		}
-		zw = pz
-	}
+	zw, err := newCompressor(blob, c, level)
 	if err != nil {
 		return nil, 0, fmt.Errorf("starting %s compression: %w", c, err)
 	}
