@@ -138,7 +138,10 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 	var bw *bufio.Writer
 	if spool != nil {
 		bw = bufio.NewWriterSize(spool, 1<<20)
-		sw = bw
+		// Only Write: with bufio's ReadFrom, io.CopyBuffer would hand
+		// every file to the spool's own ReadFrom when the buffer is
+		// empty (a 32 KiB buffer allocated per file, a write per piece).
+		sw = struct{ io.Writer }{bw}
 	}
 	m := newMerger(sw, pr, names)
 	walkOpts := func(j int) []layer.Option {

@@ -66,6 +66,7 @@ func writeLayer(ctx context.Context, dir string, recs []*record, spool io.Reader
 	}
 	raw := &hashWriter{w: zw, h: sha256.New()}
 	tw := tar.NewWriter(raw)
+	sr := newSpoolReader(spool)
 	var content, reported int64
 	for i, r := range recs {
 		if content-reported >= 8<<20 {
@@ -82,7 +83,7 @@ func writeLayer(ctx context.Context, dir string, recs []*record, spool io.Reader
 			return nil, 0, fmt.Errorf("writing entry %s: %w", r.path, err)
 		}
 		if h.Typeflag == tar.TypeReg && h.Size > 0 {
-			if _, err := io.Copy(tw, io.NewSectionReader(spool, r.off, h.Size)); err != nil {
+			if err := sr.copy(tw, recs, i); err != nil {
 				return nil, 0, fmt.Errorf("writing content of %s: %w", r.path, err)
 			}
 			content += h.Size
