@@ -3,6 +3,7 @@ package squash
 import (
 	"archive/tar"
 	"bytes"
+	"errors"
 	"math/rand"
 	"testing"
 )
@@ -72,5 +73,59 @@ func TestSpoolReader(t *testing.T) {
 	short := newSpoolReader(bytes.NewReader(spool[:100]))
 	if err := short.copy(&got, []*record{{hdr: &tar.Header{Typeflag: tar.TypeReg, Size: 200}}}, 0); err == nil {
 		t.Errorf("short spool read without error")
+	}
+}
+
+// failingWriter fails every write after the first n bytes.
+type failingWriter struct {
+	bytes.Buffer
+	n int
+}
+
+func (f *failingWriter) Write(p []byte) (int, error) {
+	if f.Len()+len(p) > f.n {
+		return 0, errors.New("disk full")
+	}
+	return f.Buffer.Write(p)
+}
+
+// TestSpoolWriter: what is written by Write and ReadFrom arrives in order;
+// an error of the file stops later writes and Flush returns it.
+func TestSpoolWriter(t *testing.T) {
+	in := text(5, 3*spoolBuffer+777)
+	var out bytes.Buffer
+	w := newSpoolWriter(&out)
+	if _, err := w.Write(in[:1000]); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := w.ReadFrom(bytes.NewReader(in[1000 : 2*spoolBuffer])); err != nil || n != 2*spoolBuffer-1000 {
+		t.Fatalf("ReadFrom: %d, %v", n, err)
+	}
+	if _, err := w.Write(in[2*spoolBuffer:]); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if !bytes.Equal(out.Bytes(), in) {
+		t.Fatalf("spool holds %d bytes, want %d (or other bytes)", out.Len(), len(in))
+	}
+	if _, err := w.Write([]byte("x")); err == nil {
+		t.Errorf("write after Flush accepted")
+	}
+
+	fw := &failingWriter{n: spoolBuffer + 10}
+	w = newSpoolWriter(fw)
+	defer w.Close()
+	var err error
+	for i := 0; i < 8 && err == nil; i++ {
+		_, err = w.Write(in[:spoolBuffer])
+	}
+	if err == nil || err.Error() != "disk full" {
+		t.Errorf("writes after a failed one: %v", err)
+	}
+	if err := w.Flush(); err == nil || err.Error() != "disk full" {
+		t.Errorf("Flush: %v", err)
 	}
 }

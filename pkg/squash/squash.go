@@ -2,7 +2,6 @@ package squash
 
 import (
 	"archive/tar"
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -135,13 +134,12 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 		names[i] = fmt.Sprintf("layer %d (%s)", keep+i, plan.Merged[i].Digest)
 	}
 	var sw io.Writer
-	var bw *bufio.Writer
+	var bw *spoolWriter
 	if spool != nil {
-		bw = bufio.NewWriterSize(spool, 1<<20)
-		// Only Write: with bufio's ReadFrom, io.CopyBuffer would hand
-		// every file to the spool's own ReadFrom when the buffer is
-		// empty (a 32 KiB buffer allocated per file, a write per piece).
-		sw = struct{ io.Writer }{bw}
+		// Written on another goroutine, while the layers are read.
+		bw = newSpoolWriter(spool)
+		defer bw.Close()
+		sw = bw
 	}
 	m := newMerger(sw, pr, names)
 	walkOpts := func(j int) []layer.Option {
