@@ -2,19 +2,23 @@
 // image. Run it through scripts/bench-squash.sh, which measures, in one run
 // and as separate processes:
 //
-//	baseline  decompress and read every layer once, one layer at a time
+//	read      decompress and read every layer once, one layer at a time
+//	floor     the floor of a squash: read the merged layers once (as read
+//	          does), then compress the merged layer's tar (prepared before,
+//	          from a file in the page cache) once with the same codec and
+//	          level on all cores; what no squash can go below
 //	squash    squash.Squash merging every layer above the lowest
 //	all       squash.Squash merging every layer (WithAll)
-//	zstd      squash, with the merged layer compressed by zstd
 //	extract   go-containerregistry's mutate.Extract of the whole image,
-//	          gzip-compressed into one layer file with its digests: the
-//	          usual "flatten" that "all" is compared with
+//	          compressed on all cores with the same codec and level into one
+//	          layer file with its digests: the usual "flatten" that "all" is
+//	          compared with
 //
-// and prints each one's wall and CPU time, its ratio to the baseline, and
-// its peak RSS.
+// and prints each one's wall and CPU time and its peak RSS.
 //
-//	squash -mode generate -dir DIR     write (or reuse) the image, print its path
-//	squash -mode MODE -image PATH      run one mode
+//	squash -mode generate -dir DIR            write (or reuse) the image, print its path
+//	squash -mode merged -image PATH -out TAR  squash, write the merged layer's tar (uncompressed)
+//	squash -mode MODE -image PATH             run one mode (-all, -compression, -level)
 package main
 
 import (
@@ -27,12 +31,15 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/pprof"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+	"github.com/klauspost/pgzip"
 
 	"github.com/whittle/whittle/internal/benchutil"
 	"github.com/whittle/whittle/internal/synth"
@@ -49,25 +56,37 @@ func main() {
 }
 
 type result struct {
-	Mode       string  `json:"mode"`
-	Seconds    float64 `json:"seconds"`
-	CPU        float64 `json:"cpu_seconds"`
-	MaxRSSMB   float64 `json:"max_rss_mb"`
-	InBytes    int64   `json:"in_bytes,omitempty"`
-	OutBytes   int64   `json:"out_bytes,omitempty"`
-	Compressed int64   `json:"compressed_bytes,omitempty"`
-	Generated  string  `json:"image,omitempty"`
+	Mode     string  `json:"mode"`
+	Seconds  float64 `json:"seconds"`
+	CPU      float64 `json:"cpu_seconds"`
+	MaxRSSMB float64 `json:"max_rss_mb"`
+	// ReadSeconds and CompressSeconds: floor's two parts (wall).
+	ReadSeconds     float64 `json:"read_seconds,omitempty"`
+	CompressSeconds float64 `json:"compress_seconds,omitempty"`
+	InBytes         int64   `json:"in_bytes,omitempty"`
+	OutBytes        int64   `json:"out_bytes,omitempty"`
+	Compressed      int64   `json:"compressed_bytes,omitempty"`
+	Generated       string  `json:"image,omitempty"`
 }
 
 func run(ctx context.Context) error {
-	mode := flag.String("mode", "squash", "generate, baseline, squash, all, zstd or extract")
+	mode := flag.String("mode", "squash", "generate, merged, read, floor, squash, all or extract")
 	dir := flag.String("dir", os.TempDir(), "where generate writes the image")
 	image := flag.String("image", "", "OCI layout of the image")
 	files := flag.Int("files", synth.DefaultLarge.Files, "files of the generated image")
 	size := flag.Int64("bytes", synth.DefaultLarge.Bytes, "uncompressed bytes of the generated image")
 	tmp := flag.String("tmp", os.TempDir(), "directory for the output layer")
+	all := flag.Bool("all", false, "merge (merged, floor: read and compress) every layer, not the ones above the lowest")
+	compression := flag.String("compression", "gzip", "gzip or zstd")
+	levelName := flag.String("level", "default", "compression level (a number or fastest, default, better, best)")
+	merged := flag.String("merged", "", "floor: the merged layer's tar; merged: where to write it")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
 	flag.Parse()
+	c := squash.Compression(*compression)
+	level, err := squash.ParseCompressionLevel(c, *levelName)
+	if err != nil {
+		return err
+	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
@@ -82,34 +101,45 @@ func run(ctx context.Context) error {
 
 	start := time.Now()
 	res := result{Mode: *mode}
-	var err error
 	switch *mode {
 	case "generate":
 		spec := synth.DefaultLarge
 		spec.Files, spec.Bytes = *files, *size
 		res.Generated, err = synth.Large(ctx, *dir, spec)
-	case "baseline", "squash", "all", "zstd", "extract":
+	case "merged", "read", "floor", "squash", "all", "extract":
 		var img v1.Image
 		if img, err = benchutil.OpenLayout(*image); err != nil {
 			return err
 		}
+		first := 1
+		if *all || *mode == "all" || *mode == "read" {
+			first = 0
+		}
 		switch *mode {
-		case "baseline":
-			res.InBytes, err = baseline(img)
+		case "read":
+			res.InBytes, err = read(img, 0)
+		case "floor":
+			res.InBytes, err = read(img, first)
+			res.ReadSeconds = time.Since(start).Seconds()
+			if err == nil {
+				res.OutBytes, res.Compressed, err = compressFile(*merged, *tmp, c, level)
+				res.CompressSeconds = time.Since(start).Seconds() - res.ReadSeconds
+			}
 		case "extract":
-			res.OutBytes, res.Compressed, err = extract(img, *tmp)
+			res.OutBytes, res.Compressed, err = extract(img, *tmp, c, level)
 		default:
-			opts := []squash.Option{squash.WithKeepLayers(1), squash.WithTempDir(*tmp)}
-			switch *mode {
-			case "all":
+			opts := []squash.Option{squash.WithKeepLayers(first), squash.WithTempDir(*tmp),
+				squash.WithCompression(c), squash.WithCompressionLevel(level)}
+			if first == 0 {
 				opts[0] = squash.WithAll(true)
-			case "zstd":
-				opts = append(opts, squash.WithCompression(squash.Zstd))
 			}
 			var r *squash.Result
 			r, err = squash.Squash(ctx, img, opts...)
 			if r != nil {
 				res.InBytes, res.OutBytes, res.Compressed = r.InBytes, r.OutBytes, r.Layer.Size
+				if *mode == "merged" {
+					err = writeMerged(r.Image, *merged)
+				}
 				r.Close()
 			}
 		}
@@ -124,16 +154,17 @@ func run(ctx context.Context) error {
 	return json.NewEncoder(os.Stdout).Encode(res)
 }
 
-// baseline decompresses every layer and reads its tar to the end, one
-// layer at a time (as squash reads them), with the same gzip decoder.
-func baseline(img v1.Image) (int64, error) {
+// read decompresses the layers from the first on and reads each tar to the
+// end, one layer at a time (as squash reads them), with the same gzip
+// decoder.
+func read(img v1.Image, first int) (int64, error) {
 	layers, err := img.Layers()
 	if err != nil {
 		return 0, err
 	}
 	var total int64
 	buf := make([]byte, 64<<10)
-	for _, l := range layers {
+	for _, l := range layers[first:] {
 		rc, err := l.Compressed()
 		if err != nil {
 			return 0, err
@@ -165,9 +196,83 @@ func baseline(img v1.Image) (int64, error) {
 	return total, nil
 }
 
-// extract flattens the image with mutate.Extract into one gzip layer file,
-// hashing the tar and the blob as a layer writer must.
-func extract(img v1.Image, dir string) (int64, int64, error) {
+// compressor compresses to w with codec c at level (0: the codec's
+// default) on all cores, as the tools a squash is compared with would: pgzip
+// in blocks of 1 MiB, two per core in flight; zstd's concurrent jobs, one
+// worker per core.
+func compressor(w io.Writer, c squash.Compression, level int) (io.WriteCloser, error) {
+	n := runtime.GOMAXPROCS(0)
+	if c == squash.Zstd {
+		return zstd.NewWriter(w, zstd.WithEncoderLevel(squash.ZstdEncoderLevel(level)),
+			zstd.WithEncoderConcurrency(n), zstd.WithConcurrentBlocks(true))
+	}
+	if level == 0 {
+		level = pgzip.DefaultCompression
+	}
+	zw, err := pgzip.NewWriterLevel(w, level)
+	if err != nil {
+		return nil, err
+	}
+	return zw, zw.SetConcurrency(1<<20, 2*n)
+}
+
+// compressFile compresses the file at path to a new file in dir, once,
+// without computing any digest.
+func compressFile(path, dir string, c squash.Compression, level int) (int64, int64, error) {
+	in, err := os.Open(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer in.Close()
+	f, err := os.CreateTemp(dir, "floor-*")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	zw, err := compressor(f, c, level)
+	if err != nil {
+		return 0, 0, err
+	}
+	n, err := io.CopyBuffer(zw, struct{ io.Reader }{in}, make([]byte, 1<<20))
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := zw.Close(); err != nil {
+		return 0, 0, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return 0, 0, err
+	}
+	return n, st.Size(), nil
+}
+
+// writeMerged writes the uncompressed tar of img's top layer to path.
+func writeMerged(img v1.Image, path string) error {
+	layers, err := img.Layers()
+	if err != nil {
+		return err
+	}
+	rc, err := layers[len(layers)-1].Uncompressed()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, rc); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// extract flattens the image with mutate.Extract into one compressed layer
+// file, hashing the tar and the blob as a layer writer must.
+func extract(img v1.Image, dir string, c squash.Compression, level int) (int64, int64, error) {
 	f, err := os.CreateTemp(dir, "extract-*")
 	if err != nil {
 		return 0, 0, err
@@ -175,7 +280,7 @@ func extract(img v1.Image, dir string) (int64, int64, error) {
 	defer os.Remove(f.Name())
 	defer f.Close()
 	blob := sha256.New()
-	zw, err := gzip.NewWriterLevel(io.MultiWriter(f, blob), gzip.DefaultCompression)
+	zw, err := compressor(io.MultiWriter(f, blob), c, level)
 	if err != nil {
 		return 0, 0, err
 	}

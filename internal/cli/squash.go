@@ -31,6 +31,7 @@ type squashOptions struct {
 	all         bool
 	prune       []string
 	compression string
+	level       string
 	dryRun      bool
 	format      string
 	platform    string
@@ -79,6 +80,11 @@ Config, env, cmd, entrypoint, labels and the rest of the config are kept;
 history keeps one record per original step plus one for the merged layer.
 The same input and options give the same digest.
 
+The merged layer is compressed on all cores (--compression, and
+--compression-level: gzip 1-9, zstd 1-22, or fastest, default, better, best);
+its bytes depend only on the input, the codec and the level, never on the
+number of cores.
+
 --dry-run reads the layers and prints what would be saved, writing nothing:
 the wasted bytes of the merged layers as analyze counts them, plus what
 pruning would drop. When every layer belongs to the base it says "nothing to
@@ -118,6 +124,7 @@ func NewCmdSquash() *cobra.Command {
 	fl.BoolVar(&o.all, "all", false, "merge every layer, the base's too")
 	fl.StringSliceVar(&o.prune, "prune", nil, "also drop the merged layers' cache files: caches (all) or a list of `categories`")
 	fl.StringVar(&o.compression, "compression", "gzip", "compress the merged layer with `ALGORITHM`: gzip or zstd (zstd needs an OCI image)")
+	fl.StringVar(&o.level, "compression-level", "default", "compression `LEVEL`: gzip 1-9, zstd 1-22, or fastest, default, better, best")
 	fl.BoolVar(&o.dryRun, "dry-run", false, "report what would be saved, write nothing")
 	fl.StringVarP(&o.format, "format", "f", "text", "output `FORMAT`: text or json")
 	fl.StringVar(&o.platform, "platform", "", "pick `os/arch[/variant]` from a multi-platform SRC (default: linux on this machine's architecture)")
@@ -164,6 +171,13 @@ func doSquash(ctx context.Context, stdout, stderr io.Writer, args []string, o *s
 	}
 	if len(chosen) > 1 {
 		return fmt.Errorf("%s exclude each other: give only one of --base, --keep-layers or --all", strings.Join(chosen, " and "))
+	}
+	if c := squash.Compression(o.compression); c != squash.Gzip && c != squash.Zstd {
+		return fmt.Errorf("unknown compression %q (gzip or zstd)", c)
+	}
+	level, err := squash.ParseCompressionLevel(squash.Compression(o.compression), o.level)
+	if err != nil {
+		return fmt.Errorf("--compression-level: %w", err)
 	}
 	src, err := imageref.Parse(args[0])
 	if err != nil {
@@ -215,6 +229,7 @@ func doSquash(ctx context.Context, stdout, stderr io.Writer, args []string, o *s
 	}
 	opts := []squash.Option{
 		squash.WithCompression(squash.Compression(o.compression)),
+		squash.WithCompressionLevel(level),
 		squash.WithDryRun(o.dryRun),
 		squash.WithTempDir(o.tmpDir),
 		squash.WithBudget(budget),

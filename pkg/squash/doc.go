@@ -25,7 +25,19 @@
 // layers are read, the merged layer is written from the spool in a fixed
 // order (by path, parents before children, an opaque marker before its
 // siblings, a hard link after its target), compressed, with its digest and
-// diff_id computed while writing.
+// diff_id computed while writing. The spool is written on its own goroutine
+// while the layers are read, and read back in runs of files that lie back to
+// back in it.
+//
+// # Compression
+//
+// The merged layer is compressed with gzip (default) or zstd
+// (WithCompression), at a level (WithCompressionLevel,
+// ParseCompressionLevel), on all cores: gzip in blocks of 1 MiB, each with
+// the end of the one before as its dictionary, written as one gzip stream;
+// zstd in the encoder's concurrent jobs, written as one frame. Where the
+// blocks and jobs are cut depends only on the level, so the output is the
+// same on any number of cores.
 //
 // Whiteouts and opaque markers that hide content of the KEPT layers are
 // kept in the merged layer; those that only concern content inside the

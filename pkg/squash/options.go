@@ -25,6 +25,7 @@ type options struct {
 	all         bool
 	prune       []string
 	compression Compression
+	level       int // 0: the codec's default
 	dryRun      bool
 	tempDir     string
 	budget      *spool.Budget
@@ -52,7 +53,7 @@ func (o *options) apply(opts []Option) error {
 	if n > 1 {
 		return errors.New("give only one of base image, layers to keep, or all layers")
 	}
-	return nil
+	return checkLevel(o.compression, o.level)
 }
 
 // WithBase names the base image: the layers the image shares with it
@@ -111,12 +112,27 @@ func WithPrune(categories ...string) Option {
 // Zstd needs an image with OCI media types.
 func WithCompression(c Compression) Option {
 	return func(o *options) error {
-		switch c {
-		case Gzip, Zstd:
-			o.compression = c
-			return nil
+		if err := checkCompression(c); err != nil {
+			return err
 		}
-		return fmt.Errorf("unknown compression %q (gzip or zstd)", c)
+		o.compression = c
+		return nil
+	}
+}
+
+// WithCompressionLevel sets the level of the merged layer's compression:
+// gzip 1 (fastest) to 9 (smallest), zstd 1 to 22 (mapped onto the zstd
+// encoder's four levels, see ZstdEncoderLevel), or 0 for the codec's default
+// (gzip 5, zstd 3). ParseCompressionLevel reads numbers and names. The
+// compression runs on all cores; the layer's bytes depend only on the input,
+// the codec and the level.
+func WithCompressionLevel(level int) Option {
+	return func(o *options) error {
+		if level < 0 {
+			return fmt.Errorf("compression level must be >= 0, got %d", level)
+		}
+		o.level = level
+		return nil
 	}
 }
 

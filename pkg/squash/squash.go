@@ -2,7 +2,6 @@ package squash
 
 import (
 	"archive/tar"
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -138,9 +137,12 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 		names[i] = fmt.Sprintf("layer %d (%s)", keep+i, plan.Merged[i].Digest)
 	}
 	var sw io.Writer
-	var bw *bufio.Writer
+	var bw *spoolWriter
 	if sp != nil {
-		bw = bufio.NewWriterSize(budget.Writer(sp, "the squash spool (the merged layers' visible content, uncompressed)"), 1<<20)
+		// Written on another goroutine, while the layers are read,
+		// counted against the budget.
+		bw = newSpoolWriter(budget.Writer(sp, "the squash spool (the merged layers' visible content, uncompressed)"))
+		defer bw.Close()
 		// The copy of one entry's content stops within a write once ctx
 		// is done, however large the entry.
 		sw = spool.Writer(ctx, bw)
@@ -215,7 +217,7 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 	wrote := func(n int64) {
 		report(Progress{Phase: PhaseWrite, LayersDone: len(names), Bytes: n, TotalBytes: res.OutBytes})
 	}
-	ml, written, err := writeLayer(ctx, o.tempDir, budget, recs, spool.ReaderAt(ctx, sp), o.compression, mt, wrote)
+	ml, written, err := writeLayer(ctx, o.tempDir, budget, recs, spool.ReaderAt(ctx, sp), o.compression, o.level, mt, wrote)
 	if err != nil {
 		return nil, err
 	}

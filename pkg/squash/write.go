@@ -10,13 +10,11 @@ import (
 	"hash"
 	"io"
 	"os"
-	"runtime"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
-	"github.com/klauspost/pgzip"
 
 	spoolpkg "github.com/whittle/whittle/pkg/spool"
 )
@@ -50,7 +48,7 @@ func (hw *hashWriter) sum() v1.Hash {
 // writeLayer writes the merged layer's entries, their content read from
 // spool, compressed, to a new file with no name in dir (spool.Create),
 // counted against budget, and returns it as a layer.
-func writeLayer(ctx context.Context, dir string, budget *spoolpkg.Budget, recs []*record, spool io.ReaderAt, c Compression, mt types.MediaType, wrote func(int64)) (*fileLayer, int64, error) {
+func writeLayer(ctx context.Context, dir string, budget *spoolpkg.Budget, recs []*record, spool io.ReaderAt, c Compression, level int, mt types.MediaType, wrote func(int64)) (*fileLayer, int64, error) {
 	f, err := spoolpkg.Create(dir, "whittle-squash-layer")
 	if err != nil {
 		return nil, 0, fmt.Errorf("creating layer file: %w", err)
@@ -62,26 +60,13 @@ func writeLayer(ctx context.Context, dir string, budget *spoolpkg.Budget, recs [
 	}()
 	bw := bufio.NewWriterSize(budget.Writer(f, "the merged layer"), 1<<20)
 	blob := &hashWriter{w: bw, h: sha256.New()}
-	var zw io.WriteCloser
-	switch c {
-	case Zstd:
-		zw, err = zstd.NewWriter(blob, zstd.WithEncoderConcurrency(1), zstd.WithEncoderLevel(zstd.SpeedDefault))
-	default:
-		// pgzip compresses blocks of 1 MiB on all cores; its output
-		// depends only on the input (each block's dictionary is the end
-		// of the one before), so the layer stays reproducible.
-		var pz *pgzip.Writer
-		pz, err = pgzip.NewWriterLevel(blob, pgzip.DefaultCompression)
-		if err == nil {
-			err = pz.SetConcurrency(1<<20, runtime.GOMAXPROCS(0))
-		}
-		zw = pz
-	}
+	zw, err := newCompressor(blob, c, level)
 	if err != nil {
 		return nil, 0, fmt.Errorf("starting %s compression: %w", c, err)
 	}
 	raw := &hashWriter{w: zw, h: sha256.New()}
 	tw := tar.NewWriter(raw)
+	sr := newSpoolReader(spool)
 	var content, reported int64
 	for i, r := range recs {
 		if content-reported >= 8<<20 {
@@ -98,7 +83,7 @@ func writeLayer(ctx context.Context, dir string, budget *spoolpkg.Budget, recs [
 			return nil, 0, fmt.Errorf("writing entry %s: %w", r.path, err)
 		}
 		if h.Typeflag == tar.TypeReg && h.Size > 0 {
-			if _, err := io.Copy(tw, io.NewSectionReader(spool, r.off, h.Size)); err != nil {
+			if err := sr.copy(tw, recs, i); err != nil {
 				return nil, 0, fmt.Errorf("writing content of %s: %w", r.path, err)
 			}
 			content += h.Size

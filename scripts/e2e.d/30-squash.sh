@@ -16,7 +16,9 @@
 #   - the result pushed to the real registry by whittle pulls back with
 #     skopeo to the same filesystem and digest;
 #   - docker-daemon: works as source and destination; --base finds the
-#     base's layers; --compression zstd gives the same filesystem;
+#     base's layers; --compression zstd gives the same filesystem, a layer
+#     the zstd and gzip tools decompress to its diff_id, the same digest
+#     on one core and on two;
 #   - --prune caches (Debian) drops exactly the cache files and still runs;
 #   - dive's test images squash to the same filesystem and still run.
 # Environment: see scripts/e2e.sh.
@@ -203,11 +205,33 @@ if "$WHITTLE" squash --compression zstd "oci:$W/zstd-in:1" "oci:$W/zstd-out:1" >
 	skopeo --insecure-policy copy -q --dest-compress --dest-compress-format gzip "oci:$W/zstd-out:1" "oci:$W/zstd-gz:1"
 	unpack_listing "$W/zstd-gz:1" zstd-out
 	check_same_file "busybox: zstd result, same filesystem" "$W/busybox-in.listing" "$W/zstd-out.listing"
+	# The reference zstd decoder reads the merged layer (written by
+	# concurrent jobs as one frame) to its diff_id; on one core, and in
+	# a second run, the same bytes.
+	zdig=$(jq -r '.layers[-1].digest' "$W/zstd-out/blobs/sha256/$(jq -r '.manifests[0].digest' "$W/zstd-out/index.json" | cut -d: -f2)")
+	zcfg=$(jq -r '.config.digest' "$W/zstd-out/blobs/sha256/$(jq -r '.manifests[0].digest' "$W/zstd-out/index.json" | cut -d: -f2)")
+	check_eq "busybox: zstd -d of the merged layer hashes to its diff_id" \
+		"$(jq -r '.rootfs.diff_ids[-1]' "$W/zstd-out/blobs/sha256/${zcfg#sha256:}")" \
+		"sha256:$(zstd -dc "$W/zstd-out/blobs/sha256/${zdig#sha256:}" | sha256sum | cut -d' ' -f1)"
+	for procs in 1 2; do
+		GOMAXPROCS=$procs "$WHITTLE" squash --compression zstd --format json "oci:$W/zstd-in:1" "oci:$W/zstd-p$procs:1" >"$W/zstd-p$procs.json" 2>&1 || true
+		check_eq "busybox: zstd merged layer with GOMAXPROCS=$procs, the same digest" "$zdig" "$(jq -r '.layer.digest' "$W/zstd-p$procs.json")"
+	done
+	# gzip at --compression-level 9 (pgzip's blocks as one stream):
+	# GNU gzip reads it to its diff_id.
+	if "$WHITTLE" squash --compression-level 9 --format json "oci:$W/zstd-in:1" "oci:$W/gz9:1" >"$W/gz9.json" 2>&1; then
+		g=$(jq -r '.layer.digest' "$W/gz9.json")
+		check_eq "busybox: gzip -d of the level-9 merged layer hashes to its diff_id" "$(jq -r '.layer.diff_id' "$W/gz9.json")" \
+			"sha256:$(gzip -dc "$W/gz9/blobs/sha256/${g#sha256:}" | sha256sum | cut -d' ' -f1)"
+	else
+		_check_fail "busybox: whittle squash --compression-level 9"
+		sed 's/^/        /' "$W/gz9.json"
+	fi
 else
 	_check_fail "busybox: whittle squash --compression zstd"
 	sed 's/^/        /' "$W/zstd.txt"
 fi
-rm -rf "$W/zstd-in" "$W/zstd-out" "$W/zstd-gz"
+rm -rf "$W/zstd-in" "$W/zstd-out" "$W/zstd-gz" "$W/zstd-p1" "$W/zstd-p2" "$W/gz9"
 
 # ---------------------------------------------------------------- debian
 
