@@ -46,6 +46,7 @@ type analyzeOptions struct {
 	packages   bool
 	dive       diveFlags
 	limits     limitFlags
+	cache      cacheFlags
 }
 
 // analyzeConfig is the analyze section of .whittle.yaml.
@@ -182,6 +183,7 @@ func NewCmdAnalyze() *cobra.Command {
 	f.BoolVar(&o.noColor, "no-color", false, "never colour the output (colour is used only on a terminal, and not when NO_COLOR is set)")
 	o.dive.add(f)
 	o.limits.add(f)
+	o.cache.add(f)
 	return cmd
 }
 
@@ -298,6 +300,10 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 	if err != nil {
 		return fail(err)
 	}
+	lc, err := o.cache.open(stderr)
+	if err != nil {
+		return fail(err)
+	}
 	img, err := ref.Image(ctx, append(append(srcOpts, imageref.WithPlatform(o.platform), imageref.WithInsecure(o.insecure)), netOpts...)...)
 	if err != nil {
 		return fail(limitHint(err))
@@ -308,6 +314,9 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 	}
 	if o.jobs > 0 {
 		aopts = append(aopts, account.WithJobs(o.jobs))
+	}
+	if lc != nil {
+		aopts = append(aopts, account.WithLayerCache(lc))
 	}
 	if o.packages {
 		aopts = append(aopts, packages.AnalyzeOptions()...)
