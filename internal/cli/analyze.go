@@ -135,6 +135,13 @@ byte accounted for) and every blob's length against the manifest. A registry's
 blobs are also checked against their digests as they stream; --verify-blobs
 checks the digest of local compressed blobs too (about 6% more time).
 
+Layer cache (on unless --no-cache): what each layer's content gave is kept in
+--cache-dir (default whittle/layers under $XDG_CACHE_HOME or ~/.cache, at most
+--cache-max-size, least recently used entries removed first), keyed by the
+layer's diff_id, so that a later run, or one on another image holding the same
+layers, reads none of their content; the report is the same. A cached layer's
+blob is not read unless --verify-blobs, which hashes it (docs/cache.md).
+
 Exit codes: 0 success (and every CI rule passed), 1 a CI rule failed, 2 an
 error (an image that cannot be read, a bad flag or configuration).
 
