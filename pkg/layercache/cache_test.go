@@ -1,6 +1,9 @@
 package layercache
 
 import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 	"os"
@@ -277,5 +280,21 @@ func TestMergeAndWithin(t *testing.T) {
 	}
 	if _, ok := old.Blob(hashOf(1001), 334, def); ok {
 		t.Error("blob of another length served")
+	}
+}
+
+// TestFormatNeedsVersion: the body of an entry is what it was when
+// Version was last set. When this fails, the format changed: bump Version
+// (entries of the old format must be read again, not misread), then set
+// the digest below.
+func TestFormatNeedsVersion(t *testing.T) {
+	var b bytes.Buffer
+	bw := bufio.NewWriter(&b)
+	encodeBody(bw, sample(1))
+	bw.Flush()
+	const want, wantVersion = "d89f7f2788d1fca018acfb89902dd55a3d8357efea69fe7b59f5b6463c198f40", 1
+	got := fmt.Sprintf("%x", sha256.Sum256(b.Bytes()))
+	if got != want || Version != wantVersion {
+		t.Errorf("entry body digest %s (Version %d), want %s (Version %d): bump Version if the format changed", got, Version, want, wantVersion)
 	}
 }
