@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/whittle/whittle/internal/synth"
@@ -432,5 +433,30 @@ func TestLayerCacheHashes(t *testing.T) {
 		if (read.Load() == 0) != (run == 1) {
 			t.Errorf("run %d read %d bytes", run, read.Load())
 		}
+	}
+}
+
+// TestLayerCacheDiveImages: dive's test images, built by Docker and
+// kaniko (plain tar layers, whiteouts, opaque directories), give the same
+// report with no cache, a cold one and a warm one, which stores nothing.
+func TestLayerCacheDiveImages(t *testing.T) {
+	for _, name := range []string{"test-docker-image.tar", "test-kaniko-image.tar"} {
+		t.Run(name, func(t *testing.T) {
+			img, err := tarball.ImageFromPath(diveImagePath(name), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := reportJSON(t, img, cacheOptions...)
+			dir := t.TempDir()
+			for run := 0; run < 2; run++ {
+				c := openCache(t, dir)
+				if got := reportJSON(t, img, append(cacheOptions, WithLayerCache(c))...); got != want {
+					t.Fatalf("run %d: the report differs", run)
+				}
+				if s := c.Stats(); run == 1 && (s.Written != 0 || s.Found == 0 || s.Missing != 0) {
+					t.Errorf("warm run: %+v", s)
+				}
+			}
+		})
 	}
 }
