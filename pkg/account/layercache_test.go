@@ -6,16 +6,23 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
@@ -458,5 +465,57 @@ func TestLayerCacheDiveImages(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// blobGets counts the blob downloads a registry serves.
+type blobGets struct {
+	next http.Handler
+	n    atomic.Int64
+}
+
+func (b *blobGets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/blobs/") {
+		b.n.Add(1)
+	}
+	b.next.ServeHTTP(w, r)
+}
+
+// TestLayerCacheRemote: a registry's cached layers are not downloaded
+// (only the config is); with blob digests they are, and checked.
+func TestLayerCacheRemote(t *testing.T) {
+	h := &blobGets{next: registry.New(registry.Logger(log.New(io.Discard, "", 0)))}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	img := cacheImages(t)["oci"]
+	ref, err := name.ParseReference(strings.TrimPrefix(srv.URL, "http://") + "/test/img:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(ref, img); err != nil {
+		t.Fatal(err)
+	}
+	want := reportJSON(t, img, cacheOptions...)
+	dir := t.TempDir()
+	ls, _ := img.Layers()
+	for run, c := range []struct {
+		opts  []Option
+		blobs int64 // downloads: the config, and the layers read
+	}{{nil, 1 + int64(len(ls))}, {nil, 1}, {[]Option{WithBlobDigests(true)}, 1 + int64(len(ls))}} {
+		rimg, err := remote.Image(ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.n.Store(0)
+		opts := append(append(cacheOptions, c.opts...), WithLayerCache(openCache(t, dir)))
+		got := reportJSON(t, rimg, opts...)
+		// The registry's image is the same image: only its reference
+		// differs (none here), so the reports are equal.
+		if got != want {
+			t.Errorf("run %d: the report differs", run)
+		}
+		if h.n.Load() != c.blobs {
+			t.Errorf("run %d downloaded %d blobs, want %d", run, h.n.Load(), c.blobs)
+		}
 	}
 }
