@@ -259,6 +259,9 @@ run_scripts() {
 
 	export DOCKER_HOST WHITTLE REGISTRY E2E_SRC E2E_LIB DEBIAN_BASE BUSYBOX_BASE DEBIAN_BASE_TAR
 	export DOCKER_BUILDKIT=0 PATH
+	# whittle's layer cache (docs/cache.md) is the run's, shared by its
+	# scripts: later scripts read warm what earlier ones cached.
+	export XDG_CACHE_HOME=$RUN/cache
 	local results=()
 	for s in "${scripts[@]}"; do
 		name=$(basename "$s" .sh)

@@ -8,6 +8,7 @@
 //	analyze -mode baseline -image PATH   decompress and read every layer
 //	analyze -mode analyze  -image PATH   account.Analyze
 //	analyze -mode analyze -attribute -image PATH   the same with package attribution
+//	analyze -mode analyze -cache DIR -image PATH   the same with the layer cache in DIR
 //	analyze -mode attribute-ab -runs N -image PATH
 //	    in one process, N runs each of analyze and analyze with package
 //	    attribution, alternating, and the CPU time of each and their ratio
@@ -34,6 +35,7 @@ import (
 	"github.com/whittle/whittle/internal/benchutil"
 	"github.com/whittle/whittle/internal/synth"
 	"github.com/whittle/whittle/pkg/account"
+	"github.com/whittle/whittle/pkg/layercache"
 	"github.com/whittle/whittle/pkg/packages"
 )
 
@@ -54,12 +56,16 @@ type result struct {
 	Entries  int64   `json:"entries,omitempty"`
 	// Packages and PackageBytes: with -attribute, the packages found and
 	// the visible bytes they own.
-	Packages     int    `json:"packages,omitempty"`
-	PackageBytes int64  `json:"package_bytes,omitempty"`
-	Bytes        int64  `json:"bytes,omitempty"`
-	Files        int64  `json:"files,omitempty"`
-	Wasted       int64  `json:"wasted_bytes,omitempty"`
-	Jobs         int    `json:"jobs"`
+	Packages     int   `json:"packages,omitempty"`
+	PackageBytes int64 `json:"package_bytes,omitempty"`
+	Bytes        int64 `json:"bytes,omitempty"`
+	Files        int64 `json:"files,omitempty"`
+	Wasted       int64 `json:"wasted_bytes,omitempty"`
+	Jobs         int   `json:"jobs"`
+	// CacheFound and CacheWritten: with -cache, the layers taken from the
+	// cache and those stored in it.
+	CacheFound   int64  `json:"cache_found,omitempty"`
+	CacheWritten int64  `json:"cache_written,omitempty"`
 	Generated    string `json:"image,omitempty"`
 }
 
@@ -78,6 +84,7 @@ func run(ctx context.Context) error {
 	verify := flag.Bool("verify-blobs", false, "analyze: also check the sha256 of every compressed blob (whittle analyze --verify-blobs)")
 	runs := flag.Int("runs", 5, "attribute-ab: runs of each variant")
 	attribute := flag.Bool("attribute", false, "analyze: also capture the package databases and attribute every visible byte (pkg/packages)")
+	cacheDir := flag.String("cache", "", "analyze: use the layer cache in this directory (pkg/layercache; \"\": none)")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -110,12 +117,25 @@ func run(ctx context.Context) error {
 		if *mode == "baseline" {
 			res.Entries, res.Bytes, err = baseline(ctx, img, *jobs)
 		} else {
-			var rep *account.Report
+			var (
+				rep *account.Report
+				lc  *layercache.Cache
+			)
 			opts := []account.Option{account.WithJobs(*jobs), account.WithDuplicates(*duplicates), account.WithDive(*dive), account.WithBlobDigests(*verify)}
 			if *attribute {
 				opts = append(opts, packages.AnalyzeOptions()...)
 			}
+			if *cacheDir != "" {
+				var cerr error
+				if lc, cerr = layercache.Open(*cacheDir, layercache.Options{}); cerr != nil {
+					return cerr
+				}
+				opts = append(opts, account.WithLayerCache(lc))
+			}
 			rep, err = account.Analyze(ctx, img, opts...)
+			if lc != nil {
+				res.CacheFound, res.CacheWritten = lc.Stats().Found, lc.Stats().Written
+			}
 			if err == nil && *attribute {
 				var pr *packages.Result
 				if pr, err = packages.Attribute(rep); err == nil {

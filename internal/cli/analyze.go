@@ -47,6 +47,7 @@ type analyzeOptions struct {
 	dive       diveFlags
 	limits     limitFlags
 	maxTemp    string // --max-temp-bytes: what `analyze -` spools
+	cache      cacheFlags
 }
 
 // analyzeConfig is the analyze section of .whittle.yaml.
@@ -135,6 +136,13 @@ byte accounted for) and every blob's length against the manifest. A registry's
 blobs are also checked against their digests as they stream; --verify-blobs
 checks the digest of local compressed blobs too (about 6% more time).
 
+Layer cache (on unless --no-cache): what each layer's content gave is kept in
+--cache-dir (default whittle/layers under $XDG_CACHE_HOME or ~/.cache, at most
+--cache-max-size, least recently used entries removed first), keyed by the
+layer's diff_id, so that a later run, or one on another image holding the same
+layers, reads none of their content; the report is the same. A cached layer's
+blob is not read unless --verify-blobs, which hashes it (docs/cache.md).
+
 Exit codes: 0 success (and every CI rule passed), 1 a CI rule failed, 2 an
 error (an image that cannot be read, a bad flag or configuration).
 
@@ -184,6 +192,7 @@ func NewCmdAnalyze() *cobra.Command {
 	o.dive.add(f)
 	o.limits.add(f)
 	addMaxTemp(f, &o.maxTemp, "the temporary file that holds an image read from standard input (IMAGE -) or from the Docker Engine")
+	o.cache.add(f)
 	return cmd
 }
 
@@ -311,6 +320,10 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 		return fail(err)
 	}
 	netOpts = append(netOpts, imageref.WithBudget(budget)) // the Docker Engine's image, spooled
+	lc, err := o.cache.open(stderr)
+	if err != nil {
+		return fail(err)
+	}
 	img, err := ref.Image(ctx, append(append(srcOpts, imageref.WithPlatform(o.platform), imageref.WithInsecure(o.insecure)), netOpts...)...)
 	if err != nil {
 		return fail(limitHint(err))
@@ -321,6 +334,9 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 	}
 	if o.jobs > 0 {
 		aopts = append(aopts, account.WithJobs(o.jobs))
+	}
+	if lc != nil {
+		aopts = append(aopts, account.WithLayerCache(lc))
 	}
 	if o.packages {
 		aopts = append(aopts, packages.AnalyzeOptions()...)

@@ -31,15 +31,37 @@ import (
 // re-runs itself and calls Execute, so every script command has its own
 // process, working directory, environment and exit code. Any command's
 // scripts can use it.
+//
+// The layer cache (docs/cache.md) of the tests is never the user's: in
+// process, XDG_CACHE_HOME is a temporary directory; a script's whittle
+// keeps its cache in $WORK/.cache, so that a script analysing an image
+// twice reads it warm the second time, with the same figures.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(cacheHome{m}, map[string]func(){
 		"whittle": func() {
+			if os.Getenv("XDG_CACHE_HOME") == "" {
+				os.Setenv("XDG_CACHE_HOME", filepath.Join(os.Getenv("WORK"), ".cache"))
+			}
 			ctx, stop := NotifyContext(context.Background())
 			code := Execute(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 			stop()
 			os.Exit(code)
 		},
 	})
+}
+
+// cacheHome runs the tests with XDG_CACHE_HOME in a directory removed
+// when they end.
+type cacheHome struct{ *testing.M }
+
+func (m cacheHome) Run() int {
+	dir, err := os.MkdirTemp("", "whittle-test-cache-")
+	if err != nil {
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	os.Setenv("XDG_CACHE_HOME", dir)
+	return m.M.Run()
 }
 
 // TestAnalyzeScripts runs testdata/analyze/*.txtar. Each script starts with

@@ -25,6 +25,7 @@ type diffOptions struct {
 	verify     bool
 	noColor    bool
 	thresholds gate.GrowthThresholds
+	cache      cacheFlags
 }
 
 const diffLong = `Diff compares two images, OLD and NEW: what changed between their final
@@ -107,6 +108,7 @@ func NewCmdDiff() *cobra.Command {
 	f.StringVar(&o.thresholds.MaxGrowth, "max-growth", "", "CI rule: fail when the size grows by more than `SIZE` (20MB, 1.5GiB or bytes)")
 	f.StringVar(&o.thresholds.MaxGrowthRatio, "max-growth-ratio", "", "CI rule: fail when the size grows by more than `RATIO` of the old size (0.05 is 5 %)")
 	f.BoolVar(&o.noColor, "no-color", false, "never colour the output (colour is used only on a terminal, and not when NO_COLOR is set)")
+	o.cache.add(f)
 	return cmd
 }
 
@@ -162,6 +164,10 @@ func runDiff(cmd *cobra.Command, o *diffOptions, oldArg, newArg string) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	lc, err := o.cache.open(stderr)
+	if err != nil {
+		return fail(err)
+	}
 	oldImg, err := refs[0].Image(ctx, imageref.WithPlatform(o.platform), imageref.WithInsecure(o.insecure))
 	if err != nil {
 		return fail(fmt.Errorf("old image: %w", err))
@@ -173,6 +179,9 @@ func runDiff(cmd *cobra.Command, o *diffOptions, oldArg, newArg string) error {
 	dopts := []diff.Option{diff.WithReferences(oldArg, newArg), diff.WithBlobDigests(o.verify), diff.WithDepth(o.depth)}
 	if o.jobs > 0 {
 		dopts = append(dopts, diff.WithJobs(o.jobs))
+	}
+	if lc != nil {
+		dopts = append(dopts, diff.WithLayerCache(lc))
 	}
 	bar := newLayerProgress(stderr)
 	if bar != nil {

@@ -28,6 +28,7 @@ type fleetOptions struct {
 	verify   bool
 	noColor  bool
 	limits   limitFlags
+	cache    cacheFlags
 }
 
 const fleetLong = `Fleet reads several images and accounts for them together: what a host that
@@ -100,6 +101,7 @@ func NewCmdFleet() *cobra.Command {
 	f.BoolVar(&o.verify, "verify-blobs", false, "also check the sha256 of every compressed layer blob against its manifest (diff_ids are always checked)")
 	f.BoolVar(&o.noColor, "no-color", false, "never colour the output (colour is used only on a terminal, and not when NO_COLOR is set)")
 	o.limits.add(f)
+	o.cache.add(f)
 	return cmd
 }
 
@@ -164,6 +166,10 @@ func runFleet(cmd *cobra.Command, o *fleetOptions, args []string) error {
 	if err != nil {
 		return fail(err)
 	}
+	lc, err := o.cache.open(stderr)
+	if err != nil {
+		return fail(err)
+	}
 	images := make([]fleet.Image, len(refs))
 	for i, ref := range refs {
 		img, err := ref.Image(ctx, append([]imageref.Option{imageref.WithPlatform(o.platform), imageref.WithInsecure(o.insecure)}, netOpts...)...)
@@ -175,6 +181,9 @@ func runFleet(cmd *cobra.Command, o *fleetOptions, args []string) error {
 	fopts := []fleet.Option{fleet.WithBlobDigests(o.verify), fleet.WithLayerLimits(layerLimits)}
 	if o.jobs > 0 {
 		fopts = append(fopts, fleet.WithJobs(o.jobs))
+	}
+	if lc != nil {
+		fopts = append(fopts, fleet.WithLayerCache(lc))
 	}
 	bar := newLayerProgress(stderr)
 	if bar != nil {

@@ -318,6 +318,9 @@ func scanLayers(ctx context.Context, layers []v1.Layer, cfg *v1.ConfigFile, o *o
 				}
 				spec := scanSpec{hash: o.duplicates, capt: newCaptureSpec(o), owners: o.visiblePaths}
 				read := func() (layerScan, error) { return scanLayerWith(gctx, l, spec, wopts...) }
+				if o.cache != nil {
+					read = func() (layerScan, error) { return cachedScan(gctx, o, l, cfg.RootFS.DiffIDs[i], spec, wopts) }
+				}
 				s, err := sharedScanOf(gctx, o.share, l, cfg, i, len(layers), read)
 				if err != nil {
 					return fmt.Errorf("reading layer %d: %w", i, err)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/whittle/whittle/pkg/layer"
+	"github.com/whittle/whittle/pkg/layercache"
 )
 
 // Option configures Analyze.
@@ -26,6 +27,7 @@ type options struct {
 	visibleFiles              bool
 	visiblePaths              bool
 	share                     *LayerShare
+	cache                     *layercache.Cache
 	limits                    *layer.Limits // nil: layer.DefaultLimits()
 }
 

@@ -2,6 +2,7 @@ package diff
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/whittle/whittle/pkg/account"
+	"github.com/whittle/whittle/pkg/layercache"
 	"github.com/whittle/whittle/pkg/packages"
 )
 
@@ -335,6 +337,7 @@ type options struct {
 	progress   func(Progress)
 	oldRef     string
 	newRef     string
+	cache      *layercache.Cache
 }
 
 // DefaultDepth is the directory depth of the roll-up unless WithDepth
@@ -359,6 +362,20 @@ func WithJobs(n int) Option {
 func WithBlobDigests(enabled bool) Option {
 	return func(o *options) error {
 		o.blobDigest = enabled
+		return nil
+	}
+}
+
+// WithLayerCache makes both analyses take the layers c holds from it,
+// reading none of their content, and store the others in it (see
+// account.WithLayerCache and docs/cache.md). The report is the same with
+// or without a cache.
+func WithLayerCache(c *layercache.Cache) Option {
+	return func(o *options) error {
+		if c == nil {
+			return errors.New("nil layer cache")
+		}
+		o.cache = c
 		return nil
 	}
 }
@@ -464,6 +481,9 @@ func Diff(ctx context.Context, old, new v1.Image, opts ...Option) (*Report, erro
 				account.WithLayerShare(share),
 				account.WithProgress(func(p account.Progress) { report(k, p) }),
 			}, packages.AnalyzeOptions()...)
+			if o.cache != nil {
+				aopts = append(aopts, account.WithLayerCache(o.cache))
+			}
 			rep, err := account.Analyze(gctx, side.img, aopts...)
 			if err != nil {
 				return &ImageError{side.which, side.ref, err}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"runtime"
 	"slices"
@@ -16,6 +17,7 @@ import (
 	"github.com/whittle/whittle/pkg/account"
 	"github.com/whittle/whittle/pkg/fstree"
 	"github.com/whittle/whittle/pkg/layer"
+	"github.com/whittle/whittle/pkg/layercache"
 )
 
 // SchemaVersion names the shape of Report.
@@ -156,6 +158,8 @@ type options struct {
 	verifyBlobs bool
 	progress    func(Progress)
 	limits      []layer.Option
+	lim         layer.Limits
+	cache       *layercache.Cache
 }
 
 // WithJobs sets how many layers are read at the same time (default
@@ -187,6 +191,22 @@ func WithLayerLimits(l layer.Limits) Option {
 			return err
 		}
 		o.limits = []layer.Option{layer.WithLimits(l)}
+		o.lim = l
+		return nil
+	}
+}
+
+// WithLayerCache makes Analyze take the figures of a layer from c when c
+// holds it (the same diff_id and blob, read under limits at least as
+// strict), reading none of its content, and store in c the entries of
+// the layers it reads, for later runs and for whittle analyze (see
+// docs/cache.md). The report is the same with or without a cache.
+func WithLayerCache(c *layercache.Cache) Option {
+	return func(o *options) error {
+		if c == nil {
+			return errors.New("nil layer cache")
+		}
+		o.cache = c
 		return nil
 	}
 }
@@ -212,7 +232,7 @@ func WithProgress(fn func(Progress)) Option {
 // reference given, the others being its Aliases; the blobs of every
 // reference are still read and checked.
 func Analyze(ctx context.Context, images []Image, opts ...Option) (*Report, error) {
-	o := options{jobs: runtime.GOMAXPROCS(0)}
+	o := options{jobs: runtime.GOMAXPROCS(0), lim: layer.DefaultLimits()}
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {
 			return nil, fmt.Errorf("configuring fleet analysis: %w", err)
@@ -233,13 +253,6 @@ func Analyze(ctx context.Context, images []Image, opts ...Option) (*Report, erro
 	// alias, though its blobs are read and checked like any other.
 	var all []imageLayers
 	first := map[v1.Hash]int{} // image ID -> index in rep.Images
-	// The distinct blobs to read, each with the first layer met that holds it.
-	type content struct {
-		layer            v1.Layer
-		name             string
-		size, compressed int64
-		digest           string
-	}
 	contents := map[blobKey]*content{}
 	var order []blobKey
 	for _, im := range images {
@@ -305,17 +318,9 @@ func Analyze(ctx context.Context, images []Image, opts ...Option) (*Report, erro
 	for _, key := range order {
 		c := contents[key]
 		g.Go(func() error {
-			var size int64
-			info, err := layer.WalkInfo(gctx, c.layer, func(e *layer.Entry) error {
-				if r := fstree.RecordOf(e); r.Type == fstree.TypeReg {
-					size += r.Size
-				}
-				return nil
-			}, append([]layer.Option{layer.WithName(c.name), layer.WithDiffID(key.diffID), layer.WithBlobDigestCheck(o.verifyBlobs)}, o.limits...)...)
-			if err != nil {
-				return err // the layer's errors name it
+			if err := readContent(gctx, &o, key.diffID, key.digest, c); err != nil {
+				return err
 			}
-			c.size, c.compressed, c.digest = size, info.CompressedSize, info.Digest.String()
 			if o.progress != nil {
 				mu.Lock()
 				done++
@@ -419,6 +424,78 @@ func Analyze(ctx context.Context, images []Image, opts ...Option) (*Report, erro
 		return strings.Compare(a.ChainID, b.ChainID)
 	})
 	return rep, nil
+}
+
+// content is one distinct blob to read, with the first layer met that
+// holds it, and its figures once read.
+type content struct {
+	layer            v1.Layer
+	name             string
+	size, compressed int64
+	digest           string
+}
+
+// contentSize is the regular-file content of records.
+func contentSize(records []fstree.Record) int64 {
+	var n int64
+	for _, r := range records {
+		if r.Type == fstree.TypeReg {
+			n += r.Size
+		}
+	}
+	return n
+}
+
+// readContent fills c's figures: from the cache when it holds the layer
+// with this blob, else by reading the blob (and storing its entry).
+func readContent(ctx context.Context, o *options, diffID, digest v1.Hash, c *content) error {
+	native := layer.NativelyUncompressed(c.layer)
+	var old *layercache.Entry
+	if o.cache != nil {
+		var found bool
+		if old, found = o.cache.Get(diffID); found {
+			size := old.UncompressedSize
+			if !native {
+				size, _ = c.layer.Size()
+			}
+			if b, ok := old.Blob(digest, size, o.lim); ok {
+				if o.verifyBlobs {
+					if err := layer.CheckBlob(ctx, c.layer, diffID, c.name); err != nil {
+						return err
+					}
+				}
+				c.size, c.compressed, c.digest = contentSize(old.Records), b.Size, digest.String()
+				return nil
+			}
+		}
+	}
+	var (
+		size    int64
+		records []fstree.Record
+		owners  []layercache.Owner
+	)
+	info, err := layer.WalkInfo(ctx, c.layer, func(e *layer.Entry) error {
+		r := fstree.RecordOf(e)
+		if r.Type == fstree.TypeReg {
+			size += r.Size
+		}
+		if o.cache != nil {
+			records = append(records, r)
+			owners = append(owners, layercache.Owner{UID: int64(e.Header.Uid), GID: int64(e.Header.Gid)})
+		}
+		return nil
+	}, append([]layer.Option{layer.WithName(c.name), layer.WithDiffID(diffID), layer.WithBlobDigestCheck(o.verifyBlobs)}, o.limits...)...)
+	if err != nil {
+		return err // the layer's errors name it
+	}
+	c.size, c.compressed, c.digest = size, info.CompressedSize, info.Digest.String()
+	if o.cache != nil {
+		e := &layercache.Entry{DiffID: diffID, UncompressedSize: info.UncompressedSize, Entries: info.Entries,
+			Records: records, Owners: owners,
+			Blobs: []layercache.Blob{{Digest: info.Digest, Size: info.CompressedSize, Compression: info.Compression, Limits: o.lim}}}
+		_ = o.cache.Put(layercache.Merge(e, old)) // a cache that cannot be written is only slower
+	}
+	return nil
 }
 
 // chainID is the OCI ChainID of a layer with diff_id d on the stack whose

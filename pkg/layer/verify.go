@@ -1,8 +1,10 @@
 package layer
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -82,3 +84,64 @@ func (r *verifyingReader) Read(p []byte) (int, error) {
 }
 
 func (r *verifyingReader) Close() error { return r.rc.Close() }
+
+// CheckBlob reads the blob of l as stored to its end, without
+// decompressing it, and checks it: its sha256 and its length against l's
+// digest and size; for a layer whose blob is its uncompressed tar (a
+// docker-save archive's, see NativelyUncompressed), its sha256 against
+// diffID. A registry's blob is checked by go-containerregistry as it
+// streams. Errors are those of Walk (*DigestMismatchError, *CorruptError),
+// naming the layer name (its digest when name is "").
+func CheckBlob(ctx context.Context, l v1.Layer, diffID v1.Hash, name string) error {
+	native := NativelyUncompressed(l)
+	if name == "" {
+		name = layerName(l, &options{diffID: &diffID}, native)
+	}
+	var (
+		rc  io.ReadCloser
+		err error
+	)
+	switch {
+	case native:
+		rc, err = l.Uncompressed()
+	default:
+		rc, err = VerifyBlob(l, name).Compressed()
+	}
+	if err != nil {
+		return fmt.Errorf("opening layer %s: %w", name, err)
+	}
+	defer rc.Close()
+	h := sha256.New()
+	var w io.Writer = io.Discard
+	if native {
+		w = h
+	}
+	if _, err := io.CopyBuffer(w, &ctxReader{ctx: ctx, r: rc}, make([]byte, 1<<20)); err != nil {
+		var dm *DigestMismatchError
+		var ce *CorruptError
+		if errors.As(err, &dm) || errors.As(err, &ce) || ctx.Err() != nil {
+			return err
+		}
+		return &CorruptError{Layer: name, Err: fmt.Errorf("reading the blob: %w", err)}
+	}
+	if native {
+		got := v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(h.Sum(nil))}
+		if got != diffID {
+			return &DigestMismatchError{Layer: name, Kind: KindDiffID, Want: diffID, Got: got}
+		}
+	}
+	return nil
+}
+
+// ctxReader stops reading once ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (r *ctxReader) Read(p []byte) (int, error) {
+	if err := r.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return r.r.Read(p)
+}

@@ -222,13 +222,8 @@ func WalkInfo(ctx context.Context, l v1.Layer, fn func(e *Entry) error, opts ...
 		}
 	}
 	var info Info
-	info.MediaType, _ = l.MediaType()
+	info.MediaType = MediaType(l)
 	native := NativelyUncompressed(l)
-	if native && (info.MediaType == types.DockerLayer || info.MediaType == "") {
-		// go-containerregistry labels the plain .tar layers of a docker-save
-		// archive as gzip; say what the blob is.
-		info.MediaType = types.DockerUncompressedLayer
-	}
 	name := o.name
 	if name == "" {
 		name = layerName(l, &o, native)
@@ -438,6 +433,18 @@ func detect(magic []byte, mt types.MediaType) Compression {
 		return Gzip
 	}
 	return Uncompressed
+}
+
+// MediaType is the media type of l as Info reports it: the one l declares,
+// but for the plain .tar layers of a docker-save archive, which
+// go-containerregistry labels as gzip: those are said to be what they are
+// (types.DockerUncompressedLayer).
+func MediaType(l v1.Layer) types.MediaType {
+	mt, _ := l.MediaType()
+	if NativelyUncompressed(l) && (mt == types.DockerLayer || mt == "") {
+		return types.DockerUncompressedLayer
+	}
+	return mt
 }
 
 // NativelyUncompressed reports whether the layer comes from
