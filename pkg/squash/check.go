@@ -22,26 +22,42 @@ type checker struct {
 	cancel context.CancelFunc
 	done   chan error
 	waited bool
+	// twice: a kept layer writes a name twice (reported last).
+	twice error
 }
 
 // newChecker starts reading the kept layers, bottom first.
-func newChecker(ctx context.Context, kept []v1.Layer, opts func(k int) []layer.Option) *checker {
+// names names the kept layers in a squash.EntryError.
+func newChecker(ctx context.Context, kept []v1.Layer, names []string, opts func(k int) []layer.Option) *checker {
 	ctx, cancel := context.WithCancel(ctx)
 	c := &checker{tree: fstree.New(), cancel: cancel, done: make(chan error, 1)}
 	go func() {
-		c.done <- c.applyKept(ctx, kept, opts)
+		c.done <- c.applyKept(ctx, kept, names, opts)
 	}()
 	return c
 }
 
-func (c *checker) applyKept(ctx context.Context, kept []v1.Layer, opts func(k int) []layer.Option) error {
+func (c *checker) applyKept(ctx context.Context, kept []v1.Layer, names []string, opts func(k int) []layer.Option) error {
 	for k, l := range kept {
 		var recs []fstree.Record
+		// A kept layer passes on unchanged: one that names an entry twice
+		// (which extractors read as the last one) would make an output
+		// go-containerregistry's validate.Image refuses. Merged layers
+		// need no such check: the merge writes each path once.
+		seen := map[string]struct{}{}
+		var twice error
 		// The blob's bytes are checked against its digest as the output
 		// is written (layer.VerifyBlob); here its content is: its
 		// diff_id, its length, its entries.
 		o := append(opts(k), layer.WithBlobDigestCheck(false))
 		info, err := layer.WalkInfo(ctx, l, func(e *layer.Entry) error {
+			if _, dup := seen[e.Header.Name]; dup && twice == nil {
+				// Reported once every layer is checked: what analyze
+				// refuses comes first.
+				twice = &EntryError{Layer: names[k], Path: e.Path, Reason: fmt.Sprintf(
+					"is written twice in this layer (as %q), which squash would pass on unchanged and image validators refuse; merge this layer too (fewer --keep-layers, or --all)", e.Header.Name)}
+			}
+			seen[e.Header.Name] = struct{}{}
 			recs = append(recs, fstree.RecordOf(e))
 			return nil
 		}, o...)
@@ -50,6 +66,9 @@ func (c *checker) applyKept(ctx context.Context, kept []v1.Layer, opts func(k in
 		}
 		if _, err := c.tree.Apply(k, recs); err != nil {
 			return linkError(k, info.Digest.String(), err)
+		}
+		if twice != nil && c.twice == nil {
+			c.twice = fmt.Errorf("reading layer %d: %w", k, twice)
 		}
 	}
 	return nil
@@ -85,7 +104,7 @@ func (c *checker) merged(records [][]fstree.Record, keep int, name func(j int) s
 		records[j] = nil
 	}
 	c.tree = nil // no longer needed: let it go before the merge's work
-	return nil
+	return c.twice
 }
 
 // linkError names the layer of fstree's *layer.InvalidEntryError.
@@ -104,4 +123,13 @@ func walkName(digest string, diffID v1.Hash) string {
 		return digest
 	}
 	return diffID.String()
+}
+
+// badLink is the error of layer.CheckLink for a hard link at p in range
+// layer idx whose target squash's own merge finds missing or a directory
+// (the checker refuses such a link first; this keeps the merge from
+// writing one should the two ever disagree).
+func (m *merger) badLink(idx int, p, target string, kind layer.TargetKind) error {
+	err := layer.CheckLink(m.walkNames[idx], p, target, kind)
+	return fmt.Errorf("reading layer %d: %w", m.keep+idx, err)
 }

@@ -108,8 +108,12 @@ type merger struct {
 
 	// inBytes: regular-file content bytes of every entry of the range.
 	inBytes int64
-	// layerNames name the range's layers in errors (image index, digest).
+	// layerNames name the range's layers in errors (image index, digest);
+	// walkNames as layer.Walk does (digest), keep is the index of the
+	// range's lowest layer in the image.
 	layerNames []string
+	walkNames  []string
+	keep       int
 }
 
 func newMerger(spool io.Writer, pr *pruner, names []string) *merger {

@@ -137,10 +137,14 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 		sw = bw
 	}
 	m := newMerger(sw, pr, names)
+	m.keep = keep
+	for j := range names {
+		m.walkNames = append(m.walkNames, walkName(plan.Merged[j].Digest, cfg.RootFS.DiffIDs[keep+j]))
+	}
 	// Layers are named in Walk's errors as analyze names them: "reading
 	// layer N: layer DIGEST: ...".
 	walkOpts := func(j int) []layer.Option {
-		return []layer.Option{layer.WithName(walkName(plan.Merged[j].Digest, cfg.RootFS.DiffIDs[keep+j])), layer.WithDiffID(cfg.RootFS.DiffIDs[keep+j])}
+		return []layer.Option{layer.WithName(m.walkNames[j]), layer.WithDiffID(cfg.RootFS.DiffIDs[keep+j])}
 	}
 	m.reread = func(ctx context.Context, j int, fn func(e *layer.Entry) error) error {
 		return layer.Walk(ctx, layers[keep+j], fn, walkOpts(j)...)
@@ -160,7 +164,7 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 	// read top-down; the merged layers' hard links are then checked in
 	// the same tree, on top of them. An image analyze refuses is refused
 	// here, before anything is written.
-	check := newChecker(ctx, layers[:keep], keptOpts)
+	check := newChecker(ctx, layers[:keep], m.keptNames, keptOpts)
 	defer check.stop()
 	report := func(p Progress) {
 		if o.progress != nil {
@@ -174,7 +178,7 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 			return nil, fmt.Errorf("reading layer %d: %w", i, err)
 		}
 	}
-	if err := check.merged(m.records, keep, func(j int) string { return walkName(plan.Merged[j].Digest, cfg.RootFS.DiffIDs[keep+j]) }); err != nil {
+	if err := check.merged(m.records, keep, func(j int) string { return m.walkNames[j] }); err != nil {
 		return nil, err
 	}
 	m.records = nil
