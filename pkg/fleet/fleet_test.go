@@ -319,14 +319,6 @@ func TestBasesInUseNested(t *testing.T) {
 	}
 }
 
-// sizeLie is a layer whose manifest says another size than its blob's.
-type sizeLie struct {
-	v1.Layer
-	size int64
-}
-
-func (l sizeLie) Size() (int64, error) { return l.size, nil }
-
 // fleet holds every layer to the checks analyze and squash apply to it on
 // its own (issue 11): diff_ids as many as the layers, the blob's declared
 // size, every entry's layer.Entry.Check. A hard link's target is not
@@ -370,7 +362,7 @@ func TestAnalyzeHostile(t *testing.T) {
 		{"a blob whose manifest says another size", func(t *testing.T) []v1.Layer {
 			l := layerOf(t, synth.File("a", "a"))
 			n, _ := l.Size()
-			return []v1.Layer{sizeLie{l, n + 1}}
+			return []v1.Layer{synth.LyingSize(l, n+1)}
 		}, func(err error) bool { var ce *layer.CorruptError; return errors.As(err, &ce) }},
 		{"hard link to a missing file (not checked by fleet)", func(t *testing.T) []v1.Layer {
 			return []v1.Layer{layerOf(t, synth.File("a", "a")), layerOf(t, synth.Hardlink("l", "missing"))}
@@ -398,13 +390,7 @@ func TestAnalyzeHostile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cf, err := img.ConfigFile()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf = cf.DeepCopy()
-	cf.RootFS.DiffIDs = cf.RootFS.DiffIDs[:1]
-	if img, err = mutate.ConfigFile(img, cf); err != nil {
+	if img, err = synth.ShortDiffIDs(img, 1); err != nil {
 		t.Fatal(err)
 	}
 	var ce *layer.CountError

@@ -20,14 +20,6 @@ import (
 	"github.com/whittle/whittle/pkg/layer"
 )
 
-// lyingSize is a layer whose manifest says another size than its blob's.
-type lyingSize struct {
-	v1.Layer
-	size int64
-}
-
-func (l lyingSize) Size() (int64, error) { return l.size, nil }
-
 // errClass names what kind of refusal err is, "" for none: the same class
 // from analyze and from squash means they refuse the image for the same
 // reason.
@@ -184,12 +176,12 @@ func TestHostileAnalyzeAndSquashAgree(t *testing.T) {
 		{name: "a blob whose manifest says another size", layers: func(t *testing.T) []v1.Layer {
 			l := layerOf(t, synth.File("x", "x"))
 			size, _ := l.Size()
-			return []v1.Layer{base(t), lyingSize{l, size + 1}}
+			return []v1.Layer{base(t), synth.LyingSize(l, size+1)}
 		}, class: "corrupt", entry: "the manifest says"},
 		{name: "a kept blob whose manifest says another size", layers: func(t *testing.T) []v1.Layer {
 			l := base(t)
 			size, _ := l.Size()
-			return []v1.Layer{lyingSize{l, size - 1}, layerOf(t, synth.File("x", "x"))}
+			return []v1.Layer{synth.LyingSize(l, size-1), layerOf(t, synth.File("x", "x"))}
 		}, class: "corrupt", entry: "the manifest says"},
 		{name: "a sparse file of 2 TiB", layers: func(t *testing.T) []v1.Layer {
 			return []v1.Layer{base(t), rawLayer(synth.SparseTar("lastlog", 2<<40))}
@@ -255,13 +247,7 @@ func TestHostileAnalyzeAndSquashAgree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cf, err := img.ConfigFile()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf = cf.DeepCopy()
-	cf.RootFS.DiffIDs = cf.RootFS.DiffIDs[:1]
-	if img, err = mutate.ConfigFile(img, cf); err != nil {
+	if img, err = synth.ShortDiffIDs(img, 1); err != nil {
 		t.Fatal(err)
 	}
 	_, aerr := account.Analyze(ctx, img)
