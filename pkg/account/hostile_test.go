@@ -15,14 +15,6 @@ import (
 	"github.com/whittle/whittle/pkg/layer"
 )
 
-// lyingSize is a layer whose manifest says another size than its blob's.
-type lyingSize struct {
-	v1.Layer
-	size int64
-}
-
-func (l lyingSize) Size() (int64, error) { return l.size, nil }
-
 // Hostile images (issue 11): each is refused with an error naming the
 // layer (its index and digest) and, where one is at fault, the entry;
 // never counted silently, never a panic.
@@ -71,7 +63,7 @@ func TestAnalyzeHostile(t *testing.T) {
 		{"a blob whose manifest says another size", func(t *testing.T) []v1.Layer {
 			l := layerOf(t, synth.File("a", "a"))
 			size, _ := l.Size()
-			return []v1.Layer{lyingSize{l, size + 1}}
+			return []v1.Layer{synth.LyingSize(l, size+1)}
 		}, nil, func(err error) bool { var c *layer.CorruptError; return errors.As(err, &c) }, "the manifest says"},
 		{"a zstd bomb", func(t *testing.T) []v1.Layer { return []v1.Layer{bomb} },
 			[]Option{WithLayerLimits(layer.Limits{MaxRatio: 2000, RatioFloor: 1 << 20})},
@@ -102,13 +94,7 @@ func TestAnalyzeHostile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cf, err := img.ConfigFile()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf = cf.DeepCopy()
-	cf.RootFS.DiffIDs = cf.RootFS.DiffIDs[:1]
-	if img, err = mutate.ConfigFile(img, cf); err != nil {
+	if img, err = synth.ShortDiffIDs(img, 1); err != nil {
 		t.Fatal(err)
 	}
 	var ce *layer.CountError

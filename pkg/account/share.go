@@ -76,19 +76,16 @@ func WithLayerShare(sh *LayerShare) Option {
 }
 
 // shareKeys returns the key of each layer of img, bottom first; nil when
-// the config does not list a diff_id per layer (its layers are then read
-// on their own).
+// the config does not list a diff_id per layer (Analyze then refuses the
+// image, with layer.Layers' *layer.CountError).
 func shareKeys(img v1.Image) ([]shareKey, error) {
-	layers, err := img.Layers()
-	if err != nil {
-		return nil, fmt.Errorf("listing layers: %w", err)
-	}
-	cfg, err := img.ConfigFile()
-	if err != nil {
-		return nil, fmt.Errorf("reading image config: %w", err)
-	}
-	if len(cfg.RootFS.DiffIDs) != len(layers) {
+	layers, cfg, err := layer.Layers(img)
+	var ce *layer.CountError
+	if errors.As(err, &ce) {
 		return nil, nil
+	}
+	if err != nil {
+		return nil, err
 	}
 	keys := make([]shareKey, len(layers))
 	for i, l := range layers {

@@ -318,3 +318,83 @@ func TestBasesInUseNested(t *testing.T) {
 		t.Errorf("bases in use %+v", rep.BasesInUse)
 	}
 }
+
+// fleet holds every layer to the checks analyze and squash apply to it on
+// its own (issue 11): diff_ids as many as the layers, the blob's declared
+// size, every entry's layer.Entry.Check. A hard link's target is not
+// checked: fleet reads each blob once and never merges an image's layers
+// (docs/limits.md), so a link to nothing passes here while analyze and
+// squash refuse it.
+func TestAnalyzeHostile(t *testing.T) {
+	layerOf := func(t *testing.T, es ...synth.Entry) v1.Layer {
+		l, err := synth.NewLayer(synth.Layer{Entries: es}, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	invalid := func(reason string) func(error) bool {
+		return func(err error) bool {
+			var ie *layer.InvalidEntryError
+			return errors.As(err, &ie) && ie.Reason == reason && ie.Layer != ""
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		layers func(t *testing.T) []v1.Layer
+		check  func(error) bool // nil: accepted
+	}{
+		{"whiteout of ..", func(t *testing.T) []v1.Layer {
+			return []v1.Layer{layerOf(t, synth.File("a/b", "b")), layerOf(t, synth.Entry{Kind: synth.KindFile, Path: "a/.wh..."})}
+		}, invalid(layer.InvalidWhiteoutName)},
+		{"whiteout shaped as a directory", func(t *testing.T) []v1.Layer {
+			return []v1.Layer{layerOf(t, synth.Dir(".wh.b"), synth.File(".wh.b/c", "c"))}
+		}, invalid(layer.InvalidWhiteoutType)},
+		{"a file under an opaque marker name", func(t *testing.T) []v1.Layer {
+			return []v1.Layer{layerOf(t, synth.File("a/.wh..wh..opq/c", "c"))}
+		}, invalid(layer.InvalidUnderMarker)},
+		{"hard link to itself", func(t *testing.T) []v1.Layer {
+			return []v1.Layer{layerOf(t, synth.File("a", "a"), synth.Hardlink("a", "a"))}
+		}, invalid(layer.InvalidLinkSelf)},
+		{"a path out of the root", func(t *testing.T) []v1.Layer {
+			return []v1.Layer{layerOf(t, synth.File("../x", "x"))}
+		}, func(err error) bool { var ue *layer.UnsafeEntryError; return errors.As(err, &ue) }},
+		{"a blob whose manifest says another size", func(t *testing.T) []v1.Layer {
+			l := layerOf(t, synth.File("a", "a"))
+			n, _ := l.Size()
+			return []v1.Layer{synth.LyingSize(l, n+1)}
+		}, func(err error) bool { var ce *layer.CorruptError; return errors.As(err, &ce) }},
+		{"hard link to a missing file (not checked by fleet)", func(t *testing.T) []v1.Layer {
+			return []v1.Layer{layerOf(t, synth.File("a", "a")), layerOf(t, synth.Hardlink("l", "missing"))}
+		}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			img, err := mutate.AppendLayers(empty.Image, tc.layers(t)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Analyze(context.Background(), []Image{image(t, "good", base0), {Reference: "hostile", Image: img}})
+			if tc.check == nil {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if err == nil || !tc.check(err) {
+				t.Fatalf("err = %v (%T)", err, err)
+			}
+		})
+	}
+	// A config listing fewer layers than the manifest.
+	img, err := mutate.AppendLayers(empty.Image, layerOf(t, synth.File("a", "a")), layerOf(t, synth.File("b", "b")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img, err = synth.ShortDiffIDs(img, 1); err != nil {
+		t.Fatal(err)
+	}
+	var ce *layer.CountError
+	if _, err := Analyze(context.Background(), []Image{{Reference: "short", Image: img}}); !errors.As(err, &ce) {
+		t.Errorf("short diff_ids: err = %v", err)
+	}
+}

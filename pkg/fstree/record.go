@@ -1,10 +1,6 @@
 package fstree
 
 import (
-	"archive/tar"
-	"path"
-	"strings"
-
 	"github.com/whittle/whittle/pkg/layer"
 )
 
@@ -42,31 +38,25 @@ type Record struct {
 	Hash   [16]byte
 }
 
-// RecordOf makes the record of a layer entry (without content hash).
+// RecordOf makes the record of a layer entry (without content hash), by
+// what layer.Classify says it means.
 func RecordOf(e *layer.Entry) Record {
 	r := Record{Path: e.Path, Size: e.Header.Size, Mode: e.Header.Mode}
-	if strings.HasPrefix(path.Base(e.Path), layer.WhiteoutPrefix) {
-		switch p, ok := e.Opaque(); {
-		case ok:
-			r.Path, r.Type = p, TypeOpaque
-			return r
-		case e.Meta():
-			r.Type = TypeMeta
-			return r
-		}
-		if p, ok := e.Whiteout(); ok {
-			r.Path, r.Type = p, TypeWhiteout
-			return r
-		}
-	}
-	switch e.Header.Typeflag {
-	case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
+	kind, target := layer.Classify(e.Path, e.Header.Typeflag)
+	switch kind {
+	case layer.KindOpaque:
+		r.Path, r.Type = target, TypeOpaque
+	case layer.KindWhiteout:
+		r.Path, r.Type = target, TypeWhiteout
+	case layer.KindMeta:
+		r.Type = TypeMeta
+	case layer.KindFile:
 		r.Type = TypeReg
-	case tar.TypeDir:
+	case layer.KindDir:
 		r.Type = TypeDir
-	case tar.TypeSymlink:
+	case layer.KindSymlink:
 		r.Type, r.Link = TypeSymlink, e.Link
-	case tar.TypeLink:
+	case layer.KindHardlink:
 		r.Type, r.Link = TypeHardlink, e.Link
 	default:
 		r.Type = TypeOther

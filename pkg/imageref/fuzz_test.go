@@ -8,15 +8,20 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
+	"github.com/whittle/whittle/internal/synth"
+	"github.com/whittle/whittle/pkg/fstree"
 	"github.com/whittle/whittle/pkg/layer"
 )
 
@@ -120,25 +125,123 @@ func FuzzArchive(f *testing.F) {
 		if err := os.WriteFile(p, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		r, err := Parse("docker-archive:" + p)
+		readRef(t, "docker-archive:"+p)
+	})
+}
+
+// readRef opens ref and reads its image as analyze does (readImage):
+// errors are refusals, which fuzzing allows.
+func readRef(t *testing.T, ref string) {
+	r, err := Parse(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := r.Image(context.Background())
+	if err != nil {
+		return
+	}
+	_ = readImage(img)
+}
+
+// fuzzLimits keep one run of a fuzz target small whatever its input
+// declares.
+var fuzzLimits = layer.Limits{MaxRatio: 2000, RatioFloor: 1 << 20, MaxBytes: 8 << 20, MaxEntryBytes: 4 << 20}
+
+// readImage reads img as analyze does: its layers with their config
+// (layer.Layers), every entry through layer.Walk (content read), every
+// layer merged bottom-up through fstree (hard links checked). An error is
+// a refusal; a panic or a hang is a bug.
+func readImage(img v1.Image) error {
+	ls, cfg, err := layer.Layers(img)
+	if err != nil {
+		return err
+	}
+	tree := fstree.New()
+	for i, l := range ls {
+		var recs []fstree.Record
+		err := layer.Walk(context.Background(), l, func(e *layer.Entry) error {
+			recs = append(recs, fstree.RecordOf(e))
+			if e.Sparse() {
+				return nil
+			}
+			_, err := io.Copy(io.Discard, e.Reader)
+			return err
+		}, layer.WithDiffID(cfg.RootFS.DiffIDs[i]), layer.WithLimits(fuzzLimits))
 		if err != nil {
+			return err
+		}
+		if _, err := tree.Apply(i, recs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Placeholders of FuzzOCILayout's templates, replaced by the digest and
+// size of the blob they name, so that a mutated manifest or index still
+// points at the blobs written.
+const (
+	phConfig, phConfigSize     = "@CONFIG@", "@CONFIGSIZE@"
+	phLayer, phLayerSize       = "@LAYER@", "@LAYERSIZE@"
+	phManifest, phManifestSize = "@MANIFEST@", "@MANIFESTSIZE@"
+)
+
+// FuzzOCILayout reads an OCI image layout made of an index, a manifest, a
+// config and one layer blob, each as the fuzzer gives it (the index and
+// manifest name the other blobs through placeholders): errors are fine,
+// panics and hangs are not.
+func FuzzOCILayout(f *testing.F) {
+	index := `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"` + phManifest + `","size":` + phManifestSize + `,"annotations":{"org.opencontainers.image.ref.name":"v1"}}]}`
+	manifest := `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"` + phConfig + `","size":` + phConfigSize + `},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"` + phLayer + `","size":` + phLayerSize + `}]}`
+	config := func(diffIDs ...string) string {
+		return `{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["` + strings.Join(diffIDs, `","`) + `"]},"config":{}}`
+	}
+	add := func(entries []synth.Entry, cfg func(diffID string) string) {
+		raw, err := synth.TarBytes(entries)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add([]byte(index), []byte(manifest), []byte(cfg(synth.Digest(raw).String())), raw)
+	}
+	one := func(d string) string { return config(d) }
+	add([]synth.Entry{synth.Dir("etc"), synth.File("etc/a", "a"), synth.Hardlink("etc/b", "etc/a"), synth.Symlink("s", "etc")}, one)
+	// Hostile seeds (issue 11): the entries no reader accepts, a config
+	// with more diff_ids than layers, and one with none.
+	for _, es := range [][]synth.Entry{
+		{synth.Hardlink("l", "missing")}, {synth.File("a", "a"), synth.Hardlink("a", "a")},
+		{synth.Dir("d"), synth.Hardlink("l", "d")},
+		{{Kind: synth.KindFile, Path: "d/.wh.."}}, {{Kind: synth.KindFile, Path: "d/.wh..."}},
+		{synth.Dir(".wh.d"), synth.File(".wh.d/x", "x")}, {synth.File("../escape", "x")},
+	} {
+		add(es, one)
+	}
+	add([]synth.Entry{synth.File("a", "a")}, func(d string) string { return config(d, d) })
+	add([]synth.Entry{synth.File("a", "a")}, func(string) string { return `{"rootfs":{"type":"layers","diff_ids":[]}}` })
+	f.Add([]byte(index), []byte(manifest), []byte(config(synth.Digest(nil).String())), synth.SparseTar("huge", 2<<40))
+
+	f.Fuzz(func(t *testing.T, index, manifest, config, blob []byte) {
+		dir := t.TempDir()
+		if err := os.MkdirAll(filepath.Join(dir, "blobs", "sha256"), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		img, err := r.Image(context.Background())
-		if err != nil {
-			return
-		}
-		ls, _, err := layer.Layers(img)
-		if err != nil {
-			return
-		}
-		for _, l := range ls {
-			rc, err := l.Compressed()
-			if err != nil {
-				continue
+		put := func(b []byte) (string, string) {
+			d := synth.Digest(b)
+			if err := os.WriteFile(filepath.Join(dir, "blobs", "sha256", d.Hex), b, 0o644); err != nil {
+				t.Fatal(err)
 			}
-			_, _ = io.Copy(io.Discard, rc)
-			rc.Close()
+			return d.String(), strconv.Itoa(len(b))
 		}
+		cd, cs := put(config)
+		ld, ls := put(blob)
+		m := strings.NewReplacer(phConfigSize, cs, phConfig, cd, phLayerSize, ls, phLayer, ld).Replace(string(manifest))
+		md, ms := put([]byte(m))
+		idx := strings.NewReplacer(phManifestSize, ms, phManifest, md).Replace(string(index))
+		if err := os.WriteFile(filepath.Join(dir, "index.json"), []byte(idx), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "oci-layout"), []byte(`{"imageLayoutVersion":"1.0.0"}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		readRef(t, "oci:"+dir)
 	})
 }

@@ -11,4 +11,11 @@
 // declaring terabytes) is refused as soon as it does, with a *LimitError
 // naming it (docs/limits.md). Layers returns an image's layers with its
 // config, refusing a config whose diff_ids are not as many as the layers.
+//
+// The package owns the OCI layer rules for every reader and writer of
+// whittle: Classify says what an entry means (a whiteout and the path it
+// removes, an opaque marker and its directory, aufs metadata, a file, a
+// hard link...), Entry.Check (applied by Walk to every entry) and
+// CheckLink say what is invalid. analyze, squash and fleet use them and
+// no copy of their own.
 package layer

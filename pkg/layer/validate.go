@@ -3,7 +3,6 @@ package layer
 import (
 	"archive/tar"
 	"fmt"
-	"path"
 	"strings"
 )
 
@@ -28,6 +27,8 @@ type InvalidEntryError struct {
 	Link string
 	// Reason is one of the Invalid constants.
 	Reason string
+	// Type is the entry's tar type, for InvalidType.
+	Type byte
 }
 
 // Reasons of an InvalidEntryError.
@@ -38,6 +39,7 @@ const (
 	InvalidLinkSelf     = "link-self"     // a hard link to itself
 	InvalidLinkDir      = "link-dir"      // a hard link to a directory
 	InvalidLinkMissing  = "link-missing"  // a hard link to an entry that does not exist
+	InvalidType         = "type"          // a tar type the OCI layer rules do not define
 )
 
 func (e *InvalidEntryError) Error() string {
@@ -53,6 +55,8 @@ func (e *InvalidEntryError) Error() string {
 		what = "is a hard link to itself"
 	case InvalidLinkDir:
 		what = fmt.Sprintf("is a hard link to %q, a directory", e.Link)
+	case InvalidType:
+		what = fmt.Sprintf("has tar type %q, which the OCI image layer rules do not define (files, directories, symlinks, hard links, devices and fifos)", e.Type)
 	case InvalidLinkMissing:
 		what = fmt.Sprintf("is a hard link to %q, which neither this layer (before it) nor the layers below hold", e.Link)
 	default:
@@ -65,35 +69,45 @@ func (e *InvalidEntryError) Error() string {
 // every entry before handing it over (a *InvalidEntryError naming layer):
 // a whiteout names a child of its directory (not "", "." or ".."); a
 // whiteout or opaque marker is a regular file; no entry lies under a
-// name starting with ".wh." (a whiteout shaped as a directory, then a
-// file under it); a hard link does not name itself. Whether a hard link's
+// whiteout or opaque marker name (a whiteout shaped as a directory, then a
+// file under it); a hard link does not name itself; the tar type is one
+// the OCI layer rules define (Classify says KindUnknown otherwise). Whether a hard link's
 // target exists, and is not a directory, needs the layers below:
 // CheckLink.
 func (e *Entry) Check(layer string) error {
 	bad := func(reason string) error {
-		return &InvalidEntryError{Layer: layer, Path: e.Path, Link: e.Link, Reason: reason}
+		return &InvalidEntryError{Layer: layer, Path: e.Path, Link: e.Link, Reason: reason, Type: e.Header.Typeflag}
 	}
-	dir, base := path.Split(e.Path)
-	for dir != "" {
-		var c string
-		c, dir, _ = strings.Cut(dir, "/")
+	for dir := e.Path; ; {
+		i := strings.LastIndexByte(dir, '/')
+		if i < 0 {
+			break
+		}
+		dir = dir[:i]
+		c := dir[strings.LastIndexByte(dir, '/')+1:]
 		// aufs keeps metadata directories (.wh..wh.plnk); a whiteout or
 		// an opaque marker is never a directory.
-		if strings.HasPrefix(c, WhiteoutPrefix) && (!strings.HasPrefix(c, metaPrefix) || c == OpaqueMarker) {
+		if k, _ := Classify(c, tar.TypeDir); k == KindWhiteout || k == KindOpaque {
 			return bad(InvalidUnderMarker)
 		}
 	}
-	if strings.HasPrefix(base, WhiteoutPrefix) {
-		if name := base[len(WhiteoutPrefix):]; name == "" || name == "." || name == ".." {
+	kind, target := Classify(e.Path, e.Header.Typeflag)
+	switch kind {
+	case KindWhiteout:
+		if name := target[strings.LastIndexByte(target, '/')+1:]; name == "" || name == "." || name == ".." {
 			return bad(InvalidWhiteoutName)
 		}
-		meta := strings.HasPrefix(base, metaPrefix) && base != OpaqueMarker
-		if !meta && e.Header.Typeflag != tar.TypeReg && e.Header.Typeflag != tar.TypeRegA {
+		fallthrough
+	case KindOpaque:
+		if e.Header.Typeflag != tar.TypeReg && e.Header.Typeflag != tar.TypeRegA {
 			return bad(InvalidWhiteoutType)
 		}
-	}
-	if e.Header.Typeflag == tar.TypeLink && e.Link == e.Path {
-		return bad(InvalidLinkSelf)
+	case KindHardlink:
+		if e.Link == e.Path {
+			return bad(InvalidLinkSelf)
+		}
+	case KindUnknown:
+		return bad(InvalidType)
 	}
 	return nil
 }

@@ -60,30 +60,6 @@ type Entry struct {
 	Reader io.Reader
 }
 
-// Whiteout reports whether the entry is a whiteout ".wh.NAME", and the path
-// it removes from the LOWER layers.
-func (e *Entry) Whiteout() (string, bool) {
-	dir, base := path.Split(e.Path)
-	if !strings.HasPrefix(base, WhiteoutPrefix) || strings.HasPrefix(base, metaPrefix) {
-		return "", false
-	}
-	name := base[len(WhiteoutPrefix):]
-	if name == "" {
-		return "", false
-	}
-	return dir + name, true
-}
-
-// Opaque reports whether the entry is an opaque marker ".wh..wh..opq", and
-// the directory ("" for the root) whose LOWER-layer content it hides.
-func (e *Entry) Opaque() (string, bool) {
-	dir, base := path.Split(e.Path)
-	if base != OpaqueMarker {
-		return "", false
-	}
-	return strings.TrimSuffix(dir, "/"), true
-}
-
 // Sparse reports whether the entry is a sparse file (GNU sparse, old or
 // PAX): Header.Size is then its logical size and Reader yields zeros for
 // the holes, so reading it can take far longer than the layer's bytes
@@ -99,15 +75,6 @@ func (e *Entry) Sparse() bool {
 		}
 	}
 	return false
-}
-
-// Meta reports whether the entry is whiteout metadata that is neither a
-// whiteout nor an opaque marker (aufs ".wh..wh.plnk" and the like): such
-// entries carry no file of the image.
-func (e *Entry) Meta() bool {
-	base := path.Base(e.Path)
-	return strings.HasPrefix(base, metaPrefix) && base != OpaqueMarker ||
-		base == WhiteoutPrefix
 }
 
 // Info describes the layer stream Walk read.

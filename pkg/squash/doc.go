@@ -41,8 +41,17 @@
 //
 // Whiteouts and opaque markers that hide content of the KEPT layers are
 // kept in the merged layer; those that only concern content inside the
-// range are dropped. The base is never read, so a marker is kept whenever
-// the kept layers may hold what it hides: the rule is that a marker is
-// needed unless a lower layer of the range already hid the same path (or a
-// parent of it) from the kept layers.
+// range are dropped. What the base holds is not used for that, so a marker
+// is kept whenever the kept layers may hold what it hides: the rule is that
+// a marker is needed unless a lower layer of the range already hid the same
+// path (or a parent of it) from the kept layers.
+//
+// # One set of rules
+//
+// What an entry means (layer.Classify) and what is invalid (layer.Walk's
+// Entry.Check, layer.CheckLink) come from pkg/layer, as for analyze: an
+// image analyze refuses is refused here, with the same error, before
+// anything is written. The kept layers are read once in the background
+// for that, and every entry of the image goes through the tree analyze
+// builds (pkg/fstree), bottom-up, which checks the hard links.
 package squash

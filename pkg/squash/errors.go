@@ -9,12 +9,14 @@ import (
 	"github.com/whittle/whittle/pkg/layer"
 )
 
-// EntryError reports an entry of a merged layer that squash refuses: one
-// that would write through a symlink or under another non-directory, a hard
-// link to nothing or to a directory, a sparse file, or an entry of an
-// unsupported type.
-// Entries whose path escapes the root are refused earlier by pkg/layer with
-// a *layer.UnsafeEntryError. Nothing is written when either is returned.
+// EntryError reports an entry of a merged layer that squash refuses
+// though analyze reads it: one that would be written through a symlink or
+// under another non-directory, a sparse file (GNU or PAX), a hard link to a
+// file --prune drops. Entries no reader of whittle accepts are refused as
+// analyze refuses them, by pkg/layer: a *layer.UnsafeEntryError (a path
+// that escapes the root), a *layer.InvalidEntryError (layer.Entry.Check,
+// and hard links to nothing, to themselves or to a directory,
+// layer.CheckLink). Nothing is written when any is returned.
 type EntryError struct {
 	// Layer names the layer: "layer N (sha256:...)", N its index in the
 	// image, bottom first.

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/whittle/whittle/pkg/layer"
 )
 
 // finish resolves hard links, adds the markers the kept layers need, checks
@@ -78,8 +80,8 @@ func (m *merger) finish(ctx context.Context) ([]*record, error) {
 
 // whitedOut returns the path a whiteout marker path hides.
 func whitedOut(marker string) string {
-	i := strings.LastIndexByte(marker, '/')
-	return marker[:i+1] + strings.TrimPrefix(marker[i+1:], ".wh.")
+	_, p := layer.Classify(marker, tar.TypeReg)
+	return p
 }
 
 // lessPath orders paths component by component (so that a directory comes
@@ -181,14 +183,13 @@ func (m *merger) linkGroups() error {
 					Reason: fmt.Sprintf("is a hard link to %q, which --prune would drop (%s); leave %s out of --prune", l.target, t.pruned, t.pruned)}
 			}
 			if t.hdr.Typeflag == tar.TypeDir {
-				return &EntryError{Layer: m.layerNames[l.layer], Path: r.path, Reason: fmt.Sprintf("is a hard link to the directory %q", l.target)}
+				return m.badLink(l.layer, r.path, l.target, layer.TargetDir)
 			}
 			continue
 		}
 		st := m.state[l.target]
 		if st != nil && st.decided != undecided || m.sealedBelow(l.target, int32(l.layer)+1) {
-			return &EntryError{Layer: m.layerNames[l.layer], Path: r.path,
-				Reason: fmt.Sprintf("is a hard link to %q, which does not exist", l.target)}
+			return m.badLink(l.layer, r.path, l.target, layer.TargetMissing)
 		}
 	}
 	for _, members := range groups {

@@ -5,10 +5,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/whittle/whittle/pkg/fstree"
 	"github.com/whittle/whittle/pkg/layer"
 )
 
@@ -102,10 +102,18 @@ type merger struct {
 	rereadKept func(ctx context.Context, idx int, fn func(e *layer.Entry) error) error
 	keptNames  []string
 
+	// records: every entry of each range layer, as fstree applies them
+	// (for the checker; dropped once it has).
+	records [][]fstree.Record
+
 	// inBytes: regular-file content bytes of every entry of the range.
 	inBytes int64
-	// layerNames name the range's layers in errors (image index, digest).
+	// layerNames name the range's layers in errors (image index, digest);
+	// walkNames as layer.Walk does (digest), keep is the index of the
+	// range's lowest layer in the image.
 	layerNames []string
+	walkNames  []string
+	keep       int
 }
 
 func newMerger(spool io.Writer, pr *pruner, names []string) *merger {
@@ -115,6 +123,7 @@ func newMerger(spool io.Writer, pr *pruner, names []string) *merger {
 		prune:      pr,
 		layerNames: names,
 		hardlinks:  make([]map[string]string, len(names)),
+		records:    make([][]fstree.Record, len(names)),
 		buf:        make([]byte, 1<<16),
 	}
 }
@@ -157,27 +166,31 @@ func (m *merger) readLayer(ctx context.Context, idx int, l v1.Layer, opts ...lay
 	name := m.layerNames[idx]
 	err := layer.Walk(ctx, l, func(e *layer.Entry) error {
 		hdr := e.Header
-		switch hdr.Typeflag {
-		case tar.TypeReg:
+		// Every entry, as analyze's tree applies it: the hard links are
+		// checked there (see checker).
+		m.records[idx] = append(m.records[idx], fstree.RecordOf(e))
+		kind, target := layer.Classify(e.Path, hdr.Typeflag)
+		switch kind {
+		case layer.KindFile:
 			m.inBytes += hdr.Size
-		case tar.TypeLink:
+		case layer.KindHardlink:
 			if m.hardlinks[idx] == nil {
 				m.hardlinks[idx] = map[string]string{}
 			}
 			m.hardlinks[idx][e.Path] = e.Link
 		}
-		if e.Meta() || m.hiddenByParent(e.Path) {
+		if kind == layer.KindMeta || m.hiddenByParent(e.Path) {
 			return nil
 		}
-		if t, ok := e.Whiteout(); ok {
-			pend = append(pend, op{opWhiteout, t})
+		switch kind {
+		case layer.KindWhiteout:
+			pend = append(pend, op{opWhiteout, target})
+			return nil
+		case layer.KindOpaque:
+			pend = append(pend, op{opOpaque, target})
 			return nil
 		}
-		if d, ok := e.Opaque(); ok {
-			pend = append(pend, op{opOpaque, d})
-			return nil
-		}
-		isDir := hdr.Typeflag == tar.TypeDir
+		isDir := kind == layer.KindDir
 		if !isDir {
 			pend = append(pend, op{opSeal, e.Path})
 		}
@@ -185,13 +198,9 @@ func (m *merger) readLayer(ctx context.Context, idx int, l v1.Layer, opts ...lay
 			return nil // a higher layer decided this path
 		}
 		if e.Sparse() && m.prune.match(e.Path) == "" {
+			// layer.Walk refuses every type the OCI rules do not define;
+			// a sparse file they do, stored in a way squash does not write.
 			return sparseError(name, e)
-		}
-		switch hdr.Typeflag {
-		case tar.TypeReg, tar.TypeDir, tar.TypeSymlink, tar.TypeLink,
-			tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
-		default:
-			return &EntryError{Layer: name, Path: e.Path, Reason: fmt.Sprintf("has unsupported tar type %q", hdr.Typeflag)}
 		}
 		h := *hdr
 		h.Name = "" // written from path; the raw name need not be kept
@@ -312,18 +321,11 @@ func (m *merger) markers(hasChildren map[string]bool) []record {
 		if at < 0 || m.sealedBelow(p, at) {
 			continue
 		}
-		if kind == "opq" && p == "" {
-			out = append(out, record{path: opaqueMarker, marker: kind})
+		if kind == "opq" {
+			out = append(out, record{path: layer.OpaquePath(p), marker: kind, layer: int(at)})
 			continue
 		}
-		mp := p
-		if kind == "opq" {
-			mp = p + "/" + opaqueMarker
-		} else {
-			i := strings.LastIndexByte(p, '/')
-			mp = p[:i+1] + layer.WhiteoutPrefix + p[i+1:]
-		}
-		out = append(out, record{path: mp, marker: kind, layer: int(at)})
+		out = append(out, record{path: layer.WhiteoutPath(p), marker: kind, layer: int(at)})
 	}
 	return out
 }

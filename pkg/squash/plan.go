@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/whittle/whittle/pkg/account"
+	"github.com/whittle/whittle/pkg/layer"
 )
 
 // How the base was found (Plan.BaseFrom).
@@ -64,20 +65,15 @@ func MakePlan(ctx context.Context, img v1.Image, opts ...Option) (*Plan, error) 
 }
 
 func makePlan(ctx context.Context, img v1.Image, o *options) (*Plan, error) {
-	cfg, err := img.ConfigFile()
+	// layer.Layers refuses a config whose diff_ids are not as many as
+	// the layers (a *layer.CountError), as every reader of whittle does.
+	layers, cfg, err := layer.Layers(img)
 	if err != nil {
-		return nil, fmt.Errorf("reading config: %w", err)
-	}
-	layers, err := img.Layers()
-	if err != nil {
-		return nil, fmt.Errorf("reading layers: %w", err)
+		return nil, err
 	}
 	n := len(layers)
 	if n == 0 {
 		return nil, fmt.Errorf("image has no layers")
-	}
-	if len(cfg.RootFS.DiffIDs) != n {
-		return nil, fmt.Errorf("config lists %d diff_ids for %d layers", len(cfg.RootFS.DiffIDs), n)
 	}
 	p := &Plan{}
 	keep := -1

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/whittle/whittle/pkg/account"
 )
 
 // TestSquashRandomStacks squashes many random layer stacks over a small set
@@ -32,7 +34,7 @@ func TestSquashRandomStacks(t *testing.T) {
 		}
 	}
 	rng := rand.New(rand.NewPCG(seed, 11))
-	var checked, skipped int
+	var checked, skipped, refused, dupRefused int
 	for it := 0; it < iterations; it++ {
 		nLayers := 2 + rng.IntN(4)
 		var layers [][]te
@@ -40,6 +42,17 @@ func TestSquashRandomStacks(t *testing.T) {
 			layers = append(layers, randomLayer(rng, paths, dirs, l))
 		}
 		img := buildImage(t, false, layers...)
+		// An image analyze refuses, squash refuses for the same reason,
+		// whichever layers it keeps.
+		if _, aerr := account.Analyze(context.Background(), img); aerr != nil {
+			for keep := 0; keep < nLayers; keep++ {
+				_, err := Squash(context.Background(), img, WithKeepLayers(keep), WithDryRun(true))
+				if errClass(err) != errClass(aerr) {
+					t.Fatalf("stack %d keep %d: analyze refuses it (%v), squash says %v\n%s", it, keep, aerr, err, describe(layers))
+				}
+			}
+			refused++
+		}
 		want, err := tryApply(img)
 		if err != nil {
 			skipped++
@@ -47,12 +60,25 @@ func TestSquashRandomStacks(t *testing.T) {
 		}
 		for keep := 0; keep < nLayers; keep++ {
 			res, err := Squash(context.Background(), img, WithKeepLayers(keep), WithTempDir(t.TempDir()))
+			if dup := duplicateName(layers[:keep]); dup != "" {
+				// A kept layer that writes a name twice would pass on
+				// unchanged into an output validate.Image refuses.
+				if errClass(err) != "squash" || !strings.Contains(err.Error(), "written twice") {
+					t.Fatalf("stack %d keep %d: kept layers write %s twice, squash says %v\n%s", it, keep, dup, err, describe(layers))
+				}
+				dupRefused++
+				continue
+			}
 			if err != nil {
 				t.Fatalf("stack %d keep %d: %v\n%s", it, keep, err, describe(layers))
 			}
 			got, err := tryApply(res.Image)
 			if err != nil {
 				t.Fatalf("stack %d keep %d: output does not apply: %v\n%s", it, keep, err, describe(layers))
+			}
+			// Its own reader and go-containerregistry's accept it.
+			if err := checkOutput(res.Image); err != nil {
+				t.Fatalf("stack %d keep %d: %v\n%s", it, keep, err, describe(layers))
 			}
 			if got != want {
 				t.Fatalf("stack %d keep %d: trees differ\n%s--- input\n%s--- output\n%s", it, keep, describe(layers), want, got)
@@ -64,7 +90,7 @@ func TestSquashRandomStacks(t *testing.T) {
 			checked++
 		}
 	}
-	t.Logf("%d squashes checked, %d stacks skipped", checked, skipped)
+	t.Logf("%d squashes checked, %d stacks skipped, %d refused by analyze and squash, %d squashes refused for a name written twice in a kept layer", checked, skipped, refused, dupRefused)
 	if checked < iterations {
 		t.Errorf("only %d squashes checked", checked)
 	}
@@ -177,4 +203,18 @@ func describe(layers [][]te) string {
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+// duplicateName returns a tar name some layer writes twice, or "".
+func duplicateName(layers [][]te) string {
+	for _, l := range layers {
+		seen := map[string]bool{}
+		for _, e := range l {
+			if seen[e.h.Name] {
+				return e.h.Name
+			}
+			seen[e.h.Name] = true
+		}
+	}
+	return ""
 }

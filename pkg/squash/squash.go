@@ -101,13 +101,9 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 	case oci:
 		mt = types.OCILayer
 	}
-	cfg, err := img.ConfigFile()
+	layers, cfg, err := layer.Layers(img)
 	if err != nil {
-		return nil, fmt.Errorf("reading config: %w", err)
-	}
-	layers, err := img.Layers()
-	if err != nil {
-		return nil, fmt.Errorf("reading layers: %w", err)
+		return nil, err
 	}
 	keep := len(plan.Kept)
 
@@ -148,8 +144,14 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 		sw = spool.Writer(ctx, bw)
 	}
 	m := newMerger(sw, pr, names)
+	m.keep = keep
+	for j := range names {
+		m.walkNames = append(m.walkNames, walkName(plan.Merged[j].Digest, cfg.RootFS.DiffIDs[keep+j]))
+	}
+	// Layers are named in Walk's errors as analyze names them: "reading
+	// layer N: layer DIGEST: ...".
 	walkOpts := func(j int) []layer.Option {
-		return []layer.Option{layer.WithName(names[j]), layer.WithDiffID(cfg.RootFS.DiffIDs[keep+j])}
+		return []layer.Option{layer.WithName(m.walkNames[j]), layer.WithDiffID(cfg.RootFS.DiffIDs[keep+j])}
 	}
 	m.reread = func(ctx context.Context, j int, fn func(e *layer.Entry) error) error {
 		return layer.Walk(ctx, layers[keep+j], fn, walkOpts(j)...)
@@ -157,9 +159,20 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 	for k := 0; k < keep; k++ {
 		m.keptNames = append(m.keptNames, fmt.Sprintf("layer %d (%s)", k, plan.Kept[k].Digest))
 	}
-	m.rereadKept = func(ctx context.Context, k int, fn func(e *layer.Entry) error) error {
-		return layer.Walk(ctx, layers[k], fn, layer.WithName(m.keptNames[k]), layer.WithDiffID(cfg.RootFS.DiffIDs[k]))
+	keptOpts := func(k int) []layer.Option {
+		return []layer.Option{layer.WithName(walkName(plan.Kept[k].Digest, cfg.RootFS.DiffIDs[k])), layer.WithDiffID(cfg.RootFS.DiffIDs[k])}
 	}
+	m.rereadKept = func(ctx context.Context, k int, fn func(e *layer.Entry) error) error {
+		return layer.Walk(ctx, layers[k], fn, keptOpts(k)...)
+	}
+	// The kept layers pass on as they are, so they are checked as analyze
+	// reads them (every entry by layer.Walk, every hard link against the
+	// layers below it by fstree), bottom-up, while the merged ones are
+	// read top-down; the merged layers' hard links are then checked in
+	// the same tree, on top of them. An image analyze refuses is refused
+	// here, before anything is written.
+	check := newChecker(ctx, layers[:keep], m.keptNames, keptOpts)
+	defer check.stop()
 	report := func(p Progress) {
 		if o.progress != nil {
 			p.Layers = len(names)
@@ -169,9 +182,13 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 	for i := len(layers) - 1; i >= keep; i-- {
 		report(Progress{Phase: PhaseRead, LayersDone: len(layers) - 1 - i})
 		if err := m.readLayer(ctx, i-keep, layers[i], walkOpts(i-keep)...); err != nil {
-			return nil, fmt.Errorf("reading %s: %w", names[i-keep], err)
+			return nil, fmt.Errorf("reading layer %d: %w", i, err)
 		}
 	}
+	if err := check.merged(m.records, keep, func(j int) string { return m.walkNames[j] }); err != nil {
+		return nil, err
+	}
+	m.records = nil
 	report(Progress{Phase: PhaseRead, LayersDone: len(names)})
 	recs, err := m.finish(ctx)
 	if err != nil {

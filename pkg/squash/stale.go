@@ -62,7 +62,7 @@ func (m *merger) resolveStale(ctx context.Context) error {
 	}
 	for p, recs := range active {
 		r := &m.recs[recs[0]]
-		return &EntryError{Layer: m.layerNames[r.layer], Path: r.path, Reason: fmt.Sprintf("is a hard link to %q, which does not exist", p)}
+		return m.badLink(r.layer, r.path, p, layer.TargetMissing)
 	}
 	return nil
 }
@@ -114,7 +114,7 @@ func (m *merger) resolveIn(ctx context.Context, name, key string, read func(cont
 			if !ok || hops > len(hl) {
 				if sealed[q] || hops > len(hl) {
 					r := &m.recs[recs[0]]
-					return nil, &EntryError{Layer: m.layerNames[r.layer], Path: r.path, Reason: fmt.Sprintf("is a hard link to %q, which does not exist", r.link)}
+					return nil, m.badLink(r.layer, r.path, r.link, layer.TargetMissing)
 				}
 				next[q] = append(next[q], recs...)
 				break
@@ -125,7 +125,7 @@ func (m *merger) resolveIn(ctx context.Context, name, key string, read func(cont
 			}
 			if f.hdr.Typeflag == tar.TypeDir {
 				r := &m.recs[recs[0]]
-				return nil, &EntryError{Layer: m.layerNames[r.layer], Path: r.path, Reason: fmt.Sprintf("is a hard link to the directory %q", q)}
+				return nil, m.badLink(r.layer, r.path, q, layer.TargetDir)
 			}
 			inode := key + ":" + q
 			for _, ri := range recs {
