@@ -298,11 +298,11 @@ func TestLintSARIFSchema(t *testing.T) {
 }
 
 // rootOptions names the file "Dockerfile" by uri, relative to the source
-// root file:///work/repo/ or not.
+// root file:///home/user/repo/ or not.
 func rootOptions(uri string, relative bool) SARIFOptions {
 	return SARIFOptions{
 		Version:   "1.2.3",
-		SrcRoot:   "file:///work/repo/",
+		SrcRoot:   "file:///home/user/repo/",
 		Artifacts: map[string]SARIFArtifact{"Dockerfile": {URI: uri, Relative: relative}},
 	}
 }

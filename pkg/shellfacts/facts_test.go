@@ -160,7 +160,7 @@ var meaningCases = []struct {
 	{script: "curl -fsSL -o /tmp/x.tgz https://e.org/x.tgz", want: []string{"curl [get] out=/tmp/x.tgz"}},
 	{script: "curl -fsSLo x.tgz https://e.org/x.tgz", opts: []Option{WithWorkdir("/src")}, want: []string{"curl [get] out=/src/x.tgz"}},
 	{script: "curl --output=/x https://e.org/a", want: []string{"curl [get] out=/x"}},
-	{script: "curl -O https://e.org/a/b.tar.gz?x=1", opts: []Option{WithWorkdir("/work")}, want: []string{"curl [get] out=/work/b.tar.gz"}},
+	{script: "curl -O https://e.org/a/b.tar.gz?x=1", opts: []Option{WithWorkdir("/build")}, want: []string{"curl [get] out=/build/b.tar.gz"}},
 	{script: "curl -sL https://e.org/x.tgz | tar xz -C /opt", want: []string{"curl [get] out= stdout piped", "tar [extract] archive= dest=/opt pipe"}},
 	{script: "wget -qO- https://e.org/i.sh | sh", want: []string{"wget [get] out= stdout piped", "sh"}},
 	{script: "curl -sL https://e.org/x.tgz > /tmp/x.tgz", want: []string{"curl [get] out=/tmp/x.tgz"}},
