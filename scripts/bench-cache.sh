@@ -41,7 +41,7 @@ echo "image: $img ($(du -sh "$img" | cut -f1) on disk)"
 cat "$img"/blobs/sha256/* > /dev/null # warm the page cache
 
 field() { sed -n "s/.*\"$1\":\([0-9.e+-]*\).*/\1/p"; }
-best() { sort -g | head -1; }
+best() { sort -g | awk 'NR == 1'; }
 declare -A wall cpu rss
 modes="nocache cold warm"
 for mode in $modes; do wall[$mode]=""; cpu[$mode]=""; rss[$mode]=0; done

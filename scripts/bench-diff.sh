@@ -41,7 +41,7 @@ old=$(path old) new=$(path new) mix=$(path mix)
 for p in "$old" "$new" "$mix"; do echo "image: $p ($(du -sh "$p" | cut -f1) on disk)"; done
 
 field() { sed -n "s/.*\"$1\":\([0-9.e+-]*\).*/\1/p"; }
-best() { sort -g | head -1; }
+best() { sort -g | awk 'NR == 1'; }
 declare -A wall cpu rss
 modes="analyze-old analyze-new analyze-mix diff-new diff-mix"
 for mode in $modes; do wall[$mode]=""; cpu[$mode]=""; rss[$mode]=0; done

@@ -58,7 +58,7 @@ codec=(-compression "$compression" -level "$level")
 cat "$img"/blobs/sha256/* "$work"/merged*.tar >/dev/null # warm the page cache
 
 field() { sed -n "s/.*\"$1\":\([0-9.e+-]*\).*/\1/p"; }
-best() { sort -g | head -1; }
+best() { sort -g | awk 'NR == 1'; }
 modes="read floor squash floor-all all extract"
 declare -A wall cpu rss
 for mode in $modes; do wall[$mode]=""; cpu[$mode]=""; rss[$mode]=0; done

@@ -115,7 +115,7 @@ log "Installed-Size vs whittle: $within of $n packages within 5%; largest relati
 	"packages of 1 MiB or more, $maxbig ($maxbigpkg) over packages of 4 MiB or more; totals $total_w of $total_is bytes" \
 	"($(awk -v a="$total_w" -v b="$total_is" 'BEGIN { printf "%.4f", a / b }'))"
 printf '  %-32s %14s %14s %8s\n' package installed-size whittle ratio >&2
-sort -k2,2nr "$W/sizes.txt" | head -n 12 | awk '{ printf "  %-32s %14d %14d %8.4f\n", $1, $2, $3, ($2 > 0 ? $3 / $2 : 0) }' >&2
+sort -k2,2nr "$W/sizes.txt" | take 12 | awk '{ printf "  %-32s %14d %14d %8.4f\n", $1, $2, $3, ($2 > 0 ? $3 / $2 : 0) }' >&2
 check_eq "packages where whittle counts more than Installed-Size" 0 "$over"
 if awk -v a="$total_w" -v b="$total_is" 'BEGIN { exit !(a <= b && a >= 0.95 * b) }'; then
 	_check_ok "the packages' bytes are within 5% of their Installed-Size in all ($total_w of $total_is)"

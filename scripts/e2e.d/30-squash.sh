@@ -81,12 +81,12 @@ squash_image() {
 
 	step "$name: docker load and run"
 	check_cmd "$name: docker load" docker load -q -i "$out"
-	check_eq "$name: squashed layers in the daemon" "$(img_diff_ids "$ref" | head -n "$kept" | paste -sd' ') 1" \
-		"$(img_diff_ids "$sq" | head -n "$kept" | paste -sd' ') $(($(img_diff_ids "$sq" | wc -l) - kept))"
+	check_eq "$name: squashed layers in the daemon" "$(img_diff_ids "$ref" | take "$kept" | paste -sd' ') 1" \
+		"$(img_diff_ids "$sq" | take "$kept" | paste -sd' ') $(($(img_diff_ids "$sq" | wc -l) - kept))"
 	local run_out
 	run_out=$(docker run --rm --network none "$sq" 2>&1 || true)
 	log "docker run $sq: $run_out"
-	check_eq "$name: functional check in the squashed image" CHECK-OK "$(grep -o 'CHECK-OK' <<<"$run_out" | head -n 1)"
+	check_eq "$name: functional check in the squashed image" CHECK-OK "$(grep -o 'CHECK-OK' <<<"$run_out" | take 1)"
 	check_eq "$name: the input's own check gives the same output" "$(docker run --rm --network none "$ref" 2>&1 || true)" "$run_out"
 	check_eq "$name: config kept (Env, Cmd, Entrypoint, WorkingDir, User, Labels, ExposedPorts, Volumes, Healthcheck)" \
 		"$(docker image inspect --format '{{json .Config.Env}} {{json .Config.Cmd}} {{json .Config.Entrypoint}} {{.Config.WorkingDir}} {{.Config.User}} {{json .Config.Labels}} {{json .Config.ExposedPorts}} {{json .Config.Volumes}} {{json .Config.Healthcheck}}' "$ref")" \

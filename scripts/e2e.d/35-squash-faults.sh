@@ -65,10 +65,10 @@ wait_for() {
 }
 
 # spooling: squash has a file open in $TMPDIR (the spool, which has no name).
-spooling() { find "/proc/$SQ_PID/fd" -lname "$T/*" 2>/dev/null | grep -q .; }
+spooling() { [ -n "$(find "/proc/$SQ_PID/fd" -lname "$T/*" -print -quit 2>/dev/null)" ]; }
 
 # writing_dst: more than 50 MB of the destination are written beside it.
-writing_dst() { find "$OUT" -path "*whittle-tmp-$SQ_PID-*" -type f -size +50M 2>/dev/null | grep -q .; }
+writing_dst() { [ -n "$(find "$OUT" -path "*whittle-tmp-$SQ_PID-*" -type f -size +50M -print -quit 2>/dev/null)" ]; }
 
 # stop_squash SIGNAL: send SIGNAL, wait for the exit; sets RC and MS, the
 # milliseconds from the signal to the exit.

@@ -121,7 +121,7 @@ for dir in "$CASES"/*/; do
 	check_gt "$name: bytes saved" "$([[ $after =~ ^[0-9]+$ ]] && echo $((before - after)) || echo n/a)" 0
 
 	for tag in before after; do
-		out=$(docker run --rm --network none "whittle-fix/$name:$tag" 2>&1 | head -n 3 || true)
+		out=$(docker run --rm --network none "whittle-fix/$name:$tag" 2>&1 | take 3 || true)
 		case $out in
 		*"${WANT_OUT[$name]}"*) _check_ok "$name: $tag image works" ;;
 		*) _check_fail "$name: $tag image: want output with '${WANT_OUT[$name]}', got '$out'" ;;

@@ -180,7 +180,7 @@ expect_build() {
 # marker.
 works() {
 	local out
-	out=$(docker run --rm --network none "$2" 2>&1 | head -n 5 || true)
+	out=$(docker run --rm --network none "$2" 2>&1 | take 5 || true)
 	case $out in
 	*"${WANT_OUT[$CASE]}"*) _check_ok "$1 works ($(printf '%s' "$out" | head -n 1))" ;;
 	*) _check_fail "$1: want output with '${WANT_OUT[$CASE]}', got '$out'" ;;
@@ -252,7 +252,7 @@ check_no_files() {
 		_check_ok "$desc (bytes per layer above the base: $(layer_bytes "$save" "$re" "$ex"))"
 	else
 		_check_fail "$desc: $(echo "$files" | wc -l) files, bytes per layer $(layer_bytes "$save" "$re" "$ex"):"
-		echo "$files" | head -n 20 | indent
+		echo "$files" | take 20 | indent
 	fi
 	rm -f "$save"
 }

@@ -176,7 +176,7 @@ printf '[storage]\ndriver = "vfs"\ngraphroot = "%s"\nrunroot = "%s"\n' "$B/root"
 export CONTAINERS_STORAGE_CONF=$B/storage.conf BUILDAH_ISOLATION=chroot
 docker save -o "$W/busybox.tar" "$BUSYBOX_BASE"
 buildah pull -q "docker-archive:$W/busybox.tar" >/dev/null
-buildah tag "$(buildah images -q | head -n 1)" localhost/whittle-verify-busybox:latest
+buildah tag "$(buildah images -q | take 1)" localhost/whittle-verify-busybox:latest
 buildah_images() { buildah images --format '{{.Name}}:{{.Tag}}' | grep -E 'whittle-verify-[0-9a-f]{12}:' || true; }
 ctx=$W/buildah-tmp
 mkdir -p "$ctx"

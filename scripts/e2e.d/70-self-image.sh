@@ -58,7 +58,7 @@ HEAD_REV=$(git -C "$SRC" rev-parse HEAD)
 WANT_MODIFIED=false
 [ -z "$(git -C "$SRC" status --porcelain)" ] || WANT_MODIFIED=true
 log "HEAD $HEAD_REV, working tree modified: $WANT_MODIFIED"
-git -C "$SRC" status --short | head -n 20 | sed 's/^/    /' >&2
+git -C "$SRC" status --short | take 20 | sed 's/^/    /' >&2
 
 # ---------------------------------------------------------------- lint
 

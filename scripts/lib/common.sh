@@ -27,11 +27,16 @@ die() {
 # have CMD: whether CMD is on PATH.
 have() { command -v "$1" >/dev/null 2>&1; }
 
+# take N: the first N lines of standard input. Unlike head, it reads its input
+# to the end, so the command before it in a pipeline never dies of SIGPIPE
+# (exit 141, which pipefail makes the pipeline's status).
+take() { awk -v n="$1" 'NR <= n'; }
+
 # ---------------------------------------------------------------- packages
 
 # pkg_installed PKG: whether the Debian package PKG is installed.
 pkg_installed() {
-	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+	[[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == *'install ok installed'* ]]
 }
 
 # apt_ensure PKG...: install the Debian packages that are not installed yet;
