@@ -37,8 +37,8 @@ type HashAhead struct {
 // ChunkSize is the size of the chunks HashAhead reads; AheadChunks how
 // many it holds at most (being read, hashed or parsed).
 const (
-	ChunkSize   = 512 << 10
-	AheadChunks = 4
+	ChunkSize   = 256 << 10
+	AheadChunks = 3
 )
 
 type chunk struct {
