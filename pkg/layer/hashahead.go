@@ -27,7 +27,7 @@ type HashAhead struct {
 	close sync.Once
 	h     hash.Hash
 
-	made int // chunks taken from the pool, by produce
+	made int // chunks made, by produce
 
 	cur *chunk
 	off int
@@ -47,8 +47,6 @@ type chunk struct {
 	err  error
 	refs atomic.Int32
 }
-
-var chunkPool = sync.Pool{New: func() any { return &chunk{buf: make([]byte, ChunkSize)} }}
 
 // NewHashAhead starts reading r and hashing what it reads into h (h may be
 // nil: then it only reads ahead). Call Close when done, even after an
@@ -71,15 +69,16 @@ func (a *HashAhead) produce(r io.Reader) {
 	defer a.done.Done()
 	defer close(a.hashq)
 	for {
-		// A chunk is taken from the pool only when none is free: a
-		// short stream holds one.
+		// A chunk is made only when none is free: a short stream
+		// holds one. (Chunks are not pooled between streams: what a
+		// walk allocates does not depend on when the collector ran.)
 		var c *chunk
 		select {
 		case c = <-a.free:
 		default:
 			if a.made < AheadChunks {
 				a.made++
-				c = chunkPool.Get().(*chunk)
+				c = &chunk{buf: make([]byte, ChunkSize)}
 				break
 			}
 			select {
@@ -156,24 +155,6 @@ func (a *HashAhead) Close() {
 	a.close.Do(func() {
 		close(a.stop)
 		a.done.Wait()
-		// Every chunk is idle now; those still queued go back to the
-		// pool with the others.
-		for {
-			select {
-			case c := <-a.free:
-				chunkPool.Put(c)
-			case c := <-a.out:
-				if c != a.cur {
-					chunkPool.Put(c)
-				}
-			default:
-				if a.cur != nil {
-					chunkPool.Put(a.cur)
-					a.cur = nil
-				}
-				return
-			}
-		}
 	})
 }
 
