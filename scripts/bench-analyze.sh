@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # Benchmark of whittle analyze on a large synthetic image (6 layers, 300k
 # files, about 1 GB uncompressed, gzip; deletions, opaque directories,
 # overwrites, duplicates). The image is generated once and cached.
@@ -23,8 +24,35 @@
 #
 # Environment: WHITTLE_BENCH_DIR (default ~/.cache/whittle-bench) holds the
 # image. Never inside the repository.
+#
+# Real-image mode:
+#
+#   scripts/bench-analyze.sh -real [-save TAR] [-dive PATH] [-jobs N] [-runs N] [-cpuprofile FILE]
+#
+# measures, on the `docker save` archive TAR (uncompressed layers; default
+# WHITTLE_BENCH_DIR/real-debian.tar, built when missing: see
+# build_real_image below, which needs root and the Docker Engine), in one
+# run, as separate processes, alternating:
+#   sha256:  the sha256 of every layer's stream, each once, as analyze reads
+#            it, with the same parallelism: the floor of an analysis that
+#            verifies every layer
+#   analyze: account.Analyze as whittle analyze runs it
+#   dive:    with -dive PATH (a dive binary, or a directory of dive's Go
+#            source, built to a temporary directory), dive's CI mode on the
+#            same archive (`dive --ci --source docker-archive TAR`, its rules
+#            turned off); without -dive, the output says dive was not run
+# and prints the ratios analyze/sha256 (target <= 1.3) and dive/analyze
+# (target >= 5), with the peak RSS of each. -cpuprofile writes the CPU
+# profile of one more, untimed, analyze.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = -real ]; then
+	shift
+	# shellcheck source=lib/bench-real.sh
+	. scripts/lib/bench-real.sh
+	real_main "$@"
+	exit
+fi
 files=300000 bytes=1073741824 packages=1000 jobs=$(nproc) runs=2
 while [ $# -gt 0 ]; do
 	case "$1" in

@@ -12,7 +12,7 @@
 #   REGISTRY      host:port of the plain-HTTP registry on loopback
 #   E2E_WORK      an empty scratch directory, one per script
 #   E2E_SRC       the repository root
-#   E2E_LIB       scripts/lib (common.sh, assert.sh, images.sh)
+#   E2E_LIB       scripts/lib (common.sh, assert.sh, images.sh, debian.sh)
 #   DEBIAN_BASE   local/debian:bookworm (debootstrap minbase, imported)
 #   BUSYBOX_BASE  local/busybox:latest (busybox-static, imported)
 #   DEBIAN_BASE_TAR  the tar DEBIAN_BASE was imported from
@@ -33,6 +33,8 @@ E2E_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 E2E_LIB=$E2E_SRC/scripts/lib
 # shellcheck source=lib/common.sh
 . "$E2E_LIB/common.sh"
+# shellcheck source=lib/debian.sh
+. "$E2E_LIB/debian.sh"
 
 E2E_DIR=${E2E_DIR:-$E2E_SRC/.e2e}
 E2E_CACHE=${E2E_CACHE:-/var/cache/whittle-e2e}
@@ -187,43 +189,9 @@ EOF
 	svc_alive registry || die "registry exited (port $port taken?)"
 }
 
-# debian_base_tar: the cached debootstrap minbase tar, made if missing. The
-# cache is shared by concurrent runs: one makes it under a lock, others wait.
-debian_base_tar() {
-	local arch
-	arch=$(dpkg --print-architecture)
-	DEBIAN_BASE_TAR=$E2E_CACHE/debian-bookworm-minbase-$arch.tar
-	mkdir -p "$E2E_CACHE"
-	(
-		flock -w 1200 9 || die "waiting for the lock on $E2E_CACHE"
-		if [ -s "$DEBIAN_BASE_TAR" ] && tar -tf "$DEBIAN_BASE_TAR" ./etc/debian_version >/dev/null 2>&1; then
-			log "reusing $DEBIAN_BASE_TAR"
-			exit 0
-		fi
-		local rootfs=$RUN/debian-rootfs tmp=$DEBIAN_BASE_TAR.tmp.$$
-		log "debootstrap --variant=minbase bookworm from $E2E_DEBIAN_MIRROR (about a minute)"
-		local try rc
-		for try in 1 2; do
-			rc=0
-			timeout 1200 debootstrap --variant=minbase bookworm "$rootfs" "$E2E_DEBIAN_MIRROR" \
-				>>"$RUN/logs/debootstrap.log" 2>&1 || rc=$?
-			[ ! -d "$rootfs" ] || umount_under "$rootfs"
-			[ "$rc" -ne 0 ] || break
-			tail -n 40 "$RUN/logs/debootstrap.log" >&2
-			[ "$try" -lt 2 ] || die "debootstrap failed (exit $rc)"
-			warn "debootstrap failed (exit $rc); trying again"
-			rm -rf "$rootfs"
-		done
-		tar -C "$rootfs" --numeric-owner --sort=name -cf "$tmp" .
-		mv "$tmp" "$DEBIAN_BASE_TAR"
-		rm -rf "$rootfs"
-		log "cached $DEBIAN_BASE_TAR ($(stat -c %s "$DEBIAN_BASE_TAR") bytes)"
-	) 9>"$E2E_CACHE/.lock"
-}
-
 make_base_images() {
 	step "base images"
-	debian_base_tar
+	debian_base_tar "$E2E_CACHE" "$E2E_DEBIAN_MIRROR" "$RUN" "$RUN/logs/debootstrap.log"
 	DEBIAN_BASE=local/debian:bookworm
 	docker import "$DEBIAN_BASE_TAR" "$DEBIAN_BASE" >/dev/null
 	log "imported $DEBIAN_BASE from $DEBIAN_BASE_TAR"

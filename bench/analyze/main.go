@@ -7,6 +7,12 @@
 //	analyze -mode generate -dir DIR      write (or reuse) the image, print its path
 //	analyze -mode baseline -image PATH   decompress and read every layer
 //	analyze -mode analyze  -image PATH   account.Analyze
+//	analyze -mode analyze  -ref REF      the same on any image reference
+//	                                     (a docker save tar, a layout, ...)
+//	analyze -mode sha256   -ref REF      the sha256 of every layer's stream,
+//	                                     once, as analyze reads it (same jobs)
+//	analyze -mode exec -- CMD ARGS...    run CMD; its wall and CPU time and
+//	                                     peak RSS (the real-image mode's dive)
 //	analyze -mode analyze -attribute -image PATH   the same with package attribution
 //	analyze -mode analyze -cache DIR -image PATH   the same with the layer cache in DIR
 //	analyze -mode attribute-ab -runs N -image PATH
@@ -17,15 +23,18 @@ package main
 import (
 	"archive/tar"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"syscall"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -35,8 +44,11 @@ import (
 	"github.com/whittle/whittle/internal/benchutil"
 	"github.com/whittle/whittle/internal/synth"
 	"github.com/whittle/whittle/pkg/account"
+	"github.com/whittle/whittle/pkg/imageref"
+	"github.com/whittle/whittle/pkg/layer"
 	"github.com/whittle/whittle/pkg/layercache"
 	"github.com/whittle/whittle/pkg/packages"
+	"github.com/whittle/whittle/pkg/spool"
 )
 
 func main() {
@@ -73,6 +85,7 @@ func run(ctx context.Context) error {
 	mode := flag.String("mode", "analyze", "generate, baseline or analyze")
 	dir := flag.String("dir", os.TempDir(), "where generate writes the image")
 	image := flag.String("image", "", "OCI layout of the image")
+	refArg := flag.String("ref", "", "image reference, as whittle analyze takes it (instead of -image)")
 	files := flag.Int("files", synth.DefaultLarge.Files, "files of the generated image")
 	size := flag.Int64("bytes", synth.DefaultLarge.Bytes, "uncompressed bytes of the generated image")
 	pkgs := flag.Int("packages", 0, "generate: packages of the dpkg database the image holds (0: none)")
@@ -109,13 +122,35 @@ func run(ctx context.Context) error {
 			return err
 		}
 		res.Generated = p
-	case "baseline", "analyze":
-		img, err := benchutil.OpenLayout(*image)
+	case "exec":
+		if flag.NArg() == 0 {
+			return fmt.Errorf("-mode exec needs a command")
+		}
+		cmd := exec.CommandContext(ctx, flag.Arg(0), flag.Args()[1:]...)
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("%s: %w", flag.Arg(0), err)
+		}
+		res.Seconds = time.Since(start).Seconds()
+		ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+		res.CPU = float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
+		res.MaxRSSMB = float64(ru.Maxrss) / 1024
+		return json.NewEncoder(os.Stdout).Encode(res)
+	case "baseline", "analyze", "sha256":
+		var img v1.Image
+		var err error
+		if *refArg != "" {
+			img, err = openRef(ctx, *refArg)
+		} else {
+			img, err = benchutil.OpenLayout(*image)
+		}
 		if err != nil {
 			return err
 		}
 		if *mode == "baseline" {
 			res.Entries, res.Bytes, err = baseline(ctx, img, *jobs)
+		} else if *mode == "sha256" {
+			res.Bytes, err = sha256Layers(ctx, img, *jobs)
 		} else {
 			var (
 				rep *account.Report
@@ -230,6 +265,58 @@ func baseline(ctx context.Context, img v1.Image, jobs int) (entries, size int64,
 		size += c[1]
 	}
 	return entries, size, nil
+}
+
+// openRef opens an image reference as whittle analyze does.
+func openRef(ctx context.Context, s string) (v1.Image, error) {
+	ref, err := imageref.Parse(s)
+	if err != nil {
+		return nil, err
+	}
+	return ref.Image(ctx)
+}
+
+// sha256Layers computes the sha256 of every layer's stream as whittle
+// reads it (the uncompressed tar of a docker save archive, the blob of a
+// layout or a registry), each once, jobs layers at a time, with a 1 MiB
+// buffer, and nothing else: the floor of an analysis that must verify
+// every layer. It returns the bytes hashed.
+func sha256Layers(ctx context.Context, img v1.Image, jobs int) (int64, error) {
+	layers, err := img.Layers()
+	if err != nil {
+		return 0, err
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(jobs)
+	sizes := make([]int64, len(layers))
+	for i, l := range layers {
+		g.Go(func() error {
+			var rc io.ReadCloser
+			var err error
+			if layer.NativelyUncompressed(l) {
+				rc, err = l.Uncompressed()
+			} else {
+				rc, err = l.Compressed()
+			}
+			if err != nil {
+				return err
+			}
+			defer rc.Close()
+			h := sha256.New()
+			n, err := io.CopyBuffer(h, spool.Reader(ctx, rc), make([]byte, 1<<20))
+			sizes[i] = n
+			_ = h.Sum(nil)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return 0, err
+	}
+	var total int64
+	for _, n := range sizes {
+		total += n
+	}
+	return total, nil
 }
 
 // attributeAB runs, in this one process, analyze and analyze with package

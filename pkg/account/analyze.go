@@ -457,7 +457,7 @@ type fileHasher struct {
 }
 
 func newFileHasher() *fileHasher {
-	return &fileHasher{buf: make([]byte, 1<<20), h: xxh3.New()}
+	return &fileHasher{buf: make([]byte, 64<<10), h: xxh3.New()}
 }
 
 // sum reads r to its end and returns the XXH3-128 of what it read (big

@@ -251,7 +251,17 @@ func WalkInfo(ctx context.Context, l v1.Layer, fn func(e *Entry) error, opts ...
 		lim = *o.limits
 	}
 	dec = &limitReader{r: dec, l: lim, compressed: blob, ratio: info.Compression != Uncompressed, layer: name}
-	tarStream := &hashCounter{r: dec, h: sha256.New()}
+	// An uncompressed blob is the tar stream itself: its digest is the
+	// diff_id, hashed once.
+	blobIsTar := info.Compression == Uncompressed && blob.h != nil
+	if blobIsTar {
+		blob.h = nil
+	}
+	// The tar stream is read (decompressed) on one goroutine and its
+	// diff_id hashed on another, ahead of the parsing here, in chunks
+	// that every stage reads in place.
+	tarStream := NewHashAhead(dec, sha256.New())
+	defer tarStream.Close()
 
 	tr := tar.NewReader(tarStream)
 	var e Entry
@@ -312,11 +322,12 @@ func WalkInfo(ctx context.Context, l v1.Layer, fn func(e *Entry) error, opts ...
 		}
 		return info, &CorruptError{Layer: name, Err: fmt.Errorf("reading to the end of the tar stream: %w", err)}
 	}
+	diffID := tarStream.Sum() // the reading ahead has stopped: br is ours again
 	if _, err := io.Copy(io.Discard, br); err != nil {
 		return info, &CorruptError{Layer: name, Err: fmt.Errorf("reading to the end of the blob: %w", err)}
 	}
-	info.DiffID = v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(tarStream.h.Sum(nil))}
-	info.UncompressedSize = tarStream.n
+	info.DiffID = v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(diffID)}
+	info.UncompressedSize = tarStream.N()
 	info.CompressedSize = blob.n
 	if declared {
 		h := o.digest
@@ -328,6 +339,8 @@ func WalkInfo(ctx context.Context, l v1.Layer, fn func(e *Entry) error, opts ...
 			h = &d
 		}
 		info.Digest = *h
+	} else if blobIsTar {
+		info.Digest = info.DiffID
 	} else {
 		info.Digest = v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(blob.h.Sum(nil))}
 	}

@@ -148,6 +148,12 @@ func TestWalkErrors(t *testing.T) {
 			func(err error) bool {
 				return errors.As(err, &mismatch) && mismatch.Kind == KindDigest && mismatch.Got == synth.Digest(gz)
 			}},
+		// An uncompressed blob is hashed once, as the tar stream: a
+		// manifest digest other than its sha256 is still refused.
+		{"wrong digest of an uncompressed blob", synth.RawLayer(raw, types.OCIUncompressedLayer, synth.Digest(raw), bad),
+			func(err error) bool {
+				return errors.As(err, &mismatch) && mismatch.Kind == KindDigest && mismatch.Want == bad && mismatch.Got == synth.Digest(raw)
+			}},
 		{"entry escaping the root", synth.RawLayer(escape, types.OCIUncompressedLayer, synth.Digest(escape), synth.Digest(escape)),
 			func(err error) bool {
 				return errors.As(err, &unsafe) && unsafe.Name == "a/../../etc/passwd" && unsafe.Layer != ""
