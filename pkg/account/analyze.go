@@ -90,7 +90,7 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 	if o.dive {
 		diveIn, diveOut = make(chan []fstree.Record, len(layers)), make(chan Dive, 1)
 		go func() {
-			acc := newDiveAcc()
+			acc := newDiveAcc(len(layers))
 			for recs := range diveIn {
 				acc.add(recs)
 			}

@@ -188,7 +188,7 @@ func doubleAt(p string) int {
 // layer that entries name, in dive's walk order, one per path. (Parents no
 // entry names are left out: they are never leaves.)
 func diveItems(recs []fstree.Record, items []diveItem) []diveItem {
-	items = items[:0]
+	items = slices.Grow(items[:0], len(recs))
 	for i := range recs {
 		r := &recs[i]
 		raw := r.Path
@@ -301,35 +301,51 @@ func (t *dtree) stackItems(items []diveItem) {
 // diveData is dive's record of one path over all layers.
 type diveData struct {
 	cum, min int64
-	count    int
-	listed   bool   // in diveAcc.seen
-	path     string // dive's path ("/" and the names), set once count reaches 2
+	count    int32
 }
 
-type diveSlice []*diveData
+// diveMatch is a path seen more than once, with its record.
+type diveMatch struct {
+	d    *diveData
+	path string // dive's path ("/" and the names)
+}
+
+type diveSlice []diveMatch
 
 func (s diveSlice) Len() int           { return len(s) }
 func (s diveSlice) Swap(i, j int)      { s[i], s[j] = s[j], s[i] }
-func (s diveSlice) Less(i, j int) bool { return s[i].cum < s[j].cum }
+func (s diveSlice) Less(i, j int) bool { return s[i].d.cum < s[j].d.cum }
+
+// diveBlock is how many records are allocated at once.
+const diveBlock = 4096
 
 // diveAcc computes the dive block one layer at a time, bottom first.
 type diveAcc struct {
 	d Dive
+	// layers is the number of layers of the image (0: not known). The
+	// last layer adds nothing that a later one would read: its paths seen
+	// once are summed without a record, and its tree is not stacked.
+	layers int
 	// records holds dive's record of each path seen as a leaf, by the
-	// path without its leading slash.
+	// path without its leading slash; blocks holds them all (the order
+	// does not matter: only sums are taken over them).
 	records map[string]*diveData
-	seen    []*diveData // in the order first seen
-	matches diveSlice
+	blocks  [][]diveData
+	// minSum and cumSum: the paths of the last layer seen only there.
+	minSum, cumSum int64
+	matches        diveSlice
 	// stacked is dive's StackTreeRange(trees, 0, k-1): a copy of the
-	// first tree with trees 0..k-1 stacked on it.
+	// first tree with trees 0..k-1 stacked on it; made from the first
+	// layer only when something reads it.
 	stacked *dtree
 	k       int
 	items   []diveItem
-	slab    []diveData // records are allocated from here, in blocks
 }
 
-func newDiveAcc() *diveAcc {
-	return &diveAcc{d: Dive{Inefficiencies: []DiveInefficient{}}, records: map[string]*diveData{}}
+// newDiveAcc returns the accumulator of an image of the given number of
+// layers (0: not known).
+func newDiveAcc(layers int) *diveAcc {
+	return &diveAcc{d: Dive{Inefficiencies: []DiveInefficient{}}, layers: layers, records: map[string]*diveData{}}
 }
 
 // record returns the record of a path, made when missing.
@@ -337,11 +353,12 @@ func (a *diveAcc) record(key string) *diveData {
 	if d := a.records[key]; d != nil {
 		return d
 	}
-	if len(a.slab) == cap(a.slab) {
-		a.slab = make([]diveData, 0, 1024)
+	if n := len(a.blocks); n == 0 || len(a.blocks[n-1]) == cap(a.blocks[n-1]) {
+		a.blocks = append(a.blocks, make([]diveData, 0, diveBlock))
 	}
-	a.slab = append(a.slab, diveData{min: -1})
-	d := &a.slab[len(a.slab)-1]
+	b := &a.blocks[len(a.blocks)-1]
+	*b = append(*b, diveData{min: -1})
+	d := &(*b)[len(*b)-1]
 	a.records[key] = d
 	return d
 }
@@ -351,7 +368,9 @@ func (a *diveAcc) add(recs []fstree.Record) {
 	for i := range recs {
 		size += recs[i].Size
 	}
-	if a.k == 0 {
+	first := a.k == 0
+	last := a.layers > 0 && a.k == a.layers-1
+	if first && !last {
 		a.stacked, _ = diveLayerTree(recs)
 	}
 	a.d.SizeBytes += size
@@ -360,6 +379,14 @@ func (a *diveAcc) add(recs []fstree.Record) {
 	}
 	a.items = diveItems(recs, a.items)
 	items := a.items
+	// A path of the last layer seen in no layer below needs no record,
+	// unless a whiteout of the layer names it too.
+	lone := last
+	for i := range items {
+		if lone && strings.HasPrefix(items[i].raw[strings.LastIndexByte(items[i].raw, '/')+1:], diveWhiteout) {
+			lone = false
+		}
+	}
 	// The leaves of the layer's tree, in dive's order: the record of each
 	// is that of its path, the whiteout prefix stripped from the last
 	// name. A whiteout of a path absent below ends the walk (dive logs
@@ -375,15 +402,21 @@ func (a *diveAcc) add(recs []fstree.Record) {
 		if wh {
 			key = key[:cut] + key[cut+len(diveWhiteout):]
 		}
-		data := a.record(key)
-		if !data.listed {
-			// Listed even when the walk ends here: dive keeps such a
-			// record, minimum -1.
-			data.listed = true
-			a.seen = append(a.seen, data)
+		if lone {
+			if _, ok := a.records[key]; !ok {
+				a.minSum += it.size
+				a.cumSum += it.size
+				continue
+			}
 		}
+		// Recorded even when the walk ends here: dive keeps such a
+		// record, minimum -1.
+		data := a.record(key)
 		var sz int64
 		if wh {
+			if a.stacked == nil {
+				a.stacked, _ = diveLayerTree(recs) // the first layer's own
+			}
 			prev := a.stacked.getNode(key)
 			if prev == nil {
 				break
@@ -400,21 +433,24 @@ func (a *diveAcc) add(recs []fstree.Record) {
 		}
 		data.count++
 		if data.count == 2 {
-			data.path = "/" + key
-			a.matches = append(a.matches, data)
+			a.matches = append(a.matches, diveMatch{d: data, path: "/" + key})
 		}
 	}
-	a.stacked.stackItems(items)
+	if !last {
+		a.stacked.stackItems(items)
+	}
 	clear(items) // the next layer's records need not keep these strings
 	a.k++
 }
 
 func (a *diveAcc) result() Dive {
 	d := a.d
-	var minSum, cumSum int64
-	for _, v := range a.seen {
-		minSum += v.min
-		cumSum += v.cum
+	minSum, cumSum := a.minSum, a.cumSum
+	for _, b := range a.blocks {
+		for k := range b {
+			minSum += b[k].min
+			cumSum += b[k].cum
+		}
 	}
 	d.Efficiency = 1
 	if cumSum != 0 {
@@ -423,8 +459,8 @@ func (a *diveAcc) result() Dive {
 	sort.Sort(a.matches)
 	for i := len(a.matches) - 1; i >= 0; i-- {
 		m := a.matches[i]
-		d.WastedBytes += m.cum
-		d.Inefficiencies = append(d.Inefficiencies, DiveInefficient{Path: m.path, Count: m.count, SizeBytes: m.cum})
+		d.WastedBytes += m.d.cum
+		d.Inefficiencies = append(d.Inefficiencies, DiveInefficient{Path: m.path, Count: int(m.d.count), SizeBytes: m.d.cum})
 	}
 	if d.UserSizeBytes > 0 {
 		d.UserWastedPercent = float64(d.WastedBytes) / float64(d.UserSizeBytes)

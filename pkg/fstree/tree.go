@@ -70,7 +70,6 @@ type Tree struct {
 	root    *node
 	inodes  [][]Inode // chunks of inodeChunk
 	ninodes int
-	names   map[string]string // interned path components
 	slab    []node            // nodes are allocated from here, in blocks
 	layers  int
 	removed map[string]bool // paths removed by the current layer's whiteouts
@@ -80,8 +79,7 @@ type Tree struct {
 // New returns an empty tree.
 func New() *Tree {
 	return &Tree{
-		root:  &node{children: map[string]*node{}, layer: -1, ino: -1, kind: nodeDir},
-		names: map[string]string{},
+		root: &node{children: map[string]*node{}, layer: -1, ino: -1, kind: nodeDir},
 	}
 }
 
@@ -109,15 +107,6 @@ func (t *Tree) newNode(n node) *node {
 	}
 	t.slab = append(t.slab, n)
 	return &t.slab[len(t.slab)-1]
-}
-
-func (t *Tree) intern(s string) string {
-	if v, ok := t.names[s]; ok {
-		return v
-	}
-	s = strings.Clone(s)
-	t.names[s] = s
-	return s
 }
 
 // lookup finds the node at p without creating anything, not following
@@ -205,7 +194,7 @@ func (t *Tree) parentOf(idx int, p string) (*node, string) {
 			if next != nil {
 				t.drop(next, ReasonOverwritten, idx)
 			}
-			next = t.newNode(node{name: t.intern(c), parent: n, children: map[string]*node{}, layer: int32(idx), ino: -1, kind: nodeDir})
+			next = t.newNode(node{name: c, parent: n, children: map[string]*node{}, layer: int32(idx), ino: -1, kind: nodeDir})
 			n.children[next.name] = next
 		}
 		n, p = next, rest
@@ -236,11 +225,11 @@ func (t *Tree) add(idx int, r *Record, st *LayerStats) error {
 		if old != nil {
 			t.drop(old, ReasonOverwritten, idx)
 		}
-		nn := t.newNode(node{name: t.intern(name), parent: parent, children: map[string]*node{}, layer: int32(idx), ino: -1, kind: nodeDir})
+		nn := t.newNode(node{name: name, parent: parent, children: map[string]*node{}, layer: int32(idx), ino: -1, kind: nodeDir})
 		parent.children[nn.name] = nn
 		return nil
 	}
-	nn := t.newNode(node{name: t.intern(name), parent: parent, layer: int32(idx), ino: -1, kind: nodeOther})
+	nn := t.newNode(node{name: name, parent: parent, layer: int32(idx), ino: -1, kind: nodeOther})
 	switch r.Type {
 	case TypeReg:
 		nn.kind = nodeReg
