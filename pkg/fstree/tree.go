@@ -70,7 +70,7 @@ type Tree struct {
 	root    *node
 	inodes  [][]Inode // chunks of inodeChunk
 	ninodes int
-	slab    []node            // nodes are allocated from here, in blocks
+	slab    []node // nodes are allocated from here, in blocks
 	layers  int
 	removed map[string]bool // paths removed by the current layer's whiteouts
 	pathBuf []byte          // reused by removeChildren
