@@ -110,6 +110,11 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 	// as it and the layers below it are read, and its records dropped.
 	err = scanLayers(ctx, layers, cfg, &o, func(i int, s *layerScan) error {
 		base := tree.NumInodes()
+		// dive reads the records while the tree merges them (neither
+		// writes them), so that they are dropped as soon as possible.
+		if diveIn != nil {
+			diveIn <- s.records // never blocks: room for every layer
+		}
 		st, err := tree.Apply(i, s.records)
 		if err != nil {
 			var ie *layer.InvalidEntryError
@@ -117,9 +122,6 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 				ie.Layer = s.info.Digest.String()
 			}
 			return fmt.Errorf("reading layer %d: %w", i, err)
-		}
-		if diveIn != nil {
-			diveIn <- s.records // never blocks: room for every layer
 		}
 		if capt != nil {
 			capt.add(tree, base, s.captures)
@@ -171,6 +173,12 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 	if capt != nil {
 		rep.Captured = capt.result(files, tree)
 	}
+	rep.Dive = Dive{Inefficiencies: []DiveInefficient{}}
+	if diveOut != nil {
+		// The layers' records are dropped once dive is done with them,
+		// before the list of visible files is made.
+		rep.Dive = <-diveOut
+	}
 	if o.visibleFiles {
 		rep.VisibleFiles = make([]VisibleFile, len(files))
 		for k, f := range files {
@@ -193,7 +201,7 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 		}
 		rep.Image.WastedBytes += in.Size
 		rep.Layers[in.Layer].WastedBytes += in.Size
-		rep.Waste = append(rep.Waste, WasteItem{Path: "/" + in.Path, Layer: int(in.Layer), Bytes: in.Size, Reason: in.Reason, ShadowedBy: int(in.ShadowedBy)})
+		rep.Waste = append(rep.Waste, WasteItem{Path: "/" + in.Path, Layer: int(in.Layer), Bytes: in.Size, Reason: in.Reason(), ShadowedBy: int(in.ShadowedBy)})
 	}
 	wg.Wait()
 	for _, c := range rep.Caches {
@@ -201,10 +209,6 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 	}
 	for _, d := range rep.Docs {
 		rep.Image.DocBytes += d.Bytes
-	}
-	rep.Dive = Dive{Inefficiencies: []DiveInefficient{}}
-	if diveOut != nil {
-		rep.Dive = <-diveOut
 	}
 	if o.duplicates {
 		rep.Duplicates = dups

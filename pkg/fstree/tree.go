@@ -44,12 +44,28 @@ type Inode struct {
 	Layer int32
 	// Links is the number of visible names of the file.
 	Links int32
-	// Reason and ShadowedBy say why and by which layer the last visible
-	// name went away (when Links is 0).
+	// ShadowedBy is the layer whose entry took the last visible name
+	// away (when Links is 0); Reason says how.
 	ShadowedBy int32
 	Hashed     bool
-	Reason     string
+	reason     uint8 // index into reasons
 }
+
+// reasons are the words of Inode.Reason, by code.
+var reasons = [...]string{"", ReasonOverwritten, ReasonDeleted, ReasonOpaque, ReasonParentDeleted, ReasonParentReplaced}
+
+// reason codes (the index of each word in reasons)
+const (
+	codeOverwritten uint8 = iota + 1
+	codeDeleted
+	codeOpaque
+	codeParentDeleted
+	codeParentReplaced
+)
+
+// Reason says why the last visible name of the file went away (one of
+// the Reason constants), when Links is 0; "" otherwise.
+func (in *Inode) Reason() string { return reasons[in.reason] }
 
 // inodeChunk is how many inodes are allocated at once: chunks, unlike one
 // growing slice, are never copied.
@@ -150,18 +166,18 @@ func (t *Tree) Apply(idx int, recs []Record) (LayerStats, error) {
 				continue
 			}
 			if n.kind == nodeDir {
-				st.Deleted += t.removeChildren(n, r.Path, ReasonParentDeleted, idx)
+				st.Deleted += t.removeChildren(n, r.Path, codeParentDeleted, idx)
 			} else {
 				st.Deleted++
 			}
 			t.removed[r.Path] = true
-			t.drop(n, ReasonDeleted, idx)
+			t.drop(n, codeDeleted, idx)
 		case TypeOpaque:
 			n := t.lookup(r.Path)
 			if n == nil || n.kind != nodeDir {
 				continue
 			}
-			st.Deleted += t.removeChildren(n, r.Path, ReasonOpaque, idx)
+			st.Deleted += t.removeChildren(n, r.Path, codeOpaque, idx)
 		}
 	}
 	for i := range recs {
@@ -192,7 +208,7 @@ func (t *Tree) parentOf(idx int, p string) (*node, string) {
 		next := n.children[c]
 		if next == nil || next.kind != nodeDir {
 			if next != nil {
-				t.drop(next, ReasonOverwritten, idx)
+				t.drop(next, codeOverwritten, idx)
 			}
 			next = t.newNode(node{name: c, parent: n, children: map[string]*node{}, layer: int32(idx), ino: -1, kind: nodeDir})
 			n.children[next.name] = next
@@ -223,7 +239,7 @@ func (t *Tree) add(idx int, r *Record, st *LayerStats) error {
 			return nil
 		}
 		if old != nil {
-			t.drop(old, ReasonOverwritten, idx)
+			t.drop(old, codeOverwritten, idx)
 		}
 		nn := t.newNode(node{name: name, parent: parent, children: map[string]*node{}, layer: int32(idx), ino: -1, kind: nodeDir})
 		parent.children[nn.name] = nn
@@ -253,9 +269,9 @@ func (t *Tree) add(idx int, r *Record, st *LayerStats) error {
 	}
 	if old != nil {
 		if old.kind == nodeDir {
-			t.removeChildren(old, r.Path, ReasonParentReplaced, idx)
+			t.removeChildren(old, r.Path, codeParentReplaced, idx)
 		}
-		t.drop(old, ReasonOverwritten, idx)
+		t.drop(old, codeOverwritten, idx)
 	}
 	parent.children[nn.name] = nn
 	return nil
@@ -263,7 +279,7 @@ func (t *Tree) add(idx int, r *Record, st *LayerStats) error {
 
 // drop unlinks n from its parent; a regular file loses one visible name.
 // Children of a directory must have been removed before.
-func (t *Tree) drop(n *node, reason string, idx int) {
+func (t *Tree) drop(n *node, reason uint8, idx int) {
 	if n.parent != nil && n.parent.children[n.name] == n {
 		delete(n.parent.children, n.name)
 	}
@@ -275,17 +291,17 @@ func (t *Tree) drop(n *node, reason string, idx int) {
 	}
 }
 
-func (t *Tree) unlink(ino int32, reason string, idx int) {
+func (t *Tree) unlink(ino int32, reason uint8, idx int) {
 	in := t.Inode(int(ino))
 	in.Links--
 	if in.Links == 0 {
-		in.Reason, in.ShadowedBy = reason, int32(idx)
+		in.reason, in.ShadowedBy = reason, int32(idx)
 	}
 }
 
 // removeChildren removes everything under directory n (at path p) and
 // returns the number of non-directory paths removed.
-func (t *Tree) removeChildren(n *node, p string, reason string, idx int) int64 {
+func (t *Tree) removeChildren(n *node, p string, reason uint8, idx int) int64 {
 	var count int64
 	buf := append(t.pathBuf[:0], p...)
 	for _, c := range n.children {
@@ -303,7 +319,7 @@ func (t *Tree) removeChildren(n *node, p string, reason string, idx int) int64 {
 // made a string only for a non-directory recorded in t.removed: never one
 // copy of a full path per level, which would make a deep path cost the
 // square of its depth.
-func (t *Tree) removeSubtree(n *node, buf []byte, reason string, idx int) (int64, []byte) {
+func (t *Tree) removeSubtree(n *node, buf []byte, reason uint8, idx int) (int64, []byte) {
 	mark := len(buf)
 	if mark > 0 {
 		buf = append(buf, '/')
