@@ -90,6 +90,8 @@ type Tree struct {
 	layers  int
 	removed map[string]bool // paths removed by the current layer's whiteouts
 	pathBuf []byte          // reused by removeChildren
+	// pathsOnly: no inodes are made (NewPathsOnly).
+	pathsOnly bool
 }
 
 // New returns an empty tree.
@@ -97,6 +99,16 @@ func New() *Tree {
 	return &Tree{
 		root: &node{children: map[string]*node{}, layer: -1, ino: -1, kind: nodeDir},
 	}
+}
+
+// NewPathsOnly returns an empty tree that follows the paths and their
+// kinds only, for checking hard links (Apply's errors): it makes no
+// inodes (NumInodes stays 0, Files and Walk report no regular files),
+// which saves their bytes.
+func NewPathsOnly() *Tree {
+	t := New()
+	t.pathsOnly = true
+	return t
 }
 
 // NumInodes returns the number of regular file entries applied so far.
@@ -249,12 +261,17 @@ func (t *Tree) add(idx int, r *Record, st *LayerStats) error {
 	switch r.Type {
 	case TypeReg:
 		nn.kind = nodeReg
+		if t.pathsOnly {
+			break
+		}
 		nn.ino = t.newInode(Inode{Path: r.Path, Layer: int32(idx), Size: r.Size, Hashed: r.Hashed, Hash: r.Hash, Links: 1, ShadowedBy: -1})
 	case TypeHardlink:
 		// Resolve the target before removing what the link replaces.
 		if tn := t.lookup(r.Link); tn != nil && tn.kind == nodeReg {
 			nn.kind, nn.ino = nodeReg, tn.ino
-			t.Inode(int(tn.ino)).Links++
+			if tn.ino >= 0 {
+				t.Inode(int(tn.ino)).Links++
+			}
 		}
 	}
 	switch {
@@ -292,6 +309,9 @@ func (t *Tree) drop(n *node, reason uint8, idx int) {
 }
 
 func (t *Tree) unlink(ino int32, reason uint8, idx int) {
+	if ino < 0 {
+		return // a tree of paths only
+	}
 	in := t.Inode(int(ino))
 	in.Links--
 	if in.Links == 0 {
@@ -382,6 +402,9 @@ func (t *Tree) FilesUnordered() []File {
 			case nodeDir:
 				walk(c)
 			case nodeReg:
+				if c.ino < 0 {
+					break // a tree of paths only
+				}
 				cp := t.Inode(int(c.ino)).Path
 				if cp != string(buf) {
 					cp = string(buf)

@@ -31,6 +31,9 @@ func (t *Tree) Walk(fn func(Node)) {
 				fn(Node{Path: cp, Type: TypeDir, Layer: int(c.layer), Inode: -1})
 				walk(c, cp)
 			case nodeReg:
+				if c.ino < 0 {
+					break // a tree of paths only
+				}
 				// As in FilesUnordered, the entry's own path is reused
 				// when it names the file.
 				cp := t.Inode(int(c.ino)).Path

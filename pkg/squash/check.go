@@ -30,7 +30,7 @@ type checker struct {
 // names names the kept layers in a squash.EntryError.
 func newChecker(ctx context.Context, kept []v1.Layer, names []string, opts func(k int) []layer.Option) *checker {
 	ctx, cancel := context.WithCancel(ctx)
-	c := &checker{tree: fstree.New(), cancel: cancel, done: make(chan error, 1)}
+	c := &checker{tree: fstree.NewPathsOnly(), cancel: cancel, done: make(chan error, 1)}
 	go func() {
 		c.done <- c.applyKept(ctx, kept, names, opts)
 	}()
