@@ -175,19 +175,7 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 	}
 	rep.Dive = Dive{Inefficiencies: []DiveInefficient{}}
 	if diveOut != nil {
-		// The layers' records are dropped once dive is done with them,
-		// before the list of visible files is made.
 		rep.Dive = <-diveOut
-	}
-	if o.visibleFiles {
-		rep.VisibleFiles = make([]VisibleFile, len(files))
-		for k, f := range files {
-			in := tree.Inode(f.Inode)
-			rep.VisibleFiles[k] = VisibleFile{Path: f.Path, File: f.Inode, Layer: int(in.Layer), Bytes: in.Size, Hash: in.Hash, Hashed: in.Hashed}
-			if meta != nil {
-				meta.file(&rep.VisibleFiles[k])
-			}
-		}
 	}
 	if meta != nil {
 		rep.VisibleOthers = meta.result(tree)
@@ -204,6 +192,18 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 		rep.Waste = append(rep.Waste, WasteItem{Path: "/" + in.Path, Layer: int(in.Layer), Bytes: in.Size, Reason: in.Reason(), ShadowedBy: int(in.ShadowedBy)})
 	}
 	wg.Wait()
+	// The list of visible files is made once dive is done with the
+	// layers' records and the duplicate search with its candidates.
+	if o.visibleFiles {
+		rep.VisibleFiles = make([]VisibleFile, len(files))
+		for k, f := range files {
+			in := tree.Inode(f.Inode)
+			rep.VisibleFiles[k] = VisibleFile{Path: f.Path, File: f.Inode, Layer: int(in.Layer), Bytes: in.Size, Hash: in.Hash, Hashed: in.Hashed}
+			if meta != nil {
+				meta.file(&rep.VisibleFiles[k])
+			}
+		}
+	}
 	for _, c := range rep.Caches {
 		rep.Image.CacheBytes += c.Bytes
 	}

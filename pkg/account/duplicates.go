@@ -28,27 +28,29 @@ func duplicates(files []fstree.File, tree *fstree.Tree) []Duplicate {
 		ino    int32
 	}
 	n := tree.NumInodes()
-	all := make([]cand, 0, n)
-	for ino := range n {
-		in := tree.Inode(ino)
-		if in.Links == 0 || in.Size == 0 || !in.Hashed {
-			continue
-		}
-		all = append(all, cand{binary.BigEndian.Uint64(in.Hash[:8]), binary.BigEndian.Uint64(in.Hash[8:]), in.Size, int32(ino)})
-	}
+	candidate := func(in *fstree.Inode) bool { return in.Links > 0 && in.Size > 0 && in.Hashed }
 	// Sorted by hash then size: one bucket pass on the hash's top 16
 	// bits (the hash is uniform, so buckets are small), then each bucket.
+	// The candidates are counted by bucket, then placed, straight from
+	// the inodes: one array of them, not two.
 	const bucketBits = 16
 	start := make([]int32, 1<<bucketBits+1)
-	for i := range all {
-		start[all[i].hi>>(64-bucketBits)+1]++
+	for ino := range n {
+		if in := tree.Inode(ino); candidate(in) {
+			start[binary.BigEndian.Uint64(in.Hash[:8])>>(64-bucketBits)+1]++
+		}
 	}
 	for b := 1; b < len(start); b++ {
 		start[b] += start[b-1]
 	}
-	cands := make([]cand, len(all))
+	cands := make([]cand, start[1<<bucketBits])
 	next := slices.Clone(start[:1<<bucketBits])
-	for _, c := range all {
+	for ino := range n {
+		in := tree.Inode(ino)
+		if !candidate(in) {
+			continue
+		}
+		c := cand{binary.BigEndian.Uint64(in.Hash[:8]), binary.BigEndian.Uint64(in.Hash[8:]), in.Size, int32(ino)}
 		b := c.hi >> (64 - bucketBits)
 		cands[next[b]] = c
 		next[b]++
