@@ -163,9 +163,6 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 	)
 	closeDive()
 	files := tree.FilesUnordered()
-	if o.duplicates {
-		wg.Go(func() { dups = duplicates(files, tree) })
-	}
 	wg.Go(func() {
 		rep.Caches = caches(files, tree)
 		rep.Docs = docs(files, tree)
@@ -176,6 +173,11 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 	rep.Dive = Dive{Inefficiencies: []DiveInefficient{}}
 	if diveOut != nil {
 		rep.Dive = <-diveOut
+	}
+	// The duplicate search starts once dive is done with the layers'
+	// records (dropped then), so that its candidates never add to them.
+	if o.duplicates {
+		wg.Go(func() { dups = duplicates(files, tree) })
 	}
 	if meta != nil {
 		rep.VisibleOthers = meta.result(tree)
