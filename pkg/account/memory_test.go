@@ -70,8 +70,12 @@ func TestAnalyzeBytesPerPath(t *testing.T) {
 	if a2 > 2.3*a1 {
 		t.Errorf("twice the files allocate %.2f times the bytes (%.0f, %.0f); want at most 2.3", a2/a1, a1, a2)
 	}
-	if per := a2 / (2 * n); per > maxAlloc {
-		t.Errorf("%.0f bytes allocated per path; want at most %d", per, maxAlloc)
+	limit := float64(maxAlloc)
+	if testenv.Race {
+		limit *= 3 // the race detector's own allocations (measured: about 3300)
+	}
+	if per := a2 / (2 * n); per > limit {
+		t.Errorf("%.0f bytes allocated per path; want at most %.0f", per, limit)
 	}
 	if per := h2 / (2 * n); per > maxHeld {
 		t.Errorf("the report holds %.0f bytes per path; want at most %d", per, maxHeld)
