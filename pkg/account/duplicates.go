@@ -69,8 +69,6 @@ func duplicates(files []fstree.File, tree *fstree.Tree) []Duplicate {
 		}
 	}
 	same := func(a, b *cand) bool { return a.hi == b.hi && a.lo == b.lo && a.size == b.size }
-	// Only files in a group of two or more need their first name.
-	first := make([]string, n)
 	member := make([]bool, n)
 	any := false
 	for i := 1; i < len(cands); i++ {
@@ -83,6 +81,8 @@ func duplicates(files []fstree.File, tree *fstree.Tree) []Duplicate {
 	if !any {
 		return out
 	}
+	// Only files in a group of two or more need their first name.
+	first := make([]string, n)
 	for _, f := range files {
 		if member[f.Inode] {
 			if p := first[f.Inode]; p == "" || f.Path < p {
