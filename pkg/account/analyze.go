@@ -90,7 +90,7 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 	if o.dive {
 		diveIn, diveOut = make(chan []fstree.Record, len(layers)), make(chan Dive, 1)
 		go func() {
-			acc := newDiveAcc()
+			acc := newDiveAcc(len(layers))
 			for recs := range diveIn {
 				acc.add(recs)
 			}
@@ -110,6 +110,11 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 	// as it and the layers below it are read, and its records dropped.
 	err = scanLayers(ctx, layers, cfg, &o, func(i int, s *layerScan) error {
 		base := tree.NumInodes()
+		// dive reads the records while the tree merges them (neither
+		// writes them), so that they are dropped as soon as possible.
+		if diveIn != nil {
+			diveIn <- s.records // never blocks: room for every layer
+		}
 		st, err := tree.Apply(i, s.records)
 		if err != nil {
 			var ie *layer.InvalidEntryError
@@ -117,9 +122,6 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 				ie.Layer = s.info.Digest.String()
 			}
 			return fmt.Errorf("reading layer %d: %w", i, err)
-		}
-		if diveIn != nil {
-			diveIn <- s.records // never blocks: room for every layer
 		}
 		if capt != nil {
 			capt.add(tree, base, s.captures)
@@ -161,9 +163,6 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 	)
 	closeDive()
 	files := tree.FilesUnordered()
-	if o.duplicates {
-		wg.Go(func() { dups = duplicates(files, tree) })
-	}
 	wg.Go(func() {
 		rep.Caches = caches(files, tree)
 		rep.Docs = docs(files, tree)
@@ -171,15 +170,14 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 	if capt != nil {
 		rep.Captured = capt.result(files, tree)
 	}
-	if o.visibleFiles {
-		rep.VisibleFiles = make([]VisibleFile, len(files))
-		for k, f := range files {
-			in := tree.Inode(f.Inode)
-			rep.VisibleFiles[k] = VisibleFile{Path: f.Path, File: f.Inode, Layer: int(in.Layer), Bytes: in.Size, Hash: in.Hash, Hashed: in.Hashed}
-			if meta != nil {
-				meta.file(&rep.VisibleFiles[k])
-			}
-		}
+	rep.Dive = Dive{Inefficiencies: []DiveInefficient{}}
+	if diveOut != nil {
+		rep.Dive = <-diveOut
+	}
+	// The duplicate search starts once dive is done with the layers'
+	// records (dropped then), so that its candidates never add to them.
+	if o.duplicates {
+		wg.Go(func() { dups = duplicates(files, tree) })
 	}
 	if meta != nil {
 		rep.VisibleOthers = meta.result(tree)
@@ -193,18 +191,26 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 		}
 		rep.Image.WastedBytes += in.Size
 		rep.Layers[in.Layer].WastedBytes += in.Size
-		rep.Waste = append(rep.Waste, WasteItem{Path: "/" + in.Path, Layer: int(in.Layer), Bytes: in.Size, Reason: in.Reason, ShadowedBy: int(in.ShadowedBy)})
+		rep.Waste = append(rep.Waste, WasteItem{Path: "/" + in.Path, Layer: int(in.Layer), Bytes: in.Size, Reason: in.Reason(), ShadowedBy: int(in.ShadowedBy)})
 	}
 	wg.Wait()
+	// The list of visible files is made once dive is done with the
+	// layers' records and the duplicate search with its candidates.
+	if o.visibleFiles {
+		rep.VisibleFiles = make([]VisibleFile, len(files))
+		for k, f := range files {
+			in := tree.Inode(f.Inode)
+			rep.VisibleFiles[k] = VisibleFile{Path: f.Path, File: f.Inode, Layer: int(in.Layer), Bytes: in.Size, Hash: in.Hash, Hashed: in.Hashed}
+			if meta != nil {
+				meta.file(&rep.VisibleFiles[k])
+			}
+		}
+	}
 	for _, c := range rep.Caches {
 		rep.Image.CacheBytes += c.Bytes
 	}
 	for _, d := range rep.Docs {
 		rep.Image.DocBytes += d.Bytes
-	}
-	rep.Dive = Dive{Inefficiencies: []DiveInefficient{}}
-	if diveOut != nil {
-		rep.Dive = <-diveOut
 	}
 	if o.duplicates {
 		rep.Duplicates = dups

@@ -135,14 +135,56 @@ func diveLayerTree(recs []fstree.Record) (*dtree, int64) {
 	return t, size
 }
 
-// diveItem is a node of one layer's dive tree that an entry names.
+// diveItem is a node of one layer's dive tree that an entry names, as
+// indexes into its layer's diveList (12 bytes, not a copy of the record).
 type diveItem struct {
-	raw  string // the path as dive reads it: cleaned, whiteout prefix kept
-	size int64
-	ord  int32 // the entry's index: at the same path the later entry wins
-	// isDir is dive's IsDir of the entry; explicit is false for a node
-	// made only as the parent of an entry dive drops (".wh..wh.*").
-	isDir, explicit bool
+	// ord is the entry's index (at the same path the later entry wins):
+	// the record that gives the node's size and type.
+	ord int32
+	// spec indexes diveList.spec when the path as dive reads it is not
+	// the record's path; -1 otherwise.
+	spec int32
+	// explicit is false for a node made only as the parent of an entry
+	// dive drops (".wh..wh.*").
+	explicit bool
+}
+
+// diveList is a layer's items with the records they index.
+type diveList struct {
+	recs  []fstree.Record
+	spec  []string // paths as dive reads them, for whiteouts and the like
+	items []diveItem
+}
+
+// raw is the path of item i as dive reads it: cleaned, whiteout prefix
+// kept.
+func (l *diveList) raw(i int) string { return l.rawOf(&l.items[i]) }
+
+func (l *diveList) rawOf(it *diveItem) string {
+	if it.spec >= 0 {
+		return l.spec[it.spec]
+	}
+	return l.recs[it.ord].Path
+}
+
+// size is item i's size (0 for a parent no entry names).
+func (l *diveList) size(i int) int64 {
+	if it := &l.items[i]; it.explicit {
+		return l.recs[it.ord].Size
+	}
+	return 0
+}
+
+// isDir is dive's IsDir of item i's entry: the tar header's
+// FileInfo().IsDir(), the directory type flag or the directory bits of
+// the mode (false for a parent no entry names).
+func (l *diveList) isDir(i int) bool {
+	it := &l.items[i]
+	if !it.explicit {
+		return false
+	}
+	r := &l.recs[it.ord]
+	return r.Type == fstree.TypeDir || r.Mode&^0o7777 == 0o40000
 }
 
 // diveCompare orders paths as dive's depth-first walk with names sorted
@@ -186,13 +228,17 @@ func doubleAt(p string) int {
 
 // diveItems turns a layer's records into the nodes of dive's tree of the
 // layer that entries name, in dive's walk order, one per path. (Parents no
-// entry names are left out: they are never leaves.)
-func diveItems(recs []fstree.Record, items []diveItem) []diveItem {
-	items = items[:0]
+// entry names are left out: they are never leaves.) l's slices are
+// reused.
+func diveItems(recs []fstree.Record, l *diveList) {
+	l.recs = recs
+	l.spec = l.spec[:0]
+	items := slices.Grow(l.items[:0], len(recs))
 	for i := range recs {
 		r := &recs[i]
 		raw := r.Path
-		if r.Type == fstree.TypeWhiteout || r.Type == fstree.TypeOpaque {
+		special := r.Type == fstree.TypeWhiteout || r.Type == fstree.TypeOpaque
+		if special {
 			raw = diveRawPath(r)
 		}
 		if raw == "" {
@@ -200,31 +246,36 @@ func diveItems(recs []fstree.Record, items []diveItem) []diveItem {
 		}
 		if j := doubleAt(raw); j >= 0 {
 			if j > 0 {
-				items = append(items, diveItem{raw: raw[:j-1], ord: int32(i)})
+				l.spec = append(l.spec, raw[:j-1])
+				items = append(items, diveItem{ord: int32(i), spec: int32(len(l.spec) - 1)})
 			}
 			continue
 		}
-		isDir := r.Type == fstree.TypeDir || r.Mode&^0o7777 == 0o40000
-		items = append(items, diveItem{raw: raw, size: r.Size, ord: int32(i), isDir: isDir, explicit: true})
+		it := diveItem{ord: int32(i), spec: -1, explicit: true}
+		if special {
+			l.spec = append(l.spec, raw)
+			it.spec = int32(len(l.spec) - 1)
+		}
+		items = append(items, it)
 	}
 	slices.SortFunc(items, func(a, b diveItem) int {
-		if c := diveCompare(a.raw, b.raw); c != 0 {
+		if c := diveCompare(l.rawOf(&a), l.rawOf(&b)); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.ord, b.ord)
 	})
 	out := items[:0]
 	for _, it := range items {
-		if n := len(out); n > 0 && out[n-1].raw == it.raw {
+		if n := len(out); n > 0 && l.rawOf(&out[n-1]) == l.rawOf(&it) {
 			if it.explicit {
-				o := &out[n-1]
-				o.size, o.isDir, o.explicit = it.size, it.isDir, true
+				// The same path: the later entry gives the size and type.
+				out[n-1] = it
 			}
 			continue
 		}
 		out = append(out, it)
 	}
-	return out
+	l.items = out
 }
 
 // stackItems stacks a layer, given as its items, on t, as dive's Stack
@@ -232,7 +283,8 @@ func diveItems(recs []fstree.Record, items []diveItem) []diveItem {
 // its directory; any other node is found or made, its children stacked,
 // then it takes the layer's size and IsDir (a parent no entry names: 0
 // and false), or, for a whiteout with children, removes X.
-func (t *dtree) stackItems(items []diveItem) {
+func (t *dtree) stackItems(l *diveList) {
+	items := l.items
 	type frame struct {
 		dst   *dnode
 		name  string
@@ -264,8 +316,8 @@ func (t *dtree) stackItems(items []diveItem) {
 		return d
 	}
 	for i := range items {
-		it := &items[i]
-		for len(stack) > 1 && !under(it.raw, stack[len(stack)-1].path) {
+		raw := l.raw(i)
+		for len(stack) > 1 && !under(raw, stack[len(stack)-1].path) {
 			finish()
 		}
 		// Parents no entry names, then the node itself.
@@ -274,22 +326,22 @@ func (t *dtree) stackItems(items []diveItem) {
 			start++ // the slash
 		}
 		for {
-			name, _, more := strings.Cut(it.raw[start:], "/")
+			name, _, more := strings.Cut(raw[start:], "/")
 			end := start + len(name)
 			if !more {
-				leaf := i+1 == len(items) || !under(items[i+1].raw, it.raw)
+				leaf := i+1 == len(items) || !under(l.raw(i+1), raw)
 				if leaf && strings.HasPrefix(name, diveWhiteout) {
 					if x := name[len(diveWhiteout):]; x != "" {
 						delete(stack[len(stack)-1].dst.children, x)
 					}
 				} else {
 					d := child(stack[len(stack)-1].dst, name)
-					stack = append(stack, frame{dst: d, name: name, path: it.raw[:end], size: it.size, isDir: it.isDir})
+					stack = append(stack, frame{dst: d, name: name, path: raw[:end], size: l.size(i), isDir: l.isDir(i)})
 				}
 				break
 			}
 			d := child(stack[len(stack)-1].dst, name)
-			stack = append(stack, frame{dst: d, name: name, path: it.raw[:end]})
+			stack = append(stack, frame{dst: d, name: name, path: raw[:end]})
 			start = end + 1
 		}
 	}
@@ -301,35 +353,51 @@ func (t *dtree) stackItems(items []diveItem) {
 // diveData is dive's record of one path over all layers.
 type diveData struct {
 	cum, min int64
-	count    int
-	listed   bool   // in diveAcc.seen
-	path     string // dive's path ("/" and the names), set once count reaches 2
+	count    int32
 }
 
-type diveSlice []*diveData
+// diveMatch is a path seen more than once, with its record.
+type diveMatch struct {
+	d    *diveData
+	path string // dive's path ("/" and the names)
+}
+
+type diveSlice []diveMatch
 
 func (s diveSlice) Len() int           { return len(s) }
 func (s diveSlice) Swap(i, j int)      { s[i], s[j] = s[j], s[i] }
-func (s diveSlice) Less(i, j int) bool { return s[i].cum < s[j].cum }
+func (s diveSlice) Less(i, j int) bool { return s[i].d.cum < s[j].d.cum }
+
+// diveBlock is how many records are allocated at once.
+const diveBlock = 4096
 
 // diveAcc computes the dive block one layer at a time, bottom first.
 type diveAcc struct {
 	d Dive
+	// layers is the number of layers of the image (0: not known). The
+	// last layer adds nothing that a later one would read: its paths seen
+	// once are summed without a record, and its tree is not stacked.
+	layers int
 	// records holds dive's record of each path seen as a leaf, by the
-	// path without its leading slash.
+	// path without its leading slash; blocks holds them all (the order
+	// does not matter: only sums are taken over them).
 	records map[string]*diveData
-	seen    []*diveData // in the order first seen
-	matches diveSlice
+	blocks  [][]diveData
+	// minSum and cumSum: the paths of the last layer seen only there.
+	minSum, cumSum int64
+	matches        diveSlice
 	// stacked is dive's StackTreeRange(trees, 0, k-1): a copy of the
-	// first tree with trees 0..k-1 stacked on it.
+	// first tree with trees 0..k-1 stacked on it; made from the first
+	// layer only when something reads it.
 	stacked *dtree
 	k       int
-	items   []diveItem
-	slab    []diveData // records are allocated from here, in blocks
+	items   diveList
 }
 
-func newDiveAcc() *diveAcc {
-	return &diveAcc{d: Dive{Inefficiencies: []DiveInefficient{}}, records: map[string]*diveData{}}
+// newDiveAcc returns the accumulator of an image of the given number of
+// layers (0: not known).
+func newDiveAcc(layers int) *diveAcc {
+	return &diveAcc{d: Dive{Inefficiencies: []DiveInefficient{}}, layers: layers, records: map[string]*diveData{}}
 }
 
 // record returns the record of a path, made when missing.
@@ -337,11 +405,12 @@ func (a *diveAcc) record(key string) *diveData {
 	if d := a.records[key]; d != nil {
 		return d
 	}
-	if len(a.slab) == cap(a.slab) {
-		a.slab = make([]diveData, 0, 1024)
+	if n := len(a.blocks); n == 0 || len(a.blocks[n-1]) == cap(a.blocks[n-1]) {
+		a.blocks = append(a.blocks, make([]diveData, 0, diveBlock))
 	}
-	a.slab = append(a.slab, diveData{min: -1})
-	d := &a.slab[len(a.slab)-1]
+	b := &a.blocks[len(a.blocks)-1]
+	*b = append(*b, diveData{min: -1})
+	d := &(*b)[len(*b)-1]
 	a.records[key] = d
 	return d
 }
@@ -351,39 +420,56 @@ func (a *diveAcc) add(recs []fstree.Record) {
 	for i := range recs {
 		size += recs[i].Size
 	}
-	if a.k == 0 {
+	first := a.k == 0
+	last := a.layers > 0 && a.k == a.layers-1
+	if first && !last {
 		a.stacked, _ = diveLayerTree(recs)
 	}
 	a.d.SizeBytes += size
 	if a.k > 0 {
 		a.d.UserSizeBytes += size
 	}
-	a.items = diveItems(recs, a.items)
-	items := a.items
+	diveItems(recs, &a.items)
+	l := &a.items
+	items := l.items
+	// A path of the last layer seen in no layer below needs no record,
+	// unless a whiteout of the layer names it too.
+	lone := last
+	for i := range items {
+		if raw := l.raw(i); lone && strings.HasPrefix(raw[strings.LastIndexByte(raw, '/')+1:], diveWhiteout) {
+			lone = false
+		}
+	}
 	// The leaves of the layer's tree, in dive's order: the record of each
 	// is that of its path, the whiteout prefix stripped from the last
 	// name. A whiteout of a path absent below ends the walk (dive logs
 	// the error and moves on).
 	for i := range items {
-		it := &items[i]
-		if i+1 < len(items) && under(items[i+1].raw, it.raw) {
+		raw := l.raw(i)
+		if i+1 < len(items) && under(l.raw(i+1), raw) {
 			continue
 		}
-		key := it.raw
+		key := raw
 		cut := strings.LastIndexByte(key, '/') + 1
 		wh := strings.HasPrefix(key[cut:], diveWhiteout)
 		if wh {
 			key = key[:cut] + key[cut+len(diveWhiteout):]
 		}
-		data := a.record(key)
-		if !data.listed {
-			// Listed even when the walk ends here: dive keeps such a
-			// record, minimum -1.
-			data.listed = true
-			a.seen = append(a.seen, data)
+		if lone {
+			if _, ok := a.records[key]; !ok {
+				a.minSum += l.size(i)
+				a.cumSum += l.size(i)
+				continue
+			}
 		}
+		// Recorded even when the walk ends here: dive keeps such a
+		// record, minimum -1.
+		data := a.record(key)
 		var sz int64
 		if wh {
+			if a.stacked == nil {
+				a.stacked, _ = diveLayerTree(recs) // the first layer's own
+			}
 			prev := a.stacked.getNode(key)
 			if prev == nil {
 				break
@@ -392,7 +478,7 @@ func (a *diveAcc) add(recs []fstree.Record) {
 				sz = subtreeSize(prev)
 			}
 		} else {
-			sz = it.size
+			sz = l.size(i)
 		}
 		data.cum += sz
 		if data.min < 0 || sz < data.min {
@@ -400,21 +486,26 @@ func (a *diveAcc) add(recs []fstree.Record) {
 		}
 		data.count++
 		if data.count == 2 {
-			data.path = "/" + key
-			a.matches = append(a.matches, data)
+			a.matches = append(a.matches, diveMatch{d: data, path: "/" + key})
 		}
 	}
-	a.stacked.stackItems(items)
-	clear(items) // the next layer's records need not keep these strings
+	if !last {
+		a.stacked.stackItems(l)
+	}
+	// The next layer's items need not keep this layer's strings.
+	clear(l.spec)
+	l.recs = nil
 	a.k++
 }
 
 func (a *diveAcc) result() Dive {
 	d := a.d
-	var minSum, cumSum int64
-	for _, v := range a.seen {
-		minSum += v.min
-		cumSum += v.cum
+	minSum, cumSum := a.minSum, a.cumSum
+	for _, b := range a.blocks {
+		for k := range b {
+			minSum += b[k].min
+			cumSum += b[k].cum
+		}
 	}
 	d.Efficiency = 1
 	if cumSum != 0 {
@@ -423,8 +514,8 @@ func (a *diveAcc) result() Dive {
 	sort.Sort(a.matches)
 	for i := len(a.matches) - 1; i >= 0; i-- {
 		m := a.matches[i]
-		d.WastedBytes += m.cum
-		d.Inefficiencies = append(d.Inefficiencies, DiveInefficient{Path: m.path, Count: m.count, SizeBytes: m.cum})
+		d.WastedBytes += m.d.cum
+		d.Inefficiencies = append(d.Inefficiencies, DiveInefficient{Path: m.path, Count: int(m.d.count), SizeBytes: m.d.cum})
 	}
 	if d.UserSizeBytes > 0 {
 		d.UserWastedPercent = float64(d.WastedBytes) / float64(d.UserSizeBytes)

@@ -28,27 +28,29 @@ func duplicates(files []fstree.File, tree *fstree.Tree) []Duplicate {
 		ino    int32
 	}
 	n := tree.NumInodes()
-	all := make([]cand, 0, n)
-	for ino := range n {
-		in := tree.Inode(ino)
-		if in.Links == 0 || in.Size == 0 || !in.Hashed {
-			continue
-		}
-		all = append(all, cand{binary.BigEndian.Uint64(in.Hash[:8]), binary.BigEndian.Uint64(in.Hash[8:]), in.Size, int32(ino)})
-	}
+	candidate := func(in *fstree.Inode) bool { return in.Links > 0 && in.Size > 0 && in.Hashed }
 	// Sorted by hash then size: one bucket pass on the hash's top 16
 	// bits (the hash is uniform, so buckets are small), then each bucket.
+	// The candidates are counted by bucket, then placed, straight from
+	// the inodes: one array of them, not two.
 	const bucketBits = 16
 	start := make([]int32, 1<<bucketBits+1)
-	for i := range all {
-		start[all[i].hi>>(64-bucketBits)+1]++
+	for ino := range n {
+		if in := tree.Inode(ino); candidate(in) {
+			start[binary.BigEndian.Uint64(in.Hash[:8])>>(64-bucketBits)+1]++
+		}
 	}
 	for b := 1; b < len(start); b++ {
 		start[b] += start[b-1]
 	}
-	cands := make([]cand, len(all))
+	cands := make([]cand, start[1<<bucketBits])
 	next := slices.Clone(start[:1<<bucketBits])
-	for _, c := range all {
+	for ino := range n {
+		in := tree.Inode(ino)
+		if !candidate(in) {
+			continue
+		}
+		c := cand{binary.BigEndian.Uint64(in.Hash[:8]), binary.BigEndian.Uint64(in.Hash[8:]), in.Size, int32(ino)}
 		b := c.hi >> (64 - bucketBits)
 		cands[next[b]] = c
 		next[b]++
@@ -67,8 +69,6 @@ func duplicates(files []fstree.File, tree *fstree.Tree) []Duplicate {
 		}
 	}
 	same := func(a, b *cand) bool { return a.hi == b.hi && a.lo == b.lo && a.size == b.size }
-	// Only files in a group of two or more need their first name.
-	first := make([]string, n)
 	member := make([]bool, n)
 	any := false
 	for i := 1; i < len(cands); i++ {
@@ -81,6 +81,8 @@ func duplicates(files []fstree.File, tree *fstree.Tree) []Duplicate {
 	if !any {
 		return out
 	}
+	// Only files in a group of two or more need their first name.
+	first := make([]string, n)
 	for _, f := range files {
 		if member[f.Inode] {
 			if p := first[f.Inode]; p == "" || f.Path < p {

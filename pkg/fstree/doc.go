@@ -12,6 +12,7 @@
 // must exist before it and not be a directory (layer.CheckLink); symlinks
 // are never followed.
 //
-// The tree stores one node per path with its name interned, never file
-// content, so memory grows with the number of paths, not with bytes.
+// The tree stores one node per path, its name a part of the path of the
+// entry that made it (not a copy), never file content, so memory grows
+// with the number of paths, not with bytes.
 package fstree

@@ -152,24 +152,30 @@ func TestApplyInvalidLinks(t *testing.T) {
 		{"to an entry of a lower layer", [][]Record{{reg("a", 1)}, {link("l", "a")}}, ""},
 		{"to an earlier entry of its layer", [][]Record{{reg("a", 1), link("l", "a")}}, ""},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			tree := New()
-			var err error
-			for i, l := range tc.layers {
-				if _, err = tree.Apply(i, l); err != nil {
-					break
+		// A tree of paths only (squash's check) says the same.
+		for _, mk := range []struct {
+			name string
+			new  func() *Tree
+		}{{"full", New}, {"paths only", NewPathsOnly}} {
+			t.Run(tc.name+"/"+mk.name, func(t *testing.T) {
+				tree := mk.new()
+				var err error
+				for i, l := range tc.layers {
+					if _, err = tree.Apply(i, l); err != nil {
+						break
+					}
 				}
-			}
-			var ie *layer.InvalidEntryError
-			if tc.reason == "" {
-				if err != nil {
-					t.Fatal(err)
+				var ie *layer.InvalidEntryError
+				if tc.reason == "" {
+					if err != nil {
+						t.Fatal(err)
+					}
+					return
 				}
-				return
-			}
-			if !errors.As(err, &ie) || ie.Reason != tc.reason || ie.Path != "l" {
-				t.Fatalf("err = %v, want %s", err, tc.reason)
-			}
-		})
+				if !errors.As(err, &ie) || ie.Reason != tc.reason || ie.Path != "l" {
+					t.Fatalf("err = %v, want %s", err, tc.reason)
+				}
+			})
+		}
 	}
 }

@@ -22,15 +22,19 @@ type Node struct {
 // Walk calls fn for every visible path of the tree, the root excepted: a
 // directory before what it holds, otherwise in no particular order.
 func (t *Tree) Walk(fn func(Node)) {
-	var walk func(n *node, p string)
-	walk = func(n *node, p string) {
-		for _, c := range n.children {
+	var walk func(n int32, p string)
+	walk = func(n int32, p string) {
+		for ci := t.n(n).first; ci >= 0; ci = t.n(ci).next {
+			c := t.n(ci)
 			switch c.kind {
 			case nodeDir:
 				cp := join(p, c.name)
 				fn(Node{Path: cp, Type: TypeDir, Layer: int(c.layer), Inode: -1})
-				walk(c, cp)
+				walk(ci, cp)
 			case nodeReg:
+				if c.ino < 0 {
+					break // a tree of paths only
+				}
 				// As in FilesUnordered, the entry's own path is reused
 				// when it names the file.
 				cp := t.Inode(int(c.ino)).Path
@@ -43,7 +47,7 @@ func (t *Tree) Walk(fn func(Node)) {
 			}
 		}
 	}
-	walk(t.root, "")
+	walk(root, "")
 }
 
 // isJoin reports whether p is join(dir, name).

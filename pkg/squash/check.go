@@ -30,7 +30,7 @@ type checker struct {
 // names names the kept layers in a squash.EntryError.
 func newChecker(ctx context.Context, kept []v1.Layer, names []string, opts func(k int) []layer.Option) *checker {
 	ctx, cancel := context.WithCancel(ctx)
-	c := &checker{tree: fstree.New(), cancel: cancel, done: make(chan error, 1)}
+	c := &checker{tree: fstree.NewPathsOnly(), cancel: cancel, done: make(chan error, 1)}
 	go func() {
 		c.done <- c.applyKept(ctx, kept, names, opts)
 	}()
@@ -92,12 +92,26 @@ func (c *checker) stop() {
 
 // merged waits for the kept layers, then applies the merged layers'
 // records (records[j] those of merged layer j, layer keep+j of the image)
-// on top of them, bottom first.
+// on top of them, bottom first, up to the highest that has a hard link.
 func (c *checker) merged(records [][]fstree.Record, keep int, name func(j int) string) error {
 	if err := c.wait(); err != nil {
 		return err
 	}
+	// Only hard links fail the tree's merge: the layers above the highest
+	// that has one need not be merged, nor any when none has.
+	top := -1
 	for j, recs := range records {
+		for k := range recs {
+			if recs[k].Type == fstree.TypeHardlink {
+				top = j
+				break
+			}
+		}
+	}
+	for j := top + 1; j < len(records); j++ {
+		records[j] = nil
+	}
+	for j, recs := range records[:top+1] {
 		if _, err := c.tree.Apply(keep+j, recs); err != nil {
 			return linkError(keep+j, name(j), err)
 		}
