@@ -250,6 +250,14 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 	kept := make([]v1.Layer, keep)
 	for k := range kept {
 		kept[k] = layer.VerifyBlob(layers[k], m.keptNames[k])
+		if kept[k] != layers[k] {
+			// The checker read this layer and found its tar hashes to
+			// the config's diff_id: say so, rather than let
+			// go-containerregistry decompress and hash the whole blob
+			// again to answer DiffID (a layout's or an archive's
+			// layers do).
+			kept[k] = &checkedLayer{Layer: kept[k], diffID: cfg.RootFS.DiffIDs[k]}
+		}
 	}
 	out, err := assemble(img, manifest, kept, ml, newCfg)
 	if err != nil {
@@ -261,6 +269,14 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 		CreatedBy: mergedCreatedBy(len(plan.Merged))}
 	return res, nil
 }
+
+// checkedLayer is a kept layer whose diff_id the checker verified.
+type checkedLayer struct {
+	v1.Layer
+	diffID v1.Hash
+}
+
+func (l *checkedLayer) DiffID() (v1.Hash, error) { return l.diffID, nil }
 
 func mergedCreatedBy(n int) string {
 	return fmt.Sprintf("whittle squash: %d layers merged into one", n)
