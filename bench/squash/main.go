@@ -60,7 +60,9 @@ type result struct {
 	Seconds  float64 `json:"seconds"`
 	CPU      float64 `json:"cpu_seconds"`
 	MaxRSSMB float64 `json:"max_rss_mb"`
-	// ReadSeconds and CompressSeconds: floor's two parts (wall).
+	// ReadSeconds and CompressSeconds: floor's two parts (wall); for
+	// squash and all, the read phase (up to the first report of the write
+	// phase) and the rest.
 	ReadSeconds     float64 `json:"read_seconds,omitempty"`
 	CompressSeconds float64 `json:"compress_seconds,omitempty"`
 	InBytes         int64   `json:"in_bytes,omitempty"`
@@ -81,6 +83,7 @@ func run(ctx context.Context) error {
 	levelName := flag.String("level", "default", "compression level (a number or fastest, default, better, best)")
 	merged := flag.String("merged", "", "floor: the merged layer's tar; merged: where to write it")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
+	dry := flag.Bool("dry", false, "squash, all: a dry run (the read phase only)")
 	flag.Parse()
 	c := squash.Compression(*compression)
 	level, err := squash.ParseCompressionLevel(c, *levelName)
@@ -133,10 +136,18 @@ func run(ctx context.Context) error {
 			if first == 0 {
 				opts[0] = squash.WithAll(true)
 			}
+			opts = append(opts, squash.WithDryRun(*dry), squash.WithProgress(func(p squash.Progress) {
+				if p.Phase == squash.PhaseWrite && res.ReadSeconds == 0 {
+					res.ReadSeconds = time.Since(start).Seconds()
+				}
+			}))
 			var r *squash.Result
 			r, err = squash.Squash(ctx, img, opts...)
 			if r != nil {
-				res.InBytes, res.OutBytes, res.Compressed = r.InBytes, r.OutBytes, r.Layer.Size
+				res.InBytes, res.OutBytes = r.InBytes, r.OutBytes
+				if r.Layer != nil { // nil in a dry run
+					res.Compressed = r.Layer.Size
+				}
 				if *mode == "merged" {
 					err = writeMerged(r.Image, *merged)
 				}
@@ -150,6 +161,9 @@ func run(ctx context.Context) error {
 		return err
 	}
 	res.Seconds = time.Since(start).Seconds()
+	if (*mode == "squash" || *mode == "all") && res.ReadSeconds > 0 {
+		res.CompressSeconds = res.Seconds - res.ReadSeconds
+	}
 	res.CPU, res.MaxRSSMB = benchutil.Usage()
 	return json.NewEncoder(os.Stdout).Encode(res)
 }

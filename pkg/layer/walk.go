@@ -106,6 +106,7 @@ type options struct {
 	name       string
 	skipVerify bool
 	noBlobHash bool
+	ahead      bool
 	limits     *Limits // nil: DefaultLimits()
 }
 
@@ -251,6 +252,13 @@ func WalkInfo(ctx context.Context, l v1.Layer, fn func(e *Entry) error, opts ...
 		lim = *o.limits
 	}
 	dec = &limitReader{r: dec, l: lim, compressed: blob, ratio: info.Compression != Uncompressed, layer: name}
+	var ahead *aheadReader
+	if o.ahead {
+		// blob, br and the decoder are the goroutine's until ahead.close.
+		ahead = newAheadReader(dec)
+		defer ahead.close()
+		dec = ahead
+	}
 	tarStream := &hashCounter{r: dec, h: sha256.New()}
 
 	tr := tar.NewReader(tarStream)
@@ -311,6 +319,9 @@ func WalkInfo(ctx context.Context, l v1.Layer, fn func(e *Entry) error, opts ...
 			return info, le
 		}
 		return info, &CorruptError{Layer: name, Err: fmt.Errorf("reading to the end of the tar stream: %w", err)}
+	}
+	if ahead != nil {
+		ahead.close()
 	}
 	if _, err := io.Copy(io.Discard, br); err != nil {
 		return info, &CorruptError{Layer: name, Err: fmt.Errorf("reading to the end of the blob: %w", err)}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
@@ -132,18 +131,14 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 	for i := range names {
 		names[i] = fmt.Sprintf("layer %d (%s)", keep+i, plan.Merged[i].Digest)
 	}
-	var sw io.Writer
 	var bw *spoolWriter
 	if sp != nil {
 		// Written on another goroutine, while the layers are read,
 		// counted against the budget.
 		bw = newSpoolWriter(budget.Writer(sp, "the squash spool (the merged layers' visible content, uncompressed)"))
 		defer bw.Close()
-		// The copy of one entry's content stops within a write once ctx
-		// is done, however large the entry.
-		sw = spool.Writer(ctx, bw)
 	}
-	m := newMerger(sw, pr, names)
+	m := newMerger(bw, pr, names)
 	m.keep = keep
 	for j := range names {
 		m.walkNames = append(m.walkNames, walkName(plan.Merged[j].Digest, cfg.RootFS.DiffIDs[keep+j]))
@@ -153,6 +148,10 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 	walkOpts := func(j int) []layer.Option {
 		return []layer.Option{layer.WithName(m.walkNames[j]), layer.WithDiffID(cfg.RootFS.DiffIDs[keep+j])}
 	}
+	// The merged layers are read one at a time, top-down, each
+	// decompressed (and its blob hashed) on another goroutine than the
+	// merge of its entries and their copy to the spool.
+	readOpts := func(j int) []layer.Option { return append(walkOpts(j), layer.WithReadAhead(true)) }
 	m.reread = func(ctx context.Context, j int, fn func(e *layer.Entry) error) error {
 		return layer.Walk(ctx, layers[keep+j], fn, walkOpts(j)...)
 	}
@@ -181,7 +180,7 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 	}
 	for i := len(layers) - 1; i >= keep; i-- {
 		report(Progress{Phase: PhaseRead, LayersDone: len(layers) - 1 - i})
-		if err := m.readLayer(ctx, i-keep, layers[i], walkOpts(i-keep)...); err != nil {
+		if err := m.readLayer(ctx, i-keep, layers[i], readOpts(i-keep)...); err != nil {
 			return nil, fmt.Errorf("reading layer %d: %w", i, err)
 		}
 	}
