@@ -33,6 +33,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -84,6 +85,7 @@ func run(ctx context.Context) error {
 	merged := flag.String("merged", "", "floor: the merged layer's tar; merged: where to write it")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
 	dry := flag.Bool("dry", false, "squash, all: a dry run (the read phase only)")
+	traceFile := flag.String("trace", "", "write an execution trace here (go tool trace)")
 	flag.Parse()
 	c := squash.Compression(*compression)
 	level, err := squash.ParseCompressionLevel(c, *levelName)
@@ -100,6 +102,18 @@ func run(ctx context.Context) error {
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+
+	if *traceFile != "" {
+		f, err := os.Create(*traceFile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := trace.Start(f); err != nil {
+			return err
+		}
+		defer trace.Stop()
 	}
 
 	start := time.Now()
