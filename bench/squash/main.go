@@ -70,6 +70,8 @@ type result struct {
 	OutBytes        int64   `json:"out_bytes,omitempty"`
 	Compressed      int64   `json:"compressed_bytes,omitempty"`
 	Generated       string  `json:"image,omitempty"`
+	// Digest of squash's merged layer.
+	Digest string `json:"digest,omitempty"`
 }
 
 func run(ctx context.Context) error {
@@ -160,7 +162,7 @@ func run(ctx context.Context) error {
 			if r != nil {
 				res.InBytes, res.OutBytes = r.InBytes, r.OutBytes
 				if r.Layer != nil { // nil in a dry run
-					res.Compressed = r.Layer.Size
+					res.Compressed, res.Digest = r.Layer.Size, r.Layer.Digest
 				}
 				if *mode == "merged" {
 					err = writeMerged(r.Image, *merged)
