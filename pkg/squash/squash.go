@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -150,8 +151,10 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 	}
 	// The merged layers are read one at a time, top-down, each
 	// decompressed (and its blob hashed) on another goroutine than the
-	// merge of its entries and their copy to the spool.
-	readOpts := func(j int) []layer.Option { return append(walkOpts(j), layer.WithReadAhead(true)) }
+	// merge of its entries and their copy to the spool, when there is
+	// another core to run it (on one, the hand-over would only cost).
+	ahead := runtime.GOMAXPROCS(0) > 1
+	readOpts := func(j int) []layer.Option { return append(walkOpts(j), layer.WithReadAhead(ahead)) }
 	m.reread = func(ctx context.Context, j int, fn func(e *layer.Entry) error) error {
 		return layer.Walk(ctx, layers[keep+j], fn, walkOpts(j)...)
 	}
