@@ -19,6 +19,12 @@
 //	squash -mode generate -dir DIR            write (or reuse) the image, print its path
 //	squash -mode merged -image PATH -out TAR  squash, write the merged layer's tar (uncompressed)
 //	squash -mode MODE -image PATH             run one mode (-all, -compression, -level)
+//
+// squash and all also print the wall time of the read phase (read_seconds,
+// up to the first progress report of the write phase) and of the rest
+// (compress_seconds), and the merged layer's digest; -dry runs them as a
+// dry run (the read phase only); -cpuprofile and -trace write a CPU
+// profile and an execution trace.
 package main
 
 import (
