@@ -19,6 +19,12 @@
 //	squash -mode generate -dir DIR            write (or reuse) the image, print its path
 //	squash -mode merged -image PATH -out TAR  squash, write the merged layer's tar (uncompressed)
 //	squash -mode MODE -image PATH             run one mode (-all, -compression, -level)
+//
+// squash and all also print the wall time of the read phase (read_seconds,
+// up to the first progress report of the write phase) and of the rest
+// (compress_seconds), and the merged layer's digest; -dry runs them as a
+// dry run (the read phase only); -cpuprofile and -trace write a CPU
+// profile and an execution trace.
 package main
 
 import (
@@ -33,6 +39,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -60,13 +67,17 @@ type result struct {
 	Seconds  float64 `json:"seconds"`
 	CPU      float64 `json:"cpu_seconds"`
 	MaxRSSMB float64 `json:"max_rss_mb"`
-	// ReadSeconds and CompressSeconds: floor's two parts (wall).
+	// ReadSeconds and CompressSeconds: floor's two parts (wall); for
+	// squash and all, the read phase (up to the first report of the write
+	// phase) and the rest.
 	ReadSeconds     float64 `json:"read_seconds,omitempty"`
 	CompressSeconds float64 `json:"compress_seconds,omitempty"`
 	InBytes         int64   `json:"in_bytes,omitempty"`
 	OutBytes        int64   `json:"out_bytes,omitempty"`
 	Compressed      int64   `json:"compressed_bytes,omitempty"`
 	Generated       string  `json:"image,omitempty"`
+	// Digest of squash's merged layer.
+	Digest string `json:"digest,omitempty"`
 }
 
 func run(ctx context.Context) error {
@@ -81,6 +92,8 @@ func run(ctx context.Context) error {
 	levelName := flag.String("level", "default", "compression level (a number or fastest, default, better, best)")
 	merged := flag.String("merged", "", "floor: the merged layer's tar; merged: where to write it")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
+	dry := flag.Bool("dry", false, "squash, all: a dry run (the read phase only)")
+	traceFile := flag.String("trace", "", "write an execution trace here (go tool trace)")
 	flag.Parse()
 	c := squash.Compression(*compression)
 	level, err := squash.ParseCompressionLevel(c, *levelName)
@@ -97,6 +110,18 @@ func run(ctx context.Context) error {
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+
+	if *traceFile != "" {
+		f, err := os.Create(*traceFile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := trace.Start(f); err != nil {
+			return err
+		}
+		defer trace.Stop()
 	}
 
 	start := time.Now()
@@ -133,10 +158,18 @@ func run(ctx context.Context) error {
 			if first == 0 {
 				opts[0] = squash.WithAll(true)
 			}
+			opts = append(opts, squash.WithDryRun(*dry), squash.WithProgress(func(p squash.Progress) {
+				if p.Phase == squash.PhaseWrite && res.ReadSeconds == 0 {
+					res.ReadSeconds = time.Since(start).Seconds()
+				}
+			}))
 			var r *squash.Result
 			r, err = squash.Squash(ctx, img, opts...)
 			if r != nil {
-				res.InBytes, res.OutBytes, res.Compressed = r.InBytes, r.OutBytes, r.Layer.Size
+				res.InBytes, res.OutBytes = r.InBytes, r.OutBytes
+				if r.Layer != nil { // nil in a dry run
+					res.Compressed, res.Digest = r.Layer.Size, r.Layer.Digest
+				}
 				if *mode == "merged" {
 					err = writeMerged(r.Image, *merged)
 				}
@@ -150,6 +183,9 @@ func run(ctx context.Context) error {
 		return err
 	}
 	res.Seconds = time.Since(start).Seconds()
+	if (*mode == "squash" || *mode == "all") && res.ReadSeconds > 0 {
+		res.CompressSeconds = res.Seconds - res.ReadSeconds
+	}
 	res.CPU, res.MaxRSSMB = benchutil.Usage()
 	return json.NewEncoder(os.Stdout).Encode(res)
 }

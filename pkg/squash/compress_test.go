@@ -60,8 +60,9 @@ func layerBytes(t *testing.T, res *Result) []byte {
 }
 
 // TestSquashReproducible squashes one image twice, and once more on one
-// core (GOMAXPROCS 1), for each codec at two levels: the merged layer's bytes and the
-// image's digest must not change. The merged layer spans several gzip
+// core (GOMAXPROCS 1, where the read pipeline's goroutines share it), for
+// each codec at two levels: the merged layer's bytes and the image's
+// digest must not change. The merged layer spans several gzip
 // blocks, so the blocks compressed on different cores are checked too.
 func TestSquashReproducible(t *testing.T) {
 	var layers [][]te

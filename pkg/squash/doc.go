@@ -25,9 +25,12 @@
 // layers are read, the merged layer is written from the spool in a fixed
 // order (by path, parents before children, an opaque marker before its
 // siblings, a hard link after its target), compressed, with its digest and
-// diff_id computed while writing. The spool is written on its own goroutine
-// while the layers are read, and read back in runs of files that lie back to
-// back in it.
+// diff_id computed while writing. Each merged layer's blob is read and
+// decompressed on a goroutine of its own and its diff_id hashed on another
+// (layer.Walk's read pipeline), a few chunks ahead of the tar parsing, the
+// merge and the copy to the spool;
+// the spool is written on another goroutine while the layers are read, and
+// read back in runs of files that lie back to back in it.
 //
 // # Compression
 //

@@ -10,6 +10,7 @@ import (
 
 	"github.com/whittle/whittle/pkg/fstree"
 	"github.com/whittle/whittle/pkg/layer"
+	"github.com/whittle/whittle/pkg/spool"
 )
 
 // decision is what the topmost layer that touched a path made of it.
@@ -87,9 +88,8 @@ type merger struct {
 	// link keeps content no longer visible at the target's path.
 	stale []linkRef
 
-	spool    io.Writer // nil in a dry run
+	spool    *spoolWriter // nil in a dry run
 	spoolOff int64
-	buf      []byte
 	prune    *pruner
 
 	// hardlinks records every hard link entry of each range layer (path to
@@ -116,7 +116,7 @@ type merger struct {
 	keep       int
 }
 
-func newMerger(spool io.Writer, pr *pruner, names []string) *merger {
+func newMerger(spool *spoolWriter, pr *pruner, names []string) *merger {
 	return &merger{
 		state:      make(map[string]*pathState),
 		spool:      spool,
@@ -124,7 +124,6 @@ func newMerger(spool io.Writer, pr *pruner, names []string) *merger {
 		layerNames: names,
 		hardlinks:  make([]map[string]string, len(names)),
 		records:    make([][]fstree.Record, len(names)),
-		buf:        make([]byte, 1<<16),
 	}
 }
 
@@ -157,6 +156,15 @@ func (m *merger) hiddenByParent(p string) bool {
 		st := m.state[a]
 		return st != nil && st.hides
 	})
+}
+
+// toSpool copies size bytes of r (an entry's content) to the spool, read
+// straight into the spool writer's buffer. The copy stops within a read
+// once ctx is done, however large the entry.
+func (m *merger) toSpool(ctx context.Context, r io.Reader, size int64) (int64, error) {
+	n, err := m.spool.ReadFrom(spool.Reader(ctx, io.LimitReader(r, size)))
+	m.spoolOff += n
+	return n, err
 }
 
 // readLayer reads range layer idx (0 is the lowest of the range) once.
@@ -210,8 +218,7 @@ func (m *merger) readLayer(ctx context.Context, idx int, l v1.Layer, opts ...lay
 		}
 		if hdr.Typeflag == tar.TypeReg && r.pruned == "" && m.spool != nil {
 			r.off = m.spoolOff
-			n, err := io.CopyBuffer(m.spool, io.LimitReader(e.Reader, hdr.Size), m.buf)
-			m.spoolOff += n
+			n, err := m.toSpool(ctx, e.Reader, hdr.Size)
 			if err != nil {
 				return fmt.Errorf("copying %s of layer %s: %w", e.Path, name, err)
 			}

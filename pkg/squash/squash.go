@@ -5,8 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
+
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -132,18 +132,14 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 	for i := range names {
 		names[i] = fmt.Sprintf("layer %d (%s)", keep+i, plan.Merged[i].Digest)
 	}
-	var sw io.Writer
 	var bw *spoolWriter
 	if sp != nil {
 		// Written on another goroutine, while the layers are read,
 		// counted against the budget.
 		bw = newSpoolWriter(budget.Writer(sp, "the squash spool (the merged layers' visible content, uncompressed)"))
 		defer bw.Close()
-		// The copy of one entry's content stops within a write once ctx
-		// is done, however large the entry.
-		sw = spool.Writer(ctx, bw)
 	}
-	m := newMerger(sw, pr, names)
+	m := newMerger(bw, pr, names)
 	m.keep = keep
 	for j := range names {
 		m.walkNames = append(m.walkNames, walkName(plan.Merged[j].Digest, cfg.RootFS.DiffIDs[keep+j]))
@@ -153,6 +149,10 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 	walkOpts := func(j int) []layer.Option {
 		return []layer.Option{layer.WithName(m.walkNames[j]), layer.WithDiffID(cfg.RootFS.DiffIDs[keep+j])}
 	}
+	// The merged layers are read one at a time, top-down; layer.Walk
+	// decompresses each (and hashes its diff_id) on goroutines of its
+	// own, ahead of the merge of its entries and their copy to the spool.
+	readOpts := walkOpts
 	m.reread = func(ctx context.Context, j int, fn func(e *layer.Entry) error) error {
 		return layer.Walk(ctx, layers[keep+j], fn, walkOpts(j)...)
 	}
@@ -181,7 +181,7 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 	}
 	for i := len(layers) - 1; i >= keep; i-- {
 		report(Progress{Phase: PhaseRead, LayersDone: len(layers) - 1 - i})
-		if err := m.readLayer(ctx, i-keep, layers[i], walkOpts(i-keep)...); err != nil {
+		if err := m.readLayer(ctx, i-keep, layers[i], readOpts(i-keep)...); err != nil {
 			return nil, fmt.Errorf("reading layer %d: %w", i, err)
 		}
 	}
@@ -250,6 +250,14 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 	kept := make([]v1.Layer, keep)
 	for k := range kept {
 		kept[k] = layer.VerifyBlob(layers[k], m.keptNames[k])
+		if kept[k] != layers[k] {
+			// The checker read this layer and found its tar hashes to
+			// the config's diff_id: say so, rather than let
+			// go-containerregistry decompress and hash the whole blob
+			// again to answer DiffID (a layout's or an archive's
+			// layers do).
+			kept[k] = &checkedLayer{Layer: kept[k], diffID: cfg.RootFS.DiffIDs[k]}
+		}
 	}
 	out, err := assemble(img, manifest, kept, ml, newCfg)
 	if err != nil {
@@ -261,6 +269,14 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 		CreatedBy: mergedCreatedBy(len(plan.Merged))}
 	return res, nil
 }
+
+// checkedLayer is a kept layer whose diff_id the checker verified.
+type checkedLayer struct {
+	v1.Layer
+	diffID v1.Hash
+}
+
+func (l *checkedLayer) DiffID() (v1.Hash, error) { return l.diffID, nil }
 
 func mergedCreatedBy(n int) string {
 	return fmt.Sprintf("whittle squash: %d layers merged into one", n)

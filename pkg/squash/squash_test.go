@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
@@ -450,5 +451,68 @@ func TestSquashChecksKeptBlobs(t *testing.T) {
 				t.Errorf("write: %v", err)
 			}
 		})
+	}
+}
+
+// openCounter is a compressed layer as a layout or an archive gives it
+// (go-containerregistry's partial.CompressedToLayer, which answers DiffID
+// by decompressing and hashing the blob), counting how often its blob is
+// opened.
+type openCounter struct {
+	blob   []byte
+	digest v1.Hash
+	opens  *int
+}
+
+func (l *openCounter) Digest() (v1.Hash, error)            { return l.digest, nil }
+func (l *openCounter) Size() (int64, error)                { return int64(len(l.blob)), nil }
+func (l *openCounter) MediaType() (types.MediaType, error) { return types.DockerLayer, nil }
+func (l *openCounter) Compressed() (io.ReadCloser, error) {
+	*l.opens++
+	return io.NopCloser(bytes.NewReader(l.blob)), nil
+}
+
+// A kept layer's blob is read once by squash (by the checker, which
+// verifies its diff_id), then once more as the output is written: the
+// output image's DiffID of it is the checked one, not hashed again.
+func TestSquashReadsKeptLayerOnce(t *testing.T) {
+	base, _ := synth.TarBytes([]synth.Entry{synth.File("a", "base"), synth.File("z", strings.Repeat("z", 1<<16))})
+	gl, err := synth.CompressedLayer(base, "gzip", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, _ := gl.Compressed()
+	gz, _ := io.ReadAll(rc)
+	opens := 0
+	kept, err := partial.CompressedToLayer(&openCounter{blob: gz, digest: synth.Digest(gz), opens: &opens})
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, _ := synth.TarBytes([]synth.Entry{synth.File("b", "bb"), synth.File("c", "cc")})
+	topLayer, _ := synth.CompressedLayer(top, "gzip", false)
+	img, err := mutate.AppendLayers(empty.Image, kept, topLayer, topLayer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := img.ConfigFile(); err != nil { // hashes the blob for the config's diff_id
+		t.Fatal(err)
+	}
+	before := opens
+	res := squashOK(t, img, WithKeepLayers(1))
+	if got := opens - before; got != 1 {
+		t.Errorf("squash opened the kept layer's blob %d times, want 1 (the check)", got)
+	}
+	ls, err := res.Image.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := ls[0].DiffID(); err != nil || got != synth.Digest(base) {
+		t.Errorf("kept layer diff_id %v (%v), want %v", got, err, synth.Digest(base))
+	}
+	if _, err := layout.Write(t.TempDir(), mutate.AppendManifests(empty.Index, mutate.IndexAddendum{Add: res.Image})); err != nil {
+		t.Fatal(err)
+	}
+	if err := validate.Image(res.Image); err != nil {
+		t.Error(err)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"archive/tar"
 	"context"
 	"fmt"
-	"io"
 
 	"github.com/whittle/whittle/pkg/layer"
 )
@@ -189,8 +188,7 @@ func (m *merger) readWanted(ctx context.Context, name string, read func(context.
 		f := found{hdr: &h, off: -1}
 		if h.Typeflag == tar.TypeReg && m.spool != nil {
 			f.off = m.spoolOff
-			n, err := io.CopyBuffer(m.spool, io.LimitReader(e.Reader, h.Size), m.buf)
-			m.spoolOff += n
+			n, err := m.toSpool(ctx, e.Reader, h.Size)
 			if err != nil {
 				return fmt.Errorf("copying %s of %s: %w", e.Path, name, err)
 			}
