@@ -249,13 +249,13 @@ func (r *record) header() *tar.Header {
 	case "wh", "opq":
 		return &tar.Header{Typeflag: tar.TypeReg, Name: r.path, Mode: 0, ModTime: time.Unix(0, 0), Format: tar.FormatUSTAR}
 	}
-	h := *r.hdr
-	h.Name = r.path
-	if h.Typeflag == tar.TypeDir {
-		h.Name += "/"
+	name := r.path
+	if r.hdr.Typeflag == tar.TypeDir {
+		name += "/"
 	}
+	h := r.hdr.tarHeader(name)
 	if h.Typeflag != tar.TypeReg {
 		h.Size = 0
 	}
-	return &h
+	return h
 }

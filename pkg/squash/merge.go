@@ -42,7 +42,7 @@ type pathState struct {
 // record is one entry of the merged layer.
 type record struct {
 	path  string
-	hdr   *tar.Header
+	hdr   *entryHeader
 	layer int   // range-relative index of the layer it came from
 	off   int64 // offset of a regular file's content in the spool
 	link  string
@@ -84,6 +84,8 @@ type merger struct {
 	state map[string]*pathState
 	recs  []record
 	links []linkRef
+	// names interns the user and group names of the headers kept.
+	names nameTable
 	// stale: hard links whose target a higher layer replaced, so that the
 	// link keeps content no longer visible at the target's path.
 	stale []linkRef
@@ -119,6 +121,7 @@ type merger struct {
 func newMerger(spool *spoolWriter, pr *pruner, names []string) *merger {
 	return &merger{
 		state:      make(map[string]*pathState),
+		names:      make(nameTable),
 		spool:      spool,
 		prune:      pr,
 		layerNames: names,
@@ -210,9 +213,7 @@ func (m *merger) readLayer(ctx context.Context, idx int, l v1.Layer, opts ...lay
 			// a sparse file they do, stored in a way squash does not write.
 			return sparseError(name, e)
 		}
-		h := *hdr
-		h.Name = "" // written from path; the raw name need not be kept
-		r := record{path: e.Path, hdr: &h, layer: idx, link: e.Link}
+		r := record{path: e.Path, hdr: compactHeader(hdr, m.names), layer: idx, link: e.Link}
 		if !isDir {
 			r.pruned = m.prune.match(e.Path)
 		}

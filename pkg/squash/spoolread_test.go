@@ -45,11 +45,11 @@ func TestSpoolReader(t *testing.T) {
 		if off+size > int64(len(spool)) {
 			off = 0
 		}
-		recs = append(recs, &record{path: "f", hdr: &tar.Header{Typeflag: tar.TypeReg, Size: size}, off: off})
+		recs = append(recs, &record{path: "f", hdr: &entryHeader{Typeflag: tar.TypeReg, Size: size}, off: off})
 		want.Write(spool[off : off+size])
 		off += size
 		if rng.Intn(4) == 0 {
-			recs = append(recs, &record{path: "d", hdr: &tar.Header{Typeflag: tar.TypeDir}}, &record{path: "w", marker: "wh"})
+			recs = append(recs, &record{path: "d", hdr: &entryHeader{Typeflag: tar.TypeDir}}, &record{path: "w", marker: "wh"})
 		}
 	}
 	cr := &countingReaderAt{Reader: bytes.NewReader(spool)}
@@ -71,7 +71,7 @@ func TestSpoolReader(t *testing.T) {
 	}
 	// A spool shorter than a record says so.
 	short := newSpoolReader(bytes.NewReader(spool[:100]))
-	if err := short.copy(&got, []*record{{hdr: &tar.Header{Typeflag: tar.TypeReg, Size: 200}}}, 0); err == nil {
+	if err := short.copy(&got, []*record{{hdr: &entryHeader{Typeflag: tar.TypeReg, Size: 200}}}, 0); err == nil {
 		t.Errorf("short spool read without error")
 	}
 }

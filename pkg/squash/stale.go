@@ -10,7 +10,7 @@ import (
 
 // found is the last entry at a wanted path in one layer.
 type found struct {
-	hdr *tar.Header
+	hdr *entryHeader
 	off int64
 }
 
@@ -184,8 +184,8 @@ func (m *merger) readWanted(ctx context.Context, name string, read func(context.
 		if e.Sparse() {
 			return sparseError(name, e)
 		}
-		h := *e.Header
-		f := found{hdr: &h, off: -1}
+		h := compactHeader(e.Header, m.names)
+		f := found{hdr: h, off: -1}
 		if h.Typeflag == tar.TypeReg && m.spool != nil {
 			f.off = m.spoolOff
 			n, err := m.toSpool(ctx, e.Reader, h.Size)
