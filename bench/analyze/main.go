@@ -99,16 +99,10 @@ func run(ctx context.Context) error {
 	attribute := flag.Bool("attribute", false, "analyze: also capture the package databases and attribute every visible byte (pkg/packages)")
 	cacheDir := flag.String("cache", "", "analyze: use the layer cache in this directory (pkg/layercache; \"\": none)")
 	flag.Parse()
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := benchutil.Profile(*cpuprofile, "")
+	defer stopProfile()
+	if err != nil {
+		return err
 	}
 
 	start := time.Now()

@@ -38,8 +38,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
-	"runtime/pprof"
-	"runtime/trace"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -100,28 +98,10 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
-	}
-
-	if *traceFile != "" {
-		f, err := os.Create(*traceFile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := trace.Start(f); err != nil {
-			return err
-		}
-		defer trace.Stop()
+	stopProfile, err := benchutil.Profile(*cpuprofile, *traceFile)
+	defer stopProfile()
+	if err != nil {
+		return err
 	}
 
 	start := time.Now()
