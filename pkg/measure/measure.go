@@ -151,12 +151,22 @@ var metaOf = sync.OnceValue(func() map[string]rules.Meta {
 // measureKind returns how a rule's findings are measured.
 func measureKind(rule string) rules.Measure { return metaOf()[rule].Measure }
 
+// byPaths reports whether a finding is measured by the files under its
+// paths: a rule about named files, or a cache rule whose finding names
+// where the cache really is (a cache moved by an option or a variable,
+// microdnf's /var/cache/yum): there its category's usual place holds
+// nothing of it.
+func byPaths(f rules.Finding) bool {
+	k := measureKind(f.Rule)
+	return len(f.Paths) > 0 && (k == rules.MeasurePaths || k == rules.MeasureCache)
+}
+
 // WatchPaths are the paths the report must watch (account.WithWatch) for
 // Measure to measure the findings about files.
 func WatchPaths(findings []rules.Finding) []string {
 	var out []string
 	for _, f := range findings {
-		if measureKind(f.Rule) == rules.MeasurePaths {
+		if byPaths(f) {
 			out = append(out, f.Paths...)
 		}
 	}
@@ -402,7 +412,7 @@ func measure(m *Finding, rep *account.Report, baseLayers int, at func(int) int, 
 		m.Basis = "its instruction made no layer of the image"
 		return
 	}
-	if measureKind(m.Rule) == rules.MeasureCache {
+	if measureKind(m.Rule) == rules.MeasureCache && !byPaths(m.Finding) {
 		cat := metaOf()[m.Rule].Category
 		for _, c := range rep.Caches {
 			if c.Category != cat {
@@ -445,11 +455,11 @@ func measure(m *Finding, rep *account.Report, baseLayers int, at func(int) int, 
 		m.Basis = fmt.Sprintf("bytes of layer %d (line %d) that layer %d hides", earlier, m.RelatedLine, m.Layer)
 		return
 	}
-	if measureKind(m.Rule) == rules.MeasurePaths && len(m.Paths) > 0 && rep.Watched == nil {
+	if byPaths(m.Finding) && rep.Watched == nil {
 		m.Basis = "the files it names were not watched in the image (account.WithWatch)"
 		return
 	}
-	if measureKind(m.Rule) == rules.MeasurePaths && len(m.Paths) > 0 {
+	if byPaths(m.Finding) {
 		under := func(p string) bool {
 			for _, q := range m.Paths {
 				if account.PathUnder(p, path.Clean(q)) {

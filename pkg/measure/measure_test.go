@@ -3,6 +3,7 @@ package measure
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -355,6 +356,69 @@ func TestMeasureGlobPaths(t *testing.T) {
 	}
 	if costs["WH504"] != 800 || costs["WH506"] != 700 {
 		t.Errorf("costs %v, want WH504 800 and WH506 700", costs)
+	}
+}
+
+// Caches that are not where their category looks: moved by an option or a
+// variable (pip --cache-dir, PIP_CACHE_DIR, npm --cache, yarn
+// --cache-folder, GOCACHE), or kept by the tool elsewhere (microdnf's
+// /var/cache/yum, where WH403's category is dnf's /var/cache/dnf). Each
+// costs the bytes the image holds there, its layer's only, hidden later or
+// not; a cache in its usual place is still measured by its category.
+func TestMeasureMovedCaches(t *testing.T) {
+	src := `FROM registry.access.redhat.com/ubi9/ubi-minimal
+RUN microdnf install -y python3
+ENV PIP_CACHE_DIR=/var/pipcache
+RUN pip install flask
+RUN pip install --cache-dir=/x requests && npm install --cache /npmc left-pad
+RUN yarn install --cache-folder /yc && rm -rf /x/wheels
+RUN GOCACHE=/gocache go build ./... && pip install --no-cache-dir --cache-dir /root/.cache/pip six
+RUN rm -rf /var/pipcache
+`
+	run := func(s string) string { return "RUN /bin/sh -c " + s + " # buildkit" }
+	layers := []synth.Layer{
+		{Entries: []synth.Entry{synth.File("etc/os-release", string(synth.Pattern(100, 1))), synth.File("var/cache/dnf/base", string(synth.Pattern(50, 2)))}, CreatedBy: "ADD rootfs /"},
+		{Entries: []synth.Entry{synth.File("var/cache/yum/metadata/repomd.xml", string(synth.Pattern(2000, 3))), synth.File("usr/bin/python3", string(synth.Pattern(300, 4)))}, CreatedBy: run("microdnf install -y python3")},
+		{Entries: []synth.Entry{synth.File("var/pipcache/http/a", string(synth.Pattern(1100, 5))), synth.File("usr/lib/flask.py", string(synth.Pattern(10, 6)))}, CreatedBy: run("pip install flask")},
+		{Entries: []synth.Entry{synth.File("x/http/b", string(synth.Pattern(1200, 7))), synth.File("x/wheels/c.whl", string(synth.Pattern(130, 8))), synth.File("npmc/_cacache/d", string(synth.Pattern(1400, 9))), synth.File("root/.npm/_logs/e.log", string(synth.Pattern(15, 10)))}, CreatedBy: run("pip install --cache-dir=/x requests && npm install --cache /npmc left-pad")},
+		{Entries: []synth.Entry{synth.File("yc/v6/f", string(synth.Pattern(1600, 11))), synth.Whiteout("x/wheels")}, CreatedBy: run("yarn install --cache-folder /yc && rm -rf /x/wheels")},
+		{Entries: []synth.Entry{synth.File("gocache/g", string(synth.Pattern(1700, 12))), synth.File("root/.cache/pip/h", string(synth.Pattern(1800, 13)))}, CreatedBy: run("GOCACHE=/gocache go build ./... && pip install --no-cache-dir --cache-dir /root/.cache/pip six")},
+		{Entries: []synth.Entry{synth.Whiteout("var/pipcache")}, CreatedBy: run("rm -rf /var/pipcache")},
+	}
+	img, err := synth.Build(synth.Image{Layers: layers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, fs := lint(t, src)
+	watch := WatchPaths(fs)
+	if want := []string{"/gocache", "/npmc", "/var/cache/yum", "/var/pipcache", "/x", "/yc"}; !reflect.DeepEqual(watch, want) {
+		t.Fatalf("watch %q, want %q", watch, want)
+	}
+	rep, err := account.Analyze(context.Background(), img, account.WithWatch(watch))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Measure(f, fs, rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	costs := map[string]int64{}
+	for _, m := range res.Findings {
+		if m.Measured && m.Rule != "WH701" && m.Rule != "WH101" {
+			costs[fmt.Sprintf("%d:%s", m.Line, m.Rule)] += m.CostBytes
+		}
+	}
+	want := map[string]int64{
+		"2:WH403": 2000,       // /var/cache/yum, not the base's /var/cache/dnf
+		"4:WH501": 1100,       // /var/pipcache, removed by a later RUN: still shipped
+		"5:WH501": 1200 + 130, // /x, the wheels hidden by the next layer included
+		"5:WH502": 1400,       // /npmc, not ~/.npm's log
+		"6:WH503": 1600,       // /yc
+		"7:WH505": 1700,       // /gocache
+		"7:WH501": 1800,       // --cache-dir back to the usual place: its category
+	}
+	if !reflect.DeepEqual(costs, want) {
+		t.Errorf("costs %v, want %v", costs, want)
 	}
 }
 

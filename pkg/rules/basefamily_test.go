@@ -153,3 +153,38 @@ func TestImageFamily(t *testing.T) {
 		}
 	}
 }
+
+// yum is dnf since RHEL 8 and in Fedora; it keeps its cache where dnf
+// does there, and in /var/cache/yum elsewhere.
+func TestYumIsDnf(t *testing.T) {
+	for base, want := range map[string]bool{
+		"registry.access.redhat.com/ubi8/ubi":       true,
+		"registry.access.redhat.com/ubi9/ubi:9.4":   true,
+		"registry.access.redhat.com/ubi9":           true,
+		"redhat/ubi9-minimal":                       true,
+		"registry.access.redhat.com/ubi10/ubi-init": true,
+		"fedora:41":                           true,
+		"docker.io/library/fedora":            true,
+		"rockylinux:9":                        true,
+		"rockylinux/rockylinux:8":             true,
+		"almalinux:9-minimal":                 true,
+		"quay.io/centos/centos:stream9":       true,
+		"oraclelinux:8-slim":                  true,
+		"amazonlinux:2023":                    true,
+		"registry.access.redhat.com/ubi7/ubi": false,
+		"centos:7":                            false,
+		"centos":                              false,
+		"amazonlinux:2":                       false,
+		"oraclelinux:7-slim":                  false,
+		"mycorp/base:1":                       false,
+		"${BASE}":                             false,
+		"":                                    false,
+		"example.com/ubiquity:1":              false,
+		"fedora@sha256:" + sha256hex:          true,
+		"registry.access.redhat.com/ubi8/ubi@sha256:0": true,
+	} {
+		if got := yumIsDnf(base); got != want {
+			t.Errorf("yumIsDnf(%q) = %v, want %v", base, got, want)
+		}
+	}
+}

@@ -29,8 +29,9 @@ func (dnfClean) Check(p *Pass) []Finding {
 		clean: func(pk *shellfacts.PkgOp) bool {
 			return pk.Verb == shellfacts.Clean && pk.All
 		},
-		cleanCmd:  func(tool string) string { return tool + " clean all" },
-		cacheDirs: []string{"/var/cache/libdnf5", "/var/cache/dnf", "/var/cache/yum"},
-		fix:       "end the same RUN with `dnf clean all` (`microdnf clean all`), or mount a cache on /var/cache/libdnf5 (dnf5) or /var/cache/dnf",
+		cleanCmd:    func(tool string) string { return tool + " clean all" },
+		cacheDirs:   []string{"/var/cache/libdnf5", "/var/cache/dnf", "/var/cache/yum"},
+		categoryDir: "/var/cache/dnf",
+		fix:         "end the same RUN with `dnf clean all` (`microdnf clean all`), or mount a cache on /var/cache/libdnf5 (dnf5) or /var/cache/dnf",
 	}.check(p)
 }

@@ -60,6 +60,7 @@ func (goCache) Check(p *Pass) []Finding {
 			f := p.FindingAt(ri.rangeOf(c),
 				"go "+v+" leaves Go's build cache ("+cache+", often hundreds of MB) in this layer",
 				"build in a separate stage and copy only the binary, or end the RUN with `go clean -cache`, or use RUN --mount=type=cache,target="+cache)
+			f.Paths = cachePaths(cache, goBuildCache)
 			// In a stage whose layers do not ship, the cache costs the
 			// image nothing; the remedy there is a cache mount, which fix
 			// does not add.

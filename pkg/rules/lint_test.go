@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/whittle/whittle/pkg/dockerfile"
@@ -194,6 +195,29 @@ func TestFindingPaths(t *testing.T) {
 		{"WH506", "FROM debian:12\nENV CARGO_HOME=/opt/cargo\nRUN cargo install ripgrep\n", []string{"/opt/cargo/registry", "/opt/cargo/git"}},
 		{"WH504", "FROM debian:12\nRUN gem install rails\n", []string{"/var/lib/gems/*/doc", "/usr/lib/ruby/gems/*/doc", "/usr/local/lib/ruby/gems/*/doc"}},
 		{"WH504", "FROM debian:12\nENV GEM_HOME=/usr/local/bundle\nRUN gem install rails\n", []string{"/usr/local/bundle/doc"}},
+		// Caches moved from where their category looks name where they are;
+		// caches in their usual place name nothing (the category measures
+		// them).
+		{"WH501", "FROM python:3.12\nRUN pip install --cache-dir=/x flask\n", []string{"/x"}},
+		{"WH501", "FROM python:3.12\nRUN pip install --cache-dir /x/ flask\n", []string{"/x"}},
+		{"WH501", "FROM python:3.12\nENV PIP_CACHE_DIR=/var/pip\nRUN pip install flask\n", []string{"/var/pip"}},
+		{"WH501", "FROM python:3.12\nRUN PIP_CACHE_DIR=/var/pip pip install flask\n", []string{"/var/pip"}},
+		{"WH501", "FROM python:3.12\nRUN pip install flask\n", nil},
+		{"WH501", "FROM python:3.12\nRUN pip install --cache-dir /root/.cache/pip flask\n", nil},
+		{"WH501", "FROM python:3.12\nRUN pip install --cache-dir \"$D\" flask\n", nil},
+		{"WH502", "FROM node:20\nRUN npm install --cache /npmc express\n", []string{"/npmc"}},
+		{"WH502", "FROM node:20\nRUN npm install express\n", nil},
+		{"WH503", "FROM node:20\nRUN yarn install --cache-folder /yc\n", []string{"/yc"}},
+		{"WH503", "FROM node:20\nENV YARN_CACHE_FOLDER=/yc\nRUN yarn add lodash\n", []string{"/yc"}},
+		{"WH503", "FROM node:20\nRUN yarn install\n", nil},
+		{"WH505", "FROM golang:1.22\nENV GOCACHE=/gocache\nRUN go build ./...\n", []string{"/gocache"}},
+		{"WH505", "FROM golang:1.22\nRUN go build ./...\n", nil},
+		{"WH403", "FROM registry.access.redhat.com/ubi9/ubi-minimal\nRUN microdnf install -y python3\n", []string{"/var/cache/yum"}},
+		{"WH403", "FROM fedora:41\nRUN dnf install -y python3\n", []string{"/var/cache/libdnf5"}},
+		{"WH403", "FROM registry.access.redhat.com/ubi8/ubi\nRUN dnf install -y python3\n", nil},
+		{"WH401", "FROM registry.access.redhat.com/ubi8/ubi\nRUN yum install -y python3\n", []string{"/var/cache/dnf"}},
+		{"WH401", "FROM fedora:42\nRUN yum install -y python3\n", []string{"/var/cache/libdnf5"}},
+		{"WH401", "FROM centos:7\nRUN yum install -y python3\n", nil},
 	} {
 		var got *Finding
 		for _, f := range lintString(t, tc.src) {
@@ -237,6 +261,36 @@ func TestFindingPackages(t *testing.T) {
 		}
 		if !slices.Equal(got.Packages, tc.want) {
 			t.Errorf("%q: packages %q, want %q", tc.src, got.Packages, tc.want)
+		}
+	}
+}
+
+// The rpm-family rules name the cache where the tool keeps it on the base,
+// in the message and in the fix's mount.
+func TestRPMCacheMessages(t *testing.T) {
+	for _, tc := range []struct {
+		rule, src, msg, fix string
+	}{
+		{"WH401", "FROM registry.access.redhat.com/ubi8/ubi\nRUN yum install -y python3\n", "in /var/cache/dnf in", "mount a cache on /var/cache/dnf"},
+		{"WH401", "FROM rockylinux:9\nRUN yum install -y python3\n", "in /var/cache/dnf in", "`rm -rf /var/cache/dnf`"},
+		{"WH401", "FROM centos:7\nRUN yum install -y python3\n", "in /var/cache/yum in", "mount a cache on /var/cache/yum"},
+		{"WH401", "FROM mycorp/base\nRUN yum install -y python3\n", "in /var/cache/yum in", "`rm -rf /var/cache/yum`"},
+		{"WH403", "FROM registry.access.redhat.com/ubi8/ubi-minimal\nRUN microdnf install -y python3\n", "in /var/cache/yum in", "microdnf clean all"},
+		{"WH403", "FROM fedora:41\nRUN dnf install -y python3\n", "in /var/cache/libdnf5 in", "dnf clean all"},
+	} {
+		var got *Finding
+		for _, f := range lintString(t, tc.src) {
+			if f.Rule == tc.rule {
+				got = &f
+				break
+			}
+		}
+		if got == nil {
+			t.Errorf("%s: not reported in %q", tc.rule, tc.src)
+			continue
+		}
+		if !strings.Contains(got.Message, tc.msg) || !strings.Contains(got.Fix, tc.fix) {
+			t.Errorf("%s on %q: message %q, fix %q; want %q and %q", tc.rule, tc.src, got.Message, got.Fix, tc.msg, tc.fix)
 		}
 	}
 }

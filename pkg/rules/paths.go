@@ -230,3 +230,20 @@ func removesHomeCache(c command, suffixes ...string) bool {
 	}
 	return false
 }
+
+// cachePaths is Finding.Paths for a cache rule (MeasureCache) whose cache
+// lies at dir: nil where dir is the place its category already finds
+// (def, or "" for the default), so that analyze --dockerfile measures the
+// category there; dir itself where an option, a variable or the tool's
+// version moved the cache, so that it measures the files really there.
+// Nil too when dir is not one literal absolute path.
+func cachePaths(dir, def string) []string {
+	if dir == "" || !strings.HasPrefix(dir, "/") || strings.ContainsAny(dir, "$*?[]{}'\" \t\n`\\") {
+		return nil
+	}
+	dir = path.Clean(dir)
+	if dir == path.Clean(def) {
+		return nil
+	}
+	return []string{dir}
+}

@@ -70,6 +70,7 @@ func (pipCache) Check(p *Pass) []Finding {
 			if pipCacheFlag(pk) {
 				f.Message = "pip install --cache-dir keeps the downloaded packages in " + where + " in this layer (a --cache-dir after --no-cache-dir wins)"
 			}
+			f.Paths = cachePaths(cache, "/root/.cache/pip")
 			f.Repair = p.pipCacheRepair(ri, c)
 			out = append(out, f)
 		}

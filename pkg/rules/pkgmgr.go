@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -72,7 +73,11 @@ type rpmCheck struct {
 	// cache.
 	clean     func(pk *shellfacts.PkgOp) bool
 	cacheDirs []string
-	fix       string
+	// categoryDir is where the rule's cache category (Meta.Category,
+	// account.CacheCategory) looks; a finding whose cache is elsewhere
+	// names it in Paths, to be measured there.
+	categoryDir string
+	fix         string
 	// cleanCmd is the command that empties the tool's cache.
 	cleanCmd func(tool string) string
 }
@@ -104,9 +109,11 @@ func (rc rpmCheck) check(p *Pass) []Finding {
 				if rc.cleanedAfter(ri, i, tool) {
 					continue
 				}
+				dir := rpmCacheDir(tool, p.rootImage(ri.in.Stage), rc.cacheDirs[0])
 				f := p.FindingAt(ri.rangeOf(c),
-					tool+" "+pk.RawVerb+" leaves its metadata and package cache in "+rpmCacheDir(tool, p.rootImage(ri.in.Stage), rc.cacheDirs[0])+" in this layer",
-					rc.fix)
+					tool+" "+pk.RawVerb+" leaves its metadata and package cache in "+dir+" in this layer",
+					rc.fixFor(dir))
+				f.Paths = cachePaths(dir, rc.categoryDir)
 				cmd := rc.cleanCmd(tool)
 				f.Repair, _ = p.cleanupRepair(ri, rpmTools[tool], func(c command) bool { return rpmOp(c, tool) != nil },
 					"run "+cmd, cmd)
@@ -116,6 +123,15 @@ func (rc rpmCheck) check(p *Pass) []Finding {
 		}
 	}
 	return out
+}
+
+// fixFor is the rule's fix for a cache at dir: rc.fix, with dir for its
+// %s where it has one.
+func (rc rpmCheck) fixFor(dir string) string {
+	if strings.Contains(rc.fix, "%[1]s") {
+		return fmt.Sprintf(rc.fix, dir)
+	}
+	return rc.fix
 }
 
 func (rc rpmCheck) cleanedAfter(ri *runInfo, i int, tool string) bool {
@@ -141,11 +157,16 @@ var fedoraRelease = regexp.MustCompile(`(^|/)fedora(-minimal)?:([0-9]+)`)
 // rpmCacheDir is where tool keeps its cache on base: microdnf in
 // /var/cache/yum (UBI 8 and 9 alike), dnf 4 (RHEL, UBI, Rocky, Alma, older
 // Fedora) in /var/cache/dnf, dnf 5 (Fedora 41 and later) in
-// /var/cache/libdnf5; def for other tools.
+// /var/cache/libdnf5; yum where it is dnf (yumIsDnf) where dnf keeps it;
+// def for other tools.
 func rpmCacheDir(tool, base, def string) string {
 	switch tool {
 	case "microdnf":
 		return "/var/cache/yum"
+	case "yum":
+		if yumIsDnf(base) {
+			return rpmCacheDir("dnf", base, def)
+		}
 	case "dnf":
 		if m := fedoraRelease.FindStringSubmatch(strings.ToLower(base)); m != nil {
 			if n, err := strconv.Atoi(m[3]); err == nil && n >= 41 {
@@ -155,4 +176,50 @@ func rpmCacheDir(tool, base, def string) string {
 		return "/var/cache/dnf"
 	}
 	return def
+}
+
+// ubiRelease matches a Red Hat UBI repository and its release
+// ("ubi8/ubi", "ubi9-minimal", "ubi10/ubi-micro").
+var ubiRelease = regexp.MustCompile(`(^|/)ubi([0-9]+)(-[a-z]+)?(/|:|$)`)
+
+// yumIsDnf reports whether base is an image whose yum is dnf (a link to
+// dnf-3 or dnf5 since RHEL 8 and in Fedora): UBI 8 and later, Fedora,
+// Rocky and Alma Linux, CentOS Stream, Oracle Linux 8 and later, Amazon
+// Linux 2023. Not for CentOS 7, UBI 7, Amazon Linux 2 or an image whose
+// name says nothing.
+func yumIsDnf(base string) bool {
+	ref := strings.ToLower(base)
+	if i := strings.Index(ref, "@"); i >= 0 {
+		ref = ref[:i]
+	}
+	repo, tag := ref, ""
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		repo, tag = ref[:i], ref[i+1:]
+	}
+	if m := ubiRelease.FindStringSubmatch(repo); m != nil {
+		n, err := strconv.Atoi(m[2])
+		return err == nil && n >= 8
+	}
+	major := func() int {
+		d := tag
+		if i := strings.IndexFunc(d, func(r rune) bool { return r < '0' || r > '9' }); i >= 0 {
+			d = d[:i]
+		}
+		n, err := strconv.Atoi(d)
+		if err != nil {
+			return -1
+		}
+		return n
+	}
+	switch repo[strings.LastIndex(repo, "/")+1:] {
+	case "fedora", "fedora-minimal", "rockylinux", "almalinux":
+		return true
+	case "centos":
+		return strings.HasPrefix(tag, "stream")
+	case "oraclelinux":
+		return major() >= 8
+	case "amazonlinux":
+		return major() >= 2023
+	}
+	return false
 }

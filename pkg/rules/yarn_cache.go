@@ -59,6 +59,7 @@ func (yarnCache) Check(p *Pass) []Finding {
 			f := p.FindingAt(ri.rangeOf(c),
 				what+" leaves "+where+" in this layer",
 				"end the same RUN with `"+clean+"`, or mount a cache on "+mount)
+			f.Paths = cachePaths(custom, "")
 			if pathText.MatchString(mount) {
 				f.Repair, _ = p.cleanupRepair(ri, toolYarn, func(c command) bool { return c.pkg(shellfacts.Yarn) != nil },
 					"run "+clean, clean)

@@ -27,8 +27,10 @@ func (yumClean) Check(p *Pass) []Finding {
 		clean: func(pk *shellfacts.PkgOp) bool {
 			return pk.Verb == shellfacts.Clean && pk.All
 		},
-		cleanCmd:  func(string) string { return "yum clean all" },
-		cacheDirs: []string{"/var/cache/yum"},
-		fix:       "end the same RUN with `yum clean all` (or `rm -rf /var/cache/yum`), or mount a cache on /var/cache/yum",
+		cleanCmd:    func(string) string { return "yum clean all" },
+		cacheDirs:   []string{"/var/cache/yum", "/var/cache/dnf"},
+		categoryDir: "/var/cache/yum",
+		// %s: where yum keeps its cache on the base (rpmCacheDir).
+		fix: "end the same RUN with `yum clean all` (or `rm -rf %[1]s`), or mount a cache on %[1]s",
 	}.check(p)
 }
