@@ -20,7 +20,7 @@ func (buildPackages) Meta() Meta {
 	return Meta{
 		ID:       "WH107",
 		Name:     "build-packages-kept",
-		Summary:  "Compilers, build tools and -dev headers installed for a build in a stage that makes the final image, and never removed, ship in it.",
+		Summary:  "Compilers, build tools, -dev headers and git installed for a build in a stage that makes the final image, and never removed, ship in it.",
 		Severity: Warning,
 		Doc:      "docs/rules/WH107.md",
 		Measure:  MeasurePackages,
@@ -30,6 +30,10 @@ func (buildPackages) Meta() Meta {
 // buildTools are packages that only build software: compilers, make and
 // its helpers, the meta-packages that bring them.
 var buildTools = regexp.MustCompile(`^(build-essential|build-base|alpine-sdk|gcc(-[0-9.]+)?|g\+\+(-[0-9.]+)?|gcc-c\+\+|cpp|clang(-[0-9.]+)?|llvm(-[0-9.]+)?|make|cmake|ninja-build|ninja|meson|autoconf|automake|libtool|pkg-config|pkgconf|pkgconfig|bison|flex|gfortran|musl-dev|libc6-dev|libc-dev|glibc-devel|kernel-headers|linux-headers)$`)
+
+// fetchTools fetch what a build uses (a clone; the git dependencies of
+// pip, npm, go or bundler): build packages too when a build follows them.
+var fetchTools = regexp.MustCompile(`^(git|git-core|subversion|mercurial)$`)
 
 // headers are development packages: headers and static libraries, whose
 // runtime libraries are separate packages.
@@ -44,6 +48,7 @@ func (buildPackages) Check(p *Pass) []Finding {
 		}
 		steps, _ := layerHistory(p, s)
 		rm := newRemovals(steps)
+		runs := imageCommands(p.File)
 		for i, st := range steps {
 			if st.facts == nil || seen[st.in] {
 				continue
@@ -73,7 +78,7 @@ func (buildPackages) Check(p *Pass) []Finding {
 					switch {
 					case slices.Contains(tools, name) || slices.Contains(devs, name):
 						// named twice
-					case buildTools.MatchString(name):
+					case buildTools.MatchString(name), fetchTools.MatchString(name):
 						tools = append(tools, name)
 					case headers.MatchString(name):
 						devs = append(devs, name)
@@ -86,18 +91,54 @@ func (buildPackages) Check(p *Pass) []Finding {
 					continue
 				}
 				seen[st.in] = true
+				// A tool the image's CMD or ENTRYPOINT runs (git for a
+				// pull at start) is plausibly needed at run time: it is
+				// left out of a finding about other packages, and a
+				// finding about it alone is info.
+				var runtime []string
+				rtLine := 0
+				if len(tools) > 0 {
+					var kept []string
+					for _, t := range tools {
+						if l := runs[toolCommand(t)]; l > 0 {
+							runtime = append(runtime, t)
+							if rtLine == 0 || l < rtLine {
+								rtLine = l
+							}
+							continue
+						}
+						kept = append(kept, t)
+					}
+					if len(kept) > 0 || len(devs) > 0 {
+						tools = kept
+					} else {
+						tools, runtime = runtime, nil
+					}
+				}
+				named := append(append([]string{}, tools...), devs...)
 				f := p.FindingAt(ri.rangeOf(c),
-					fmt.Sprintf("%s installs build packages (%s) that stay in the final image: nothing removes them", c.Name, layerJoin(append(tools, devs...))),
+					fmt.Sprintf("%s installs build packages (%s) that stay in the final image: nothing removes them", c.Name, layerJoin(named)),
 					buildPackagesFix(fam))
-				if len(tools) == 0 {
+				switch {
+				case len(tools) == 0:
 					// Headers alone: their runtime libraries are often
 					// needed, and a -dev package is the plausible way
 					// they came in.
 					f.Severity = Info
 					f.Message += " (headers only: the image may need their runtime libraries)"
+				case allRun(tools, runs):
+					f.Severity = Info
+					f.Message += fmt.Sprintf(" (the image's command runs %s, line %d: the image may need %s at run time)", layerJoin(tools), firstRun(tools, runs), pronoun(tools))
 				}
 				f.Message += fmt.Sprintf("; they serve the build at line %d", line)
-				f.Packages = append(append([]string{}, tools...), devs...)
+				if len(runtime) > 0 {
+					verb := "is"
+					if len(runtime) > 1 {
+						verb = "are"
+					}
+					f.Message += fmt.Sprintf("; %s, which the image's command runs (line %d), %s left out", layerJoin(runtime), rtLine, verb)
+				}
+				f.Packages = named
 				out = append(out, f)
 			}
 		}
@@ -199,4 +240,98 @@ func buildPackagesFix(fam string) string {
 		oneRun = "install, use and remove them in one RUN (`apk add --no-cache --virtual .build-deps gcc musl-dev ... && pip install ... && apk del .build-deps`)"
 	}
 	return "build in a separate stage and copy only the results, or " + oneRun
+}
+
+// toolCommand is the program a build package provides that an image's
+// command would run ("git" for git, "gcc" for gcc-12), or "" for
+// meta-packages and libraries, which no command names.
+func toolCommand(pkg string) string {
+	switch pkg {
+	case "build-essential", "build-base", "alpine-sdk", "musl-dev", "libc6-dev", "libc-dev", "glibc-devel",
+		"kernel-headers", "linux-headers":
+		return ""
+	case "gcc-c++":
+		return "g++"
+	case "ninja-build":
+		return "ninja"
+	case "pkgconf", "pkgconfig":
+		return "pkg-config"
+	case "git-core":
+		return "git"
+	case "subversion":
+		return "svn"
+	case "mercurial":
+		return "hg"
+	}
+	if i := strings.LastIndexByte(pkg, '-'); i > 0 && strings.Trim(pkg[i+1:], "0123456789.") == "" {
+		return pkg[:i]
+	}
+	return pkg
+}
+
+// allRun reports whether the image's command runs every one of tools.
+func allRun(tools []string, runs map[string]int) bool {
+	for _, t := range tools {
+		if runs[toolCommand(t)] == 0 {
+			return false
+		}
+	}
+	return len(tools) > 0
+}
+
+// firstRun is the first line of the image's command that runs one of
+// tools.
+func firstRun(tools []string, runs map[string]int) int {
+	first := 0
+	for _, t := range tools {
+		if l := runs[toolCommand(t)]; l > 0 && (first == 0 || l < first) {
+			first = l
+		}
+	}
+	return first
+}
+
+// imageCommands maps the programs that the final image's CMD and
+// ENTRYPOINT (the last of each in its stages) name to their line: the
+// words of an exec form, of a shell form's command line, and of an
+// `sh -c` script, by base name. Words are split at blanks and shell
+// operators only: a program whose name appears as a word is taken as run.
+func imageCommands(f *dockerfile.File) map[string]int {
+	out := map[string]int{}
+	var cmd, entry *dockerfile.Instruction
+	for s := f.Target; s != nil && (cmd == nil || entry == nil); s = s.BaseStage {
+		for k := len(s.Instructions) - 1; k >= 0; k-- {
+			in := s.Instructions[k]
+			switch {
+			case in.Kind == dockerfile.KindCmd && cmd == nil:
+				cmd = in
+			case in.Kind == dockerfile.KindEntrypoint && entry == nil:
+				entry = in
+			}
+		}
+	}
+	for _, in := range []*dockerfile.Instruction{entry, cmd} {
+		if in == nil {
+			continue
+		}
+		for _, a := range in.Args {
+			for _, w := range strings.FieldsFunc(a, func(r rune) bool {
+				return r == ' ' || r == '\t' || r == '\n' || r == ';' || r == '&' || r == '|' || r == '(' || r == ')' || r == '`' || r == '"' || r == '\''
+			}) {
+				w = w[strings.LastIndexByte(w, '/')+1:]
+				if w != "" && out[w] == 0 {
+					out[w] = in.Range.Start.Line
+				}
+			}
+		}
+	}
+	return out
+}
+
+// pronoun is "it" for one package, "them" for more.
+func pronoun(names []string) string {
+	if len(names) == 1 {
+		return "it"
+	}
+	return "them"
 }

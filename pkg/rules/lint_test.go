@@ -3,6 +3,7 @@ package rules
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -291,6 +292,70 @@ func TestRPMCacheMessages(t *testing.T) {
 		}
 		if !strings.Contains(got.Message, tc.msg) || !strings.Contains(got.Fix, tc.fix) {
 			t.Errorf("%s on %q: message %q, fix %q; want %q and %q", tc.rule, tc.src, got.Message, got.Fix, tc.msg, tc.fix)
+		}
+	}
+}
+
+// WH107 and the image's command: a build package the CMD or ENTRYPOINT
+// runs (git for a pull at start) is plausibly needed at run time. A
+// finding about such packages alone is info; with other build packages
+// kept, the finding is about those and leaves it out. Either way round.
+func TestBuildPackagesRuntimeUse(t *testing.T) {
+	const install = "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends %s && rm -rf /var/lib/apt/lists/*\nRUN pip install --no-cache-dir -r requirements.txt\n"
+	for _, tc := range []struct {
+		name, pkgs, tail string
+		sev              Severity
+		want             []string
+		msg              string
+	}{
+		{"git for the build only", "git", "CMD [\"python\", \"app.py\"]\n", Warning, []string{"git"}, "they serve the build at line 3"},
+		{"git and no command", "git", "", Warning, []string{"git"}, ""},
+		{"git run by an exec-form CMD", "git", "CMD [\"git\", \"daemon\"]\n", Info, []string{"git"}, "the image's command runs git, line 4: the image may need it at run time"},
+		{"git run by path", "git", "ENTRYPOINT [\"/usr/bin/git\"]\n", Info, []string{"git"}, "runs git, line 4"},
+		{"git run by an sh -c CMD", "git", "CMD [\"sh\", \"-c\", \"git pull && exec python app.py\"]\n", Info, []string{"git"}, "runs git"},
+		{"git run by a shell-form ENTRYPOINT", "git-core", "ENTRYPOINT git pull; python app.py\n", Info, []string{"git-core"}, "runs git-core"},
+		{"git left out of a finding about gcc", "git gcc", "CMD git pull && python app.py\n", Warning, []string{"gcc"}, "; git, which the image's command runs (line 4), is left out"},
+		{"make and gcc both run", "gcc make", "CMD make run && gcc --version\n", Info, []string{"gcc", "make"}, "may need them at run time"},
+		{"a versioned compiler run", "gcc-12", "CMD [\"gcc\"]\n", Info, []string{"gcc-12"}, "runs gcc-12"},
+		{"a word that is not the program", "git", "CMD [\"python\", \"git.py\", \"--git-dir\", \"x\"]\n", Warning, []string{"git"}, ""},
+		{"build-essential is no command", "build-essential", "CMD [\"build-essential\"]\n", Warning, []string{"build-essential"}, ""},
+		{"headers and git run", "git libpq-dev", "CMD [\"git\"]\n", Info, []string{"libpq-dev"}, "headers only"},
+	} {
+		src := fmt.Sprintf(install, tc.pkgs) + tc.tail
+		var got *Finding
+		for _, f := range lintString(t, src) {
+			if f.Rule == "WH107" {
+				got = &f
+				break
+			}
+		}
+		if got == nil {
+			t.Errorf("%s: not reported in %q", tc.name, src)
+			continue
+		}
+		if got.Severity != tc.sev || !slices.Equal(got.Packages, tc.want) || !strings.Contains(got.Message, tc.msg) {
+			t.Errorf("%s: %s %q %q, want %s %q and a message with %q", tc.name, got.Severity, got.Packages, got.Message, tc.sev, tc.want, tc.msg)
+		}
+	}
+	// The image's command is the target's, inherited from the stage it is
+	// built on; a builder stage's CMD is not the image's.
+	for _, tc := range []struct {
+		src string
+		sev Severity
+	}{
+		{"FROM python:3.12-slim AS base\nRUN apt-get install -y git\nRUN pip install -r r.txt\nCMD [\"git\", \"daemon\"]\nFROM base\nRUN echo hi\n", Info},
+		{"FROM python:3.12-slim AS base\nRUN apt-get install -y git\nRUN pip install -r r.txt\nCMD [\"git\", \"daemon\"]\nFROM base\nCMD [\"python\"]\n", Warning},
+		{"FROM alpine AS tools\nCMD [\"git\"]\nFROM python:3.12-slim\nRUN apt-get install -y git\nRUN pip install -r r.txt\n", Warning},
+	} {
+		var got *Finding
+		for _, f := range lintString(t, tc.src) {
+			if f.Rule == "WH107" {
+				got = &f
+				break
+			}
+		}
+		if got == nil || got.Severity != tc.sev {
+			t.Errorf("%q: finding %+v, want %s", tc.src, got, tc.sev)
 		}
 	}
 }

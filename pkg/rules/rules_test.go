@@ -60,6 +60,9 @@ var ruleCases = []ruleCase{
 	{"WH107", "purged with auto-remove", "FROM debian\nRUN apt-get update && apt-get install -y gcc libc6-dev && make && apt-mark auto '.*' && apt-get purge -y --auto-remove gcc\n", false, 0},
 	{"WH107", "builder stage", "FROM debian AS build\nRUN apt-get update && apt-get install -y build-essential\nFROM debian\nCOPY --from=build /out /out\n", false, 0},
 	{"WH107", "removed in a later RUN (WH101's)", "FROM alpine\nRUN apk add gcc\nRUN apk del gcc\n", false, 0},
+	{"WH107", "git kept for pip's git dependencies", "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends git && rm -rf /var/lib/apt/lists/*\nRUN pip install --no-cache-dir git+https://github.com/x/y\n", true, 2},
+	{"WH107", "git installed, used and purged in one RUN", "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends git && pip install --no-cache-dir git+https://github.com/x/y && apt-get purge -y --auto-remove git && rm -rf /var/lib/apt/lists/*\n", false, 0},
+	{"WH107", "git with nothing built after it", "FROM debian\nRUN apt-get update && apt-get install -y --no-install-recommends git && rm -rf /var/lib/apt/lists/*\nCMD [\"bash\"]\n", false, 0},
 	{"WH107", "runtime packages only", "FROM debian\nRUN apt-get update && apt-get install -y --no-install-recommends libpq5 curl && rm -rf /var/lib/apt/lists/*\n", false, 0},
 
 	// WH606
