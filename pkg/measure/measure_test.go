@@ -359,6 +359,39 @@ func TestMeasureGlobPaths(t *testing.T) {
 	}
 }
 
+// A clone's .git directory (WH607) costs the bytes under it that the
+// clone's layer ships, the checkout's own files not counted.
+func TestMeasureCloneHistory(t *testing.T) {
+	src := "FROM debian:12\nRUN git clone https://example.com/app.git /app\nRUN rm -rf /app/.git/objects/pack/old.pack\n"
+	layers := []synth.Layer{
+		{Entries: []synth.Entry{synth.File("etc/os-release", "x")}, CreatedBy: "ADD rootfs /"},
+		{Entries: []synth.Entry{synth.File("app/.git/objects/pack/p.pack", string(synth.Pattern(3000, 1))), synth.File("app/.git/objects/pack/old.pack", string(synth.Pattern(400, 2))), synth.File("app/.git/HEAD", "ref: refs/heads/main\n"), synth.File("app/index.js", string(synth.Pattern(200, 3))), synth.File("app/.gitignore", string(synth.Pattern(50, 4)))}, CreatedBy: "RUN /bin/sh -c git clone https://example.com/app.git /app # buildkit"},
+		{Entries: []synth.Entry{synth.Whiteout("app/.git/objects/pack/old.pack")}, CreatedBy: "RUN /bin/sh -c rm -rf /app/.git/objects/pack/old.pack # buildkit"},
+	}
+	img, err := synth.Build(synth.Image{Layers: layers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, fs := lint(t, src)
+	rep, err := account.Analyze(context.Background(), img, account.WithWatch(WatchPaths(fs)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Measure(f, fs, rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got int64 = -1
+	for _, m := range res.Findings {
+		if m.Rule == "WH607" && m.Measured {
+			got = m.CostBytes
+		}
+	}
+	if want := int64(3000 + 400 + len("ref: refs/heads/main\n")); got != want {
+		t.Errorf("WH607 cost %d, want %d (findings %+v)", got, want, res.Findings)
+	}
+}
+
 // Caches that are not where their category looks: moved by an option or a
 // variable (pip --cache-dir, PIP_CACHE_DIR, npm --cache, yarn
 // --cache-folder, GOCACHE), or kept by the tool elsewhere (microdnf's

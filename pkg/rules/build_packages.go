@@ -42,13 +42,13 @@ var headers = regexp.MustCompile(`.-(dev|devel)$`)
 func (buildPackages) Check(p *Pass) []Finding {
 	var out []Finding
 	seen := map[*dockerfile.Instruction]bool{}
+	runs := imageCommands(p.File)
 	for _, s := range p.File.Stages {
 		if !p.Ships(s) {
 			continue // a builder stage is where build tools belong
 		}
 		steps, _ := layerHistory(p, s)
 		rm := newRemovals(steps)
-		runs := imageCommands(p.File)
 		for i, st := range steps {
 			if st.facts == nil || seen[st.in] {
 				continue

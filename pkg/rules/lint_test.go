@@ -219,6 +219,8 @@ func TestFindingPaths(t *testing.T) {
 		{"WH401", "FROM registry.access.redhat.com/ubi8/ubi\nRUN yum install -y python3\n", []string{"/var/cache/dnf"}},
 		{"WH401", "FROM fedora:42\nRUN yum install -y python3\n", []string{"/var/cache/libdnf5"}},
 		{"WH401", "FROM centos:7\nRUN yum install -y python3\n", nil},
+		{"WH607", "FROM node:20\nWORKDIR /opt\nRUN git clone --depth=1 https://e/x/tool.git\n", []string{"/opt/tool/.git"}},
+		{"WH607", "FROM node:20\nRUN git clone -b v1 https://e/x/tool.git /srv/app/\n", []string{"/srv/app/.git"}},
 	} {
 		var got *Finding
 		for _, f := range lintString(t, tc.src) {
@@ -356,6 +358,37 @@ func TestBuildPackagesRuntimeUse(t *testing.T) {
 		}
 		if got == nil || got.Severity != tc.sev {
 			t.Errorf("%q: finding %+v, want %s", tc.src, got, tc.sev)
+		}
+	}
+}
+
+// WH607 is info when the image's command runs git (it may need the
+// repository), a warning otherwise, and says how deep the history is.
+func TestCloneHistorySeverity(t *testing.T) {
+	for _, tc := range []struct {
+		src, msg string
+		sev      Severity
+	}{
+		{"FROM debian\nRUN git clone https://e/app.git /app\nCMD [\"/app/run\"]\n", "(every revision of its history)", Warning},
+		{"FROM debian\nRUN git clone --depth 1 https://e/app.git /app\n", "(the objects of the revisions it fetched)", Warning},
+		{"FROM debian\nRUN git clone https://e/app.git /app\nCMD git -C /app pull && /app/run\n", "the image's command runs git, line 3", Info},
+		{"FROM debian\nRUN git clone https://github.com/Homebrew/brew /home/linuxbrew/.linuxbrew/Homebrew\n", "Homebrew looks like a tool that updates itself", Info},
+		{"FROM debian\nRUN git clone https://github.com/Linuxbrew/brew.git /usr/local/src/linuxbrew\n", "linuxbrew looks like", Info},
+		{"FROM debian\nRUN git clone https://github.com/nvm-sh/nvm.git /opt/nvm\n", "nvm looks like", Info},
+		{"FROM debian\nRUN git clone https://github.com/pyenv/pyenv.git /root/.pyenv\n", ".pyenv looks like", Info},
+		{"FROM debian\nRUN git clone https://github.com/microsoft/vcpkg /opt/vcpkg\n", "vcpkg looks like", Info},
+		{"FROM debian\nRUN git clone https://github.com/x/brewery /opt/brewery\n", "(every revision", Warning},
+		{"FROM debian\nRUN git clone https://github.com/x/nvm-tools /opt/nvm-tools\n", "(every revision", Warning},
+	} {
+		var got *Finding
+		for _, f := range lintString(t, tc.src) {
+			if f.Rule == "WH607" {
+				got = &f
+				break
+			}
+		}
+		if got == nil || got.Severity != tc.sev || !strings.Contains(got.Message, tc.msg) {
+			t.Errorf("%q: %+v, want %s and a message with %q", tc.src, got, tc.sev, tc.msg)
 		}
 	}
 }

@@ -39,6 +39,7 @@ func All() []Rule {
 		curlAndWget{},
 		useraddLastlog{},
 		buildTree{},
+		cloneHistory{},
 		baseImage{},
 	}
 }
