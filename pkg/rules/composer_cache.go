@@ -122,7 +122,7 @@ func (composerDev) Meta() Meta {
 	return Meta{
 		ID:       "WH510",
 		Name:     "composer-dev-dependencies",
-		Summary:  "composer install without --no-dev in a stage that makes the final image installs the require-dev packages (test frameworks, linters) into it.",
+		Summary:  "composer install without --no-dev (require without --update-no-dev, or require --dev) in a stage that makes the final image installs the require-dev packages (test frameworks, linters) into it.",
 		Severity: Info,
 		Doc:      "docs/rules/WH510.md",
 		Repair:   Unsafe,
@@ -141,10 +141,19 @@ func (composerDev) Check(p *Pass) []Finding {
 		}
 		for _, c := range ri.cmds {
 			verb := c.verb("-d", "--working-dir")
-			if c.Name != "composer" || (verb != "install" && verb != "i" && verb != "update" && verb != "u") || c.hasFlag("no-dev") {
+			if c.Name != "composer" {
 				continue
 			}
 			if _, ok := c.Assigns["COMPOSER_NO_DEV"]; ok {
+				continue
+			}
+			if verb == "require" {
+				if f, ok := p.composerRequireDev(ri, c); ok {
+					out = append(out, f)
+				}
+				continue
+			}
+			if (verb != "install" && verb != "i" && verb != "update" && verb != "u") || c.hasFlag("no-dev") {
 				continue
 			}
 			f := p.FindingAt(ri.rangeOf(c),
@@ -162,6 +171,34 @@ func (composerDev) Check(p *Pass) []Finding {
 		}
 	}
 	return out
+}
+
+// composerRequireDev is WH510's finding on a composer require in a stage
+// that makes the final image: with --dev it adds a require-dev package to
+// the image (no repair: the remedy is not to run it there); without
+// --update-no-dev its update installs the require-dev packages too
+// (unsafe repair: add --update-no-dev).
+func (p *Pass) composerRequireDev(ri *runInfo, c command) (Finding, bool) {
+	if c.hasFlag("dev") {
+		return p.FindingAt(ri.rangeOf(c),
+			"composer require --dev adds a require-dev package, and installs the require-dev packages, into the final image",
+			"require development packages in the project's composer.json, not in the image's build; install them in a stage that runs the tests"), true
+	}
+	if c.hasFlag("update-no-dev") {
+		return Finding{}, false
+	}
+	f := p.FindingAt(ri.rangeOf(c),
+		"composer require without --update-no-dev installs the require-dev packages into the final image with its update",
+		"add --update-no-dev (and --optimize-autoloader) for the image that ships")
+	if se := ri.shell(); se != nil {
+		if cl, ok := se.callOf(c.Command); ok {
+			if k, ok := composerVerbAt(cl); ok {
+				f.Repair = newRepair(p.File, Unsafe, "add --update-no-dev to composer require",
+					"the require-dev packages are no longer installed: code the image runs that uses one of them fails", edit.Insert(se.wordEnd(cl.words[k]), " --update-no-dev"))
+			}
+		}
+	}
+	return f, true
 }
 
 // composerVerbAt returns the index of composer's subcommand word.

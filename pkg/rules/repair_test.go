@@ -89,6 +89,8 @@ var repairCases = []repairCase{
 	{"WH509", "bundle install", "FROM ruby:3.3\nRUN bundle install\n", Safe, "FROM ruby:3.3\nRUN bundle install && rm -rf /usr/local/bundle/cache\n"},
 	{"WH509", "exec form", "FROM ruby:3.3\nRUN [\"bundle\", \"install\"]\n", 0, ""},
 	{"WH510", "composer install", "FROM php\nRUN composer install -o\n", Unsafe, "FROM php\nRUN composer install --no-dev -o\n"},
+	{"WH510", "composer require", "FROM php\nRUN composer require -W monolog/monolog\n", Unsafe, "FROM php\nRUN composer require --update-no-dev -W monolog/monolog\n"},
+	{"WH510", "composer require --dev", "FROM php\nRUN composer require --dev phpunit/phpunit\n", 0, ""},
 	{"WH510", "exec form", "FROM php\nRUN [\"composer\", \"install\"]\n", 0, ""},
 	{"WH601", "tmp file", "FROM debian\nRUN echo x > /tmp/x\n", Safe, "FROM debian\nRUN echo x > /tmp/x && rm -rf /tmp/x\n"},
 	{"WH601", "read by a later RUN", "FROM debian\nRUN echo x > /tmp/x\nRUN cat /tmp/x\n", 0, ""},

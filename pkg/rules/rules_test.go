@@ -158,6 +158,12 @@ var ruleCases = []ruleCase{
 	{"WH510", "composer install in the final image", "FROM php:8.3-fpm\nRUN composer install --optimize-autoloader && composer clear-cache\n", true, 2},
 	{"WH510", "--no-dev", "FROM php:8.3-fpm\nRUN composer install --no-dev && composer clear-cache\n", false, 0},
 	{"WH510", "COMPOSER_NO_DEV", "FROM php:8.3-fpm\nENV COMPOSER_NO_DEV=1\nRUN composer install && composer clear-cache\n", false, 0},
+	{"WH510", "composer require --dev in the final image", "FROM php:8.3-fpm\nRUN composer require --dev phpunit/phpunit && composer clear-cache\n", true, 2},
+	{"WH510", "composer require without --update-no-dev", "FROM php:8.3-fpm\nRUN composer require monolog/monolog && composer clear-cache\n", true, 2},
+	{"WH510", "composer require --update-no-dev", "FROM php:8.3-fpm\nRUN composer require --update-no-dev monolog/monolog && composer clear-cache\n", false, 0},
+	{"WH510", "composer require with COMPOSER_NO_DEV", "FROM php:8.3-fpm\nRUN COMPOSER_NO_DEV=1 composer require monolog/monolog && composer clear-cache\n", false, 0},
+	{"WH510", "composer global require", "FROM php:8.3-fpm\nRUN composer global require laravel/installer && composer clear-cache\n", false, 0},
+	{"WH510", "composer require --dev in a test stage", "FROM php:8.3 AS test\nRUN composer require --dev phpunit/phpunit && vendor/bin/phpunit\nFROM php:8.3-fpm\nCOPY --from=test /app/src /app/src\n", false, 0},
 	{"WH510", "a test stage", "FROM php:8.3 AS test\nRUN composer install && vendor/bin/phpunit\nFROM php:8.3-fpm\nCOPY --from=test /app /app\n", false, 0},
 
 	// WH509

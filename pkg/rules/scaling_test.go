@@ -250,7 +250,8 @@ func TestLintLinearInCommands(t *testing.T) {
 	testenv.Linear(t, "lint comparisons: one RUN of chained commands", 32, func(n int) float64 { return lintCompares(t, runSrc(n)) })
 	script := scalingScript()
 	every := func(n int) string {
-		return "FROM debian:12\nRUN " + strings.TrimSuffix(strings.Repeat(script+" && ", n), " && ") + "\n"
+		// One copy a line: a Dockerfile line is at most 64 KiB.
+		return "FROM debian:12\nRUN " + strings.TrimSuffix(strings.Repeat(script+" \\\n && ", n), " \\\n && ") + "\n"
 	}
 	testenv.Linear(t, "lint: every rule's RUN, chained in one RUN", 2, func(n int) float64 { return lintWork(t, every(n)) })
 	testenv.Linear(t, "lint comparisons: every rule's RUN, chained in one RUN", 2, func(n int) float64 { return lintCompares(t, every(n)) })
