@@ -89,18 +89,26 @@ func pipCacheFlag(pk *shellfacts.PkgOp) bool {
 }
 
 // pipCacheCleanedAfter reports whether the pip cache is removed after i:
-// `pip cache purge` (where the cache is pip's default), or an rm of the
-// cache directory (or ~/.cache).
+// `pip cache purge` that sees the same cache (its default, or where the
+// same variables move it), or an rm of the cache directory (or, for the
+// default, ~/.cache).
 func pipCacheCleanedAfter(ri *runInfo, i int, cache string) bool {
 	if removedAfter(ri, i, cache) {
 		return true
 	}
-	if cache != "/root/.cache/pip" {
-		return false
+	if ri.lastWhere("pip cache purge:"+cache, func(c command) bool {
+		if c.Pkg == nil || c.Pkg.Manager != shellfacts.Pip || c.Pkg.Verb != shellfacts.Clean {
+			return false
+		}
+		sees := "/root/.cache/pip"
+		if c.Pkg.CacheDir != "" {
+			sees = c.Pkg.CacheDir
+		}
+		return sees == cache
+	}) > i {
+		return true
 	}
-	return ri.lastWhere("pip cache purge", func(c command) bool {
-		return c.Pkg != nil && c.Pkg.Manager == shellfacts.Pip && c.Pkg.Verb == shellfacts.Clean
-	}) > i || ri.lastWhere("rm of a home's pip cache", func(c command) bool {
+	return cache == "/root/.cache/pip" && ri.lastWhere("rm of a home's pip cache", func(c command) bool {
 		return removesHomeCache(c, "/.cache/pip", "/.cache")
 	}) > i
 }

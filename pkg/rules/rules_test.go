@@ -210,6 +210,10 @@ var ruleCases = []ruleCase{
 	{"WH501", "rm cache", "FROM python:3.12\nRUN pip install flask && rm -rf ~/.cache/pip\n", false, 0},
 	{"WH501", "user cache removed", "FROM python:3.12\nUSER app\nRUN pip install --user flask && rm -rf /home/app/.cache\n", false, 0},
 	{"WH501", "pipx", "FROM python:3.12\nRUN pipx install black\n", false, 0},
+	{"WH501", "XDG_CACHE_HOME moves the cache, no purge", "FROM python:3.12\nENV XDG_CACHE_HOME=/cache\nRUN pip install flask\n", true, 3},
+	{"WH501", "XDG_CACHE_HOME moves the cache, pip cache purge sees it", "FROM python:3.12\nENV XDG_CACHE_HOME=/cache\nRUN pip install flask && pip cache purge\n", false, 0},
+	{"WH501", "PIP_CACHE_DIR for install and purge", "FROM python:3.12\nRUN PIP_CACHE_DIR=/pc pip install flask && PIP_CACHE_DIR=/pc pip cache purge\n", false, 0},
+	{"WH501", "the purge sees another cache", "FROM python:3.12\nRUN PIP_CACHE_DIR=/pc pip install flask && pip cache purge\n", true, 2},
 
 	// WH502
 	{"WH502", "npm install", "FROM node:20\nRUN npm install\n", true, 2},

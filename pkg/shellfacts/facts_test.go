@@ -322,6 +322,15 @@ func TestCacheDir(t *testing.T) {
 		{"yarn install --cache-folder=/y", nil, "/y"},
 		{"YARN_CACHE_FOLDER=/yc yarn", nil, "/yc"},
 		{"go build .", nil, ""},
+		// XDG_CACHE_HOME moves pip's and go's caches; their own variables
+		// and options win over it; it moves neither npm's nor yarn's.
+		{"pip install x", []Option{WithEnv(map[string]string{"XDG_CACHE_HOME": "/xdg/"})}, "/xdg/pip"},
+		{"XDG_CACHE_HOME=/x go build .", nil, "/x/go-build"},
+		{"XDG_CACHE_HOME=/x PIP_CACHE_DIR=/p pip install y", nil, "/p"},
+		{"XDG_CACHE_HOME=/x pip install --cache-dir=/c y", nil, "/c"},
+		{"XDG_CACHE_HOME=/x GOCACHE=/g go build .", nil, "/g"},
+		{"XDG_CACHE_HOME=/x npm ci", nil, ""},
+		{"XDG_CACHE_HOME= pip install y", nil, ""},
 	}
 	for _, tc := range cases {
 		f := analyze(t, tc.script, tc.opts...)

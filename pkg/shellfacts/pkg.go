@@ -80,10 +80,19 @@ func (w *walker) cacheDir(c *Command) string {
 			}
 		}
 	}
+	// XDG_CACHE_HOME moves the caches pip and go keep under ~/.cache;
+	// their own variables and options come after it and win.
+	xdg := func(sub string) {
+		if v, ok := w.env(c, "XDG_CACHE_HOME"); ok && v != "" {
+			dir = strings.TrimSuffix(v, "/") + "/" + sub
+		}
+	}
 	switch c.Pkg.Manager {
 	case Go:
+		xdg("go-build")
 		env("GOCACHE")
 	case Pip:
+		xdg("pip")
 		env("PIP_CACHE_DIR")
 		for _, f := range c.Pkg.Flags {
 			if v, ok := strings.CutPrefix(f, "--cache-dir="); ok {
