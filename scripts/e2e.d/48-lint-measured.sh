@@ -7,6 +7,9 @@
 #     from it, and keeps it; the clean variant removes it in the same RUN.
 #   context-git (WH108): COPY . copies a context whose .git directory no
 #     .dockerignore excludes; the clean variant has a .dockerignore.
+#   clone-history (WH607): a RUN clones a repository (from a bundle in the
+#     context) and keeps its .git; the clean variant removes it in the
+#     same RUN.
 #   build-packages (WH107): build-essential installed for a make and never
 #     removed; the clean variants build in a separate stage and copy the
 #     program out, or install, build and purge (--auto-remove, with
@@ -95,8 +98,54 @@ check_eq "build-tree: lint is quiet on the clean file" 0 "$(grep -c WH606 "$W/bu
 c=$(cost build-tree WH606 whittle-lint/build-tree:naive "$ctx/Dockerfile.naive")
 d=$(($(size whittle-lint/build-tree:naive) - $(size whittle-lint/build-tree:clean)))
 within5 build-tree "$c" "$d"
-printf '%-12s %12s %12s %12s\n' case naive clean measured >"$W/sizes.txt"
-printf '%-12s %12s %12s %12s\n' build-tree "$(size whittle-lint/build-tree:naive)" "$(size whittle-lint/build-tree:clean)" "$c" >>"$W/sizes.txt"
+printf '%-14s %12s %12s %12s\n' case naive clean measured >"$W/sizes.txt"
+printf '%-14s %12s %12s %12s\n' build-tree "$(size whittle-lint/build-tree:naive)" "$(size whittle-lint/build-tree:clean)" "$c" >>"$W/sizes.txt"
+
+# ------------------------------------------------------------ clone-history
+
+step "clone-history (WH607)"
+ctx=$W/clone-history
+mkdir -p "$ctx"
+# A repository with two revisions of a 2 MiB file (incompressible): its
+# .git holds both, the checkout one. Cloned from a bundle in the context,
+# so that the build needs no network for it.
+repo=$W/clone-history-repo
+git init -q "$repo"
+printf '#!/bin/sh\necho clone-history-ok\n' >"$repo/run.sh"
+chmod 755 "$repo/run.sh"
+for rev in 1 2; do
+	head -c 2097152 /dev/urandom >"$repo/data.bin"
+	git -C "$repo" add -A
+	git -C "$repo" -c user.name=e2e -c user.email=e2e@example.com commit -q -m "revision $rev"
+done
+git -C "$repo" bundle create -q "$ctx/repo.bundle" --all
+for variant in naive clean; do
+	tail=""
+	[ "$variant" = clean ] && tail=" && rm -rf /app/.git"
+	cat >"$ctx/Dockerfile.$variant" <<EOF
+ARG BASE
+FROM \$BASE
+RUN apt-get update && apt-get install -y --no-install-recommends git && apt-get clean && rm -rf /var/lib/apt/lists/*
+COPY repo.bundle /src/repo.bundle
+RUN git clone -q /src/repo.bundle /app$tail
+CMD ["/app/run.sh"]
+EOF
+	check_cmd "clone-history: $variant builds" img_build "whittle-lint/clone-history:$variant" "$ctx" -f "$ctx/Dockerfile.$variant" --build-arg "BASE=$DEBIAN_BASE"
+	out=$(docker run --rm --network none "whittle-lint/clone-history:$variant" 2>&1 || true)
+	check_eq "clone-history: $variant works" clone-history-ok "$out"
+done
+set +e
+"$WHITTLE" lint --rule WH607 "$ctx/Dockerfile.naive" >"$W/clone-history.lint"
+rc=$?
+set -e
+check_eq "clone-history: lint reports WH607 on the naive file (exit)" 1 "$rc"
+sed 's/^/    /' "$W/clone-history.lint" >&2
+"$WHITTLE" lint --rule WH607 "$ctx/Dockerfile.clean" >"$W/clone-history-clean.lint" || true
+check_eq "clone-history: lint is quiet on the clean file" 0 "$(grep -c WH607 "$W/clone-history-clean.lint" || true)"
+c=$(cost clone-history WH607 whittle-lint/clone-history:naive "$ctx/Dockerfile.naive")
+d=$(($(size whittle-lint/clone-history:naive) - $(size whittle-lint/clone-history:clean)))
+within5 clone-history "$c" "$d"
+printf '%-14s %12s %12s %12s\n' clone-history "$(size whittle-lint/clone-history:naive)" "$(size whittle-lint/clone-history:clean)" "$c" >>"$W/sizes.txt"
 
 # --------------------------------------------------------------- context-git
 
@@ -132,7 +181,7 @@ for variant in naive clean; do
 done
 d=$(($(size whittle-lint/context-git:naive) - $(size whittle-lint/context-git:clean)))
 within5 context-git "$c" "$d"
-printf '%-12s %12s %12s %12s\n' context-git "$(size whittle-lint/context-git:naive)" "$(size whittle-lint/context-git:clean)" "$c" >>"$W/sizes.txt"
+printf '%-14s %12s %12s %12s\n' context-git "$(size whittle-lint/context-git:naive)" "$(size whittle-lint/context-git:clean)" "$c" >>"$W/sizes.txt"
 
 # ------------------------------------------------------------ build-packages
 
@@ -208,7 +257,7 @@ printf '    apt-get purge --auto-remove build-essential with apt'"'"'s defaults:
 for variant in stage onerun; do
 	d=$(($(size whittle-lint/build-packages:naive) - $(size "whittle-lint/build-packages:$variant")))
 	within5 "build-packages ($variant)" "$c" "$d"
-	printf '%-12s %12s %12s %12s\n' "bp-$variant" "$(size whittle-lint/build-packages:naive)" "$(size "whittle-lint/build-packages:$variant")" "$c" >>"$W/sizes.txt"
+	printf '%-14s %12s %12s %12s\n' "bp-$variant" "$(size whittle-lint/build-packages:naive)" "$(size "whittle-lint/build-packages:$variant")" "$c" >>"$W/sizes.txt"
 done
 
 step "lint-measured: image sizes and measured costs (bytes)"
