@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -86,10 +87,11 @@ func (buildPackages) Check(p *Pass) []Finding {
 				}
 				// Without a build after them in the stage, the tools are
 				// what the image offers its users (a toolchain image).
-				line := p.after(ri, k, "uses a build", usesBuild)
-				if len(tools)+len(devs) == 0 || line == 0 {
+				at, ok := p.cmdIndex("uses a build", usesBuild).after(ri, k)
+				if len(tools)+len(devs) == 0 || !ok {
 					continue
 				}
+				line := at.line()
 				seen[st.in] = true
 				// A tool the image's CMD or ENTRYPOINT runs (git for a
 				// pull at start) is plausibly needed at run time: it is
@@ -118,7 +120,7 @@ func (buildPackages) Check(p *Pass) []Finding {
 				named := append(append([]string{}, tools...), devs...)
 				f := p.FindingAt(ri.rangeOf(c),
 					fmt.Sprintf("%s installs build packages (%s) that stay in the final image: nothing removes them", c.Name, layerJoin(named)),
-					buildPackagesFix(fam))
+					buildPackagesFix(fam, buildName(at.ri.cmds[at.i]), layerJoinAll(named)))
 				switch {
 				case len(tools) == 0:
 					// Headers alone: their runtime libraries are often
@@ -231,15 +233,46 @@ func usesBuild(c command) bool {
 	return false
 }
 
-func buildPackagesFix(fam string) string {
+// buildPackagesFix is WH107's fix for packages pkgs (as the command line
+// names them) of a family, with build the build that uses them.
+func buildPackagesFix(fam, build, pkgs string) string {
 	oneRun := "install, use and remove them in one RUN"
 	switch fam {
 	case "apt":
-		oneRun = "install, use and remove them in one RUN (`apt-get install -y --no-install-recommends gcc ... && pip install ... && apt-get purge -y --auto-remove -o APT::AutoRemove::SuggestsImportant=false gcc ...`: without the option apt keeps what an installed package suggests, and apt itself suggests dpkg-dev, which keeps gcc; `apt-mark manual` the runtime libraries the build needs first)"
+		oneRun = "install, use and remove them in one RUN (`apt-get install -y --no-install-recommends " + pkgs + " && " + build + " ... && apt-get purge -y --auto-remove -o APT::AutoRemove::SuggestsImportant=false " + pkgs + "`: without the option apt keeps what an installed package suggests, and apt itself suggests dpkg-dev, which keeps gcc; `apt-mark manual` the runtime libraries the build needs first)"
 	case "apk":
-		oneRun = "install, use and remove them in one RUN (`apk add --no-cache --virtual .build-deps gcc musl-dev ... && pip install ... && apk del .build-deps`)"
+		oneRun = "install, use and remove them in one RUN (`apk add --no-cache --virtual .build-deps " + pkgs + " && " + build + " ... && apk del .build-deps`)"
 	}
 	return "build in a separate stage and copy only the results, or " + oneRun
+}
+
+// buildName is how WH107's fix names the build that uses the packages:
+// its command and, for a package manager, its subcommand ("pip install",
+// "make").
+func buildName(c command) string {
+	name := c.Name
+	if !strings.HasPrefix(name, "./") {
+		name = path.Base(name)
+	}
+	if name == "configure" {
+		name = "./configure"
+	}
+	if pk := c.Pkg; pk != nil && pk.RawVerb != "" && !strings.HasPrefix(name, "python") {
+		return name + " " + pk.RawVerb
+	}
+	if pk := c.Pkg; pk != nil && pk.RawVerb != "" {
+		return "pip " + pk.RawVerb
+	}
+	return name
+}
+
+// layerJoinAll joins package names with blanks for a command line: all of
+// them up to six, else the first four and "...".
+func layerJoinAll(names []string) string {
+	if len(names) > 6 {
+		return strings.Join(names[:4], " ") + " ..."
+	}
+	return strings.Join(names, " ")
 }
 
 // toolCommand is the program a build package provides that an image's

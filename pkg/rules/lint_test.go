@@ -394,3 +394,26 @@ func TestCloneHistorySeverity(t *testing.T) {
 		}
 	}
 }
+
+// WH107's one-RUN fix names the packages and the build the finding is
+// about, not a placeholder.
+func TestBuildPackagesFixNamesBuild(t *testing.T) {
+	for _, tc := range []struct{ src, want string }{
+		{"FROM node:20-alpine\nRUN apk add --no-cache build-base python3-dev\nRUN npm install\n", "`apk add --no-cache --virtual .build-deps build-base python3-dev && npm install ... && apk del .build-deps`"},
+		{"FROM debian:12\nRUN apt-get install -y --no-install-recommends build-essential\nRUN make -C /src\n", "`apt-get install -y --no-install-recommends build-essential && make ... && apt-get purge -y --auto-remove -o APT::AutoRemove::SuggestsImportant=false build-essential`"},
+		{"FROM debian:12\nRUN apt-get install -y gcc libpq-dev\nRUN python3 -m pip install psycopg2\n", "libpq-dev && pip install ... &&"},
+		{"FROM debian:12\nRUN apt-get install -y gcc\nRUN cd /src && ./configure --prefix=/usr\n", "gcc && ./configure ... &&"},
+		{"FROM debian:12\nRUN apt-get install -y gcc g++ make cmake autoconf automake libtool\nRUN make\n", "--no-install-recommends gcc g++ make cmake ... && make ..."},
+	} {
+		var got *Finding
+		for _, f := range lintString(t, tc.src) {
+			if f.Rule == "WH107" {
+				got = &f
+				break
+			}
+		}
+		if got == nil || !strings.Contains(got.Fix, tc.want) {
+			t.Errorf("%q: fix %+v, want one with %q", tc.src, got, tc.want)
+		}
+	}
+}
