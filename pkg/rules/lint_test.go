@@ -215,6 +215,8 @@ func TestFindingPaths(t *testing.T) {
 		{"WH505", "FROM golang:1.22\nRUN go build ./...\n", nil},
 		{"WH505", "FROM golang:1.22\nENV XDG_CACHE_HOME=/cache\nRUN go build ./...\n", []string{"/cache/go-build"}},
 		{"WH501", "FROM python:3.12\nENV XDG_CACHE_HOME=/cache\nRUN pip install flask\n", []string{"/cache/pip"}},
+		{"WH501", "FROM python:3.12\nENV HOME=/app\nRUN pip install flask\n", []string{"/app/.cache/pip"}},
+		{"WH502", "FROM node:20\nENV HOME=/srv\nRUN npm ci\n", []string{"/srv/.npm"}},
 		{"WH403", "FROM registry.access.redhat.com/ubi9/ubi-minimal\nRUN microdnf install -y python3\n", []string{"/var/cache/yum"}},
 		{"WH403", "FROM fedora:41\nRUN dnf install -y python3\n", []string{"/var/cache/libdnf5"}},
 		{"WH403", "FROM registry.access.redhat.com/ubi8/ubi\nRUN dnf install -y python3\n", nil},

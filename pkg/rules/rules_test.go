@@ -213,6 +213,10 @@ var ruleCases = []ruleCase{
 	{"WH501", "XDG_CACHE_HOME moves the cache, no purge", "FROM python:3.12\nENV XDG_CACHE_HOME=/cache\nRUN pip install flask\n", true, 3},
 	{"WH501", "XDG_CACHE_HOME moves the cache, pip cache purge sees it", "FROM python:3.12\nENV XDG_CACHE_HOME=/cache\nRUN pip install flask && pip cache purge\n", false, 0},
 	{"WH501", "PIP_CACHE_DIR for install and purge", "FROM python:3.12\nRUN PIP_CACHE_DIR=/pc pip install flask && PIP_CACHE_DIR=/pc pip cache purge\n", false, 0},
+	{"WH501", "HOME moves the cache, removed by ~", "FROM python:3.12\nENV HOME=/app\nRUN pip install flask && rm -rf ~/.cache/pip\n", false, 0},
+	{"WH501", "HOME moves the cache, $HOME/.cache removed", "FROM python:3.12\nENV HOME=/app\nRUN pip install flask && rm -rf $HOME/.cache\n", false, 0},
+	{"WH501", "HOME moves the cache, the mount is on root's", "FROM python:3.12\nENV HOME=/app\nRUN --mount=type=cache,target=/root/.cache/pip pip install flask\n", true, 3},
+	{"WH501", "HOME moves the cache, the mount follows it", "FROM python:3.12\nENV HOME=/app\nRUN --mount=type=cache,target=/app/.cache/pip pip install flask\n", false, 0},
 	{"WH501", "the purge sees another cache", "FROM python:3.12\nRUN PIP_CACHE_DIR=/pc pip install flask && pip cache purge\n", true, 2},
 
 	// WH502

@@ -331,6 +331,16 @@ func TestCacheDir(t *testing.T) {
 		{"XDG_CACHE_HOME=/x GOCACHE=/g go build .", nil, "/g"},
 		{"XDG_CACHE_HOME=/x npm ci", nil, ""},
 		{"XDG_CACHE_HOME= pip install y", nil, ""},
+		// A HOME other than /root moves the caches under it; XDG_CACHE_HOME
+		// and the tools' own settings win.
+		{"pip install y", []Option{WithEnv(map[string]string{"HOME": "/app"})}, "/app/.cache/pip"},
+		{"npm ci", []Option{WithEnv(map[string]string{"HOME": "/home/node/"})}, "/home/node/.npm"},
+		{"HOME=/srv go build .", nil, "/srv/.cache/go-build"},
+		{"HOME=/srv XDG_CACHE_HOME=/x pip install y", nil, "/x/pip"},
+		{"HOME=/srv npm ci --cache /c", nil, "/c"},
+		{"HOME=/root pip install y", nil, ""},
+		{"HOME=relative pip install y", nil, ""},
+		{"HOME=/srv yarn install", nil, ""},
 	}
 	for _, tc := range cases {
 		f := analyze(t, tc.script, tc.opts...)

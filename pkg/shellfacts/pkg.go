@@ -80,9 +80,16 @@ func (w *walker) cacheDir(c *Command) string {
 			}
 		}
 	}
-	// XDG_CACHE_HOME moves the caches pip and go keep under ~/.cache;
-	// their own variables and options come after it and win.
+	// A HOME other than /root moves the caches kept under it (ENV HOME,
+	// export, a prefix); XDG_CACHE_HOME moves those pip and go keep under
+	// ~/.cache; their own variables and options come after and win.
+	home := func(sub string) {
+		if v, ok := w.env(c, "HOME"); ok && path.IsAbs(v) && path.Clean(v) != "/root" {
+			dir = path.Join(v, sub)
+		}
+	}
 	xdg := func(sub string) {
+		home(".cache/" + sub)
 		if v, ok := w.env(c, "XDG_CACHE_HOME"); ok && v != "" {
 			dir = strings.TrimSuffix(v, "/") + "/" + sub
 		}
@@ -100,6 +107,7 @@ func (w *walker) cacheDir(c *Command) string {
 			}
 		}
 	case Npm:
+		home(".npm")
 		env("npm_config_cache", "NPM_CONFIG_CACHE")
 		for _, f := range c.Pkg.Flags {
 			if v, ok := strings.CutPrefix(f, "--cache="); ok {
