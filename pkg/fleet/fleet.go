@@ -58,6 +58,9 @@ type Report struct {
 	// histories tell, with what moving every image onto each would save
 	// (see BaseInUse), the biggest saving first.
 	BasesInUse []BaseInUse `json:"bases_in_use"`
+	// Packages are the images' OS packages, with WithPackages; nil
+	// otherwise.
+	Packages *Packages `json:"packages,omitempty"`
 }
 
 // BaseInUse is a base image that images of the fleet are built on: the
@@ -160,6 +163,7 @@ type options struct {
 	limits      []layer.Option
 	lim         layer.Limits
 	cache       *layercache.Cache
+	packages    bool
 }
 
 // WithJobs sets how many layers are read at the same time (default
@@ -211,9 +215,12 @@ func WithLayerCache(c *layercache.Cache) Option {
 	}
 }
 
-// Progress is reported after each distinct layer is read.
+// Progress is reported after each distinct layer is read, and with
+// WithPackages after each image's filesystem is merged (Images and
+// ImagesDone; Layers then 0).
 type Progress struct {
 	Layers, LayersDone int
+	Images, ImagesDone int
 }
 
 // WithProgress sets a function called, never concurrently, as layers are
@@ -252,6 +259,7 @@ func Analyze(ctx context.Context, images []Image, opts ...Option) (*Report, erro
 	// rep.Images; an image given again (the same image ID) is only an
 	// alias, though its blobs are read and checked like any other.
 	var all []imageLayers
+	var counted []v1.Image // the image of each entry of all
 	first := map[v1.Hash]int{} // image ID -> index in rep.Images
 	contents := map[blobKey]*content{}
 	var order []blobKey
@@ -308,6 +316,7 @@ func Analyze(ctx context.Context, images []Image, opts ...Option) (*Report, erro
 		first[id] = len(rep.Images)
 		rep.Images = append(rep.Images, *fig)
 		all = append(all, il)
+		counted = append(counted, im.Image)
 	}
 
 	// Read each distinct blob once, several at a time.
@@ -423,6 +432,12 @@ func Analyze(ctx context.Context, images []Image, opts ...Option) (*Report, erro
 		}
 		return strings.Compare(a.ChainID, b.ChainID)
 	})
+	if o.packages {
+		var err error
+		if rep.Packages, err = fleetPackages(ctx, &o, rep, counted, chains); err != nil {
+			return nil, err
+		}
+	}
 	return rep, nil
 }
 
