@@ -259,7 +259,7 @@ func Analyze(ctx context.Context, images []Image, opts ...Option) (*Report, erro
 	// rep.Images; an image given again (the same image ID) is only an
 	// alias, though its blobs are read and checked like any other.
 	var all []imageLayers
-	var counted []v1.Image // the image of each entry of all
+	var counted []v1.Image     // the image of each entry of all
 	first := map[v1.Hash]int{} // image ID -> index in rep.Images
 	contents := map[blobKey]*content{}
 	var order []blobKey
