@@ -68,7 +68,8 @@ type FleetPackage struct {
 	// Layers is the number of distinct layers (chain IDs) that installed
 	// it (packages.Package.Layer in each image): 1 when the images hold
 	// it from one shared layer, one per image when each installed its
-	// own copy.
+	// own copy. Images that do not know its file list (FilesKnown false
+	// there) do not know which layer installed it, and are not counted.
 	Layers int `json:"layers"`
 	// StoredBytes is what a host holding every image stores of it: its
 	// bytes by the layer that shipped them (packages.Package.Layers),
@@ -164,7 +165,7 @@ func fleetPackages(ctx context.Context, o *options, rep *Report, imgs []v1.Image
 			fp.Images = append(fp.Images, ref)
 			fp.BytesEachAlone += p.Bytes
 			fp.FilesKnown = fp.FilesKnown && p.FilesKnown
-			if p.Layer >= 0 && p.Layer < len(chains[i]) {
+			if p.FilesKnown && p.Layer >= 0 && p.Layer < len(chains[i]) {
 				installers[k][chains[i][p.Layer]] = true
 			}
 			for _, lb := range p.Layers {
