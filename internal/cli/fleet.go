@@ -77,9 +77,10 @@ reported as not read), and lists every package across the fleet:
                        host holding every image stores of it
   each alone           the sum of its bytes in every image
 A package stored more than once is one a shared base could hold once. It
-merges each image's filesystem: the layers are read a second time (a shared
-layer once for all, none from the layer cache), one image at a time, with
-memory that grows with the paths of the image being merged.
+merges each image's filesystem, one image at a time, as analyze does: each
+distinct layer is still read once (and the fleet's figures are the same),
+but memory grows with the paths of the image being merged, and an image
+analyze refuses (a hard link to nothing) is refused.
 
 Exit codes: 0 success, 2 an error (an image that cannot be read, a bad flag).
 
@@ -205,7 +206,7 @@ func runFleet(cmd *cobra.Command, o *fleetOptions, args []string) error {
 	if bar != nil {
 		fopts = append(fopts, fleet.WithProgress(func(p fleet.Progress) {
 			if p.Images > 0 {
-				bar.set(p.Images, p.ImagesDone, "merging images for packages")
+				bar.set(p.Layers, p.LayersDone, fmt.Sprintf("reading layers of image %d of %d", min(p.ImagesDone+1, p.Images), p.Images))
 				return
 			}
 			bar.set(p.Layers, p.LayersDone, "reading layers")

@@ -215,9 +215,10 @@ func WithLayerCache(c *layercache.Cache) Option {
 	}
 }
 
-// Progress is reported after each distinct layer is read, and with
-// WithPackages after each image's filesystem is merged (Images and
-// ImagesDone; Layers then 0).
+// Progress is reported after each distinct layer is read. With
+// WithPackages, the images are analyzed one after the other first: Images
+// is their number, ImagesDone how many are done, and Layers and
+// LayersDone are those of the image being analyzed.
 type Progress struct {
 	Layers, LayersDone int
 	Images, ImagesDone int
@@ -319,12 +320,43 @@ func Analyze(ctx context.Context, images []Image, opts ...Option) (*Report, erro
 		counted = append(counted, im.Image)
 	}
 
+	// With packages, the images' analyses read their layers (each
+	// distinct blob once, through a layer share) and give each layer's
+	// figures; only the blobs of references given again that no counted
+	// image holds are left to read.
+	toRead := order
+	if o.packages {
+		chains := make([][]string, len(all))
+		for i, il := range all {
+			chains[i] = il.chains
+		}
+		pk, layersOf, err := fleetPackages(ctx, &o, rep, counted, chains)
+		if err != nil {
+			return nil, err
+		}
+		rep.Packages = pk
+		for i, il := range all {
+			for j, key := range il.blobs {
+				if c := contents[key]; !c.read {
+					l := layersOf[i][j]
+					c.size, c.compressed, c.digest, c.read = l.SizeBytes, l.CompressedBytes, l.Digest, true
+				}
+			}
+		}
+		toRead = nil
+		for _, key := range order {
+			if !contents[key].read {
+				toRead = append(toRead, key)
+			}
+		}
+	}
+
 	// Read each distinct blob once, several at a time.
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(o.jobs)
 	var mu sync.Mutex
 	done := 0
-	for _, key := range order {
+	for _, key := range toRead {
 		c := contents[key]
 		g.Go(func() error {
 			if err := readContent(gctx, &o, key.diffID, key.digest, c); err != nil {
@@ -333,7 +365,7 @@ func Analyze(ctx context.Context, images []Image, opts ...Option) (*Report, erro
 			if o.progress != nil {
 				mu.Lock()
 				done++
-				o.progress(Progress{Layers: len(order), LayersDone: done})
+				o.progress(Progress{Layers: len(toRead), LayersDone: done})
 				mu.Unlock()
 			}
 			return nil
@@ -432,12 +464,6 @@ func Analyze(ctx context.Context, images []Image, opts ...Option) (*Report, erro
 		}
 		return strings.Compare(a.ChainID, b.ChainID)
 	})
-	if o.packages {
-		var err error
-		if rep.Packages, err = fleetPackages(ctx, &o, rep, counted, chains); err != nil {
-			return nil, err
-		}
-	}
 	return rep, nil
 }
 
@@ -448,6 +474,7 @@ type content struct {
 	name             string
 	size, compressed int64
 	digest           string
+	read             bool // the figures are known (with packages: from an analysis)
 }
 
 // contentSize is the regular-file content of records.

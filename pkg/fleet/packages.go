@@ -84,11 +84,12 @@ type FleetPackage struct {
 // WithPackages makes Analyze also attribute every visible byte of each
 // image to the OS package that owns it (pkg/packages, as whittle analyze
 // does) and sum the packages up across the fleet (Report.Packages). That
-// merges each image's final filesystem: the layers are read a second
-// time (a layer several images hold once for them all, none when the
-// layer cache holds it with the package databases), one image at a time,
-// and memory then grows with the paths of the image being merged and of
-// the shared layers not yet merged into every image that holds them.
+// merges each image's final filesystem, one image at a time, as analyze
+// does: each distinct layer blob is still read once (the analyses share
+// the layers several images hold, and the fleet's figures come from
+// them), but memory then grows with the paths of the image being merged
+// and of the shared layers not yet merged into every image that holds
+// them. The other figures are the same as without packages.
 func WithPackages(on bool) Option {
 	return func(o *options) error {
 		o.packages = on
@@ -97,14 +98,17 @@ func WithPackages(on bool) Option {
 }
 
 // fleetPackages attributes each counted image's bytes to packages and
-// sums them up; chains are each image's layers' chain IDs.
-func fleetPackages(ctx context.Context, o *options, rep *Report, imgs []v1.Image, chains [][]string) (*Packages, error) {
+// sums them up; chains are each image's layers' chain IDs. It returns
+// each image's layers as its analysis read them (size, blob size and
+// digest), so that the fleet's figures need no second read.
+func fleetPackages(ctx context.Context, o *options, rep *Report, imgs []v1.Image, chains [][]string) (*Packages, [][]account.Layer, error) {
 	share := account.NewLayerShare()
 	for i, img := range imgs {
 		if err := share.Add(img); err != nil {
-			return nil, fmt.Errorf("%s: %w", rep.Images[i].Reference, err)
+			return nil, nil, fmt.Errorf("%s: %w", rep.Images[i].Reference, err)
 		}
 	}
+	layersOf := make([][]account.Layer, 0, len(imgs))
 	out := &Packages{Images: []ImagePackages{}, Installed: []FleetPackage{}, Complete: true}
 	type key struct{ manager, name, arch string }
 	index := map[key]int{}
@@ -126,18 +130,21 @@ func fleetPackages(ctx context.Context, o *options, rep *Report, imgs []v1.Image
 		}
 		if o.progress != nil {
 			aopts = append(aopts, account.WithProgress(func(p account.Progress) {
+				done := i
 				if p.Done {
-					o.progress(Progress{Images: len(imgs), ImagesDone: i + 1})
+					done++
 				}
+				o.progress(Progress{Layers: p.Layers, LayersDone: p.LayersDone, Images: len(imgs), ImagesDone: done})
 			}))
 		}
 		ar, err := account.Analyze(ctx, img, aopts...)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", ref, err)
+			return nil, nil, fmt.Errorf("%s: %w", ref, err)
 		}
+		layersOf = append(layersOf, ar.Layers)
 		res, err := packages.Attribute(ar)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", ref, err)
+			return nil, nil, fmt.Errorf("%s: %w", ref, err)
 		}
 		ip := ImagePackages{Reference: ref, Packages: len(res.Packages), Complete: res.Complete, NotRead: []string{}}
 		for _, d := range res.Databases {
@@ -205,5 +212,5 @@ func fleetPackages(ctx context.Context, o *options, rep *Report, imgs []v1.Image
 		}
 		return strings.Compare(a.Architecture, b.Architecture)
 	})
-	return out, nil
+	return out, layersOf, nil
 }
