@@ -340,7 +340,6 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 	}
 	if o.packages {
 		aopts = append(aopts, packages.AnalyzeOptions()...)
-		aopts = append(aopts, account.WithCapture(lintrules.ImageCapturePaths())) // pip's RECORD (WH803)
 	} else if o.format == "html" {
 		aopts = append(aopts, account.WithVisibleFiles(true)) // for the size chart
 	}

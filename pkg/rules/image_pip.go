@@ -11,7 +11,8 @@ import (
 // final image (python3-pip, py3-pip), the tool that installs a Python
 // application's dependencies, which running it does not need; and pip
 // that Python installed itself (the python images' /usr/local, a virtual
-// environment, pip install --user), found by its RECORD (ImageCapturePaths).
+// environment, pip install --user), found by its RECORD
+// (packages.PipRecordPaths).
 type pipInImage struct{}
 
 func (pipInImage) Meta() Meta {

@@ -11,26 +11,8 @@ import (
 	"strings"
 
 	"github.com/whittle/whittle/pkg/account"
+	"github.com/whittle/whittle/pkg/packages"
 )
-
-// pipRecordPaths are the RECORD files of pip installed by Python itself,
-// not by an OS package manager: the official python images (ensurepip
-// under /usr/local), `pip install --user`, and virtual environments one
-// or two directories below the root (/venv, /opt/venv, /app/.venv). A
-// RECORD lists every file of the distribution, relative to its
-// site-packages directory.
-var pipRecordPaths = []string{
-	"/usr/local/lib/python*/site-packages/pip-*.dist-info/RECORD",
-	"/usr/local/lib/python*/dist-packages/pip-*.dist-info/RECORD",
-	"/root/.local/lib/python*/site-packages/pip-*.dist-info/RECORD",
-	"/*/lib/python*/site-packages/pip-*.dist-info/RECORD",
-	"/*/*/lib/python*/site-packages/pip-*.dist-info/RECORD",
-}
-
-// ImageCapturePaths are the files the image rules read beyond the package
-// databases (account.WithCapture): pip's RECORD where Python installed it
-// (WH803).
-func ImageCapturePaths() []string { return slices.Clone(pipRecordPaths) }
 
 // pipRecord is one pip found by its RECORD.
 type pipRecord struct {
@@ -38,7 +20,8 @@ type pipRecord struct {
 	files        map[string]bool
 }
 
-// pipRecords reads the captured RECORDs of pip outside the OS package
+// pipRecords reads the RECORDs of pip captured with the package databases
+// (packages.PipRecordPaths), outside the OS package
 // managers' directories (/usr/lib, where Debian's python3-pip and
 // Alpine's py3-pip live, is left to the package rule).
 func pipRecords(rep *account.Report) []pipRecord {
@@ -80,7 +63,7 @@ func pipRecords(rep *account.Report) []pipRecord {
 }
 
 func isPipRecord(p string) bool {
-	for _, pat := range pipRecordPaths {
+	for _, pat := range packages.PipRecordPaths() {
 		if ok, _ := path.Match(pat[1:], p); ok {
 			return true
 		}

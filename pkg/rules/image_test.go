@@ -416,7 +416,7 @@ func TestPipByRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := account.Analyze(context.Background(), img, append(packages.AnalyzeOptions(), account.WithCapture(ImageCapturePaths()))...)
+	rep, err := account.Analyze(context.Background(), img, packages.AnalyzeOptions()...)
 	if err != nil {
 		t.Fatal(err)
 	}
