@@ -37,12 +37,15 @@
 #            it, with the same parallelism: the floor of an analysis that
 #            verifies every layer
 #   analyze: account.Analyze as whittle analyze runs it
+#   analyze-packages: the same with package attribution (the package
+#            databases captured as the layers stream, then
+#            packages.Attribute), as whittle analyze runs by default
 #   dive:    with -dive PATH (a dive binary, or a directory of dive's Go
 #            source, built to a temporary directory), dive's CI mode on the
 #            same archive (`dive --ci --source docker-archive TAR`, its rules
 #            turned off); without -dive, the output says dive was not run
-# and prints the ratios analyze/sha256 (target <= 1.3) and dive/analyze
-# (target >= 5), with the peak RSS of each. -cpuprofile writes the CPU
+# and prints the ratios analyze/sha256 (target <= 1.3), dive/analyze
+# (target >= 5) and analyze-packages/analyze (target <= 1.10), with the peak RSS of each. -cpuprofile writes the CPU
 # profile of one more, untimed, analyze.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -631,6 +631,9 @@ func (p *layerProgress) set(total, done int, desc string) {
 			progressbar.OptionThrottle(80*time.Millisecond),
 		)
 	}
+	if p.bar.GetMax() != total {
+		p.bar.ChangeMax(total) // another phase of the work (fleet --packages)
+	}
 	p.bar.Describe(desc)
 	_ = p.bar.Set(done) // drawing errors only lose the bar
 }

@@ -23,6 +23,8 @@ import (
 //	          layer 2 "COPY app /app": /app/main (7000).
 //	apk.tar   apk; layer 0: musl (600); layer 1 "RUN apk add build-base":
 //	          build-base (no file), gcc (7000), musl-dev (50).
+//	pip.tar   no package database; layer 1 "python3.12 get-pip.py": pip
+//	          (__init__.py 4000, bin/pip 200, and its RECORD of 88 bytes).
 //	rpm.tar   an rpm database (rpmdb.sqlite, not read) and a file.
 func packageImages(t *testing.T) map[string][]byte {
 	t.Helper()
@@ -70,6 +72,14 @@ func packageImages(t *testing.T) map[string][]byte {
 					"P:build-base\nV:0.5-r3\nA:x86_64\n\n"+
 					"P:gcc\nV:13.2.1-r1\nA:x86_64\nF:usr/libexec/gcc/x86_64-alpine-linux-musl/13\nR:cc1\n\n"+
 					"P:musl-dev\nV:1.2.4-r2\nA:x86_64\nF:usr/include\nR:stdio.h\n\n"),
+			}},
+		}},
+		"pip.tar": {Layers: []synth.Layer{
+			{CreatedBy: "/bin/sh -c #(nop) ADD file:5c3d in / ", Entries: []synth.Entry{file("usr/bin/python3.12", 6000)}},
+			{CreatedBy: "/bin/sh -c python3.12 get-pip.py", Entries: []synth.Entry{
+				file("usr/local/lib/python3.12/site-packages/pip/__init__.py", 4000), file("usr/local/bin/pip", 200),
+				synth.File("usr/local/lib/python3.12/site-packages/pip-24.0.dist-info/RECORD",
+					"pip/__init__.py,sha256=x,4000\n../../../bin/pip,sha256=y,200\npip-24.0.dist-info/RECORD,,\n"),
 			}},
 		}},
 		"rpm.tar": {Layers: []synth.Layer{

@@ -118,4 +118,12 @@ func TestFleetOnTerminal(t *testing.T) {
 	if strings.Contains(report, "reading layers") || strings.Contains(report, "\x1b[") {
 		t.Errorf("stdout (not a terminal) got progress or colour")
 	}
+	// --packages: the images analyzed one by one.
+	bar, report, code = runOnTerminal(t, true, "fleet", "--packages", app)
+	if code != ExitOK || !strings.Contains(bar, "reading layers of image 1 of 1") {
+		t.Errorf("fleet --packages on a terminal: exit %d, progress %q", code, bar)
+	}
+	if !strings.Contains(report, "Packages (incomplete)") {
+		t.Errorf("fleet --packages: no packages section:\n%s", report)
+	}
 }

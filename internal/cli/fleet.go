@@ -27,6 +27,7 @@ type fleetOptions struct {
 	jobs     int
 	verify   bool
 	noColor  bool
+	packages bool
 	limits   limitFlags
 	cache    cacheFlags
 }
@@ -66,6 +67,21 @@ is the layer blobs as stored):
                        hold, each once (an estimate: own layers keep their
                        size)
 
+--packages also attributes every visible byte of each image to the OS
+package that owns it, as analyze does (dpkg and apk; rpm is found and
+reported as not read), and lists every package across the fleet:
+  images               the images that hold it, and its versions
+  layers               the distinct layers (chain IDs) that installed it: 1
+                       when the images hold it from one shared layer
+  stored               its bytes each distinct layer counted once: what a
+                       host holding every image stores of it
+  each alone           the sum of its bytes in every image
+A package stored more than once is one a shared base could hold once. It
+merges each image's filesystem, one image at a time, as analyze does: each
+distinct layer is still read once (and the fleet's figures are the same),
+but memory grows with the paths of the image being merged, and an image
+analyze refuses (a hard link to nothing) is refused.
+
 Exit codes: 0 success, 2 an error (an image that cannot be read, a bad flag).
 
 See docs/fleet.md for the guide and docs/schema/fleet-v1.md for the JSON
@@ -99,6 +115,7 @@ func NewCmdFleet() *cobra.Command {
 	f.IntVar(&o.top, "top", report.DefaultTop, "list the `N` biggest shared bases and bases in use in text and html (0: all)")
 	f.IntVar(&o.jobs, "jobs", 0, "read `N` layers at once (0: one per CPU)")
 	f.BoolVar(&o.verify, "verify-blobs", false, "also check the sha256 of every compressed layer blob against its manifest (diff_ids are always checked)")
+	f.BoolVar(&o.packages, "packages", false, "also attribute each image's bytes to OS packages and list every package across the fleet: its images, versions, the layers that installed it and the bytes stored")
 	f.BoolVar(&o.noColor, "no-color", false, "never colour the output (colour is used only on a terminal, and not when NO_COLOR is set)")
 	o.limits.add(f)
 	o.cache.add(f)
@@ -178,7 +195,7 @@ func runFleet(cmd *cobra.Command, o *fleetOptions, args []string) error {
 		}
 		images[i] = fleet.Image{Reference: names[i], Image: img}
 	}
-	fopts := []fleet.Option{fleet.WithBlobDigests(o.verify), fleet.WithLayerLimits(layerLimits)}
+	fopts := []fleet.Option{fleet.WithBlobDigests(o.verify), fleet.WithLayerLimits(layerLimits), fleet.WithPackages(o.packages)}
 	if o.jobs > 0 {
 		fopts = append(fopts, fleet.WithJobs(o.jobs))
 	}
@@ -187,7 +204,13 @@ func runFleet(cmd *cobra.Command, o *fleetOptions, args []string) error {
 	}
 	bar := newLayerProgress(stderr)
 	if bar != nil {
-		fopts = append(fopts, fleet.WithProgress(func(p fleet.Progress) { bar.set(p.Layers, p.LayersDone, "reading layers") }))
+		fopts = append(fopts, fleet.WithProgress(func(p fleet.Progress) {
+			if p.Images > 0 {
+				bar.set(p.Layers, p.LayersDone, fmt.Sprintf("reading layers of image %d of %d", min(p.ImagesDone+1, p.Images), p.Images))
+				return
+			}
+			bar.set(p.Layers, p.LayersDone, "reading layers")
+		}))
 	}
 	rep, err := fleet.Analyze(ctx, images, fopts...)
 	bar.finish()

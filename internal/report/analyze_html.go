@@ -222,6 +222,10 @@ type fleetView struct {
 	MoreBases          int
 	InUse              []fleet.BaseInUse
 	MoreInUse, Unknown int
+	// Installed and MorePackages: the packages listed (with --packages)
+	// and how many --top left out.
+	Installed    []fleet.FleetPackage
+	MorePackages int
 }
 
 // FleetHTML writes the fleet report as one self-contained page, as
@@ -238,6 +242,10 @@ func FleetHTML(w io.Writer, r *fleet.Report, opts TextOptions) error {
 	v.Bases, v.MoreBases = r.Bases[:n], len(r.Bases)-n
 	n = opts.limit(len(r.BasesInUse))
 	v.InUse, v.MoreInUse = r.BasesInUse[:n], len(r.BasesInUse)-n
+	if r.Packages != nil {
+		n = opts.limit(len(r.Packages.Installed))
+		v.Installed, v.MorePackages = r.Packages.Installed[:n], len(r.Packages.Installed)-n
+	}
 	if err := htmlTemplates.ExecuteTemplate(w, "fleet.html.tmpl", v); err != nil {
 		return fmt.Errorf("writing HTML report: %w", err)
 	}

@@ -80,6 +80,7 @@ func FleetText(w io.Writer, r *fleet.Report, opts TextOptions) error {
 	}
 	if len(r.BasesInUse) == 0 {
 		ew.printf("  %s\n", p.dim("none found: no image's history tells where its base ends"))
+		fleetPackagesText(ew, p, r.Packages, opts)
 		return ew.err
 	}
 	n := opts.limit(len(r.BasesInUse))
@@ -94,7 +95,74 @@ func FleetText(w io.Writer, r *fleet.Report, opts TextOptions) error {
 	if unknown > 0 {
 		ew.printf("  %s\n", p.dim(fmt.Sprintf("(%s: the history does not tell where the base ends)", plural(int64(unknown), "image left out", "images left out"))))
 	}
+	fleetPackagesText(ew, p, r.Packages, opts)
 	return ew.err
+}
+
+// fleetPackagesText writes the Packages section of a fleet (with
+// --packages): each image's bytes in packages, then the biggest packages
+// by the bytes stored (opts.Top of them).
+func fleetPackagesText(ew *errWriter, p palette, pk *fleet.Packages, opts TextOptions) {
+	if pk == nil {
+		return
+	}
+	title := "Packages"
+	if !pk.Complete {
+		title += " (incomplete)"
+	}
+	ew.printf("\n%s\n", p.bold(title))
+	other := "no package"
+	if !pk.Complete {
+		other = "no package or not attributed"
+	}
+	rows := [][]cell{{styled("image", p.dim), styled("packages", p.dim).alignRight(), styled("in packages", p.dim).alignRight(), styled(other, p.dim).alignRight(), styled("", p.dim)}}
+	for _, im := range pk.Images {
+		note := ""
+		if len(im.NotRead) > 0 {
+			note = "not read: " + strings.Join(im.NotRead, ", ")
+		} else if !im.Complete {
+			note = "some file lists unknown"
+		}
+		rows = append(rows, []cell{plain(im.Reference), num(strconv.Itoa(im.Packages)), num(size(im.Bytes)), num(size(im.NoPackageBytes)), styled(note, p.yellow)})
+	}
+	if err := table(ew, "  ", rows); err != nil {
+		return
+	}
+	if len(pk.Installed) == 0 {
+		ew.printf("  %s\n", p.dim("no package installed in any image"))
+		return
+	}
+	ew.printf("  %s in %s: %s stored, each layer's copy once (%s, each image alone)\n",
+		plural(int64(len(pk.Installed)), "package", "packages"), plural(int64(len(pk.Images)), "image", "images"), size(pk.StoredBytes), size(pk.BytesEachAlone))
+	n := opts.limit(len(pk.Installed))
+	rows = [][]cell{{styled("stored", p.dim).alignRight(), styled("each alone", p.dim).alignRight(), styled("images", p.dim).alignRight(),
+		styled("layers", p.dim).alignRight(), styled("package", p.dim), styled("versions", p.dim)}}
+	for _, fp := range pk.Installed[:n] {
+		name := fp.Name
+		if fp.Architecture != "" {
+			name += ":" + fp.Architecture
+		}
+		if !fp.FilesKnown {
+			name += " ?"
+		}
+		layers := num(strconv.Itoa(fp.Layers))
+		if fp.Layers > 1 {
+			layers = styled(strconv.Itoa(fp.Layers), p.yellow).alignRight()
+		}
+		rows = append(rows, []cell{num(size(fp.StoredBytes)), num(size(fp.BytesEachAlone)), num(strconv.Itoa(len(fp.Images))), layers,
+			plain(name), plain(joinLimited(fp.Versions, 3))})
+	}
+	if err := table(ew, "  ", rows); err != nil {
+		return
+	}
+	more(ew, p, len(pk.Installed)-n)
+	ew.printf("  %s\n", p.dim("layers: the distinct layers that installed it; more than 1: each holds its own copy, which a shared base would store once"))
+	for _, fp := range pk.Installed {
+		if !fp.FilesKnown {
+			ew.printf("  %s\n", p.dim("? a package whose file list some image does not record: its files there count as not attributed"))
+			break
+		}
+	}
 }
 
 // more says how many rows --top left out.

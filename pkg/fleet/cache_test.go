@@ -128,3 +128,41 @@ func TestLayerCache(t *testing.T) {
 		t.Errorf("read %d bytes of the base and %d of svc-1's own layer", base.Load(), own.Load())
 	}
 }
+
+// TestPackagesReadOnce: with WithPackages, a fleet of 10 images on one
+// base still reads each blob once (the analyses share the base, and the
+// fleet's figures come from them), and the fleet's figures are those
+// without packages.
+func TestPackagesReadOnce(t *testing.T) {
+	var base, own atomic.Int64
+	var images []Image
+	var ownBlobs int64
+	for k := range 10 {
+		app := synth.Layer{Entries: []synth.Entry{synth.File(fmt.Sprintf("app/%d", k), string(synth.Pattern(int64(100+k), uint64(k))))}}
+		ownBlobs += blobBytes(t, app)
+		im := image(t, fmt.Sprintf("svc-%d", k), base0, base1, app)
+		im.Image = countedImage{im.Image, 2, &base, &own}
+		images = append(images, im)
+	}
+	images = append(images, images[3]) // given again: counted once
+	want, err := Analyze(context.Background(), images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base.Store(0)
+	own.Store(0)
+	got, err := Analyze(context.Background(), images, WithPackages(true), WithJobs(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if baseBlobs := blobBytes(t, base0) + blobBytes(t, base1); base.Load() != baseBlobs || own.Load() != ownBlobs {
+		t.Errorf("read %d bytes of the base (its blobs hold %d) and %d of the images' own layers (%d)", base.Load(), baseBlobs, own.Load(), ownBlobs)
+	}
+	if got.Packages == nil || len(got.Packages.Images) != 10 {
+		t.Fatalf("packages %+v", got.Packages)
+	}
+	got.Packages = nil
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("the fleet's figures differ with packages:\n%+v\nwant\n%+v", got, want)
+	}
+}

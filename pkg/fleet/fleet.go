@@ -58,6 +58,9 @@ type Report struct {
 	// histories tell, with what moving every image onto each would save
 	// (see BaseInUse), the biggest saving first.
 	BasesInUse []BaseInUse `json:"bases_in_use"`
+	// Packages are the images' OS packages, with WithPackages; nil
+	// otherwise.
+	Packages *Packages `json:"packages,omitempty"`
 }
 
 // BaseInUse is a base image that images of the fleet are built on: the
@@ -160,6 +163,7 @@ type options struct {
 	limits      []layer.Option
 	lim         layer.Limits
 	cache       *layercache.Cache
+	packages    bool
 }
 
 // WithJobs sets how many layers are read at the same time (default
@@ -211,9 +215,13 @@ func WithLayerCache(c *layercache.Cache) Option {
 	}
 }
 
-// Progress is reported after each distinct layer is read.
+// Progress is reported after each distinct layer is read. With
+// WithPackages, the images are analyzed one after the other first: Images
+// is their number, ImagesDone how many are done, and Layers and
+// LayersDone are those of the image being analyzed.
 type Progress struct {
 	Layers, LayersDone int
+	Images, ImagesDone int
 }
 
 // WithProgress sets a function called, never concurrently, as layers are
@@ -252,6 +260,7 @@ func Analyze(ctx context.Context, images []Image, opts ...Option) (*Report, erro
 	// rep.Images; an image given again (the same image ID) is only an
 	// alias, though its blobs are read and checked like any other.
 	var all []imageLayers
+	var counted []v1.Image     // the image of each entry of all
 	first := map[v1.Hash]int{} // image ID -> index in rep.Images
 	contents := map[blobKey]*content{}
 	var order []blobKey
@@ -308,6 +317,38 @@ func Analyze(ctx context.Context, images []Image, opts ...Option) (*Report, erro
 		first[id] = len(rep.Images)
 		rep.Images = append(rep.Images, *fig)
 		all = append(all, il)
+		counted = append(counted, im.Image)
+	}
+
+	// With packages, the images' analyses read their layers (each
+	// distinct blob once, through a layer share) and give each layer's
+	// figures; only the blobs of references given again that no counted
+	// image holds are left to read.
+	toRead := order
+	if o.packages {
+		chains := make([][]string, len(all))
+		for i, il := range all {
+			chains[i] = il.chains
+		}
+		pk, layersOf, err := fleetPackages(ctx, &o, rep, counted, chains)
+		if err != nil {
+			return nil, err
+		}
+		rep.Packages = pk
+		for i, il := range all {
+			for j, key := range il.blobs {
+				if c := contents[key]; !c.read {
+					l := layersOf[i][j]
+					c.size, c.compressed, c.digest, c.read = l.SizeBytes, l.CompressedBytes, l.Digest, true
+				}
+			}
+		}
+		toRead = nil
+		for _, key := range order {
+			if !contents[key].read {
+				toRead = append(toRead, key)
+			}
+		}
 	}
 
 	// Read each distinct blob once, several at a time.
@@ -315,7 +356,7 @@ func Analyze(ctx context.Context, images []Image, opts ...Option) (*Report, erro
 	g.SetLimit(o.jobs)
 	var mu sync.Mutex
 	done := 0
-	for _, key := range order {
+	for _, key := range toRead {
 		c := contents[key]
 		g.Go(func() error {
 			if err := readContent(gctx, &o, key.diffID, key.digest, c); err != nil {
@@ -324,7 +365,7 @@ func Analyze(ctx context.Context, images []Image, opts ...Option) (*Report, erro
 			if o.progress != nil {
 				mu.Lock()
 				done++
-				o.progress(Progress{Layers: len(order), LayersDone: done})
+				o.progress(Progress{Layers: len(toRead), LayersDone: done})
 				mu.Unlock()
 			}
 			return nil
@@ -433,6 +474,7 @@ type content struct {
 	name             string
 	size, compressed int64
 	digest           string
+	read             bool // the figures are known (with packages: from an analysis)
 }
 
 // contentSize is the regular-file content of records.

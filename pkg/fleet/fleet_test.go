@@ -3,7 +3,9 @@ package fleet
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -184,6 +186,11 @@ func TestAnalyzeBadLayer(t *testing.T) {
 	if !errors.As(err, &mismatch) || mismatch.Layer != "broken layer 0 ("+synth.Digest(raw).String()+")" {
 		t.Errorf("err = %v", err)
 	}
+	// With packages, the image's analysis reads the layer and names it.
+	_, err = Analyze(context.Background(), []Image{image(t, "good", base0), {Reference: "broken", Image: img}}, WithPackages(true))
+	if !errors.As(err, &mismatch) || !strings.HasPrefix(err.Error(), "broken: ") {
+		t.Errorf("with packages: err = %v", err)
+	}
 }
 
 func TestChainID(t *testing.T) {
@@ -333,6 +340,13 @@ func TestAnalyzeHostile(t *testing.T) {
 		}
 		return l
 	}
+	// WithPackages merges each image's filesystem as analyze does, and
+	// refuses what analyze refuses.
+	withPackages := map[string]func(error) bool{
+		"hard link to a missing file (not checked by fleet)": func(err error) bool {
+			return err != nil && strings.HasPrefix(err.Error(), "hostile: ")
+		},
+	}
 	invalid := func(reason string) func(error) bool {
 		return func(err error) bool {
 			var ie *layer.InvalidEntryError
@@ -368,22 +382,28 @@ func TestAnalyzeHostile(t *testing.T) {
 			return []v1.Layer{layerOf(t, synth.File("a", "a")), layerOf(t, synth.Hardlink("l", "missing"))}
 		}, nil},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			img, err := mutate.AppendLayers(empty.Image, tc.layers(t)...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = Analyze(context.Background(), []Image{image(t, "good", base0), {Reference: "hostile", Image: img}})
-			if tc.check == nil {
+		for _, pk := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/packages=%v", tc.name, pk), func(t *testing.T) {
+				img, err := mutate.AppendLayers(empty.Image, tc.layers(t)...)
 				if err != nil {
-					t.Fatalf("refused: %v", err)
+					t.Fatal(err)
 				}
-				return
-			}
-			if err == nil || !tc.check(err) {
-				t.Fatalf("err = %v (%T)", err, err)
-			}
-		})
+				_, err = Analyze(context.Background(), []Image{image(t, "good", base0), {Reference: "hostile", Image: img}}, WithPackages(pk))
+				check := tc.check
+				if c, ok := withPackages[tc.name]; ok && pk {
+					check = c
+				}
+				if check == nil {
+					if err != nil {
+						t.Fatalf("refused: %v", err)
+					}
+					return
+				}
+				if err == nil || !check(err) {
+					t.Fatalf("err = %v (%T)", err, err)
+				}
+			})
+		}
 	}
 	// A config listing fewer layers than the manifest.
 	img, err := mutate.AppendLayers(empty.Image, layerOf(t, synth.File("a", "a")), layerOf(t, synth.File("b", "b")))

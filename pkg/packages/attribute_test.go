@@ -377,6 +377,50 @@ func TestApk(t *testing.T) {
 	}
 }
 
+// apk: a package removed by a later layer (its stanza gone from the
+// database, its file deleted) owns nothing and is not listed; a file two
+// packages list (apk refuses that unless forced, but a forced overwrite
+// or a hand-made database has it) goes to the first by name, counted
+// once and listed in Shared; a file hard-linked under a name no package
+// lists counts once, for the package that lists another name of it.
+func TestApkRemovedAndShared(t *testing.T) {
+	musl := "P:musl\nV:1.2.4-r2\nA:x86_64\nF:lib\nR:ld-musl-x86_64.so.1\n\n"
+	gcc := "P:gcc\nV:13.2.1-r0\nA:x86_64\nF:usr/bin\nR:gcc\nF:usr/share/licenses\nR:GPL-3\n\n"
+	gfortran := "P:gfortran\nV:13.2.1-r0\nA:x86_64\nF:usr/bin\nR:gfortran\nF:usr/share/licenses\nR:GPL-3\n\n"
+	mk := "P:make\nV:4.4.1-r1\nA:x86_64\nF:usr/bin\nR:make\n\n"
+	db1 := musl + gcc + gfortran + mk
+	db2 := musl + gcc + gfortran // make removed
+	res, _ := attribute(t, synth.Image{Layers: []synth.Layer{
+		layer("ADD alpine-minirootfs.tar.gz /",
+			file("lib/ld-musl-x86_64.so.1", 600), synth.File("lib/apk/db/installed", musl)),
+		layer("RUN apk add gcc gfortran make",
+			file("usr/bin/gcc", 5000), file("usr/bin/gfortran", 3000), file("usr/bin/make", 250),
+			file("usr/share/licenses/GPL-3", 35), synth.Hardlink("usr/local/bin/cc", "usr/bin/gcc"),
+			synth.File("lib/apk/db/installed", db1)),
+		layer("RUN apk del make",
+			synth.Whiteout("usr/bin/make"), synth.File("lib/apk/db/installed", db2)),
+	}})
+	want := []pkgWant{
+		{"gcc", "13.2.1-r0", "x86_64", 5035, 2, 1, true},
+		{"gfortran", "13.2.1-r0", "x86_64", 3000, 1, 1, true},
+		{"musl", "1.2.4-r2", "x86_64", 600, 1, 0, true},
+	}
+	if got := packagesOf(res); !reflect.DeepEqual(got, want) {
+		t.Errorf("packages %+v\nwant %+v", got, want)
+	}
+	wantShared := []SharedFile{{Path: "/usr/share/licenses/GPL-3", Bytes: 35,
+		Owner: PackageRef{Apk, "gcc", "x86_64"}, Others: []PackageRef{{Apk, "gfortran", "x86_64"}}}}
+	if !reflect.DeepEqual(res.Shared, wantShared) {
+		t.Errorf("shared %+v\nwant %+v", res.Shared, wantShared)
+	}
+	if got, want := unownedOf(res), map[string]int64{"/lib": int64(len(db2))}; !reflect.DeepEqual(got, want) {
+		t.Errorf("unowned %v, want only the database %v", got, want)
+	}
+	if !res.Complete || len(res.Databases) != 1 || res.Databases[0].Packages != 3 || res.Databases[0].Layer != 2 {
+		t.Errorf("complete %v, databases %+v", res.Complete, res.Databases)
+	}
+}
+
 // No database: every byte is "no package", and that is complete.
 func TestNoDatabase(t *testing.T) {
 	res, _ := attribute(t, synth.Image{Layers: []synth.Layer{

@@ -158,7 +158,7 @@ var rpmDatabases = map[string]string{
 // CapturePaths returns the absolute paths (and patterns) of the package
 // database files Attribute reads, for account.WithCapture.
 func CapturePaths() []string {
-	return []string{
+	return append([]string{
 		"/" + dpkgStatus,
 		"/" + dpkgStatusD,
 		"/" + dpkgInfo + "/*.list",
@@ -166,8 +166,29 @@ func CapturePaths() []string {
 		"/" + aptExtended,
 		"/" + apkInstalled,
 		"/" + apkWorld,
-	}
+	}, pipRecordPaths...)
 }
+
+// pipRecordPaths are the RECORD files of pip installed by Python itself,
+// not by an OS package manager: the official python images (ensurepip
+// under /usr/local), `pip install --user`, and virtual environments one
+// or two directories below the root (/venv, /opt/venv, /app/.venv). A
+// RECORD lists every file of a Python distribution, relative to its
+// site-packages directory. They are captured with the databases, so that
+// every command that attributes packages captures the same files (and
+// shares the layer cache's entries), for the image rule WH803
+// (pkg/rules); Attribute does not read them.
+var pipRecordPaths = []string{
+	"/usr/local/lib/python*/site-packages/pip-*.dist-info/RECORD",
+	"/usr/local/lib/python*/dist-packages/pip-*.dist-info/RECORD",
+	"/root/.local/lib/python*/site-packages/pip-*.dist-info/RECORD",
+	"/*/lib/python*/site-packages/pip-*.dist-info/RECORD",
+	"/*/*/lib/python*/site-packages/pip-*.dist-info/RECORD",
+}
+
+// PipRecordPaths returns the patterns of pip's RECORD files that
+// CapturePaths includes (see pipRecordPaths).
+func PipRecordPaths() []string { return slices.Clone(pipRecordPaths) }
 
 // AnalyzeOptions returns the options account.Analyze needs for
 // Attribute: the capture of CapturePaths and the visible file list.

@@ -9,16 +9,17 @@ import (
 
 // pipInImage is WH803: pip installed by the OS package manager in the
 // final image (python3-pip, py3-pip), the tool that installs a Python
-// application's dependencies, which running it does not need. pip that
-// is no OS package (the python images install it under /usr/local) is
-// not reported: attribution cannot tell it from the application.
+// application's dependencies, which running it does not need; and pip
+// that Python installed itself (the python images' /usr/local, a virtual
+// environment, pip install --user), found by its RECORD
+// (packages.PipRecordPaths).
 type pipInImage struct{}
 
 func (pipInImage) Meta() Meta {
 	return Meta{
 		ID:       "WH803",
 		Name:     "pip-in-image",
-		Summary:  "pip itself is installed in the final image as an OS package (python3-pip, py3-pip), often with the compilers and headers its recommends bring.",
+		Summary:  "pip itself is installed in the final image: as an OS package (python3-pip, py3-pip), often with the compilers and headers its recommends bring, or by Python (found by its RECORD).",
 		Severity: Warning,
 		Doc:      "docs/rules/WH803.md",
 	}
@@ -37,6 +38,9 @@ func (pipInImage) CheckImage(in *ImageInput) []ImageFinding {
 			fmt.Sprintf("pip in the final image: %s", packageNames(g.pkgs)),
 			"install the dependencies in a build stage (into a virtual environment, copied with `COPY --from=build /venv /venv`), "+
 				"or remove pip in the RUN that used it (`apt-get purge -y --auto-remove python3-pip`, `apk del py3-pip`)"))
+	}
+	if in.Packages != nil && in.Report != nil {
+		out = append(out, pipFindings(in.Report)...)
 	}
 	return out
 }

@@ -380,3 +380,74 @@ func TestImageRulesCatalogue(t *testing.T) {
 		t.Errorf("lint --rule WH801: %v", err)
 	}
 }
+
+// TestPipByRecord: pip that Python installed (no OS package), found by
+// its RECORD: the python images' /usr/local, where a later layer deletes
+// one of its files, and a virtual environment at /venv; the bytes are the
+// visible files each RECORD lists, each file once (bin/pip3 is a hard
+// link to bin/pip). Alpine's py3-pip under /usr/lib is the package
+// rule's, not reported twice.
+func TestPipByRecord(t *testing.T) {
+	f := func(p string, n int64) synth.Entry {
+		return synth.Entry{Kind: synth.KindFile, Path: p, Size: n, Seed: uint64(len(p))}
+	}
+	sp := "usr/local/lib/python3.12/site-packages/"
+	record := "pip/__init__.py,sha256=abc,1000\npip/_internal/main.py,sha256=def,2000\n" +
+		"\"pip/_vendor/a,b.py\",sha256=x,300\npip-24.0.dist-info/METADATA,sha256=ghi,50\npip-24.0.dist-info/RECORD,,\n" +
+		"../../../bin/pip,sha256=jkl,200\n../../../bin/pip3,sha256=jkl,200\npip/__pycache__/gone.pyc,,\n"
+	venvRecord := "pip/__init__.py,sha256=abc,700\n/venv/bin/pip,sha256=x,90\n../../../../../../etc/passwd,,\n"
+	apkRecord := "pip/__init__.py,,\n"
+	spec := synth.Image{Layers: []synth.Layer{
+		{CreatedBy: "RUN python get-pip.py", Entries: []synth.Entry{
+			f(sp+"pip/__init__.py", 1000), f(sp+"pip/_internal/main.py", 2000), f(sp+"pip/_vendor/a,b.py", 300),
+			f(sp+"pip-24.0.dist-info/METADATA", 50), synth.File(sp+"pip-24.0.dist-info/RECORD", record),
+			f("usr/local/bin/pip", 200), synth.Hardlink("usr/local/bin/pip3", "usr/local/bin/pip"),
+			f(sp+"flask/__init__.py", 5000), f("etc/passwd", 40),
+		}},
+		{CreatedBy: "RUN python -m venv /venv", Entries: []synth.Entry{
+			f("venv/lib/python3.12/site-packages/pip/__init__.py", 700), f("venv/bin/pip", 90),
+			synth.File("venv/lib/python3.12/site-packages/pip-23.0.1.dist-info/RECORD", venvRecord),
+			f("usr/lib/python3.11/site-packages/pip/__init__.py", 900),
+			synth.File("usr/lib/python3.11/site-packages/pip-23.1.2.dist-info/RECORD", apkRecord),
+		}},
+		{CreatedBy: "RUN rm -rf pip/_internal", Entries: []synth.Entry{synth.Whiteout(sp + "pip/_internal")}},
+	}}
+	img, err := synth.Build(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := account.Analyze(context.Background(), img, packages.AnalyzeOptions()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := packages.Attribute(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range CheckImage(rep, res) {
+		if f.Rule != "WH803" {
+			continue
+		}
+		p := f.Packages[0]
+		got = append(got, fmt.Sprintf("%d %q %d %s %s %s %d %d", f.Layer, f.CreatedBy, f.Bytes, p.Manager, p.Name, p.Version, p.Bytes, p.Files))
+		if !strings.Contains(f.Message, "installed by Python (no OS package)") {
+			t.Errorf("message %q", f.Message)
+		}
+	}
+	recordBytes := int64(len(record))
+	want := []string{
+		fmt.Sprintf("0 %q %d pip pip 24.0 %d 5", "RUN python get-pip.py", 1000+300+50+recordBytes+200, 1000+300+50+recordBytes+200),
+		fmt.Sprintf("1 %q %d pip pip 23.0.1 %d 2", "RUN python -m venv /venv", 790, 790),
+	}
+	slices.Sort(got)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("WH803 by RECORD:\n got %q\nwant %q", got, want)
+	}
+	// Without attribution (--packages=false) the rule reports nothing.
+	for _, f := range CheckImage(rep, nil) {
+		if f.Rule == "WH803" {
+			t.Errorf("without attribution: %+v", f)
+		}
+	}
+}

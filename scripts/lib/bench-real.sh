@@ -94,7 +94,7 @@ real_main() {
 	[ -s "$save" ] || die "no archive at $save"
 	save=$(realpath "$save")
 	go build -o "$REAL_BIN/bench-analyze" ./bench/analyze
-	local bin=$REAL_BIN/bench-analyze modes="sha256 analyze"
+	local bin=$REAL_BIN/bench-analyze modes="sha256 analyze analyze-packages"
 	if [ -n "$dive" ]; then
 		if [ -d "$dive" ]; then
 			(cd "$dive" && go build -o "$REAL_BIN/dive" .) || die "could not build dive from $dive"
@@ -119,6 +119,7 @@ real_main() {
 			case $mode in
 			dive) out=$(CI=true "$bin" -mode exec -- "$dive" --ci --source docker-archive \
 				--lowestEfficiency=0 --highestWastedBytes=disabled --highestUserWastedPercent=disabled "$save" 2>/dev/null) ;;
+			analyze-packages) out=$("$bin" -mode analyze -attribute -ref "docker-archive:$save" -jobs "$jobs") ;;
 			*) out=$("$bin" -mode "$mode" -ref "docker-archive:$save" -jobs "$jobs") ;;
 			esac
 			echo "run $r: $out"
@@ -133,7 +134,7 @@ real_main() {
 		echo "CPU profile of one more analyze: $profile"
 	fi
 	best() { printf '%s' "$1" | sort -g | head -1; }
-	local sw sc aw ac dw="" dc=""
+	local sw sc aw ac pw pc dw="" dc=""
 	sw=$(best "${wall[sha256]}") sc=$(best "${cpu[sha256]}")
 	aw=$(best "${wall[analyze]}") ac=$(best "${cpu[analyze]}")
 	echo "jobs $jobs, best of $runs runs"
@@ -141,6 +142,10 @@ real_main() {
 	printf 'analyze:               wall %.2fs cpu %.2fs peak RSS %.0f MB\n' "$aw" "$ac" "${rss[analyze]}"
 	awk -v sw="$sw" -v aw="$aw" -v sc="$sc" -v ac="$ac" 'BEGIN{
 		printf "ratio analyze/sha256: wall %.2f, cpu %.2f (target <= 1.3)\n", aw/sw, ac/sc }'
+	pw=$(best "${wall[analyze-packages]}") pc=$(best "${cpu[analyze-packages]}")
+	printf 'analyze with packages: wall %.2fs cpu %.2fs peak RSS %.0f MB\n' "$pw" "$pc" "${rss[analyze-packages]}"
+	awk -v pw="$pw" -v aw="$aw" -v pc="$pc" -v ac="$ac" 'BEGIN{
+		printf "ratio analyze-packages/analyze: wall %.3f, cpu %.3f (target <= 1.10)\n", pw/aw, pc/ac }'
 	if [ -n "$dive" ]; then
 		dw=$(best "${wall[dive]}") dc=$(best "${cpu[dive]}")
 		printf 'dive:                  wall %.2fs cpu %.2fs peak RSS %.0f MB\n' "$dw" "$dc" "${rss[dive]}"
