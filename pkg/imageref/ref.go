@@ -60,7 +60,15 @@ const (
 var unsupportedPrefixes = map[string]string{
 	"containers-storage:": "export the image first, for example with docker-archive:PATH",
 	"dir:":                "use oci:DIR for an OCI image layout",
+	// dive's spelling of an image in podman's engine.
+	"podman://": "dive's spelling of podman's engine: whittle analyze --source podman IMAGE reads it through podman's API socket; or podman save -o image.tar IMAGE and name docker-archive:image.tar",
 }
+
+// diveArchivePrefix is dive's spelling of a docker save tar,
+// docker-archive://PATH: the two slashes are dropped, as dive drops them, so
+// docker-archive://app.tar is app.tar and docker-archive:///abs/app.tar is
+// /abs/app.tar (as skopeo reads it too).
+const diveArchivePrefix = prefixArchive + "//"
 
 // Ref is a parsed image reference: where an image is read from or written to.
 // The zero Ref is invalid; get one from Parse.
@@ -267,7 +275,11 @@ func parsePrefixed(s string, fail func(string, error) (Ref, error)) (r Ref, ok b
 	}
 	switch {
 	case strings.HasPrefix(s, prefixArchive):
-		path, tag := splitPathTag(strings.TrimPrefix(s, prefixArchive))
+		rest := strings.TrimPrefix(s, prefixArchive)
+		if strings.HasPrefix(s, diveArchivePrefix) {
+			rest = strings.TrimPrefix(s, diveArchivePrefix)
+		}
+		path, tag := splitPathTag(rest)
 		if path == "" {
 			r, err = fail("missing path after "+prefixArchive, nil)
 			return r, true, err

@@ -46,6 +46,13 @@ func TestParse(t *testing.T) {
 		{in: "docker-archive:" + colonDir + "/new.tar", kind: Archive, path: colonDir + "/new.tar"},
 		{in: "oci:" + colonDir + "/lay", kind: Layout, path: colonDir + "/lay"},
 		{in: "docker-archive:", wantErr: "missing path"},
+		// dive's docker-archive://PATH: the two slashes go, as in dive.
+		{in: "docker-archive://out.tar", kind: Archive, path: "out.tar"},
+		{in: "docker-archive://out.tar:app:v1", kind: Archive, path: "out.tar", tag: "app:v1"},
+		{in: "docker-archive://" + tarPath, kind: Archive, path: tarPath},
+		{in: "docker-archive://", wantErr: "missing path"},
+		// dive's podman://IMAGE is no registry: refused with the ways to read it.
+		{in: "podman://app:1", wantErr: `unsupported transport "podman://" (dive's spelling of podman's engine: whittle analyze --source podman IMAGE reads it through podman's API socket; or podman save -o image.tar IMAGE and name docker-archive:image.tar)`},
 		{in: "docker-archive:out.tar:Bad Name", wantErr: "invalid image name"},
 		{in: "oci:" + layoutDir, kind: Layout, path: layoutDir},
 		{in: "oci:" + layoutDir + ":v1", kind: Layout, path: layoutDir, tag: "v1"},
@@ -178,6 +185,8 @@ func TestParseDestination(t *testing.T) {
 		{in: "docker://newimage", kind: Registry, name: "index.docker.io/library/newimage:latest"},
 		{in: "oci:newimage", kind: Layout, path: "newimage"},
 		{in: "oci-archive:newimage", kind: OCIArchive, path: "newimage"},
+		{in: "docker-archive://new.tar", kind: Archive, path: "new.tar"},
+		{in: "podman://newimage", wantErr: `unsupported transport "podman://" (dive's spelling of podman's engine: whittle analyze --source podman IMAGE reads it through podman's API socket; or podman save -o image.tar IMAGE and name docker-archive:image.tar)`},
 		{in: "docker-daemon:newimage", kind: Daemon, name: "index.docker.io/library/newimage:latest"},
 		// Bare names: refused, with the spellings.
 		{in: "newimage", wantErr: "neither an existing path, a new *.tar file nor an image name with a registry host; write newimage.tar (a docker save archive), oci:newimage (an OCI image layout), docker://newimage (push to a registry) or docker-daemon:newimage (load into the Docker Engine)"},
