@@ -15,9 +15,12 @@ import (
 
 // hadolintConfig is what whittle reads of hadolint's configuration file
 // (.hadolint.yaml). hadolint's other keys (trustedRegistries, label-schema,
-// format, ...) are about rules or outputs whittle does not have, and are
+// no-color, ...) are about rules or outputs whittle does not have, and are
 // ignored, as hadolint ignores keys it does not know.
 type hadolintConfig struct {
+	// Format is hadolint's output format (see hadolintFormat), used when
+	// no -f is given.
+	Format string `yaml:"format"`
 	// Ignored are rule IDs to skip.
 	Ignored []string `yaml:"ignored"`
 	// FailureThreshold is hadolint's lowest failing severity: error,
@@ -187,6 +190,41 @@ func hadolintOptions(cfg hadolintConfig, path string) ([]rules.Option, error) {
 		}
 		for _, id := range ids {
 			opts = append(opts, rules.WithSeverity(id, hadolintSeverity(o.level)))
+		}
+	}
+	return opts, nil
+}
+
+// hadolintFormat maps one of hadolint's output formats to lint's: tty is
+// text, the others lint writes under hadolint's names (json is whittle's
+// own JSON). codacy and sonarqube are formats lint does not write.
+func hadolintFormat(name string) (string, error) {
+	switch f := strings.ToLower(strings.TrimSpace(name)); f {
+	case "tty":
+		return "text", nil
+	case "json", "sarif", "gnu", "checkstyle", "codeclimate", "gitlab_codeclimate":
+		return f, nil
+	}
+	return "", fmt.Errorf("whittle lint does not write hadolint's %q format (want tty, json, sarif, gnu, checkstyle, codeclimate or gitlab_codeclimate, or give -f)", name)
+}
+
+// hadolintSeverityFlags are hadolint's flags that set rules' severities,
+// --error, --warning, --info and --style (as info), each taking rule IDs;
+// from the lowest to the highest, so that an ID given to two ends at the
+// higher.
+var hadolintSeverityFlags = []string{"style", "info", "warning", "error"}
+
+// hadolintSeverityOptions turns hadolint's severity flags into library
+// options; flags maps a flag's name to its IDs.
+func hadolintSeverityOptions(flags map[string][]string) ([]rules.Option, error) {
+	var opts []rules.Option
+	for _, level := range hadolintSeverityFlags {
+		ids, err := knownRuleIDs(splitIDs(flags[level]))
+		if err != nil {
+			return nil, fmt.Errorf("--%s: %w", level, err)
+		}
+		for _, id := range ids {
+			opts = append(opts, rules.WithSeverity(id, hadolintSeverity(level)))
 		}
 	}
 	return opts, nil
