@@ -121,7 +121,10 @@ read where hadolint looks for it (.hadolint.yaml or .hadolint.yml in the
 current directory, then $XDG_CONFIG_HOME/hadolint.yaml, ~/.hadolint/ and
 ~/.hadolint.yaml), or named with --config .hadolint.yaml: its ignored,
 failure-threshold, no-fail, override and format (without -f) keys apply;
-its other keys are about rules whittle does not have.`
+its other keys are about rules whittle does not have. So do hadolint's
+HADOLINT_IGNORE, HADOLINT_OVERRIDE_ERROR (_WARNING, _INFO, _STYLE),
+HADOLINT_FAILURE_THRESHOLD, HADOLINT_NOFAIL and HADOLINT_FORMAT, over the
+file and under the flags.`
 
 // NewCmdLint builds `whittle lint`.
 func NewCmdLint() *cobra.Command {
@@ -420,6 +423,16 @@ func lintSettings(cmd *cobra.Command, o *lintOptions) (lintSetting, error) {
 		}
 		opts = append(opts, hopts...)
 	}
+	if !hasSection {
+		// hadolint's environment variables, over its file, as hadolint
+		// reads them.
+		env, eopts, err := hadolintEnv(os.LookupEnv)
+		if err != nil {
+			return lintSetting{}, err
+		}
+		hado = hado.overlay(env)
+		opts = append(opts, eopts...)
+	}
 	enable := cfg.Enable
 	if cmd.Flags().Changed("rule") {
 		enable = o.only
@@ -461,7 +474,7 @@ func lintSettings(cmd *cobra.Command, o *lintOptions) (lintSetting, error) {
 	var format string
 	if hado.Format != "" && !cmd.Flags().Changed("format") { // -f overrides it, whatever it is
 		if format, err = hadolintFormat(hado.Format); err != nil {
-			return lintSetting{}, fmt.Errorf("%s: format: %w", hadoPath, err)
+			return lintSetting{}, fmt.Errorf("%s: %w", hado.from("format", hadoPath), err)
 		}
 	}
 	lookups := o.registryLookups
@@ -495,7 +508,7 @@ func lintFailLevel(cmd *cobra.Command, o *lintOptions, cfg lintConfig, path stri
 	case cfg.FailLevel != "":
 		return whittleLevel(cfg.FailLevel, path+": lint.fail-level")
 	case hado.FailureThreshold != "":
-		return hadolintLevel(hado.FailureThreshold, hadoPath+": failure-threshold")
+		return hadolintLevel(hado.FailureThreshold, hado.from("failure-threshold", hadoPath))
 	}
 	return whittleLevel(o.failLevel, "--fail-level")
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -35,6 +36,82 @@ type hadolintConfig struct {
 		Info    []string `yaml:"info"`
 		Style   []string `yaml:"style"`
 	} `yaml:"override"`
+	// fromEnv maps a key (format, failure-threshold) to the environment
+	// variable that set it, for errors.
+	fromEnv map[string]string
+}
+
+// from names where key's value came from in errors: its environment
+// variable, or "PATH: key" of the file.
+func (c hadolintConfig) from(key, path string) string {
+	if v, ok := c.fromEnv[key]; ok {
+		return v
+	}
+	return path + ": " + key
+}
+
+// overlay returns c with the scalar settings env sets (no-fail, format,
+// failure-threshold) replacing c's, as hadolint lets its environment
+// override its file. (Rule lists are options of their own: hadolintEnv.)
+func (c hadolintConfig) overlay(env hadolintConfig) hadolintConfig {
+	if env.NoFail != nil {
+		c.NoFail = env.NoFail
+	}
+	if env.Format != "" {
+		c.Format = env.Format
+	}
+	if env.FailureThreshold != "" {
+		c.FailureThreshold = env.FailureThreshold
+	}
+	c.fromEnv = env.fromEnv
+	return c
+}
+
+// hadolintEnv reads hadolint's environment variables (an empty one is as if
+// unset): HADOLINT_NOFAIL (true when 1, y, on, true or yes, any case; false
+// otherwise),
+// HADOLINT_FORMAT, HADOLINT_FAILURE_THRESHOLD, and the comma-separated rule
+// lists HADOLINT_IGNORE and HADOLINT_OVERRIDE_ERROR, _WARNING, _INFO and
+// _STYLE, which it returns as options (an unknown whittle ID is an error
+// that names the variable). lookup is os.LookupEnv.
+func hadolintEnv(lookup func(string) (string, bool)) (hadolintConfig, []rules.Option, error) {
+	env := hadolintConfig{fromEnv: map[string]string{}}
+	if v, ok := lookup("HADOLINT_NOFAIL"); ok && v != "" {
+		b := slices.Contains([]string{"1", "y", "on", "true", "yes"}, strings.ToLower(v))
+		env.NoFail = &b
+	}
+	if v, ok := lookup("HADOLINT_FORMAT"); ok && v != "" {
+		env.Format, env.fromEnv["format"] = v, "HADOLINT_FORMAT"
+	}
+	if v, ok := lookup("HADOLINT_FAILURE_THRESHOLD"); ok && v != "" {
+		env.FailureThreshold, env.fromEnv["failure-threshold"] = v, "HADOLINT_FAILURE_THRESHOLD"
+	}
+	var opts []rules.Option
+	list := func(name string) ([]string, error) {
+		v, _ := lookup(name)
+		ids, err := knownRuleIDs(splitIDs([]string{v}))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		return ids, nil
+	}
+	ignored, err := list("HADOLINT_IGNORE")
+	if err != nil {
+		return env, nil, err
+	}
+	if len(ignored) > 0 {
+		opts = append(opts, rules.WithoutRules(ignored...))
+	}
+	for _, level := range hadolintSeverityFlags {
+		ids, err := list("HADOLINT_OVERRIDE_" + strings.ToUpper(level))
+		if err != nil {
+			return env, nil, err
+		}
+		for _, id := range ids {
+			opts = append(opts, rules.WithSeverity(id, hadolintSeverity(level)))
+		}
+	}
+	return env, opts, nil
 }
 
 // hadolintNames are the names hadolint gives its configuration file in the
