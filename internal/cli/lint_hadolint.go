@@ -69,11 +69,10 @@ func (c hadolintConfig) overlay(env hadolintConfig) hadolintConfig {
 
 // hadolintEnv reads hadolint's environment variables (an empty one is as if
 // unset): HADOLINT_NOFAIL (true when 1, y, on, true or yes, any case; false
-// otherwise),
-// HADOLINT_FORMAT, HADOLINT_FAILURE_THRESHOLD, and the comma-separated rule
-// lists HADOLINT_IGNORE and HADOLINT_OVERRIDE_ERROR, _WARNING, _INFO and
-// _STYLE, which it returns as options (an unknown whittle ID is an error
-// that names the variable). lookup is os.LookupEnv.
+// otherwise), HADOLINT_FORMAT, HADOLINT_FAILURE_THRESHOLD, and the
+// comma-separated rule lists HADOLINT_IGNORE and HADOLINT_OVERRIDE_ERROR,
+// _WARNING, _INFO and _STYLE, which it returns as options (an unknown
+// whittle ID is an error that names the variable). lookup is os.LookupEnv.
 func hadolintEnv(lookup func(string) (string, bool)) (hadolintConfig, []rules.Option, error) {
 	env := hadolintConfig{fromEnv: map[string]string{}}
 	if v, ok := lookup("HADOLINT_NOFAIL"); ok && v != "" {
