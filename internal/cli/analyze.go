@@ -121,9 +121,10 @@ overrides an earlier one rule by rule, and "disabled" turns a rule off. With
 dive's flags work as they do there: --source docker|podman|docker-archive
 reads IMAGE from the Docker Engine (docker-daemon:IMAGE), podman's API socket
 (CONTAINER_HOST, else $XDG_RUNTIME_DIR/podman/podman.sock, else
-/run/podman/podman.sock) or a docker save tar (docker-archive:IMAGE); a bare
-IMAGE without --source is read from a registry, not from the engine as dive
-does. --lowestEfficiency, --highestWastedBytes and --highestUserWastedPercent
+/run/podman/podman.sock) or a docker save tar (docker-archive:IMAGE); dive's
+podman://IMAGE is --source podman IMAGE and docker-archive://FILE is
+docker-archive:FILE. A bare IMAGE without --source, and docker://IMAGE, are
+read from a registry, not from the engine as dive does. --lowestEfficiency, --highestWastedBytes and --highestUserWastedPercent
 set dive's rules (implying --ci), as a .dive-ci would.
 
 With --dockerfile FILE (the Dockerfile the image was built from; --target

@@ -66,6 +66,9 @@ func (d *diveFlags) rules(t gate.Thresholds) ([]gate.Rule, error) {
 	return rules, nil
 }
 
+// podmanPrefix is dive's spelling of an image in podman's engine.
+const podmanPrefix = "podman://"
+
 // transports are the prefixes that give a reference its source already.
 var transports = []string{"docker-archive:", "oci:", "docker-daemon:", "docker://", "oci-archive:"}
 
@@ -73,8 +76,18 @@ var transports = []string{"docker-archive:", "oci:", "docker-daemon:", "docker:/
 // reads, and the options reading it needs: docker is docker-daemon:IMAGE,
 // docker-archive (or dive's docker-tar) is docker-archive:IMAGE, podman is
 // docker-daemon:IMAGE asked of the podman API socket (see podmanHost).
-// Without --source the IMAGE is unchanged. getenv reads the environment.
+// dive's podman://IMAGE is --source podman IMAGE. Without --source the IMAGE
+// is unchanged. getenv reads the environment.
 func (d *diveFlags) reference(image string, getenv func(string) string) (string, []imageref.Option, error) {
+	if rest, ok := strings.CutPrefix(image, podmanPrefix); ok {
+		if d.source != "" && d.source != "podman" {
+			return "", nil, fmt.Errorf("--source %s: %s already names its source (podman); give one", d.source, image)
+		}
+		if rest == "" {
+			return "", nil, fmt.Errorf("%s: missing image name after %s", image, podmanPrefix)
+		}
+		return podmanReference(rest, image, getenv)
+	}
 	if d.source == "" {
 		return image, nil, nil
 	}
@@ -89,17 +102,23 @@ func (d *diveFlags) reference(image string, getenv func(string) string) (string,
 	case "docker-archive", "docker-tar":
 		return "docker-archive:" + image, nil, nil
 	case "podman":
-		host, err := podmanHost(getenv)
-		if err != nil {
-			return "", nil, fmt.Errorf("--source podman: %w; or save the image and read the archive: podman save -o image.tar %s && whittle analyze docker-archive:image.tar", err, image)
-		}
-		c, err := client.New(client.WithHost(host))
-		if err != nil {
-			return "", nil, fmt.Errorf("--source podman: connecting to %s: %w", host, err)
-		}
-		return "docker-daemon:" + image, []imageref.Option{imageref.WithDaemonClient(c)}, nil
+		return podmanReference(image, "--source podman", getenv)
 	}
 	return "", nil, fmt.Errorf("--source: unknown engine %q (want docker, podman or docker-archive)", d.source)
+}
+
+// podmanReference is docker-daemon:IMAGE asked of podman's API socket (see
+// podmanHost); errors start with what, how the user asked for podman.
+func podmanReference(image, what string, getenv func(string) string) (string, []imageref.Option, error) {
+	host, err := podmanHost(getenv)
+	if err != nil {
+		return "", nil, fmt.Errorf("%s: %w; or save the image and read the archive: podman save -o image.tar %s && whittle analyze docker-archive:image.tar", what, err, image)
+	}
+	c, err := client.New(client.WithHost(host))
+	if err != nil {
+		return "", nil, fmt.Errorf("%s: connecting to %s: %w", what, host, err)
+	}
+	return "docker-daemon:" + image, []imageref.Option{imageref.WithDaemonClient(c)}, nil
 }
 
 // podmanHost finds podman's Docker-compatible API: CONTAINER_HOST (podman's

@@ -67,7 +67,7 @@ func serveEngine(t *testing.T, archive []byte) string {
 }
 
 func TestDiveReference(t *testing.T) {
-	env := map[string]string{}
+	env := map[string]string{"XDG_RUNTIME_DIR": t.TempDir()}
 	getenv := func(k string) string { return env[k] }
 	for _, tc := range []struct {
 		source, image, want, err string
@@ -79,6 +79,11 @@ func TestDiveReference(t *testing.T) {
 		{"docker", "docker://app:1", "", "--source docker: docker://app:1 already names its source (docker://); give one"},
 		{"docker-archive", "oci:dir", "", "already names its source (oci)"},
 		{"kaniko", "app:1", "", `--source: unknown engine "kaniko" (want docker, podman or docker-archive)`},
+		// dive's podman://IMAGE is --source podman IMAGE (no socket here).
+		{"", "podman://app:1", "", "podman://app:1: no podman API socket"},
+		{"podman", "podman://app:1", "", "podman://app:1: no podman API socket"},
+		{"docker", "podman://app:1", "", "--source docker: podman://app:1 already names its source (podman); give one"},
+		{"", "podman://", "", "podman://: missing image name after podman://"},
 	} {
 		d := diveFlags{source: tc.source}
 		got, opts, err := d.reference(tc.image, getenv)

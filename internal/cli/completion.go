@@ -40,8 +40,10 @@ var choiceFlags = []string{"format", "fail-level", "compression"}
 // offer the values whittle knows for the flags that take them: each
 // command's --format, lint's --fail-level and squash's --compression (the
 // words their usage lists), squash's --prune cache categories, the rule IDs
-// of lint's and fix's --rule and --skip (with the rule's name), and
-// analyze's --target (the stages of the --dockerfile given).
+// of lint's and fix's --rule and --skip and of lint's hadolint flags
+// (--ignore, --error, --warning, --info, --style; with the rule's name),
+// lint's --failure-threshold levels, and analyze's --target (the stages of
+// the --dockerfile given).
 func registerCompletions(root *cobra.Command) {
 	for _, cmd := range root.Commands() {
 		fl := cmd.Flags()
@@ -60,8 +62,11 @@ func registerCompletions(root *cobra.Command) {
 		case "squash":
 			register("prune", completeList(pruneChoices()))
 		case "lint":
-			register("rule", completeList(ruleChoices(nil)))
-			register("skip", completeList(ruleChoices(nil)))
+			// hadolint's --ignore and severity flags take rule IDs too.
+			for _, name := range append([]string{"rule", "skip", "ignore"}, hadolintSeverityFlags...) {
+				register(name, completeList(ruleChoices(nil)))
+			}
+			register("failure-threshold", completeOne(failureThresholdChoices))
 		case "fix":
 			register("rule", completeList(ruleChoices(fix.Rules())))
 			register("skip", completeList(ruleChoices(fix.Rules())))
@@ -69,6 +74,12 @@ func registerCompletions(root *cobra.Command) {
 			register("target", completeTarget)
 		}
 	}
+}
+
+// failureThresholdChoices are hadolint's --failure-threshold levels.
+var failureThresholdChoices = []choice{
+	{"error", ""}, {"warning", ""}, {"info", ""},
+	{"style", "as info"}, {"ignore", "fail on any finding"}, {"none", "fail on any finding"},
 }
 
 // usageChoices reads the words a choice flag takes from its usage: the

@@ -115,7 +115,7 @@ func TestCompleteRules(t *testing.T) {
 	for _, m := range rules.Metas() {
 		want = append(want, m.ID+"\t"+m.Name)
 	}
-	for _, flag := range []string{"--rule", "--skip"} {
+	for _, flag := range []string{"--rule", "--skip", "--ignore", "--error", "--warning", "--info", "--style"} {
 		if cands, _ := complete(t, "lint", flag, ""); !slices.Equal(cands, want) {
 			t.Errorf("lint %s: %q, want %q", flag, cands, want)
 		}
@@ -123,6 +123,10 @@ func TestCompleteRules(t *testing.T) {
 	cands, _ := complete(t, "lint", "--rule", "WH104,dl300")
 	if !slices.Equal(cands, []string{"WH104,DL3009\tWH201 apt-lists-not-removed"}) {
 		t.Errorf("lint --rule WH104,dl300: %q", cands)
+	}
+	// hadolint's --failure-threshold: its six levels, each accepted.
+	if cands, _ := complete(t, "lint", "--failure-threshold", ""); !slices.Equal(values(cands), []string{"error", "warning", "info", "style", "ignore", "none"}) {
+		t.Errorf("lint --failure-threshold: %q", values(cands))
 	}
 	cands, _ = complete(t, "fix", "Dockerfile", "--skip", "")
 	if got := values(cands); !slices.Equal(got, fix.Rules()) {

@@ -33,6 +33,9 @@ type lintOptions struct {
 	failureThreshold string
 	ignore           []string
 	noFail           bool
+	// severities are hadolint's --error, --warning, --info and --style, by
+	// flag name.
+	severities map[string]*[]string
 	// git runs git for the SARIF source root (runGit; tests fake it).
 	git gitFunc
 }
@@ -108,14 +111,20 @@ const lintHadolintHelp = `hadolint's flags and configuration work as aliases:
                                  for is accepted and changes nothing
   --no-fail                      --fail-level none: exit 0 whatever the
                                  findings (errors still exit 2)
+  --error, --warning, --info,    the severity of these rule IDs, as
+  --style ID                     lint.severity in .whittle.yaml (style is
+                                 info)
   -f tty                         -f text (gnu, checkstyle, codeclimate and
                                  gitlab_codeclimate are shaped as hadolint's)
 When no .whittle.yaml has a lint: section, hadolint's configuration file is
 read where hadolint looks for it (.hadolint.yaml or .hadolint.yml in the
 current directory, then $XDG_CONFIG_HOME/hadolint.yaml, ~/.hadolint/ and
 ~/.hadolint.yaml), or named with --config .hadolint.yaml: its ignored,
-failure-threshold, no-fail and override keys apply; its other keys are about
-rules whittle does not have.`
+failure-threshold, no-fail, override and format (without -f) keys apply;
+its other keys are about rules whittle does not have. So do hadolint's
+HADOLINT_IGNORE, HADOLINT_OVERRIDE_ERROR (_WARNING, _INFO, _STYLE),
+HADOLINT_FAILURE_THRESHOLD, HADOLINT_NOFAIL and HADOLINT_FORMAT, over the
+file and under the flags.`
 
 // NewCmdLint builds `whittle lint`.
 func NewCmdLint() *cobra.Command {
@@ -147,6 +156,16 @@ func newCmdLint(o *lintOptions) *cobra.Command {
 	fl.StringVarP(&o.failureThreshold, "failure-threshold", "t", "", "hadolint's name for --fail-level: `LEVEL` error, warning, info, style (as info), or ignore or none (fail on any finding)")
 	fl.StringSliceVar(&o.ignore, "ignore", nil, "hadolint's name for --skip: skip these rule `IDs` (a hadolint ID whittle has no rule for is accepted)")
 	fl.BoolVar(&o.noFail, "no-fail", false, "hadolint's: exit 0 whatever the findings, as --fail-level none (errors still exit 2)")
+	o.severities = map[string]*[]string{}
+	for _, level := range hadolintSeverityFlags {
+		ids := new([]string)
+		o.severities[level] = ids
+		as := level
+		if level == "style" {
+			as = "info"
+		}
+		fl.StringSliceVar(ids, level, nil, "hadolint's: report these rule `IDs` at "+as+" (as lint.severity in .whittle.yaml)")
+	}
 	return cmd
 }
 
@@ -171,6 +190,9 @@ func runLint(cmd *cobra.Command, o *lintOptions, args []string) error {
 	set, err := lintSettings(cmd, o)
 	if err != nil {
 		return fail(err)
+	}
+	if set.format != "" && !cmd.Flags().Changed("format") {
+		o.format = set.format
 	}
 	if err := rules.ValidateOptions(set.opts...); err != nil {
 		return fail(err)
@@ -343,6 +365,9 @@ type lintSetting struct {
 	opts []rules.Option
 	// failLevel is the lowest severity that fails; nil never fails.
 	failLevel *rules.Severity
+	// format is the output format the configuration asks for (hadolint's
+	// format:), "" for none.
+	format string
 }
 
 // lintSettings merges the configuration and the flags into library options
@@ -398,6 +423,16 @@ func lintSettings(cmd *cobra.Command, o *lintOptions) (lintSetting, error) {
 		}
 		opts = append(opts, hopts...)
 	}
+	if !hasSection {
+		// hadolint's environment variables, over its file, as hadolint
+		// reads them.
+		env, eopts, err := hadolintEnv(os.LookupEnv)
+		if err != nil {
+			return lintSetting{}, err
+		}
+		hado = hado.overlay(env)
+		opts = append(opts, eopts...)
+	}
 	enable := cfg.Enable
 	if cmd.Flags().Changed("rule") {
 		enable = o.only
@@ -427,6 +462,21 @@ func lintSettings(cmd *cobra.Command, o *lintOptions) (lintSetting, error) {
 		}
 		opts = append(opts, rules.WithSeverity(id, s))
 	}
+	sevFlags := map[string][]string{}
+	for level, ids := range o.severities {
+		sevFlags[level] = *ids
+	}
+	sevOpts, err := hadolintSeverityOptions(sevFlags)
+	if err != nil {
+		return lintSetting{}, err
+	}
+	opts = append(opts, sevOpts...)
+	var format string
+	if hado.Format != "" && !cmd.Flags().Changed("format") { // -f overrides it, whatever it is
+		if format, err = hadolintFormat(hado.Format); err != nil {
+			return lintSetting{}, fmt.Errorf("%s: %w", hado.from("format", hadoPath), err)
+		}
+	}
 	lookups := o.registryLookups
 	if !cmd.Flags().Changed("registry-lookups") && cfg.RegistryLookups != nil {
 		lookups = *cfg.RegistryLookups
@@ -436,7 +486,7 @@ func lintSettings(cmd *cobra.Command, o *lintOptions) (lintSetting, error) {
 	if err != nil {
 		return lintSetting{}, err
 	}
-	return lintSetting{opts: opts, failLevel: level}, nil
+	return lintSetting{opts: opts, failLevel: level, format: format}, nil
 }
 
 // lintFailLevel decides the fail level: --no-fail (or hadolint's no-fail:
@@ -458,7 +508,7 @@ func lintFailLevel(cmd *cobra.Command, o *lintOptions, cfg lintConfig, path stri
 	case cfg.FailLevel != "":
 		return whittleLevel(cfg.FailLevel, path+": lint.fail-level")
 	case hado.FailureThreshold != "":
-		return hadolintLevel(hado.FailureThreshold, hadoPath+": failure-threshold")
+		return hadolintLevel(hado.FailureThreshold, hado.from("failure-threshold", hadoPath))
 	}
 	return whittleLevel(o.failLevel, "--fail-level")
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -15,9 +16,12 @@ import (
 
 // hadolintConfig is what whittle reads of hadolint's configuration file
 // (.hadolint.yaml). hadolint's other keys (trustedRegistries, label-schema,
-// format, ...) are about rules or outputs whittle does not have, and are
+// no-color, ...) are about rules or outputs whittle does not have, and are
 // ignored, as hadolint ignores keys it does not know.
 type hadolintConfig struct {
+	// Format is hadolint's output format (see hadolintFormat), used when
+	// no -f is given.
+	Format string `yaml:"format"`
 	// Ignored are rule IDs to skip.
 	Ignored []string `yaml:"ignored"`
 	// FailureThreshold is hadolint's lowest failing severity: error,
@@ -32,6 +36,81 @@ type hadolintConfig struct {
 		Info    []string `yaml:"info"`
 		Style   []string `yaml:"style"`
 	} `yaml:"override"`
+	// fromEnv maps a key (format, failure-threshold) to the environment
+	// variable that set it, for errors.
+	fromEnv map[string]string
+}
+
+// from names where key's value came from in errors: its environment
+// variable, or "PATH: key" of the file.
+func (c hadolintConfig) from(key, path string) string {
+	if v, ok := c.fromEnv[key]; ok {
+		return v
+	}
+	return path + ": " + key
+}
+
+// overlay returns c with the scalar settings env sets (no-fail, format,
+// failure-threshold) replacing c's, as hadolint lets its environment
+// override its file. (Rule lists are options of their own: hadolintEnv.)
+func (c hadolintConfig) overlay(env hadolintConfig) hadolintConfig {
+	if env.NoFail != nil {
+		c.NoFail = env.NoFail
+	}
+	if env.Format != "" {
+		c.Format = env.Format
+	}
+	if env.FailureThreshold != "" {
+		c.FailureThreshold = env.FailureThreshold
+	}
+	c.fromEnv = env.fromEnv
+	return c
+}
+
+// hadolintEnv reads hadolint's environment variables (an empty one is as if
+// unset): HADOLINT_NOFAIL (true when 1, y, on, true or yes, any case; false
+// otherwise), HADOLINT_FORMAT, HADOLINT_FAILURE_THRESHOLD, and the
+// comma-separated rule lists HADOLINT_IGNORE and HADOLINT_OVERRIDE_ERROR,
+// _WARNING, _INFO and _STYLE, which it returns as options (an unknown
+// whittle ID is an error that names the variable). lookup is os.LookupEnv.
+func hadolintEnv(lookup func(string) (string, bool)) (hadolintConfig, []rules.Option, error) {
+	env := hadolintConfig{fromEnv: map[string]string{}}
+	if v, ok := lookup("HADOLINT_NOFAIL"); ok && v != "" {
+		b := slices.Contains([]string{"1", "y", "on", "true", "yes"}, strings.ToLower(v))
+		env.NoFail = &b
+	}
+	if v, ok := lookup("HADOLINT_FORMAT"); ok && v != "" {
+		env.Format, env.fromEnv["format"] = v, "HADOLINT_FORMAT"
+	}
+	if v, ok := lookup("HADOLINT_FAILURE_THRESHOLD"); ok && v != "" {
+		env.FailureThreshold, env.fromEnv["failure-threshold"] = v, "HADOLINT_FAILURE_THRESHOLD"
+	}
+	var opts []rules.Option
+	list := func(name string) ([]string, error) {
+		v, _ := lookup(name)
+		ids, err := knownRuleIDs(splitIDs([]string{v}))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		return ids, nil
+	}
+	ignored, err := list("HADOLINT_IGNORE")
+	if err != nil {
+		return env, nil, err
+	}
+	if len(ignored) > 0 {
+		opts = append(opts, rules.WithoutRules(ignored...))
+	}
+	for _, level := range hadolintSeverityFlags {
+		ids, err := list("HADOLINT_OVERRIDE_" + strings.ToUpper(level))
+		if err != nil {
+			return env, nil, err
+		}
+		for _, id := range ids {
+			opts = append(opts, rules.WithSeverity(id, hadolintSeverity(level)))
+		}
+	}
+	return env, opts, nil
 }
 
 // hadolintNames are the names hadolint gives its configuration file in the
@@ -187,6 +266,41 @@ func hadolintOptions(cfg hadolintConfig, path string) ([]rules.Option, error) {
 		}
 		for _, id := range ids {
 			opts = append(opts, rules.WithSeverity(id, hadolintSeverity(o.level)))
+		}
+	}
+	return opts, nil
+}
+
+// hadolintFormat maps one of hadolint's output formats to lint's: tty is
+// text, the others lint writes under hadolint's names (json is whittle's
+// own JSON). codacy and sonarqube are formats lint does not write.
+func hadolintFormat(name string) (string, error) {
+	switch f := strings.ToLower(strings.TrimSpace(name)); f {
+	case "tty":
+		return "text", nil
+	case "json", "sarif", "gnu", "checkstyle", "codeclimate", "gitlab_codeclimate":
+		return f, nil
+	}
+	return "", fmt.Errorf("whittle lint does not write hadolint's %q format (want tty, json, sarif, gnu, checkstyle, codeclimate or gitlab_codeclimate, or give -f)", name)
+}
+
+// hadolintSeverityFlags are hadolint's flags that set rules' severities,
+// --error, --warning, --info and --style (as info), each taking rule IDs;
+// from the lowest to the highest, so that an ID given to two ends at the
+// higher.
+var hadolintSeverityFlags = []string{"style", "info", "warning", "error"}
+
+// hadolintSeverityOptions turns hadolint's severity flags into library
+// options; flags maps a flag's name to its IDs.
+func hadolintSeverityOptions(flags map[string][]string) ([]rules.Option, error) {
+	var opts []rules.Option
+	for _, level := range hadolintSeverityFlags {
+		ids, err := knownRuleIDs(splitIDs(flags[level]))
+		if err != nil {
+			return nil, fmt.Errorf("--%s: %w", level, err)
+		}
+		for _, id := range ids {
+			opts = append(opts, rules.WithSeverity(id, hadolintSeverity(level)))
 		}
 	}
 	return opts, nil

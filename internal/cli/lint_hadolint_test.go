@@ -101,3 +101,37 @@ func TestKnownRuleIDs(t *testing.T) {
 		}
 	}
 }
+
+// TestHadolintEnvNoFail: HADOLINT_NOFAIL is true for hadolint's truthy words
+// in any case, false for any other value, and unset when absent or empty.
+func TestHadolintEnvNoFail(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		set   bool
+		want  *bool
+	}{
+		{"1", true, ptr(true)}, {"y", true, ptr(true)}, {"ON", true, ptr(true)},
+		{"True", true, ptr(true)}, {"yes", true, ptr(true)},
+		{"0", true, ptr(false)}, {"no", true, ptr(false)}, {"2", true, ptr(false)},
+		{"", true, nil}, {"", false, nil},
+	} {
+		lookup := func(k string) (string, bool) {
+			if k == "HADOLINT_NOFAIL" {
+				return tc.value, tc.set
+			}
+			return "", false
+		}
+		env, opts, err := hadolintEnv(lookup)
+		if err != nil || len(opts) != 0 {
+			t.Fatalf("HADOLINT_NOFAIL=%q: %d options, %v", tc.value, len(opts), err)
+		}
+		switch {
+		case tc.want == nil && env.NoFail != nil:
+			t.Errorf("HADOLINT_NOFAIL=%q (set %t): %t, want unset", tc.value, tc.set, *env.NoFail)
+		case tc.want != nil && (env.NoFail == nil || *env.NoFail != *tc.want):
+			t.Errorf("HADOLINT_NOFAIL=%q: %v, want %t", tc.value, env.NoFail, *tc.want)
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -60,7 +60,15 @@ const (
 var unsupportedPrefixes = map[string]string{
 	"containers-storage:": "export the image first, for example with docker-archive:PATH",
 	"dir:":                "use oci:DIR for an OCI image layout",
+	// dive's spelling of an image in podman's engine.
+	"podman://": "dive's spelling of podman's engine: whittle analyze --source podman IMAGE reads it through podman's API socket; or podman save -o image.tar IMAGE and name docker-archive:image.tar",
 }
+
+// diveArchivePrefix is dive's spelling of a docker save tar,
+// docker-archive://PATH: the two slashes are dropped, as dive drops them, so
+// docker-archive://app.tar is app.tar and docker-archive:///abs/app.tar is
+// /abs/app.tar (as skopeo reads it too).
+const diveArchivePrefix = prefixArchive + "//"
 
 // Ref is a parsed image reference: where an image is read from or written to.
 // The zero Ref is invalid; get one from Parse.
@@ -133,7 +141,8 @@ func (e *ParseError) Error() string {
 		what = "destination"
 	}
 	s := fmt.Sprintf("parsing %s %q: %s", what, e.Input, e.Msg)
-	if e.Err != nil {
+	// os.ErrNotExist ("file does not exist") would only repeat the message.
+	if e.Err != nil && e.Err != os.ErrNotExist {
 		s += ": " + e.Err.Error()
 	}
 	return s
@@ -185,7 +194,7 @@ func Parse(s string) (Ref, error) {
 		if isNewTar(s) {
 			return Ref{kind: Archive, path: s}, nil
 		}
-		return fail("no such file or directory (name a new output with docker-archive:PATH or oci:DIR)", os.ErrNotExist)
+		return fail("no such file or directory", os.ErrNotExist)
 	}
 	ref, err := name.ParseReference(s)
 	if err != nil {
@@ -266,7 +275,11 @@ func parsePrefixed(s string, fail func(string, error) (Ref, error)) (r Ref, ok b
 	}
 	switch {
 	case strings.HasPrefix(s, prefixArchive):
-		path, tag := splitPathTag(strings.TrimPrefix(s, prefixArchive))
+		rest := strings.TrimPrefix(s, prefixArchive)
+		if strings.HasPrefix(s, diveArchivePrefix) {
+			rest = strings.TrimPrefix(s, diveArchivePrefix)
+		}
+		path, tag := splitPathTag(rest)
 		if path == "" {
 			r, err = fail("missing path after "+prefixArchive, nil)
 			return r, true, err
@@ -364,7 +377,18 @@ func registryHost(s string) (string, bool) {
 
 // spellings lists how to write s as each kind of destination, for the
 // error of a bare name that is none of them.
+//
+// A name written as a directory ("out/") is offered without its trailing
+// slashes; a digest ("app@sha256:...") is left out, since an output's digest
+// is what its content makes it, not the writer's choice.
 func spellings(s string) string {
+	orig := s
+	if t := strings.TrimRight(s, "/"); t != "" {
+		s = t
+	}
+	if i := strings.LastIndexByte(s, '@'); i > 0 && i > strings.LastIndexByte(s, '/') && strings.Contains(s[i:], ":") {
+		s = s[:i]
+	}
 	base, tag := s, ""
 	if i := strings.LastIndexAny(s, ":@"); i > strings.LastIndex(s, "/") {
 		base, tag = s[:i], s[i:]
@@ -377,7 +401,7 @@ func spellings(s string) string {
 		archive + " (a docker save archive)",
 		prefixLayout + s + " (an OCI image layout)",
 	}
-	if _, err := name.ParseReference(s); err == nil && !looksLikePath(s) {
+	if _, err := name.ParseReference(s); err == nil && !looksLikePath(orig) && !looksLikePath(s) {
 		parts = append(parts,
 			prefixRegistry+s+" (push to a registry)",
 			prefixDaemon+s+" (load into the Docker Engine)")
@@ -404,9 +428,11 @@ func splitPathTag(s string) (path, tag string) {
 	return s, ""
 }
 
-// looksLikePath reports whether s can only be meant as a file path.
+// looksLikePath reports whether s can only be meant as a file path: it
+// starts like one, ends in ".tar", or ends in "/" (a directory; no image
+// name does).
 func looksLikePath(s string) bool {
-	if strings.HasPrefix(s, "/") || strings.HasPrefix(s, "./") || strings.HasPrefix(s, "../") ||
+	if strings.HasPrefix(s, "/") || strings.HasPrefix(s, "./") || strings.HasPrefix(s, "../") || strings.HasSuffix(s, "/") ||
 		strings.HasPrefix(s, "~") || s == "." || s == ".." || strings.ContainsRune(s, filepath.Separator) && filepath.Separator != '/' {
 		return true
 	}

@@ -46,6 +46,13 @@ func TestParse(t *testing.T) {
 		{in: "docker-archive:" + colonDir + "/new.tar", kind: Archive, path: colonDir + "/new.tar"},
 		{in: "oci:" + colonDir + "/lay", kind: Layout, path: colonDir + "/lay"},
 		{in: "docker-archive:", wantErr: "missing path"},
+		// dive's docker-archive://PATH: the two slashes go, as in dive.
+		{in: "docker-archive://out.tar", kind: Archive, path: "out.tar"},
+		{in: "docker-archive://out.tar:app:v1", kind: Archive, path: "out.tar", tag: "app:v1"},
+		{in: "docker-archive://" + tarPath, kind: Archive, path: tarPath},
+		{in: "docker-archive://", wantErr: "missing path"},
+		// dive's podman://IMAGE is no registry: refused with the ways to read it.
+		{in: "podman://app:1", wantErr: `unsupported transport "podman://" (dive's spelling of podman's engine: whittle analyze --source podman IMAGE reads it through podman's API socket; or podman save -o image.tar IMAGE and name docker-archive:image.tar)`},
 		{in: "docker-archive:out.tar:Bad Name", wantErr: "invalid image name"},
 		{in: "oci:" + layoutDir, kind: Layout, path: layoutDir},
 		{in: "oci:" + layoutDir + ":v1", kind: Layout, path: layoutDir, tag: "v1"},
@@ -68,6 +75,10 @@ func TestParse(t *testing.T) {
 		{in: plainDir, wantErr: "no index.json"},
 		{in: filepath.Join(dir, "missing"), wantErr: "no such file"},
 		{in: "./missing", wantErr: "no such file"},
+		// A name ending in "/" is a directory, never an image name.
+		{in: "missing/", wantErr: "no such file"},
+		{in: "team/app/", wantErr: "no such file"},
+		{in: layoutDir + "/", kind: Layout, path: layoutDir + "/"},
 		{in: "new.tar", kind: Archive, path: "new.tar"},
 		{in: filepath.Join(dir, "new.tar"), kind: Archive, path: filepath.Join(dir, "new.tar")},
 		{in: "", wantErr: "empty reference"},
@@ -174,6 +185,8 @@ func TestParseDestination(t *testing.T) {
 		{in: "docker://newimage", kind: Registry, name: "index.docker.io/library/newimage:latest"},
 		{in: "oci:newimage", kind: Layout, path: "newimage"},
 		{in: "oci-archive:newimage", kind: OCIArchive, path: "newimage"},
+		{in: "docker-archive://new.tar", kind: Archive, path: "new.tar"},
+		{in: "podman://newimage", wantErr: `unsupported transport "podman://" (dive's spelling of podman's engine: whittle analyze --source podman IMAGE reads it through podman's API socket; or podman save -o image.tar IMAGE and name docker-archive:image.tar)`},
 		{in: "docker-daemon:newimage", kind: Daemon, name: "index.docker.io/library/newimage:latest"},
 		// Bare names: refused, with the spellings.
 		{in: "newimage", wantErr: "neither an existing path, a new *.tar file nor an image name with a registry host; write newimage.tar (a docker save archive), oci:newimage (an OCI image layout), docker://newimage (push to a registry) or docker-daemon:newimage (load into the Docker Engine)"},
@@ -182,6 +195,16 @@ func TestParseDestination(t *testing.T) {
 		{in: "Bad Name", wantErr: "neither an existing path, a new *.tar file nor an image name with a registry host; write Bad Name.tar (a docker save archive) or oci:Bad Name (an OCI image layout)"},
 		{in: "localhost:5000", wantErr: "neither an existing path, a new *.tar file nor an image name with a registry host; write docker-archive:localhost.tar:localhost:5000 (a docker save archive), oci:localhost:5000 (an OCI image layout), docker://localhost:5000 (push to a registry) or docker-daemon:localhost:5000 (load into the Docker Engine)"},
 		{in: "./newdir", wantErr: "no such file or directory; write ./newdir.tar (a docker save archive) or oci:./newdir (an OCI image layout)"},
+		// Written as a directory: a path, offered without the slash.
+		{in: "out/", wantErr: "no such file or directory; write out.tar (a docker save archive) or oci:out (an OCI image layout)"},
+		{in: "team/app//", wantErr: "no such file or directory; write team/app.tar (a docker save archive) or oci:team/app (an OCI image layout)"},
+		{in: "emptydir/", kind: Layout, path: "emptydir/"},
+		// A digest is not the writer's to choose: offered without it.
+		{in: "newimage@" + digest, wantErr: "neither an existing path, a new *.tar file nor an image name with a registry host; write newimage.tar (a docker save archive), oci:newimage (an OCI image layout), docker://newimage (push to a registry) or docker-daemon:newimage (load into the Docker Engine)"},
+		{in: "app:v2@" + digest, wantErr: "neither an existing path, a new *.tar file nor an image name with a registry host; write docker-archive:app.tar:app:v2 (a docker save archive), oci:app:v2 (an OCI image layout), docker://app:v2 (push to a registry) or docker-daemon:app:v2 (load into the Docker Engine)"},
+		{in: "newimage@sha256:abc", wantErr: "neither an existing path, a new *.tar file nor an image name with a registry host; write newimage.tar (a docker save archive), oci:newimage (an OCI image layout), docker://newimage (push to a registry) or docker-daemon:newimage (load into the Docker Engine)"},
+		// An @ in a path is part of the path.
+		{in: "./mail@host:x/out", wantErr: "no such file or directory; write ./mail@host:x/out.tar (a docker save archive) or oci:./mail@host:x/out (an OCI image layout)"},
 		{in: "/surely/missing/out", wantErr: "no such file or directory; write /surely/missing/out.tar (a docker save archive) or oci:/surely/missing/out (an OCI image layout)"},
 		{in: "-", wantErr: "writing an image to standard output is not supported; name a file (out.tar, oci-archive:out.tar), a layout (oci:DIR) or docker://REF"},
 		{in: "", wantErr: "empty reference"},
@@ -216,9 +239,16 @@ func TestParseDestination(t *testing.T) {
 }
 
 func TestParseMissingPathIsNotExist(t *testing.T) {
-	_, err := Parse("./surely/missing/dir")
-	if !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("error %v does not wrap os.ErrNotExist", err)
+	for _, in := range []string{"./surely/missing/dir", "surely-missing/"} {
+		_, err := Parse(in)
+		if !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("error %v does not wrap os.ErrNotExist", err)
+		}
+		// The message says it once, and offers no output spellings to a
+		// reader.
+		if want := fmt.Sprintf("parsing image reference %q: no such file or directory", in); err == nil || err.Error() != want {
+			t.Errorf("Parse(%q): %v; want %s", in, err, want)
+		}
 	}
 }
 

@@ -186,4 +186,10 @@ step "self-image: sizes"
 printf '    build (builder image ready, modules from the proxy): %d s\n' "$BUILD_SECS" >&2
 printf '    image: %s bytes (docker image inspect), binary %s bytes, compressed layer %s bytes\n' \
 	"$size" "$bin_size" "$(jq '.image.compressed_bytes' "$W/self.json")" >&2
+# The size the README and docs/integrations.md give, to the nearest MB.
+mb=$(((size + 500000) / 1000000))
+check_eq "README's image size (one N MB layer), in MB" "$mb" \
+	"$(sed -n 's/.*(one \([0-9][0-9]*\) MB layer.*/\1/p' "$E2E_SRC/README.md")"
+check_eq "docs/integrations.md's image size (about N MB), in MB" "$mb" \
+	"$(sed -n 's/.*The image is about \([0-9][0-9]*\) MB.*/\1/p' "$E2E_SRC/docs/integrations.md")"
 check_done
