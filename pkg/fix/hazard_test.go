@@ -133,6 +133,12 @@ var hazards = []hazard{
 	{name: "lists needed across a COPY",
 		in:     deb + "RUN apt-get update && apt-get install -y --no-install-recommends curl\nCOPY x /x\nRUN apt-get install -y --no-install-recommends jq\n",
 		unsafe: deb + "RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\nCOPY x /x\nRUN apt-get update && apt-get install -y --no-install-recommends jq && rm -rf /var/lib/apt/lists/*\n"},
+	{name: "a lone update, a COPY, then installs",
+		in:     deb + "RUN apt-get update\nCOPY x /x\nRUN apt-get install -y --no-install-recommends curl\nRUN apt-get install -y --no-install-recommends jq\n",
+		unsafe: deb + "COPY x /x\nRUN apt-get update && apt-get install -y --no-install-recommends curl && \\\n    apt-get install -y --no-install-recommends jq && \\\n    rm -rf /var/lib/apt/lists/*\n"},
+	{name: "a lone update, installs across COPYs",
+		in:     deb + "RUN apt-get update\nCOPY x /x\nRUN apt-get install -y --no-install-recommends curl\nCOPY y /y\nRUN apt-get install -y --no-install-recommends jq\n",
+		unsafe: deb + "COPY x /x\nRUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\nCOPY y /y\nRUN apt-get update && apt-get install -y --no-install-recommends jq && rm -rf /var/lib/apt/lists/*\n"},
 }
 
 func TestHazards(t *testing.T) {

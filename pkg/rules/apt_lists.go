@@ -84,7 +84,7 @@ func (p *Pass) aptListsRepair(ri *runInfo) *Repair {
 	edits := []edit.Edit{end}
 	var lines []string
 	for _, n := range needers {
-		e, ok := p.prependUpdate(n)
+		e, ok := p.prependCmd(n, "apt-get update")
 		if !ok {
 			return nil
 		}
@@ -121,10 +121,11 @@ func (p *Pass) listsNeeders(ri *runInfo) []*runInfo {
 	return out
 }
 
-// prependUpdate returns the edit putting `apt-get update && ` before the
-// top-level && chain holding the RUN's first apt command that reads the
-// lists; false when that command is not in such a chain.
-func (p *Pass) prependUpdate(ri *runInfo) (edit.Edit, bool) {
+// prependCmd returns the edit putting `UPDATE && ` (an apt-get update
+// command) before the top-level && chain holding the RUN's first apt
+// command that reads the lists; false when that command is not in such a
+// chain.
+func (p *Pass) prependCmd(ri *runInfo, update string) (edit.Edit, bool) {
 	se := ri.shell()
 	if se == nil || se.heredoc {
 		return edit.Edit{}, false
@@ -140,7 +141,7 @@ func (p *Pass) prependUpdate(ri *runInfo) (edit.Edit, bool) {
 		if stmt == nil || !andChain(stmt) {
 			return edit.Edit{}, false
 		}
-		return edit.Insert(se.sc.Offset(stmt.Pos()), se.sudoFor("apt-get", "apt")+"apt-get update && "), true
+		return edit.Insert(se.sc.Offset(stmt.Pos()), se.sudoFor("apt-get", "apt")+update+" && "), true
 	}
 	return edit.Edit{}, false
 }
