@@ -139,6 +139,10 @@ var hazards = []hazard{
 	{name: "a lone update, installs across COPYs",
 		in:     deb + "RUN apt-get update\nCOPY x /x\nRUN apt-get install -y --no-install-recommends curl\nCOPY y /y\nRUN apt-get install -y --no-install-recommends jq\n",
 		unsafe: deb + "COPY x /x\nRUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\nCOPY y /y\nRUN apt-get update && apt-get install -y --no-install-recommends jq && rm -rf /var/lib/apt/lists/*\n"},
+	{name: "a lone update, a COPY, installs, on a base that keeps apt's caches",
+		in:     raw + "RUN apt-get update\nCOPY x /x\nRUN apt-get install -y --no-install-recommends curl\n",
+		safe:   raw + "RUN apt-get update && apt-get clean\nCOPY x /x\nRUN apt-get install -y --no-install-recommends curl && apt-get clean\n",
+		unsafe: raw + "COPY x /x\nRUN apt-get update && apt-get install -y --no-install-recommends curl && apt-get clean && rm -rf /var/lib/apt/lists/*\n"},
 }
 
 func TestHazards(t *testing.T) {

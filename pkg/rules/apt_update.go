@@ -75,7 +75,8 @@ var quietUpdateArg = regexp.MustCompile(`^(-[qy]+|--quiet|--yes|--assume-yes)$`)
 // changes, and newer lists may install other versions. Nil when the RUN
 // does anything else, has flags (--network, --mount, ...), is a heredoc,
 // when nothing installs from the lists, or when the RUN that does cannot
-// take the update (its install is not in a top-level && chain).
+// take the update (its install is not in a top-level && chain). An
+// apt-get clean beside the update (WH203's repair) goes with the RUN.
 func (p *Pass) spreadUpdate(ri *runInfo) *Repair {
 	se := ri.shell()
 	if se == nil || se.heredoc || len(ri.in.Flags) > 0 || len(ri.cmds) == 0 {
@@ -83,7 +84,13 @@ func (p *Pass) spreadUpdate(ri *runInfo) *Repair {
 	}
 	update := ""
 	for _, c := range ri.cmds {
-		if aptVerb(c) != "update" {
+		switch aptVerb(c) {
+		case "clean":
+			// WH203's repair (pkgcache.bin): the RUN that installs gets
+			// its own.
+			continue
+		case "update":
+		default:
 			return nil
 		}
 		words := []string{c.Name}

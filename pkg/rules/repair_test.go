@@ -57,6 +57,8 @@ var repairCases = []repairCase{
 		"FROM debian\nCOPY x /x\nRUN apt-get update -qq && apt-get install -y jq\n"},
 	{"WH204", "the install in a stage built on it", "FROM debian AS base\nRUN apt-get update\nFROM base\nRUN apt-get install -y jq\n", Unsafe,
 		"FROM debian AS base\nFROM base\nRUN apt-get update && apt-get install -y jq\n"},
+	{"WH204", "apt-get clean beside the update", "FROM local/debian\nRUN apt-get update && apt-get clean\nCOPY x /x\nRUN apt-get install -y --no-install-recommends jq\n", Unsafe,
+		"FROM local/debian\nCOPY x /x\nRUN apt-get update && apt-get install -y --no-install-recommends jq\n"},
 	{"WH204", "an update option that the install would lose", "FROM debian\nRUN apt-get update -o Acquire::Retries=3\nCOPY x /x\nRUN apt-get install -y jq\n", 0, ""},
 	{"WH204", "the RUN does more", "FROM debian\nRUN apt-get update && echo done > /updated\nCOPY x /x\nRUN apt-get install -y jq\n", 0, ""},
 	{"WH204", "a RUN with a flag", "FROM debian\nRUN --network=host apt-get update\nCOPY x /x\nRUN apt-get install -y jq\n", 0, ""},
