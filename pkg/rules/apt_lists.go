@@ -91,9 +91,15 @@ func (p *Pass) aptListsRepair(ri *runInfo) *Repair {
 		edits = append(edits, e)
 		lines = append(lines, fmt.Sprint(n.in.Range.Start.Line))
 	}
+	which := "the RUNs at lines " + strings.Join(lines, ", ") + " an apt-get update of their own"
+	why := "those RUNs fetch the package lists again"
+	if len(lines) == 1 {
+		which = "the RUN at line " + lines[0] + " an apt-get update of its own"
+		why = "that RUN fetches the package lists again"
+	}
 	return newRepair(p.File, Unsafe,
-		"remove /var/lib/apt/lists at the end of the RUN and give the RUNs at lines "+strings.Join(lines, ", ")+" an apt-get update of their own",
-		"those RUNs fetch the package lists again: more network traffic, and newer lists may install other versions", edits...)
+		"remove /var/lib/apt/lists at the end of the RUN and give "+which,
+		why+": more network traffic, and newer lists may install other versions", edits...)
 }
 
 // listsNeeders returns the later RUNs of the stage (and of stages built on
