@@ -143,6 +143,11 @@ var hazards = []hazard{
 		in:     raw + "RUN apt-get update\nCOPY x /x\nRUN apt-get install -y --no-install-recommends curl\n",
 		safe:   raw + "RUN apt-get update && apt-get clean\nCOPY x /x\nRUN apt-get install -y --no-install-recommends curl && apt-get clean\n",
 		unsafe: raw + "COPY x /x\nRUN apt-get update && apt-get install -y --no-install-recommends curl && apt-get clean && rm -rf /var/lib/apt/lists/*\n"},
+	{name: "bundler told to install into vendor/bundle",
+		in:   "FROM rubylang/ruby:3.3-jammy\nWORKDIR /app\nRUN bundle config set --local path vendor/bundle\nRUN bundle install\n",
+		safe: "FROM rubylang/ruby:3.3-jammy\nWORKDIR /app\nRUN bundle config set --local path vendor/bundle\nRUN bundle install && rm -rf /app/vendor/bundle/ruby/*/cache\n"},
+	{name: "bundler as another user, into the system gems",
+		in: "FROM rubylang/ruby:3.3-jammy\nWORKDIR /app\nUSER app\nRUN bundle install\n"},
 }
 
 func TestHazards(t *testing.T) {
