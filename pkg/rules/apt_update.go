@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/whittle/whittle/pkg/dockerfile"
@@ -107,6 +108,9 @@ func (p *Pass) spreadUpdate(ri *runInfo) *Repair {
 		return nil // WH201 removes the lists in this RUN
 	}
 	first := needers[0]
+	if p.listsReadBetween(ri, first) {
+		return nil
+	}
 	ed, ok := p.prependCmd(first, update)
 	if !ok {
 		return nil
@@ -115,6 +119,34 @@ func (p *Pass) spreadUpdate(ri *runInfo) *Repair {
 	return newRepair(p.File, Unsafe,
 		fmt.Sprintf("move %s into the RUN at line %d, the first that installs from its lists, and remove this RUN", update, first.in.Range.Start.Line),
 		"the lists are fetched later, by another RUN, and newer lists may install other versions", edit.Delete(s, e), ed)
+}
+
+// aptQueries are the apt subcommands that read the package lists without
+// installing (apt-cache's, and apt's own).
+var aptQueries = map[string]bool{
+	"search": true, "show": true, "showpkg": true, "showsrc": true, "policy": true, "madison": true,
+	"depends": true, "rdepends": true, "pkgnames": true, "dump": true, "stats": true, "list": true,
+}
+
+// listsReadBetween reports whether a RUN after ri and before first, in
+// ri's stage or a stage built on it, queries the package lists (apt-cache
+// policy, apt list, ...): without the update before it, it would find
+// nothing.
+func (p *Pass) listsReadBetween(ri, first *runInfo) bool {
+	for _, o := range p.runs() {
+		if o.in.Range.Start.Offset <= ri.in.Range.Start.Offset || o.in.Range.Start.Offset >= first.in.Range.Start.Offset {
+			continue
+		}
+		if !slices.Contains(stageChain(o.in.Stage), ri.in.Stage) {
+			continue
+		}
+		for _, c := range o.cmds {
+			if c.Name == "apt-cache" || c.Name == "apt" && aptQueries[c.verb("-o", "-c", "-t")] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // nextAptInstall returns the next RUN of the stage when it installs with
