@@ -148,6 +148,12 @@ var hazards = []hazard{
 		safe: "FROM rubylang/ruby:3.3-jammy\nWORKDIR /app\nRUN bundle config set --local path vendor/bundle\nRUN bundle install && rm -rf /app/vendor/bundle/ruby/*/cache\n"},
 	{name: "bundler as another user, into the system gems",
 		in: "FROM rubylang/ruby:3.3-jammy\nWORKDIR /app\nUSER app\nRUN bundle install\n"},
+	{name: "a later RUN queries the lists",
+		in:   deb + "RUN apt-get update && apt-get install -y --no-install-recommends curl\nRUN apt-cache show jq > /jq.txt\n",
+		safe: deb + "RUN apt-get update && apt-get install -y --no-install-recommends curl && \\\n    apt-cache show jq > /jq.txt && \\\n    rm -rf /var/lib/apt/lists/*\n"},
+	{name: "a later RUN queries the lists across a COPY",
+		in:     deb + "RUN apt-get update && apt-get install -y --no-install-recommends curl\nCOPY x /x\nRUN apt list jq > /jq.txt\n",
+		unsafe: deb + "RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\nCOPY x /x\nRUN apt-get update && apt list jq > /jq.txt && rm -rf /var/lib/apt/lists/*\n"},
 }
 
 func TestHazards(t *testing.T) {

@@ -70,7 +70,7 @@ func (p *Pass) aptListsRepair(ri *runInfo) *Repair {
 	}
 	last := needers[len(needers)-1]
 	if span := stageSpan(ri.in, last.in); span != nil {
-		r, _ := p.mergeRepair(span, fmt.Sprintf("merge the RUNs at %s, which install from these lists, into one, so that the lists can be removed at its end", lineRange(span)))
+		r, _ := p.mergeRepair(span, fmt.Sprintf("merge the RUNs at %s, which read these lists, into one, so that the lists can be removed at its end", lineRange(span)))
 		if r != nil {
 			return r
 		}
@@ -102,12 +102,18 @@ func (p *Pass) aptListsRepair(ri *runInfo) *Repair {
 		why+": more network traffic, and newer lists may install other versions", edits...)
 }
 
+// readsLists reports whether the command reads the package lists: an apt
+// install, or a query (apt-cache show, apt list, ...).
+func readsLists(c command) bool {
+	return aptInstallVerbs[aptVerb(c)] || c.Name == "apt-cache" || c.Name == "apt" && aptQueries[c.verb("-o", "-c", "-t")]
+}
+
 // listsNeeders returns the later RUNs of the stage (and of stages built on
-// it) that install with apt before any update of their own: they read the
-// lists this RUN fetched.
+// it) that install with apt, or query its lists, before any update of
+// their own: they read the lists this RUN fetched.
 func (p *Pass) listsNeeders(ri *runInfo) []*runInfo {
 	var out []*runInfo
-	for _, at := range p.runIndex("installs from the apt lists", func(o *runInfo) bool {
+	for _, at := range p.runIndex("reads the apt lists", func(o *runInfo) bool {
 		if mountCovers(o, aptListsDir) {
 			return false
 		}
@@ -116,7 +122,7 @@ func (p *Pass) listsNeeders(ri *runInfo) []*runInfo {
 			if v == "update" {
 				return false
 			}
-			if aptInstallVerbs[v] {
+			if readsLists(c) {
 				return true
 			}
 		}
@@ -137,7 +143,7 @@ func (p *Pass) prependCmd(ri *runInfo, update string) (edit.Edit, bool) {
 		return edit.Edit{}, false
 	}
 	for _, c := range ri.cmds {
-		if !aptInstallVerbs[aptVerb(c)] {
+		if !readsLists(c) {
 			continue
 		}
 		if c.Call == nil {

@@ -3,7 +3,6 @@ package rules
 import (
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/whittle/whittle/pkg/dockerfile"
@@ -68,8 +67,9 @@ var quietUpdateArg = regexp.MustCompile(`^(-[qy]+|--quiet|--yes|--assume-yes)$`)
 
 // spreadUpdate is WH204's repair where no merge can take the update to the
 // RUN that installs (a COPY between, another stage): the RUN of nothing
-// but apt-get update goes, and the first later RUN that installs from its
-// lists gets the update in front of its install. The rounds after are
+// but apt-get update goes, and the first later RUN that reads its lists
+// (installs, or queries them: apt-cache, apt list, ...) gets the update in
+// front of that command. The rounds after are
 // WH201's: it removes the lists at the end of that RUN, merging the later
 // RUNs that install from them where it can, else giving each its own
 // update. Unsafe: the lists are fetched later, by a RUN whose cache key
@@ -108,50 +108,27 @@ func (p *Pass) spreadUpdate(ri *runInfo) *Repair {
 		return nil // WH201 removes the lists in this RUN
 	}
 	first := needers[0]
-	if p.listsReadBetween(ri, first) {
-		return nil
-	}
 	ed, ok := p.prependCmd(first, update)
 	if !ok {
 		return nil
 	}
 	s, e := edit.WholeLines(p.File.Src, ri.in.Range.Start.Offset, ri.in.Range.End.Offset)
 	return newRepair(p.File, Unsafe,
-		fmt.Sprintf("move %s into the RUN at line %d, the first that installs from its lists, and remove this RUN", update, first.in.Range.Start.Line),
+		fmt.Sprintf("move %s into the RUN at line %d, the first that reads its lists, and remove this RUN", update, first.in.Range.Start.Line),
 		"the lists are fetched later, by another RUN, and newer lists may install other versions", edit.Delete(s, e), ed)
 }
 
 // aptQueries are the apt subcommands that read the package lists without
-// installing (apt-cache's, and apt's own).
+// installing (apt-cache's, and apt's own): such a RUN needs the lists as
+// much as one that installs.
 var aptQueries = map[string]bool{
 	"search": true, "show": true, "showpkg": true, "showsrc": true, "policy": true, "madison": true,
 	"depends": true, "rdepends": true, "pkgnames": true, "dump": true, "stats": true, "list": true,
 }
 
-// listsReadBetween reports whether a RUN after ri and before first, in
-// ri's stage or a stage built on it, queries the package lists (apt-cache
-// policy, apt list, ...): without the update before it, it would find
-// nothing.
-func (p *Pass) listsReadBetween(ri, first *runInfo) bool {
-	for _, o := range p.runs() {
-		if o.in.Range.Start.Offset <= ri.in.Range.Start.Offset || o.in.Range.Start.Offset >= first.in.Range.Start.Offset {
-			continue
-		}
-		if !slices.Contains(stageChain(o.in.Stage), ri.in.Stage) {
-			continue
-		}
-		for _, c := range o.cmds {
-			if c.Name == "apt-cache" || c.Name == "apt" && aptQueries[c.verb("-o", "-c", "-t")] {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // nextAptInstall returns the next RUN of the stage when it installs with
-// apt and only instructions a merge may step over lie between; nil
-// otherwise.
+// apt (or queries the lists) and only instructions a merge may step over
+// lie between; nil otherwise.
 func (p *Pass) nextAptInstall(in *dockerfile.Instruction) *runInfo {
 	if in.Stage == nil {
 		return nil
@@ -171,7 +148,7 @@ func (p *Pass) nextAptInstall(in *dockerfile.Instruction) *runInfo {
 			return nil
 		}
 		for _, c := range ri.cmds {
-			if aptInstallVerbs[aptVerb(c)] {
+			if readsLists(c) {
 				return ri
 			}
 		}
