@@ -69,14 +69,13 @@ var quietUpdateArg = regexp.MustCompile(`^(-[qy]+|--quiet|--yes|--assume-yes)$`)
 // RUN that installs (a COPY between, another stage): the RUN of nothing
 // but apt-get update goes, and the first later RUN that reads its lists
 // (installs, or queries them: apt-cache, apt list, ...) gets the update in
-// front of that command. The rounds after are
-// WH201's: it removes the lists at the end of that RUN, merging the later
-// RUNs that install from them where it can, else giving each its own
-// update. Unsafe: the lists are fetched later, by a RUN whose cache key
+// front of that command. The rounds after are WH201's: it removes the
+// lists at the end of that RUN, merging the later RUNs that read them
+// where it can, else giving each its own update. Unsafe: the lists are fetched later, by a RUN whose cache key
 // changes, and newer lists may install other versions. Nil when the RUN
 // does anything else, has flags (--network, --mount, ...), is a heredoc,
-// when nothing installs from the lists, or when the RUN that does cannot
-// take the update (its install is not in a top-level && chain). An
+// when nothing reads the lists, or when the RUN that does cannot take the
+// update (its command is not in a top-level && chain). An
 // apt-get clean beside the update (WH203's repair) goes with the RUN.
 func (p *Pass) spreadUpdate(ri *runInfo) *Repair {
 	se := ri.shell()
