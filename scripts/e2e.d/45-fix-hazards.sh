@@ -53,6 +53,12 @@
 #                       layer above the base holds files under
 #                       var/lib/apt/lists/, and fix --unsafe-fixes after the
 #                       default fix leaves lint no WH201 or WH204 either
+#   lists-queried-later RUN apt-get update && install, then a RUN of
+#                       apt-cache show: after fix the query still finds the
+#                       package (the RUNs are merged, the lists removed after
+#                       it) and no layer above the base holds package lists;
+#                       a hand-written control that removes the lists in the
+#                       first RUN must fail to build
 #   pkgcache-bin        update, install, rm lists: after fix no layer above
 #                       the base holds var/cache/apt/*.bin or a .deb
 #   copied-archive-mkdir
@@ -83,7 +89,7 @@ mkdir -p "$W/logs"
 
 # The cases, in the order they run.
 ORDER=(set-e-chain-fails set-e-chain-passes tool-removed recommends-https comment-intent
-	apt-update-then-installs apt-update-across-copy pkgcache-bin copied-archive-mkdir no-finding-no-edit)
+	apt-update-then-installs apt-update-across-copy lists-queried-later pkgcache-bin copied-archive-mkdir no-finding-no-edit)
 
 # What the image's CMD prints when the software works.
 declare -A WANT_OUT=(
@@ -94,6 +100,7 @@ declare -A WANT_OUT=(
 	[comment-intent]=comment-intent-ok
 	[apt-update-then-installs]=apt-update-then-installs-ok
 	[apt-update-across-copy]=apt-update-across-copy-ok
+	[lists-queried-later]=lists-queried-later-ok
 	[pkgcache-bin]=pkgcache-bin-ok
 	[copied-archive-mkdir]=copied-archive-mkdir-ok
 	[no-finding-no-edit]=no-finding-no-edit-ok
@@ -469,6 +476,15 @@ extra_apt_update_across_copy() {
 	else
 		_check_fail "$CASE: fix --unsafe-fixes after the default fix failed"
 	fi
+}
+
+extra_lists_queried_later() {
+	check_has_files "$CASE: the original ships package lists" "$IMG_BEFORE" "$LISTS_RE" "$LISTS_EX"
+	if docker image inspect "$IMG_FIXED" >/dev/null 2>&1; then
+		check_no_files "$CASE: after fix no layer holds package lists" "$IMG_FIXED" "$LISTS_RE" "$LISTS_EX"
+	fi
+	expect_build "$CASE: control (lists removed before the query)" fail \
+		"e2e/fix-hazards/$CASE:control" "$ORIG" Dockerfile.control || true
 }
 
 extra_pkgcache_bin() {
