@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/whittle/whittle/pkg/dockerfile"
@@ -280,9 +282,9 @@ func Fix(src []byte, opts ...Option) (res *Result, err error) {
 			res.Changes = append(res.Changes, Change{
 				Rule:          c.f.Rule,
 				Line:          originLine(src, history, lineOffset(f.Src, c.f.Line)),
-				Message:       r.Message,
+				Message:       inputLines(r.Message, src, history, f.Src),
 				Applicability: r.Applicability,
-				Reason:        unsafeReason(r),
+				Reason:        inputLines(unsafeReason(r), src, history, f.Src),
 				Round:         pass + 1,
 			})
 		}
@@ -530,6 +532,30 @@ func lineOffset(src []byte, line int) int {
 		off += i + 1
 	}
 	return off
+}
+
+// lineRefs matches the line numbers a repair's message or reason cites
+// ("line 4", "lines 3 and 5", "lines 2 to 6", "lines 5, 7").
+var lineRefs = regexp.MustCompile(`\blines? \d+(?:(?:, | and | to )\d+)*`)
+
+// inputLines rewrites the line numbers that text cites, which are lines of
+// cur (the text after len(history) rounds), as lines of the input src, as
+// the summary gives every change: "the RUNs at line 9" of a later round
+// names the RUN the user sees at line 10.
+func inputLines(text string, src []byte, history []*edit.Set, cur []byte) string {
+	if len(history) == 0 || text == "" {
+		return text
+	}
+	digits := regexp.MustCompile(`\d+`)
+	return lineRefs.ReplaceAllStringFunc(text, func(ref string) string {
+		return digits.ReplaceAllStringFunc(ref, func(n string) string {
+			line, err := strconv.Atoi(n)
+			if err != nil || line < 1 {
+				return n
+			}
+			return strconv.Itoa(originLine(src, history, lineOffset(cur, line)))
+		})
+	})
 }
 
 // originLine maps an offset in the text after len(history) passes back to

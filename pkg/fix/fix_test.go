@@ -113,3 +113,51 @@ func TestFixRefusesRepairsThatNeverSettle(t *testing.T) {
 		t.Fatalf("got %v, %q", err, res.Output)
 	}
 }
+
+// TestInputLines: the line numbers a later round's repair cites are lines
+// of the text after the earlier rounds; the summary gives them as lines of
+// the input.
+func TestInputLines(t *testing.T) {
+	src := []byte("a\nb\nc\nd\n")
+	set := edit.NewSet(src)
+	if err := set.Add(edit.Delete(0, 2)); err != nil { // line 1 goes
+		t.Fatal(err)
+	}
+	cur := set.Apply() // b, c, d: their input lines are 2, 3, 4
+	history := []*edit.Set{set}
+	for _, c := range []struct{ in, want string }{
+		{"merge the RUNs at lines 1 and 3", "merge the RUNs at lines 2 and 4"},
+		{"lines 1 to 3, then line 2 (line 3)", "lines 2 to 4, then line 3 (line 4)"},
+		{"give the RUNs at lines 1, 2, 3", "give the RUNs at lines 2, 3, 4"},
+		{"no numbers here, 3 of them", "no numbers here, 3 of them"},
+		{"", ""},
+	} {
+		if got := inputLines(c.in, src, history, cur); got != c.want {
+			t.Errorf("inputLines(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	// Round 1: the lines are the input's already.
+	if got := inputLines("line 1", src, nil, src); got != "line 1" {
+		t.Errorf("without history: %q", got)
+	}
+	// Through Fix: the update RUN at line 2 goes in round 1, so round 2's
+	// repair of the RUN at line 4 names the RUN at input line 6 (line 5
+	// after round 1).
+	in := "FROM debian:bookworm\nRUN apt-get update\nCOPY x /x\nRUN apt-get install -y --no-install-recommends curl\nCOPY y /y\nRUN apt-get install -y --no-install-recommends jq\n"
+	res, err := Fix([]byte(in), WithUnsafeFixes(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, c := range res.Changes {
+		if c.Rule == "WH201" && c.Round == 2 {
+			found = true
+			if c.Line != 4 || !strings.Contains(c.Message, "the RUN at line 6 ") {
+				t.Errorf("round 2's WH201 change: line %d, %q; want line 4 naming the RUN at line 6", c.Line, c.Message)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no WH201 change in round 2: %+v", res.Changes)
+	}
+}

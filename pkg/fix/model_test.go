@@ -69,6 +69,34 @@ func checkModel(t *testing.T, src []byte) {
 			}
 		}
 		checkGuarantees(t, src, res.Output, WithUnsafeFixes(unsafe))
+		if !unsafe {
+			checkSafeThenUnsafe(t, src, res.Output)
+		}
+	}
+}
+
+// checkSafeThenUnsafe holds that fix, then fix --unsafe-fixes on its
+// output, is never a dead end: every finding left then is left also by
+// fix --unsafe-fixes on the input (compared by rule and count), so that a
+// safe repair never takes away an unsafe one.
+func checkSafeThenUnsafe(t *testing.T, src, safe []byte) {
+	t.Helper()
+	direct, err := Fix(src, WithUnsafeFixes(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	twice, err := Fix(safe, WithUnsafeFixes(true))
+	if err != nil {
+		t.Fatalf("fix --unsafe-fixes after fix: %v", err)
+	}
+	left := map[string]int{}
+	for _, fd := range direct.Remaining {
+		left[fd.Rule]++
+	}
+	for _, fd := range twice.Remaining {
+		if left[fd.Rule]--; left[fd.Rule] < 0 {
+			t.Errorf("fix, then fix --unsafe-fixes, leaves %s at line %d (%s), which fix --unsafe-fixes alone repairs:\n%s", fd.Rule, fd.Line, fd.Message, twice.Output)
+		}
 	}
 }
 

@@ -70,7 +70,7 @@ func (p *Pass) aptListsRepair(ri *runInfo) *Repair {
 	}
 	last := needers[len(needers)-1]
 	if span := stageSpan(ri.in, last.in); span != nil {
-		r, _ := p.mergeRepair(span, fmt.Sprintf("merge the RUNs at %s, which install from these lists, into one, so that the lists can be removed at its end", lineRange(span)))
+		r, _ := p.mergeRepair(span, fmt.Sprintf("merge the RUNs at %s, which read these lists, into one, so that the lists can be removed at its end", lineRange(span)))
 		if r != nil {
 			return r
 		}
@@ -84,24 +84,36 @@ func (p *Pass) aptListsRepair(ri *runInfo) *Repair {
 	edits := []edit.Edit{end}
 	var lines []string
 	for _, n := range needers {
-		e, ok := p.prependUpdate(n)
+		e, ok := p.prependCmd(n, "apt-get update")
 		if !ok {
 			return nil
 		}
 		edits = append(edits, e)
 		lines = append(lines, fmt.Sprint(n.in.Range.Start.Line))
 	}
+	which := "the RUNs at lines " + strings.Join(lines, ", ") + " an apt-get update of their own"
+	why := "those RUNs fetch the package lists again"
+	if len(lines) == 1 {
+		which = "the RUN at line " + lines[0] + " an apt-get update of its own"
+		why = "that RUN fetches the package lists again"
+	}
 	return newRepair(p.File, Unsafe,
-		"remove /var/lib/apt/lists at the end of the RUN and give the RUNs at lines "+strings.Join(lines, ", ")+" an apt-get update of their own",
-		"those RUNs fetch the package lists again: more network traffic, and newer lists may install other versions", edits...)
+		"remove /var/lib/apt/lists at the end of the RUN and give "+which,
+		why+": more network traffic, and newer lists may install other versions", edits...)
+}
+
+// readsLists reports whether the command reads the package lists: an apt
+// install, or a query (apt-cache show, apt list, ...).
+func readsLists(c command) bool {
+	return aptInstallVerbs[aptVerb(c)] || c.Name == "apt-cache" || c.Name == "apt" && aptQueries[c.verb("-o", "-c", "-t")]
 }
 
 // listsNeeders returns the later RUNs of the stage (and of stages built on
-// it) that install with apt before any update of their own: they read the
-// lists this RUN fetched.
+// it) that install with apt, or query its lists, before any update of
+// their own: they read the lists this RUN fetched.
 func (p *Pass) listsNeeders(ri *runInfo) []*runInfo {
 	var out []*runInfo
-	for _, at := range p.runIndex("installs from the apt lists", func(o *runInfo) bool {
+	for _, at := range p.runIndex("reads the apt lists", func(o *runInfo) bool {
 		if mountCovers(o, aptListsDir) {
 			return false
 		}
@@ -110,7 +122,7 @@ func (p *Pass) listsNeeders(ri *runInfo) []*runInfo {
 			if v == "update" {
 				return false
 			}
-			if aptInstallVerbs[v] {
+			if readsLists(c) {
 				return true
 			}
 		}
@@ -121,16 +133,17 @@ func (p *Pass) listsNeeders(ri *runInfo) []*runInfo {
 	return out
 }
 
-// prependUpdate returns the edit putting `apt-get update && ` before the
-// top-level && chain holding the RUN's first apt command that reads the
-// lists; false when that command is not in such a chain.
-func (p *Pass) prependUpdate(ri *runInfo) (edit.Edit, bool) {
+// prependCmd returns the edit putting `UPDATE && ` (an apt-get update
+// command) before the top-level && chain holding the RUN's first apt
+// command that reads the lists; false when that command is not in such a
+// chain.
+func (p *Pass) prependCmd(ri *runInfo, update string) (edit.Edit, bool) {
 	se := ri.shell()
 	if se == nil || se.heredoc {
 		return edit.Edit{}, false
 	}
 	for _, c := range ri.cmds {
-		if !aptInstallVerbs[aptVerb(c)] {
+		if !readsLists(c) {
 			continue
 		}
 		if c.Call == nil {
@@ -140,7 +153,7 @@ func (p *Pass) prependUpdate(ri *runInfo) (edit.Edit, bool) {
 		if stmt == nil || !andChain(stmt) {
 			return edit.Edit{}, false
 		}
-		return edit.Insert(se.sc.Offset(stmt.Pos()), se.sudoFor("apt-get", "apt")+"apt-get update && "), true
+		return edit.Insert(se.sc.Offset(stmt.Pos()), se.sudoFor("apt-get", "apt")+update+" && "), true
 	}
 	return edit.Edit{}, false
 }

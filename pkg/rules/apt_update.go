@@ -1,6 +1,13 @@
 package rules
 
-import "github.com/whittle/whittle/pkg/dockerfile"
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/whittle/whittle/pkg/dockerfile"
+	"github.com/whittle/whittle/pkg/edit"
+)
 
 // aptUpdateAlone is WH204: apt-get update in a RUN that installs nothing.
 type aptUpdateAlone struct{}
@@ -46,14 +53,81 @@ func (aptUpdateAlone) Check(p *Pass) []Finding {
 		if next := p.nextAptInstall(ri.in); next != nil {
 			f.Repair, _ = p.mergeRepair(stageSpan(ri.in, next.in), "merge this apt-get update into the RUN that installs after it")
 		}
+		if f.Repair == nil {
+			f.Repair = p.spreadUpdate(ri)
+		}
 		out = append(out, f)
 	}
 	return out
 }
 
+// quietUpdateArg matches the options of apt-get update that a RUN given
+// its own update gets too: they change only what apt prints and asks.
+var quietUpdateArg = regexp.MustCompile(`^(-[qy]+|--quiet|--yes|--assume-yes)$`)
+
+// spreadUpdate is WH204's repair where no merge can take the update to the
+// RUN that installs (a COPY between, another stage): the RUN of nothing
+// but apt-get update goes, and the first later RUN that reads its lists
+// (installs, or queries them: apt-cache, apt list, ...) gets the update in
+// front of that command. The rounds after are WH201's: it removes the
+// lists at the end of that RUN, merging the later RUNs that read them
+// where it can, else giving each its own update. Unsafe: the lists are fetched later, by a RUN whose cache key
+// changes, and newer lists may install other versions. Nil when the RUN
+// does anything else, has flags (--network, --mount, ...), is a heredoc,
+// when nothing reads the lists, or when the RUN that does cannot take the
+// update (its command is not in a top-level && chain). An
+// apt-get clean beside the update (WH203's repair) goes with the RUN.
+func (p *Pass) spreadUpdate(ri *runInfo) *Repair {
+	se := ri.shell()
+	if se == nil || se.heredoc || len(ri.in.Flags) > 0 || len(ri.cmds) == 0 {
+		return nil
+	}
+	update := ""
+	for _, c := range ri.cmds {
+		switch aptVerb(c) {
+		case "clean":
+			// WH203's repair (pkgcache.bin): the RUN that installs gets
+			// its own.
+			continue
+		case "update":
+		default:
+			return nil
+		}
+		words := []string{c.Name}
+		for _, a := range c.Args {
+			if a != "update" && !quietUpdateArg.MatchString(a) {
+				return nil
+			}
+			words = append(words, a)
+		}
+		update = strings.Join(words, " ")
+	}
+	needers := p.listsNeeders(ri)
+	if len(needers) == 0 {
+		return nil // WH201 removes the lists in this RUN
+	}
+	first := needers[0]
+	ed, ok := p.prependCmd(first, update)
+	if !ok {
+		return nil
+	}
+	s, e := edit.WholeLines(p.File.Src, ri.in.Range.Start.Offset, ri.in.Range.End.Offset)
+	return newRepair(p.File, Unsafe,
+		fmt.Sprintf("move %s into the RUN at line %d, the first that reads its lists, and remove this RUN", update, first.in.Range.Start.Line),
+		"the lists are fetched later, by another RUN, and newer lists may install other versions", edit.Delete(s, e), ed)
+}
+
+// aptQueries are the apt subcommands that read the package lists without
+// installing (apt-cache's, and apt's own): such a RUN needs the lists as
+// much as one that installs.
+var aptQueries = map[string]bool{
+	"search": true, "show": true, "showpkg": true, "showsrc": true, "policy": true, "madison": true,
+	"depends": true, "rdepends": true, "pkgnames": true, "dump": true, "stats": true, "list": true,
+}
+
 // nextAptInstall returns the next RUN of the stage when it installs with
-// apt and only instructions a merge may step over lie between; nil
-// otherwise.
+// apt (or queries the lists) and only instructions a merge may step over
+// lie between; nil otherwise.
 func (p *Pass) nextAptInstall(in *dockerfile.Instruction) *runInfo {
 	if in.Stage == nil {
 		return nil
@@ -73,7 +147,7 @@ func (p *Pass) nextAptInstall(in *dockerfile.Instruction) *runInfo {
 			return nil
 		}
 		for _, c := range ri.cmds {
-			if aptInstallVerbs[aptVerb(c)] {
+			if readsLists(c) {
 				return ri
 			}
 		}

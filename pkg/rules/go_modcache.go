@@ -3,8 +3,11 @@ package rules
 import (
 	"fmt"
 	"path"
+	"regexp"
+	"slices"
 	"strings"
 
+	"github.com/whittle/whittle/pkg/dockerfile"
 	"github.com/whittle/whittle/pkg/shellfacts"
 )
 
@@ -91,6 +94,28 @@ func (goModCache) Check(p *Pass) []Finding {
 	return out
 }
 
+// goCommand matches a go command that reads modules (go run, go build,
+// ...) in a CMD or ENTRYPOINT, exec or shell form.
+var goCommand = regexp.MustCompile(`(^|[\s"'\[,;&|/])go["',]?\s+"?(run|build|test|install|vet|generate|mod|get|list)\b`)
+
+// goStartsLater reports whether a CMD or ENTRYPOINT after the RUN, in its
+// stage or a stage built on it, runs go: the container reads the modules
+// when it starts, and without them it fetches them then, or fails offline.
+func (p *Pass) goStartsLater(ri *runInfo) bool {
+	for _, in := range p.File.Instructions {
+		if in.Range.Start.Offset <= ri.in.Range.Start.Offset || in.Kind != dockerfile.KindCmd && in.Kind != dockerfile.KindEntrypoint {
+			continue
+		}
+		if !slices.Contains(stageChain(in.Stage), ri.in.Stage) {
+			continue
+		}
+		if goCommand.MatchString(strings.Join(in.Args, " ")) {
+			return true
+		}
+	}
+	return false
+}
+
 // goModCleanedAfter reports whether the module cache dir is emptied after
 // index i: go clean -modcache, or an rm of it or of a directory above it.
 func goModCleanedAfter(cmds []command, i int, dir string) bool {
@@ -110,6 +135,9 @@ func goModCleanedAfter(cmds []command, i int, dir string) bool {
 // later RUN of the stage runs go: it would fetch every module again.
 func (p *Pass) goModRepair(ri *runInfo, dir string, assigned bool) *Repair {
 	if _, ok := p.cmdIndex("runs go", func(c command) bool { return c.pkg(shellfacts.Go) != nil }).afterRuns(ri); ok {
+		return nil
+	}
+	if p.goStartsLater(ri) {
 		return nil
 	}
 	clean := "go clean -modcache"

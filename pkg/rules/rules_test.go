@@ -169,6 +169,9 @@ var ruleCases = []ruleCase{
 	// WH509
 	{"WH509", "bundle install on the official image", "FROM ruby:3.3-slim\nCOPY Gemfile Gemfile.lock ./\nRUN bundle install\n", true, 3},
 	{"WH509", "bundle install into vendor/bundle", "FROM ruby:3.3\nWORKDIR /app\nENV BUNDLE_PATH=vendor/bundle\nRUN bundle install\n", true, 4},
+	{"WH509", "path from bundle config, vendor cache removed", "FROM rubylang/ruby:3.3\nWORKDIR /app\nRUN bundle config set --local path vendor/bundle\nRUN bundle install && rm -rf vendor/bundle/ruby/*/cache\n", false, 0},
+	{"WH509", "path from bundle config, system cache removed instead", "FROM rubylang/ruby:3.3\nWORKDIR /app\nRUN bundle config set --local path vendor/bundle\nRUN bundle install && rm -rf /usr/local/lib/ruby/gems/*/cache\n", true, 4},
+	{"WH509", "path from bundle config with a variable", "FROM rubylang/ruby:3.3\nWORKDIR /app\nRUN bundle config set path \"$BP\"\nRUN bundle install\n", false, 0},
 	{"WH509", "cache removed", "FROM ruby:3.3-slim\nRUN bundle install && rm -rf /usr/local/bundle/cache\n", false, 0},
 	{"WH509", "glob removes the archives", "FROM ruby:3.3-slim\nRUN bundle install && rm -rf /usr/local/bundle/cache/*\n", false, 0},
 	{"WH509", "bundle --version", "FROM ruby:3.3-slim\nRUN ruby --version && bundle --version\n", false, 0},

@@ -46,6 +46,19 @@
 #                       of hand-written alternatives (one merged RUN, an
 #                       update in each RUN; each with and without apt-get
 #                       clean) are printed beside the original and the fix
+#   apt-update-across-copy
+#                       RUN apt-get update, a COPY, an installing RUN, a
+#                       COPY, another: the default fix holds the move back
+#                       (unsafe) and the lists stay; after --unsafe-fixes no
+#                       layer above the base holds files under
+#                       var/lib/apt/lists/, and fix --unsafe-fixes after the
+#                       default fix leaves lint no WH201 or WH204 either
+#   lists-queried-later RUN apt-get update && install, then a RUN of
+#                       apt-cache show: after fix the query still finds the
+#                       package (the RUNs are merged, the lists removed after
+#                       it) and no layer above the base holds package lists;
+#                       a hand-written control that removes the lists in the
+#                       first RUN must fail to build
 #   pkgcache-bin        update, install, rm lists: after fix no layer above
 #                       the base holds var/cache/apt/*.bin or a .deb
 #   copied-archive-mkdir
@@ -76,7 +89,7 @@ mkdir -p "$W/logs"
 
 # The cases, in the order they run.
 ORDER=(set-e-chain-fails set-e-chain-passes tool-removed recommends-https comment-intent
-	apt-update-then-installs pkgcache-bin copied-archive-mkdir no-finding-no-edit)
+	apt-update-then-installs apt-update-across-copy lists-queried-later pkgcache-bin copied-archive-mkdir no-finding-no-edit)
 
 # What the image's CMD prints when the software works.
 declare -A WANT_OUT=(
@@ -86,6 +99,8 @@ declare -A WANT_OUT=(
 	[recommends-https]=recommends-https-ok
 	[comment-intent]=comment-intent-ok
 	[apt-update-then-installs]=apt-update-then-installs-ok
+	[apt-update-across-copy]=apt-update-across-copy-ok
+	[lists-queried-later]=lists-queried-later-ok
 	[pkgcache-bin]=pkgcache-bin-ok
 	[copied-archive-mkdir]=copied-archive-mkdir-ok
 	[no-finding-no-edit]=no-finding-no-edit-ok
@@ -97,7 +112,7 @@ declare -A MUST_FAIL=([set-e-chain-fails]=1)
 # Cases where no safe repair applies: fix --check exits 0 on the original.
 declare -A NO_SAFE_REPAIR=([no-finding-no-edit]=1)
 # Cases about an unsafe repair: also fixed with --unsafe-fixes.
-declare -A UNSAFE=([recommends-https]=1 [comment-intent]=1)
+declare -A UNSAFE=([recommends-https]=1 [comment-intent]=1 [apt-update-across-copy]=1)
 
 declare -A BUILD_SECS=() # image ref -> seconds its build took
 CASE=""                  # the case running now
@@ -438,6 +453,38 @@ extra_apt_update_then_installs() {
 			printf '%-14s %12s %12s %5ss\n' "$alt" "$(size "$ref")" "$(pct "$(size "$IMG_BEFORE")" "$(size "$ref")")" "${BUILD_SECS[$ref]:-n/a}"
 		done
 	} >"$W/alternatives.txt"
+}
+
+extra_apt_update_across_copy() {
+	check_has_files "$CASE: the original ships package lists" "$IMG_BEFORE" "$LISTS_RE" "$LISTS_EX"
+	if joined "$FIXED/Dockerfile" | grep -Eq '^RUN apt-get update( && apt-get clean)?$'; then
+		_check_ok "$CASE: the default fix keeps the RUN of apt-get update (moving it is unsafe)"
+	else
+		_check_fail "$CASE: the default fix moved or dropped the RUN of apt-get update: $(joined "$FIXED/Dockerfile" | grep '^RUN ' | tr '\n' '|')"
+	fi
+	if docker image inspect "$IMG_UNSAFE" >/dev/null 2>&1; then
+		check_no_files "$CASE: after fix --unsafe-fixes no layer holds package lists" "$IMG_UNSAFE" "$LISTS_RE" "$LISTS_EX"
+	fi
+	# The default fix, then --unsafe-fixes on its output: not a dead end.
+	local twice=$W/$CASE.twice json=$W/$CASE.twice.json left
+	mkdir -p "$twice"
+	cp "$FIXED/Dockerfile" "$twice/Dockerfile"
+	if "$WHITTLE" fix --unsafe-fixes --write -q "$twice/Dockerfile"; then
+		"$WHITTLE" lint --format json --fail-level none "$twice/Dockerfile" >"$json" || true
+		left=$(jq -r '[.findings[] | select(.rule == "WH201" or .rule == "WH204") | "\(.line) \(.rule)"] | join(", ")' "$json")
+		check_eq "$CASE: fix, then fix --unsafe-fixes: WH201 and WH204 findings left" "" "$left"
+	else
+		_check_fail "$CASE: fix --unsafe-fixes after the default fix failed"
+	fi
+}
+
+extra_lists_queried_later() {
+	check_has_files "$CASE: the original ships package lists" "$IMG_BEFORE" "$LISTS_RE" "$LISTS_EX"
+	if docker image inspect "$IMG_FIXED" >/dev/null 2>&1; then
+		check_no_files "$CASE: after fix no layer holds package lists" "$IMG_FIXED" "$LISTS_RE" "$LISTS_EX"
+	fi
+	expect_build "$CASE: control (lists removed before the query)" fail \
+		"e2e/fix-hazards/$CASE:control" "$ORIG" Dockerfile.control || true
 }
 
 extra_pkgcache_bin() {
