@@ -174,7 +174,7 @@ func NewCmdAnalyze() *cobra.Command {
 	f := cmd.Flags()
 	cmd.SetFlagErrorFunc(flagError)
 	f.StringVarP(&o.format, "format", "f", "text", "output `FORMAT`: text, json, or html (one self-contained page with charts)")
-	f.StringVarP(&o.output, "output", "o", "", "write the report to `FILE` (atomically) instead of stdout (- is stdout)")
+	f.StringVarP(&o.output, "output", "o", "", "write the report to `FILE` (atomically) instead of stdout (- is stdout); without --format, FILE's extension chooses it: .json, .html")
 	f.StringVar(&o.platform, "platform", "", "pick `os/arch[/variant]` from a multi-platform image (default: linux on this machine's architecture)")
 	f.BoolVar(&o.insecure, "insecure", false, "allow plain HTTP and unverified TLS to registries")
 	f.IntVar(&o.top, "top", report.DefaultTop, "list the `N` biggest waste files, duplicate sets, dive inefficiencies and packages in text and HTML (0: all)")
@@ -236,6 +236,7 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 	if cfg.Packages != nil && !flags.Changed("packages") {
 		o.packages = *cfg.Packages
 	}
+	o.format = formatForOutput(cmd, o.format, o.output, imageFormatsByExt)
 	if o.format != "text" && o.format != "json" && o.format != "html" {
 		return fail(fmt.Errorf("unknown --format %q (want text, json or html)", o.format))
 	}

@@ -98,7 +98,7 @@ func NewCmdDiff() *cobra.Command {
 	f := cmd.Flags()
 	cmd.SetFlagErrorFunc(flagError)
 	f.StringVarP(&o.format, "format", "f", "text", "output `FORMAT`: text, json, markdown or html (markdown for a pull-request comment; html one self-contained page)")
-	f.StringVarP(&o.output, "output", "o", "", "write the report to `FILE` (atomically) instead of stdout (- is stdout)")
+	f.StringVarP(&o.output, "output", "o", "", "write the report to `FILE` (atomically) instead of stdout (- is stdout); without --format, FILE's extension chooses it: .json, .html, .md")
 	f.StringVar(&o.platform, "platform", "", "pick `os/arch[/variant]` from multi-platform images (default: linux on this machine's architecture)")
 	f.BoolVar(&o.insecure, "insecure", false, "allow plain HTTP and unverified TLS to registries")
 	f.IntVar(&o.top, "top", report.DefaultTop, "list the `N` biggest path, directory and package changes in text, markdown and html (0: all)")
@@ -120,6 +120,7 @@ func runDiff(cmd *cobra.Command, o *diffOptions, oldArg, newArg string) error {
 		fmt.Fprintf(stderr, "whittle: %s\n", errorLine(err))
 		return withExitCode(ExitError)
 	}
+	o.format = formatForOutput(cmd, o.format, o.output, diffFormatsByExt)
 	switch o.format {
 	case "text", "json", "markdown", "html":
 	default:

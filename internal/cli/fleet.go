@@ -108,7 +108,7 @@ func NewCmdFleet() *cobra.Command {
 	f := cmd.Flags()
 	cmd.SetFlagErrorFunc(flagError)
 	f.StringVarP(&o.format, "format", "f", "text", "output `FORMAT`: text, json, or html (one self-contained page with charts)")
-	f.StringVarP(&o.output, "output", "o", "", "write the report to `FILE` (atomically) instead of stdout (- is stdout)")
+	f.StringVarP(&o.output, "output", "o", "", "write the report to `FILE` (atomically) instead of stdout (- is stdout); without --format, FILE's extension chooses it: .json, .html")
 	f.StringVar(&o.from, "from", "", "read image references from `FILE`, one per line (- for standard input)")
 	f.StringVar(&o.platform, "platform", "", "pick `os/arch[/variant]` from multi-platform images (default: linux on this machine's architecture)")
 	f.BoolVar(&o.insecure, "insecure", false, "allow plain HTTP and unverified TLS to registries")
@@ -130,6 +130,7 @@ func runFleet(cmd *cobra.Command, o *fleetOptions, args []string) error {
 		fmt.Fprintf(stderr, "whittle: %s\n", errorLine(err))
 		return withExitCode(ExitError)
 	}
+	o.format = formatForOutput(cmd, o.format, o.output, imageFormatsByExt)
 	if o.format != "text" && o.format != "json" && o.format != "html" {
 		return fail(fmt.Errorf("unknown --format %q (want text, json or html)", o.format))
 	}

@@ -145,7 +145,7 @@ func newCmdLint(o *lintOptions) *cobra.Command {
 	cmd.SetFlagErrorFunc(flagError)
 	fl := cmd.Flags()
 	fl.StringVarP(&o.format, "format", "f", "text", "output `FORMAT`: "+strings.Join(lintFormats, ", "))
-	fl.StringVarP(&o.output, "output", "o", "", "write the report to `FILE` (atomically) instead of stdout")
+	fl.StringVarP(&o.output, "output", "o", "", "write the report to `FILE` (atomically) instead of stdout; without --format (or a format in the configuration), FILE's extension chooses it: .json, .sarif")
 	fl.StringVar(&o.failLevel, "fail-level", "warning", "lowest `LEVEL` that makes lint exit 1: info, warning, error or none")
 	fl.StringSliceVar(&o.only, "rule", nil, "run only these rule `IDs` (whittle or hadolint; repeat or separate with commas)")
 	fl.StringSliceVar(&o.skip, "skip", nil, "skip these rule `IDs` (whittle or hadolint; repeat or separate with commas)")
@@ -193,6 +193,8 @@ func runLint(cmd *cobra.Command, o *lintOptions, args []string) error {
 	}
 	if set.format != "" && !cmd.Flags().Changed("format") {
 		o.format = set.format
+	} else {
+		o.format = formatForOutput(cmd, o.format, o.output, lintFormatsByExt)
 	}
 	if err := rules.ValidateOptions(set.opts...); err != nil {
 		return fail(err)
