@@ -44,7 +44,7 @@ E2E_ONLY=${E2E_ONLY:-*}
 
 PACKAGES=(
 	docker.io docker-registry skopeo umoci debootstrap busybox-static
-	jq curl ca-certificates tar gzip coreutils findutils util-linux chromium git
+	jq curl ca-certificates tar gzip coreutils findutils util-linux chromium git gpg gpg-agent
 )
 
 RUN=""    # this run's directory under E2E_DIR (state, logs, scratch)

@@ -81,7 +81,7 @@ var nativeBuilders = map[string]shellfacts.Manager{
 // of the RUN. It is unsafe: the packages the recommends brought are gone.
 // Where the stage shows what it needs of them, the repair names it, as
 // experts write it (`--no-install-recommends ca-certificates curl`):
-// ca-certificates for https, dirmngr for gpg --recv-keys.
+// ca-certificates for https, dirmngr and gpg-agent for gpg --recv-keys.
 func (p *Pass) recommendsRepair(ri *runInfo, i int) *Repair {
 	c := ri.cmds[i]
 	se := ri.shell()
@@ -113,10 +113,23 @@ func (p *Pass) recommendsRepair(ri *runInfo, i int) *Repair {
 			why = append(why, fmt.Sprintf("ca-certificates is named because the stage fetches over https (line %d), and it came as a recommend", line))
 		}
 	}
-	if (names["gpg"] || names["gnupg"] || names["gnupg2"]) && !p.aptInstalled(ri, i, "dirmngr") {
-		if line := p.recvKeys(ri, i); line > 0 {
-			add = append(add, "dirmngr")
-			why = append(why, fmt.Sprintf("dirmngr is named because gpg fetches keys from a keyserver (line %d), and it came as a recommend", line))
+	if names["gpg"] || names["gnupg"] || names["gnupg2"] {
+		// gpg fetches keys through dirmngr, and after the import it starts
+		// gpg-agent: without the agent it exits 2 though the key is
+		// imported. Both came as recommends (gpg recommends gnupg).
+		var helpers []string
+		for _, n := range []string{"dirmngr", "gpg-agent"} {
+			if !p.aptInstalled(ri, i, n) {
+				helpers = append(helpers, n)
+			}
+		}
+		if line := p.recvKeys(ri, i); line > 0 && len(helpers) > 0 {
+			add = append(add, helpers...)
+			named, came := helpers[0]+" is", "it came as a recommend"
+			if len(helpers) > 1 {
+				named, came = strings.Join(helpers, " and ")+" are", "they came as recommends"
+			}
+			why = append(why, fmt.Sprintf("%s named because gpg fetches keys from a keyserver (line %d) with dirmngr and exits 2 when it cannot start gpg-agent, and %s", named, line, came))
 		}
 	}
 	for n, m := range nativeBuilders {

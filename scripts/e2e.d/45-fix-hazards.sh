@@ -65,12 +65,33 @@
 #                       COPY app.tar.gz, then mkdir + tar -x + rm + ln -s in
 #                       one RUN: after fix ADD extracts it, the link is still
 #                       made, and the image is smaller by about the archive
+#   pip-cache-dir-override
+#                       pip install --no-cache-dir --cache-dir=/pipcache of
+#                       an sdist from a package index on loopback: the later
+#                       --cache-dir wins, so the original keeps the wheel
+#                       pip built under /pipcache; after fix the Dockerfile
+#                       has no --cache-dir, no file is left under /pipcache,
+#                       the module still runs, the image is smaller by the
+#                       cache's bytes, and lint reports WH501 on the original
+#                       and not on the fix
+#   gpg-recv-keys       apt-get install -y gpg, then gpg --recv-keys of a key
+#                       from a keyserver on loopback: gpg needs dirmngr and
+#                       gpg-agent, which only gpg's Recommends (gnupg) pull
+#                       in; the default fix adds no --no-install-recommends;
+#                       --unsafe-fixes adds it with dirmngr and gpg-agent;
+#                       two hand-written controls, without dirmngr and
+#                       without gpg-agent, must fail to build
 #   no-finding-no-edit  lint reports nothing with a safe repair; fix leaves
 #                       the file byte-identical (apt-get remove stays)
 #
 # The HTTPS server is `openssl s_server -WWW` on 127.0.0.1 with a server
-# certificate signed by a CA made here; it is stopped by PID when the script
-# ends. Builds use --network host, so they reach it and Debian's archive.
+# certificate signed by a CA made here; the package index is `busybox httpd`
+# on 127.0.0.1 serving a PEP 503 "simple" directory with one sdist packed
+# here from the case's sources, and, at /pks/lookup, an armored public key
+# made here (a keyserver speaking HKP's op=get: busybox httpd ignores the
+# query string of a static file). Both are stopped by PID when the script
+# ends.
+# Builds use --network host, so they reach them and Debian's archive.
 # FIX_HAZARDS_ONLY=GLOB runs only the matching cases. Environment: see
 # scripts/e2e.sh.
 set -euo pipefail
@@ -89,7 +110,8 @@ mkdir -p "$W/logs"
 
 # The cases, in the order they run.
 ORDER=(set-e-chain-fails set-e-chain-passes tool-removed recommends-https comment-intent
-	apt-update-then-installs apt-update-across-copy lists-queried-later pkgcache-bin copied-archive-mkdir no-finding-no-edit)
+	apt-update-then-installs apt-update-across-copy lists-queried-later pkgcache-bin copied-archive-mkdir pip-cache-dir-override
+	gpg-recv-keys no-finding-no-edit)
 
 # What the image's CMD prints when the software works.
 declare -A WANT_OUT=(
@@ -103,6 +125,8 @@ declare -A WANT_OUT=(
 	[lists-queried-later]=lists-queried-later-ok
 	[pkgcache-bin]=pkgcache-bin-ok
 	[copied-archive-mkdir]=copied-archive-mkdir-ok
+	[pip-cache-dir-override]=pip-cache-dir-override-ok
+	[gpg-recv-keys]=gpg-recv-keys-ok
 	[no-finding-no-edit]=no-finding-no-edit-ok
 )
 # Cases built on busybox (the others on the Debian base).
@@ -112,11 +136,13 @@ declare -A MUST_FAIL=([set-e-chain-fails]=1)
 # Cases where no safe repair applies: fix --check exits 0 on the original.
 declare -A NO_SAFE_REPAIR=([no-finding-no-edit]=1)
 # Cases about an unsafe repair: also fixed with --unsafe-fixes.
-declare -A UNSAFE=([recommends-https]=1 [comment-intent]=1 [apt-update-across-copy]=1)
+declare -A UNSAFE=([recommends-https]=1 [comment-intent]=1 [apt-update-across-copy]=1 [gpg-recv-keys]=1)
 
 declare -A BUILD_SECS=() # image ref -> seconds its build took
 CASE=""                  # the case running now
 HTTPS_PORT=""
+INDEX_PORT=""
+KEY_FPR="" # fingerprint of the key the keyserver serves
 
 trap 'svc_stop_all' EXIT
 trap 'exit 130' INT
@@ -163,6 +189,8 @@ build() {
 	[ -z "${ON_BUSYBOX[$CASE]:-}" ] || base=$BUSYBOX_BASE
 	local args=(--build-arg "BASE=$base")
 	[ "$CASE" != recommends-https ] || args+=(--build-arg "PORT=$HTTPS_PORT")
+	[ "$CASE" != pip-cache-dir-override ] || args+=(--build-arg "PORT=$INDEX_PORT")
+	[ "$CASE" != gpg-recv-keys ] || args+=(--build-arg "PORT=$INDEX_PORT" --build-arg "KEY=$KEY_FPR")
 	start=$SECONDS
 	docker build --network host -t "$ref" -f "$ctx/$df" "${args[@]}" "$ctx" >"$log" 2>&1 || rc=$?
 	BUILD_SECS[$ref]=$((SECONDS - start))
@@ -317,6 +345,36 @@ start_https() {
 	else
 		_check_ok "HTTPS server on 127.0.0.1:$HTTPS_PORT: trusted with the e2e CA only"
 	fi
+}
+
+# Package index for pip-cache-dir-override: a PEP 503 "simple" tree with the
+# sdist whittlehello-1.0.tar.gz (packed here from the case's sources), and
+# keyserver for gpg-recv-keys: /pks/lookup answers with one armored key made
+# here, whatever the query. Both served by busybox httpd on loopback.
+start_index() {
+	local d=$W/pypi src=$CASES/pip-cache-dir-override
+	mkdir -p "$d/simple/whittlehello"
+	tar -C "$src" --owner=0 --group=0 -czf "$d/simple/whittlehello/whittlehello-1.0.tar.gz" whittlehello-1.0
+	printf '<!DOCTYPE html>\n<html><body>\n<a href="whittlehello/">whittlehello</a>\n</body></html>\n' \
+		>"$d/simple/index.html"
+	printf '<!DOCTYPE html>\n<html><body>\n<a href="whittlehello-1.0.tar.gz">whittlehello-1.0.tar.gz</a>\n</body></html>\n' \
+		>"$d/simple/whittlehello/index.html"
+	# The keyserver's key: made in a GnuPG home of its own, whose agent is
+	# stopped (by that home) once the key is exported.
+	local g=$W/gnupg
+	mkdir -p "$g" "$d/pks"
+	chmod 700 "$g"
+	GNUPGHOME=$g gpg --batch --passphrase '' --quick-gen-key 'whittle e2e <e2e@whittle.invalid>' \
+		ed25519 sign never >"$W/logs/gpg.log" 2>&1
+	KEY_FPR=$(GNUPGHOME=$g gpg --batch --with-colons --list-keys e2e@whittle.invalid 2>>"$W/logs/gpg.log" | awk -F: '$1 == "fpr" { print $10; exit }')
+	GNUPGHOME=$g gpg --batch --armor --export "$KEY_FPR" >"$d/pks/lookup" 2>>"$W/logs/gpg.log"
+	gpgconf --homedir "$g" --kill all 2>/dev/null || true
+	check_cmd "keyserver key $KEY_FPR exported" grep -q 'BEGIN PGP PUBLIC KEY BLOCK' "$d/pks/lookup"
+	INDEX_PORT=$(pick_port 8480)
+	svc_start index "$W/logs/index.log" busybox httpd -f -v -p "127.0.0.1:$INDEX_PORT" -h "$d"
+	WAIT_SERVICE=index wait_until 30 "package index on 127.0.0.1:$INDEX_PORT" \
+		curl -fsS -o /dev/null "http://127.0.0.1:$INDEX_PORT/simple/whittlehello/whittlehello-1.0.tar.gz"
+	_check_ok "package index on 127.0.0.1:$INDEX_PORT serves whittlehello-1.0.tar.gz"
 }
 
 # prepare NAME CTX: the context files a case needs that are made here (no
@@ -516,6 +574,68 @@ extra_copied_archive_mkdir() {
 	fi
 }
 
+# pipcache REF: "FILES BYTES" of the regular files under /pipcache in REF
+# (0 0 when there is no such directory).
+pipcache() {
+	docker run --rm --network none "$1" sh -c \
+		'find /pipcache -type f -printf "%s\n" 2>/dev/null | awk "{ n++; s += \$1 } END { print n + 0, s + 0 }"' 2>/dev/null || echo n/a
+}
+
+# wh501 FILE: the lines of FILE where lint reports WH501, comma-separated.
+wh501() {
+	"$WHITTLE" lint --format json --fail-level none "$1" |
+		jq -r '[.findings[] | select(.rule == "WH501") | .line] | map(tostring) | join(",")'
+}
+
+extra_pip_cache_dir_override() {
+	local before after where
+	if joined "$FIXED/Dockerfile" | grep -v '^[[:space:]]*#' | grep -q -- '--cache-dir'; then
+		_check_fail "$CASE: the fixed Dockerfile still sets --cache-dir: $(joined "$FIXED/Dockerfile" | grep -- '--cache-dir')"
+	else
+		_check_ok "$CASE: the fixed Dockerfile sets no --cache-dir"
+	fi
+	check_gt "$CASE: lint reports WH501 on the original (line)" "$(wh501 "$ORIG/Dockerfile" | cut -d, -f1)" 0
+	check_eq "$CASE: lines where lint reports WH501 after fix" "" "$(wh501 "$FIXED/Dockerfile")"
+	before=$(pipcache "$IMG_BEFORE")
+	where=$(docker run --rm --network none "$IMG_BEFORE" sh -c \
+		'cd /pipcache 2>/dev/null && find . -mindepth 1 -maxdepth 1 | sort | paste -sd" "' 2>/dev/null || true)
+	check_gt "$CASE: files under /pipcache in the original (files bytes: $before; $where)" "${before%% *}" 0
+	if docker image inspect "$IMG_FIXED" >/dev/null 2>&1; then
+		after=$(pipcache "$IMG_FIXED")
+		check_eq "$CASE: files and bytes under /pipcache after fix" "0 0" "$after"
+		# The fix changes nothing else: the image is smaller by the cache.
+		check_eq "$CASE: bytes saved by fix (the cache's ${before#* } bytes)" "${before#* }" \
+			"$(minus "$(size "$IMG_BEFORE")" "$(size "$IMG_FIXED")")"
+	else
+		_check_fail "$CASE: no fixed image to look for /pipcache in"
+	fi
+}
+
+extra_gpg_recv_keys() {
+	if [ "$(norecs "$FIXED/Dockerfile")" -gt "$(norecs "$ORIG/Dockerfile")" ]; then
+		_check_fail "$CASE: the default fix added --no-install-recommends (an unsafe repair)"
+	else
+		_check_ok "$CASE: the default fix leaves the recommends alone"
+	fi
+	if [ -f "$UNSAFE_CTX/Dockerfile" ] && ! cmp -s "$ORIG/Dockerfile" "$UNSAFE_CTX/Dockerfile"; then
+		local install
+		install=$(joined "$UNSAFE_CTX/Dockerfile" | grep -o 'apt-get install[^&;|]*' || true)
+		if [[ $install == *--no-install-recommends* && $install == *" dirmngr "* && $install == *" gpg-agent "* ]]; then
+			_check_ok "$CASE: --unsafe-fixes installs with --no-install-recommends, dirmngr and gpg-agent ($install)"
+		else
+			_check_fail "$CASE: --unsafe-fixes: want --no-install-recommends, dirmngr and gpg-agent in the install, got: $install"
+		fi
+	else
+		_check_fail "$CASE: --unsafe-fixes made no repaired Dockerfile"
+	fi
+	# The controls show that both decide: without dirmngr gpg cannot reach
+	# the keyserver; without gpg-agent it imports the key and exits 2.
+	expect_build "$CASE: control (--no-install-recommends gpg, no dirmngr)" fail \
+		"e2e/fix-hazards/$CASE:control" "$ORIG" Dockerfile.control || true
+	expect_build "$CASE: control (--no-install-recommends dirmngr gpg, no gpg-agent)" fail \
+		"e2e/fix-hazards/$CASE:control-agent" "$ORIG" Dockerfile.control-agent || true
+}
+
 extra_no_finding_no_edit() {
 	local json=$W/$CASE.lint.json rc=0
 	"$WHITTLE" lint --format json --fail-level none "$ORIG/Dockerfile" >"$json" || rc=$?
@@ -543,6 +663,8 @@ BASE_LAYERS=$(img_diff_ids "$DEBIAN_BASE" | wc -l)
 
 step "fix-hazards: HTTPS server"
 start_https
+step "fix-hazards: package index and keyserver"
+start_index
 
 present=()
 for dir in "$CASES"/*/; do present+=("$(basename "$dir")"); done
