@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Bounded fuzzing of the readers of untrusted images (issue 11).
 #
-# Runs each native Go fuzz target below for E2E_FUZZTIME (default 60s), one
+# Runs each native Go fuzz target below for E2E_FUZZTIME (default 30s), one
 # after the other (the machine's cores go to the fuzzing workers):
 #   pkg/layer     FuzzWalk       the layer walker (gzip, zstd, plain tar)
 #   pkg/imageref  FuzzArchive    the docker-archive reader, then every layer
@@ -30,7 +30,7 @@ set -euo pipefail
 : "${E2E_SRC:?}" "${E2E_WORK:?}"
 have go || PATH=$PATH:/usr/local/go/bin
 have go || die "go not found"
-FUZZTIME=${E2E_FUZZTIME:-60s}
+FUZZTIME=${E2E_FUZZTIME:-30s}
 
 TARGETS=(
 	"./pkg/layer FuzzWalk"
