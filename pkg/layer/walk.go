@@ -107,6 +107,7 @@ type options struct {
 	skipVerify bool
 	noBlobHash bool
 	limits     *Limits // nil: DefaultLimits()
+	prefetch   *Prefetch
 }
 
 // WithDiffID gives the expected diff_id (from the image config), so that
@@ -196,20 +197,6 @@ func WalkInfo(ctx context.Context, l v1.Layer, fn func(e *Entry) error, opts ...
 		name = layerName(l, &o, native)
 	}
 
-	var (
-		rc  io.ReadCloser
-		err error
-	)
-	if native {
-		rc, err = l.Uncompressed()
-	} else {
-		rc, err = l.Compressed()
-	}
-	if err != nil {
-		return info, fmt.Errorf("opening layer %s: %w", name, err)
-	}
-	defer rc.Close()
-
 	// A remote layer verifies its blob's digest as it streams
 	// (go-containerregistry's remote package): hashing it again would
 	// only cost time.
@@ -217,51 +204,38 @@ func WalkInfo(ctx context.Context, l v1.Layer, fn func(e *Entry) error, opts ...
 	// declared: the blob's digest is not hashed here, either because the
 	// source checks it or because the caller only needs the content.
 	declared := selfVerified || (!native && o.noBlobHash)
-	// Reading stops once ctx is done, within one read of the blob, even
-	// in the middle of an entry that is being skipped.
-	blob := &hashCounter{r: spool.Reader(ctx, rc)}
-	if !declared {
-		blob.h = sha256.New()
-	}
-	br := bufio.NewReaderSize(blob, 1<<16)
-	magic, _ := br.Peek(4)
-	info.Compression = detect(magic, info.MediaType)
 
-	var dec io.Reader
-	switch info.Compression {
-	case Gzip:
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return info, &CorruptError{Layer: name, Err: fmt.Errorf("opening gzip stream: %w", err)}
+	// The tar stream: from the blob, or from a prefetch of it (which the
+	// walk checks as it checks the blob, and completes from the blob
+	// where it fell short).
+	var (
+		s   *stream
+		pr  *prefetchReader
+		dec io.Reader
+	)
+	if c, ok := o.prefetch.wait(l); ok && !native {
+		pr = &prefetchReader{p: o.prefetch, open: func() (*stream, error) {
+			return openStream(ctx, l, &o, name, native)
+		}}
+		defer pr.close()
+		info.Compression, dec = c, pr
+	} else {
+		var err error
+		if s, err = openStream(ctx, l, &o, name, native); err != nil {
+			return info, err
 		}
-		defer zr.Close()
-		dec = zr
-	case Zstd:
-		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true))
-		if err != nil {
-			return info, &CorruptError{Layer: name, Err: fmt.Errorf("opening zstd stream: %w", err)}
-		}
-		defer zr.Close()
-		dec = zr
-	default:
-		dec = br
-	}
-	lim := DefaultLimits()
-	if o.limits != nil {
-		lim = *o.limits
-	}
-	dec = &limitReader{r: dec, l: lim, compressed: blob, ratio: info.Compression != Uncompressed, layer: name}
-	// An uncompressed blob is the tar stream itself: its digest is the
-	// diff_id, hashed once.
-	blobIsTar := info.Compression == Uncompressed && blob.h != nil
-	if blobIsTar {
-		blob.h = nil
+		defer s.close()
+		info.Compression, dec = s.compression, s.dec
 	}
 	// The tar stream is read (decompressed) on one goroutine and its
 	// diff_id hashed on another, ahead of the parsing here, in chunks
 	// that every stage reads in place.
 	tarStream := NewHashAhead(dec, sha256.New())
 	defer tarStream.Close()
+	lim := DefaultLimits()
+	if o.limits != nil {
+		lim = *o.limits
+	}
 
 	tr := tar.NewReader(tarStream)
 	var e Entry
@@ -322,13 +296,27 @@ func WalkInfo(ctx context.Context, l v1.Layer, fn func(e *Entry) error, opts ...
 		}
 		return info, &CorruptError{Layer: name, Err: fmt.Errorf("reading to the end of the tar stream: %w", err)}
 	}
-	diffID := tarStream.Sum() // the reading ahead has stopped: br is ours again
-	if _, err := io.Copy(io.Discard, br); err != nil {
-		return info, &CorruptError{Layer: name, Err: fmt.Errorf("reading to the end of the blob: %w", err)}
+	diffID := tarStream.Sum() // the reading ahead has stopped: the stream is ours again
+	var blobSum []byte
+	if pr != nil && pr.fb == nil {
+		// All of the tar stream came from the prefetch, which read the
+		// blob to its end.
+		info.CompressedSize, blobSum = pr.blob()
+	} else {
+		if pr != nil {
+			s = pr.fb
+		}
+		if _, err := io.Copy(io.Discard, s.br); err != nil {
+			return info, &CorruptError{Layer: name, Err: fmt.Errorf("reading to the end of the blob: %w", err)}
+		}
+		info.CompressedSize = s.blob.n
+		if s.blob.h != nil {
+			blobSum = s.blob.h.Sum(nil)
+		}
 	}
 	info.DiffID = v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(diffID)}
 	info.UncompressedSize = tarStream.N()
-	info.CompressedSize = blob.n
+	blobIsTar := info.Compression == Uncompressed && !declared
 	if declared {
 		h := o.digest
 		if h == nil {
@@ -342,7 +330,7 @@ func WalkInfo(ctx context.Context, l v1.Layer, fn func(e *Entry) error, opts ...
 	} else if blobIsTar {
 		info.Digest = info.DiffID
 	} else {
-		info.Digest = v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(blob.h.Sum(nil))}
+		info.Digest = v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(blobSum)}
 	}
 	if o.skipVerify {
 		return info, nil
@@ -460,6 +448,86 @@ func layerName(l v1.Layer, o *options, native bool) string {
 		return h.String()
 	}
 	return "(unknown)"
+}
+
+// stream is a layer's blob opened for a walk: the blob, counted and (unless
+// its digest is taken as declared) hashed, and its tar stream, decompressed
+// and held to the limits.
+type stream struct {
+	rc          io.ReadCloser
+	blob        *hashCounter
+	br          *bufio.Reader
+	zr          io.Closer // the decoder, if any
+	dec         io.Reader
+	compression Compression
+}
+
+// openStream opens l's blob (its uncompressed stream when native) for a
+// walk named name.
+func openStream(ctx context.Context, l v1.Layer, o *options, name string, native bool) (*stream, error) {
+	var (
+		rc  io.ReadCloser
+		err error
+	)
+	if native {
+		rc, err = l.Uncompressed()
+	} else {
+		rc, err = l.Compressed()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("opening layer %s: %w", name, err)
+	}
+	s := &stream{rc: rc}
+	declared := !native && (isRemote(l) || o.noBlobHash)
+	// Reading stops once ctx is done, within one read of the blob, even
+	// in the middle of an entry that is being skipped.
+	s.blob = &hashCounter{r: spool.Reader(ctx, rc)}
+	if !declared {
+		s.blob.h = sha256.New()
+	}
+	s.br = bufio.NewReaderSize(s.blob, 1<<16)
+	magic, _ := s.br.Peek(4)
+	s.compression = detect(magic, MediaType(l))
+	switch s.compression {
+	case Gzip:
+		zr, err := gzip.NewReader(s.br)
+		if err != nil {
+			rc.Close()
+			return nil, &CorruptError{Layer: name, Err: fmt.Errorf("opening gzip stream: %w", err)}
+		}
+		s.zr, s.dec = zr, zr
+	case Zstd:
+		zr, err := zstd.NewReader(s.br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true))
+		if err != nil {
+			rc.Close()
+			return nil, &CorruptError{Layer: name, Err: fmt.Errorf("opening zstd stream: %w", err)}
+		}
+		s.zr, s.dec = zstdCloser{zr}, zr
+	default:
+		s.dec = s.br
+	}
+	lim := DefaultLimits()
+	if o.limits != nil {
+		lim = *o.limits
+	}
+	s.dec = &limitReader{r: s.dec, l: lim, compressed: s.blob, ratio: s.compression != Uncompressed, layer: name}
+	// An uncompressed blob is the tar stream itself: its digest is the
+	// diff_id, hashed once.
+	if s.compression == Uncompressed {
+		s.blob.h = nil
+	}
+	return s, nil
+}
+
+type zstdCloser struct{ d *zstd.Decoder }
+
+func (z zstdCloser) Close() error { z.d.Close(); return nil }
+
+func (s *stream) close() {
+	if s.zr != nil {
+		s.zr.Close()
+	}
+	s.rc.Close()
 }
 
 type hashCounter struct {

@@ -65,7 +65,8 @@ func (b *Budget) Limit() int64 {
 	return b.limit
 }
 
-// Used is how many bytes the budget's writers wrote.
+// Used is how many bytes the budget counts: those its writers wrote and
+// those taken, less those released.
 func (b *Budget) Used() int64 {
 	if b == nil {
 		return 0
@@ -75,17 +76,7 @@ func (b *Budget) Used() int64 {
 
 // take counts n more bytes for what, or refuses them, counting nothing,
 // when they would pass the limit.
-func (b *Budget) take(n int, what string) error {
-	if b == nil {
-		return nil
-	}
-	used := b.used.Add(int64(n))
-	if b.limit > 0 && used > b.limit {
-		b.used.Add(-int64(n))
-		return &LimitError{What: what, Limit: b.limit, Used: used - int64(n)}
-	}
-	return nil
-}
+func (b *Budget) take(n int, what string) error { return b.Take(int64(n), what) }
 
 // Writer returns a writer to w that counts what it writes against the
 // budget, and refuses (a *LimitError naming what) a write that would pass
@@ -132,4 +123,28 @@ func dirName(d string) string {
 		return "the temporary directory"
 	}
 	return d
+}
+
+// Take counts n more bytes for what, or refuses them (a *LimitError),
+// counting nothing, when they would pass the limit: for writers that
+// count their own bytes, such as a file that is given back with Release.
+func (b *Budget) Take(n int64, what string) error {
+	if b == nil {
+		return nil
+	}
+	used := b.used.Add(n)
+	if b.limit > 0 && used > b.limit {
+		b.used.Add(-n)
+		return &LimitError{What: what, Limit: b.limit, Used: used - n}
+	}
+	return nil
+}
+
+// Release gives back n bytes taken before, once what they held is gone
+// from the disk (a temporary file closed).
+func (b *Budget) Release(n int64) {
+	if b == nil || n <= 0 {
+		return
+	}
+	b.used.Add(-n)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 
 	"strings"
 
@@ -62,6 +63,10 @@ func (r *Result) Close() error {
 	r.layer = nil
 	return err
 }
+
+// maxReadAhead is the most layers read ahead by default, however many cores:
+// each holds its layer's stream on disk until it is read.
+const maxReadAhead = 4
 
 // Squash merges the layers of img above its base into one layer (see
 // MakePlan for how the base is found) and returns the new image. The input
@@ -179,9 +184,37 @@ func Squash(ctx context.Context, img v1.Image, opts ...Option) (_ *Result, err e
 			o.progress(p)
 		}
 	}
+	// While a layer is read, the next ones below it are decompressed
+	// ahead on other cores (see WithReadAhead): reading top-down no
+	// longer waits for one layer's decompression at a time.
+	ahead := o.ahead
+	if ahead < 0 {
+		ahead = min(runtime.GOMAXPROCS(0)-1, maxReadAhead)
+	}
+	if o.dryRun {
+		ahead = 0
+	}
+	pf := make([]*layer.Prefetch, len(layers))
+	defer func() {
+		for _, p := range pf {
+			p.Close()
+		}
+	}()
 	for i := len(layers) - 1; i >= keep; i-- {
 		report(Progress{Phase: PhaseRead, LayersDone: len(layers) - 1 - i})
-		if err := m.readLayer(ctx, i-keep, layers[i], readOpts(i-keep)...); err != nil {
+		for j := i - 1; j >= keep && j >= i-ahead; j-- {
+			if pf[j] == nil {
+				pf[j] = layer.StartPrefetch(ctx, layers[j], o.tempDir, budget, readOpts(j-keep)...)
+			}
+		}
+		opts := readOpts(i - keep)
+		if pf[i] != nil {
+			opts = append(opts, layer.WithPrefetch(pf[i]))
+		}
+		err := m.readLayer(ctx, i-keep, layers[i], opts...)
+		pf[i].Close()
+		pf[i] = nil
+		if err != nil {
 			return nil, fmt.Errorf("reading layer %d: %w", i, err)
 		}
 	}
