@@ -11,9 +11,16 @@
 #   floor:     read the 5 layers above the lowest once, then compress their
 #              merged layer's tar once with the same codec and level on all
 #              cores (from the page cache, no digests): the floor of squash
+#   floor-every: read every layer of the image once (the kept lowest one
+#              too, as squash reads it to check it), then compress the 5
+#              layers' merged tar as floor does: the baseline the issue
+#              names ("read every layer once plus compressing the merged
+#              bytes once")
 #   squash:    squash.Squash, the 5 layers above the lowest merged into one
+#   squash-noahead: the same without reading layers ahead (WithReadAhead(0))
 #   floor-all: as floor, all 6 layers and their merged tar
 #   all:       squash.Squash, all 6 layers merged into one
+#   all-noahead: the same without reading layers ahead
 #   extract:   go-containerregistry's mutate.Extract of all 6 layers,
 #              compressed the same way on all cores into one layer file,
 #              with its two digests (what "all" replaces)
@@ -59,7 +66,7 @@ cat "$img"/blobs/sha256/* "$work"/merged*.tar >/dev/null # warm the page cache
 
 field() { sed -n "s/.*\"$1\":\([0-9.e+-]*\).*/\1/p"; }
 best() { sort -g | awk 'NR == 1'; }
-modes="read floor squash floor-all all extract"
+modes="read floor floor-every squash squash-noahead floor-all all all-noahead extract"
 declare -A wall cpu rss
 for mode in $modes; do wall[$mode]=""; cpu[$mode]=""; rss[$mode]=0; done
 for r in $(seq "$runs"); do
@@ -67,10 +74,15 @@ for r in $(seq "$runs"); do
 		case $mode in
 		floor) args=(-mode floor -merged "$work/merged.tar") ;;
 		floor-all) args=(-mode floor -all -merged "$work/merged-all.tar") ;;
+		floor-every) args=(-mode floor -readall -merged "$work/merged.tar") ;;
+		squash-noahead) args=(-mode squash -ahead 0) ;;
+		all-noahead) args=(-mode all -ahead 0) ;;
 		*) args=(-mode "$mode") ;;
 		esac
 		out=$("$bin" "${args[@]}" -image "$img" -tmp "$work" "${codec[@]}")
-		echo "run $r: ${out/\"mode\":\"floor\"/\"mode\":\"$mode\"}"
+		shown=${out/\"mode\":\"squash\"/\"mode\":\"$mode\"}
+		shown=${shown/\"mode\":\"all\"/\"mode\":\"$mode\"}
+		echo "run $r: ${shown/\"mode\":\"floor\"/\"mode\":\"$mode\"}"
 		wall[$mode]+="$(echo "$out" | field seconds)"$'\n'
 		cpu[$mode]+="$(echo "$out" | field cpu_seconds)"$'\n'
 		m=$(echo "$out" | field max_rss_mb)
@@ -81,7 +93,7 @@ echo "files $files, bytes $bytes, $compression level $level (best of $runs runs)
 for mode in $modes; do
 	w=$(printf '%s' "${wall[$mode]}" | best)
 	c=$(printf '%s' "${cpu[$mode]}" | best)
-	printf '%-9s wall %7.2fs  cpu %7.2fs  peak RSS %5.0f MB\n' "$mode" "$w" "$c" "${rss[$mode]}"
+	printf '%-14s wall %7.2fs  cpu %7.2fs  peak RSS %5.0f MB\n' "$mode" "$w" "$c" "${rss[$mode]}"
 done
 ratio() { # ratio NAME A B: A's best wall and CPU over B's
 	awk -v n="$1" -v aw="$(printf '%s' "${wall[$2]}" | best)" -v bw="$(printf '%s' "${wall[$3]}" | best)" \
@@ -89,5 +101,8 @@ ratio() { # ratio NAME A B: A's best wall and CPU over B's
 		'BEGIN{printf "%-18s wall x%.2f  cpu x%.2f\n", n, aw/bw, ac/bc}'
 }
 ratio "squash/floor" squash floor
+ratio "squash/floor-every" squash floor-every
+ratio "squash/noahead" squash squash-noahead
+ratio "all/noahead" all all-noahead
 ratio "all/floor-all" all floor-all
 ratio "all/extract" all extract

@@ -6,7 +6,9 @@
 //	floor     the floor of a squash: read the merged layers once (as read
 //	          does), then compress the merged layer's tar (prepared before,
 //	          from a file in the page cache) once with the same codec and
-//	          level on all cores; what no squash can go below
+//	          level on all cores; what no squash can go below; with
+//	          -readall it reads every layer of the image (the kept ones
+//	          too, which squash reads to check them), then compresses
 //	squash    squash.Squash merging every layer above the lowest
 //	all       squash.Squash merging every layer (WithAll)
 //	extract   go-containerregistry's mutate.Extract of the whole image,
@@ -92,6 +94,8 @@ func run(ctx context.Context) error {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
 	dry := flag.Bool("dry", false, "squash, all: a dry run (the read phase only)")
 	traceFile := flag.String("trace", "", "write an execution trace here (go tool trace)")
+	ahead := flag.Int("ahead", -1, "squash, all: merged layers read ahead (squash.WithReadAhead); -1: squash's default")
+	readAll := flag.Bool("readall", false, "floor: read every layer of the image (the kept one too), then compress the merged layer's tar")
 	flag.Parse()
 	c := squash.Compression(*compression)
 	level, err := squash.ParseCompressionLevel(c, *levelName)
@@ -124,7 +128,11 @@ func run(ctx context.Context) error {
 		case "read":
 			res.InBytes, err = read(img, 0)
 		case "floor":
-			res.InBytes, err = read(img, first)
+			from := first
+			if *readAll {
+				from = 0
+			}
+			res.InBytes, err = read(img, from)
 			res.ReadSeconds = time.Since(start).Seconds()
 			if err == nil {
 				res.OutBytes, res.Compressed, err = compressFile(*merged, *tmp, c, level)
@@ -137,6 +145,9 @@ func run(ctx context.Context) error {
 				squash.WithCompression(c), squash.WithCompressionLevel(level)}
 			if first == 0 {
 				opts[0] = squash.WithAll(true)
+			}
+			if *ahead >= 0 {
+				opts = append(opts, squash.WithReadAhead(*ahead))
 			}
 			opts = append(opts, squash.WithDryRun(*dry), squash.WithProgress(func(p squash.Progress) {
 				if p.Phase == squash.PhaseWrite && res.ReadSeconds == 0 {
