@@ -49,12 +49,18 @@ type Prefetch struct {
 	releasedOnce sync.Once
 }
 
+// budgetShare is the share of the budget's limit past which a prefetch
+// stops (and its walk reads the rest from the blob): the rest is left to
+// the writes that cannot be given up (a squash's spool and output).
+const budgetShare = 0.5
+
 // prefetchChunk is how much the prefetch decompresses before it writes.
 const prefetchChunk = 1 << 20
 
 // StartPrefetch starts decompressing l into a file with no name in dir (""
 // is the system's temporary directory), counting what it writes against
-// budget (nil caps nothing) while the file lives. opts must be those the
+// budget (nil caps nothing) while the file lives, up to half of its limit
+// with what else the budget counts. opts must be those the
 // walk will be given (its name, digests, limits, blob digest check). A
 // layer whose blob is not compressed is not prefetched (there is nothing
 // to gain). Close it once its walk is over, or when it is not walked.
@@ -114,7 +120,7 @@ func (p *Prefetch) run(ctx context.Context, o *options, dir string) {
 			return
 		}
 		if n > 0 {
-			if err := p.budget.Take(int64(n), what); err != nil {
+			if err := p.budget.TakeWithin(int64(n), budgetShare, what); err != nil {
 				p.finish(false)
 				return
 			}

@@ -140,6 +140,21 @@ func (b *Budget) Take(n int64, what string) error {
 	return nil
 }
 
+// TakeWithin is Take for writes that may be given up: it refuses n bytes
+// that would bring what the budget counts past share (0 to 1) of its
+// limit, leaving the rest to the writes that may not.
+func (b *Budget) TakeWithin(n int64, share float64, what string) error {
+	if b == nil {
+		return nil
+	}
+	used := b.used.Add(n)
+	if b.limit > 0 && float64(used) > share*float64(b.limit) {
+		b.used.Add(-n)
+		return &LimitError{What: what, Limit: int64(share * float64(b.limit)), Used: used - n}
+	}
+	return nil
+}
+
 // Release gives back n bytes taken before, once what they held is gone
 // from the disk (a temporary file closed).
 func (b *Budget) Release(n int64) {

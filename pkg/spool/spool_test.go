@@ -159,3 +159,34 @@ func TestRemoveStale(t *testing.T) {
 		t.Errorf("missing dir: %v %v", r, err)
 	}
 }
+
+// TakeWithin refuses past its share of the limit, leaving the rest to
+// Take; Release gives bytes back; no limit caps nothing.
+func TestBudgetTakeWithin(t *testing.T) {
+	b := NewBudget(100)
+	if err := b.TakeWithin(50, 0.5, "ahead"); err != nil {
+		t.Fatal(err)
+	}
+	var le *LimitError
+	if err := b.TakeWithin(1, 0.5, "ahead"); !errors.As(err, &le) || le.What != "ahead" || le.Limit != 50 {
+		t.Fatalf("past the share: %v", err)
+	}
+	if err := b.Take(50, "spool"); err != nil {
+		t.Fatalf("the rest is Take's: %v", err)
+	}
+	if err := b.Take(1, "spool"); err == nil {
+		t.Fatal("past the limit")
+	}
+	b.Release(50)
+	if b.Used() != 50 {
+		t.Fatalf("used %d after Release", b.Used())
+	}
+	if err := NewBudget(0).TakeWithin(1<<40, 0.5, "x"); err != nil {
+		t.Fatal(err)
+	}
+	var nb *Budget
+	if err := nb.TakeWithin(1, 0.5, "x"); err != nil {
+		t.Fatal(err)
+	}
+	nb.Release(1)
+}
