@@ -31,6 +31,7 @@ import (
 type analyzeOptions struct {
 	format     string
 	output     string
+	json       string // dive's --json FILE
 	platform   string
 	insecure   bool
 	top        int
@@ -190,6 +191,8 @@ func NewCmdAnalyze() *cobra.Command {
 	f.StringVar(&o.ciConfig, "ci-config", "", "read dive CI rules from `FILE` (default: .dive-ci when it exists; implies --ci)")
 	f.StringVar(&o.config, "config", "", "read the configuration from `FILE` (default: .whittle.yaml found from the current directory up)")
 	f.BoolVar(&o.noColor, "no-color", false, "never colour the output (colour is used only on a terminal, and not when NO_COLOR is set)")
+	f.StringVarP(&o.json, "json", "j", "", "dive's: write dive's JSON export to `FILE` (atomically) instead of the report, and skip the CI rules, as dive does")
+	_ = cmd.MarkFlagFilename("json", "json")
 	o.dive.add(f)
 	o.limits.add(f)
 	addMaxTemp(f, &o.maxTemp, "the temporary file that holds an image read from standard input (IMAGE -) or from the Docker Engine")
@@ -252,7 +255,17 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 	if o.output == "-" {
 		o.output = "" // stdout
 	}
-	useGate := analyzeGateOn(flags, o, cfg, cfgPath, os.Getenv)
+	if o.json != "" {
+		for _, name := range []string{"output", "format", "dockerfile"} {
+			if flags.Changed(name) {
+				return fail(fmt.Errorf("--json writes only dive's export, as dive does: it cannot be combined with --%s", name))
+			}
+		}
+	}
+	useGate := o.json == "" && analyzeGateOn(flags, o, cfg, cfgPath, os.Getenv)
+	if o.json != "" && (o.ci || o.ciConfig != "" || o.thresholds != (gate.Thresholds{}) || o.dive.thresholds()) {
+		fmt.Fprintln(stderr, "whittle: --json: the CI rules are not evaluated (as with dive, which exports and exits); run analyze without --json to judge the image")
+	}
 	var rules []gate.Rule
 	if useGate {
 		if rules, err = analyzeRules(o, cfg, cfgPath); err != nil {
@@ -289,11 +302,14 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 			return fail(err)
 		}
 	}
-	if o.output != "" {
-		if err := refuseOverwrite(ref, o.output); err != nil {
+	for _, out := range []string{o.output, o.json} {
+		if out == "" {
+			continue
+		}
+		if err := refuseOverwrite(ref, out); err != nil {
 			return fail(err)
 		}
-		if err := checkOutputFile(o.output); err != nil {
+		if err := checkOutputFile(out); err != nil {
 			return fail(err)
 		}
 	}
@@ -340,7 +356,14 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 	if lc != nil {
 		aopts = append(aopts, account.WithLayerCache(lc))
 	}
-	if o.packages {
+	var export *diveExportFile
+	if o.json != "" {
+		if export, err = openDiveExport(ctx, ref, img, o.json, netOpts); err != nil {
+			return fail(err)
+		}
+		defer export.abort() // after the rename, only a no-op
+		aopts = append(aopts, account.WithDiveExport(export.layer))
+	} else if o.packages {
 		aopts = append(aopts, packages.AnalyzeOptions()...)
 	} else if o.format == "html" {
 		aopts = append(aopts, account.WithVisibleFiles(true)) // for the size chart
@@ -353,6 +376,12 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 	bar.finish()
 	if err != nil {
 		return fail(fmt.Errorf("analyzing %s: %w", ref, limitHint(err)))
+	}
+	if export != nil {
+		if err := export.finish(rep.Dive); err != nil {
+			return fail(err)
+		}
+		return nil
 	}
 
 	a := report.Analysis{Report: rep}
