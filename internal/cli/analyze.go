@@ -126,7 +126,9 @@ reads IMAGE from the Docker Engine (docker-daemon:IMAGE), podman's API socket
 podman://IMAGE is --source podman IMAGE and docker-archive://FILE is
 docker-archive:FILE. A bare IMAGE without --source, and docker://IMAGE, are
 read from a registry, not from the engine as dive does. --lowestEfficiency, --highestWastedBytes and --highestUserWastedPercent
-set dive's rules (implying --ci), as a .dive-ci would.
+set dive's rules (implying --ci), as a .dive-ci would. --json FILE (-j) writes
+dive's JSON export of the image to FILE, in dive's format, and nothing else:
+as dive, it prints no report and skips the CI rules.
 
 With --dockerfile FILE (the Dockerfile the image was built from; --target
 STAGE when it is not the last stage), analyze also lints it and measures what
@@ -156,7 +158,8 @@ const analyzeExample = `  whittle analyze examples/app.tar
   docker save myapp:latest | whittle analyze -
   whittle analyze --format json -o report.json docker-daemon:myapp:latest
   whittle analyze --ci --max-wasted-bytes 20MB --max-wasted-ratio 0.1 registry.example.com/app:1.2
-  whittle analyze --ci --ci-config .dive-ci oci:build/layout:latest`
+  whittle analyze --ci --ci-config .dive-ci oci:build/layout:latest
+  whittle analyze --source docker-archive image.tar --json dive.json`
 
 // NewCmdAnalyze builds `whittle analyze`.
 func NewCmdAnalyze() *cobra.Command {
