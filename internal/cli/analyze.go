@@ -194,7 +194,7 @@ func NewCmdAnalyze() *cobra.Command {
 	f.StringVar(&o.ciConfig, "ci-config", "", "read dive CI rules from `FILE` (default: .dive-ci when it exists; implies --ci)")
 	f.StringVar(&o.config, "config", "", "read the configuration from `FILE` (default: .whittle.yaml found from the current directory up)")
 	f.BoolVar(&o.noColor, "no-color", false, "never colour the output (colour is used only on a terminal, and not when NO_COLOR is set)")
-	f.StringVarP(&o.json, "json", "j", "", "dive's: write dive's JSON export to `FILE` (atomically) instead of the report, and skip the CI rules, as dive does")
+	f.StringVarP(&o.json, "json", "j", "", "dive's: write dive's JSON export to `FILE` (atomically; - is stdout) instead of the report, and skip the CI rules, as dive does")
 	_ = cmd.MarkFlagFilename("json", "json")
 	o.dive.add(f)
 	o.limits.add(f)
@@ -306,11 +306,14 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 		}
 	}
 	for _, out := range []string{o.output, o.json} {
-		if out == "" {
-			continue
+		if out == "" || out == "-" {
+			continue // stdout (-o - is "" by now)
 		}
 		if err := refuseOverwrite(ref, out); err != nil {
 			return fail(err)
+		}
+		if fi, err := os.Stat(out); out == o.json && err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+			continue // a device or a fifo: written into, never replaced
 		}
 		if err := checkOutputFile(out); err != nil {
 			return fail(err)
@@ -361,7 +364,7 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 	}
 	var export *diveExportFile
 	if o.json != "" {
-		if export, err = openDiveExport(ctx, ref, img, o.json, netOpts); err != nil {
+		if export, err = openDiveExport(ctx, ref, img, o.json, cmd.OutOrStdout(), netOpts); err != nil {
 			return fail(err)
 		}
 		defer export.abort() // after the rename, only a no-op

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -72,48 +73,66 @@ func diveLayerMeta(cfg *v1.ConfigFile, paths []string, i int) (id, digest, comma
 	return id, digest, command
 }
 
-// diveExportFile writes dive's export to a temporary file beside path, a
-// layer at a time, and renames it into place once complete. The bytes are
-// those of dive's json.MarshalIndent(export, "", "  "): each part is
-// marshalled and indented at its depth.
+// diveExportFile writes dive's export a layer at a time, a file at a
+// time: to a temporary file beside path, renamed into place once complete;
+// to stdout for path "-"; straight into path when it is there and is not a
+// regular file (a device, a fifo: never replaced). The bytes are those of
+// dive's json.MarshalIndent(export, "", "  "): each part is marshalled
+// and indented at its depth.
 type diveExportFile struct {
 	path   string
-	tmp    *os.File
+	tmp    *os.File // the temporary file, or nil
+	direct *os.File // path itself when it is not a regular file, or nil
 	w      *bufio.Writer
 	cfg    *v1.ConfigFile
 	paths  []string
 	layers int
 	buf    bytes.Buffer
-	done   bool // renamed into place
+	done   bool // complete, or abandoned
 }
 
-func newDiveExportFile(path string, cfg *v1.ConfigFile, paths []string) (*diveExportFile, error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return nil, fmt.Errorf("writing %s: %w", path, pathErrCause(err))
+func newDiveExportFile(path string, stdout io.Writer, cfg *v1.ConfigFile, paths []string) (*diveExportFile, error) {
+	x := &diveExportFile{path: path, cfg: cfg, paths: paths}
+	var out io.Writer
+	if fi, err := os.Stat(path); path == "-" {
+		out = stdout
+	} else if err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+		if x.direct, err = os.OpenFile(path, os.O_WRONLY, 0); err != nil {
+			return nil, fmt.Errorf("writing %s: %w", path, pathErrCause(err))
+		}
+		out = x.direct
+	} else {
+		if x.tmp, err = os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp"); err != nil {
+			return nil, fmt.Errorf("writing %s: %w", path, pathErrCause(err))
+		}
+		out = x.tmp
 	}
-	x := &diveExportFile{path: path, tmp: tmp, w: bufio.NewWriterSize(tmp, 64<<10), cfg: cfg, paths: paths}
+	x.w = bufio.NewWriterSize(out, 64<<10)
 	x.w.WriteString("{\n  \"layer\": [")
 	return x, nil
 }
 
 // part writes sep, then v marshalled and indented at depth (in units of
-// two spaces).
-func (x *diveExportFile) part(sep string, v any, depth int) error {
+// two spaces), and returns what it wrote of v.
+func (x *diveExportFile) part(sep string, v any, depth int) ([]byte, error) {
 	raw, err := json.Marshal(v)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	x.buf.Reset()
 	if err := json.Indent(&x.buf, raw, strings.Repeat("  ", depth), "  "); err != nil {
-		return err
+		return nil, err
 	}
 	x.w.WriteString(sep)
 	_, err = x.w.Write(x.buf.Bytes())
-	return err
+	return x.buf.Bytes(), err
 }
 
-// layer writes one layer (account.WithDiveExport calls it in order).
+// emptyFileList ends a layer marshalled with no file at depth 2.
+const emptyFileList = "[]\n    }"
+
+// layer writes one layer (account.WithDiveExport calls it in order): its
+// fields, then its files one by one.
 func (x *diveExportFile) layer(l *account.DiveLayer) error {
 	id, digest, command := diveLayerMeta(x.cfg, x.paths, l.Index)
 	sep := "\n    "
@@ -121,14 +140,44 @@ func (x *diveExportFile) layer(l *account.DiveLayer) error {
 		sep = ",\n    "
 	}
 	x.layers++
-	if err := x.part(sep, diveExportLayer{Index: l.Index, ID: id, DigestID: digest, SizeBytes: l.SizeBytes, Command: command, FileList: l.Files}, 2); err != nil {
+	dl := diveExportLayer{Index: l.Index, ID: id, DigestID: digest, SizeBytes: l.SizeBytes, Command: command, FileList: []account.DiveFileInfo{}}
+	if len(l.Files) == 0 {
+		if _, err := x.part(sep, dl, 2); err != nil {
+			return fmt.Errorf("writing %s: %w", x.path, err)
+		}
+		return nil
+	}
+	// The layer without its files, up to the list's "[".
+	raw, err := json.Marshal(dl)
+	if err != nil {
 		return fmt.Errorf("writing %s: %w", x.path, err)
 	}
-	return nil
+	x.buf.Reset()
+	if err := json.Indent(&x.buf, raw, "    ", "  "); err != nil {
+		return fmt.Errorf("writing %s: %w", x.path, err)
+	}
+	head, ok := bytes.CutSuffix(x.buf.Bytes(), []byte(emptyFileList))
+	if !ok {
+		return fmt.Errorf("writing %s: a layer does not end with its file list", x.path)
+	}
+	x.w.WriteString(sep)
+	x.w.Write(head)
+	x.w.WriteString("[")
+	for k := range l.Files {
+		sep := "\n        "
+		if k > 0 {
+			sep = ",\n        "
+		}
+		if _, err := x.part(sep, &l.Files[k], 4); err != nil {
+			return fmt.Errorf("writing %s: %w", x.path, err)
+		}
+	}
+	_, err = x.w.WriteString("\n      ]\n    }")
+	return err
 }
 
-// finish writes the image part from dive's figures and renames the file
-// into place.
+// finish writes the image part from dive's figures and puts the file into
+// place.
 func (x *diveExportFile) finish(d account.Dive) (err error) {
 	defer func() {
 		if err != nil {
@@ -143,20 +192,26 @@ func (x *diveExportFile) finish(d account.Dive) (err error) {
 	for _, f := range d.Inefficiencies {
 		img.FileReference = append(img.FileReference, diveFileReference{Count: f.Count, SizeBytes: f.SizeBytes, File: f.Path})
 	}
-	if err = x.part("],\n  \"image\": ", img, 1); err != nil {
+	if _, err = x.part("],\n  \"image\": ", img, 1); err != nil {
 		return err
 	}
 	x.w.WriteString("\n}")
 	if err = x.w.Flush(); err != nil {
 		return err
 	}
-	if err = x.tmp.Chmod(0o644); err != nil {
-		return err
+	switch {
+	case x.direct != nil:
+		err = x.direct.Close()
+	case x.tmp != nil:
+		if err = x.tmp.Chmod(0o644); err != nil {
+			return err
+		}
+		if err = x.tmp.Close(); err != nil {
+			return err
+		}
+		err = os.Rename(x.tmp.Name(), x.path)
 	}
-	if err = x.tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(x.tmp.Name(), x.path); err != nil {
+	if err != nil {
 		return err
 	}
 	x.done = true
@@ -169,12 +224,17 @@ func (x *diveExportFile) abort() {
 		return
 	}
 	x.done = true
-	x.tmp.Close()
-	os.Remove(x.tmp.Name())
+	if x.direct != nil {
+		x.direct.Close()
+	}
+	if x.tmp != nil {
+		x.tmp.Close()
+		os.Remove(x.tmp.Name())
+	}
 }
 
 // openDiveExport starts dive's export of img, read from ref, to path.
-func openDiveExport(ctx context.Context, ref imageref.Ref, img v1.Image, path string, opts []imageref.Option) (*diveExportFile, error) {
+func openDiveExport(ctx context.Context, ref imageref.Ref, img v1.Image, path string, stdout io.Writer, opts []imageref.Option) (*diveExportFile, error) {
 	cfg, err := img.ConfigFile()
 	if err != nil {
 		return nil, fmt.Errorf("reading the config of %s: %w", ref, err)
@@ -183,5 +243,5 @@ func openDiveExport(ctx context.Context, ref imageref.Ref, img v1.Image, path st
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", ref, err)
 	}
-	return newDiveExportFile(path, cfg, paths)
+	return newDiveExportFile(path, stdout, cfg, paths)
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -183,7 +184,7 @@ func TestDiveExportFileForm(t *testing.T) {
 	dive := account.Dive{SizeBytes: 3, Efficiency: 1, Inefficiencies: []account.DiveInefficient{}}
 	for n := 0; n <= len(layers); n++ {
 		path := filepath.Join(t.TempDir(), "x.json")
-		x, err := newDiveExportFile(path, cfg, []string{"legacyid/layer.tar"})
+		x, err := newDiveExportFile(path, nil, cfg, []string{"legacyid/layer.tar"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -225,5 +226,38 @@ func TestDiveExportFileForm(t *testing.T) {
 				t.Errorf("layer 1: %+v", l1)
 			}
 		}
+	}
+}
+
+// TestDiveJSONExportFifo: a FILE that is there and is not a regular file
+// (here a fifo) is written into, not replaced by a renamed file.
+func TestDiveJSONExportFifo(t *testing.T) {
+	img := filepath.Join("..", "..", "testdata", "compat", "dive", "test-docker-image.tar")
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("no fifo here: %v", err)
+	}
+	read := make(chan []byte, 1)
+	go func() {
+		b, _ := os.ReadFile(fifo) // blocks until the writer opens it
+		read <- b
+	}()
+	file := filepath.Join(dir, "file.json")
+	for _, out := range []string{fifo, file} {
+		if code, stdout, stderr := runCLI(t, "", "analyze", "--no-cache", "--json", out, img); code != 0 || stdout != "" || stderr != "" {
+			t.Fatalf("%s: exit %d, stdout %q, stderr %q", out, code, stdout, stderr)
+		}
+	}
+	got := <-read
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("through the fifo: %d bytes, to a file %d", len(got), len(want))
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the fifo was replaced: %v, %v", fi, err)
 	}
 }
