@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"archive/tar"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -9,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
@@ -259,5 +263,189 @@ func TestDiveJSONExportFifo(t *testing.T) {
 	}
 	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
 		t.Errorf("the fifo was replaced: %v, %v", fi, err)
+	}
+}
+
+// TestDiveJSONExportEdges compares analyze --json with what dive itself
+// (built from d6c6919) wrote for edgeArchive, byte for byte.
+func TestDiveJSONExportEdges(t *testing.T) {
+	raw := edgeArchive(t)
+	if sum := sha256.Sum256(raw); hex.EncodeToString(sum[:]) != "14984972a612c146fb32d94b2344191feb8986777f11a1bfe6bcbc6b47993957" {
+		t.Fatal("edgeArchive is not the archive dive exported: regenerate export-edge.dive.json with dive (testdata/compat/dive/README.md)")
+	}
+	dir := t.TempDir()
+	img := filepath.Join(dir, "edge.tar")
+	if err := os.WriteFile(img, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(filepath.Join("..", "..", "testdata", "compat", "dive", "export-edge.dive.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "edge.json")
+	if code, stdout, stderr := runCLI(t, "", "analyze", "--no-cache", "--json", out, img); code != 0 || stdout != "" || stderr != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("differs from dive's export:\n%s", firstDiff(got, want))
+	}
+}
+
+// edgeEntry is one tar entry of the edge-case image.
+type edgeEntry struct {
+	name string
+	typ  byte
+	mode int64
+	body string
+	link string
+	uid  int
+	gid  int
+	size int64
+}
+
+// edgeLayer writes a layer's tar.
+func edgeLayer(es []edgeEntry) []byte {
+	var b bytes.Buffer
+	tw := tar.NewWriter(&b)
+	for _, e := range es {
+		h := &tar.Header{Name: e.name, Typeflag: e.typ, Mode: e.mode, Linkname: e.link, Uid: e.uid, Gid: e.gid, ModTime: time.Unix(1700000000, 0), Format: tar.FormatPAX}
+		if e.typ == tar.TypeReg {
+			h.Size = int64(len(e.body))
+		}
+		if e.typ == tar.TypeChar {
+			h.Devmajor, h.Devminor = 1, 3
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			panic(err) // a fixed list of valid headers
+		}
+		if e.typ == tar.TypeReg {
+			tw.Write([]byte(e.body))
+		}
+	}
+	tw.Close()
+	return b.Bytes()
+}
+
+// edgeArchive is a legacy docker save archive of four layers that holds
+// what dive's export treats specially: a root entry, names with "./" and
+// "/", parents no entry names, a path written twice in a layer, setuid,
+// setgid and sticky modes, a device, a fifo, hard and symbolic links, names
+// JSON escapes, whiteouts of a file, a directory and a fifo, opaque
+// markers, an empty layer, one layer under blobs/ and a history that ends
+// before the last layer (with an empty_layer entry). Its bytes are fixed:
+// dive (d6c6919) exported it to testdata/compat/dive/export-edge.dive.json.
+func edgeArchive(t *testing.T) []byte {
+	t.Helper()
+	R, D := byte(tar.TypeReg), byte(tar.TypeDir)
+	layers := [][]edgeEntry{
+		{
+			{name: "./", typ: D, mode: 0o755},
+			{name: "etc/", typ: D, mode: 0o755},
+			{name: "etc/passwd", typ: R, mode: 0o644, body: "root:x:0:0"},
+			{name: "/abs/file", typ: R, mode: 0o600, body: "abs", uid: 1000, gid: 1000},
+			{name: "bin/su", typ: R, mode: 0o4755, body: "su-binary"},
+			{name: "bin/sg", typ: R, mode: 0o2755, body: "sg"},
+			{name: "tmp", typ: D, mode: 0o1777},
+			{name: "dev/null", typ: tar.TypeChar, mode: 0o666},
+			{name: "fifo", typ: tar.TypeFifo, mode: 0o644},
+			{name: "usr/bin/sh", typ: R, mode: 0o755, body: "shell!!"},
+			{name: "usr/bin/bash", typ: tar.TypeLink, mode: 0o755, link: "usr/bin/sh"},
+			{name: "lib", typ: tar.TypeSymlink, mode: 0o777, link: "usr/lib"},
+			{name: "a/b/c/deep", typ: R, mode: 0o644, body: "deep"},
+			{name: "etc/passwd", typ: R, mode: 0o640, body: "root:x:0:0:again", uid: 5, gid: 6},
+			{name: "weird/<x>&\"é\".txt", typ: R, mode: 0o644, body: "w"},
+			{name: "Zed", typ: R, mode: 0o644, body: "z"},
+			{name: "a-b", typ: R, mode: 0o644, body: "ab"},
+		},
+		{
+			{name: "etc/.wh.passwd", typ: R},
+			{name: "usr/.wh..wh..opq", typ: R},
+			{name: "usr/new", typ: R, mode: 0o644, body: "new"},
+			{name: "a/.wh.b", typ: R},
+			{name: ".wh.fifo", typ: R},
+			{name: "etc/passwd2", typ: R, mode: 0o644, body: "root:x:0:0"},
+		},
+		{},
+		{
+			{name: "etc/passwd", typ: R, mode: 0o644, body: "root:x:0:0:third"},
+			{name: "x/.wh..wh..opq", typ: R},
+			{name: "bin/su", typ: R, mode: 0o755, body: "su"},
+		},
+	}
+	var manifestLayers []string
+	var diffIDs []string
+	var out bytes.Buffer
+	tw := tar.NewWriter(&out)
+	for i, l := range layers {
+		raw := edgeLayer(l)
+		s := sha256.Sum256(raw)
+		h := hex.EncodeToString(s[:])
+		diffIDs = append(diffIDs, "sha256:"+h)
+		name := h[:12] + "/layer.tar"
+		if i == 3 {
+			name = "blobs/sha256/" + h
+		}
+		manifestLayers = append(manifestLayers, name)
+		tw.WriteHeader(&tar.Header{Name: name, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(raw))})
+		tw.Write(raw)
+	}
+	cfg := map[string]any{
+		"architecture": "amd64", "os": "linux",
+		"rootfs": map[string]any{"type": "layers", "diff_ids": diffIDs},
+		"history": []map[string]any{
+			{"created_by": "/bin/sh -c setup <things> && more"},
+			{"created_by": "ENV A=1", "empty_layer": true},
+			{"created_by": "COPY x y"},
+			{"created_by": "/bin/sh -c true"},
+		},
+	}
+	cb, _ := json.Marshal(cfg)
+	cs := sha256.Sum256(cb)
+	cname := hex.EncodeToString(cs[:]) + ".json"
+	tw.WriteHeader(&tar.Header{Name: cname, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(cb))})
+	tw.Write(cb)
+	mb, _ := json.Marshal([]map[string]any{{"Config": cname, "RepoTags": []string{"gen:latest"}, "Layers": manifestLayers}})
+	tw.WriteHeader(&tar.Header{Name: "manifest.json", Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(mb))})
+	tw.Write(mb)
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// TestDiveJSONExportDiveOutputs compares analyze --json with what dive
+// itself (built from d6c6919) wrote for its other test images, byte for
+// byte: kaniko's .tar.gz layers, and OCI layouts packed in a tar (every
+// id "blobs"), in each compression.
+func TestDiveJSONExportDiveOutputs(t *testing.T) {
+	dir := filepath.Join("..", "..", "testdata", "compat", "dive")
+	for _, c := range []struct{ image, export string }{
+		{"test-kaniko-image.tar", "export-kaniko.dive.json"},
+		{"test-oci-gzip-image.tar", "export-oci.dive.json"},
+		{"test-oci-zstd-image.tar", "export-oci.dive.json"},
+		{"test-oci-uncompressed-image.tar", "export-oci.dive.json"},
+		{"test-oci-estargz-image.tar", "export-oci-estargz.dive.json"},
+	} {
+		t.Run(c.image, func(t *testing.T) {
+			want, err := os.ReadFile(filepath.Join(dir, c.export))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(t.TempDir(), "export.json")
+			if code, stdout, stderr := runCLI(t, "", "analyze", "--no-cache", "--json", out, "docker-archive:"+filepath.Join(dir, c.image)); code != 0 || stdout != "" || stderr != "" {
+				t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+			}
+			got, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("differs from dive's export:\n%s", firstDiff(got, want))
+			}
+		})
 	}
 }
