@@ -368,7 +368,8 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 			return fail(err)
 		}
 		defer export.abort() // after the rename, only a no-op
-		aopts = append(aopts, account.WithDiveExport(export.layer))
+		// dive's export needs no content hashes (no duplicate search).
+		aopts = append(aopts, account.WithDiveExport(export.layer), account.WithDuplicates(false))
 	} else if o.packages {
 		aopts = append(aopts, packages.AnalyzeOptions()...)
 	} else if o.format == "html" {

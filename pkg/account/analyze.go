@@ -38,6 +38,9 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 			return nil, fmt.Errorf("configuring analysis: %w", err)
 		}
 	}
+	if o.diveExport != nil && !o.dive {
+		return nil, errors.New("configuring analysis: WithDiveExport needs dive's figures (WithDive(false) was given)")
+	}
 	layers, cfg, err := layer.Layers(img)
 	if err != nil {
 		return nil, err

@@ -52,8 +52,9 @@ type DiveLayer struct {
 // WithDiveExport calls fn with each layer's part of dive's JSON export,
 // bottom layer first, as soon as the layer and those below it are read;
 // an error from fn stops the analysis. The files are fn's to keep; they
-// are not kept by Analyze. Layers are then read from their blobs, not
-// from a layer cache (which keeps no tar headers).
+// are not kept by Analyze. The export's image figures are Report.Dive
+// (WithDive(false) is then an error). Layers are read from their blobs,
+// not from a layer cache (which keeps no tar headers).
 func WithDiveExport(fn func(*DiveLayer) error) Option {
 	return func(o *options) error {
 		if fn == nil {

@@ -99,4 +99,7 @@ func TestDiveExportLayers(t *testing.T) {
 	if _, err := Analyze(context.Background(), img, WithDiveExport(nil)); err == nil {
 		t.Error("a nil function is accepted")
 	}
+	if _, err := Analyze(context.Background(), img, WithDive(false), WithDiveExport(func(*DiveLayer) error { return nil })); err == nil {
+		t.Error("an export without dive's figures is accepted")
+	}
 }
