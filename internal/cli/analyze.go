@@ -31,6 +31,7 @@ import (
 type analyzeOptions struct {
 	format     string
 	output     string
+	json       string // dive's --json FILE
 	platform   string
 	insecure   bool
 	top        int
@@ -125,7 +126,9 @@ reads IMAGE from the Docker Engine (docker-daemon:IMAGE), podman's API socket
 podman://IMAGE is --source podman IMAGE and docker-archive://FILE is
 docker-archive:FILE. A bare IMAGE without --source, and docker://IMAGE, are
 read from a registry, not from the engine as dive does. --lowestEfficiency, --highestWastedBytes and --highestUserWastedPercent
-set dive's rules (implying --ci), as a .dive-ci would.
+set dive's rules (implying --ci), as a .dive-ci would. --json FILE (-j) writes
+dive's JSON export of the image to FILE, in dive's format, and nothing else:
+as dive, it prints no report and skips the CI rules.
 
 With --dockerfile FILE (the Dockerfile the image was built from; --target
 STAGE when it is not the last stage), analyze also lints it and measures what
@@ -155,7 +158,8 @@ const analyzeExample = `  whittle analyze examples/app.tar
   docker save myapp:latest | whittle analyze -
   whittle analyze --format json -o report.json docker-daemon:myapp:latest
   whittle analyze --ci --max-wasted-bytes 20MB --max-wasted-ratio 0.1 registry.example.com/app:1.2
-  whittle analyze --ci --ci-config .dive-ci oci:build/layout:latest`
+  whittle analyze --ci --ci-config .dive-ci oci:build/layout:latest
+  whittle analyze --source docker-archive image.tar --json dive.json`
 
 // NewCmdAnalyze builds `whittle analyze`.
 func NewCmdAnalyze() *cobra.Command {
@@ -190,6 +194,8 @@ func NewCmdAnalyze() *cobra.Command {
 	f.StringVar(&o.ciConfig, "ci-config", "", "read dive CI rules from `FILE` (default: .dive-ci when it exists; implies --ci)")
 	f.StringVar(&o.config, "config", "", "read the configuration from `FILE` (default: .whittle.yaml found from the current directory up)")
 	f.BoolVar(&o.noColor, "no-color", false, "never colour the output (colour is used only on a terminal, and not when NO_COLOR is set)")
+	f.StringVarP(&o.json, "json", "j", "", "dive's: write dive's JSON export to `FILE` (atomically; - is stdout) instead of the report, and skip the CI rules, as dive does")
+	_ = cmd.MarkFlagFilename("json", "json")
 	o.dive.add(f)
 	o.limits.add(f)
 	addMaxTemp(f, &o.maxTemp, "the temporary file that holds an image read from standard input (IMAGE -) or from the Docker Engine")
@@ -252,7 +258,17 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 	if o.output == "-" {
 		o.output = "" // stdout
 	}
-	useGate := analyzeGateOn(flags, o, cfg, cfgPath, os.Getenv)
+	if o.json != "" {
+		for _, name := range []string{"output", "format", "dockerfile"} {
+			if flags.Changed(name) {
+				return fail(fmt.Errorf("--json writes only dive's export, as dive does: it cannot be combined with --%s", name))
+			}
+		}
+	}
+	useGate := o.json == "" && analyzeGateOn(flags, o, cfg, cfgPath, os.Getenv)
+	if o.json != "" && (o.ci || o.ciConfig != "" || o.thresholds != (gate.Thresholds{}) || o.dive.thresholds()) {
+		fmt.Fprintln(stderr, "whittle: --json: the CI rules are not evaluated (as with dive, which exports and exits); run analyze without --json to judge the image")
+	}
 	var rules []gate.Rule
 	if useGate {
 		if rules, err = analyzeRules(o, cfg, cfgPath); err != nil {
@@ -289,11 +305,17 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 			return fail(err)
 		}
 	}
-	if o.output != "" {
-		if err := refuseOverwrite(ref, o.output); err != nil {
+	for _, out := range []string{o.output, o.json} {
+		if out == "" || out == "-" {
+			continue // stdout (-o - is "" by now)
+		}
+		if err := refuseOverwrite(ref, out); err != nil {
 			return fail(err)
 		}
-		if err := checkOutputFile(o.output); err != nil {
+		if fi, err := os.Stat(out); out == o.json && err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+			continue // a device or a fifo: written into, never replaced
+		}
+		if err := checkOutputFile(out); err != nil {
 			return fail(err)
 		}
 	}
@@ -340,7 +362,15 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 	if lc != nil {
 		aopts = append(aopts, account.WithLayerCache(lc))
 	}
-	if o.packages {
+	var export *diveExportFile
+	if o.json != "" {
+		if export, err = openDiveExport(ctx, ref, img, o.json, cmd.OutOrStdout(), netOpts); err != nil {
+			return fail(err)
+		}
+		defer export.abort() // after the rename, only a no-op
+		// dive's export needs no content hashes (no duplicate search).
+		aopts = append(aopts, account.WithDiveExport(export.layer), account.WithDuplicates(false))
+	} else if o.packages {
 		aopts = append(aopts, packages.AnalyzeOptions()...)
 	} else if o.format == "html" {
 		aopts = append(aopts, account.WithVisibleFiles(true)) // for the size chart
@@ -353,6 +383,12 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions, arg string) error {
 	bar.finish()
 	if err != nil {
 		return fail(fmt.Errorf("analyzing %s: %w", ref, limitHint(err)))
+	}
+	if export != nil {
+		if err := export.finish(rep.Dive); err != nil {
+			return fail(err)
+		}
+		return nil
 	}
 
 	a := report.Analysis{Report: rep}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -148,5 +149,19 @@ func TestCompleteTarget(t *testing.T) {
 	}
 	if cands, _ := complete(t, "analyze", "app.tar", "--target", ""); len(cands) != 0 {
 		t.Errorf("--target without --dockerfile: %q", cands)
+	}
+}
+
+// TestCompleteJSON: analyze --json (dive's export) completes to file names
+// ending .json, and to directories, as cobra's filename filter does.
+func TestCompleteJSON(t *testing.T) {
+	for _, flag := range []string{"--json", "-j"} {
+		cands, directive := complete(t, "analyze", "app.tar", flag, "")
+		if want := []string{"json"}; !slices.Equal(cands, want) {
+			t.Errorf("%s: %q, want %q", flag, cands, want)
+		}
+		if want := ":" + strconv.Itoa(int(cobra.ShellCompDirectiveFilterFileExt)); directive != want {
+			t.Errorf("%s: directive %s, want %s (filter by extension)", flag, directive, want)
+		}
 	}
 }

@@ -24,6 +24,8 @@ type layerScan struct {
 	captures []layerCapture
 	// owners holds the owner of each record, with WithVisiblePaths.
 	owners []owner
+	// diveFiles holds every entry as dive reads it, with WithDiveExport.
+	diveFiles []DiveFileInfo
 }
 
 // Analyze computes the exact account of img. Layers are read at most
@@ -35,6 +37,9 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 		if err := opt(&o); err != nil {
 			return nil, fmt.Errorf("configuring analysis: %w", err)
 		}
+	}
+	if o.diveExport != nil && !o.dive {
+		return nil, errors.New("configuring analysis: WithDiveExport needs dive's figures (WithDive(false) was given)")
 	}
 	layers, cfg, err := layer.Layers(img)
 	if err != nil {
@@ -128,6 +133,16 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Report, error)
 		}
 		if meta != nil {
 			meta.add(i, s)
+		}
+		if o.diveExport != nil {
+			dl := DiveLayer{Index: i, Files: DiveLayerFiles(s.diveFiles)}
+			for k := range s.diveFiles {
+				dl.SizeBytes += s.diveFiles[k].Size
+			}
+			s.diveFiles = nil
+			if err := o.diveExport(&dl); err != nil {
+				return err
+			}
 		}
 		L := &rep.Layers[i]
 		L.Index = i
@@ -309,6 +324,15 @@ func scanLayers(ctx context.Context, layers []v1.Layer, cfg *v1.ConfigFile, o *o
 		done    int
 		entries int64
 	)
+	report := func(n int64) {
+		if o.progress != nil {
+			mu.Lock()
+			done++
+			entries += n
+			o.progress(Progress{Layers: len(layers), LayersDone: done, Entries: entries})
+			mu.Unlock()
+		}
+	}
 	// Layers are launched from their own goroutine, so that the merger
 	// is not blocked while the group is full.
 	launched := make(chan struct{})
@@ -322,8 +346,20 @@ func scanLayers(ctx context.Context, layers []v1.Layer, cfg *v1.ConfigFile, o *o
 				if o.limits != nil {
 					wopts = append(wopts, layer.WithLimits(*o.limits))
 				}
-				spec := scanSpec{hash: o.duplicates, capt: newCaptureSpec(o), owners: o.visiblePaths}
+				spec := scanSpec{hash: o.duplicates, capt: newCaptureSpec(o), owners: o.visiblePaths, dive: o.diveExport != nil}
 				read := func() (layerScan, error) { return scanLayerWith(gctx, l, spec, wopts...) }
+				if spec.dive {
+					// Neither a cache entry nor another image's scan
+					// keeps the tar headers dive's export lists.
+					s, err := read()
+					if err != nil {
+						return fmt.Errorf("reading layer %d: %w", i, err)
+					}
+					scans[i] = &s
+					close(ready[i])
+					report(s.info.Entries)
+					return nil
+				}
 				if o.cache != nil {
 					read = func() (layerScan, error) { return cachedScan(gctx, o, l, cfg.RootFS.DiffIDs[i], spec, wopts) }
 				}
@@ -333,13 +369,7 @@ func scanLayers(ctx context.Context, layers []v1.Layer, cfg *v1.ConfigFile, o *o
 				}
 				scans[i] = &s
 				close(ready[i])
-				if o.progress != nil {
-					mu.Lock()
-					done++
-					entries += s.info.Entries
-					o.progress(Progress{Layers: len(layers), LayersDone: done, Entries: entries})
-					mu.Unlock()
-				}
+				report(s.info.Entries)
 				return nil
 			})
 		}
@@ -391,6 +421,8 @@ type scanSpec struct {
 	hash   bool
 	capt   *captureSpec
 	owners bool
+	// dive keeps every entry as dive's export lists it.
+	dive bool
 }
 
 // scanLayerWith reads one layer as spec says.
@@ -443,6 +475,9 @@ func scanLayerWith(ctx context.Context, l v1.Layer, spec scanSpec, opts ...layer
 		s.records = append(s.records, r)
 		if spec.owners {
 			s.owners = append(s.owners, owner{uid: int32(e.Header.Uid), gid: int32(e.Header.Gid)})
+		}
+		if spec.dive {
+			s.diveFiles = append(s.diveFiles, diveFileInfo(e.Header))
 		}
 		return nil
 	}, opts...)

@@ -29,6 +29,7 @@ type options struct {
 	share                     *LayerShare
 	cache                     *layercache.Cache
 	limits                    *layer.Limits // nil: layer.DefaultLimits()
+	diveExport                func(*DiveLayer) error
 }
 
 func defaults() options {

@@ -2,6 +2,7 @@ package imageref
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -286,3 +287,36 @@ func (l *savedBlob) DiffID() (v1.Hash, error)            { return l.s.diffIDs[l.
 func (l *savedBlob) Compressed() (io.ReadCloser, error)  { return l.s.open(l.i) }
 func (l *savedBlob) Size() (int64, error)                { return l.desc.Size, nil }
 func (l *savedBlob) MediaType() (types.MediaType, error) { return l.desc.MediaType, nil }
+
+// SavedLayerPaths returns the paths of the image's layers as the
+// manifest.json of a `docker save` archive names them ("<id>/layer.tar" in
+// the legacy format, "blobs/sha256/<hex>" in Docker Engine 25's), for the
+// image r picks (its tag, or the only image). ok is false when r is not a
+// docker-archive: with a manifest.json (an OCI layout packed in a tar, a
+// registry, an engine). opts are those Image takes (its limits apply).
+func (r Ref) SavedLayerPaths(ctx context.Context, opts ...Option) (paths []string, ok bool, err error) {
+	if r.kind != Archive {
+		return nil, false, nil
+	}
+	o, err := makeOptions(opts)
+	if err != nil {
+		return nil, false, err
+	}
+	t, err := indexTar(ctx, r.path)
+	if err != nil {
+		return nil, false, err
+	}
+	t.lim = o.limits
+	if !t.has("manifest.json") {
+		return nil, false, nil
+	}
+	m, err := loadSaveManifest(t)
+	if err != nil {
+		return nil, false, fmt.Errorf("reading manifest.json: %w", err)
+	}
+	d, err := pickSaved(m, r.tag)
+	if err != nil {
+		return nil, false, err
+	}
+	return d.Layers, true, nil
+}
