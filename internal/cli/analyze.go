@@ -598,9 +598,16 @@ func emitReport(stdout io.Writer, output string, data []byte) error {
 // writeReportAtomic writes data to a temporary file beside path and renames
 // it into place: readers see the old file or the new one, never a part.
 // Errors name path, never the temporary file.
+// A device or a fifo (/dev/stdout, a pipe made with mkfifo) is written
+// into, never replaced; a symbolic link is followed, so that the file it
+// names is replaced, not the link.
 func writeReportAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	target, direct := outputTarget(path)
+	if direct {
+		return writeInto(path, data)
+	}
+	dir := filepath.Dir(target)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(target)+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, pathErrCause(err))
 	}
@@ -620,7 +627,42 @@ func writeReportAtomic(path string, data []byte) (err error) {
 	if err = tmp.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), path)
+	return os.Rename(tmp.Name(), target)
+}
+
+// outputTarget is the file an output named path is written to: path, or
+// the file a symbolic link at path names (which is replaced, not the
+// link); direct when that is there and is neither a regular file nor a
+// directory (a device, a fifo, a socket), to be written into rather than
+// replaced.
+func outputTarget(path string) (target string, direct bool) {
+	target = path
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		target = real
+	}
+	// Stat follows what EvalSymlinks cannot name (/dev/stdout to a pipe
+	// through /proc/self/fd/1).
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+		return path, true
+	}
+	return target, false
+}
+
+// writeInto writes data into path, which is there and is not a regular
+// file.
+func writeInto(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, pathErrCause(err))
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", path, pathErrCause(err))
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, pathErrCause(err))
+	}
+	return nil
 }
 
 // isTerminalWriter reports whether w is a terminal.

@@ -81,6 +81,7 @@ func diveLayerMeta(cfg *v1.ConfigFile, paths []string, i int) (id, digest, comma
 // and indented at its depth.
 type diveExportFile struct {
 	path   string
+	target string // the file replaced: path, or what a symbolic link at path names
 	tmp    *os.File // the temporary file, or nil
 	direct *os.File // path itself when it is not a regular file, or nil
 	w      *bufio.Writer
@@ -94,15 +95,18 @@ type diveExportFile struct {
 func newDiveExportFile(path string, stdout io.Writer, cfg *v1.ConfigFile, paths []string) (*diveExportFile, error) {
 	x := &diveExportFile{path: path, cfg: cfg, paths: paths}
 	var out io.Writer
-	if fi, err := os.Stat(path); path == "-" {
+	target, direct := outputTarget(path)
+	var err error
+	if path == "-" {
 		out = stdout
-	} else if err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+	} else if direct {
 		if x.direct, err = os.OpenFile(path, os.O_WRONLY, 0); err != nil {
 			return nil, fmt.Errorf("writing %s: %w", path, pathErrCause(err))
 		}
 		out = x.direct
 	} else {
-		if x.tmp, err = os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp"); err != nil {
+		x.target = target
+		if x.tmp, err = os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".*.tmp"); err != nil {
 			return nil, fmt.Errorf("writing %s: %w", path, pathErrCause(err))
 		}
 		out = x.tmp
@@ -209,7 +213,7 @@ func (x *diveExportFile) finish(d account.Dive) (err error) {
 		if err = x.tmp.Close(); err != nil {
 			return err
 		}
-		err = os.Rename(x.tmp.Name(), x.path)
+		err = os.Rename(x.tmp.Name(), x.target)
 	}
 	if err != nil {
 		return err
