@@ -29,6 +29,7 @@ type exampleOracle struct {
 	// package by top directory.
 	pkgBytes, pkgFiles map[string]int64
 	pkgLayer           map[string]int
+	pkgAuto            map[string]bool
 	unownedBytes       map[string]int64
 	unownedFiles       map[string]int64
 }
@@ -85,11 +86,12 @@ func computeExampleOracle() exampleOracle {
 			byDigest[d] = append(byDigest[d], p)
 		}
 	}
-	o.pkgBytes, o.pkgFiles, o.pkgLayer = map[string]int64{}, map[string]int64{}, map[string]int{}
+	o.pkgBytes, o.pkgFiles, o.pkgLayer, o.pkgAuto = map[string]int64{}, map[string]int64{}, map[string]int{}, map[string]bool{}
 	o.unownedBytes, o.unownedFiles = map[string]int64{}, map[string]int64{}
 	owned := map[string]bool{}
 	for _, p := range appimage.Packages() {
 		o.pkgLayer[p.Name] = p.Layer
+		o.pkgAuto[p.Name] = p.Auto
 		o.pkgBytes[p.Name] += 0
 		for _, path := range p.Paths {
 			if f, ok := final["/"+path]; ok { // hard links and symlinks are not in final
@@ -169,6 +171,7 @@ func (o exampleOracle) checkPackages(res *packages.Result) []string {
 		eq(p.Name+" files", p.Files, o.pkgFiles[p.Name])
 		eq(p.Name+" layer", p.Layer, o.pkgLayer[p.Name])
 		eq(p.Name+" files known", p.FilesKnown, true)
+		eq(p.Name+" auto", p.Auto, o.pkgAuto[p.Name])
 		inPkgs += p.Bytes
 	}
 	eq("unowned groups", len(res.Unowned), len(o.unownedBytes))
