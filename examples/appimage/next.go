@@ -1,10 +1,8 @@
 package appimage
 
 import (
-	"bytes"
 	"io"
 	"math/rand/v2"
-	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
@@ -17,7 +15,8 @@ const NextTag = "example.com/whittle/app:1.1"
 //
 //	layer 1  apt-get also installs jq (usr/bin/jq, 6 KiB), upgrades curl and
 //	         libcurl4 to 1.1-1 (libcurl.so.4 grows from 12 to 14 KiB), and
-//	         no longer pulls in openssl
+//	         no longer pulls in openssl (usr/bin/openssl, 4 KiB: the new
+//	         ca-certificates no longer depends on it)
 //	layer 2  the tool download, as before (the same content, on another
 //	         layer below: no longer shared)
 //	layer 3  WORKDIR /app, as before
@@ -43,19 +42,33 @@ const NextIndexHTML = "<!doctype html>\n<title>app</title>\n<p>Hello from app 1.
 
 // nextSteps is the build of the next release.
 func nextSteps() []step {
-	s := steps()
+	s := rawSteps()
 	c := content{rng: rand.NewChaCha8([32]byte{'n', 'e', 'x', 't'})}
-	pkgs := append(append([]string{}, basePkgs...), "ca-certificates", "curl", "jq", "libcurl4")
 	s[2].createdBy = "/bin/sh -c apt-get update && apt-get install -y --no-install-recommends ca-certificates curl jq"
-	for i, e := range s[2].entries {
+	var install []entry
+	for _, e := range s[2].entries {
 		switch e.name {
 		case "usr/lib/x86_64-linux-gnu/libcurl.so.4":
-			s[2].entries[i].data = c.binary(NextLibcurlBytes)
-		case "var/lib/dpkg/status":
-			s[2].entries[i].data = dpkgStatusVersions(pkgs, map[string]string{"curl": "1.1-1", "libcurl4": "1.1-1"})
+			e.data = c.binary(NextLibcurlBytes)
+		case "usr/bin/openssl":
+			continue
 		}
+		install = append(install, e)
 	}
-	s[2].entries = append(s[2].entries, exe("usr/bin/jq", c.binary(NextJqBytes)))
+	s[2].entries = append(install, exe("usr/bin/jq", c.binary(NextJqBytes)))
+	pkgs := basePkgs()
+	for _, p := range installedPkgs() {
+		switch p.name {
+		case "openssl":
+			continue
+		case "ca-certificates":
+			p.depends = nil
+		}
+		pkgs = append(pkgs, p)
+	}
+	pkgs = append(pkgs, pkgDef{name: "jq", step: 2, paths: []string{"usr/bin/jq"}, depends: []string{"libc6"},
+		priority: "optional", section: "utils"})
+	setPackages(s, pkgs, map[string]string{"curl": "1.1-1", "libcurl4": "1.1-1"})
 	s[6].createdBy = "/bin/sh -c rm /tmp/tool.tar.gz /tmp/tool-install.log && cp /opt/tool/bin/tool /usr/local/bin/tool"
 	s[6].entries = append(s[6].entries[:2:2], append([]entry{file("tmp/.wh.tool-install.log", nil)}, s[6].entries[2:]...)...)
 	for i, e := range s[7].entries {
@@ -65,19 +78,6 @@ func nextSteps() []step {
 	}
 	s[7].entries = append(s[7].entries, dir("app/static/"), file("app/static/index.html", []byte(NextIndexHTML)))
 	return s
-}
-
-// dpkgStatusVersions is dpkgStatus with other versions for some packages.
-func dpkgStatusVersions(pkgs []string, versions map[string]string) []byte {
-	var b bytes.Buffer
-	for _, p := range pkgs {
-		st := string(dpkgStatus(p))
-		if v, ok := versions[p]; ok {
-			st = strings.Replace(st, "Version: 1.0-1\n", "Version: "+v+"\n", 1)
-		}
-		b.WriteString(st)
-	}
-	return b.Bytes()
 }
 
 // NextImage builds the next release of the example image.

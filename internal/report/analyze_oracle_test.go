@@ -9,6 +9,7 @@ import (
 
 	"github.com/whittle/whittle/examples/appimage"
 	"github.com/whittle/whittle/pkg/account"
+	"github.com/whittle/whittle/pkg/packages"
 )
 
 // exampleOracle computes the figures of examples/app.tar from the layers its
@@ -22,6 +23,15 @@ type exampleOracle struct {
 	waste                 []account.WasteItem
 	aptLists, tmp         int64
 	dupBytes              int64
+	// Package attribution: the bytes and files of each dpkg package (the
+	// visible regular files at the paths the generator declares for it),
+	// the layer that installs it, and the visible bytes and files of no
+	// package by top directory.
+	pkgBytes, pkgFiles map[string]int64
+	pkgLayer           map[string]int
+	pkgAuto            map[string]bool
+	unownedBytes       map[string]int64
+	unownedFiles       map[string]int64
 }
 
 func computeExampleOracle() exampleOracle {
@@ -76,6 +86,36 @@ func computeExampleOracle() exampleOracle {
 			byDigest[d] = append(byDigest[d], p)
 		}
 	}
+	o.pkgBytes, o.pkgFiles, o.pkgLayer, o.pkgAuto = map[string]int64{}, map[string]int64{}, map[string]int{}, map[string]bool{}
+	o.unownedBytes, o.unownedFiles = map[string]int64{}, map[string]int64{}
+	owned := map[string]bool{}
+	for _, p := range appimage.Packages() {
+		o.pkgLayer[p.Name] = p.Layer
+		o.pkgAuto[p.Name] = p.Auto
+		o.pkgBytes[p.Name] += 0
+		for _, path := range p.Paths {
+			if f, ok := final["/"+path]; ok { // hard links and symlinks are not in final
+				o.pkgBytes[p.Name] += int64(len(f.data))
+				o.pkgFiles[p.Name]++
+				owned["/"+path] = true
+			}
+		}
+	}
+	for p, f := range final {
+		if owned[p] {
+			continue
+		}
+		parts := strings.Split(p, "/") // "", top, second, ...
+		top := "/"
+		switch {
+		case len(parts) > 3 && (parts[1] == "usr" || parts[1] == "var"):
+			top = "/" + parts[1] + "/" + parts[2]
+		case len(parts) > 2:
+			top = "/" + parts[1]
+		}
+		o.unownedBytes[top] += int64(len(f.data))
+		o.unownedFiles[top]++
+	}
 	for _, paths := range byDigest {
 		if len(paths) > 1 {
 			sort.Strings(paths)
@@ -112,5 +152,37 @@ func (o exampleOracle) check(r *account.Report) []string {
 	for _, w := range o.waste {
 		eq("waste "+w.Path, got[w.Path], w)
 	}
+	return bad
+}
+
+// checkPackages compares the package attribution with the oracle.
+func (o exampleOracle) checkPackages(res *packages.Result) []string {
+	var bad []string
+	eq := func(what string, got, want any) {
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			bad = append(bad, fmt.Sprintf("%s = %v, want %v", what, got, want))
+		}
+	}
+	eq("complete", res.Complete, true)
+	eq("packages", len(res.Packages), len(o.pkgBytes))
+	var inPkgs int64
+	for _, p := range res.Packages {
+		eq(p.Name+" bytes", p.Bytes, o.pkgBytes[p.Name])
+		eq(p.Name+" files", p.Files, o.pkgFiles[p.Name])
+		eq(p.Name+" layer", p.Layer, o.pkgLayer[p.Name])
+		eq(p.Name+" files known", p.FilesKnown, true)
+		eq(p.Name+" auto", p.Auto, o.pkgAuto[p.Name])
+		inPkgs += p.Bytes
+	}
+	eq("unowned groups", len(res.Unowned), len(o.unownedBytes))
+	for _, u := range res.Unowned {
+		eq(u.Dir+" bytes", u.Bytes, o.unownedBytes[u.Dir])
+		eq(u.Dir+" files", u.Files, o.unownedFiles[u.Dir])
+	}
+	var unowned int64
+	for _, b := range o.unownedBytes {
+		unowned += b
+	}
+	eq("bytes in packages and in none", inPkgs+unowned, o.visible)
 	return bad
 }

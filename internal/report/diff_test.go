@@ -1,9 +1,11 @@
 package report
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -36,6 +38,30 @@ func exampleDiff(t *testing.T) *diff.Report {
 		t.Fatal(err)
 	}
 	return r
+}
+
+// exampleSizes are the size_bytes of the example and of its next release,
+// summed over the layers their generator declares.
+func exampleSizes() (old, next int64) {
+	sum := func(layers []appimage.Layer) int64 {
+		var n int64
+		for _, l := range layers {
+			for _, e := range l.Entries {
+				if e.Type == tar.TypeReg {
+					n += int64(len(e.Data))
+				}
+			}
+		}
+		return n
+	}
+	return sum(appimage.Layers()), sum(appimage.NextLayers())
+}
+
+// exampleSizeChange is the size change as the reports print it: "224 kB",
+// "236 kB", "+12 kB", "+5.51 %".
+func exampleSizeChange() (old, next, delta, pct string) {
+	o, n := exampleSizes()
+	return size(o), size(n), diffSigned(n - o), diffPercent(n-o, o)
 }
 
 func growthGate(t *testing.T, r *diff.Report, maxGrowth, ratio string) *gate.Outcome {
@@ -72,7 +98,7 @@ func TestDiffTextExample(t *testing.T) {
 	if err := DiffText(&buf, r, TextOptions{Top: 2}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(buf.String(), "... and 5 more paths (--top 0 lists all; --format json has every path)") {
+	if want := fmt.Sprintf("... and %d more paths (--top 0 lists all; --format json has every path)", len(r.Paths.Items)-2); !strings.Contains(buf.String(), want) {
 		t.Errorf("--top 2 does not say what it left out:\n%s", buf.String())
 	}
 }
@@ -188,7 +214,8 @@ func parseMarkdownTables(t *testing.T, doc string) []mdTable {
 func TestDiffMarkdown(t *testing.T) {
 	r := exampleDiff(t)
 	var buf bytes.Buffer
-	if err := DiffMarkdown(&buf, r, growthGate(t, r, "10kB", "0.1"), TextOptions{Top: DefaultTop}); err != nil {
+	// The next release grows by 8,166 bytes, 3.52 %: over 5 kB, under 10 %.
+	if err := DiffMarkdown(&buf, r, growthGate(t, r, "5kB", "0.1"), TextOptions{Top: DefaultTop}); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
@@ -201,13 +228,14 @@ func TestDiffMarkdown(t *testing.T) {
 	if got := tables[0].rows[1]; !slices.Equal(got[:3], []string{"FAIL", "max-growth", "size growth"}) {
 		t.Errorf("gate row %q", got)
 	}
-	if got := tables[1].rows[1]; !slices.Equal(got, []string{"size", "224 kB", "236 kB", "+12 kB", "+5.51 %"}) {
-		t.Errorf("size row %q", got)
+	so, sn, sd, sp := exampleSizeChange()
+	if got := tables[1].rows[1]; !slices.Equal(got, []string{"size", so, sn, sd, sp}) {
+		t.Errorf("size row %q, want %q", got, []string{"size", so, sn, sd, sp})
 	}
 	if got := tables[2].rows[1]; !slices.Equal(got[:5], []string{"added", "+6.1 kB", "-", "6.1 kB", "`/usr/bin/jq`"}) {
 		t.Errorf("first path row %q", got)
 	}
-	if !strings.HasPrefix(out, "### whittle diff: `examples/app.tar` → `app-1.1.tar`\n\n**Size 224 kB → 236 kB (+12 kB, +5.51 %)**") {
+	if !strings.HasPrefix(out, "### whittle diff: `examples/app.tar` → `app-1.1.tar`\n\n**Size "+so+" → "+sn+" ("+sd+", "+sp+")**") {
 		t.Errorf("heading:\n%s", out[:200])
 	}
 	if !strings.Contains(out, "❌ **CI gate: FAIL** (1 of 2 rules failed)") {
@@ -261,13 +289,14 @@ func TestDiffHTML(t *testing.T) {
 		t.Fatal(err)
 	}
 	text, el := parseHTML(t, buf.Bytes())
+	so, sn, sd, sp := exampleSizeChange()
 	for _, want := range []string{
 		"examples/app.tar → app-1.1.tar",
-		"+12 kB", "224 kB → 236 kB, +5.51 %",
+		sd, so + " → " + sn + ", " + sp,
 		"CI gate: FAIL", "max-growth-ratio", "size growth / old size",
 		"/usr/bin/jq", "/tmp/tool-install.log",
-		"… and 4 more (--top 0 lists all; --format json has every path)",
-		"curl:amd64", "1.1-1", "jq:amd64",
+		fmt.Sprintf("… and %d more (--top 0 lists all; --format json has every path)", len(r.Paths.Items)-3),
+		"libcurl4:amd64", "1.1-1", "jq:amd64",
 		"(the content of old layer 2)",
 		"whittle.diff/v1",
 	} {
@@ -305,6 +334,7 @@ func TestDiffJSON(t *testing.T) {
 		t.Error("a gate block without a gate")
 	}
 	buf.Reset()
+	o, n := exampleSizes()
 	if err := DiffJSON(&buf, r, growthGate(t, r, "20MB", "")); err != nil {
 		t.Fatal(err)
 	}
@@ -314,7 +344,7 @@ func TestDiffJSON(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &withGate); err != nil {
 		t.Fatal(err)
 	}
-	if g := withGate.Gate; g.Verdict != "pass" || len(g.Rules) != 1 || g.Rules[0].Figure != "change.size_bytes" || g.Rules[0].Value != 12340 {
+	if g := withGate.Gate; g.Verdict != "pass" || len(g.Rules) != 1 || g.Rules[0].Figure != "change.size_bytes" || g.Rules[0].Value != float64(n-o) {
 		t.Errorf("gate block %+v", g)
 	}
 }

@@ -73,6 +73,12 @@ if timed "go run ./cmd/whittle analyze examples/app.tar" "$T/analyze.out" \
 	fresh go run ./cmd/whittle analyze examples/app.tar; then
 	sed -n '/^Image /,+8p' "$T/analyze.out" | sed 's/^/    /'
 	check_cmd "the analysis names the image" grep -q '^Image examples/app.tar$' "$T/analyze.out"
+	# The example's package database is complete: a package section
+	# without "incomplete", "unknown" or "not attributed" lines.
+	sed -n '/^Packages/,/^$/p' "$T/analyze.out" | sed 's/^/    /'
+	check_cmd "the analysis has a complete package section" grep -q '^Packages$' "$T/analyze.out"
+	check_eq "lines saying the packages are incomplete or unknown" 0 \
+		"$(grep -c -E 'incomplete|unknown|not attributed' "$T/analyze.out" || true)"
 fi
 
 step "README, second command: go test ./..."

@@ -51,8 +51,8 @@ check_page() {
 		text="$(commas "$(jq '.dockerfile.measured_bytes' "$W/$name.json")") bytes, each byte once"
 		check_eq "$name: the page shows the measured total ($text)" found "$(grep -q -F "$text" "$W/$name.dom.html" && echo found || echo missing)"
 	fi
-	# The table lists the packages whose files are known (the example's
-	# dpkg status has no file lists: it names them in a line instead).
+	# The table lists the packages whose files are known (a package
+	# without a file list is named in a line instead).
 	text="$(jq -r '[.packages.installed[]? | select(.files_known)][0] // empty | "\(.name) \(.version)"' "$W/$name.json")"
 	if [ -n "$text" ]; then
 		check_eq "$name: the package table shows the biggest package ($text)" found \
