@@ -217,6 +217,21 @@ func TestFindingPaths(t *testing.T) {
 		{"WH501", "FROM python:3.12\nENV XDG_CACHE_HOME=/cache\nRUN pip install flask\n", []string{"/cache/pip"}},
 		{"WH501", "FROM python:3.12\nENV HOME=/app\nRUN pip install flask\n", []string{"/app/.cache/pip"}},
 		{"WH502", "FROM node:20\nENV HOME=/srv\nRUN npm ci\n", []string{"/srv/.npm"}},
+		// Another USER: a default cache is under that user's home, which
+		// the category measures wherever it is; a rule measured by its
+		// paths names them only where the Dockerfile shows the home.
+		{"WH501", "FROM python:3.12\nUSER app\nRUN pip install flask\n", nil},
+		{"WH501", "FROM python:3.12\nRUN useradd -m app\nUSER app\nRUN pip install flask\n", nil},
+		{"WH505", "FROM golang:1.22\nRUN useradd -m app\nUSER app\nRUN go build ./...\n", nil},
+		{"WH507", "FROM debian:12\nRUN useradd -m dev\nUSER dev\nRUN go mod download\n", []string{"/home/dev/go/pkg/mod"}},
+		{"WH507", "FROM debian:12\nUSER dev\nRUN go mod download\n", nil},
+		{"WH507", "FROM debian:12\nRUN go mod download\n", []string{"/root/go/pkg/mod"}},
+		{"WH507", "FROM debian:12\nENV HOME=/srv\nRUN go mod download\n", []string{"/srv/go/pkg/mod"}},
+		{"WH506", "FROM debian:12\nRUN adduser --system rs\nUSER rs\nRUN cargo build --release\n", nil},
+		{"WH506", "FROM debian:12\nRUN useradd -m rs\nUSER rs\nRUN cargo build --release\n", []string{"/home/rs/.cargo/registry", "/home/rs/.cargo/git"}},
+		{"WH508", "FROM php:8.3-cli\nRUN useradd -m web\nUSER web\nRUN composer install\n", []string{"/home/web/.composer/cache", "/home/web/.cache/composer"}},
+		{"WH508", "FROM php:8.3-cli\nUSER web\nRUN composer install\n", nil},
+		{"WH508", "FROM php:8.3-cli\nRUN composer install\n", []string{"/root/.composer/cache", "/root/.cache/composer"}},
 		{"WH403", "FROM registry.access.redhat.com/ubi9/ubi-minimal\nRUN microdnf install -y python3\n", []string{"/var/cache/yum"}},
 		{"WH403", "FROM fedora:41\nRUN dnf install -y python3\n", []string{"/var/cache/libdnf5"}},
 		{"WH403", "FROM registry.access.redhat.com/ubi8/ubi\nRUN dnf install -y python3\n", nil},
