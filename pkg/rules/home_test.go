@@ -15,6 +15,7 @@ func TestCacheAdviceHome(t *testing.T) {
 		not       string // nowhere in Fix or Message
 	}{
 		{"WH501", "FROM python:3.12\nRUN pip install flask\n", "mount a cache on /root/.cache/pip", "$HOME"},
+		{"WH501", "RUN pip install flask\n", "mount a cache on /root/.cache/pip", "$HOME"}, // no FROM: no scope
 		{"WH501", "FROM python:3.12\nUSER app\nRUN pip install flask\n", "mount a cache on $HOME/.cache/pip (the home directory of user app, which the Dockerfile does not show)", "/root"},
 		{"WH501", "FROM python:3.12\nRUN useradd -m app\nUSER app\nRUN pip install flask\n", "mount a cache on /home/app/.cache/pip", "/root"},
 		{"WH501", "FROM python:3.12\nRUN useradd -r -d /srv/app app\nUSER app:app\nRUN pip install flask\n", "mount a cache on /srv/app/.cache/pip", "/root"},
