@@ -36,6 +36,12 @@ func TestCacheAdviceHome(t *testing.T) {
 		{"WH506", "FROM debian:12\nRUN adduser --system rs\nUSER rs\nRUN cargo build --release\n", "`rm -rf ~/.cargo/registry ~/.cargo/git` as that user, or mount a cache on $HOME/.cargo/registry (the home directory of user rs", "/root"},
 		{"WH506", "FROM debian:12\nRUN adduser --system --home /var/lib/rs rs\nUSER rs\nRUN cargo build --release\n", "`rm -rf /var/lib/rs/.cargo/registry /var/lib/rs/.cargo/git`, or mount a cache on /var/lib/rs/.cargo/registry", "/root"},
 		{"WH508", "FROM php:8.3-cli\nRUN useradd -m web\nUSER web\nRUN composer install\n", "mount a cache on /home/web/.composer/cache", "/root"},
+		{"WH503", "FROM node:20\nRUN yarn install\n", "mount a cache on /usr/local/share/.cache/yarn", "$HOME"},
+		{"WH503", "FROM node:20\nENV HOME=/home/node\nRUN yarn install\n", "mount a cache on /usr/local/share/.cache/yarn", "/home/node"},
+		{"WH503", "FROM node:20\nUSER node\nRUN yarn install\n", "mount a cache on $HOME/.cache/yarn (the home directory of user node", "/usr/local/share"},
+		{"WH503", "FROM node:20\nUSER node\nENV HOME=/home/node\nRUN yarn install\n", "mount a cache on /home/node/.cache/yarn", "/usr/local/share"},
+		{"WH503", "FROM node:20\nRUN adduser -D web\nUSER web\nRUN yarn install\n", "mount a cache on /home/web/.cache/yarn", "/usr/local/share"},
+		{"WH503", "FROM node:20\nENV XDG_CACHE_HOME=/xc\nRUN yarn install\n", "mount a cache on /xc/yarn", "/usr/local/share"},
 	} {
 		var got *Finding
 		for _, f := range lintString(t, tc.src) {

@@ -211,6 +211,13 @@ func TestFindingPaths(t *testing.T) {
 		{"WH503", "FROM node:20\nRUN yarn install --cache-folder /yc\n", []string{"/yc"}},
 		{"WH503", "FROM node:20\nENV YARN_CACHE_FOLDER=/yc\nRUN yarn add lodash\n", []string{"/yc"}},
 		{"WH503", "FROM node:20\nRUN yarn install\n", nil},
+		{"WH503", "FROM node:20\nENV XDG_CACHE_HOME=/cache\nRUN yarn install\n", []string{"/cache/yarn"}},
+		{"WH503", "FROM node:20\nUSER node\nENV HOME=/app\nRUN yarn install\n", []string{"/app/.cache/yarn"}},
+		{"WH503", "FROM node:20\nRUN useradd -m web\nUSER web\nRUN yarn install\n", []string{"/home/web/.cache/yarn"}},
+		{"WH503", "FROM node:20\nUSER node\nRUN yarn install\n", nil},
+		// As root yarn keeps its cache in /usr/local/share/.cache/yarn
+		// whatever HOME says.
+		{"WH503", "FROM node:20\nENV HOME=/home/node\nRUN yarn install\n", nil},
 		{"WH505", "FROM golang:1.22\nENV GOCACHE=/gocache\nRUN go build ./...\n", []string{"/gocache"}},
 		{"WH505", "FROM golang:1.22\nRUN go build ./...\n", nil},
 		{"WH505", "FROM golang:1.22\nENV XDG_CACHE_HOME=/cache\nRUN go build ./...\n", []string{"/cache/go-build"}},
