@@ -37,6 +37,8 @@ type fixFlags struct {
 	baseImage string
 	unsafe    bool
 	force     bool
+	// noPragmas disregards the inline ignore comments.
+	noPragmas bool
 
 	// --verify and its build flags.
 	verify     bool
@@ -81,7 +83,8 @@ never a dead end. DOCKERFILE "-" reads stdin.
 Configuration: the fix: section of .whittle.yaml (searched from the current
 directory up, or --config): enable: [IDs] and disable: [IDs]. --rule replaces
 enable; --skip adds to disable. Lint's inline ignores ("# whittle
-ignore=WH202") also keep fix away from an instruction.
+ignore=WH202") also keep fix away from an instruction, unless
+--disable-ignore-pragma (as lint's) disregards them.
 
 --write replaces the file through a temporary file in its directory and a
 rename: the file keeps its mode, a symbolic link is followed, a read-only
@@ -128,6 +131,7 @@ Repairable rules: ` + strings.Join(fix.Rules(), ", ") + `.`,
 	f.BoolVar(&fl.check, "check", false, "change nothing; exit 1 when a repair would apply")
 	f.BoolVar(&fl.unsafe, "unsafe-fixes", false, "also apply unsafe repairs (they may change what the build installs, fetches or fails on)")
 	f.BoolVarP(&fl.quiet, "quiet", "q", false, "print no summary on stderr")
+	f.BoolVar(&fl.noPragmas, "disable-ignore-pragma", false, "disregard the inline ignore comments (# whittle ignore=, # hadolint ignore= and their global forms), as lint --disable-ignore-pragma: repair what they silenced too")
 	f.StringSliceVar(&fl.rules, "rule", nil, "repair only these rule `IDs` (repeat or separate with commas)")
 	f.StringSliceVar(&fl.skip, "skip", nil, "do not repair these rule `IDs` (repeat or separate with commas)")
 	f.StringVar(&fl.config, "config", "", "read the configuration from `FILE` (default: .whittle.yaml found from the current directory up)")
@@ -193,6 +197,9 @@ func runFix(cmd *cobra.Command, name string, fl fixFlags) error {
 		opts = append(opts, fix.WithBaseImage(fl.baseImage))
 	}
 	opts = append(opts, fix.WithUnsafeFixes(fl.unsafe))
+	if fl.noPragmas {
+		opts = append(opts, fix.WithIgnorePragmas(false))
+	}
 	res, err := fix.Fix(src, opts...)
 	if err != nil {
 		return err

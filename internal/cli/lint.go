@@ -33,6 +33,8 @@ type lintOptions struct {
 	failureThreshold string
 	ignore           []string
 	noFail           bool
+	// disableIgnorePragma disregards the inline ignore comments.
+	disableIgnorePragma bool
 	// severities are hadolint's --error, --warning, --info and --style, by
 	// flag name.
 	severities map[string]*[]string
@@ -114,17 +116,22 @@ const lintHadolintHelp = `hadolint's flags and configuration work as aliases:
   --error, --warning, --info,    the severity of these rule IDs, as
   --style ID                     lint.severity in .whittle.yaml (style is
                                  info)
+  --disable-ignore-pragma        disregard the inline ignore comments:
+                                 hadolint's and whittle's own, and their
+                                 global forms (as hadolint disregards all
+                                 of its own)
   -f tty                         -f text (gnu, checkstyle, codeclimate and
                                  gitlab_codeclimate are shaped as hadolint's)
 When no .whittle.yaml has a lint: section, hadolint's configuration file is
 read where hadolint looks for it (.hadolint.yaml or .hadolint.yml in the
 current directory, then $XDG_CONFIG_HOME/hadolint.yaml, ~/.hadolint/ and
 ~/.hadolint.yaml), or named with --config .hadolint.yaml: its ignored,
-failure-threshold, no-fail, override and format (without -f) keys apply;
-its other keys are about rules whittle does not have. So do hadolint's
-HADOLINT_IGNORE, HADOLINT_OVERRIDE_ERROR (_WARNING, _INFO, _STYLE),
-HADOLINT_FAILURE_THRESHOLD, HADOLINT_NOFAIL and HADOLINT_FORMAT, over the
-file and under the flags.`
+failure-threshold, no-fail, disable-ignore-pragma, override and format
+(without -f) keys apply; its other keys are about rules whittle does not
+have. So do hadolint's HADOLINT_IGNORE, HADOLINT_OVERRIDE_ERROR (_WARNING,
+_INFO, _STYLE), HADOLINT_FAILURE_THRESHOLD, HADOLINT_NOFAIL,
+HADOLINT_DISABLE_IGNORE_PRAGMA and HADOLINT_FORMAT, over the file and under
+the flags.`
 
 // NewCmdLint builds `whittle lint`.
 func NewCmdLint() *cobra.Command {
@@ -156,6 +163,7 @@ func newCmdLint(o *lintOptions) *cobra.Command {
 	fl.StringVarP(&o.failureThreshold, "failure-threshold", "t", "", "hadolint's name for --fail-level: `LEVEL` error, warning, info, style (as info), or ignore or none (fail on any finding)")
 	fl.StringSliceVar(&o.ignore, "ignore", nil, "hadolint's name for --skip: skip these rule `IDs` (a hadolint ID whittle has no rule for is accepted)")
 	fl.BoolVar(&o.noFail, "no-fail", false, "hadolint's: exit 0 whatever the findings, as --fail-level none (errors still exit 2)")
+	fl.BoolVar(&o.disableIgnorePragma, "disable-ignore-pragma", false, "hadolint's: disregard the inline ignore comments (# whittle ignore=, # hadolint ignore= and their global forms); the configuration's and the flags' skips still apply")
 	o.severities = map[string]*[]string{}
 	for _, level := range hadolintSeverityFlags {
 		ids := new([]string)
@@ -478,6 +486,9 @@ func lintSettings(cmd *cobra.Command, o *lintOptions) (lintSetting, error) {
 		if format, err = hadolintFormat(hado.Format); err != nil {
 			return lintSetting{}, fmt.Errorf("%s: %w", hado.from("format", hadoPath), err)
 		}
+	}
+	if o.disableIgnorePragma || hado.DisableIgnorePragma != nil && *hado.DisableIgnorePragma {
+		opts = append(opts, rules.WithIgnorePragmas(false))
 	}
 	lookups := o.registryLookups
 	if !cmd.Flags().Changed("registry-lookups") && cfg.RegistryLookups != nil {

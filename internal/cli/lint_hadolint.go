@@ -29,6 +29,9 @@ type hadolintConfig struct {
 	FailureThreshold string `yaml:"failure-threshold"`
 	// NoFail, when true, never fails on findings.
 	NoFail *bool `yaml:"no-fail"`
+	// DisableIgnorePragma, when true, disregards the inline ignore
+	// comments (rules.WithIgnorePragmas).
+	DisableIgnorePragma *bool `yaml:"disable-ignore-pragma"`
 	// Override sets rules' severities, by hadolint severity.
 	Override struct {
 		Error   []string `yaml:"error"`
@@ -50,12 +53,15 @@ func (c hadolintConfig) from(key, path string) string {
 	return path + ": " + key
 }
 
-// overlay returns c with the scalar settings env sets (no-fail, format,
-// failure-threshold) replacing c's, as hadolint lets its environment
+// overlay returns c with the scalar settings env sets (no-fail,
+// disable-ignore-pragma, format, failure-threshold) replacing c's, as hadolint lets its environment
 // override its file. (Rule lists are options of their own: hadolintEnv.)
 func (c hadolintConfig) overlay(env hadolintConfig) hadolintConfig {
 	if env.NoFail != nil {
 		c.NoFail = env.NoFail
+	}
+	if env.DisableIgnorePragma != nil {
+		c.DisableIgnorePragma = env.DisableIgnorePragma
 	}
 	if env.Format != "" {
 		c.Format = env.Format
@@ -68,16 +74,22 @@ func (c hadolintConfig) overlay(env hadolintConfig) hadolintConfig {
 }
 
 // hadolintEnv reads hadolint's environment variables (an empty one is as if
-// unset): HADOLINT_NOFAIL (true when 1, y, on, true or yes, any case; false
-// otherwise), HADOLINT_FORMAT, HADOLINT_FAILURE_THRESHOLD, and the
+// unset): HADOLINT_NOFAIL and HADOLINT_DISABLE_IGNORE_PRAGMA (true when 1,
+// y, on, true or yes, any case; false otherwise), HADOLINT_FORMAT, HADOLINT_FAILURE_THRESHOLD, and the
 // comma-separated rule lists HADOLINT_IGNORE and HADOLINT_OVERRIDE_ERROR,
 // _WARNING, _INFO and _STYLE, which it returns as options (an unknown
 // whittle ID is an error that names the variable). lookup is os.LookupEnv.
 func hadolintEnv(lookup func(string) (string, bool)) (hadolintConfig, []rules.Option, error) {
 	env := hadolintConfig{fromEnv: map[string]string{}}
-	if v, ok := lookup("HADOLINT_NOFAIL"); ok && v != "" {
+	truthy := func(v string) *bool {
 		b := slices.Contains([]string{"1", "y", "on", "true", "yes"}, strings.ToLower(v))
-		env.NoFail = &b
+		return &b
+	}
+	if v, ok := lookup("HADOLINT_NOFAIL"); ok && v != "" {
+		env.NoFail = truthy(v)
+	}
+	if v, ok := lookup("HADOLINT_DISABLE_IGNORE_PRAGMA"); ok && v != "" {
+		env.DisableIgnorePragma = truthy(v)
 	}
 	if v, ok := lookup("HADOLINT_FORMAT"); ok && v != "" {
 		env.Format, env.fromEnv["format"] = v, "HADOLINT_FORMAT"

@@ -100,6 +100,17 @@ func WithBaseImage(ref string) Option {
 	}
 }
 
+// WithIgnorePragmas(false) makes Fix disregard the file's inline ignore
+// comments ("# whittle ignore=", "# hadolint ignore=" and the global
+// forms), as lint does with rules.WithIgnorePragmas(false): the findings
+// they silenced are repaired too. On by default.
+func WithIgnorePragmas(enabled bool) Option {
+	return func(o *options) error {
+		o.lint = append(o.lint, rules.WithIgnorePragmas(enabled))
+		return nil
+	}
+}
+
 // withLintOptions adds options to every lint run (tests).
 func withLintOptions(opts ...rules.Option) Option {
 	return func(o *options) error {

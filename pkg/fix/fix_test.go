@@ -161,3 +161,26 @@ func TestInputLines(t *testing.T) {
 		t.Errorf("no WH201 change in round 2: %+v", res.Changes)
 	}
 }
+
+// WithIgnorePragmas(false) repairs what the inline ignores silenced, as
+// lint then reports it; by default they keep fix away.
+func TestIgnorePragmas(t *testing.T) {
+	in := "FROM local/debian:bookworm\n# hadolint ignore=DL3009\nRUN apt-get update && apt-get install -y --no-install-recommends curl && apt-get clean\n"
+	want := "FROM local/debian:bookworm\n# hadolint ignore=DL3009\nRUN apt-get update && apt-get install -y --no-install-recommends curl && apt-get clean && \\\n    rm -rf /var/lib/apt/lists/*\n"
+	for _, tc := range []struct {
+		opts []Option
+		want string
+	}{
+		{nil, in},
+		{[]Option{WithIgnorePragmas(true)}, in},
+		{[]Option{WithIgnorePragmas(false)}, want},
+	} {
+		res, err := Fix([]byte(in), tc.opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(res.Output) != tc.want {
+			t.Errorf("%d options: got\n%s\nwant\n%s", len(tc.opts), res.Output, tc.want)
+		}
+	}
+}

@@ -130,6 +130,8 @@ func parseTestOptions(t *testing.T, s string) []Option {
 			opts = append(opts, WithSkip(strings.Split(v, ",")...))
 		case "base":
 			opts = append(opts, WithBaseImage(v))
+		case "unsafe":
+			opts = append(opts, WithUnsafeFixes(true))
 		default:
 			t.Fatalf("unknown test option %q", k)
 		}

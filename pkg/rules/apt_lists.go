@@ -45,7 +45,7 @@ func (aptLists) Check(p *Pass) []Finding {
 			f := p.FindingAt(ri.rangeOf(c),
 				c.Name+" update leaves the package lists in /var/lib/apt/lists (tens of MB) in this layer",
 				"end the same RUN with `rm -rf /var/lib/apt/lists/*`, or mount a cache on /var/lib/apt/lists")
-			f.Repair = p.aptListsRepair(ri)
+			f.Repair = p.aptListsRepair(ri, c)
 			out = append(out, f)
 			break
 		}
@@ -58,8 +58,9 @@ func (aptLists) Check(p *Pass) []Finding {
 // would break those RUNs: the repair then merges them into this one (the
 // lists go in the next round), or, where they cannot be merged, gives each
 // of them its own update, which is unsafe (each fetches the lists again,
-// maybe newer ones).
-func (p *Pass) aptListsRepair(ri *runInfo) *Repair {
+// maybe newer ones) with the words of this RUN's update (upd) as written:
+// its options (-qq, -o Acquire::Retries=3, ...) hold for those updates too.
+func (p *Pass) aptListsRepair(ri *runInfo, upd command) *Repair {
 	needers := p.listsNeeders(ri)
 	if len(needers) > 0 && !slices.ContainsFunc(ri.cmds, func(c command) bool { return aptInstallVerbs[aptVerb(c)] }) {
 		return nil // a lone update: WH204's merge repairs it
@@ -81,20 +82,24 @@ func (p *Pass) aptListsRepair(ri *runInfo) *Repair {
 	if !ok {
 		return nil
 	}
+	env, update, ok := ri.shell().commandText(upd)
+	if !ok {
+		return nil
+	}
 	edits := []edit.Edit{end}
 	var lines []string
 	for _, n := range needers {
-		e, ok := p.prependCmd(n, "apt-get update")
+		e, ok := p.prependCmd(n, env, update)
 		if !ok {
 			return nil
 		}
 		edits = append(edits, e)
 		lines = append(lines, fmt.Sprint(n.in.Range.Start.Line))
 	}
-	which := "the RUNs at lines " + strings.Join(lines, ", ") + " an apt-get update of their own"
+	which := "the RUNs at lines " + strings.Join(lines, ", ") + " their own " + env + update
 	why := "those RUNs fetch the package lists again"
 	if len(lines) == 1 {
-		which = "the RUN at line " + lines[0] + " an apt-get update of its own"
+		which = "the RUN at line " + lines[0] + " its own " + env + update
 		why = "that RUN fetches the package lists again"
 	}
 	return newRepair(p.File, Unsafe,
@@ -133,11 +138,11 @@ func (p *Pass) listsNeeders(ri *runInfo) []*runInfo {
 	return out
 }
 
-// prependCmd returns the edit putting `UPDATE && ` (an apt-get update
-// command) before the top-level && chain holding the RUN's first apt
+// prependCmd returns the edit putting `ENV UPDATE && ` (an apt-get update
+// command and its prefix assignments, which go before any sudo) before the top-level && chain holding the RUN's first apt
 // command that reads the lists; false when that command is not in such a
 // chain.
-func (p *Pass) prependCmd(ri *runInfo, update string) (edit.Edit, bool) {
+func (p *Pass) prependCmd(ri *runInfo, env, update string) (edit.Edit, bool) {
 	se := ri.shell()
 	if se == nil || se.heredoc {
 		return edit.Edit{}, false
@@ -153,7 +158,7 @@ func (p *Pass) prependCmd(ri *runInfo, update string) (edit.Edit, bool) {
 		if stmt == nil || !andChain(stmt) {
 			return edit.Edit{}, false
 		}
-		return edit.Insert(se.sc.Offset(stmt.Pos()), se.sudoFor("apt-get", "apt")+update+" && "), true
+		return edit.Insert(se.sc.Offset(stmt.Pos()), env+se.sudoFor("apt-get", "apt")+update+" && "), true
 	}
 	return edit.Edit{}, false
 }

@@ -107,7 +107,7 @@ func (p *Pass) spreadUpdate(ri *runInfo) *Repair {
 		return nil // WH201 removes the lists in this RUN
 	}
 	first := needers[0]
-	ed, ok := p.prependCmd(first, update)
+	ed, ok := p.prependCmd(first, "", update)
 	if !ok {
 		return nil
 	}

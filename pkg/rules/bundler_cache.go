@@ -11,6 +11,9 @@ import (
 // nonRoot reports whether the instruction runs as a user other than root
 // (a USER in effect that names neither root nor 0).
 func nonRoot(in *dockerfile.Instruction) bool {
+	if in.Scope == nil {
+		return false // an instruction before any FROM
+	}
 	u := in.Scope.User
 	return u != "" && u != "root" && u != "0" && !strings.HasPrefix(u, "root:") && !strings.HasPrefix(u, "0:")
 }

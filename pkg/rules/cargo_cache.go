@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/whittle/whittle/pkg/shellfacts"
@@ -50,10 +51,23 @@ func (cargoCache) Check(p *Pass) []Finding {
 			if registryRemoved(ri, i, homes) {
 				continue
 			}
+			// root's ~/.cargo is the user's: under another USER (or a
+			// moved HOME), that user's home.
+			reg, regAbs, gitAbs := home+"/registry", home+"/registry", home+"/git"
+			if home == homes[0] && !slices.Contains(homes[4:], home) {
+				reg, regAbs = p.underHome(ri, home+"/registry")
+				_, gitAbs = p.underHome(ri, home+"/git")
+			}
+			rm := "`rm -rf " + regAbs + " " + gitAbs + "`"
+			if regAbs == "" {
+				rm = "`rm -rf ~/.cargo/registry ~/.cargo/git` as that user"
+			}
 			f := p.FindingAt(ri.rangeOf(c),
-				"cargo "+v+" leaves the downloaded crates in "+home+"/registry in this layer",
-				"build in a separate stage and copy only the binary, or end the RUN with `rm -rf "+home+"/registry "+home+"/git`, or mount a cache on "+home+"/registry")
-			f.Paths = []string{home + "/registry", home + "/git"}
+				"cargo "+v+" leaves the downloaded crates in "+reg+" in this layer",
+				"build in a separate stage and copy only the binary, or end the RUN with "+rm+", or mount a cache on "+reg)
+			if regAbs != "" {
+				f.Paths = []string{regAbs, gitAbs}
+			}
 			out = append(out, f)
 			break
 		}

@@ -73,10 +73,21 @@ func (composerCache) Check(p *Pass) []Finding {
 			if mountCovers(ri, dirs...) || composerCleanedAfter(ri, i, dirs) {
 				continue
 			}
+			// The default dirs are root's: another USER's (or a moved
+			// HOME's) are under that home.
+			shown, paths, note := dirs, dirs, ""
+			if len(dirs) == 2 { // root's defaults
+				if h := p.homeOf(ri); h.dir == "" {
+					shown, paths, note = []string{"$HOME/.composer/cache", "$HOME/.cache/composer"}, nil, h.note()
+				} else if h.dir != "/root" {
+					shown = []string{path.Join(h.dir, ".composer/cache"), path.Join(h.dir, ".cache/composer")}
+					paths = shown
+				}
+			}
 			f := p.FindingAt(ri.rangeOf(c),
-				"composer "+verb+" keeps the downloaded packages in composer's cache ("+strings.Join(dirs, " or ")+") in this layer",
-				"end the same RUN with `composer clear-cache`, or run composer with --no-cache, or mount a cache on "+dirs[0])
-			f.Paths = dirs
+				"composer "+verb+" keeps the downloaded packages in composer's cache ("+strings.Join(shown, " or ")+note+") in this layer",
+				"end the same RUN with `composer clear-cache`, or run composer with --no-cache, or mount a cache on "+shown[0]+note)
+			f.Paths = paths
 			if pre == "" || pathText.MatchString(strings.TrimSpace(pre)) {
 				f.Repair, _ = p.cleanupRepair(ri, toolComposer, func(c command) bool { return c.Name == "composer" },
 					"run composer clear-cache", pre+"composer clear-cache")

@@ -57,9 +57,20 @@ func (goCache) Check(p *Pass) []Finding {
 			if goCleanedAfter(ri, i, cache, gocache) {
 				continue
 			}
+			shown, target := cache, "RUN --mount=type=cache,target="+cache
+			if cache == goBuildCache {
+				// Under the user's home; GOCACHE and XDG_CACHE_HOME
+				// move it (then CacheDir or the stage's GOCACHE says).
+				var abs string
+				if shown, abs = p.underHome(ri, cache); abs == "" {
+					target = "a cache mount on " + shown
+				} else {
+					target = "RUN --mount=type=cache,target=" + abs
+				}
+			}
 			f := p.FindingAt(ri.rangeOf(c),
-				"go "+v+" leaves Go's build cache ("+cache+", often hundreds of MB) in this layer",
-				"build in a separate stage and copy only the binary, or end the RUN with `go clean -cache`, or use RUN --mount=type=cache,target="+cache)
+				"go "+v+" leaves Go's build cache ("+shown+", often hundreds of MB) in this layer",
+				"build in a separate stage and copy only the binary, or end the RUN with `go clean -cache`, or use "+target)
 			f.Paths = cachePaths(cache, goBuildCache)
 			// In a stage whose layers do not ship, the cache costs the
 			// image nothing; the remedy there is a cache mount, which fix

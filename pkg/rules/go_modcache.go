@@ -30,6 +30,9 @@ func (goModCache) Meta() Meta {
 	}
 }
 
+// goModDefault is root's module cache, GOPATH unset.
+const goModDefault = "/root/go/pkg/mod"
+
 // goModDir is where a go command keeps its module cache: GOMODCACHE, else
 // GOPATH/pkg/mod (the first GOPATH entry), else /root/go/pkg/mod; from a
 // prefix assignment, else the stage's ENV. "" when it cannot be told.
@@ -40,7 +43,7 @@ func (p *Pass) goModDir(ri *runInfo, c command) (string, bool) {
 		}
 		return envLookup(p.File, ri.in, name)
 	}
-	dir := "/root/go/pkg/mod"
+	dir := goModDefault
 	if v, ok := lookup("GOPATH"); ok && v != "" {
 		dir = path.Join(strings.Split(v, ":")[0], "pkg", "mod")
 	}
@@ -82,11 +85,21 @@ func (goModCache) Check(p *Pass) []Finding {
 			if dir == "" || mountCovers(ri, dir) || goModCleanedAfter(ri.cmds, i, dir) {
 				continue
 			}
+			shown, abs := dir, dir
+			if dir == goModDefault {
+				shown, abs = p.underHome(ri, dir)
+			}
+			target := "RUN --mount=type=cache,target=" + shown
+			if abs == "" {
+				target = "a cache mount on " + shown
+			}
 			f := p.FindingAt(ri.rangeOf(c),
-				"go "+pk.RawVerb+" leaves the downloaded modules in Go's module cache ("+dir+") in this layer",
-				"build in a separate stage and copy only the binary, or end the RUN with `go clean -modcache`, or use RUN --mount=type=cache,target="+dir)
-			f.Paths = []string{dir}
-			f.Repair = p.goModRepair(ri, dir, assigned)
+				"go "+pk.RawVerb+" leaves the downloaded modules in Go's module cache ("+shown+") in this layer",
+				"build in a separate stage and copy only the binary, or end the RUN with `go clean -modcache`, or use "+target)
+			if abs != "" {
+				f.Paths = []string{abs}
+			}
+			f.Repair = p.goModRepair(ri, dir, shown, assigned)
 			out = append(out, f)
 			break
 		}
@@ -133,7 +146,7 @@ func goModCleanedAfter(cmds []command, i int, dir string) bool {
 // goModRepair chains go clean -modcache after go's last use in the RUN
 // (with the RUN's GOMODCACHE when the command was given one), unless a
 // later RUN of the stage runs go: it would fetch every module again.
-func (p *Pass) goModRepair(ri *runInfo, dir string, assigned bool) *Repair {
+func (p *Pass) goModRepair(ri *runInfo, dir, shown string, assigned bool) *Repair {
 	if _, ok := p.cmdIndex("runs go", func(c command) bool { return c.pkg(shellfacts.Go) != nil }).afterRuns(ri); ok {
 		return nil
 	}
@@ -149,7 +162,7 @@ func (p *Pass) goModRepair(ri *runInfo, dir string, assigned bool) *Repair {
 	}
 	r, _ := p.cleanupRepair(ri, toolGo, func(c command) bool { return c.pkg(shellfacts.Go) != nil }, "run "+clean, clean)
 	if r != nil {
-		r.Reason = fmt.Sprintf("no later RUN of the stage runs go: nothing needs the modules in %s again", dir)
+		r.Reason = fmt.Sprintf("no later RUN of the stage runs go: nothing needs the modules in %s again", shown)
 	}
 	return r
 }

@@ -28,7 +28,10 @@ func Lint(ctx context.Context, f *dockerfile.File, opts ...Option) ([]Finding, e
 		}
 	}
 	sh := newShared(f)
-	ign := readIgnores(f)
+	ign := ignores{}
+	if !o.noPragmas {
+		ign = readIgnores(f)
+	}
 	var out []Finding
 	for _, r := range o.rules {
 		m := r.Meta()

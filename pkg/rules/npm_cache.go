@@ -51,9 +51,13 @@ func (npmCache) Check(p *Pass) []Finding {
 				where = cache
 				clean += " --cache " + cache
 			}
+			mount := cache
+			if pk.CacheDir == "" {
+				mount, _ = p.underHome(ri, cache)
+			}
 			f := p.FindingAt(ri.rangeOf(c),
 				"npm "+pk.RawVerb+" leaves its download cache in "+where+" in this layer",
-				"end the same RUN with `"+clean+"` (without --force npm 5+ cleans nothing), or mount a cache on "+cache)
+				"end the same RUN with `"+clean+"` (without --force npm 5+ cleans nothing), or mount a cache on "+mount)
 			f.Paths = cachePaths(cache, npmCacheDir)
 			if pathText.MatchString(cache) {
 				f.Repair, _ = p.cleanupRepair(ri, toolNpm, func(c command) bool { return c.pkg(shellfacts.Npm) != nil },

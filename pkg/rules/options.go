@@ -15,6 +15,7 @@ type options struct {
 	skip            map[string]bool
 	severity        map[string]Severity
 	registryLookups bool
+	noPragmas       bool
 	baseImage       string
 	context         fs.FS
 	rules           []Rule
@@ -96,6 +97,18 @@ func WithSeverity(id string, s Severity) Option {
 func WithRegistryLookups(enabled bool) Option {
 	return func(o *options) error {
 		o.registryLookups = enabled
+		return nil
+	}
+}
+
+// WithIgnorePragmas(false) makes Lint disregard the inline ignore
+// comments of the file: "# whittle ignore=", "# hadolint ignore=" and their
+// "global ignore=" forms (hadolint's disable-ignore-pragma, which
+// disregards every pragma of its own). On by default. Rules skipped by
+// options (WithoutRules) stay skipped.
+func WithIgnorePragmas(enabled bool) Option {
+	return func(o *options) error {
+		o.noPragmas = !enabled
 		return nil
 	}
 }

@@ -64,9 +64,13 @@ func (pipCache) Check(p *Pass) []Finding {
 			if pk.CacheDir != "" {
 				where = pk.CacheDir
 			}
+			mount := cache
+			if pk.CacheDir == "" {
+				mount, _ = p.underHome(ri, cache)
+			}
 			f := p.FindingAt(ri.rangeOf(c),
 				"pip install keeps the downloaded packages in its cache ("+where+") in this layer",
-				"add --no-cache-dir (or set ENV PIP_NO_CACHE_DIR=1, or mount a cache on "+cache+")")
+				"add --no-cache-dir (or set ENV PIP_NO_CACHE_DIR=1, or mount a cache on "+mount+")")
 			if pipCacheFlag(pk) {
 				f.Message = "pip install --cache-dir keeps the downloaded packages in " + where + " in this layer (a --cache-dir after --no-cache-dir wins)"
 			}

@@ -206,7 +206,7 @@ func (p *Pass) localArchiveRepair(cp *dockerfile.Instruction) *Repair {
 	}
 	// tar as another user writes files that user owns; ADD keeps the
 	// archive's owners.
-	if u := ri.in.Scope.User; u != "" && u != "root" && u != "0" && !strings.HasPrefix(u, "root:") && !strings.HasPrefix(u, "0:") {
+	if nonRoot(ri.in) {
 		return nil
 	}
 	se := ri.shell()

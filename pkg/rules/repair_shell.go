@@ -599,3 +599,84 @@ func (se *shellEdit) dropLinks(cs ...call) ([]edit.Edit, bool) {
 	}
 	return out, true
 }
+
+// commandText returns a command to run again elsewhere, its words as the
+// original wrote them, sudo left out (the caller adds its own):
+// `apt-get -o Acquire::Retries=3 update -qq`; env holds its prefix
+// assignments (`DEBIAN_FRONTEND=noninteractive `), which go before any
+// sudo. A word with
+// an expansion is carried as its value when shellfacts knew it, quoted;
+// false when a word's value is unknown (it may come from the RUN itself)
+// or the command cannot be read back.
+func (se *shellEdit) commandText(c command) (env, text string, ok bool) {
+	cl, found := se.callOf(c.Command)
+	if !found {
+		// Inside an `sh -c` string or behind a wrapper: the words as
+		// shellfacts read them.
+		words := []string{c.Name}
+		for _, a := range c.Args {
+			q, known := quoteKnown(a)
+			if !known {
+				return "", "", false
+			}
+			words = append(words, q)
+		}
+		return "", strings.Join(words, " "), true
+	}
+	if len(cl.words) != len(c.Args) {
+		return "", "", false
+	}
+	var words, assigns []string
+	for _, as := range cl.ce.Assigns {
+		if as.Value == nil || as.Append || as.Array != nil || as.Index != nil {
+			return "", "", false
+		}
+		if _, lit := wordLit(as.Value); !lit {
+			return "", "", false
+		}
+		assigns = append(assigns, as.Name.Value+"="+se.asWritten(as.Value)+" ")
+	}
+	prog := cl.ce.Args[0]
+	if cl.sudo {
+		prog = cl.ce.Args[1]
+	}
+	if _, lit := wordLit(prog); !lit {
+		return "", "", false
+	}
+	words = append(words, se.asWritten(prog))
+	for i, w := range cl.words {
+		if cl.lit[i] {
+			words = append(words, se.asWritten(w))
+			continue
+		}
+		q, known := quoteKnown(c.Args[i])
+		if !known {
+			return "", "", false
+		}
+		words = append(words, q)
+	}
+	return strings.Join(assigns, ""), strings.Join(words, " "), true
+}
+
+// asWritten is a word's source text (its quotes kept); printed afresh when
+// it spans lines.
+func (se *shellEdit) asWritten(w *syntax.Word) string {
+	t := se.sc.SrcText(w)
+	if t == "" || strings.ContainsAny(t, "\r\n") {
+		return printWord(w)
+	}
+	return t
+}
+
+// quoteKnown quotes a word's value for the shell; false when the value
+// still holds an expansion shellfacts could not read.
+func quoteKnown(v string) (string, bool) {
+	if strings.ContainsAny(v, "$`") {
+		return "", false
+	}
+	q, err := syntax.Quote(v, syntax.LangPOSIX)
+	if err != nil {
+		return "", false
+	}
+	return q, true
+}

@@ -137,6 +137,12 @@ var ruleCases = []ruleCase{
 	{"WH502", "moved cache cleaned", "FROM node\nRUN npm ci --cache /tmp/npmc && npm cache clean --force --cache /tmp/npmc\n", false, 0},
 	{"WH503", "moved cache kept", "FROM node\nRUN yarn install --cache-folder /yc\n", true, 2},
 	{"WH503", "moved cache removed", "FROM node\nRUN yarn install --cache-folder /yc && rm -rf /yc\n", false, 0},
+	{"WH503", "XDG_CACHE_HOME cache kept", "FROM node\nENV XDG_CACHE_HOME=/xc\nRUN yarn install\n", true, 3},
+	{"WH503", "XDG_CACHE_HOME cache removed", "FROM node\nENV XDG_CACHE_HOME=/xc\nRUN yarn install && rm -rf /xc/yarn\n", false, 0},
+	{"WH503", "XDG_CACHE_HOME cache cleaned", "FROM node\nENV XDG_CACHE_HOME=/xc\nRUN yarn install && yarn cache clean\n", false, 0},
+	{"WH503", "a moved HOME's cache removed, another user", "FROM node\nUSER node\nENV HOME=/app\nRUN yarn install && rm -rf /app/.cache/yarn\n", false, 0},
+	{"WH503", "a moved HOME's cache mounted, another user", "FROM node\nUSER node\nENV HOME=/app\nRUN --mount=type=cache,target=/app/.cache/yarn yarn install\n", false, 0},
+	{"WH503", "a moved HOME's cache kept, another user", "FROM node\nUSER node\nENV HOME=/app\nRUN yarn install\n", true, 4},
 
 	// WH507
 	{"WH507", "go mod download", "FROM golang\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\n", true, 4},

@@ -1,6 +1,10 @@
 package rules
 
-import "github.com/whittle/whittle/pkg/shellfacts"
+import (
+	"path"
+
+	"github.com/whittle/whittle/pkg/shellfacts"
+)
 
 // yarnCache is WH503: yarn install without `yarn cache clean` in the same
 // RUN.
@@ -21,7 +25,9 @@ func (yarnCache) Meta() Meta {
 	}
 }
 
-// yarnCacheDirs are yarn v1's cache directories for root (Linux).
+// yarnCacheDirs are yarn v1's cache directories for root (Linux): yarn
+// takes /usr/local/share for root's home, whatever HOME says; another
+// user's cache is ~/.cache/yarn.
 var yarnCacheDirs = []string{"/usr/local/share/.cache/yarn", "/root/.cache/yarn", "/root/.yarn/berry/cache"}
 
 func (yarnCache) Check(p *Pass) []Finding {
@@ -53,14 +59,38 @@ func (yarnCache) Check(p *Pass) []Finding {
 				what += " " + v
 			}
 			where, clean, mount := "yarn's package cache", "yarn cache clean", yarnCacheDirs[0]
-			if custom != "" {
+			var paths []string
+			switch {
+			case custom != "":
 				where, clean, mount = "its package cache ("+custom+")", clean+" --cache-folder "+custom, custom
+				paths = cachePaths(custom, "")
+			case nonRoot(ri.in):
+				// ~/.cache/yarn of the user: HOME as the command sees
+				// it, else the home the Dockerfile gives the user.
+				// `yarn cache clean` sees the same cache.
+				home := p.homeOf(ri)
+				if pk.Home != "" {
+					home.dir = pk.Home
+				}
+				if h, ok := c.Assigns["HOME"]; ok && pk.Home != "" && pathText.MatchString(h) {
+					// HOME given to the install alone: the clean
+					// needs it too.
+					clean = "HOME=" + h + " " + clean
+				}
+				if home.dir != "" {
+					mount = path.Join(home.dir, ".cache/yarn")
+					where = "its package cache (" + mount + ")"
+					paths = cachePaths(mount, "")
+				} else {
+					mount = "$HOME/.cache/yarn" + home.note()
+					where = "its package cache (~/.cache/yarn)"
+				}
 			}
 			f := p.FindingAt(ri.rangeOf(c),
 				what+" leaves "+where+" in this layer",
 				"end the same RUN with `"+clean+"`, or mount a cache on "+mount)
-			f.Paths = cachePaths(custom, "")
-			if pathText.MatchString(mount) {
+			f.Paths = paths
+			if custom == "" || pathText.MatchString(custom) {
 				f.Repair, _ = p.cleanupRepair(ri, toolYarn, func(c command) bool { return c.pkg(shellfacts.Yarn) != nil },
 					"run "+clean, clean)
 			}

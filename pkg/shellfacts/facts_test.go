@@ -322,14 +322,18 @@ func TestCacheDir(t *testing.T) {
 		{"yarn install --cache-folder=/y", nil, "/y"},
 		{"YARN_CACHE_FOLDER=/yc yarn", nil, "/yc"},
 		{"go build .", nil, ""},
-		// XDG_CACHE_HOME moves pip's and go's caches; their own variables
-		// and options win over it; it moves neither npm's nor yarn's.
+		// XDG_CACHE_HOME moves pip's, go's and yarn's caches; their own
+		// variables and options win over it; it does not move npm's.
 		{"pip install x", []Option{WithEnv(map[string]string{"XDG_CACHE_HOME": "/xdg/"})}, "/xdg/pip"},
 		{"XDG_CACHE_HOME=/x go build .", nil, "/x/go-build"},
 		{"XDG_CACHE_HOME=/x PIP_CACHE_DIR=/p pip install y", nil, "/p"},
 		{"XDG_CACHE_HOME=/x pip install --cache-dir=/c y", nil, "/c"},
 		{"XDG_CACHE_HOME=/x GOCACHE=/g go build .", nil, "/g"},
 		{"XDG_CACHE_HOME=/x npm ci", nil, ""},
+		{"XDG_CACHE_HOME=/x yarn install", nil, "/x/yarn"},
+		{"yarn", []Option{WithEnv(map[string]string{"XDG_CACHE_HOME": "/xdg/"})}, "/xdg/yarn"},
+		{"XDG_CACHE_HOME=/x YARN_CACHE_FOLDER=/y yarn add z", nil, "/y"},
+		{"XDG_CACHE_HOME=/x yarn install --cache-folder /c", nil, "/c"},
 		{"XDG_CACHE_HOME= pip install y", nil, ""},
 		// A HOME other than /root moves the caches under it; XDG_CACHE_HOME
 		// and the tools' own settings win.

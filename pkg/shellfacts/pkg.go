@@ -115,6 +115,16 @@ func (w *walker) cacheDir(c *Command) string {
 			}
 		}
 	case Yarn:
+		// yarn v1 keeps its cache in $XDG_CACHE_HOME/yarn, else
+		// ~/.cache/yarn, where ~ is /usr/local/share for root whatever
+		// HOME says: the home part is the caller's, who knows the user
+		// (Home).
+		if v, ok := w.env(c, "HOME"); ok && path.IsAbs(v) {
+			c.Pkg.Home = path.Clean(v)
+		}
+		if v, ok := w.env(c, "XDG_CACHE_HOME"); ok && v != "" {
+			dir = strings.TrimSuffix(v, "/") + "/yarn"
+		}
 		env("YARN_CACHE_FOLDER")
 		for _, f := range c.Pkg.Flags {
 			if v, ok := strings.CutPrefix(f, "--cache-folder="); ok {

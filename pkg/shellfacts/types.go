@@ -150,8 +150,16 @@ type PkgOp struct {
 	// the default: GOCACHE (go), PIP_CACHE_DIR or --cache-dir (pip),
 	// npm_config_cache or --cache (npm), YARN_CACHE_FOLDER or
 	// --cache-folder (yarn), from ENV/ARG, a prefix assignment or export.
+	// XDG_CACHE_HOME moves those of pip, go and yarn, HOME (other than
+	// /root) those of pip, npm and go.
 	// Absolute when known; "" means the tool's default.
 	CacheDir string
+	// Home is, for yarn, HOME as the command sees it (ENV/ARG, export, a
+	// prefix assignment) when it is set and absolute: yarn v1 keeps its
+	// default cache in ~/.cache/yarn for a user other than root (for
+	// root, in /usr/local/share/.cache/yarn whatever HOME says), and only
+	// the caller knows the user.
+	Home string
 }
 
 // Download is a curl or wget fetch.

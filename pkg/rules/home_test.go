@@ -1,0 +1,112 @@
+package rules
+
+import (
+	"github.com/whittle/whittle/pkg/dockerfile"
+	"strings"
+	"testing"
+)
+
+// The cache advice names the home of the RUN's user: /root for root, the
+// home an earlier RUN gives another USER, else $HOME in words.
+func TestCacheAdviceHome(t *testing.T) {
+	for _, tc := range []struct {
+		rule, src string
+		want      string // in the finding's Fix
+		not       string // nowhere in Fix or Message
+	}{
+		{"WH501", "FROM python:3.12\nRUN pip install flask\n", "mount a cache on /root/.cache/pip", "$HOME"},
+		{"WH501", "RUN pip install flask\n", "mount a cache on /root/.cache/pip", "$HOME"}, // no FROM: no scope
+		{"WH501", "FROM python:3.12\nUSER app\nRUN pip install flask\n", "mount a cache on $HOME/.cache/pip (the home directory of user app, which the Dockerfile does not show)", "/root"},
+		{"WH501", "FROM python:3.12\nRUN useradd -m app\nUSER app\nRUN pip install flask\n", "mount a cache on /home/app/.cache/pip", "/root"},
+		{"WH501", "FROM python:3.12\nRUN useradd -r -d /srv/app app\nUSER app:app\nRUN pip install flask\n", "mount a cache on /srv/app/.cache/pip", "/root"},
+		{"WH501", "FROM python:3.12\nRUN useradd app\nUSER app\nRUN pip install flask\n", "$HOME/.cache/pip (the home directory of user app", "/root"},
+		{"WH501", "FROM python:3.12\nRUN useradd -m -u 10001 app\nUSER 10001\nRUN pip install flask\n", "mount a cache on /home/app/.cache/pip", "/root"},
+		{"WH501", "FROM python:3.12\nUSER 10001\nRUN pip install flask\n", "$HOME/.cache/pip (the home directory of user 10001", "/root"},
+		{"WH501", "FROM python:3.12\nRUN useradd -m app\nUSER app\nRUN pip install --cache-dir=/root/pc flask\n", "mount a cache on /root/pc", "$HOME"},
+		{"WH501", "FROM python:3.12\nUSER app\nENV HOME=/srv/app\nRUN pip install flask\n", "mount a cache on /srv/app/.cache/pip", "/root"},
+		{"WH501", "FROM python:3.12\nUSER root\nRUN pip install flask\n", "mount a cache on /root/.cache/pip", "$HOME"},
+		{"WH501", "FROM python:3.12 AS base\nRUN adduser --disabled-password --gecos '' app\nFROM base\nUSER app\nRUN pip install flask\n", "mount a cache on /home/app/.cache/pip", "/root"},
+		{"WH502", "FROM node:20-alpine\nRUN adduser -D web\nUSER web\nRUN npm ci\n", "mount a cache on /home/web/.npm", "/root"},
+		{"WH502", "FROM node:20\nUSER web\nRUN npm ci\n", "mount a cache on $HOME/.npm (the home directory of user web", "/root"},
+		{"WH505", "FROM golang:1.22\nRUN useradd -u 1001 --home-dir=/opt/svc svc\nUSER 1001\nRUN go build ./...\n", "RUN --mount=type=cache,target=/opt/svc/.cache/go-build", "/root"},
+		{"WH505", "FROM golang:1.22\nUSER svc\nRUN go build ./...\n", "a cache mount on $HOME/.cache/go-build (the home directory of user svc", "/root"},
+		{"WH505", "FROM golang:1.22\nRUN go build ./...\n", "RUN --mount=type=cache,target=/root/.cache/go-build", "$HOME"},
+		{"WH507", "FROM debian:12\nRUN useradd -m dev\nUSER dev\nRUN go mod download\n", "RUN --mount=type=cache,target=/home/dev/go/pkg/mod", "/root"},
+		{"WH507", "FROM debian:12\nUSER dev\nRUN go mod download\n", "a cache mount on $HOME/go/pkg/mod (the home directory of user dev", "/root"},
+		{"WH506", "FROM debian:12\nRUN adduser --system rs\nUSER rs\nRUN cargo build --release\n", "`rm -rf ~/.cargo/registry ~/.cargo/git` as that user, or mount a cache on $HOME/.cargo/registry (the home directory of user rs", "/root"},
+		{"WH506", "FROM debian:12\nRUN adduser --system --home /var/lib/rs rs\nUSER rs\nRUN cargo build --release\n", "`rm -rf /var/lib/rs/.cargo/registry /var/lib/rs/.cargo/git`, or mount a cache on /var/lib/rs/.cargo/registry", "/root"},
+		{"WH508", "FROM php:8.3-cli\nRUN useradd -m web\nUSER web\nRUN composer install\n", "mount a cache on /home/web/.composer/cache", "/root"},
+		{"WH503", "FROM node:20\nRUN yarn install\n", "mount a cache on /usr/local/share/.cache/yarn", "$HOME"},
+		{"WH503", "FROM node:20\nENV HOME=/home/node\nRUN yarn install\n", "mount a cache on /usr/local/share/.cache/yarn", "/home/node"},
+		{"WH503", "FROM node:20\nUSER node\nRUN yarn install\n", "mount a cache on $HOME/.cache/yarn (the home directory of user node", "/usr/local/share"},
+		{"WH503", "FROM node:20\nUSER node\nENV HOME=/home/node\nRUN yarn install\n", "mount a cache on /home/node/.cache/yarn", "/usr/local/share"},
+		{"WH503", "FROM node:20\nRUN adduser -D web\nUSER web\nRUN yarn install\n", "mount a cache on /home/web/.cache/yarn", "/usr/local/share"},
+		{"WH503", "FROM node:20\nENV XDG_CACHE_HOME=/xc\nRUN yarn install\n", "mount a cache on /xc/yarn", "/usr/local/share"},
+	} {
+		var got *Finding
+		for _, f := range lintString(t, tc.src) {
+			if f.Rule == tc.rule {
+				got = &f
+				break
+			}
+		}
+		if got == nil {
+			t.Errorf("%s: not reported in %q", tc.rule, tc.src)
+			continue
+		}
+		if !strings.Contains(got.Fix, tc.want) {
+			t.Errorf("%s in %q:\nfix %q\nwant %q in it", tc.rule, tc.src, got.Fix, tc.want)
+		}
+		if tc.not != "" && (strings.Contains(got.Fix, tc.not) || strings.Contains(got.Message, tc.not)) {
+			t.Errorf("%s in %q: %q in %q / %q", tc.rule, tc.src, tc.not, got.Message, got.Fix)
+		}
+		if got.Repair != nil && strings.Contains(got.Repair.Message+got.Repair.Reason, tc.not) && tc.not == "/root" {
+			t.Errorf("%s in %q: repair %q / %q names /root", tc.rule, tc.src, got.Repair.Message, got.Repair.Reason)
+		}
+	}
+}
+
+func TestUserMade(t *testing.T) {
+	for _, tc := range []struct {
+		script          string
+		login, uid, dir string
+		ok              bool
+	}{
+		{"useradd -m app", "app", "", "/home/app", true},
+		{"useradd -rm app", "app", "", "/home/app", true},
+		{"useradd -m -b /srv app", "app", "", "/srv/app", true},
+		{"useradd -d /opt/app -u 900 app", "app", "900", "/opt/app", true},
+		{"useradd --home-dir=/opt/app app", "app", "", "/opt/app", true},
+		{"useradd -md/x app", "app", "", "/x", true},
+		{"useradd app", "app", "", "", true},
+		{"useradd -m -M app", "app", "", "", true},
+		{"useradd -D -b /srv", "", "", "", false},
+		{"adduser app", "app", "", "/home/app", true},
+		{"adduser -D -u 1000 app", "app", "1000", "/home/app", true},
+		{"adduser -h /data app", "app", "", "/data", true},
+		{"adduser --system app", "app", "", "", true},
+		{"adduser -S -H app", "app", "", "", true},
+		{"adduser app docker", "", "", "", false},
+		{"useradd -m \"$U\"", "", "", "", false},
+		{"groupadd app", "", "", "", false},
+	} {
+		fs := runFactsOf(t, tc.script)
+		if len(fs) == 0 {
+			t.Fatalf("%q: no command", tc.script)
+		}
+		login, uid, dir, ok := userMade(fs[0])
+		if login != tc.login || uid != tc.uid || dir != tc.dir || ok != tc.ok {
+			t.Errorf("userMade(%q) = %q %q %q %v, want %q %q %q %v", tc.script, login, uid, dir, ok, tc.login, tc.uid, tc.dir, tc.ok)
+		}
+	}
+}
+
+// runFactsOf returns the commands of `RUN script`.
+func runFactsOf(t *testing.T, script string) []command {
+	t.Helper()
+	f, err := dockerfile.Parse("Dockerfile", []byte("FROM debian\nRUN "+script+"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return commandsOf(runFacts(f.Instructions[1]))
+}
