@@ -348,22 +348,20 @@ func scanLayers(ctx context.Context, layers []v1.Layer, cfg *v1.ConfigFile, o *o
 				}
 				spec := scanSpec{hash: o.duplicates, capt: newCaptureSpec(o), owners: o.visiblePaths, dive: o.diveExport != nil}
 				read := func() (layerScan, error) { return scanLayerWith(gctx, l, spec, wopts...) }
+				var (
+					s   layerScan
+					err error
+				)
 				if spec.dive {
 					// Neither a cache entry nor another image's scan
 					// keeps the tar headers dive's export lists.
-					s, err := read()
-					if err != nil {
-						return fmt.Errorf("reading layer %d: %w", i, err)
+					s, err = read()
+				} else {
+					if o.cache != nil {
+						read = func() (layerScan, error) { return cachedScan(gctx, o, l, cfg.RootFS.DiffIDs[i], spec, wopts) }
 					}
-					scans[i] = &s
-					close(ready[i])
-					report(s.info.Entries)
-					return nil
+					s, err = sharedScanOf(gctx, o.share, l, cfg, i, len(layers), read)
 				}
-				if o.cache != nil {
-					read = func() (layerScan, error) { return cachedScan(gctx, o, l, cfg.RootFS.DiffIDs[i], spec, wopts) }
-				}
-				s, err := sharedScanOf(gctx, o.share, l, cfg, i, len(layers), read)
 				if err != nil {
 					return fmt.Errorf("reading layer %d: %w", i, err)
 				}
