@@ -189,3 +189,32 @@ func TestReplaceLayoutThroughSymlink(t *testing.T) {
 	}
 	noTempFiles(t, dir)
 }
+
+// An archive written through a symbolic link replaces the file the link
+// names; the link stays.
+func TestReplaceArchiveThroughSymlink(t *testing.T) {
+	dir := t.TempDir()
+	real, link := filepath.Join(dir, "real.tar"), filepath.Join(dir, "link.tar")
+	a, b := randomImage(t, 2), randomImage(t, 3)
+	if err := write(t, "docker-archive:"+real, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real.tar", link); err != nil {
+		t.Fatal(err)
+	}
+	if err := write(t, "docker-archive:"+link, b); err == nil {
+		t.Fatal("an existing archive replaced without WithReplace")
+	}
+	if err := write(t, "docker-archive:"+link, b, WithReplace(true)); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link is gone: %v", err)
+	}
+	got, err := openRef(t, "docker-archive:"+real)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameImage(t, got, b)
+	noTempFiles(t, dir)
+}

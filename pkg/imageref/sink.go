@@ -320,8 +320,16 @@ func (r Ref) writeArchive(ctx context.Context, img v1.Image, o *options) error {
 // (spool.CreateBeside: .BASE.whittle-tmp-PID-N, locked while it is
 // written), renamed into place only when fill succeeded; otherwise nothing
 // is left. What a killed run left there is removed first
-// (spool.RemoveStale). Errors name dst, never the temporary file.
+// (spool.RemoveStale). Errors name dst (the file a symbolic link at dst
+// names), never the temporary file.
 func writeFileAtomic(dst string, o *options, fill func(io.Writer) error) error {
+	// A symbolic link is followed: the file it names is replaced, and the
+	// link stays (as a layout's).
+	if fi, err := os.Lstat(dst); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		if real, err := filepath.EvalSymlinks(dst); err == nil {
+			dst = real
+		}
+	}
 	removeStale(filepath.Dir(dst))
 	return createAtomic(dst, o, fill)
 }
