@@ -2,8 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"regexp"
-	"strings"
 
 	"github.com/whittle/whittle/pkg/dockerfile"
 	"github.com/whittle/whittle/pkg/edit"
@@ -61,10 +59,6 @@ func (aptUpdateAlone) Check(p *Pass) []Finding {
 	return out
 }
 
-// quietUpdateArg matches the options of apt-get update that a RUN given
-// its own update gets too: they change only what apt prints and asks.
-var quietUpdateArg = regexp.MustCompile(`^(-[qy]+|--quiet|--yes|--assume-yes)$`)
-
 // spreadUpdate is WH204's repair where no merge can take the update to the
 // RUN that installs (a COPY between, another stage): the RUN of nothing
 // but apt-get update goes, and the first later RUN that reads its lists
@@ -75,14 +69,16 @@ var quietUpdateArg = regexp.MustCompile(`^(-[qy]+|--quiet|--yes|--assume-yes)$`)
 // changes, and newer lists may install other versions. Nil when the RUN
 // does anything else, has flags (--network, --mount, ...), is a heredoc,
 // when nothing reads the lists, or when the RUN that does cannot take the
-// update (its command is not in a top-level && chain). An
+// update (its command is not in a top-level && chain), or when a word of
+// the update has a value not known here (it is carried as written, or as
+// its known value: commandText). An
 // apt-get clean beside the update (WH203's repair) goes with the RUN.
 func (p *Pass) spreadUpdate(ri *runInfo) *Repair {
 	se := ri.shell()
 	if se == nil || se.heredoc || len(ri.in.Flags) > 0 || len(ri.cmds) == 0 {
 		return nil
 	}
-	update := ""
+	env, update := "", ""
 	for _, c := range ri.cmds {
 		switch aptVerb(c) {
 		case "clean":
@@ -93,27 +89,25 @@ func (p *Pass) spreadUpdate(ri *runInfo) *Repair {
 		default:
 			return nil
 		}
-		words := []string{c.Name}
-		for _, a := range c.Args {
-			if a != "update" && !quietUpdateArg.MatchString(a) {
-				return nil
-			}
-			words = append(words, a)
+		// The update's words as written (-qq, -o Acquire::Retries=3,
+		// its prefix assignments): they hold where it moves to.
+		var ok bool
+		if env, update, ok = se.commandText(c); !ok {
+			return nil
 		}
-		update = strings.Join(words, " ")
 	}
 	needers := p.listsNeeders(ri)
 	if len(needers) == 0 {
 		return nil // WH201 removes the lists in this RUN
 	}
 	first := needers[0]
-	ed, ok := p.prependCmd(first, "", update)
+	ed, ok := p.prependCmd(first, env, update)
 	if !ok {
 		return nil
 	}
 	s, e := edit.WholeLines(p.File.Src, ri.in.Range.Start.Offset, ri.in.Range.End.Offset)
 	return newRepair(p.File, Unsafe,
-		fmt.Sprintf("move %s into the RUN at line %d, the first that reads its lists, and remove this RUN", update, first.in.Range.Start.Line),
+		fmt.Sprintf("move %s into the RUN at line %d, the first that reads its lists, and remove this RUN", env+update, first.in.Range.Start.Line),
 		"the lists are fetched later, by another RUN, and newer lists may install other versions", edit.Delete(s, e), ed)
 }
 

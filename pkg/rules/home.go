@@ -19,7 +19,9 @@ type userHome struct {
 // for root; for another USER, the home the Dockerfile gives it in an
 // earlier RUN of the stage (or of a stage it is built on): useradd -m
 // (under /home, or -b), useradd -d DIR, adduser (--home/-h DIR, else
-// /home/NAME). A user made elsewhere (the base image, a script), or by
+// /home/NAME); else the home a well-known base image gives the user it
+// creates (baseImageUser: node's node is /home/node). A user made
+// elsewhere (another base image, a script), or by
 // useradd without -m or -d, or a system user of adduser without a home
 // given, has a home the Dockerfile does not show.
 func (p *Pass) homeOf(ri *runInfo) userHome {
@@ -52,7 +54,56 @@ func (p *Pass) homeOf(ri *runInfo) userHome {
 			break
 		}
 	}
+	if !found && ri.in.Stage != nil {
+		if u, ok := baseImageUser(rootBase(ri.in.Stage).Base, name); ok {
+			h.dir = u.home
+		}
+	}
 	return h
+}
+
+// imageUser is a user a well-known base image creates, as the image's
+// own Dockerfile makes it.
+type imageUser struct {
+	login, home string
+	uid         string // "" when it differs between the image's variants
+	alpineUID   string // the uid in the -alpine variants, when it differs
+}
+
+// baseImageUser returns the user named login (or by uid) that the base
+// image ref creates, matched by the image's repository (any tag or
+// digest); false for an image not known here or a user it does not make.
+func baseImageUser(ref, login string) (imageUser, bool) {
+	prefix, repo, tag, ok := baseParts(ref)
+	if !ok {
+		return imageUser{}, false
+	}
+	var u imageUser
+	switch {
+	case prefix == "" && repo == "node":
+		u = imageUser{login: "node", uid: "1000", home: "/home/node"}
+	case prefix == "" && repo == "gradle":
+		u = imageUser{login: "gradle", home: "/home/gradle"}
+	case prefix == "" && repo == "jenkins/jenkins":
+		u = imageUser{login: "jenkins", uid: "1000", home: "/var/jenkins_home"}
+	case (prefix == "" || prefix == "quay.io/") && strings.HasPrefix(repo, "jupyter/"):
+		u = imageUser{login: "jovyan", uid: "1000", home: "/home/jovyan"}
+	case prefix == "" && strings.HasPrefix(repo, "cimg/"):
+		u = imageUser{login: "circleci", uid: "3434", home: "/home/circleci"}
+	case prefix == "" && strings.HasPrefix(repo, "selenium/"):
+		u = imageUser{login: "seluser", uid: "1200", home: "/home/seluser"}
+	case prefix == "" && repo == "postgres":
+		u = imageUser{login: "postgres", uid: "999", alpineUID: "70", home: "/var/lib/postgresql"}
+	default:
+		return imageUser{}, false
+	}
+	if u.alpineUID != "" && strings.Contains(tag, "alpine") {
+		u.uid = u.alpineUID
+	}
+	if login != u.login && (u.uid == "" || login != u.uid) {
+		return imageUser{}, false
+	}
+	return u, true
 }
 
 // underHome returns a per-user path of root's home (dir under /root) as

@@ -218,7 +218,14 @@ func TestFindingPaths(t *testing.T) {
 		{"WH503", "FROM node:20\nENV XDG_CACHE_HOME=/cache\nRUN yarn install\n", []string{"/cache/yarn"}},
 		{"WH503", "FROM node:20\nUSER node\nENV HOME=/app\nRUN yarn install\n", []string{"/app/.cache/yarn"}},
 		{"WH503", "FROM node:20\nRUN useradd -m web\nUSER web\nRUN yarn install\n", []string{"/home/web/.cache/yarn"}},
-		{"WH503", "FROM node:20\nUSER node\nRUN yarn install\n", nil},
+		// The node image makes user node (uid 1000) with home /home/node;
+		// another user it does not make, nor does debian make node.
+		{"WH503", "FROM node:20\nUSER node\nRUN yarn install\n", []string{"/home/node/.cache/yarn"}},
+		{"WH503", "FROM node:20\nUSER web\nRUN yarn install\n", nil},
+		{"WH503", "FROM debian:12\nUSER node\nRUN yarn install\n", nil},
+		{"WH503", "FROM node:20-alpine AS base\nFROM base\nUSER 1000\nRUN yarn install\n", []string{"/home/node/.cache/yarn"}},
+		{"WH507", "FROM golang:1.22 AS b\nFROM node:20\nUSER node\nRUN go mod download\n", []string{"/home/node/go/pkg/mod"}},
+		{"WH507", "FROM node:20 AS b\nFROM golang:1.22\nUSER node\nRUN go mod download\n", nil},
 		// As root yarn keeps its cache in /usr/local/share/.cache/yarn
 		// whatever HOME says.
 		{"WH503", "FROM node:20\nENV HOME=/home/node\nRUN yarn install\n", nil},
