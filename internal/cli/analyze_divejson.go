@@ -81,7 +81,7 @@ func diveLayerMeta(cfg *v1.ConfigFile, paths []string, i int) (id, digest, comma
 // and indented at its depth.
 type diveExportFile struct {
 	path   string
-	target string // the file replaced: path, or what a symbolic link at path names
+	target string   // the file replaced: path, or what a symbolic link at path names
 	tmp    *os.File // the temporary file, or nil
 	direct *os.File // path itself when it is not a regular file, or nil
 	w      *bufio.Writer
