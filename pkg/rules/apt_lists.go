@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/whittle/whittle/pkg/dockerfile"
 	"github.com/whittle/whittle/pkg/edit"
 )
 
@@ -82,7 +83,11 @@ func (p *Pass) aptListsRepair(ri *runInfo, upd command) *Repair {
 	if !ok {
 		return nil
 	}
-	env, update, ok := ri.shell().commandText(upd)
+	at := make([]*dockerfile.Instruction, len(needers))
+	for i, n := range needers {
+		at[i] = n.in
+	}
+	env, update, ok := ri.shell().commandText(upd, at...)
 	if !ok {
 		return nil
 	}

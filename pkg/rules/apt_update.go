@@ -78,21 +78,12 @@ func (p *Pass) spreadUpdate(ri *runInfo) *Repair {
 	if se == nil || se.heredoc || len(ri.in.Flags) > 0 || len(ri.cmds) == 0 {
 		return nil
 	}
-	env, update := "", ""
 	for _, c := range ri.cmds {
 		switch aptVerb(c) {
-		case "clean":
-			// WH203's repair (pkgcache.bin): the RUN that installs gets
-			// its own.
-			continue
-		case "update":
+		case "clean", "update":
+			// A clean is WH203's repair (pkgcache.bin): the RUN that
+			// installs gets its own.
 		default:
-			return nil
-		}
-		// The update's words as written (-qq, -o Acquire::Retries=3,
-		// its prefix assignments): they hold where it moves to.
-		var ok bool
-		if env, update, ok = se.commandText(c); !ok {
 			return nil
 		}
 	}
@@ -101,6 +92,18 @@ func (p *Pass) spreadUpdate(ri *runInfo) *Repair {
 		return nil // WH201 removes the lists in this RUN
 	}
 	first := needers[0]
+	env, update := "", ""
+	for _, c := range ri.cmds {
+		if aptVerb(c) != "update" {
+			continue
+		}
+		// The update's words as written (-qq, -o Acquire::Retries=3,
+		// its prefix assignments): they hold where it moves to.
+		var ok bool
+		if env, update, ok = se.commandText(c, first.in); !ok {
+			return nil
+		}
+	}
 	ed, ok := p.prependCmd(first, env, update)
 	if !ok {
 		return nil

@@ -600,15 +600,17 @@ func (se *shellEdit) dropLinks(cs ...call) ([]edit.Edit, bool) {
 	return out, true
 }
 
-// commandText returns a command to run again elsewhere, its words as the
-// original wrote them, sudo left out (the caller adds its own):
-// `apt-get -o Acquire::Retries=3 update -qq`; env holds its prefix
-// assignments (`DEBIAN_FRONTEND=noninteractive `), which go before any
-// sudo. A word with
-// an expansion is carried as its value when shellfacts knew it, quoted;
-// false when a word's value is unknown (it may come from the RUN itself)
-// or the command cannot be read back.
-func (se *shellEdit) commandText(c command) (env, text string, ok bool) {
+// commandText returns a command to run again in the instructions at,
+// its words as the original wrote them, sudo left out (the caller adds
+// its own): `apt-get -o Acquire::Retries=3 update -qq`; env holds its
+// prefix assignments (`DEBIAN_FRONTEND=noninteractive `), which go before
+// any sudo. A word with an expansion is carried as written when every
+// variable it names is the Dockerfile's (ARG, ENV) and the same
+// declaration wherever the command goes (a --build-arg then still holds
+// there); else as its value when shellfacts knew it and no ARG gave it
+// (a value an ARG gives can be overridden at build time), quoted; false
+// otherwise (a value unknown, or the command cannot be read back).
+func (se *shellEdit) commandText(c command, at ...*dockerfile.Instruction) (env, text string, ok bool) {
 	cl, found := se.callOf(c.Command)
 	if !found {
 		// Inside an `sh -c` string or behind a wrapper: the words as
@@ -649,13 +651,83 @@ func (se *shellEdit) commandText(c command) (env, text string, ok bool) {
 			words = append(words, se.asWritten(w))
 			continue
 		}
-		q, known := quoteKnown(c.Args[i])
-		if !known {
+		switch se.carry(w, at) {
+		case carryWritten:
+			words = append(words, se.asWritten(w))
+		case carryValue:
+			q, known := quoteKnown(c.Args[i])
+			if !known {
+				return "", "", false
+			}
+			words = append(words, q)
+		default:
 			return "", "", false
 		}
-		words = append(words, q)
 	}
 	return strings.Join(assigns, ""), strings.Join(words, " "), true
+}
+
+type carryHow uint8
+
+const (
+	carryNot     carryHow = iota
+	carryWritten          // the word as written: its variables hold there too
+	carryValue            // the word's value, known here
+)
+
+// carry says how a word with expansions goes to the instructions at: as
+// written when it names only the Dockerfile's variables (ARG, ENV), each
+// the same declaration there as here; as its value when it names no
+// ARG; not at all when it expands anything but variables (a command
+// substitution, arithmetic) or an ARG that is not the same there.
+func (se *shellEdit) carry(w *syntax.Word, at []*dockerfile.Instruction) carryHow {
+	var names []string
+	plain := true
+	syntax.Walk(w, func(n syntax.Node) bool {
+		switch n := n.(type) {
+		case *syntax.ParamExp:
+			if n.Param != nil {
+				names = append(names, n.Param.Value)
+			}
+		case *syntax.CmdSubst, *syntax.ArithmExp, *syntax.ProcSubst:
+			plain = false
+		}
+		return true
+	})
+	if !plain || len(names) == 0 {
+		return carryValue
+	}
+	var here map[string]dockerfile.Var
+	if se.in != nil && se.in.Scope != nil {
+		here = se.in.Scope.Vars
+	}
+	same, arg := true, false
+	for _, name := range names {
+		v, ok := here[name]
+		if !ok {
+			same = false // the RUN's own variable
+			continue
+		}
+		if v.Kind == dockerfile.KindArg {
+			arg = true
+		}
+		for _, in := range at {
+			if in == nil || in.Scope == nil {
+				same = false
+				continue
+			}
+			if u, ok := in.Scope.Vars[name]; !ok || u.Decl != v.Decl {
+				same = false
+			}
+		}
+	}
+	switch {
+	case same:
+		return carryWritten
+	case arg:
+		return carryNot
+	}
+	return carryValue
 }
 
 // asWritten is a word's source text (its quotes kept); printed afresh when
