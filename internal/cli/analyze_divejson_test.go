@@ -278,12 +278,19 @@ func TestDiveJSONExportEdges(t *testing.T) {
 	if err := os.WriteFile(img, raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	want, err := os.ReadFile(filepath.Join("..", "..", "testdata", "compat", "dive", "export-edge.dive.json"))
+	assertDiveExport(t, img, filepath.Join("..", "..", "testdata", "compat", "dive", "export-edge.dive.json"))
+}
+
+// assertDiveExport runs analyze --json on ref and compares the file, byte
+// for byte, with dive's own export in wantFile.
+func assertDiveExport(t *testing.T, ref, wantFile string) {
+	t.Helper()
+	want, err := os.ReadFile(wantFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(dir, "edge.json")
-	if code, stdout, stderr := runCLI(t, "", "analyze", "--no-cache", "--json", out, img); code != 0 || stdout != "" || stderr != "" {
+	out := filepath.Join(t.TempDir(), "export.json")
+	if code, stdout, stderr := runCLI(t, "", "analyze", "--no-cache", "--json", out, ref); code != 0 || stdout != "" || stderr != "" {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 	got, err := os.ReadFile(out)
@@ -431,21 +438,7 @@ func TestDiveJSONExportDiveOutputs(t *testing.T) {
 		{"test-oci-estargz-image.tar", "export-oci-estargz.dive.json"},
 	} {
 		t.Run(c.image, func(t *testing.T) {
-			want, err := os.ReadFile(filepath.Join(dir, c.export))
-			if err != nil {
-				t.Fatal(err)
-			}
-			out := filepath.Join(t.TempDir(), "export.json")
-			if code, stdout, stderr := runCLI(t, "", "analyze", "--no-cache", "--json", out, "docker-archive:"+filepath.Join(dir, c.image)); code != 0 || stdout != "" || stderr != "" {
-				t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
-			}
-			got, err := os.ReadFile(out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("differs from dive's export:\n%s", firstDiff(got, want))
-			}
+			assertDiveExport(t, "docker-archive:"+filepath.Join(dir, c.image), filepath.Join(dir, c.export))
 		})
 	}
 }

@@ -65,13 +65,7 @@ func TestCacheAdviceHome(t *testing.T) {
 		{"WH503", "FROM node:20\nRUN adduser -D web\nUSER web\nRUN yarn install\n", "mount a cache on /home/web/.cache/yarn", "/usr/local/share"},
 		{"WH503", "FROM node:20\nENV XDG_CACHE_HOME=/xc\nRUN yarn install\n", "mount a cache on /xc/yarn", "/usr/local/share"},
 	} {
-		var got *Finding
-		for _, f := range lintString(t, tc.src) {
-			if f.Rule == tc.rule {
-				got = &f
-				break
-			}
-		}
+		got := findingOf(t, tc.src, tc.rule)
 		if got == nil {
 			t.Errorf("%s: not reported in %q", tc.rule, tc.src)
 			continue

@@ -168,13 +168,7 @@ func TestRelatedLine(t *testing.T) {
 		{"WH103", "FROM debian:12\nRUN curl -fsSLo /tmp/t.tgz https://example.com/t.tgz\nRUN tar -xzf /tmp/t.tgz -C /opt && rm /tmp/t.tgz\n", 3, 2},
 		{"WH201", "FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n", 2, 0},
 	} {
-		var got *Finding
-		for _, f := range lintString(t, tc.src) {
-			if f.Rule == tc.rule {
-				got = &f
-				break
-			}
-		}
+		got := findingOf(t, tc.src, tc.rule)
 		if got == nil {
 			t.Errorf("%s: not reported", tc.rule)
 			continue
@@ -259,13 +253,7 @@ func TestFindingPaths(t *testing.T) {
 		{"WH607", "FROM node:20\nWORKDIR /opt\nRUN git clone --depth=1 https://e/x/tool.git\n", []string{"/opt/tool/.git"}},
 		{"WH607", "FROM node:20\nRUN git clone -b v1 https://e/x/tool.git /srv/app/\n", []string{"/srv/app/.git"}},
 	} {
-		var got *Finding
-		for _, f := range lintString(t, tc.src) {
-			if f.Rule == tc.rule {
-				got = &f
-				break
-			}
-		}
+		got := findingOf(t, tc.src, tc.rule)
 		if got == nil {
 			t.Errorf("%s: not reported in %q", tc.rule, tc.src)
 			continue
@@ -318,13 +306,7 @@ func TestRPMCacheMessages(t *testing.T) {
 		{"WH403", "FROM registry.access.redhat.com/ubi8/ubi-minimal\nRUN microdnf install -y python3\n", "in /var/cache/yum in", "microdnf clean all"},
 		{"WH403", "FROM fedora:41\nRUN dnf install -y python3\n", "in /var/cache/libdnf5 in", "dnf clean all"},
 	} {
-		var got *Finding
-		for _, f := range lintString(t, tc.src) {
-			if f.Rule == tc.rule {
-				got = &f
-				break
-			}
-		}
+		got := findingOf(t, tc.src, tc.rule)
 		if got == nil {
 			t.Errorf("%s: not reported in %q", tc.rule, tc.src)
 			continue
@@ -451,4 +433,15 @@ func TestBuildPackagesFixNamesBuild(t *testing.T) {
 			t.Errorf("%q: fix %+v, want one with %q", tc.src, got, tc.want)
 		}
 	}
+}
+
+// findingOf returns the first finding of rule in src, nil when none.
+func findingOf(t *testing.T, src, rule string) *Finding {
+	t.Helper()
+	for _, f := range lintString(t, src) {
+		if f.Rule == rule {
+			return &f
+		}
+	}
+	return nil
 }
